@@ -1,0 +1,91 @@
+/**
+ * The `Bus` between gateway and engine. In the all-in-one shape it is in memory; scaled out it is
+ * a durable queue with the same contract: each inbound message is handled by one consumer, messages
+ * of one conversation are handled one at a time and in order, and outbound events fan out to
+ * whichever gateway holds the channel.
+ */
+import type { Message, Outbound } from './message.js';
+import { conversationKey } from './message.js';
+
+export type InboundHandler = (message: Message) => Promise<void>;
+export type OutboundHandler = (out: Outbound) => void | Promise<void>;
+
+export interface Bus {
+  publishInbound(message: Message): Promise<void>;
+  /** Registers the engine. Only one consumer per process. */
+  consumeInbound(handler: InboundHandler): void;
+  publishOutbound(out: Outbound): Promise<void>;
+  /** Receives outbound events for one channel; returns an unsubscribe function. */
+  subscribeOutbound(channel: string, handler: OutboundHandler): () => void;
+  /** Inbound messages accepted but not yet finished. */
+  pending(): number;
+  /** Resolves when nothing is pending (graceful drain). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * In-process bus. Per-conversation order comes from one promise chain per conversation key;
+ * different conversations run concurrently.
+ */
+export class MemoryBus implements Bus {
+  private consumer?: InboundHandler;
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly subscribers = new Map<string, Set<OutboundHandler>>();
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly onHandlerError: (err: unknown, message: Message) => void) {}
+
+  async publishInbound(message: Message): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) throw new Error('no inbound consumer registered');
+    const key = conversationKey(message);
+    this.inFlight++;
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => consumer(message))
+      .catch((err) => this.onHandlerError(err, message))
+      .finally(() => {
+        if (this.chains.get(key) === next) this.chains.delete(key);
+        if (--this.inFlight === 0) this.wakeIdle();
+      });
+    this.chains.set(key, next);
+  }
+
+  consumeInbound(handler: InboundHandler): void {
+    this.consumer = handler;
+  }
+
+  async publishOutbound(out: Outbound): Promise<void> {
+    const handlers = this.subscribers.get(out.target.channel);
+    if (!handlers) return;
+    for (const h of handlers) await h(out);
+  }
+
+  subscribeOutbound(channel: string, handler: OutboundHandler): () => void {
+    let set = this.subscribers.get(channel);
+    if (!set) this.subscribers.set(channel, (set = new Set()));
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  pending(): number {
+    return this.inFlight;
+  }
+
+  drain(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.subscribers.clear();
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

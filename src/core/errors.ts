@@ -1,0 +1,39 @@
+/**
+ * Stable error codes. A code appears in the API response, the log line and the README's
+ * error table; never reuse or rename one.
+ */
+export const ErrorCode = {
+  config: 'HEARTH_E_CONFIG',
+  noModel: 'HEARTH_E_NO_MODEL',
+  unknownModel: 'HEARTH_E_UNKNOWN_MODEL',
+  modelFailed: 'HEARTH_E_MODEL_FAILED',
+  modelTimeout: 'HEARTH_E_MODEL_TIMEOUT',
+  circuitOpen: 'HEARTH_E_CIRCUIT_OPEN',
+  unauthorized: 'HEARTH_E_UNAUTHORIZED',
+  forbidden: 'HEARTH_E_FORBIDDEN',
+  badRequest: 'HEARTH_E_BAD_REQUEST',
+  tooLarge: 'HEARTH_E_TOO_LARGE',
+  notFound: 'HEARTH_E_NOT_FOUND',
+  shuttingDown: 'HEARTH_E_SHUTTING_DOWN',
+  storage: 'HEARTH_E_STORAGE',
+  download: 'HEARTH_E_DOWNLOAD',
+  checksum: 'HEARTH_E_CHECKSUM',
+  channel: 'HEARTH_E_CHANNEL',
+  tool: 'HEARTH_E_TOOL',
+  internal: 'HEARTH_E_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error with a stable code and a message safe to show to the user or API client. */
+export class HearthError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly httpStatus = 500,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HearthError';
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The normalized message model. Every channel converts its platform payloads into `Message`
+ * and turns `ReplyEvent`s back into platform calls; nothing past the channel adapter sees a
+ * platform format.
+ */
+
+/** What kind of media an attachment carries. `voice` is a voice note (as opposed to a music file). */
+export type AttachmentKind = 'image' | 'audio' | 'voice' | 'video' | 'document' | 'sticker';
+
+/** A file that came with a message or goes out with a reply. Bytes live in the `BlobStore`. */
+export interface Attachment {
+  kind: AttachmentKind;
+  /** Key in the BlobStore once stored. */
+  blobKey?: string;
+  /** Where the platform serves it, when not (yet) stored. */
+  url?: string;
+  mimeType?: string;
+  fileName?: string;
+  size?: number;
+  /** Extracted text or description (voice transcript, document summary) for text-only models. */
+  description?: string;
+}
+
+/** What happened on the platform. Most turns are `message`; the others are events of the same chat. */
+export type MessageKind = 'message' | 'edit' | 'reaction' | 'typing' | 'action';
+
+/** One inbound message, normalized. */
+export interface Message {
+  /** Unique id: `<channel>:<platform message id>`. Used for de-duplication. */
+  id: string;
+  kind: MessageKind;
+  /** Channel name as configured: `webchat`, `telegram`, `api`, … */
+  channel: string;
+  /** Platform chat (DM, group, channel) id. */
+  chatId: string;
+  /** Thread inside the chat, where the platform has threads. */
+  threadId?: string;
+  sender: Sender;
+  text: string;
+  attachments: Attachment[];
+  /** Platform id of the message this one replies to. */
+  replyTo?: string;
+  /** Group or channel with several people, as opposed to a direct chat. */
+  isGroup: boolean;
+  /** The bot was mentioned or replied to (group answer rule). */
+  mentioned: boolean;
+  /** Emoji of a `reaction`, action id of an `action` (button click). */
+  value?: string;
+  /** Milliseconds since epoch, as the platform stamped it. */
+  timestamp: number;
+}
+
+export interface Sender {
+  id: string;
+  name?: string;
+  username?: string;
+  isBot?: boolean;
+}
+
+/** Stable conversation key: one per chat (and thread), per channel. */
+export function conversationKey(m: Pick<Message, 'channel' | 'chatId' | 'threadId'>): string {
+  return m.threadId ? `${m.channel}:${m.chatId}:${m.threadId}` : `${m.channel}:${m.chatId}`;
+}
+
+/** Token usage of one model call, as the provider reported it. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  /** Prompt tokens served from the provider's prompt cache, where it reports them. */
+  cachedPromptTokens?: number;
+}
+
+/**
+ * The engine's answer to one inbound message, streamed as events. A channel turns them into
+ * platform calls: web chat forwards deltas, chat apps edit in place or send in chunks.
+ */
+export type ReplyEvent =
+  | { type: 'start'; replyId: string; inReplyTo: string; conversationId: string; model: string }
+  | { type: 'delta'; replyId: string; inReplyTo: string; conversationId: string; text: string }
+  | {
+      type: 'done';
+      replyId: string;
+      inReplyTo: string;
+      conversationId: string;
+      text: string;
+      attachments: Attachment[];
+      model: string;
+      usage: Usage;
+      finishReason: string;
+    }
+  | {
+      type: 'error';
+      replyId: string;
+      inReplyTo: string;
+      conversationId: string;
+      code: string;
+      /** Safe to show to the user. */
+      message: string;
+    };
+
+/** Where a reply goes: the original message's routing facts. */
+export interface ReplyTarget {
+  channel: string;
+  chatId: string;
+  threadId?: string;
+  /** Platform id of the message being answered. */
+  messageId: string;
+}
+
+/** A reply event together with where it must be delivered. */
+export interface Outbound {
+  target: ReplyTarget;
+  event: ReplyEvent;
+}

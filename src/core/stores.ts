@@ -1,0 +1,90 @@
+/**
+ * Storage seams. Embedded implementations live in `src/storage/`; Redis, PostgreSQL, MongoDB and
+ * S3 adapters implement the same interfaces and pass the same contract tests.
+ */
+import type { Readable } from 'node:stream';
+import type { Attachment, Usage } from './message.js';
+
+/** A conversation: one chat (and thread) on one channel. */
+export interface Conversation {
+  id: string;
+  channel: string;
+  chatId: string;
+  /** Who started it (the first sender). */
+  userId: string;
+  agent: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One stored turn of a conversation. */
+export interface StoredMessage {
+  /** Unique; the inbound `Message.id` for user turns, the reply id for assistant turns. */
+  id: string;
+  conversationId: string;
+  role: 'user' | 'assistant' | 'system' | 'tool';
+  content: string;
+  attachments: Attachment[];
+  /** Sender id for user turns, model id for assistant turns. */
+  author: string;
+  createdAt: number;
+  /** Estimated or reported token count of `content`. */
+  tokens: number;
+}
+
+/** One model call's usage, recorded for budgets and cost. */
+export interface UsageRecord {
+  conversationId: string;
+  userId: string;
+  agent: string;
+  model: string;
+  provider: string;
+  usage: Usage;
+  latencyMs: number;
+  ok: boolean;
+  createdAt: number;
+}
+
+export interface HistoryStore {
+  /** Opens connections and runs pending schema migrations. */
+  open(): Promise<void>;
+  upsertConversation(c: Conversation): Promise<void>;
+  getConversation(id: string): Promise<Conversation | undefined>;
+  /** Appends a turn; a turn with an id already stored is ignored (at-least-once delivery). Returns whether it was new. */
+  append(m: StoredMessage): Promise<boolean>;
+  /** The newest turns, oldest first, whose tokens add up to at most `maxTokens` (and at most `limit` turns). */
+  recent(conversationId: string, maxTokens: number, limit?: number): Promise<StoredMessage[]>;
+  recordUsage(u: UsageRecord): Promise<void>;
+  /** Sum of tokens a user spent since `since` (ms epoch). */
+  usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage>;
+  listConversations(filter: { userId?: string; channel?: string; limit?: number }): Promise<Conversation[]>;
+  /** Deletes everything stored about one user; returns the number of conversations removed. */
+  deleteUser(userId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Short-lived per-conversation state (pending approvals, pairing codes, dedupe marks). */
+export interface SessionStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  /** Sets only when absent; returns whether it was set (dedupe, locks). */
+  setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BlobMeta {
+  mimeType?: string;
+  fileName?: string;
+  size: number;
+}
+
+/** Media, attachments, snapshots and backups. Keys are relative paths like `media/2026/ab12.jpg`. */
+export interface BlobStore {
+  put(key: string, data: Buffer | Readable, meta?: Omit<BlobMeta, 'size'>): Promise<BlobMeta>;
+  get(key: string): Promise<Buffer | undefined>;
+  stream(key: string): Promise<Readable | undefined>;
+  head(key: string): Promise<BlobMeta | undefined>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
