@@ -95,6 +95,12 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   channels: z.string().optional().describe('Path of channels.yml (env CHANNEL_CONFIG)'),
+  // <skills section: owned by the skills work (src/skills/)>
+  skills: z.strictObject({}).prefault({}),
+  // </skills section>
+  // <security section: owned by the security work (src/security/)>
+  security: z.strictObject({}).prefault({}),
+  // </security section>
 });
 
 export type HearthConfig = z.infer<typeof configSchema>;

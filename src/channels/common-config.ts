@@ -1,0 +1,25 @@
+/**
+ * Keys every channel in channels.yml shares. Each channel's own schema extends these
+ * (`channelBase.extend({...})`), so access rules read the same on every platform.
+ */
+import { z } from 'zod';
+
+/** `allowFrom`: strings (numbers are normalized to strings); `"*"` admits everyone; absent means pairing. */
+export const allowFromSchema = z
+  .array(z.union([z.string(), z.number().transform((n) => String(n))]))
+  .optional()
+  .describe('Who may talk: ids or @usernames; "*" admits everyone; absent = pairing (unknown senders get a code an admin approves)');
+
+export const channelBase = {
+  enabled: z.boolean().default(true),
+  allowFrom: allowFromSchema,
+  requireMention: z.boolean().default(true).describe('In groups, answer only when mentioned or replied to'),
+  agent: z.string().optional().describe('Agent answering on this channel unless a route says otherwise'),
+};
+
+export type ChannelBaseConfig = {
+  enabled: boolean;
+  allowFrom?: string[];
+  requireMention: boolean;
+  agent?: string;
+};
