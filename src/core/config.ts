@@ -96,10 +96,138 @@ export const configSchema = z.strictObject({
     .prefault({}),
   channels: z.string().optional().describe('Path of channels.yml (env CHANNEL_CONFIG)'),
   // <skills section: owned by the skills work (src/skills/)>
-  skills: z.strictObject({}).prefault({}),
+  skills: z
+    .strictObject({
+      dir: z.string().optional().describe('Folder of static skills loaded at start: one subfolder per skill with skill.json or skill.yaml'),
+      sidecarDir: z.string().optional().describe('Shared volume holding sidecar skills\' Unix sockets; default dataDir/sidecars'),
+      timeoutMs: positiveInt.default(15_000).describe('Per tool call timeout; a skill process that overruns it is restarted'),
+      startTimeoutMs: positiveInt.default(10_000).describe('How long a skill process may take to start and answer init'),
+      maxResultChars: positiveInt.default(8_000).describe('Longest tool result handed back to the model (longer is cut)'),
+      maxOutputBytesPerSec: positiveInt.default(1024 * 1024).describe('Bytes per second a skill process may write to stdout/stderr before it is stopped as flooding'),
+      restart: z
+        .strictObject({
+          initialDelayMs: positiveInt.default(500).describe('First restart delay of a crashed skill process'),
+          maxDelayMs: positiveInt.default(30_000).describe('Longest restart delay (the delay doubles per crash)'),
+        })
+        .prefault({}),
+      upload: z
+        .strictObject({
+          maxFiles: positiveInt.default(500).describe('Most files in an uploaded skill ZIP'),
+          maxUnpackedBytes: positiveInt.default(100 * 1024 * 1024).describe('Largest total unpacked size of an uploaded skill'),
+          maxCompressionRatio: positiveInt.default(100).describe('Largest unpacked/packed ratio of one ZIP entry (zip bomb guard)'),
+        })
+        .prefault({}),
+      signatures: z
+        .strictObject({
+          required: z.boolean().default(false).describe('Reject uploads without a valid ed25519 signature (multipart field `signature`)'),
+          publicKeys: z.array(z.string()).default([]).describe('Trusted ed25519 public keys: PEM or base64 of the raw 32 bytes'),
+        })
+        .prefault({}),
+      config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe('Per-skill settings handed to init(), by skill name'),
+      mcp: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+          z.strictObject({
+            command: z.array(z.string()).min(1).optional().describe('stdio server: program and arguments'),
+            url: z.url().optional().describe('streamable HTTP server URL'),
+            env: z.array(z.string()).default([]).describe('Environment variable names passed through to a stdio server'),
+            description: z.string().optional().describe('One line shown in listings'),
+            triggers: z.array(z.string()).default([]).describe('Keywords that make its tools relevant to a turn; none: always offered'),
+          }),
+        )
+        .default({})
+        .describe('MCP servers added as skills, by skill name'),
+      httpFetch: z
+        .strictObject({
+          allowedHosts: z.array(z.string()).default([]).describe('Hosts the http_fetch built-in may fetch (exact, or *.example.com)'),
+          maxBytes: positiveInt.default(512 * 1024).describe('Largest response body read'),
+          timeoutMs: positiveInt.default(10_000).describe('Per-request timeout'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   // </skills section>
   // <security section: owned by the security work (src/security/)>
-  security: z.strictObject({}).prefault({}),
+  security: z
+    .strictObject({
+      jwt: z
+        .strictObject({
+          issuer: z.string().min(1).default('hearth').describe('`iss` of the access and refresh tokens Hearth signs (ES256, algorithm pinned)'),
+          audience: z.string().min(1).default('hearth-api').describe('`aud` of access tokens; tokens for another audience are rejected'),
+          accessTtlSec: positiveInt.max(3600).default(900).describe('Access token lifetime in seconds'),
+          refreshTtlSec: positiveInt.default(30 * 24 * 3600).describe('Refresh token family lifetime in seconds (rotates on every use)'),
+          clockSkewSec: z.int().min(0).max(300).default(30).describe('Tolerated clock difference when checking exp/nbf'),
+          keyFile: z.string().optional().describe('ES256 private JWK file shared by all gateway replicas; generated into dataDir/security when absent'),
+        })
+        .prefault({}),
+      admin: z
+        .strictObject({
+          username: z.string().min(1).default('admin').describe('Local admin account name (first-run login before OIDC is set up)'),
+          passwordHash: z.string().optional().describe('scrypt hash from `hearth admin hash-password`; env HEARTH_ADMIN_PASSWORD sets the password instead'),
+        })
+        .prefault({}),
+      oidc: z
+        .strictObject({
+          issuer: z.url().describe('OpenID provider issuer URL (discovery at /.well-known/openid-configuration)'),
+          clientId: z.string().min(1),
+          clientSecret: z.string().optional().describe('Omit for a public client (PKCE only)'),
+          redirectUri: z.url().describe('This server\'s /auth/oidc/callback URL as registered at the provider'),
+          scopes: z.string().default('openid email profile').describe('Space-separated scopes to request'),
+          roleClaim: z.string().default('groups').describe('ID-token/userinfo claim (string or list) that maps to a Hearth role'),
+          roleMap: z
+            .strictObject({
+              admin: z.array(z.string()).default([]),
+              operator: z.array(z.string()).default([]),
+              viewer: z.array(z.string()).default([]),
+            })
+            .prefault({})
+            .describe('Claim values granting each role; the highest match wins'),
+          defaultRole: z.enum(['admin', 'operator', 'viewer', 'none']).default('none').describe('Role when no claim value matches; none refuses the login'),
+          postLoginRedirect: z.string().optional().describe('Where the browser goes after login (tokens in the URL fragment); JSON response when absent'),
+          allowInsecureHttp: z.boolean().default(false).describe('Allow a plain-HTTP issuer (tests, closed LANs only)'),
+        })
+        .optional()
+        .describe('OAuth 2.0 / OpenID Connect login (authorization code + PKCE)'),
+      encryption: z
+        .strictObject({
+          masterKeyFile: z.string().optional().describe('File holding the base64 32-byte key-encryption key; env HEARTH_MASTER_KEY wins'),
+          messageBodies: z.boolean().default(false).describe('Also encrypt stored message bodies'),
+        })
+        .prefault({}),
+      ipAllowlist: z
+        .strictObject({
+          trustedProxies: z.array(z.string()).default([]).describe('CIDRs of reverse proxies whose X-Forwarded-For is believed'),
+          admin: z.array(z.string()).default([]).describe('CIDRs allowed on /admin and /auth; empty allows all'),
+          api: z.array(z.string()).default([]).describe('CIDRs allowed on the API; empty allows all'),
+          webhooks: z.array(z.string()).default([]).describe('CIDRs allowed on /webhooks; empty allows all'),
+        })
+        .prefault({}),
+      rateLimit: z
+        .strictObject({
+          store: z.enum(['auto', 'memory', 'redis']).default('auto').describe('auto: Redis when configured, else in-process memory'),
+          ip: z.strictObject({ limit: positiveInt.default(300), windowSec: positiveInt.default(60) }).prefault({}).describe('Requests per client IP'),
+          user: z.strictObject({ limit: positiveInt.default(600), windowSec: positiveInt.default(60) }).prefault({}).describe('Requests per user or API token'),
+          sender: z.strictObject({ limit: positiveInt.default(30), windowSec: positiveInt.default(60) }).prefault({}).describe('Messages per channel sender'),
+          login: z.strictObject({ limit: positiveInt.default(10), windowSec: positiveInt.default(300) }).prefault({}).describe('Login attempts per client IP'),
+        })
+        .prefault({}),
+      tls: z
+        .strictObject({
+          cert: z.string().describe('PEM certificate chain file'),
+          key: z.string().describe('PEM private key file'),
+          ca: z.string().optional().describe('PEM CA bundle file'),
+          minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+          reloadIntervalMs: positiveInt.default(10_000).describe('How often the cert files are checked for renewal'),
+        })
+        .optional()
+        .describe('Native HTTPS; omit when a reverse proxy terminates TLS'),
+      audit: z
+        .strictObject({
+          retentionDays: z.int().min(180).default(365).describe('Audit rows older than this are pruned (at least 180 days)'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   // </security section>
 });
 

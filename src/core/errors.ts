@@ -21,6 +21,15 @@ export const ErrorCode = {
   channel: 'HEARTH_E_CHANNEL',
   tool: 'HEARTH_E_TOOL',
   internal: 'HEARTH_E_INTERNAL',
+  skillInvalid: 'HEARTH_E_SKILL_INVALID',
+  skillExists: 'HEARTH_E_SKILL_EXISTS',
+  skillZip: 'HEARTH_E_SKILL_ZIP',
+  skillSignature: 'HEARTH_E_SKILL_SIGNATURE',
+  skillTimeout: 'HEARTH_E_SKILL_TIMEOUT',
+  skillUnavailable: 'HEARTH_E_SKILL_UNAVAILABLE',
+  rateLimited: 'HEARTH_E_RATE_LIMITED',
+  crypto: 'HEARTH_E_CRYPTO',
+  auditBroken: 'HEARTH_E_AUDIT_BROKEN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -48,6 +48,15 @@ export interface Message {
   value?: string;
   /** Milliseconds since epoch, as the platform stamped it. */
   timestamp: number;
+  /** Agent chosen by the gateway's routing rules; `default` when absent. */
+  agent?: string;
+  /** Model catalog id the client asked for (the OpenAI-compatible API's `model`); the agent's model when absent. */
+  model?: string;
+  /**
+   * Earlier turns supplied by the client (stateless APIs send the whole conversation each time).
+   * When present it replaces the stored history window.
+   */
+  history?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
 }
 
 export interface Sender {
@@ -103,8 +112,19 @@ export interface ReplyTarget {
   channel: string;
   chatId: string;
   threadId?: string;
-  /** Platform id of the message being answered. */
+  /** The answered message's `Message.id` without the `<channel>:` prefix (see `replyTargetOf`). */
   messageId: string;
+}
+
+/** Where replies to a message go. */
+export function replyTargetOf(m: Message): ReplyTarget {
+  const prefix = `${m.channel}:`;
+  return {
+    channel: m.channel,
+    chatId: m.chatId,
+    threadId: m.threadId,
+    messageId: m.id.startsWith(prefix) ? m.id.slice(prefix.length) : m.id,
+  };
 }
 
 /** A reply event together with where it must be delivered. */

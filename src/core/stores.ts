@@ -60,6 +60,11 @@ export interface HistoryStore {
   listConversations(filter: { userId?: string; channel?: string; limit?: number }): Promise<Conversation[]>;
   /** Deletes everything stored about one user; returns the number of conversations removed. */
   deleteUser(userId: string): Promise<number>;
+  /** Every stored turn of one user's conversations (per-user export). */
+  exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }>;
+  /** Records that an admin approved a sender on a channel (pairing). */
+  approveSender(channel: string, senderId: string): Promise<void>;
+  isSenderApproved(channel: string, senderId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,64 @@
+/**
+ * Builds the prompt for one turn: a short system prompt, the history window that fits the agent's
+ * token budget, and the user's message (with images for vision models, other files described).
+ */
+import type { Attachment, Message } from '../core/message.js';
+import type { ChatMessage, ImagePart } from '../core/model-provider.js';
+import type { BlobStore, StoredMessage } from '../core/stores.js';
+
+/**
+ * Kept deliberately short: prompt tokens are what users of assistants like this pay for most, and a
+ * trivial turn must stay far below 1,500 prompt tokens (SPEC §3).
+ */
+export const DEFAULT_SYSTEM_PROMPT = 'You are Hearth, a helpful personal assistant. Answer concisely and accurately.';
+
+/**
+ * Rough token count: ~4 characters per token for English text plus a little per-message framing.
+ * Used only to size the history window; billed usage comes from the provider's own counts.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4) + 4;
+}
+
+/** A short text description of an attachment, for models that cannot see it. */
+export function describeAttachment(a: Attachment): string {
+  const name = a.fileName ? ` "${a.fileName}"` : '';
+  const size = a.size ? `, ${Math.max(1, Math.round(a.size / 1024))} KB` : '';
+  const desc = a.description ? `: ${a.description}` : '';
+  return `[${a.kind}${name}${a.mimeType ? ` (${a.mimeType}${size})` : ''}${desc}]`;
+}
+
+/** The user's text with non-image attachments described inline. */
+export function userText(m: Pick<Message, 'text' | 'attachments' | 'kind' | 'value'>): string {
+  const parts: string[] = [];
+  if (m.kind === 'action' && m.value) parts.push(`[pressed button: ${m.value}]`);
+  if (m.text) parts.push(m.text);
+  for (const a of m.attachments) if (a.kind !== 'image' || !a.blobKey) parts.push(describeAttachment(a));
+  return parts.join('\n');
+}
+
+/** Loads image attachments from the blob store for vision-capable models. */
+export async function loadImages(attachments: Attachment[], blobs: BlobStore, maxBytes = 5 * 1024 * 1024): Promise<ImagePart[]> {
+  const out: ImagePart[] = [];
+  for (const a of attachments) {
+    if (a.kind !== 'image' || !a.blobKey) continue;
+    const data = await blobs.get(a.blobKey);
+    if (data && data.length <= maxBytes) out.push({ mimeType: a.mimeType ?? 'image/jpeg', data: data.toString('base64') });
+  }
+  return out;
+}
+
+/** System prompt, then earlier turns (stored window or client-supplied), then this turn's user message. */
+export function buildPrompt(
+  systemPrompt: string,
+  history: Array<Pick<StoredMessage, 'role' | 'content'>>,
+  text: string,
+  images: ImagePart[],
+): ChatMessage[] {
+  const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt }];
+  for (const h of history) {
+    if (h.role === 'user' || h.role === 'assistant' || h.role === 'system') messages.push({ role: h.role, content: h.content });
+  }
+  messages.push(images.length ? { role: 'user', content: text, images } : { role: 'user', content: text });
+  return messages;
+}

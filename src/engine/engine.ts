@@ -1,0 +1,340 @@
+/**
+ * The conversation loop. For each inbound message: store it, build the prompt from the history
+ * window, stream the answer from the model chain (retries, fallback, circuit breaker, timeout), run
+ * tool calls, publish reply events on the bus and record the answer and its usage.
+ */
+import type { Logger } from 'pino';
+import type { Bus } from '../core/bus.js';
+import type { AgentConfig, HearthConfig } from '../core/config.js';
+import { ErrorCode, HearthError } from '../core/errors.js';
+import { conversationKey, replyTargetOf, type Message, type ReplyEvent, type ReplyTarget, type Usage } from '../core/message.js';
+import type { ChatMessage, FinishReason, StreamPart, ToolCall } from '../core/model-provider.js';
+import type { BlobStore, HistoryStore } from '../core/stores.js';
+import type { ToolHost } from '../core/tools.js';
+import { DEFAULT_SYSTEM_PROMPT, buildPrompt, estimateTokens, loadImages, userText } from './context.js';
+import type { ModelLease, ModelRegistry } from './model-registry.js';
+import { backoffMs, isRetryable, sleep } from './resilience.js';
+
+/** Most model calls one turn may make while the model keeps calling tools. */
+const MAX_TOOL_STEPS = 6;
+
+export const NO_MODEL_MESSAGE =
+  'No model is configured yet. Choose one: set MODEL_ENDPOINT to an OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1), ' +
+  'set OPENAI_API_KEY or ANTHROPIC_API_KEY, add a model under `models.catalog` in hearth.yml, ' +
+  'or run `hearth models pull` to download a small local model.';
+
+const ALL_FAILED_MESSAGE = 'Sorry, no model could answer right now. Please try again in a moment.';
+
+export interface EngineDeps {
+  bus: Bus;
+  history: HistoryStore;
+  blobs: BlobStore;
+  models: ModelRegistry;
+  tools?: ToolHost;
+  log: Logger;
+  config: () => Pick<HearthConfig, 'agents' | 'models'>;
+}
+
+interface StepResult {
+  text: string;
+  toolCalls: ToolCall[];
+  usage: Usage;
+  finishReason: FinishReason;
+  lease: ModelLease;
+}
+
+export class Engine {
+  /** Aborted on shutdown after the drain timeout: in-flight calls stop. */
+  private readonly hardStop = new AbortController();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Subscribes to inbound messages on the bus. */
+  start(): void {
+    this.deps.bus.consumeInbound((m) => this.handle(m));
+  }
+
+  /** Aborts every in-flight model call (after the drain period has run out). */
+  abortAll(): void {
+    this.hardStop.abort(new HearthError(ErrorCode.shuttingDown, 'Hearth is shutting down', 503));
+  }
+
+  agentConfig(id: string | undefined): AgentConfig {
+    const agents = this.deps.config().agents;
+    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, skills: [] };
+  }
+
+  /** Answers one inbound message. Never throws: failures become an `error` reply event. */
+  async handle(message: Message): Promise<void> {
+    if (message.kind !== 'message' && message.kind !== 'action') return;
+    const started = performance.now();
+    const { history, log } = this.deps;
+    const conversationId = conversationKey(message);
+    const agentId = message.agent ?? 'default';
+    const agent = this.agentConfig(agentId);
+    const target = replyTargetOf(message);
+    const replyId = `${message.id}#reply`;
+    const text = userText(message);
+    const base = { replyId, inReplyTo: message.id, conversationId };
+    const turnLog = log.child({ requestId: message.id, channel: message.channel, conversationId });
+
+    await history.upsertConversation({
+      id: conversationId,
+      channel: message.channel,
+      chatId: message.chatId,
+      userId: message.sender.id,
+      agent: agentId,
+      createdAt: message.timestamp,
+      updatedAt: Date.now(),
+    });
+    // The history window is read before this turn is stored, so the prompt holds it exactly once.
+    const window = await history.recent(conversationId, agent.historyTokens);
+    const isNew = await history.append({
+      id: message.id,
+      conversationId,
+      role: 'user',
+      content: text,
+      attachments: message.attachments,
+      author: message.sender.id,
+      createdAt: message.timestamp,
+      tokens: estimateTokens(text),
+    });
+    if (!isNew) {
+      turnLog.info({ latencyMs: 0 }, 'duplicate message ignored');
+      return;
+    }
+
+    const requested = message.model && this.deps.models.has(message.model) ? message.model : agent.model;
+    const chain = this.deps.models.chain(requested);
+    if (chain.length === 0) {
+      await this.publish(target, { type: 'error', ...base, code: ErrorCode.noModel, message: NO_MODEL_MESSAGE });
+      turnLog.warn({ latencyMs: elapsed(started), errorCode: ErrorCode.noModel }, 'no model configured');
+      return;
+    }
+
+    const images = await loadImages(message.attachments, this.deps.blobs);
+    const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? window, text, images);
+    const tools = this.deps.tools?.toolsFor(agent.skills, text) ?? [];
+    const leases = new Map<string, ModelLease>();
+    let started_ = false;
+    const onStart = async (model: string) => {
+      if (started_) return;
+      started_ = true;
+      await this.publish(target, { type: 'start', ...base, model });
+    };
+    const onDelta = (delta: string) => this.publish(target, { type: 'delta', ...base, text: delta });
+
+    try {
+      let answer = '';
+      const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 };
+      let step: StepResult | undefined;
+      let preferred: string[] = chain;
+      for (let i = 0; i < MAX_TOOL_STEPS; i++) {
+        step = await this.callChain(preferred, leases, { messages: prompt, tools, agent, onStart, onDelta }, turnLog);
+        // Once a model answered, the rest of the tool loop stays on it.
+        preferred = [step.lease.id];
+        answer += step.text;
+        addUsage(usage, step.usage);
+        if (step.toolCalls.length === 0 || !this.deps.tools) break;
+        prompt.push({ role: 'assistant', content: step.text, toolCalls: step.toolCalls });
+        for (const call of step.toolCalls) {
+          const result = await this.deps.tools.execute(call, {
+            conversationId,
+            userId: message.sender.id,
+            agent: agentId,
+            target,
+            signal: this.hardStop.signal,
+          });
+          prompt.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
+        }
+      }
+      const model = step!.lease.id;
+      await history.append({
+        id: replyId,
+        conversationId,
+        role: 'assistant',
+        content: answer,
+        attachments: [],
+        author: model,
+        createdAt: Date.now(),
+        tokens: usage.completionTokens || estimateTokens(answer),
+      });
+      await history.recordUsage({
+        conversationId,
+        userId: message.sender.id,
+        agent: agentId,
+        model,
+        provider: step!.lease.spec.provider,
+        usage,
+        latencyMs: elapsed(started),
+        ok: true,
+        createdAt: Date.now(),
+      });
+      await this.publish(target, {
+        type: 'done',
+        ...base,
+        text: answer,
+        attachments: [],
+        model,
+        usage,
+        finishReason: step!.finishReason,
+      });
+      turnLog.info(
+        { latencyMs: elapsed(started), model, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens },
+        'turn answered',
+      );
+    } catch (err) {
+      const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
+      const userMessage = err instanceof HearthError && err.code === ErrorCode.shuttingDown ? err.message : ALL_FAILED_MESSAGE;
+      turnLog.error({ latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) }, 'turn failed');
+      await this.publish(target, { type: 'error', ...base, code, message: userMessage });
+    } finally {
+      for (const l of leases.values()) l.release();
+    }
+  }
+
+  /**
+   * One model call with the chain's resilience: per model, retries with backoff on retryable errors
+   * while nothing has been streamed yet; then the next model. An open circuit skips a model.
+   */
+  private async callChain(
+    chain: string[],
+    leases: Map<string, ModelLease>,
+    call: {
+      messages: ChatMessage[];
+      tools: ReturnType<ToolHost['toolsFor']>;
+      agent: AgentConfig;
+      onStart: (model: string) => Promise<void>;
+      onDelta: (text: string) => Promise<void>;
+    },
+    log: Logger,
+  ): Promise<StepResult> {
+    const cfg = this.deps.config().models;
+    let lastError: unknown;
+    for (const id of chain) {
+      let lease = leases.get(id);
+      if (!lease) {
+        try {
+          lease = await this.deps.models.lease(id);
+        } catch (err) {
+          lastError = err;
+          log.error({ model: id, errorCode: ErrorCode.modelFailed, err: errorSummary(err) }, 'model could not be loaded');
+          continue;
+        }
+        leases.set(id, lease);
+      }
+      for (let attempt = 0; attempt <= cfg.retries; attempt++) {
+        if (!lease.breaker.tryAcquire()) {
+          lastError = new HearthError(ErrorCode.circuitOpen, `circuit open for model ${id}`);
+          log.warn({ model: id, errorCode: ErrorCode.circuitOpen }, 'model skipped: circuit open');
+          break;
+        }
+        let streamed = false;
+        const t0 = performance.now();
+        try {
+          const result = await this.streamOnce(lease, call, cfg.timeoutMs, () => (streamed = true));
+          lease.breaker.success();
+          log.debug({ model: id, latencyMs: elapsed(t0) }, 'model call ok');
+          return result;
+        } catch (err) {
+          lease.breaker.failure();
+          lastError = err;
+          const code = isTimeout(err) ? ErrorCode.modelTimeout : ErrorCode.modelFailed;
+          log.warn({ model: id, attempt, latencyMs: elapsed(t0), errorCode: code, err: errorSummary(err) }, 'model call failed');
+          if (this.hardStop.signal.aborted) throw this.hardStop.signal.reason;
+          // Text already reached the user: retrying or falling back would repeat or contradict it.
+          if (streamed) throw err;
+          if (!isRetryable(err) || attempt === cfg.retries) break;
+          await sleep(backoffMs(attempt + 1, err), this.hardStop.signal);
+        }
+      }
+    }
+    throw lastError instanceof HearthError && lastError.code !== ErrorCode.circuitOpen
+      ? lastError
+      : new HearthError(ErrorCode.modelFailed, 'every model in the chain failed', 502, { cause: lastError });
+  }
+
+  private async streamOnce(
+    lease: ModelLease,
+    call: {
+      messages: ChatMessage[];
+      tools: ReturnType<ToolHost['toolsFor']>;
+      agent: AgentConfig;
+      onStart: (model: string) => Promise<void>;
+      onDelta: (text: string) => Promise<void>;
+    },
+    defaultTimeoutMs: number,
+    markStreamed: () => void,
+  ): Promise<StepResult> {
+    const timeoutMs = lease.spec.timeoutMs ?? defaultTimeoutMs;
+    const signal = AbortSignal.any([this.hardStop.signal, AbortSignal.timeout(timeoutMs)]);
+    const { agent, messages, tools } = call;
+    const stream = lease.provider.stream({
+      model: lease.spec.model,
+      messages,
+      tools: tools.length ? tools : undefined,
+      temperature: agent.temperature ?? lease.spec.temperature,
+      topP: agent.topP ?? lease.spec.topP,
+      maxTokens: agent.maxTokens ?? lease.spec.maxTokens,
+      contextSize: agent.contextSize ?? lease.spec.contextSize,
+      signal,
+    });
+    let text = '';
+    const toolCalls: ToolCall[] = [];
+    let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+    for await (const part of stream) {
+      if (part.type === 'text-delta') {
+        if (!part.text) continue;
+        if (!text) {
+          await call.onStart(lease.id);
+          markStreamed();
+        }
+        text += part.text;
+        await call.onDelta(part.text);
+      } else if (part.type === 'tool-call') {
+        toolCalls.push(part.call);
+      } else {
+        finish = part;
+      }
+    }
+    if (!text) await call.onStart(lease.id);
+    return {
+      text,
+      toolCalls,
+      usage: finish?.usage ?? { promptTokens: 0, completionTokens: 0 },
+      finishReason: finish?.reason ?? (toolCalls.length ? 'tool-calls' : 'stop'),
+      lease,
+    };
+  }
+
+  private async publish(target: ReplyTarget, event: ReplyEvent): Promise<void> {
+    try {
+      await this.deps.bus.publishOutbound({ target, event });
+    } catch (err) {
+      this.deps.log.warn({ channel: target.channel, err: errorSummary(err) }, 'reply delivery failed');
+    }
+  }
+}
+
+function addUsage(total: Usage, u: Usage): void {
+  total.promptTokens += u.promptTokens;
+  total.completionTokens += u.completionTokens;
+  total.cachedPromptTokens = (total.cachedPromptTokens ?? 0) + (u.cachedPromptTokens ?? 0);
+}
+
+function elapsed(t0: number): number {
+  return Math.round(performance.now() - t0);
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || /timed? ?out/i.test(err.message));
+}
+
+/** What goes into a log line about an error: its kind and message, never request bodies or keys. */
+export function errorSummary(err: unknown): { type: string; message: string; status?: number } {
+  if (err instanceof Error) {
+    const status = (err as { status?: number }).status;
+    return { type: err.name, message: err.message.slice(0, 500), ...(status ? { status } : {}) };
+  }
+  return { type: typeof err, message: String(err).slice(0, 500) };
+}

@@ -1,0 +1,345 @@
+/**
+ * The composition root of the all-in-one shape: opens the stores, builds the model registry, the
+ * engine, the channels and the HTTP/WebSocket gateway, and owns their shutdown. Only this file knows
+ * every adapter.
+ */
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { MemoryBus } from '../core/bus.js';
+import type { Channel, ChannelContext } from '../core/channel.js';
+import { loadConfig, type LoadedConfig } from '../core/config-load.js';
+import type { HearthConfig, ModelSpec } from '../core/config.js';
+import { ErrorCode, HearthError } from '../core/errors.js';
+import { ApiChannel } from '../channels/api/index.js';
+import { loadChannelsFile } from '../channels/load.js';
+import { channelLoaders } from '../channels/registry.js';
+import { WebChatChannel } from '../channels/webchat/index.js';
+import type { ChannelBaseConfig } from '../channels/common-config.js';
+import { Engine, errorSummary } from '../engine/engine.js';
+import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
+import { openStores, type Stores } from '../storage/index.js';
+import { AccessControl } from './access.js';
+import { adminRoutes } from './admin.js';
+import { resolveApiToken } from './api-token.js';
+import { apiTokenAuthenticator, type Authenticator } from './auth.js';
+import { InboundPipeline, type ChannelPolicy } from './pipeline.js';
+
+/** The repository root (where `web/` lives), from `dist/src/gateway/`. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface HearthOptions {
+  loaded: LoadedConfig;
+  env?: Record<string, string | undefined>;
+  log?: Logger;
+  /** Tests and benchmarks inject provider factories (e.g. an instant in-process model). */
+  loadProvider?: ConstructorParameters<typeof ModelRegistry>[0]['loadFactory'];
+}
+
+export function createLogger(level: HearthConfig['log']['level']): Logger {
+  return pino({
+    level,
+    base: undefined,
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['apiKey', '*.apiKey', 'token', '*.token', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+  });
+}
+
+/** The newest GGUF in `<dataDir>/models`, as `hearth models pull` leaves it. */
+function pulledModel(dataDir: string): string | undefined {
+  const dir = join(dataDir, 'models');
+  try {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.gguf'));
+    files.sort((a, b) => statSync(join(dir, b)).mtimeMs - statSync(join(dir, a)).mtimeMs);
+    return files[0] ? join(dir, files[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The model catalog: configured models, or a pulled local model when nothing else is configured. */
+export function effectiveCatalog(config: HearthConfig): { catalog: Record<string, ModelSpec>; default?: string } {
+  const catalog = { ...config.models.catalog };
+  let defaultId = config.models.default;
+  if (Object.keys(catalog).length === 0) {
+    const local = pulledModel(resolve(config.dataDir));
+    if (local) {
+      catalog.local = { provider: 'embedded', model: local };
+      defaultId = 'local';
+    }
+  }
+  return { catalog, default: defaultId };
+}
+
+export class Hearth {
+  readonly log: Logger;
+  private config: HearthConfig;
+  private stores?: Stores;
+  private app?: FastifyInstance;
+  private engine?: Engine;
+  private models?: ModelRegistry;
+  private readonly bus: MemoryBus;
+  private channels: Channel[] = [];
+  private policies = new Map<string, ChannelPolicy>();
+  private watcher?: FSWatcher;
+  private draining = false;
+  private stopping?: Promise<void>;
+  url = '';
+  apiToken = '';
+
+  constructor(private readonly options: HearthOptions) {
+    this.config = options.loaded.config;
+    this.log = options.log ?? createLogger(this.config.log.level);
+    this.bus = new MemoryBus((err, m) =>
+      this.log.error({ requestId: m.id, channel: m.channel, errorCode: ErrorCode.internal, err: errorSummary(err) }, 'message handling failed'),
+    );
+  }
+
+  /** Opens everything and starts listening. Resolves once `/readyz` would answer 200. */
+  async start(): Promise<void> {
+    const config = this.config;
+    const dataDir = resolve(config.dataDir);
+    const log = this.log;
+    const env = this.options.env ?? process.env;
+
+    const channelsFile = loadChannelsFile(config.channels, env);
+    const stores = (this.stores = await openStores(config));
+    const token = resolveApiToken(config.server.apiToken, dataDir);
+    this.apiToken = token.token;
+    if (token.generated) log.info({ file: token.file }, 'generated an API token (HEARTH_API_TOKEN was not set); it is in this file');
+    const auth: Authenticator = apiTokenAuthenticator(token.token);
+
+    const models = (this.models = new ModelRegistry({
+      dataDir,
+      log,
+      breaker: config.models.breaker,
+      loadFactory: this.options.loadProvider as ((k: ModelSpec['provider']) => Promise<ProviderFactory>) | undefined,
+    }));
+    const catalog = effectiveCatalog(config);
+    models.configure(catalog.catalog, catalog.default, config.models.fallback);
+    if (!models.default) log.warn({ errorCode: ErrorCode.noModel }, 'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`');
+
+    const engine = (this.engine = new Engine({
+      bus: this.bus,
+      history: stores.history,
+      blobs: stores.blobs,
+      models,
+      log,
+      config: () => this.config,
+    }));
+    engine.start();
+
+    const access = new AccessControl(stores.history);
+    const pipeline = new InboundPipeline({
+      bus: this.bus,
+      access,
+      log,
+      routes: () => this.config.routes,
+      policy: (name) => this.policies.get(name),
+      accepting: () => !this.draining,
+    });
+
+    const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.server.host);
+    const webchatAuth = config.webchat.auth === 'auto' ? (loopback ? 'open' : 'token') : config.webchat.auth;
+    const builtins: Channel[] = [new ApiChannel({ auth, listModels: () => models.list() })];
+    if (config.webchat.enabled) {
+      builtins.push(new WebChatChannel({ auth, requireAuth: webchatAuth === 'token', history: stores.history, maxPayload: config.server.bodyLimit }));
+    }
+    for (const c of builtins) this.policies.set(c.name, { trusted: true, requireMention: false });
+    this.channels = [...builtins, ...(await this.loadChannels(channelsFile, dataDir))];
+
+    const app = (this.app = this.buildApp(config));
+    await app.register(fastifyWebsocket, { options: { maxPayload: config.server.bodyLimit } });
+    this.healthRoutes(app);
+    if (config.webchat.enabled) await this.webRoutes(app);
+    await adminRoutes(app, { auth, models, history: stores.history, access, channels: () => this.channels, fallback: () => this.config.models.fallback });
+    for (const c of this.channels) await c.routes?.(app);
+
+    for (const c of this.channels) {
+      this.bus.subscribeOutbound(c.name, (out) =>
+        c.deliver(out.target, out.event).catch((err) =>
+          log.warn({ channel: c.name, requestId: out.event.inReplyTo, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'delivery failed'),
+        ),
+      );
+      const ctx: ChannelContext = {
+        receive: (m) => pipeline.receive(m),
+        blobs: stores.blobs,
+        sessions: stores.sessions,
+        log: log.child({ channel: c.name }),
+      };
+      // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
+      c.start(ctx).catch((err) => log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'));
+    }
+
+    await app.listen({ host: config.server.host, port: config.server.port });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+    this.url = `http://${host}:${port}`;
+    log.info({ url: this.url, models: models.list().map((m) => m.id), default: models.default ?? null }, 'listening');
+    this.watchConfig();
+  }
+
+  private async loadChannels(file: ReturnType<typeof loadChannelsFile>, dataDir: string): Promise<Channel[]> {
+    const out: Channel[] = [];
+    for (const [name, cfg] of Object.entries(file) as Array<[string, ChannelBaseConfig | undefined]>) {
+      if (!cfg || !cfg.enabled) continue;
+      const loader = channelLoaders[name];
+      const mod = await loader();
+      const channel = await mod.createChannel(cfg as never, { log: this.log.child({ channel: name }), dataDir });
+      this.policies.set(name, { trusted: false, allowFrom: cfg.allowFrom, requireMention: cfg.requireMention, agent: cfg.agent });
+      out.push(channel);
+    }
+    return out;
+  }
+
+  private buildApp(config: HearthConfig): FastifyInstance {
+    const app = Fastify({
+      loggerInstance: this.log,
+      // One `request` line per request comes from the onResponse hook below, with our field names.
+      logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+      requestIdHeader: 'x-request-id',
+      bodyLimit: config.server.bodyLimit,
+      forceCloseConnections: 'idle',
+      return503OnClosing: true,
+    });
+    app.addHook('onRequest', async (req, reply) => {
+      reply.header('x-request-id', req.id);
+      if (this.draining && !req.url.startsWith('/healthz') && !req.url.startsWith('/readyz')) {
+        return reply.code(503).send({ error: { code: ErrorCode.shuttingDown, message: 'Hearth is shutting down' } });
+      }
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      const path = req.url.split('?')[0];
+      if (path === '/healthz' || path === '/readyz') return;
+      req.log.info(
+        {
+          channel: channelOfPath(path),
+          method: req.method,
+          path,
+          statusCode: reply.statusCode,
+          latencyMs: Math.round(reply.elapsedTime),
+          ...(reply.statusCode >= 400 ? { errorCode: errorCodeForStatus(reply.statusCode) } : {}),
+        },
+        'request',
+      );
+    });
+    app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+      const status = err instanceof HearthError ? err.httpStatus : (err.statusCode ?? 500);
+      const code = err instanceof HearthError ? err.code : errorCodeForStatus(status);
+      if (status >= 500) req.log.error({ errorCode: code, err: errorSummary(err) }, 'request failed');
+      const message = status >= 500 && !(err instanceof HearthError) ? 'internal error' : err.message;
+      return reply.code(status).send({ error: { code, message } });
+    });
+    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+    return app as unknown as FastifyInstance;
+  }
+
+  private healthRoutes(app: FastifyInstance): void {
+    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/readyz', async (_req, reply) => {
+      const channels = Object.fromEntries(this.channels.map((c) => [c.name, c.status()]));
+      const ready = !this.draining && this.stores !== undefined;
+      reply.code(ready ? 200 : 503);
+      return { status: ready ? 'ready' : 'draining', model: this.models?.default ?? null, channels };
+    });
+  }
+
+  private async webRoutes(app: FastifyInstance): Promise<void> {
+    const web = join(ROOT, 'web');
+    const files: Record<string, [string, string]> = {
+      '/': ['index.html', 'text/html; charset=utf-8'],
+      '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+      '/style.css': ['style.css', 'text/css; charset=utf-8'],
+    };
+    for (const [route, [name, type]] of Object.entries(files)) {
+      const body = await readFile(join(web, name));
+      app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(body));
+    }
+  }
+
+  /** Re-reads the config file on change: models, agents and routes switch live; a bad edit is logged and ignored. */
+  private watchConfig(): void {
+    const file = this.options.loaded.file;
+    if (!file) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.watcher = watch(file, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => this.reloadConfig(file), 150);
+      });
+      this.watcher.on('error', () => undefined);
+    } catch (err) {
+      this.log.warn({ err: errorSummary(err) }, 'cannot watch the config file; edits need a restart');
+    }
+  }
+
+  private reloadConfig(file: string): void {
+    try {
+      const { config } = loadConfig({ file, env: this.options.env ?? process.env });
+      this.config = config;
+      const catalog = effectiveCatalog(config);
+      this.models?.configure(catalog.catalog, catalog.default, config.models.fallback);
+      this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
+    } catch (err) {
+      this.log.error({ errorCode: ErrorCode.config, err: errorSummary(err) }, 'config change rejected; keeping the running config');
+    }
+  }
+
+  /**
+   * Graceful stop: refuse new work, let in-flight answers finish (up to the drain timeout), then
+   * close the server, channels, models and stores.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const log = this.log;
+    this.draining = true;
+    this.watcher?.close();
+    const pending = this.bus.pending();
+    if (pending > 0) log.info({ pending }, 'draining in-flight answers');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.bus.drain().then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.config.server.drainTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      log.warn({ pending: this.bus.pending() }, 'drain timed out; aborting in-flight answers');
+      this.engine?.abortAll();
+      await this.bus.drain();
+    }
+    await Promise.allSettled(this.channels.map((c) => c.stop()));
+    await this.app?.close();
+    await this.models?.close();
+    await this.bus.close();
+    await this.stores?.close();
+    log.info('stopped');
+  }
+}
+
+function channelOfPath(path: string): string {
+  if (path.startsWith('/v1/')) return 'api';
+  if (path === '/ws') return 'webchat';
+  if (path.startsWith('/webhooks/')) return path.split('/')[2] ?? 'webhooks';
+  if (path.startsWith('/admin')) return 'admin';
+  return 'http';
+}
+
+function errorCodeForStatus(status: number): string {
+  if (status === 401) return ErrorCode.unauthorized;
+  if (status === 403) return ErrorCode.forbidden;
+  if (status === 404) return ErrorCode.notFound;
+  if (status === 413) return ErrorCode.tooLarge;
+  if (status === 503) return ErrorCode.shuttingDown;
+  if (status < 500) return ErrorCode.badRequest;
+  return ErrorCode.internal;
+}

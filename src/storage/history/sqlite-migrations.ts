@@ -1,0 +1,51 @@
+/**
+ * SQLite schema migrations, in order. The database's `user_version` is the number of steps applied.
+ * Append new steps; never edit a released one (installations already ran it).
+ */
+export const sqliteMigrations: readonly string[] = [
+  // 1: conversations, messages, usage
+  `CREATE TABLE conversations (
+     id TEXT PRIMARY KEY,
+     channel TEXT NOT NULL,
+     chat_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     agent TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX conversations_user ON conversations(user_id);
+   CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     role TEXT NOT NULL,
+     content TEXT NOT NULL,
+     attachments TEXT,
+     author TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     tokens INTEGER NOT NULL
+   );
+   CREATE INDEX messages_conversation ON messages(conversation_id, created_at);
+   CREATE TABLE usage (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     conversation_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     agent TEXT NOT NULL,
+     model TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     prompt_tokens INTEGER NOT NULL,
+     completion_tokens INTEGER NOT NULL,
+     cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+     latency_ms INTEGER NOT NULL,
+     ok INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX usage_user_time ON usage(user_id, created_at);`,
+  // 2: senders an admin approved through pairing, per channel
+  `CREATE TABLE approved_senders (
+     channel TEXT NOT NULL,
+     sender_id TEXT NOT NULL,
+     approved_at INTEGER NOT NULL,
+     PRIMARY KEY (channel, sender_id)
+   );`,
+];

@@ -1,0 +1,230 @@
+/**
+ * SQLite history (better-sqlite3): the embedded default. Synchronous calls are fine here: each is
+ * a sub-millisecond local read or write, and WAL mode keeps readers off the writer's back.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Usage } from '../../core/message.js';
+import type { Conversation, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
+import { HearthError, ErrorCode } from '../../core/errors.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
+
+type Row = Record<string, unknown>;
+
+export class SqliteHistoryStore implements HistoryStore {
+  private db?: Database.Database;
+  private stmts!: ReturnType<SqliteHistoryStore['prepare']>;
+
+  constructor(private readonly file: string) {}
+
+  async open(): Promise<void> {
+    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
+    const db = new Database(this.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    try {
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    this.stmts = this.prepare(db);
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      upsertConv: db.prepare(
+        `INSERT INTO conversations (id, channel, chat_id, user_id, agent, created_at, updated_at)
+         VALUES (@id, @channel, @chatId, @userId, @agent, @createdAt, @updatedAt)
+         ON CONFLICT(id) DO UPDATE SET agent = excluded.agent, updated_at = excluded.updated_at`,
+      ),
+      getConv: db.prepare('SELECT * FROM conversations WHERE id = ?'),
+      append: db.prepare(
+        `INSERT OR IGNORE INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens)
+         VALUES (@id, @conversationId, @role, @content, @attachments, @author, @createdAt, @tokens)`,
+      ),
+      recent: db.prepare(
+        'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?',
+      ),
+      usage: db.prepare(
+        `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens,
+           cached_prompt_tokens, latency_ms, ok, created_at)
+         VALUES (@conversationId, @userId, @agent, @model, @provider, @promptTokens, @completionTokens,
+           @cachedPromptTokens, @latencyMs, @ok, @createdAt)`,
+      ),
+      deleteUserConvs: db.prepare('DELETE FROM conversations WHERE user_id = ?'),
+      deleteUserUsage: db.prepare('DELETE FROM usage WHERE user_id = ?'),
+      approved: db.prepare('SELECT 1 FROM approved_senders WHERE channel = ? AND sender_id = ?'),
+    };
+  }
+
+  private get conn(): Database.Database {
+    if (!this.db) throw new HearthError(ErrorCode.storage, 'history store is not open', 503);
+    return this.db;
+  }
+
+  async upsertConversation(c: Conversation): Promise<void> {
+    this.conn;
+    this.stmts.upsertConv.run(c);
+  }
+
+  async getConversation(id: string): Promise<Conversation | undefined> {
+    this.conn;
+    const row = this.stmts.getConv.get(id) as Row | undefined;
+    return row ? toConversation(row) : undefined;
+  }
+
+  async append(m: StoredMessage): Promise<boolean> {
+    this.conn;
+    const r = this.stmts.append.run({ ...m, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null });
+    return r.changes > 0;
+  }
+
+  async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
+    this.conn;
+    const rows = this.stmts.recent.all(conversationId, limit) as Row[];
+    const out: StoredMessage[] = [];
+    let budget = maxTokens;
+    for (const row of rows) {
+      const tokens = Number(row.tokens);
+      if (tokens > budget) break;
+      budget -= tokens;
+      out.push(toStoredMessage(row));
+    }
+    return out.reverse();
+  }
+
+  async recordUsage(u: UsageRecord): Promise<void> {
+    this.conn;
+    this.stmts.usage.run({
+      conversationId: u.conversationId,
+      userId: u.userId,
+      agent: u.agent,
+      model: u.model,
+      provider: u.provider,
+      promptTokens: u.usage.promptTokens,
+      completionTokens: u.usage.completionTokens,
+      cachedPromptTokens: u.usage.cachedPromptTokens ?? 0,
+      latencyMs: Math.round(u.latencyMs),
+      ok: u.ok ? 1 : 0,
+      createdAt: u.createdAt,
+    });
+  }
+
+  async usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage> {
+    const where = ['created_at >= @since'];
+    if (filter.userId !== undefined) where.push('user_id = @userId');
+    if (filter.agent !== undefined) where.push('agent = @agent');
+    const row = this.conn
+      .prepare(
+        `SELECT COALESCE(SUM(prompt_tokens),0) p, COALESCE(SUM(completion_tokens),0) c, COALESCE(SUM(cached_prompt_tokens),0) k
+         FROM usage WHERE ${where.join(' AND ')}`,
+      )
+      .get({ since, ...filter }) as Row;
+    return { promptTokens: Number(row.p), completionTokens: Number(row.c), cachedPromptTokens: Number(row.k) };
+  }
+
+  async listConversations(filter: { userId?: string; channel?: string; limit?: number }): Promise<Conversation[]> {
+    const where: string[] = [];
+    if (filter.userId !== undefined) where.push('user_id = @userId');
+    if (filter.channel !== undefined) where.push('channel = @channel');
+    const rows = this.conn
+      .prepare(
+        `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY updated_at DESC LIMIT @limit`,
+      )
+      .all({ ...filter, limit: filter.limit ?? 100 }) as Row[];
+    return rows.map(toConversation);
+  }
+
+  async deleteUser(userId: string): Promise<number> {
+    const tx = this.conn.transaction((id: string) => {
+      this.stmts.deleteUserUsage.run(id);
+      return this.stmts.deleteUserConvs.run(id).changes;
+    });
+    return tx(userId);
+  }
+
+  async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
+    const conversations = (this.conn.prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]).map(
+      toConversation,
+    );
+    const messages = (
+      this.conn
+        .prepare(
+          `SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+           WHERE c.user_id = ? ORDER BY m.conversation_id, m.seq`,
+        )
+        .all(userId) as Row[]
+    ).map(toStoredMessage);
+    return { conversations, messages };
+  }
+
+  async approveSender(channel: string, senderId: string): Promise<void> {
+    this.conn
+      .prepare('INSERT OR IGNORE INTO approved_senders (channel, sender_id, approved_at) VALUES (?, ?, ?)')
+      .run(channel, senderId, Date.now());
+  }
+
+  async isSenderApproved(channel: string, senderId: string): Promise<boolean> {
+    return this.stmts.approved.get(channel, senderId) !== undefined;
+  }
+
+  /** The schema version the database is at (for tests and `hearth doctor`). */
+  schemaVersion(): number {
+    return Number(this.conn.pragma('user_version', { simple: true }));
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+/**
+ * Runs pending migrations, all in one transaction: a failing step rolls back every step of this
+ * run, so the file stays exactly as the previous release left it.
+ */
+export function migrate(db: Database.Database): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > sqliteMigrations.length) {
+    throw new HearthError(
+      ErrorCode.storage,
+      `history database is at schema ${current}, newer than this release knows (${sqliteMigrations.length}); upgrade Hearth`,
+    );
+  }
+  const pending = sqliteMigrations.slice(current);
+  if (pending.length === 0) return;
+  db.transaction(() => {
+    for (const step of pending) db.exec(step);
+    db.pragma(`user_version = ${sqliteMigrations.length}`);
+  })();
+}
+
+function toConversation(row: Row): Conversation {
+  return {
+    id: String(row.id),
+    channel: String(row.channel),
+    chatId: String(row.chat_id),
+    userId: String(row.user_id),
+    agent: String(row.agent),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toStoredMessage(row: Row): StoredMessage {
+  return {
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    role: row.role as StoredMessage['role'],
+    content: String(row.content),
+    attachments: row.attachments ? JSON.parse(String(row.attachments)) : [],
+    author: String(row.author),
+    createdAt: Number(row.created_at),
+    tokens: Number(row.tokens),
+  };
+}

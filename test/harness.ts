@@ -1,0 +1,164 @@
+/**
+ * Starts the real `hearth` process (bin/hearth.js → dist/) as a child for end-to-end tests, on a
+ * free port with its own data folder, and collects its JSON log lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'hearth.js');
+export const TEST_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
+
+export interface HearthProcess {
+  baseUrl: string;
+  port: number;
+  token: string;
+  dataDir: string;
+  configFile?: string;
+  proc: ChildProcess;
+  logs: LogLine[];
+  /** Raw stdout/stderr text that was not JSON (CLI output). */
+  stderr: string[];
+  waitForLog(pred: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Sends SIGTERM (or the given signal) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** hearth.yml text. */
+  config?: string;
+  /** channels.yml text (sets CHANNEL_CONFIG). */
+  channels?: string;
+  /** Use this data folder instead of a fresh temporary one. */
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+/** Spawns `hearth start` and resolves once it logs `listening`. */
+export async function startHearth(options: StartOptions = {}): Promise<HearthProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-e2e-'));
+  const dataDir = options.dataDir ?? join(dir, 'data');
+  const args = [BIN, 'start'];
+  let configFile: string | undefined;
+  if (options.config !== undefined) {
+    configFile = join(dir, 'hearth.yml');
+    writeFileSync(configFile, options.config);
+    args.push('--config', configFile);
+  }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    HEARTH_HOST: '127.0.0.1',
+    HEARTH_PORT: '0',
+    HEARTH_DATA_DIR: dataDir,
+    HEARTH_API_TOKEN: TEST_TOKEN,
+    ...options.env,
+  };
+  if (options.channels !== undefined) {
+    const file = join(dir, 'channels.yml');
+    writeFileSync(file, options.channels);
+    env.CHANNEL_CONFIG = file;
+  }
+  const proc = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+  const onLine = (line: string) => {
+    if (!line.trim()) return;
+    let parsed: LogLine | undefined;
+    try {
+      parsed = JSON.parse(line) as LogLine;
+    } catch {
+      stderr.push(line);
+      if (process.env.HEARTH_TEST_VERBOSE) console.error('[hearth]', line);
+      return;
+    }
+    logs.push(parsed);
+    if (process.env.HEARTH_TEST_VERBOSE) console.error('[hearth]', line);
+    for (const w of waiters) if (w.pred(parsed)) {
+      waiters.delete(w);
+      w.resolve(parsed);
+    }
+  };
+  for (const stream of [proc.stdout!, proc.stderr!]) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    stream.on('end', () => buf && onLine(buf));
+  }
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+
+  const waitForLog = (pred: (l: LogLine) => boolean, timeoutMs = 10_000) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const hit = logs.find(pred);
+      if (hit) return resolve(hit);
+      const w = { pred, resolve: (l: LogLine) => (clearTimeout(t), resolve(l)) };
+      const t = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`timed out waiting for a log line; last lines:\n${logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\n${stderr.slice(-5).join('\n')}`));
+      }, timeoutMs);
+      waiters.add(w);
+    });
+
+  const listening = await Promise.race([
+    waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 15_000),
+    exited.then((code) => {
+      throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
+    }),
+  ]);
+  const baseUrl = String(listening.url);
+  let stopped: Promise<number | null> | undefined;
+  return {
+    baseUrl,
+    port: Number(new URL(baseUrl).port),
+    token: env.HEARTH_API_TOKEN,
+    dataDir,
+    configFile,
+    proc,
+    logs,
+    stderr,
+    waitForLog,
+    exited,
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      stopped ??= (async () => {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        const code = await exited;
+        clearTimeout(timer);
+        if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+        return code;
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Runs the `hearth` CLI to completion and returns its exit code and output. */
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.stderr.on('data', (d) => (stderr += d));
+    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
