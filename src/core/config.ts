@@ -95,6 +95,9 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   channels: z.string().optional().describe('Path of channels.yml (env CHANNEL_CONFIG)'),
+  // <bus section: owned by the scale-out work (src/bus/)>
+  bus: z.strictObject({ kind: z.enum(['memory']).default('memory').describe('memory (all-in-one)') }).prefault({}),
+  // </bus section>
   // <skills section: owned by the skills work (src/skills/)>
   skills: z
     .strictObject({

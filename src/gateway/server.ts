@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { MemoryBus } from '../core/bus.js';
+import type { Bus } from '../core/bus.js';
+import { createBus } from '../bus/index.js';
 import type { Channel, ChannelContext } from '../core/channel.js';
 import { loadConfig, type LoadedConfig } from '../core/config-load.js';
 import type { HearthConfig, ModelSpec } from '../core/config.js';
@@ -29,6 +30,9 @@ import { resolveApiToken } from './api-token.js';
 import { apiTokenAuthenticator, type Authenticator } from './auth.js';
 import { InboundPipeline, type ChannelPolicy } from './pipeline.js';
 
+/** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
+export type Role = 'gateway' | 'engine';
+
 /** The repository root (where `web/` lives), from `dist/src/gateway/`. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -36,6 +40,8 @@ export interface HearthOptions {
   loaded: LoadedConfig;
   env?: Record<string, string | undefined>;
   log?: Logger;
+  /** Which parts run in this process; both by default (`hearth start`). */
+  roles?: Role[];
   /** Tests and benchmarks inject provider factories (e.g. an instant in-process model). */
   loadProvider?: ConstructorParameters<typeof ModelRegistry>[0]['loadFactory'];
 }
@@ -83,21 +89,20 @@ export class Hearth {
   private app?: FastifyInstance;
   private engine?: Engine;
   private models?: ModelRegistry;
-  private readonly bus: MemoryBus;
+  private bus!: Bus;
   private channels: Channel[] = [];
   private policies = new Map<string, ChannelPolicy>();
   private watcher?: FSWatcher;
   private draining = false;
   private stopping?: Promise<void>;
+  private readonly roles: Set<Role>;
   url = '';
   apiToken = '';
 
   constructor(private readonly options: HearthOptions) {
     this.config = options.loaded.config;
     this.log = options.log ?? createLogger(this.config.log.level);
-    this.bus = new MemoryBus((err, m) =>
-      this.log.error({ requestId: m.id, channel: m.channel, errorCode: ErrorCode.internal, err: errorSummary(err) }, 'message handling failed'),
-    );
+    this.roles = new Set(options.roles ?? ['gateway', 'engine']);
   }
 
   /** Opens everything and starts listening. Resolves once `/readyz` would answer 200. */
@@ -124,15 +129,32 @@ export class Hearth {
     models.configure(catalog.catalog, catalog.default, config.models.fallback);
     if (!models.default) log.warn({ errorCode: ErrorCode.noModel }, 'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`');
 
-    const engine = (this.engine = new Engine({
-      bus: this.bus,
-      history: stores.history,
-      blobs: stores.blobs,
-      models,
-      log,
-      config: () => this.config,
-    }));
-    engine.start();
+    this.bus = await createBus(config, log);
+    if (this.roles.has('engine')) {
+      this.engine = new Engine({ bus: this.bus, history: stores.history, blobs: stores.blobs, models, log, config: () => this.config });
+      this.engine.start();
+    }
+    const app = (this.app = this.buildApp(config));
+    this.healthRoutes(app);
+    if (this.roles.has('gateway')) await this.startGateway(app, { auth, models, stores, dataDir, channelsFile });
+
+    await app.listen({ host: config.server.host, port: config.server.port });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+    this.url = `http://${host}:${port}`;
+    log.info({ url: this.url, roles: [...this.roles], models: models.list().map((m) => m.id), default: models.default ?? null }, 'listening');
+    this.watchConfig();
+  }
+
+  /** Channels, the inbound pipeline, the web chat and the admin API. */
+  private async startGateway(
+    app: FastifyInstance,
+    deps: { auth: Authenticator; models: ModelRegistry; stores: Stores; dataDir: string; channelsFile: ReturnType<typeof loadChannelsFile> },
+  ): Promise<void> {
+    const { auth, models, stores, dataDir, channelsFile } = deps;
+    const config = this.config;
+    const log = this.log;
 
     const access = new AccessControl(stores.history);
     const pipeline = new InboundPipeline({
@@ -153,9 +175,7 @@ export class Hearth {
     for (const c of builtins) this.policies.set(c.name, { trusted: true, requireMention: false });
     this.channels = [...builtins, ...(await this.loadChannels(channelsFile, dataDir))];
 
-    const app = (this.app = this.buildApp(config));
     await app.register(fastifyWebsocket, { options: { maxPayload: config.server.bodyLimit } });
-    this.healthRoutes(app);
     if (config.webchat.enabled) await this.webRoutes(app);
     await adminRoutes(app, { auth, models, history: stores.history, access, channels: () => this.channels, fallback: () => this.config.models.fallback });
     for (const c of this.channels) await c.routes?.(app);
@@ -175,14 +195,6 @@ export class Hearth {
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
       c.start(ctx).catch((err) => log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'));
     }
-
-    await app.listen({ host: config.server.host, port: config.server.port });
-    const addr = app.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
-    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-    this.url = `http://${host}:${port}`;
-    log.info({ url: this.url, models: models.list().map((m) => m.id), default: models.default ?? null }, 'listening');
-    this.watchConfig();
   }
 
   private async loadChannels(file: ReturnType<typeof loadChannelsFile>, dataDir: string): Promise<Channel[]> {
@@ -304,23 +316,23 @@ export class Hearth {
     const log = this.log;
     this.draining = true;
     this.watcher?.close();
-    const pending = this.bus.pending();
+    const pending = this.bus?.pending() ?? 0;
     if (pending > 0) log.info({ pending }, 'draining in-flight answers');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      this.bus.drain().then(() => false),
+      (this.bus?.drain() ?? Promise.resolve()).then(() => false),
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.config.server.drainTimeoutMs))),
     ]);
     clearTimeout(timer);
     if (timedOut) {
       log.warn({ pending: this.bus.pending() }, 'drain timed out; aborting in-flight answers');
       this.engine?.abortAll();
-      await this.bus.drain();
+      await this.bus?.drain();
     }
     await Promise.allSettled(this.channels.map((c) => c.stop()));
     await this.app?.close();
     await this.models?.close();
-    await this.bus.close();
+    await this.bus?.close();
     await this.stores?.close();
     log.info('stopped');
   }
