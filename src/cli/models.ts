@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import { loadConfig } from '../core/config-load.js';
+import { HearthError } from '../core/errors.js';
+import { createProgressReporter, pullModel } from '../engine/model-pull.js';
 import { ModelRegistry } from '../engine/model-registry.js';
 import { effectiveCatalog, createLogger } from '../gateway/server.js';
 import { reportConfigError } from './config-validate.js';
@@ -21,9 +24,33 @@ export function modelsListCommand(opts: { config?: string }): void {
   }
 }
 
+/** `hearth models pull [NAME]`: downloads into `<dataDir>/models`; Ctrl-C keeps the partial file for a resume. */
 export async function modelsPullCommand(name: string | undefined, opts: { config?: string }): Promise<void> {
-  void name;
-  void opts;
-  console.error('models pull: not wired yet');
-  process.exitCode = 1;
+  let config;
+  try {
+    ({ config } = loadConfig({ file: opts.config }));
+  } catch (err) {
+    reportConfigError(err);
+    process.exitCode = 1;
+    return;
+  }
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  const reporter = createProgressReporter(process.stdout);
+  try {
+    const path = await pullModel({
+      dataDir: resolve(config.dataDir),
+      name,
+      baseUrl: config.models.download.baseUrl,
+      onProgress: reporter.onProgress,
+      signal: abort.signal,
+    });
+    reporter.done();
+    console.log(`Model saved to ${path}. \`hearth start\` uses it when no other model is configured.`);
+  } catch (err) {
+    reporter.done();
+    const code = err instanceof HearthError ? ` (${err.code})` : '';
+    console.error(`models pull failed${code}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
 }

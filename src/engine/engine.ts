@@ -100,8 +100,13 @@ export class Engine {
       tokens: estimateTokens(text),
     });
     if (!isNew) {
-      turnLog.info({ latencyMs: 0 }, 'duplicate message ignored');
-      return;
+      // At-least-once delivery: a redelivered message whose reply is stored was answered already;
+      // one whose reply is missing was interrupted (its engine died mid-turn) and is answered now.
+      if (await history.hasMessage(replyId)) {
+        turnLog.info({ latencyMs: 0 }, 'duplicate message ignored');
+        return;
+      }
+      turnLog.info('redelivered message without a stored reply: answering it');
     }
 
     const requested = message.model && this.deps.models.has(message.model) ? message.model : agent.model;
@@ -113,7 +118,9 @@ export class Engine {
     }
 
     const images = await loadImages(message.attachments, this.deps.blobs);
-    const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? window, text, images);
+    // On a redelivery the window already holds this user turn; the prompt must carry it once.
+    const earlier = window.filter((w) => w.id !== message.id);
+    const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? earlier, text, images);
     const tools = this.deps.tools?.toolsFor(agent.skills, text) ?? [];
     const leases = new Map<string, ModelLease>();
     let started_ = false;

@@ -117,6 +117,11 @@ export async function pullModel(options: PullModelOptions): Promise<string> {
   }
 
   const expected = pinned ?? advertised;
+  if (!expected && !options.allowUnverified) {
+    // Reached when a complete `.part` was confirmed by a 416 that carried no checksum header.
+    rmSync(partPath, { force: true });
+    throw new HearthError(ErrorCode.checksum, `No SHA-256 is known for ${target.file}, so it cannot be verified. The download was deleted.`, 502);
+  }
   if (expected) {
     const actual = await sha256OfFile(partPath);
     if (actual !== expected) {

@@ -3,7 +3,7 @@
  * engine, the channels and the HTTP/WebSocket gateway, and owns their shutdown. Only this file knows
  * every adapter.
  */
-import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { channelLoaders } from '../channels/registry.js';
 import { WebChatChannel } from '../channels/webchat/index.js';
 import type { ChannelBaseConfig } from '../channels/common-config.js';
 import { Engine, errorSummary } from '../engine/engine.js';
+import { findPulledModel } from '../engine/model-pull.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
 import { openStores, type Stores } from '../storage/index.js';
 import { AccessControl } from './access.js';
@@ -56,24 +57,12 @@ export function createLogger(level: HearthConfig['log']['level']): Logger {
   });
 }
 
-/** The newest GGUF in `<dataDir>/models`, as `hearth models pull` leaves it. */
-function pulledModel(dataDir: string): string | undefined {
-  const dir = join(dataDir, 'models');
-  try {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.gguf'));
-    files.sort((a, b) => statSync(join(dir, b)).mtimeMs - statSync(join(dir, a)).mtimeMs);
-    return files[0] ? join(dir, files[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The model catalog: configured models, or a pulled local model when nothing else is configured. */
 export function effectiveCatalog(config: HearthConfig): { catalog: Record<string, ModelSpec>; default?: string } {
   const catalog = { ...config.models.catalog };
   let defaultId = config.models.default;
   if (Object.keys(catalog).length === 0) {
-    const local = pulledModel(resolve(config.dataDir));
+    const local = findPulledModel(resolve(config.dataDir));
     if (local) {
       catalog.local = { provider: 'embedded', model: local };
       defaultId = 'local';

@@ -6,42 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import OpenAI from 'openai';
-import WebSocket from 'ws';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { runCli, startHearth, type HearthProcess } from '../harness.js';
-
-/** Opens /ws, says hello, sends one message and collects reply events until `done` or `error`. */
-export async function chatOverWs(baseUrl: string, text: string, hello: Record<string, unknown> = {}) {
-  const ws = new WebSocket(baseUrl.replace('http', 'ws') + '/ws');
-  const events: Array<Record<string, any>> = [];
-  try {
-    return await new Promise<{ events: Array<Record<string, any>>; ready: Record<string, any> }>((resolve, reject) => {
-      let ready: Record<string, any>;
-      const timer = setTimeout(() => reject(new Error(`no answer; got ${JSON.stringify(events)}`)), 10_000);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', ...hello })));
-      ws.on('message', (data) => {
-        const ev = JSON.parse(String(data));
-        if (ev.type === 'ready') {
-          ready = ev;
-          ws.send(JSON.stringify({ type: 'message', text }));
-          return;
-        }
-        events.push(ev);
-        if (ev.type === 'done' || ev.type === 'error') {
-          clearTimeout(timer);
-          resolve({ events, ready });
-        }
-      });
-      ws.on('error', reject);
-      ws.on('close', (code) => {
-        clearTimeout(timer);
-        if (!events.some((e) => e.type === 'done' || e.type === 'error')) reject(new Error(`closed ${code}: ${JSON.stringify(events)}`));
-      });
-    });
-  } finally {
-    ws.close();
-  }
-}
+import { chatOverWs } from '../webchat-client.js';
 
 describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
   let model: ModelFake;

@@ -1,0 +1,49 @@
+/**
+ * Pure conversion of Hearth's `ChatMessage`s and `ToolSpec`s into Ollama's native `/api/chat`
+ * shapes. Ollama differs from Chat Completions in that tool-call arguments are JSON objects
+ * (not text), images are bare base64 strings on the message, and tool results name the tool.
+ */
+import type { Message, Tool } from 'ollama';
+import type { ChatMessage, ToolSpec } from '../../../core/model-provider.js';
+
+/** Maps the conversation to Ollama messages. */
+export function toOllamaMessages(messages: ChatMessage[]): Message[] {
+  return messages.map((message): Message => {
+    switch (message.role) {
+      case 'system':
+        return { role: 'system', content: message.content };
+      case 'user':
+        return message.images?.length
+          ? { role: 'user', content: message.content, images: message.images.map((image) => image.data) }
+          : { role: 'user', content: message.content };
+      case 'assistant':
+        return message.toolCalls?.length
+          ? {
+              role: 'assistant',
+              content: message.content,
+              tool_calls: message.toolCalls.map((call) => ({ function: { name: call.name, arguments: parseArguments(call.arguments) } })),
+            }
+          : { role: 'assistant', content: message.content };
+      case 'tool':
+        return { role: 'tool', content: message.content, tool_name: message.name };
+    }
+  });
+}
+
+/** Tool-call arguments as the object Ollama wants; text that is not a JSON object becomes `{}`. */
+function parseArguments(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text || '{}');
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Maps tool specs to Ollama `function` tools. */
+export function toOllamaTools(tools: ToolSpec[]): Tool[] {
+  return tools.map((tool) => ({
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters as Tool['function']['parameters'] },
+  }));
+}

@@ -1,0 +1,51 @@
+/**
+ * Pure conversion of Hearth's `ChatMessage`s and `ToolSpec`s into the OpenAI Chat Completions
+ * wire shapes. No I/O here, so the mapping is tested without a server.
+ */
+import type {
+  ChatCompletionContentPart,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
+import type { ChatMessage, ToolSpec } from '../../../core/model-provider.js';
+
+/** Maps the conversation to Chat Completions messages: images become `image_url` data URLs. */
+export function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
+  return messages.map((message): ChatCompletionMessageParam => {
+    switch (message.role) {
+      case 'system':
+        return { role: 'system', content: message.content };
+      case 'user': {
+        if (!message.images?.length) return { role: 'user', content: message.content };
+        const parts: ChatCompletionContentPart[] = message.images.map((image) => ({
+          type: 'image_url',
+          image_url: { url: `data:${image.mimeType};base64,${image.data}` },
+        }));
+        if (message.content) parts.unshift({ type: 'text', text: message.content });
+        return { role: 'user', content: parts };
+      }
+      case 'assistant':
+        if (!message.toolCalls?.length) return { role: 'assistant', content: message.content };
+        return {
+          role: 'assistant',
+          // The API wants null rather than an empty string next to tool calls.
+          content: message.content || null,
+          tool_calls: message.toolCalls.map((call) => ({
+            id: call.id,
+            type: 'function',
+            function: { name: call.name, arguments: call.arguments },
+          })),
+        };
+      case 'tool':
+        return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    }
+  });
+}
+
+/** Maps tool specs to Chat Completions `function` tools. */
+export function toOpenAITools(tools: ToolSpec[]): ChatCompletionTool[] {
+  return tools.map((tool) => ({
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }));
+}

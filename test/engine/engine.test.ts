@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import pino from 'pino';
+import { MemoryBus } from '../../src/core/bus.js';
+import { configSchema, type ConfigInput, type ModelSpec } from '../../src/core/config.js';
+import type { Message, ReplyEvent } from '../../src/core/message.js';
+import { ProviderError, type ChatRequest, type ModelProvider, type StreamPart } from '../../src/core/model-provider.js';
+import type { ToolHost } from '../../src/core/tools.js';
+import { Engine } from '../../src/engine/engine.js';
+import { ModelRegistry } from '../../src/engine/model-registry.js';
+import { LocalBlobStore } from '../../src/storage/blobs/local.js';
+import { SqliteHistoryStore } from '../../src/storage/history/sqlite.js';
+
+type Script = (req: ChatRequest, call: number) => AsyncIterable<StreamPart>;
+
+/** An in-process provider whose answers a test scripts per model name. */
+class ScriptedProvider implements ModelProvider {
+  readonly kind = 'scripted';
+  calls: ChatRequest[] = [];
+  constructor(private readonly script: Script) {}
+  stream(req: ChatRequest): AsyncIterable<StreamPart> {
+    this.calls.push(structuredClone({ ...req, signal: undefined }));
+    return this.script(req, this.calls.length - 1);
+  }
+}
+
+async function* say(text: string, usage = { promptTokens: 10, completionTokens: 3 }): AsyncIterable<StreamPart> {
+  for (const w of text.split(/(?<= )/)) yield { type: 'text-delta', text: w };
+  yield { type: 'finish', reason: 'stop', usage };
+}
+
+async function* fail(status: number, retryAfter?: number): AsyncIterable<StreamPart> {
+  throw new ProviderError(`HTTP ${status}`, status === 429 || status >= 500, status, retryAfter);
+}
+
+function message(text: string, n = 1, chatId = 'c1'): Message {
+  return { id: `test:${chatId}:${n}`, kind: 'message', channel: 'test', chatId, sender: { id: 'u1' }, text, attachments: [], isGroup: false, mentioned: true, timestamp: Date.now() };
+}
+
+describe('Engine', () => {
+  let bus: MemoryBus;
+  let history: SqliteHistoryStore;
+  let events: ReplyEvent[];
+  let providers: Map<string, ScriptedProvider>;
+  let engine: Engine;
+  let registry: ModelRegistry;
+
+  async function setup(input: ConfigInput, scripts: Record<string, Script>, tools?: ToolHost) {
+    const config = configSchema.parse(input);
+    providers = new Map(Object.entries(scripts).map(([k, s]) => [k, new ScriptedProvider(s)]));
+    registry = new ModelRegistry({
+      dataDir: '.',
+      log: pino({ level: 'silent' }),
+      breaker: config.models.breaker,
+      loadFactory: async () => (spec: ModelSpec) => providers.get(spec.model)!,
+    });
+    registry.configure(config.models.catalog, config.models.default, config.models.fallback);
+    engine = new Engine({ bus, history, blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))), models: registry, tools, log: pino({ level: 'silent' }), config: () => config });
+    engine.start();
+  }
+
+  async function ask(m: Message): Promise<ReplyEvent[]> {
+    events.length = 0;
+    await bus.publishInbound(m);
+    await bus.drain();
+    return [...events];
+  }
+
+  beforeEach(async () => {
+    bus = new MemoryBus((err) => assert.fail(String(err)));
+    history = new SqliteHistoryStore(':memory:');
+    await history.open();
+    events = [];
+    bus.subscribeOutbound('test', (o) => void events.push(o.event));
+  });
+  afterEach(async () => {
+    await registry?.close();
+    await history.close();
+  });
+
+  const twoModels = (extra: Partial<NonNullable<ConfigInput['models']>> = {}): ConfigInput => ({
+    models: {
+      default: 'a',
+      retries: 2,
+      catalog: { a: { provider: 'openai', model: 'a' }, b: { provider: 'openai', model: 'b' } },
+      ...extra,
+    },
+  });
+
+  it('streams start, deltas and done, and records the turn and its usage', async () => {
+    await setup(twoModels(), { a: () => say('hello there friend'), b: () => say('x') });
+    const ev = await ask(message('hi'));
+    assert.deepEqual(ev.map((e) => e.type), ['start', 'delta', 'delta', 'delta', 'done']);
+    const done = ev.at(-1) as Extract<ReplyEvent, { type: 'done' }>;
+    assert.equal(done.text, 'hello there friend');
+    assert.equal(done.usage.promptTokens, 10);
+    const stored = await history.recent('test:c1', 10_000);
+    assert.deepEqual(stored.map((m) => [m.role, m.content]), [['user', 'hi'], ['assistant', 'hello there friend']]);
+    const usage = await history.usageSince({ userId: 'u1' }, 0);
+    assert.equal(usage.promptTokens, 10);
+  });
+
+  it('ignores a duplicate delivery of the same message id', async () => {
+    await setup(twoModels(), { a: () => say('once'), b: () => say('x') });
+    await ask(message('hi'));
+    const again = await ask(message('hi'));
+    assert.equal(again.length, 0);
+    assert.equal(providers.get('a')!.calls.length, 1);
+  });
+
+  it('retries a retryable error on the same model before answering', async () => {
+    await setup(twoModels(), { a: (_r, n) => (n === 0 ? fail(503) : say('second try')), b: () => say('from b') });
+    const ev = await ask(message('hi'));
+    assert.equal((ev.at(-1) as { text: string }).text, 'second try');
+    assert.equal(providers.get('a')!.calls.length, 2);
+    assert.equal(providers.get('b')!.calls.length, 0);
+  });
+
+  it('does not retry a 400 and falls back to the next model', async () => {
+    await setup(twoModels({ fallback: ['b'] }), { a: () => fail(400), b: () => say('from b') });
+    const ev = await ask(message('hi'));
+    assert.equal((ev.at(-1) as { text: string }).text, 'from b');
+    assert.equal(providers.get('a')!.calls.length, 1);
+  });
+
+  it('opens the circuit after repeated failures and stops calling the broken model', async () => {
+    await setup(twoModels({ fallback: ['b'], retries: 0, breaker: { failures: 2, cooldownMs: 60_000 } }), {
+      a: () => fail(500),
+      b: () => say('from b'),
+    });
+    for (let i = 1; i <= 4; i++) await ask(message('hi', i));
+    assert.equal(providers.get('a')!.calls.length, 2, 'calls stop once the breaker is open');
+    assert.equal(providers.get('b')!.calls.length, 4);
+    assert.equal(registry.list().find((m) => m.id === 'a')!.breaker, 'open');
+  });
+
+  it('does not fall back once text reached the user (no repeated or mixed answers)', async () => {
+    async function* halfThenFail(): AsyncIterable<StreamPart> {
+      yield { type: 'text-delta', text: 'partial ' };
+      throw new ProviderError('reset', true, 502);
+    }
+    await setup(twoModels({ fallback: ['b'] }), { a: () => halfThenFail(), b: () => say('from b') });
+    const ev = await ask(message('hi'));
+    assert.equal(ev.at(-1)!.type, 'error');
+    assert.equal(providers.get('b')!.calls.length, 0);
+    assert.equal(providers.get('a')!.calls.length, 1);
+  });
+
+  it('times a hanging model out and says so', async () => {
+    async function* hang(req: ChatRequest): AsyncIterable<StreamPart> {
+      await new Promise((_r, reject) => req.signal!.addEventListener('abort', () => reject(req.signal!.reason)));
+    }
+    await setup({ models: { default: 'a', retries: 0, timeoutMs: 100, catalog: { a: { provider: 'openai', model: 'a' } } } }, { a: (r) => hang(r) });
+    // AbortSignal.timeout's timer does not keep a process alive; in Hearth the server does.
+    const keepAlive = setInterval(() => undefined, 1000);
+    const ev = await ask(message('hi')).finally(() => clearInterval(keepAlive));
+    const last = ev.at(-1) as Extract<ReplyEvent, { type: 'error' }>;
+    assert.equal(last.type, 'error');
+    assert.match(last.message, /no model could answer/i);
+  });
+
+  it('keeps the history window within the agent token budget', async () => {
+    await setup({ ...twoModels(), agents: { default: { historyTokens: 40 } } }, { a: () => say('ok'), b: () => say('x') });
+    for (let i = 1; i <= 6; i++) await ask(message(`message number ${i} with some padding text`, i));
+    const last = providers.get('a')!.calls.at(-1)!;
+    const historyTurns = last.messages.slice(1, -1);
+    assert.ok(historyTurns.length > 0 && historyTurns.length < 10, `window had ${historyTurns.length} turns`);
+    assert.equal(last.messages.at(-1)!.role, 'user');
+  });
+
+  it('runs the tool-call loop: tool result goes back to the model, answer streams', async () => {
+    const tools: ToolHost = {
+      toolsFor: () => [{ name: 'clock', description: 'time', parameters: { type: 'object', properties: {} } }],
+      execute: async (call) => ({ content: `result of ${call.name}` }),
+    };
+    async function* callTool(): AsyncIterable<StreamPart> {
+      yield { type: 'tool-call', call: { id: 'c1', name: 'clock', arguments: '{}' } };
+      yield { type: 'finish', reason: 'tool-calls', usage: { promptTokens: 5, completionTokens: 1 } };
+    }
+    await setup(twoModels(), { a: (_r, n) => (n === 0 ? callTool() : say('it is noon')), b: () => say('x') }, tools);
+    const ev = await ask(message('what time is it'));
+    assert.equal((ev.at(-1) as { text: string }).text, 'it is noon');
+    const second = providers.get('a')!.calls[1];
+    const toolMsg = second.messages.find((m) => m.role === 'tool');
+    assert.deepEqual(toolMsg, { role: 'tool', toolCallId: 'c1', name: 'clock', content: 'result of clock' });
+    assert.equal(providers.get('a')!.calls[0].tools?.[0].name, 'clock');
+  });
+});

@@ -1,0 +1,196 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createProvider } from '../../../src/engine/providers/openai/index.js';
+import { ProviderError, type ChatRequest } from '../../../src/core/model-provider.js';
+import { startOpenAIFake, type ModelFake } from '../../fakes/openai-server.js';
+import { collectParts, finishes, streamError, textDeltas, toolCalls } from './collect-parts.js';
+
+describe('openai provider against the OpenAI fake', () => {
+  let fake: ModelFake;
+  before(async () => {
+    fake = await startOpenAIFake();
+  });
+  after(() => fake.close());
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.setReply((body) => ({ text: `You said: ${body.messages.at(-1).content}` }));
+  });
+
+  const request = (over: Partial<ChatRequest> = {}): ChatRequest => ({
+    model: 'fake-gpt',
+    messages: [{ role: 'user', content: 'hello there friend' }],
+    ...over,
+  });
+
+  it('streams the text as several deltas in order, then one finish with usage', async () => {
+    fake.setReply(() => ({ chunks: ['Hel', 'lo ', 'wor', 'ld'], usage: { promptTokens: 12, completionTokens: 4 } }));
+    const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
+    const parts = await collectParts(provider.stream(request()));
+    assert.deepEqual(textDeltas(parts), ['Hel', 'lo ', 'wor', 'ld']);
+    assert.deepEqual(finishes(parts), [{ type: 'finish', reason: 'stop', usage: { promptTokens: 12, completionTokens: 4 } }]);
+    assert.equal(parts.at(-1)?.type, 'finish');
+    assert.equal(fake.requests[0].body.stream, true);
+    assert.deepEqual(fake.requests[0].body.stream_options, { include_usage: true });
+  });
+
+  it('forwards each delta as it arrives, before the stream ends', async () => {
+    fake.setReply(() => ({ chunks: ['first ', 'second'], chunkDelayMs: 300 }));
+    const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
+    const started = Date.now();
+    const iterator = provider.stream(request())[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    assert.deepEqual(first.value, { type: 'text-delta', text: 'first ' });
+    assert.ok(Date.now() - started < 250, 'the first delta must not wait for the rest of the stream');
+    const rest = await collectParts({ [Symbol.asyncIterator]: () => iterator });
+    assert.deepEqual(textDeltas(rest), ['second']);
+  });
+
+  it('assembles tool calls from argument fragments, one complete call each', async () => {
+    const args = JSON.stringify({ city: 'Zürich', unit: 'celsius', days: [1, 2, 3] });
+    fake.setReply(() => ({ text: 'Let me check. ', toolCalls: [{ name: 'weather', arguments: args }, { name: 'clock', arguments: '{}' }] }));
+    const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
+    const parts = await collectParts(provider.stream(request({ tools: [{ name: 'weather', description: 'Weather', parameters: { type: 'object' } }] })));
+    const calls = toolCalls(parts);
+    assert.equal(calls.length, 2);
+    assert.equal(calls[0].name, 'weather');
+    assert.equal(calls[0].arguments, args);
+    assert.match(calls[0].id, /^call_/);
+    assert.equal(calls[1].name, 'clock');
+    assert.notEqual(calls[0].id, calls[1].id);
+    assert.equal(finishes(parts)[0].reason, 'tool-calls');
+    assert.deepEqual(fake.requests[0].body.tools, [
+      { type: 'function', function: { name: 'weather', description: 'Weather', parameters: { type: 'object' } } },
+    ]);
+  });
+
+  it('maps system, history, tool results, images and generation parameters onto the wire', async () => {
+    const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl, temperature: 0.3, maxTokens: 99 });
+    await collectParts(
+      provider.stream(
+        request({
+          topP: 0.9,
+          messages: [
+            { role: 'system', content: 'You are Hearth.' },
+            { role: 'user', content: 'What is this?', images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
+            { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'look', arguments: '{"q":1}' }] },
+            { role: 'tool', toolCallId: 'call_1', name: 'look', content: 'a cat' },
+            { role: 'assistant', content: 'A cat.' },
+            { role: 'user', content: 'thanks' },
+          ],
+        }),
+      ),
+    );
+    const body = fake.requests[0].body;
+    assert.equal(body.model, 'fake-gpt');
+    assert.equal(body.temperature, 0.3);
+    assert.equal(body.top_p, 0.9);
+    assert.equal(body.max_tokens, 99);
+    assert.deepEqual(body.messages, [
+      { role: 'system', content: 'You are Hearth.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'look', arguments: '{"q":1}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: 'a cat' },
+      { role: 'assistant', content: 'A cat.' },
+      { role: 'user', content: 'thanks' },
+    ]);
+  });
+
+  it('sends no Authorization header without an API key, and a bearer token with one', async () => {
+    // A key in the environment belongs to OpenAI, not to whatever server MODEL_ENDPOINT names.
+    const saved = process.env.OPENAI_API_KEY;
+    process.env.OPENAI_API_KEY = 'sk-from-env-must-not-leak';
+    try {
+      await collectParts(createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl }).stream(request()));
+    } finally {
+      if (saved === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = saved;
+    }
+    assert.equal(fake.requests[0].headers.authorization, undefined);
+    await collectParts(createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl, apiKey: 'sk-test-123' }).stream(request()));
+    assert.equal(fake.requests[1].headers.authorization, 'Bearer sk-test-123');
+  });
+
+  it('turns 429 with Retry-After into a retryable ProviderError carrying retryAfter', async () => {
+    fake.setReply(() => ({ status: 429, retryAfter: 7, errorMessage: 'Rate limit reached' }));
+    const err = await streamError(createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl }).stream(request()));
+    assert.ok(err instanceof ProviderError);
+    assert.equal(err.retryable, true);
+    assert.equal(err.status, 429);
+    assert.equal(err.retryAfter, 7);
+    assert.match(err.message, /Rate limit reached/);
+    assert.equal(fake.requests.length, 1, 'the SDK must not retry on its own');
+  });
+
+  it('500 is retryable, 400 is not', async () => {
+    const provider = createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl });
+    fake.setReply(() => ({ status: 500 }));
+    const e500 = await streamError(provider.stream(request()));
+    assert.ok(e500 instanceof ProviderError && e500.retryable && e500.status === 500);
+    fake.setReply(() => ({ status: 400, errorMessage: 'bad messages' }));
+    const e400 = await streamError(provider.stream(request()));
+    assert.ok(e400 instanceof ProviderError);
+    assert.equal(e400.retryable, false);
+    assert.equal(e400.status, 400);
+    assert.equal(fake.requests.length, 2);
+  });
+
+  it('an error in the middle of the stream surfaces as a ProviderError', async () => {
+    fake.setReply(() => ({ text: 'one two three four', failMidStream: true }));
+    const provider = createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl });
+    const seen: string[] = [];
+    const err = await streamError(
+      (async function* () {
+        for await (const part of provider.stream(request())) {
+          if (part.type === 'text-delta') seen.push(part.text);
+          yield part;
+        }
+      })(),
+    );
+    assert.ok(err instanceof ProviderError);
+    assert.equal(err.retryable, true);
+    assert.deepEqual(seen, ['one ', 'two ']);
+  });
+
+  it('a refused connection is a retryable ProviderError', async () => {
+    const closed = await startOpenAIFake();
+    const baseUrl = closed.baseUrl;
+    await closed.close();
+    const err = await streamError(createProvider({ provider: 'openai', model: 'm', baseUrl }).stream(request()));
+    assert.ok(err instanceof ProviderError);
+    assert.equal(err.retryable, true);
+    assert.equal(err.status, undefined);
+  });
+
+  it('aborting the signal stops the stream', async () => {
+    fake.setReply(() => ({ chunks: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 100 }));
+    const controller = new AbortController();
+    const provider = createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl });
+    const seen: string[] = [];
+    const err = await streamError(
+      (async function* () {
+        for await (const part of provider.stream(request({ signal: controller.signal }))) {
+          if (part.type === 'text-delta') seen.push(part.text);
+          if (seen.length === 1) controller.abort();
+          yield part;
+        }
+      })(),
+    );
+    assert.equal((err as Error).name, 'AbortError');
+    assert.deepEqual(seen, ['a']);
+  });
+
+  it('aborting while the server hangs ends the call at once', async () => {
+    fake.setReply(() => ({ hang: true }));
+    const provider = createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl });
+    const started = Date.now();
+    const err = await streamError(provider.stream(request({ signal: AbortSignal.timeout(150) })));
+    assert.equal((err as Error).name, 'TimeoutError');
+    assert.ok(Date.now() - started < 2000);
+  });
+});

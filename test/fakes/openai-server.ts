@@ -1,0 +1,193 @@
+/**
+ * A protocol-faithful fake of the OpenAI Chat Completions API: `chat.completion.chunk` SSE
+ * (`data:` lines, `data: [DONE]`), tool-call deltas carrying index/id/type/function fragments,
+ * the usage chunk with empty `choices` when `stream_options.include_usage` is set, the
+ * non-streaming `chat.completion` object, `GET /v1/models`, and the error JSON
+ * `{error:{message,type,param,code}}`.
+ *
+ * Standalone, for end-to-end tests and benchmarks:
+ *   node dist/test/fakes/openai-server.js [--port N] [--delay-ms N]
+ * prints `{"baseUrl":"http://127.0.0.1:PORT/v1"}` and serves the echo until SIGTERM.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import {
+  fragments,
+  retryAfterHeader,
+  sendJson,
+  startModelFake,
+  usageFor,
+  type FakeExchange,
+  type ModelFake,
+  type ModelFakeOptions,
+} from './fake-reply.js';
+
+export type { FakeReply, ModelFake, RecordedRequest } from './fake-reply.js';
+
+/** The model list `GET /v1/models` answers. */
+const models = ['fake-gpt', 'fake-gpt-mini'];
+
+let sequence = 0;
+
+/** OpenAI's error `type`/`code` for a status, as the real API labels them. */
+function errorBody(status: number, message: string): { error: { message: string; type: string; param: null; code: string | null } } {
+  const [type, code] =
+    status === 401 ? ['invalid_request_error', 'invalid_api_key']
+    : status === 404 ? ['invalid_request_error', 'model_not_found']
+    : status === 429 ? ['requests', 'rate_limit_exceeded']
+    : status >= 500 ? ['server_error', null]
+    : ['invalid_request_error', null];
+  return { error: { message, type, param: null, code } };
+}
+
+/** Text of the last user message; content may be a string or an array of parts. */
+function lastUserText(body: any): string {
+  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+  const last = [...messages].reverse().find((m) => m?.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  if (Array.isArray(last.content)) return last.content.filter((p: any) => p?.type === 'text').map((p: any) => p.text).join('');
+  return '';
+}
+
+function toolCallId(): string {
+  return `call_${(++sequence).toString(36).padStart(8, '0')}`;
+}
+
+function usageObject(usage: { promptTokens: number; completionTokens: number }) {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+async function answer(exchange: FakeExchange): Promise<void> {
+  const { res, path, body, reply } = exchange;
+  if (path !== '/v1/chat/completions') {
+    sendJson(res, 404, errorBody(404, `Invalid URL (${exchange.req.method} ${path})`));
+    return;
+  }
+  if (reply.status !== undefined && reply.status >= 400) {
+    sendJson(res, reply.status, errorBody(reply.status, reply.errorMessage ?? `fake error ${reply.status}`), retryAfterHeader(reply));
+    return;
+  }
+  if (body?.stream === true) await streamCompletion(exchange);
+  else answerCompletion(exchange);
+}
+
+function answerCompletion(exchange: FakeExchange): void {
+  const { res, body, reply, pieces } = exchange;
+  const calls = (reply.toolCalls ?? []).map((c) => ({ id: toolCallId(), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  const text = pieces.join('');
+  sendJson(res, 200, {
+    id: `chatcmpl-${++sequence}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: body?.model ?? 'fake-gpt',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: calls.length && !text ? null : text, refusal: null, annotations: [], ...(calls.length ? { tool_calls: calls } : {}) },
+        logprobs: null,
+        finish_reason: calls.length ? 'tool_calls' : 'stop',
+      },
+    ],
+    usage: usageObject(usageFor(exchange, body?.messages)),
+    service_tier: 'default',
+    system_fingerprint: 'fp_hearth_fake',
+  });
+}
+
+async function streamCompletion(exchange: FakeExchange): Promise<void> {
+  const { res, body, reply, pieces, pause } = exchange;
+  const includeUsage = body?.stream_options?.include_usage === true;
+  const base = {
+    id: `chatcmpl-${++sequence}`,
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model: body?.model ?? 'fake-gpt',
+    service_tier: 'default',
+    system_fingerprint: 'fp_hearth_fake',
+  };
+  const chunk = (delta: object, finishReason: string | null = null) =>
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
+
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(chunk({ role: 'assistant', content: '', refusal: null }));
+  const failAt = reply.failMidStream ? Math.max(1, Math.floor(pieces.length / 2)) : -1;
+  for (let i = 0; i < pieces.length; i++) {
+    if (i === failAt) return failStream(res);
+    if (i > 0 && !(await pause())) return void res.end();
+    res.write(chunk({ content: pieces[i] }));
+  }
+  if (reply.failMidStream) return failStream(res);
+  const calls = reply.toolCalls ?? [];
+  for (let index = 0; index < calls.length; index++) {
+    const call = calls[index];
+    if (!(await pause())) return void res.end();
+    res.write(chunk({ tool_calls: [{ index, id: toolCallId(), type: 'function', function: { name: call.name, arguments: '' } }] }));
+    for (const part of fragments(call.arguments)) {
+      res.write(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
+    }
+  }
+  res.write(chunk({}, calls.length ? 'tool_calls' : 'stop'));
+  if (includeUsage) {
+    const usage = usageObject(usageFor(exchange, body?.messages));
+    res.write(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
+  }
+  res.end('data: [DONE]\n\n');
+}
+
+/** How OpenAI reports an error after a stream has started: an `error` object in a data line. */
+function failStream(res: ServerResponse): void {
+  res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`);
+}
+
+function serveStatic(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  if (req.method !== 'GET' || path !== '/v1/models') return false;
+  const created = 1_700_000_000;
+  sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created, owned_by: 'hearth-fake' })) });
+  return true;
+}
+
+/** Starts the OpenAI fake; `baseUrl` ends in `/v1`, as the SDK's `baseURL` takes it. */
+export function startOpenAIFake(options: ModelFakeOptions = {}): Promise<ModelFake> {
+  return startModelFake(
+    {
+      lastUserText,
+      answer,
+      serveStatic,
+      authorized: (req, key) => req.headers.authorization === `Bearer ${key}`,
+      unauthorized: (res) => sendJson(res, 401, errorBody(401, 'Incorrect API key provided.')),
+    },
+    options,
+    '/v1',
+  );
+}
+
+function numberFlag(args: string[], name: string): number | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = Number(args[i + 1]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} wants a whole number`);
+  return value;
+}
+
+async function main(args: string[]): Promise<void> {
+  // Benchmarks run for a long time: keep no request log that would grow without bound.
+  const fake = await startOpenAIFake({ port: numberFlag(args, '--port'), delayMs: numberFlag(args, '--delay-ms'), recordRequests: false });
+  process.stdout.write(`${JSON.stringify({ baseUrl: fake.baseUrl })}\n`);
+  const stop = () => void fake.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
