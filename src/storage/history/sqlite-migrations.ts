@@ -48,4 +48,6 @@ export const sqliteMigrations: readonly string[] = [
      approved_at INTEGER NOT NULL,
      PRIMARY KEY (channel, sender_id)
    );`,
+  // 3: the history window reads a conversation newest-first in insertion order
+  `CREATE INDEX messages_conversation_seq ON messages(conversation_id, seq);`,
 ];

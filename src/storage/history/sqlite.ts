@@ -48,7 +48,7 @@ export class SqliteHistoryStore implements HistoryStore {
          VALUES (@id, @conversationId, @role, @content, @attachments, @author, @createdAt, @tokens)`,
       ),
       recent: db.prepare(
-        'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?',
+        'SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?',
       ),
       usage: db.prepare(
         `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens,
@@ -59,6 +59,7 @@ export class SqliteHistoryStore implements HistoryStore {
       deleteUserConvs: db.prepare('DELETE FROM conversations WHERE user_id = ?'),
       deleteUserUsage: db.prepare('DELETE FROM usage WHERE user_id = ?'),
       approved: db.prepare('SELECT 1 FROM approved_senders WHERE channel = ? AND sender_id = ?'),
+      hasMessage: db.prepare('SELECT 1 FROM messages WHERE id = ?'),
     };
   }
 
@@ -84,12 +85,17 @@ export class SqliteHistoryStore implements HistoryStore {
     return r.changes > 0;
   }
 
+  async hasMessage(id: string): Promise<boolean> {
+    this.conn;
+    return this.stmts.hasMessage.get(id) !== undefined;
+  }
+
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
     this.conn;
-    const rows = this.stmts.recent.all(conversationId, limit) as Row[];
     const out: StoredMessage[] = [];
     let budget = maxTokens;
-    for (const row of rows) {
+    // Iterate rather than fetch all: a long conversation stops being read once the budget is spent.
+    for (const row of this.stmts.recent.iterate(conversationId, limit) as IterableIterator<Row>) {
       const tokens = Number(row.tokens);
       if (tokens > budget) break;
       budget -= tokens;

@@ -1,0 +1,169 @@
+/**
+ * The Discord channel on discord.js: the Gateway WebSocket (intents, heartbeat, resume — the
+ * library's) brings messages in; REST (the library's rate-limit buckets) sends replies out.
+ * Messages become `Message`s (inbound.ts), attachments land in the BlobStore, replies stream by
+ * editing a message (outbound.ts). A failed login is retried with exponential backoff; a bad
+ * payload is logged and skipped.
+ */
+import { Client, Events, GatewayIntentBits, Partials, type Message as DjsMessage, type PartialMessage } from 'discord.js';
+import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
+import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
+import type { ChannelDeps } from '../deps.js';
+import { Backoff, sleep } from './backoff.js';
+import type { DiscordConfig } from './config.js';
+import { factsOf } from './events.js';
+import { reactionToMessage, toMessage, type MediaToFetch } from './inbound.js';
+import { DiscordReplies } from './outbound.js';
+import { StatusReporter } from './status.js';
+
+const CHANNEL = 'discord';
+
+/** Downloads one attachment from Discord's CDN into the BlobStore. */
+async function fetchAttachment(item: MediaToFetch, ctx: ChannelContext): Promise<void> {
+  const response = await fetch(item.url);
+  if (!response.ok) throw new Error(`attachment download failed with HTTP ${response.status}`);
+  const meta = await ctx.blobs.put(item.blobKey, Buffer.from(await response.arrayBuffer()), { mimeType: item.attachment.mimeType, fileName: item.attachment.fileName });
+  item.attachment.blobKey = item.blobKey;
+  item.attachment.size = meta.size;
+}
+
+/** Builds the Discord channel from its channels.yml section. */
+export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel {
+  const log = deps.log.child({ channel: CHANNEL });
+  const status = new StatusReporter(log, CHANNEL);
+  const backoff = new Backoff(config.reconnect.initialDelayMs, config.reconnect.maxDelayMs);
+  const stopping = new AbortController();
+  let ctx: ChannelContext | undefined;
+  let client: Client | undefined;
+  let running: Promise<void> | undefined;
+  const replies = new DiscordReplies({ rest: () => client!.rest, blobs: () => ctx?.blobs, log, editIntervalMs: config.streamEditIntervalMs });
+
+  async function onMessage(m: DjsMessage | PartialMessage, kind: 'message' | 'edit'): Promise<void> {
+    try {
+      const me = client?.user;
+      if (!me || m.author?.id === me.id) return; // our own messages (and their edits while streaming)
+      const result = toMessage(factsOf(m), { channel: CHANNEL, bot: { id: me.id, username: me.username }, kind });
+      if (!result.ok) {
+        log.warn({ messageId: m.id, reason: result.reason }, 'discord message skipped');
+        return;
+      }
+      for (const item of result.media) {
+        await fetchAttachment(item, ctx!).catch((err: unknown) => {
+          log.warn({ messageId: m.id, err: err instanceof Error ? err.message : String(err) }, 'discord attachment download failed');
+          item.attachment.description ??= 'A file that could not be downloaded';
+        });
+      }
+      await ctx!.receive(result.message);
+    } catch (err) {
+      log.warn({ messageId: m?.id, reason: err instanceof Error ? err.message : String(err) }, 'discord message skipped');
+    }
+  }
+
+  function buildClient(): Client {
+    const c = new Client({
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.DirectMessages,
+        GatewayIntentBits.GuildMessageReactions,
+        GatewayIntentBits.DirectMessageReactions,
+      ],
+      // DM channels are not cached until used: without Partials.Channel, DMs never fire messageCreate.
+      partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
+      rest: { api: config.apiBase },
+      waitGuildTimeout: config.guildWaitMs,
+    });
+    c.on(Events.ClientReady, () => {
+      backoff.reset();
+      status.set('ready');
+    });
+    c.on(Events.ShardDisconnect, (event) => status.set('backing-off', `gateway closed (${event.code}); reconnecting`));
+    c.on(Events.ShardReconnecting, () => status.set('backing-off', 'gateway reconnecting'));
+    c.on(Events.ShardResume, () => status.set('ready'));
+    c.on(Events.ShardReady, () => status.set('ready'));
+    c.on(Events.ShardError, (err) => log.warn({ err: err.message }, 'discord gateway error'));
+    c.on(Events.Error, (err) => log.warn({ err: err.message }, 'discord client error'));
+    c.on(Events.Invalidated, () => {
+      status.set('backing-off', 'session invalidated; logging in again');
+      void relogin();
+    });
+    c.on(Events.MessageCreate, (m) => void onMessage(m, 'message'));
+    c.on(Events.MessageUpdate, (_old, m) => {
+      if (m.editedTimestamp) void onMessage(m, 'edit');
+    });
+    c.on(Events.MessageReactionAdd, (reaction, user) => {
+      if (user.id === c.user?.id || !ctx) return;
+      const channel = reaction.message.channel;
+      const inThread = channel?.isThread?.() ?? false;
+      const message = reactionToMessage(
+        {
+          messageId: reaction.message.id,
+          channelId: reaction.message.channelId,
+          guildId: reaction.message.guildId,
+          threadParentId: inThread && 'parentId' in channel ? channel.parentId : null,
+          emoji: reaction.emoji.name ?? reaction.emoji.id ?? '?',
+          user: { id: user.id, username: user.username, bot: user.bot ?? false },
+          at: Date.now(),
+        },
+        CHANNEL,
+      );
+      ctx.receive(message).catch((err: unknown) => log.warn({ err: String(err) }, 'discord reaction skipped'));
+    });
+    return c;
+  }
+
+  /** Logs in, retrying with backoff until it works, the token is refused, or the channel stops. */
+  async function connect(): Promise<void> {
+    while (!stopping.signal.aborted) {
+      client = buildClient();
+      try {
+        status.set(status.get().state === 'backing-off' ? 'backing-off' : 'connecting', status.get().reason);
+        await client.login(config.token);
+        return;
+      } catch (err) {
+        await client.destroy().catch(() => undefined);
+        if (stopping.signal.aborted) return;
+        const code = (err as { code?: string }).code;
+        if (code === 'TokenInvalid') {
+          status.set('failed', 'Discord rejected the bot token (401)');
+          return;
+        }
+        if (code === 'DisallowedIntents') {
+          status.set('failed', 'Discord refused the intents: enable the Message Content intent for the bot');
+          return;
+        }
+        const delay = backoff.next();
+        status.set('backing-off', `${err instanceof Error ? err.message : String(err)}; retrying in ${Math.round(delay / 100) / 10}s`);
+        await sleep(delay, stopping.signal);
+      }
+    }
+  }
+
+  async function relogin(): Promise<void> {
+    await client?.destroy().catch(() => undefined);
+    running = connect();
+  }
+
+  return {
+    name: CHANNEL,
+    async start(context: ChannelContext) {
+      ctx = context;
+      running = connect();
+    },
+    deliver(target: ReplyTarget, event: ReplyEvent) {
+      if (!client) return Promise.resolve();
+      return replies.deliver(target, event);
+    },
+    status(): ChannelStatus {
+      return status.get();
+    },
+    async stop() {
+      stopping.abort();
+      replies.close();
+      await running;
+      await client?.destroy().catch(() => undefined);
+      status.set('stopped');
+    },
+  };
+}

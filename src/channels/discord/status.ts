@@ -1,0 +1,24 @@
+/** The channel's connection state as `status()` reports it, logged on every change. */
+import type { Logger } from 'pino';
+import type { ChannelState, ChannelStatus } from '../../core/channel.js';
+
+export class StatusReporter {
+  private current: ChannelStatus = { state: 'stopped', since: Date.now() };
+
+  constructor(
+    private readonly log: Logger,
+    private readonly channel: string,
+  ) {}
+
+  get(): ChannelStatus {
+    return { ...this.current };
+  }
+
+  /** Records a state; repeating the same state and reason changes nothing (no log spam). */
+  set(state: ChannelState, reason?: string): void {
+    if (this.current.state === state && this.current.reason === reason) return;
+    this.current = { state, ...(reason ? { reason } : {}), since: Date.now() };
+    const level = state === 'failed' ? 'error' : state === 'backing-off' ? 'warn' : 'info';
+    this.log[level]({ channel: this.channel, state, reason }, `channel ${this.channel} ${state}`);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The Telegram channel on grammY: long polling or a webhook in, Bot API calls out. Inbound
+ * payloads become `Message`s (inbound.ts), media land in the BlobStore (media.ts), replies stream
+ * back by editing a message (outbound.ts). Nothing here throws out of a handler: a bad update is
+ * logged and skipped, an unreachable API is retried with backoff.
+ */
+import { Bot, GrammyError } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { FastifyInstance } from 'fastify';
+import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
+import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
+import type { ChannelDeps } from '../deps.js';
+import { Backoff, grammySignal, sleep } from './backoff.js';
+import type { TelegramConfig } from './config.js';
+import { toMessage } from './inbound.js';
+import { fetchMedia } from './media.js';
+import { describe, TelegramReplies } from './outbound.js';
+import { ALLOWED_UPDATES, Poller } from './polling.js';
+import { retryAfter429 } from './retry-after.js';
+import { StatusReporter } from './status.js';
+import { registerWebhookRoute } from './webhook.js';
+
+const CHANNEL = 'telegram';
+
+/** Builds the Telegram channel from its channels.yml section. */
+export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channel {
+  const log = deps.log.child({ channel: CHANNEL });
+  const status = new StatusReporter(log, CHANNEL);
+  const bot = new Bot(config.token, { client: { apiRoot: config.apiRoot } });
+  bot.api.config.use(retryAfter429({ maxRetryAfterSeconds: config.maxRetryAfterSeconds, log }));
+  const backoff = new Backoff(config.reconnect.initialDelayMs, config.reconnect.maxDelayMs);
+  let ctx: ChannelContext | undefined;
+  let poller: Poller | undefined;
+  const stopping = new AbortController();
+  let webhookSetup: Promise<void> | undefined;
+  const replies = new TelegramReplies({ api: bot.api, blobs: () => ctx?.blobs, log, editIntervalMs: config.streamEditIntervalMs });
+
+  bot.on(['message', 'edited_message', 'channel_post', 'edited_channel_post'], async (tg) => {
+    const kind = tg.editedMessage || tg.editedChannelPost ? 'edit' : 'message';
+    const result = toMessage(tg.msg, { channel: CHANNEL, bot: { id: bot.botInfo.id, username: bot.botInfo.username }, kind });
+    if (!result.ok) {
+      log.warn({ updateId: tg.update.update_id, reason: result.reason }, 'telegram update skipped');
+      return;
+    }
+    for (const item of result.media) {
+      try {
+        await fetchMedia(item, { api: bot.api, apiRoot: config.apiRoot, token: config.token, blobs: ctx!.blobs });
+      } catch (err) {
+        // The text still goes through; the model is told a file could not be read.
+        log.warn({ updateId: tg.update.update_id, err: describe(err) }, 'telegram media download failed');
+        item.attachment.description ??= 'A file that could not be downloaded';
+      }
+    }
+    await ctx!.receive(result.message);
+  });
+  bot.use((tg) => {
+    log.debug({ updateId: tg.update.update_id }, 'telegram update of an unhandled type ignored');
+  });
+
+  /** Runs one update through the middleware; a malformed one is logged and skipped. */
+  async function handle(update: Update): Promise<void> {
+    if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') {
+      log.warn({ reason: 'update_id missing' }, 'telegram update skipped');
+      return;
+    }
+    try {
+      await bot.handleUpdate(update);
+    } catch (err) {
+      const cause = err instanceof Error && 'error' in err ? (err as { error: unknown }).error : err;
+      log.warn({ updateId: update.update_id, reason: describe(cause) }, 'telegram update skipped');
+    }
+  }
+
+  /** Webhook mode: learns who the bot is and registers the webhook, retrying until it works. */
+  async function setUpWebhook(): Promise<void> {
+    const webhook = config.webhook!;
+    while (!stopping.signal.aborted) {
+      try {
+        status.set(status.get().state === 'backing-off' ? 'backing-off' : 'connecting', status.get().reason);
+        if (!bot.isInited()) await bot.init(grammySignal(stopping.signal));
+        await bot.api.setWebhook(webhook.url, { secret_token: webhook.secretToken, allowed_updates: [...ALLOWED_UPDATES] }, grammySignal(stopping.signal));
+        status.set('ready');
+        backoff.reset();
+        return;
+      } catch (err) {
+        if (stopping.signal.aborted) return;
+        if (err instanceof GrammyError && err.error_code === 401) {
+          status.set('failed', 'Telegram rejected the bot token (401 Unauthorized)');
+          return;
+        }
+        const delay = backoff.next();
+        status.set('backing-off', `${describe(err)}; retrying in ${Math.round(delay / 100) / 10}s`);
+        await sleep(delay, stopping.signal);
+      }
+    }
+  }
+
+  return {
+    name: CHANNEL,
+    async routes(app: FastifyInstance) {
+      if (config.mode !== 'webhook' || !config.webhook) return;
+      await registerWebhookRoute(app, {
+        secretToken: config.webhook.secretToken,
+        log,
+        ready: () => ctx !== undefined && bot.isInited(),
+        handle,
+      });
+    },
+    async start(context: ChannelContext) {
+      ctx = context;
+      if (config.mode === 'webhook') {
+        webhookSetup = setUpWebhook();
+        return;
+      }
+      poller = new Poller({ bot, status, timeoutSeconds: config.pollTimeoutSeconds, backoff, handle });
+      poller.start();
+    },
+    deliver(target: ReplyTarget, event: ReplyEvent) {
+      return replies.deliver(target, event);
+    },
+    status(): ChannelStatus {
+      return status.get();
+    },
+    async stop() {
+      stopping.abort();
+      replies.close();
+      await poller?.stop();
+      await webhookSetup;
+      status.set('stopped');
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Webhook mode: `POST /webhooks/telegram`. Telegram sends the secret given to setWebhook in the
+ * `X-Telegram-Bot-Api-Secret-Token` header; a request without the right one is rejected (401)
+ * and logged. Valid updates are acknowledged at once and handled in the background, because
+ * Telegram re-sends an update whose request does not answer quickly.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Update } from 'grammy/types';
+import type { Logger } from 'pino';
+
+export const TELEGRAM_WEBHOOK_PATH = '/webhooks/telegram';
+const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+/** Constant-time comparison, so the secret cannot be guessed byte by byte from response times. */
+export function secretMatches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface WebhookRouteOptions {
+  secretToken: string;
+  log: Logger;
+  /** False until the bot knows who it is (getMe); Telegram retries a 503 later. */
+  ready(): boolean;
+  /** Handles one update; must not throw. */
+  handle(update: Update): Promise<void>;
+}
+
+/** Registers the webhook route inside its own Fastify scope. */
+export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
+  await app.register(async (scope) => {
+    scope.post(TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
+      if (!secretMatches(opts.secretToken, request.headers[SECRET_HEADER])) {
+        opts.log.warn({ channel: 'telegram', ip: request.ip, code: 'HEARTH_E_UNAUTHORIZED' }, 'telegram webhook: bad or missing secret token; rejected');
+        return reply.code(401).send({ ok: false });
+      }
+      if (!opts.ready()) return reply.code(503).send({ ok: false });
+      const update = request.body as Update;
+      void opts.handle(update);
+      return reply.code(200).send({ ok: true });
+    });
+  });
+}

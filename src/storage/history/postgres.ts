@@ -1,0 +1,258 @@
+/**
+ * PostgreSQL history (`pg`): the scaled shape's history, shared by every engine and gateway
+ * replica. Migrations run on open (or with `hearth migrate`) under an advisory lock, so replicas
+ * starting together migrate once; all pending steps run in one transaction, so a failing step
+ * leaves the database exactly as the previous release left it.
+ */
+import pg from 'pg';
+import type { Usage } from '../../core/message.js';
+import type { Conversation, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
+import { ErrorCode, HearthError } from '../../core/errors.js';
+import { postgresMigrations } from './postgres-migrations.js';
+
+type Row = Record<string, unknown>;
+
+/** Arbitrary constant naming Hearth's migration lock among other applications' advisory locks. */
+const MIGRATION_LOCK = 0x48_45_41_52; // "HEAR"
+
+export interface PostgresHistoryOptions {
+  url: string;
+  poolSize?: number;
+  /** Run pending migrations on open; when false, open fails if the schema is behind. */
+  autoMigrate?: boolean;
+  /** Schema holding the tables (default: the connection's search_path, normally `public`). */
+  schema?: string;
+}
+
+export class PostgresHistoryStore implements HistoryStore {
+  private pool?: pg.Pool;
+
+  constructor(private readonly options: PostgresHistoryOptions) {}
+
+  async open(): Promise<void> {
+    const { schema } = this.options;
+    if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new HearthError(ErrorCode.config, `invalid PostgreSQL schema name "${schema}"`);
+    const pool = new pg.Pool({
+      connectionString: this.options.url,
+      max: this.options.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    pool.on('error', () => undefined); // an idle client lost its server; the pool replaces it
+    try {
+      if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      if (this.options.autoMigrate ?? true) await migratePostgres(pool);
+      else {
+        const { current, latest } = await postgresSchemaVersion(pool);
+        if (current < latest) throw new HearthError(ErrorCode.storage, `history database is at schema ${current} of ${latest}; run \`hearth migrate\``, 503);
+      }
+    } catch (err) {
+      await pool.end();
+      throw err instanceof HearthError ? err : new HearthError(ErrorCode.storage, `PostgreSQL: ${(err as Error).message}`, 503, { cause: err });
+    }
+    this.pool = pool;
+  }
+
+  private get db(): pg.Pool {
+    if (!this.pool) throw new HearthError(ErrorCode.storage, 'history store is not open', 503);
+    return this.pool;
+  }
+
+  async upsertConversation(c: Conversation): Promise<void> {
+    await this.db.query(
+      `INSERT INTO conversations (id, channel, chat_id, user_id, agent, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7)
+       ON CONFLICT (id) DO UPDATE SET agent = EXCLUDED.agent, updated_at = EXCLUDED.updated_at`,
+      [c.id, c.channel, c.chatId, c.userId, c.agent, c.createdAt, c.updatedAt],
+    );
+  }
+
+  async getConversation(id: string): Promise<Conversation | undefined> {
+    const r = await this.db.query('SELECT * FROM conversations WHERE id = $1', [id]);
+    return r.rows[0] ? toConversation(r.rows[0]) : undefined;
+  }
+
+  async append(m: StoredMessage): Promise<boolean> {
+    const r = await this.db.query(
+      `INSERT INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (id) DO NOTHING`,
+      [m.id, m.conversationId, m.role, m.content, m.attachments.length ? JSON.stringify(m.attachments) : null, m.author, m.createdAt, m.tokens],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async hasMessage(id: string): Promise<boolean> {
+    const r = await this.db.query('SELECT 1 FROM messages WHERE id = $1', [id]);
+    return r.rowCount! > 0;
+  }
+
+  async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
+    const r = await this.db.query('SELECT * FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2', [
+      conversationId,
+      limit,
+    ]);
+    const out: StoredMessage[] = [];
+    let budget = maxTokens;
+    for (const row of r.rows as Row[]) {
+      const tokens = Number(row.tokens);
+      if (tokens > budget) break;
+      budget -= tokens;
+      out.push(toStoredMessage(row));
+    }
+    return out.reverse();
+  }
+
+  async recordUsage(u: UsageRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens, cached_prompt_tokens, latency_ms, ok, created_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+      [
+        u.conversationId,
+        u.userId,
+        u.agent,
+        u.model,
+        u.provider,
+        u.usage.promptTokens,
+        u.usage.completionTokens,
+        u.usage.cachedPromptTokens ?? 0,
+        Math.round(u.latencyMs),
+        u.ok,
+        u.createdAt,
+      ],
+    );
+  }
+
+  async usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage> {
+    const params: unknown[] = [since];
+    const where = ['created_at >= $1'];
+    if (filter.userId !== undefined) where.push(`user_id = $${params.push(filter.userId)}`);
+    if (filter.agent !== undefined) where.push(`agent = $${params.push(filter.agent)}`);
+    const r = await this.db.query(
+      `SELECT COALESCE(SUM(prompt_tokens),0) p, COALESCE(SUM(completion_tokens),0) c, COALESCE(SUM(cached_prompt_tokens),0) k
+       FROM usage WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    const row = r.rows[0] as Row;
+    return { promptTokens: Number(row.p), completionTokens: Number(row.c), cachedPromptTokens: Number(row.k) };
+  }
+
+  async listConversations(filter: { userId?: string; channel?: string; limit?: number }): Promise<Conversation[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (filter.userId !== undefined) where.push(`user_id = $${params.push(filter.userId)}`);
+    if (filter.channel !== undefined) where.push(`channel = $${params.push(filter.channel)}`);
+    const r = await this.db.query(
+      `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY updated_at DESC LIMIT $${params.push(filter.limit ?? 100)}`,
+      params,
+    );
+    return r.rows.map(toConversation);
+  }
+
+  async deleteUser(userId: string): Promise<number> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM usage WHERE user_id = $1', [userId]);
+      const r = await client.query('DELETE FROM conversations WHERE user_id = $1', [userId]);
+      await client.query('COMMIT');
+      return r.rowCount ?? 0;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
+    const convs = await this.db.query('SELECT * FROM conversations WHERE user_id = $1 ORDER BY created_at', [userId]);
+    const msgs = await this.db.query(
+      `SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = $1 ORDER BY m.conversation_id, m.seq`,
+      [userId],
+    );
+    return { conversations: convs.rows.map(toConversation), messages: msgs.rows.map(toStoredMessage) };
+  }
+
+  async approveSender(channel: string, senderId: string): Promise<void> {
+    await this.db.query('INSERT INTO approved_senders (channel, sender_id, approved_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [
+      channel,
+      senderId,
+      Date.now(),
+    ]);
+  }
+
+  async isSenderApproved(channel: string, senderId: string): Promise<boolean> {
+    const r = await this.db.query('SELECT 1 FROM approved_senders WHERE channel = $1 AND sender_id = $2', [channel, senderId]);
+    return r.rowCount! > 0;
+  }
+
+  /** The schema version the database is at (for tests and `hearth migrate`). */
+  async schemaVersion(): Promise<number> {
+    return (await postgresSchemaVersion(this.db)).current;
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+}
+
+/** The applied and the newest known schema version. */
+export async function postgresSchemaVersion(pool: pg.Pool): Promise<{ current: number; latest: number }> {
+  const exists = await pool.query(`SELECT to_regclass('hearth_schema') AS t`);
+  if (!exists.rows[0].t) return { current: 0, latest: postgresMigrations.length };
+  const r = await pool.query('SELECT version FROM hearth_schema');
+  return { current: Number(r.rows[0]?.version ?? 0), latest: postgresMigrations.length };
+}
+
+/**
+ * Runs pending migrations in one transaction under an advisory lock. Returns the versions before
+ * and after. A database newer than this release is refused, never downgraded.
+ */
+export async function migratePostgres(pool: pg.Pool, steps: readonly string[] = postgresMigrations): Promise<{ from: number; to: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS hearth_schema (version INTEGER NOT NULL)');
+    const r = await client.query('SELECT version FROM hearth_schema');
+    if (r.rowCount === 0) await client.query('INSERT INTO hearth_schema (version) VALUES (0)');
+    const from = Number(r.rows[0]?.version ?? 0);
+    if (from > steps.length) {
+      throw new HearthError(ErrorCode.storage, `history database is at schema ${from}, newer than this release knows (${steps.length}); upgrade Hearth`);
+    }
+    for (const step of steps.slice(from)) await client.query(step);
+    await client.query('UPDATE hearth_schema SET version = $1', [steps.length]);
+    await client.query('COMMIT');
+    return { from, to: steps.length };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+function toConversation(row: Row): Conversation {
+  return {
+    id: String(row.id),
+    channel: String(row.channel),
+    chatId: String(row.chat_id),
+    userId: String(row.user_id),
+    agent: String(row.agent),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toStoredMessage(row: Row): StoredMessage {
+  return {
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    role: row.role as StoredMessage['role'],
+    content: String(row.content),
+    attachments: (row.attachments as StoredMessage['attachments'] | null) ?? [],
+    author: String(row.author),
+    createdAt: Number(row.created_at),
+    tokens: Number(row.tokens),
+  };
+}

@@ -1,0 +1,419 @@
+/**
+ * A protocol-faithful fake of Discord (API v10, https://discord.com/developers/docs) for tests:
+ * REST under `/api/v10` (GET /gateway/bot, channel messages create/edit, typing, own reactions,
+ * a CDN path for attachments, 429s with Discord's rate-limit headers) and a Gateway WebSocket
+ * that speaks the documented opcodes: HELLO (10) → IDENTIFY (2) → READY + GUILD_CREATE,
+ * HEARTBEAT (1) → HEARTBEAT_ACK (11), RESUME (6) → replay + RESUMED, INVALID_SESSION (9).
+ * Payload shapes follow discord-api-types (generated from Discord's documentation).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { parseMultipart } from './telegram-multipart.js';
+
+export interface DiscordCall {
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+  files: Array<{ field: string; fileName: string; bytes: Buffer; contentType?: string }>;
+}
+
+interface Dispatch {
+  op: 0;
+  s: number;
+  t: string;
+  d: unknown;
+}
+
+interface Session {
+  id: string;
+  seq: number;
+  events: Dispatch[];
+  socket?: WebSocket;
+}
+
+let snowflakeCounter = 0n;
+/** A snowflake-shaped id (timestamp since the Discord epoch << 22, plus a counter). */
+export function snowflake(): string {
+  return (((BigInt(Date.now()) - 1420070400000n) << 22n) | (snowflakeCounter++ & 0xfffn)).toString();
+}
+
+export interface FakeUser {
+  id: string;
+  username: string;
+  global_name?: string | null;
+  bot?: boolean;
+}
+
+function apiUser(u: FakeUser): Record<string, unknown> {
+  return { id: u.id, username: u.username, discriminator: '0', global_name: u.global_name ?? null, avatar: null, ...(u.bot ? { bot: true } : {}) };
+}
+
+export class DiscordFake {
+  readonly token = `${Buffer.from(snowflake()).toString('base64')}.fake.${randomBytes(8).toString('hex')}`;
+  readonly bot: FakeUser = { id: snowflake(), username: 'hearth', bot: true };
+  readonly applicationId = snowflake();
+  readonly guild = { id: snowflake(), name: 'Test Guild' };
+  readonly textChannel = { id: snowflake(), name: 'general' };
+  readonly thread = { id: snowflake(), name: 'a-thread' };
+  readonly calls: DiscordCall[] = [];
+  /** Messages the bot created, as they stand now (edits applied). */
+  readonly botMessages = new Map<string, Record<string, unknown>>();
+  readonly gatewayLog: Array<{ dir: 'in' | 'out'; op: number; t?: string | null }> = [];
+  heartbeatIntervalMs = 1000;
+  baseUrl = '';
+  gatewayUrl = '';
+  identifies = 0;
+  resumes = 0;
+
+  private readonly server = createServer((req, res) => void this.route(req, res));
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly failures: Array<{ match: RegExp; status: number; retryAfter: number; remaining: number }> = [];
+  private readonly cdn = new Map<string, { bytes: Buffer; contentType: string }>();
+  private readonly dmChannels = new Map<string, string>();
+
+  constructor() {
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server.on('upgrade', (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onGateway(ws, req)));
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const port = (this.server.address() as AddressInfo).port;
+    this.baseUrl = `http://127.0.0.1:${port}/api`;
+    this.gatewayUrl = `ws://127.0.0.1:${port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Makes the next `times` REST calls whose "METHOD path" matches answer 429. */
+  rateLimitNext(match: RegExp, retryAfterSeconds: number, times = 1): void {
+    this.failures.push({ match, status: 429, retryAfter: retryAfterSeconds, remaining: times });
+  }
+
+  /** Closes every Gateway connection abnormally (like a network drop); sessions stay resumable. */
+  dropGateway(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  /** Serves bytes on the fake CDN; returns the URL to put in an attachment. */
+  addCdnFile(name: string, bytes: Buffer, contentType: string): string {
+    const path = `/attachments/${snowflake()}/${name}`;
+    this.cdn.set(path, { bytes, contentType });
+    return `${this.baseUrl.replace(/\/api$/, '')}${path}`;
+  }
+
+  /** The DM channel id between the bot and a user (created on first use). */
+  dmChannelId(userId: string): string {
+    let id = this.dmChannels.get(userId);
+    if (!id) this.dmChannels.set(userId, (id = snowflake()));
+    return id;
+  }
+
+  /** A user posts a message: dispatches MESSAGE_CREATE with the documented Message object. */
+  userMessage(opts: {
+    author: FakeUser;
+    content: string;
+    where: 'guild' | 'thread' | 'dm';
+    mentionBot?: boolean;
+    attachments?: Array<{ filename: string; url: string; size: number; content_type: string }>;
+    replyTo?: { id: string; author: FakeUser };
+  }): Record<string, unknown> {
+    const channelId = opts.where === 'dm' ? this.dmChannelId(opts.author.id) : opts.where === 'thread' ? this.thread.id : this.textChannel.id;
+    const content = opts.mentionBot ? `<@${this.bot.id}> ${opts.content}` : opts.content;
+    const message: Record<string, unknown> = {
+      id: snowflake(),
+      channel_id: channelId,
+      // MESSAGE_CREATE extra field: the channel's type (1 = DM, 0 = guild text, 11 = public thread).
+      channel_type: opts.where === 'dm' ? 1 : opts.where === 'thread' ? 11 : 0,
+      author: apiUser(opts.author),
+      content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [...(opts.mentionBot ? [apiUser(this.bot)] : []), ...(opts.replyTo ? [apiUser(opts.replyTo.author)] : [])],
+      mention_roles: [],
+      attachments: (opts.attachments ?? []).map((a) => ({ id: snowflake(), filename: a.filename, size: a.size, url: a.url, proxy_url: a.url, content_type: a.content_type })),
+      embeds: [],
+      pinned: false,
+      type: opts.replyTo ? 19 : 0,
+      flags: 0,
+      components: [],
+      ...(opts.replyTo
+        ? {
+            message_reference: { type: 0, message_id: opts.replyTo.id, channel_id: channelId, ...(opts.where !== 'dm' ? { guild_id: this.guild.id } : {}) },
+            referenced_message: { id: opts.replyTo.id, channel_id: channelId, author: apiUser(opts.replyTo.author), content: '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0 },
+          }
+        : {}),
+      ...(opts.where !== 'dm' ? { guild_id: this.guild.id, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
+    };
+    this.dispatch('MESSAGE_CREATE', message);
+    return message;
+  }
+
+  /** Sends a raw dispatch to every session (for malformed-payload tests too). */
+  dispatch(t: string, d: unknown): void {
+    for (const session of this.sessions.values()) {
+      const event: Dispatch = { op: 0, s: ++session.seq, t, d };
+      session.events.push(event);
+      if (session.socket?.readyState === 1) this.send(session.socket, { ...event });
+    }
+  }
+
+  async waitForCall(test: (c: DiscordCall) => boolean, timeoutMs = 5000, from = 0): Promise<DiscordCall> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.calls.slice(from).find(test);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`timed out; calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private send(ws: WebSocket, payload: Record<string, unknown>): void {
+    this.gatewayLog.push({ dir: 'out', op: payload.op as number, t: (payload.t as string | null | undefined) ?? null });
+    ws.send(JSON.stringify({ s: null, t: null, ...payload }));
+  }
+
+  private onGateway(ws: WebSocket, req: IncomingMessage): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (url.searchParams.get('v') !== '10' || url.searchParams.get('encoding') !== 'json') {
+      ws.close(4012, 'Invalid API version');
+      return;
+    }
+    let session: Session | undefined;
+    this.send(ws, { op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs } });
+    ws.on('message', (raw) => {
+      let payload: { op: number; d: Record<string, unknown> | null };
+      try {
+        payload = JSON.parse(String(raw)) as typeof payload;
+      } catch {
+        ws.close(4002, 'Decode error');
+        return;
+      }
+      this.gatewayLog.push({ dir: 'in', op: payload.op });
+      switch (payload.op) {
+        case 1:
+          this.send(ws, { op: 11 });
+          return;
+        case 2: {
+          const d = payload.d ?? {};
+          if (d.token !== this.token) return ws.close(4004, 'Authentication failed');
+          if (typeof d.intents !== 'number') return ws.close(4013, 'Invalid intent(s)');
+          this.identifies++;
+          session = { id: randomBytes(16).toString('hex'), seq: 0, events: [], socket: ws };
+          this.sessions.set(session.id, session);
+          this.sendReady(session);
+          return;
+        }
+        case 6: {
+          const d = payload.d ?? {};
+          const known = this.sessions.get(String(d.session_id));
+          if (d.token !== this.token || !known) {
+            this.send(ws, { op: 9, d: false });
+            return;
+          }
+          this.resumes++;
+          session = known;
+          session.socket = ws;
+          for (const event of session.events.filter((e) => e.s > Number(d.seq ?? 0))) this.send(ws, { ...event });
+          const resumed: Dispatch = { op: 0, s: ++session.seq, t: 'RESUMED', d: {} };
+          session.events.push(resumed);
+          this.send(ws, { ...resumed });
+          return;
+        }
+        default:
+          return;
+      }
+    });
+  }
+
+  private sendReady(session: Session): void {
+    const ready = {
+      v: 10,
+      user: { ...apiUser(this.bot), verified: true, mfa_enabled: false, flags: 0 },
+      guilds: [{ id: this.guild.id, unavailable: true }],
+      session_id: session.id,
+      resume_gateway_url: this.gatewayUrl,
+      shard: [0, 1],
+      application: { id: this.applicationId, flags: 0 },
+      private_channels: [],
+      relationships: [],
+      presences: [],
+      guild_join_requests: [],
+      geo_ordered_rtc_regions: [],
+      user_settings: {},
+    };
+    this.dispatchTo(session, 'READY', ready);
+    const now = new Date().toISOString();
+    this.dispatchTo(session, 'GUILD_CREATE', {
+      id: this.guild.id,
+      name: this.guild.name,
+      icon: null,
+      owner_id: snowflake(),
+      afk_channel_id: null,
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      roles: [{ id: this.guild.id, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '68608', managed: false, mentionable: false, flags: 0 }],
+      emojis: [],
+      features: [],
+      mfa_level: 0,
+      application_id: null,
+      system_channel_id: null,
+      system_channel_flags: 0,
+      rules_channel_id: null,
+      vanity_url_code: null,
+      description: null,
+      banner: null,
+      premium_tier: 0,
+      preferred_locale: 'en-US',
+      public_updates_channel_id: null,
+      nsfw_level: 0,
+      stickers: [],
+      premium_progress_bar_enabled: false,
+      joined_at: now,
+      large: false,
+      unavailable: false,
+      member_count: 2,
+      voice_states: [],
+      members: [{ user: apiUser(this.bot), roles: [], joined_at: now, deaf: false, mute: false, flags: 0 }],
+      channels: [{ id: this.textChannel.id, type: 0, guild_id: this.guild.id, name: this.textChannel.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, last_message_id: null, rate_limit_per_user: 0 }],
+      threads: [{ id: this.thread.id, type: 11, guild_id: this.guild.id, parent_id: this.textChannel.id, name: this.thread.name, owner_id: snowflake(), message_count: 0, member_count: 1, last_message_id: null, rate_limit_per_user: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: now, locked: false } }],
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    });
+  }
+
+  private dispatchTo(session: Session, t: string, d: unknown): void {
+    const event: Dispatch = { op: 0, s: ++session.seq, t, d };
+    session.events.push(event);
+    if (session.socket?.readyState === 1) this.send(session.socket, { ...event });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (req.method === 'GET' && this.cdn.has(url.pathname)) {
+      const file = this.cdn.get(url.pathname)!;
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.bytes.length }).end(file.bytes);
+      return;
+    }
+    const path = url.pathname.replace(/^\/api\/v10/, '');
+    if (path === url.pathname) return this.json(res, 404, { message: '404: Not Found', code: 0 });
+    if (req.headers.authorization !== `Bot ${this.token}`) return this.json(res, 401, { message: '401: Unauthorized', code: 0 });
+    const call = { method: req.method ?? 'GET', path, ...(await readBody(req)) };
+    this.calls.push(call);
+    const failure = this.failures.find((f) => f.remaining > 0 && f.match.test(`${call.method} ${path}`));
+    if (failure) {
+      failure.remaining--;
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': String(failure.retryAfter),
+        'x-ratelimit-limit': '5',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Date.now() / 1000 + failure.retryAfter),
+        'x-ratelimit-reset-after': String(failure.retryAfter),
+        'x-ratelimit-bucket': 'fakebucket',
+        'x-ratelimit-scope': 'user',
+      });
+      res.end(JSON.stringify({ message: 'You are being rate limited.', retry_after: failure.retryAfter, global: false }));
+      return;
+    }
+    const rateHeaders = { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset': String(Date.now() / 1000 + 1), 'x-ratelimit-reset-after': '1', 'x-ratelimit-bucket': 'fakebucket' };
+    let m: RegExpExecArray | null;
+    if (req.method === 'GET' && path === '/gateway/bot') {
+      return this.json(res, 200, { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }, rateHeaders);
+    }
+    if (req.method === 'POST' && (m = /^\/channels\/(\d+)\/typing$/.exec(path))) return this.empty(res, rateHeaders);
+    if (req.method === 'PUT' && (m = /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/.exec(path))) return this.empty(res, rateHeaders);
+    if (req.method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
+      const content = typeof call.body.content === 'string' ? call.body.content : '';
+      if (content.length > 2000) return this.json(res, 400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
+      if (!content && !call.body.embeds && call.files.length === 0) return this.json(res, 400, { message: 'Cannot send an empty message', code: 50006 });
+      const message = this.botMessage(m[1], call);
+      return this.json(res, 200, message, rateHeaders);
+    }
+    if (req.method === 'PATCH' && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      const current = this.botMessages.get(m[2]);
+      if (!current) return this.json(res, 404, { message: 'Unknown Message', code: 10008 });
+      if (typeof call.body.content === 'string' && call.body.content.length > 2000) return this.json(res, 400, { message: 'Invalid Form Body', code: 50035 });
+      const edited = { ...current, ...(call.body.content !== undefined ? { content: call.body.content } : {}), edited_timestamp: new Date().toISOString() };
+      this.botMessages.set(m[2], edited);
+      return this.json(res, 200, edited, rateHeaders);
+    }
+    return this.json(res, 404, { message: '404: Not Found', code: 0 });
+  }
+
+  private botMessage(channelId: string, call: DiscordCall): Record<string, unknown> {
+    const id = snowflake();
+    const message = {
+      id,
+      channel_id: channelId,
+      author: apiUser(this.bot),
+      content: call.body.content ?? '',
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: call.files.map((f) => ({ id: snowflake(), filename: f.fileName, size: f.bytes.length, url: this.addCdnFile(f.fileName, f.bytes, f.contentType ?? 'application/octet-stream'), proxy_url: '', content_type: f.contentType })),
+      embeds: call.body.embeds ?? [],
+      pinned: false,
+      type: call.body.message_reference ? 19 : 0,
+      ...(call.body.message_reference ? { message_reference: call.body.message_reference } : {}),
+    };
+    this.botMessages.set(id, message);
+    return message;
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  }
+
+  private empty(res: ServerResponse, headers: Record<string, string>): void {
+    res.writeHead(204, headers).end();
+  }
+}
+
+/** Reads a JSON or multipart (payload_json + files[n]) request body. */
+async function readBody(req: IncomingMessage): Promise<Pick<DiscordCall, 'body' | 'files'>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (raw.length === 0) return { body: {}, files: [] };
+  if (type.startsWith('application/json')) return { body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, files: [] };
+  if (type.startsWith('multipart/form-data')) {
+    let body: Record<string, unknown> = {};
+    const files: DiscordCall['files'] = [];
+    for (const part of parseMultipart(raw, type)) {
+      if (part.name === 'payload_json') body = JSON.parse(part.body.toString('utf8')) as Record<string, unknown>;
+      else if (part.fileName !== undefined) files.push({ field: part.name, fileName: part.fileName, bytes: part.body, contentType: part.contentType });
+    }
+    return { body, files };
+  }
+  return { body: {}, files: [] };
+}
+
+/** Starts the fake on 127.0.0.1 (free port). Point the channel's `apiBase` at `fake.baseUrl`. */
+export async function startDiscordFake(): Promise<DiscordFake> {
+  const fake = new DiscordFake();
+  await fake.listen();
+  return fake;
+}
