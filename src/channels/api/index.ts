@@ -11,6 +11,7 @@ import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import { requireRole, type Authenticator } from '../../gateway/auth.js';
+import { DeltaCoalescer } from '../delta-coalescer.js';
 
 const contentSchema = z.union([
   z.string(),
@@ -54,6 +55,7 @@ export class ApiChannel implements Channel {
   private ctx?: ChannelContext;
   private readonly pending = new Map<string, Pending>();
   private readonly since = Date.now();
+  private readonly coalescer = new DeltaCoalescer((target, event) => this.pending.get(target.chatId)?.onEvent(event));
 
   constructor(private readonly options: ApiChannelOptions) {}
 
@@ -153,7 +155,7 @@ export class ApiChannel implements Channel {
   }
 
   async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
-    this.pending.get(target.chatId)?.onEvent(event);
+    this.coalescer.push(target, event);
   }
 
   async stop(): Promise<void> {

@@ -14,6 +14,7 @@ import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { HistoryStore } from '../../core/stores.js';
 import type { Authenticator } from '../../gateway/auth.js';
+import { DeltaCoalescer } from '../delta-coalescer.js';
 
 export interface WebChatOptions {
   auth: Authenticator;
@@ -30,6 +31,7 @@ export class WebChatChannel implements Channel {
   private ctx?: ChannelContext;
   private readonly chats = new Map<string, Set<WebSocket>>();
   private readonly since = Date.now();
+  private readonly coalescer = new DeltaCoalescer((target, event) => this.send(target, event));
 
   constructor(private readonly options: WebChatOptions) {}
 
@@ -46,6 +48,10 @@ export class WebChatChannel implements Channel {
   }
 
   async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
+    this.coalescer.push(target, event);
+  }
+
+  private send(target: ReplyTarget, event: ReplyEvent): void {
     const sockets = this.chats.get(target.chatId);
     if (!sockets) return;
     const frame = JSON.stringify(event);
