@@ -30,7 +30,7 @@ export const agentSchema = z.strictObject({
   systemPrompt: z.string().optional().describe('Persona; a short default is used when absent'),
   model: z.string().optional().describe('Catalog id; the current default model when absent'),
   historyTokens: positiveInt.default(3000).describe('Token budget of the history window sent with each turn'),
-  skills: z.array(z.string()).default([]).describe('Skills (tools) this agent may use'),
+  skills: z.array(z.string()).optional().describe('Skills (tools) this agent may use; "*" = all; default: the built-ins for the default agent, none for others'),
   ...generationSchema,
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
@@ -89,14 +89,52 @@ export const configSchema = z.strictObject({
     .prefault({}),
   storage: z
     .strictObject({
-      history: z.strictObject({ kind: z.enum(['sqlite']).default('sqlite'), path: z.string().optional() }).prefault({}),
-      sessions: z.strictObject({ kind: z.enum(['memory']).default('memory') }).prefault({}),
-      blobs: z.strictObject({ kind: z.enum(['local']).default('local'), dir: z.string().optional() }).prefault({}),
+      history: z
+        .strictObject({
+          kind: z.enum(['sqlite', 'postgres', 'mongodb']).default('sqlite').describe('sqlite (embedded), postgres or mongodb'),
+          path: z.string().optional().describe('SQLite file; default dataDir/hearth.db'),
+          url: z.string().optional().describe('postgres://… or mongodb://… connection URL (env HEARTH_HISTORY_URL)'),
+          database: z.string().optional().describe('MongoDB database name; default: the one in the URL, else `hearth`'),
+          poolSize: positiveInt.default(10).describe('Most connections per process (PostgreSQL pool, MongoDB pool)'),
+          autoMigrate: z.boolean().default(true).describe('Run pending schema migrations on start (else `hearth migrate` must run first)'),
+        })
+        .prefault({}),
+      sessions: z
+        .strictObject({
+          kind: z.enum(['memory', 'redis']).default('memory').describe('memory (one process) or redis (shared by replicas)'),
+          url: z.string().optional().describe('redis://… URL (env HEARTH_REDIS_URL); default redis://127.0.0.1:6379'),
+          keyPrefix: z.string().default('hearth:session:').describe('Prefix of every session key in Redis'),
+        })
+        .prefault({}),
+      blobs: z
+        .strictObject({
+          kind: z.enum(['local', 's3']).default('local').describe('local folder or an S3-compatible object store'),
+          dir: z.string().optional().describe('Local folder; default dataDir/blobs'),
+          bucket: z.string().optional().describe('S3 bucket (created when missing)'),
+          region: z.string().default('us-east-1').describe('S3 region'),
+          endpoint: z.url().optional().describe('S3-compatible endpoint (MinIO, Ceph, R2…); AWS when absent'),
+          forcePathStyle: z.boolean().default(true).describe('Path-style URLs (bucket in the path), as MinIO and most S3-compatible stores need'),
+          accessKeyId: z.string().optional().describe('Access key; the AWS default credential chain when absent'),
+          secretAccessKey: z.string().optional().describe('Secret key (env HEARTH_S3_SECRET_ACCESS_KEY)'),
+          prefix: z.string().default('').describe('Key prefix inside the bucket (several installations in one bucket)'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   channels: z.string().optional().describe('Path of channels.yml (env CHANNEL_CONFIG)'),
   // <bus section: owned by the scale-out work (src/bus/)>
-  bus: z.strictObject({ kind: z.enum(['memory']).default('memory').describe('memory (all-in-one)') }).prefault({}),
+  bus: z
+    .strictObject({
+      kind: z.enum(['memory', 'redis']).default('memory').describe('memory (all-in-one) or redis (durable queue on Redis Streams between gateway and engine replicas)'),
+      url: z.string().optional().describe('redis://… URL (env HEARTH_REDIS_URL); default redis://127.0.0.1:6379'),
+      prefix: z.string().default('hearth:bus:').describe('Prefix of every bus key in Redis (several installations on one Redis)'),
+      shards: positiveInt.max(1024).default(16).describe('Inbound partitions; each is owned by one engine at a time, which keeps per-conversation order'),
+      maxQueueDepth: positiveInt.default(10_000).describe('Queued inbound messages beyond which gateways answer busy (back-pressure)'),
+      engineConcurrency: positiveInt.default(32).describe('Conversations one engine answers at the same time'),
+      leaseMs: positiveInt.default(10_000).describe('How long a dead engine keeps its partitions before another engine takes them over'),
+      fanOutChannels: z.array(z.string()).default(['webchat', 'api']).describe('Channels whose replies go to every gateway (the one holding the socket delivers); others are delivered by exactly one gateway'),
+    })
+    .prefault({}),
   // </bus section>
   // <skills section: owned by the skills work (src/skills/)>
   skills: z
@@ -112,20 +150,23 @@ export const configSchema = z.strictObject({
           initialDelayMs: positiveInt.default(500).describe('First restart delay of a crashed skill process'),
           maxDelayMs: positiveInt.default(30_000).describe('Longest restart delay (the delay doubles per crash)'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Restart policy of crashed, hung or flooding skill processes'),
       upload: z
         .strictObject({
           maxFiles: positiveInt.default(500).describe('Most files in an uploaded skill ZIP'),
           maxUnpackedBytes: positiveInt.default(100 * 1024 * 1024).describe('Largest total unpacked size of an uploaded skill'),
           maxCompressionRatio: positiveInt.default(100).describe('Largest unpacked/packed ratio of one ZIP entry (zip bomb guard)'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Limits of uploaded skill ZIPs (zip bomb and size guards)'),
       signatures: z
         .strictObject({
           required: z.boolean().default(false).describe('Reject uploads without a valid ed25519 signature (multipart field `signature`)'),
           publicKeys: z.array(z.string()).default([]).describe('Trusted ed25519 public keys: PEM or base64 of the raw 32 bytes'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('ed25519 signature check of uploaded skills'),
       config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe('Per-skill settings handed to init(), by skill name'),
       mcp: z
         .record(
@@ -136,7 +177,8 @@ export const configSchema = z.strictObject({
             env: z.array(z.string()).default([]).describe('Environment variable names passed through to a stdio server'),
             description: z.string().optional().describe('One line shown in listings'),
             triggers: z.array(z.string()).default([]).describe('Keywords that make its tools relevant to a turn; none: always offered'),
-          }),
+          })
+          .refine((m) => !!m.command !== !!m.url, 'give either `command` (stdio) or `url` (streamable HTTP)'),
         )
         .default({})
         .describe('MCP servers added as skills, by skill name'),
@@ -146,9 +188,11 @@ export const configSchema = z.strictObject({
           maxBytes: positiveInt.default(512 * 1024).describe('Largest response body read'),
           timeoutMs: positiveInt.default(10_000).describe('Per-request timeout'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('The http_fetch built-in'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Skills (plugins): static folder, sidecars, limits, uploads, MCP servers, built-in settings'),
   // </skills section>
   // <security section: owned by the security work (src/security/)>
   security: z
@@ -232,6 +276,63 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </security section>
+  // <voice section: owned by the voice work (src/voice/)>
+  voice: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('Serve the browser voice page (/voice.html) and its WebRTC endpoint (/voice/offer)'),
+      auth: z.enum(['auto', 'token', 'open']).default('auto').describe('auto: open when bound to loopback, token otherwise (like webchat.auth)'),
+      ice: z
+        .strictObject({
+          addresses: z.array(z.string()).default(['127.0.0.1']).describe('Local IPv4 addresses offered as ICE host candidates; nothing else is gathered'),
+          portRange: z.tuple([z.int().min(1024), z.int().max(65535)]).optional().describe('UDP port range [min, max] for media (firewalls)'),
+          stunServers: z.array(z.string()).default([]).describe('STUN URLs (stun:host:port) for server-reflexive candidates behind NAT'),
+        })
+        .prefault({}),
+      denoise: z.boolean().default(true).describe('RNNoise noise reduction before voice activity detection'),
+      vad: z
+        .strictObject({
+          threshold: z.number().min(0).max(1).default(0.6).describe('RNNoise voice probability above which a 10 ms frame counts as speech'),
+          minLevelDb: z.number().max(0).default(-50).describe('Frames quieter than this (dBFS) never count as speech'),
+          startMs: positiveInt.default(60).describe('Speech this long starts an utterance (and interrupts playback)'),
+          endSilenceMs: positiveInt.default(400).describe('Silence this long ends the turn'),
+          maxUtteranceMs: positiveInt.default(15_000).describe('An utterance is cut and transcribed at this length'),
+        })
+        .prefault({}),
+      bargeIn: z.boolean().default(true).describe('Speaking while the assistant talks stops its speech'),
+      maxSessions: positiveInt.default(8).describe('Most simultaneous voice calls (each decodes, denoises and encodes audio in this process)'),
+      asr: z
+        .strictObject({
+          provider: z.enum(['pocketsphinx', 'openai']).default('pocketsphinx').describe('pocketsphinx (embedded, offline) or openai (any /v1/audio/transcriptions server)'),
+          mode: z.enum(['grammar', 'dictation']).default('grammar').describe('pocketsphinx: grammar recognizes only `phrases` (accurate); dictation is free text (weak)'),
+          phrases: z.array(z.string().min(1)).default([]).describe('Command phrases of the grammar mode'),
+          modelDir: z.string().default('/usr/share/pocketsphinx/model/en-us').describe('pocketsphinx model folder (Debian pocketsphinx-en-us)'),
+          baseUrl: z.url().optional().describe('openai: server base URL ending in /v1'),
+          apiKey: z.string().optional().describe('openai: API key, if the server needs one'),
+          model: z.string().default('whisper-1').describe('openai: model name'),
+          language: z.string().optional().describe('openai: ISO-639-1 language hint'),
+          timeoutMs: positiveInt.default(15_000).describe('Per-utterance recognition timeout'),
+        })
+        .prefault({}),
+      tts: z
+        .strictObject({
+          provider: z.enum(['espeak', 'openai']).default('espeak').describe('espeak (espeak-ng program, offline) or openai (any /v1/audio/speech server: Piper, Kokoro)'),
+          voice: z.string().default('en-us').describe('espeak voice, or the openai server voice name'),
+          wordsPerMinute: positiveInt.default(175).describe('espeak speaking rate'),
+          baseUrl: z.url().optional().describe('openai: server base URL ending in /v1'),
+          apiKey: z.string().optional().describe('openai: API key, if the server needs one'),
+          model: z.string().default('tts-1').describe('openai: model name'),
+          timeoutMs: positiveInt.default(15_000).describe('Per-sentence synthesis timeout'),
+        })
+        .prefault({}),
+      voiceNotes: z
+        .strictObject({
+          transcribe: z.boolean().default(true).describe('Transcribe voice notes from chat apps (Telegram, WhatsApp) with the ASR provider'),
+          replyAgents: z.array(z.string()).default([]).describe('Agents that also answer a voice note with a voice note'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  // </voice section>
 });
 
 export type HearthConfig = z.infer<typeof configSchema>;

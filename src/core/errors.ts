@@ -30,6 +30,13 @@ export const ErrorCode = {
   rateLimited: 'HEARTH_E_RATE_LIMITED',
   crypto: 'HEARTH_E_CRYPTO',
   auditBroken: 'HEARTH_E_AUDIT_BROKEN',
+  asr: 'HEARTH_E_ASR',
+  tts: 'HEARTH_E_TTS',
+  voice: 'HEARTH_E_VOICE',
+  busy: 'HEARTH_E_BUSY',
+  bus: 'HEARTH_E_BUS',
+  /** WhatsApp Cloud API: the 24-hour customer service window is closed; only templates may be sent. */
+  outsideWindow: 'HEARTH_E_OUTSIDE_WINDOW',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -52,6 +52,8 @@ export interface HistoryStore {
   getConversation(id: string): Promise<Conversation | undefined>;
   /** Appends a turn; a turn with an id already stored is ignored (at-least-once delivery). Returns whether it was new. */
   append(m: StoredMessage): Promise<boolean>;
+  /** Whether a turn with this id is stored (the engine checks a reply id to re-answer a redelivered message). */
+  hasMessage(id: string): Promise<boolean>;
   /** The newest turns, oldest first, whose tokens add up to at most `maxTokens` (and at most `limit` turns). */
   recent(conversationId: string, maxTokens: number, limit?: number): Promise<StoredMessage[]>;
   recordUsage(u: UsageRecord): Promise<void>;

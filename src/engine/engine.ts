@@ -31,6 +31,8 @@ export interface EngineDeps {
   blobs: BlobStore;
   models: ModelRegistry;
   tools?: ToolHost;
+  /** Skills of an agent whose config names none (the default agent gets the built-ins). */
+  defaultSkills?: (agent: string) => readonly string[];
   log: Logger;
   config: () => Pick<HearthConfig, 'agents' | 'models'>;
 }
@@ -61,7 +63,7 @@ export class Engine {
 
   agentConfig(id: string | undefined): AgentConfig {
     const agents = this.deps.config().agents;
-    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, skills: [] };
+    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000 };
   }
 
   /** Answers one inbound message. Never throws: failures become an `error` reply event. */
@@ -121,7 +123,8 @@ export class Engine {
     // On a redelivery the window already holds this user turn; the prompt must carry it once.
     const earlier = window.filter((w) => w.id !== message.id);
     const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? earlier, text, images);
-    const tools = this.deps.tools?.toolsFor(agent.skills, text) ?? [];
+    const skills = agent.skills ?? this.deps.defaultSkills?.(agentId) ?? [];
+    const tools = this.deps.tools?.toolsFor(skills, text) ?? [];
     const leases = new Map<string, ModelLease>();
     let started_ = false;
     const onStart = async (model: string) => {

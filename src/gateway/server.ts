@@ -28,7 +28,10 @@ import { openStores, type Stores } from '../storage/index.js';
 import { AccessControl } from './access.js';
 import { adminRoutes } from './admin.js';
 import { resolveApiToken } from './api-token.js';
-import { apiTokenAuthenticator, type Authenticator } from './auth.js';
+import { apiTokenAuthenticator, requireRole, type Authenticator } from './auth.js';
+import { BUILTIN_SKILLS, createSkillHost, registerSkillRoutes, type SkillHost } from '../skills/index.js';
+import type { ReplyTarget } from '../core/message.js';
+import { randomUUID } from 'node:crypto';
 import { InboundPipeline, type ChannelPolicy } from './pipeline.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
@@ -78,6 +81,7 @@ export class Hearth {
   private app?: FastifyInstance;
   private engine?: Engine;
   private models?: ModelRegistry;
+  private skills?: SkillHost;
   private bus!: Bus;
   private channels: Channel[] = [];
   private policies = new Map<string, ChannelPolicy>();
@@ -120,7 +124,24 @@ export class Hearth {
 
     this.bus = await createBus(config, log);
     if (this.roles.has('engine')) {
-      this.engine = new Engine({ bus: this.bus, history: stores.history, blobs: stores.blobs, models, log, config: () => this.config });
+      const skills = (this.skills = await createSkillHost(config.skills, {
+        dataDir,
+        log: log.child({ component: 'skills' }),
+        sessions: stores.sessions,
+        deliver: (target, text) => this.deliverText(target, text),
+        agentSkills: (agent) => this.agentSkills(agent),
+      }));
+      await skills.start();
+      this.engine = new Engine({
+        bus: this.bus,
+        history: stores.history,
+        blobs: stores.blobs,
+        models,
+        tools: skills,
+        defaultSkills: (agent) => this.agentSkills(agent),
+        log,
+        config: () => this.config,
+      });
       this.engine.start();
     }
     const app = (this.app = this.buildApp(config));
@@ -167,6 +188,13 @@ export class Hearth {
     await app.register(fastifyWebsocket, { options: { maxPayload: config.server.bodyLimit } });
     if (config.webchat.enabled) await this.webRoutes(app);
     await adminRoutes(app, { auth, models, history: stores.history, access, channels: () => this.channels, fallback: () => this.config.models.fallback });
+    const skills = this.skills;
+    if (skills) {
+      await app.register(async (scope) => {
+        scope.addHook('preHandler', requireRole(auth, 'operator'));
+        await registerSkillRoutes(scope, skills, { uploadLimit: config.server.uploadLimit });
+      });
+    }
     for (const c of this.channels) await c.routes?.(app);
 
     for (const c of this.channels) {
@@ -184,6 +212,32 @@ export class Hearth {
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
       c.start(ctx).catch((err) => log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'));
     }
+  }
+
+  /** The skills an agent may use: its config, else the built-ins for the default agent. */
+  private agentSkills(agent: string): readonly string[] {
+    const configured = this.config.agents[agent]?.skills;
+    if (configured) return configured;
+    return agent === 'default' ? BUILTIN_SKILLS : [];
+  }
+
+  /** Sends a plain text to a chat outside a turn (reminders, notices). */
+  private async deliverText(target: ReplyTarget, text: string): Promise<void> {
+    const id = `${target.channel}:notice:${randomUUID()}`;
+    await this.bus.publishOutbound({
+      target,
+      event: {
+        type: 'done',
+        replyId: id,
+        inReplyTo: id,
+        conversationId: `${target.channel}:${target.chatId}`,
+        text,
+        attachments: [],
+        model: 'hearth',
+        usage: { promptTokens: 0, completionTokens: 0 },
+        finishReason: 'stop',
+      },
+    });
   }
 
   private async loadChannels(file: ReturnType<typeof loadChannelsFile>, dataDir: string): Promise<Channel[]> {
@@ -319,6 +373,7 @@ export class Hearth {
       await this.bus?.drain();
     }
     await Promise.allSettled(this.channels.map((c) => c.stop()));
+    await this.skills?.stop();
     await this.app?.close();
     await this.models?.close();
     await this.bus?.close();
