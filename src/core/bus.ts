@@ -19,6 +19,8 @@ export interface Bus {
   subscribeOutbound(channel: string, handler: OutboundHandler): () => void;
   /** Inbound messages accepted but not yet finished. */
   pending(): number;
+  /** Inbound messages queued and not yet answered, over all replicas (durable buses; a metric). */
+  queueDepth?(): Promise<number>;
   /** Resolves when nothing is pending (graceful drain). */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -63,6 +63,14 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     Object.fromEntries(deps.channels().map((c) => [c.name, c.status()])),
   );
 
+  // WhatsApp Web pairing: the pending QR code as a PNG data URL, for the console to show.
+  app.get<{ Params: { name: string } }>('/admin/channels/:name/qr', viewer, async (req, reply) => {
+    const channel = deps.channels().find((c) => c.name === req.params.name) as (Channel & { qr?: () => string | undefined }) | undefined;
+    const qr = channel?.qr?.();
+    if (!qr) return reply.code(404).send({ error: { code: ErrorCode.notFound, message: 'no QR code pending for this channel' } });
+    return { qr };
+  });
+
   app.get('/admin/pairings', viewer, async () => ({ pending: deps.access.list() }));
 
   app.post<{ Params: { code: string } }>('/admin/pairings/:code/approve', operator, async (req, reply) => {

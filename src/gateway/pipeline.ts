@@ -25,6 +25,8 @@ export interface PipelineDeps {
   routes: () => HearthConfig['routes'];
   policy: (channel: string) => ChannelPolicy | undefined;
   accepting: () => boolean;
+  /** Per-sender rate limit of chat channels; `allowed: false` drops the message. */
+  senderLimit?: (channel: string, senderId: string) => Promise<{ allowed: boolean; retryAfterSec: number }>;
 }
 
 export class InboundPipeline {
@@ -46,6 +48,11 @@ export class InboundPipeline {
       return;
     }
     if (!policy.trusted) {
+      const limit = await this.deps.senderLimit?.(message.channel, message.sender.id);
+      if (limit && !limit.allowed) {
+        log.warn({ ...meta, senderId: message.sender.id, errorCode: 'HEARTH_E_RATE_LIMITED', retryAfterSec: limit.retryAfterSec }, 'sender rate-limited; message dropped');
+        return;
+      }
       const decision = await this.deps.access.decide(message, policy.allowFrom);
       if (decision.kind === 'deny') {
         log.info({ ...meta, senderId: message.sender.id, reason: decision.reason }, 'sender ignored');

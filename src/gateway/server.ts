@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
 import { createBus } from '../bus/index.js';
@@ -28,7 +28,8 @@ import { openStores, type Stores } from '../storage/index.js';
 import { AccessControl } from './access.js';
 import { adminRoutes } from './admin.js';
 import { resolveApiToken } from './api-token.js';
-import { apiTokenAuthenticator, requireRole, type Authenticator } from './auth.js';
+import { requireRole, type Authenticator } from './auth.js';
+import { createSecurity, logRedaction, type Security } from '../security/index.js';
 import { BUILTIN_SKILLS, createSkillHost, registerSkillRoutes, type SkillHost } from '../skills/index.js';
 import type { ReplyTarget } from '../core/message.js';
 import { randomUUID } from 'node:crypto';
@@ -50,13 +51,14 @@ export interface HearthOptions {
   loadProvider?: ConstructorParameters<typeof ModelRegistry>[0]['loadFactory'];
 }
 
-export function createLogger(level: HearthConfig['log']['level']): Logger {
+/** The root logger: JSON lines, secrets masked (known tokens, bearer headers, keys, passwords). */
+export function createLogger(level: HearthConfig['log']['level'], knownSecrets: readonly string[] = []): Logger {
   return pino({
     level,
     base: undefined,
     messageKey: 'msg',
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['apiKey', '*.apiKey', 'token', '*.token', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+    ...logRedaction(knownSecrets),
   });
 }
 
@@ -89,12 +91,16 @@ export class Hearth {
   private draining = false;
   private stopping?: Promise<void>;
   private readonly roles: Set<Role>;
+  private security?: Security;
+  private readonly token: ReturnType<typeof resolveApiToken>;
   url = '';
   apiToken = '';
 
   constructor(private readonly options: HearthOptions) {
     this.config = options.loaded.config;
-    this.log = options.log ?? createLogger(this.config.log.level);
+    this.token = resolveApiToken(this.config.server.apiToken, resolve(this.config.dataDir));
+    this.apiToken = this.token.token;
+    this.log = options.log ?? createLogger(this.config.log.level, [this.token.token]);
     this.roles = new Set(options.roles ?? ['gateway', 'engine']);
   }
 
@@ -107,10 +113,16 @@ export class Hearth {
 
     const channelsFile = loadChannelsFile(config.channels, env);
     const stores = (this.stores = await openStores(config));
-    const token = resolveApiToken(config.server.apiToken, dataDir);
-    this.apiToken = token.token;
+    const token = this.token;
     if (token.generated) log.info({ file: token.file }, 'generated an API token (HEARTH_API_TOKEN was not set); it is in this file');
-    const auth: Authenticator = apiTokenAuthenticator(token.token);
+    const security = (this.security = await createSecurity(config.security, {
+      dataDir,
+      log,
+      apiToken: token.token,
+      redisUrl: env.REDIS_URL,
+      env,
+    }));
+    const auth: Authenticator = security.authenticator;
 
     const models = (this.models = new ModelRegistry({
       dataDir,
@@ -144,15 +156,17 @@ export class Hearth {
       });
       this.engine.start();
     }
-    const app = (this.app = this.buildApp(config));
+    const tls = security.tlsOptions();
+    const app = (this.app = this.buildApp(config, tls));
     this.healthRoutes(app);
-    if (this.roles.has('gateway')) await this.startGateway(app, { auth, models, stores, dataDir, channelsFile });
+    if (this.roles.has('gateway')) await this.startGateway(app, { auth, models, stores, dataDir, channelsFile, security });
 
     await app.listen({ host: config.server.host, port: config.server.port });
+    if (tls) security.watchCertificates(app.server as unknown as Parameters<Security['watchCertificates']>[0]);
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-    this.url = `http://${host}:${port}`;
+    this.url = `${tls ? 'https' : 'http'}://${host}:${port}`;
     log.info({ url: this.url, roles: [...this.roles], models: models.list().map((m) => m.id), default: models.default ?? null }, 'listening');
     this.watchConfig();
   }
@@ -160,9 +174,16 @@ export class Hearth {
   /** Channels, the inbound pipeline, the web chat and the admin API. */
   private async startGateway(
     app: FastifyInstance,
-    deps: { auth: Authenticator; models: ModelRegistry; stores: Stores; dataDir: string; channelsFile: ReturnType<typeof loadChannelsFile> },
+    deps: {
+      auth: Authenticator;
+      models: ModelRegistry;
+      stores: Stores;
+      dataDir: string;
+      channelsFile: ReturnType<typeof loadChannelsFile>;
+      security: Security;
+    },
   ): Promise<void> {
-    const { auth, models, stores, dataDir, channelsFile } = deps;
+    const { auth, models, stores, dataDir, channelsFile, security } = deps;
     const config = this.config;
     const log = this.log;
 
@@ -174,6 +195,7 @@ export class Hearth {
       routes: () => this.config.routes,
       policy: (name) => this.policies.get(name),
       accepting: () => !this.draining,
+      senderLimit: (channel, senderId) => security.hitSender(channel, senderId),
     });
 
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.server.host);
@@ -185,7 +207,10 @@ export class Hearth {
     for (const c of builtins) this.policies.set(c.name, { trusted: true, requireMention: false });
     this.channels = [...builtins, ...(await this.loadChannels(channelsFile, dataDir))];
 
+    this.surfaceHooks(app, security);
     await app.register(fastifyWebsocket, { options: { maxPayload: config.server.bodyLimit } });
+    await security.register(app);
+    security.protectAdminRoutes(app);
     if (config.webchat.enabled) await this.webRoutes(app);
     await adminRoutes(app, { auth, models, history: stores.history, access, channels: () => this.channels, fallback: () => this.config.models.fallback });
     const skills = this.skills;
@@ -253,8 +278,9 @@ export class Hearth {
     return out;
   }
 
-  private buildApp(config: HearthConfig): FastifyInstance {
+  private buildApp(config: HearthConfig, https?: ReturnType<Security['tlsOptions']>): FastifyInstance {
     const app = Fastify({
+      ...(https ? { https } : {}),
       loggerInstance: this.log,
       // One `request` line per request comes from the onResponse hook below, with our field names.
       logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -293,6 +319,47 @@ export class Hearth {
     });
     app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
     return app as unknown as FastifyInstance;
+  }
+
+  /**
+   * Per-surface protection, by path: rate limits per IP everywhere but the probes; the admin,
+   * API and webhook surfaces behind their IP allowlists; per-user limits on admin and API; and an
+   * audit record of every administrative change.
+   */
+  private surfaceHooks(app: FastifyInstance, security: Security): void {
+    type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+    const ipLimit = security.rateLimit('ip') as unknown as Hook;
+    const userLimit = security.rateLimit('user') as unknown as Hook;
+    const allow: Record<'admin' | 'api' | 'webhooks', Hook> = {
+      admin: security.ipAllowlist('admin') as unknown as Hook,
+      api: security.ipAllowlist('api') as unknown as Hook,
+      webhooks: security.ipAllowlist('webhooks') as unknown as Hook,
+    };
+    app.addHook('onRequest', async (req, reply) => {
+      const path = req.url.split('?')[0];
+      if (path === '/healthz' || path === '/readyz') return;
+      const surface = path.startsWith('/admin') ? 'admin' : path.startsWith('/v1/') || path === '/ws' ? 'api' : path.startsWith('/webhooks/') ? 'webhooks' : undefined;
+      if (surface) {
+        await allow[surface](req, reply);
+        if (reply.sent) return;
+      }
+      await ipLimit(req, reply);
+      if (reply.sent || (surface !== 'admin' && surface !== 'api')) return;
+      await userLimit(req, reply);
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      if (!req.url.startsWith('/admin') || req.method === 'GET' || req.method === 'HEAD') return;
+      await security.audit
+        .record({
+          actor: req.principal?.id ?? 'anonymous',
+          action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
+          target: JSON.stringify(req.params ?? {}),
+          ip: security.clientIp(req),
+          result: reply.statusCode < 400 ? 'ok' : reply.statusCode < 500 ? 'denied' : 'error',
+          detail: { status: reply.statusCode },
+        })
+        .catch((err: unknown) => this.log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'audit record failed'));
+    });
   }
 
   private healthRoutes(app: FastifyInstance): void {
@@ -375,6 +442,7 @@ export class Hearth {
     await Promise.allSettled(this.channels.map((c) => c.stop()));
     await this.skills?.stop();
     await this.app?.close();
+    await this.security?.close();
     await this.models?.close();
     await this.bus?.close();
     await this.stores?.close();

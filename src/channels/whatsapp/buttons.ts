@@ -1,0 +1,32 @@
+/**
+ * Interactive buttons in answers: lines like `[[button:Yes|confirm-yes]]` are stripped from the text
+ * and sent as reply buttons (Cloud API) or a numbered list (WhatsApp Web). A click comes back as a
+ * `Message` of kind `action` whose `value` is the button value. (Same syntax as the Slack channel.)
+ */
+
+export interface AnswerButton {
+  label: string;
+  value: string;
+}
+
+const buttonPattern = /\[\[button:([^|\]\n]+)(?:\|([^\]\n]+))?\]\]/g;
+
+/** Splits an answer into its text (button markup removed) and its buttons, in order. */
+export function extractButtons(text: string): { text: string; buttons: AnswerButton[] } {
+  const buttons: AnswerButton[] = [];
+  const stripped = text.replace(buttonPattern, (_m, label: string, value: string | undefined) => {
+    buttons.push({ label: label.trim(), value: (value ?? label).trim() });
+    return '';
+  });
+  return { text: stripped.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim(), buttons };
+}
+
+/**
+ * The text to show while an answer is still streaming: complete button markup removed, and an
+ * unfinished `[[…` at the very end hidden so half-written markup never flashes on screen.
+ */
+export function streamingText(text: string): string {
+  const { text: shown } = extractButtons(text);
+  const open = shown.lastIndexOf('[[');
+  return (open >= 0 && !shown.slice(open).includes(']]') ? shown.slice(0, open) : shown).trimEnd();
+}

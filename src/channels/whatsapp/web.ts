@@ -1,0 +1,283 @@
+/**
+ * WhatsApp Web (multi-device) through Baileys: the account is linked by scanning a QR code, the
+ * credentials live in `<authDir>` (reused on restart), and the connection is re-established on
+ * close according to Baileys' `DisconnectReason`: logged out → failed (credentials cleared),
+ * restart required → at once, anything else → exponential backoff.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import QRCode from 'qrcode';
+import makeWASocket, {
+  DisconnectReason,
+  downloadMediaMessage,
+  makeCacheableSignalKeyStore,
+  useMultiFileAuthState,
+  type AnyMessageContent,
+  type AuthenticationState,
+  type ConnectionState,
+  type WAMessage,
+  type WASocket,
+} from '@whiskeysockets/baileys';
+import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
+import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
+import { ErrorCode, HearthError } from '../../core/errors.js';
+import { extractButtons } from './buttons.js';
+import { markdownToWhatsApp, splitText } from './markdown.js';
+import { mediaExtension, SeenIds } from './media.js';
+import { messageFromWeb, type WebSelf } from './web-inbound.js';
+
+/** The part of a Baileys socket Hearth uses; tests supply one driven through Baileys' own event emitter. */
+export type WebSocketLike = Pick<WASocket, 'ev' | 'sendMessage' | 'sendPresenceUpdate' | 'readMessages' | 'updateMediaMessage' | 'end'> & {
+  user?: WASocket['user'];
+};
+
+/** Opens a socket with the given credentials (the default calls Baileys' `makeWASocket`). */
+export type SocketFactory = (auth: AuthenticationState, logger: Logger) => WebSocketLike;
+
+export interface WebChannelOptions {
+  authDir: string;
+  printQr: boolean;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  makeSocket?: SocketFactory;
+  /** Where the terminal QR is written (default: stderr, so JSON logs on stdout stay parseable). */
+  writeTerminal?: (text: string) => void;
+}
+
+/** Close reasons no reconnect can fix. */
+const FATAL_REASONS = new Set<number>([DisconnectReason.loggedOut, DisconnectReason.forbidden, DisconnectReason.connectionReplaced]);
+
+const defaultFactory: SocketFactory = (auth, logger) =>
+  makeWASocket({
+    auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger as never) },
+    logger: logger as never,
+    markOnlineOnConnect: false,
+    syncFullHistory: false,
+  });
+
+/** Name of a Baileys close status code (`loggedOut`, `restartRequired`…), for logs and status. */
+export function disconnectReasonName(code: number | undefined): string {
+  const name = code === undefined ? undefined : (DisconnectReason as unknown as Record<number, string>)[code];
+  return name ?? (code === undefined ? 'connection closed' : `status ${code}`);
+}
+
+/** The Baileys message content for one outgoing attachment. */
+export function mediaContent(attachment: Attachment, data: Buffer): AnyMessageContent {
+  const mimetype = attachment.mimeType ?? 'application/octet-stream';
+  switch (attachment.kind) {
+    case 'image':
+      return { image: data, mimetype, caption: attachment.description };
+    case 'video':
+      return { video: data, mimetype, caption: attachment.description };
+    case 'voice':
+      return { audio: data, mimetype: attachment.mimeType ?? 'audio/ogg; codecs=opus', ptt: true };
+    case 'audio':
+      return { audio: data, mimetype };
+    case 'sticker':
+      return { sticker: data, mimetype };
+    default:
+      return { document: data, mimetype, fileName: attachment.fileName ?? 'file', caption: attachment.description };
+  }
+}
+
+export class WhatsAppWebChannel implements Channel {
+  readonly name = 'whatsapp';
+  private state: ChannelStatus = { state: 'stopped', since: Date.now() };
+  private ctx: ChannelContext | undefined;
+  private sock: WebSocketLike | undefined;
+  private self: WebSelf | undefined;
+  private qrDataUrl: string | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private delay: number;
+  private stopping = false;
+  private readonly seen = new SeenIds();
+  /** Recent inbound messages by id, to quote them when answering in groups. */
+  private readonly recent = new Map<string, WAMessage>();
+  private readonly baileysLog: Logger;
+
+  constructor(
+    private readonly options: WebChannelOptions,
+    private readonly log: Logger,
+  ) {
+    this.delay = options.reconnect.initialDelayMs;
+    this.baileysLog = log.child({ lib: 'baileys' }, { level: 'warn' });
+  }
+
+  /** The pairing QR code as a PNG data URL while one is waiting to be scanned (for the admin console). */
+  qr(): string | undefined {
+    return this.qrDataUrl;
+  }
+
+  async start(ctx: ChannelContext): Promise<void> {
+    this.ctx = ctx;
+    this.stopping = false;
+    await this.connect();
+  }
+
+  status(): ChannelStatus {
+    return { ...this.state };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const sock = this.sock;
+    this.sock = undefined;
+    sock?.ev.removeAllListeners('connection.update');
+    sock?.ev.removeAllListeners('messages.upsert');
+    sock?.end(undefined);
+    this.setState('stopped');
+  }
+
+  async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
+    const sock = this.sock;
+    if (event.type === 'start') {
+      await sock?.sendPresenceUpdate('composing', target.chatId).catch(() => {});
+      return;
+    }
+    if (event.type === 'delta') return;
+    if (!sock || this.state.state !== 'ready') {
+      throw new HearthError(ErrorCode.channel, 'WhatsApp is not connected', 503);
+    }
+    const quoted = this.recent.get(target.messageId);
+    const options = quoted && quoted.key.remoteJid?.endsWith('@g.us') ? { quoted } : undefined;
+    try {
+      await sock.sendPresenceUpdate('paused', target.chatId).catch(() => {});
+      if (event.type === 'error') {
+        await sock.sendMessage(target.chatId, { text: event.message }, options);
+        return;
+      }
+      const { text, buttons } = extractButtons(event.text);
+      // WhatsApp Web accounts cannot send interactive buttons reliably; offer the choices as a list.
+      const withChoices = buttons.length ? `${text}\n\n${buttons.map((b, i) => `${i + 1}. ${b.label}`).join('\n')}` : text;
+      for (const chunk of splitText(markdownToWhatsApp(withChoices))) {
+        if (chunk.trim()) await sock.sendMessage(target.chatId, { text: chunk }, options);
+      }
+      for (const attachment of event.attachments) {
+        const data = attachment.blobKey ? await this.ctx?.blobs.get(attachment.blobKey) : undefined;
+        if (!data) {
+          this.log.warn({ code: ErrorCode.channel, blobKey: attachment.blobKey }, 'whatsapp: attachment has no stored bytes; skipped');
+          continue;
+        }
+        await sock.sendMessage(target.chatId, mediaContent(attachment, data));
+      }
+    } catch (error) {
+      this.log.warn({ code: ErrorCode.channel, reason: String(error) }, 'whatsapp: sending the answer failed');
+      throw new HearthError(ErrorCode.channel, `WhatsApp: sending failed: ${String(error)}`, 502, { cause: error });
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopping) return;
+    this.setState('connecting');
+    try {
+      await mkdir(this.options.authDir, { recursive: true, mode: 0o700 });
+      const { state, saveCreds } = await useMultiFileAuthState(this.options.authDir);
+      const sock = (this.options.makeSocket ?? defaultFactory)(state, this.baileysLog);
+      this.sock = sock;
+      sock.ev.on('creds.update', () => void saveCreds().catch((e: unknown) => this.log.warn({ code: ErrorCode.storage, err: String(e) }, 'whatsapp: saving credentials failed')));
+      sock.ev.on('connection.update', (update) => void this.onConnection(update, sock));
+      sock.ev.on('messages.upsert', ({ messages, type }) => {
+        if (type !== 'notify') return;
+        for (const msg of messages) void this.onMessage(msg, sock);
+      });
+    } catch (error) {
+      this.log.warn({ code: ErrorCode.channel, reason: String(error) }, 'whatsapp: could not open the connection');
+      this.scheduleReconnect(String(error));
+    }
+  }
+
+  private async onConnection(update: Partial<ConnectionState>, sock: WebSocketLike): Promise<void> {
+    if (sock !== this.sock) return;
+    if (update.qr) {
+      this.setState('connecting', 'waiting for QR scan');
+      this.log.info('whatsapp: scan the QR code (terminal or admin console) with WhatsApp > Linked devices');
+      this.qrDataUrl = await QRCode.toDataURL(update.qr);
+      if (this.options.printQr) {
+        const art = await QRCode.toString(update.qr, { type: 'terminal', small: true });
+        (this.options.writeTerminal ?? ((t: string) => process.stderr.write(t)))(art);
+      }
+    }
+    if (update.connection === 'open') {
+      this.qrDataUrl = undefined;
+      this.delay = this.options.reconnect.initialDelayMs;
+      if (sock.user) this.self = { id: sock.user.id, lid: sock.user.lid };
+      this.setState('ready');
+      this.log.info('whatsapp: connected');
+    }
+    if (update.connection === 'close') {
+      const code = (update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
+      const reason = disconnectReasonName(code);
+      this.sock = undefined;
+      if (this.stopping) return;
+      this.log.warn({ code: ErrorCode.channel, reason, statusCode: code }, 'whatsapp: connection closed');
+      if (code !== undefined && FATAL_REASONS.has(code)) {
+        if (code === DisconnectReason.loggedOut) {
+          // The phone unlinked us: these credentials are dead; the next start shows a fresh QR.
+          await rm(this.options.authDir, { recursive: true, force: true });
+        }
+        this.qrDataUrl = undefined;
+        this.setState('failed', reason);
+        return;
+      }
+      if (code === DisconnectReason.restartRequired) {
+        void this.connect();
+        return;
+      }
+      this.scheduleReconnect(reason);
+    }
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.stopping) return;
+    this.setState('backing-off', reason);
+    const wait = this.delay;
+    this.delay = Math.min(this.delay * 2, this.options.reconnect.maxDelayMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, wait);
+  }
+
+  private async onMessage(msg: WAMessage, sock: WebSocketLike): Promise<void> {
+    try {
+      const self = this.self ?? (sock.user ? { id: sock.user.id, lid: sock.user.lid } : undefined);
+      if (!self) return;
+      const message = messageFromWeb(this.name, msg, self);
+      if ('skip' in message) {
+        const benign = /^(own message|status or broadcast)/.test(message.skip);
+        if (benign) this.log.debug({ reason: message.skip }, 'whatsapp: message skipped');
+        else this.log.warn({ code: ErrorCode.badRequest, reason: message.skip }, 'whatsapp: malformed or unsupported message skipped');
+        return;
+      }
+      if (this.seen.seenBefore(message.id)) return;
+      this.remember(msg);
+      await sock.readMessages([msg.key]).catch(() => {});
+      const attachment = message.attachments[0];
+      if (attachment && this.ctx) {
+        try {
+          const data = (await downloadMediaMessage(msg, 'buffer', {}, { logger: this.baileysLog as never, reuploadRequest: sock.updateMediaMessage })) as Buffer;
+          const key = `media/whatsapp/${String(msg.key.id).replace(/[^A-Za-z0-9_-]/g, '')}.${mediaExtension(attachment)}`;
+          const meta = await this.ctx.blobs.put(key, data, { mimeType: attachment.mimeType, fileName: attachment.fileName });
+          attachment.blobKey = key;
+          attachment.size = meta.size;
+        } catch (error) {
+          this.log.warn({ code: ErrorCode.download, reason: String(error) }, 'whatsapp: media download failed');
+        }
+      }
+      await this.ctx?.receive(message);
+    } catch (error) {
+      this.log.warn({ code: ErrorCode.internal, err: String(error) }, 'whatsapp: handling a message failed');
+    }
+  }
+
+  private remember(msg: WAMessage): void {
+    this.recent.set(`${msg.key.id}`, msg);
+    if (this.recent.size > 500) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  private setState(state: ChannelStatus['state'], reason?: string): void {
+    if (this.state.state === state && this.state.reason === reason) return;
+    this.state = { state, reason, since: Date.now() };
+  }
+}

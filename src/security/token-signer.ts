@@ -1,0 +1,145 @@
+/**
+ * Signs and verifies Hearth's own JWTs with `jose`: ES256 only (the algorithm is pinned, so
+ * `alg: none` and HS/RS confusion fail), issuer, audience and token type checked, clock skew bounded.
+ * Access tokens (`typ: at+jwt`) and refresh tokens (`typ: refresh+jwt`) have different audiences and
+ * types, so one can never be used as the other.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { isRole, type Role } from './principal.js';
+
+const ALG = 'ES256';
+const ACCESS_TYP = 'at+jwt';
+const REFRESH_TYP = 'refresh+jwt';
+
+export interface JwtSettings {
+  issuer: string;
+  audience: string;
+  accessTtlSec: number;
+  refreshTtlSec: number;
+  clockSkewSec: number;
+}
+
+export interface AccessClaims {
+  sub: string;
+  role: Role;
+  via: string;
+  /** Refresh family (login session) the token belongs to; revoking the family ends it at once. */
+  sid: string;
+}
+
+export interface RefreshClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  exp: number;
+}
+
+type SigningKey = Awaited<ReturnType<typeof importJWK>>;
+
+/** Reads the ES256 private JWK at `file`, creating it (mode 0600) on first run. */
+async function loadOrCreateKey(file: string): Promise<{ privateKey: SigningKey; publicKey: SigningKey; kid: string; publicJwk: JWK }> {
+  let jwk: JWK;
+  if (existsSync(file)) {
+    jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  } else {
+    const pair = await generateKeyPair(ALG, { extractable: true });
+    jwk = await exportJWK(pair.privateKey);
+    jwk.kid = await calculateJwkThumbprint(jwk);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
+  }
+  const { d: _private, ...publicJwk } = jwk;
+  return {
+    privateKey: await importJWK({ ...jwk, alg: ALG }, ALG),
+    publicKey: await importJWK({ ...publicJwk, alg: ALG }, ALG),
+    kid: jwk.kid ?? (await calculateJwkThumbprint(publicJwk)),
+    publicJwk,
+  };
+}
+
+export class TokenSigner {
+  private constructor(
+    private readonly settings: JwtSettings,
+    private readonly privateKey: SigningKey,
+    private readonly publicKey: SigningKey,
+    private readonly kid: string,
+    /** The verification key, published for other services that check Hearth tokens. */
+    readonly publicJwk: JWK,
+  ) {}
+
+  /** A signer whose key lives in `keyFile` (generated when absent). */
+  static async open(keyFile: string, settings: JwtSettings): Promise<TokenSigner> {
+    const k = await loadOrCreateKey(keyFile);
+    return new TokenSigner(settings, k.privateKey, k.publicKey, k.kid, k.publicJwk);
+  }
+
+  get accessTtlSec(): number {
+    return this.settings.accessTtlSec;
+  }
+
+  /** A short-lived access token. */
+  signAccess(c: AccessClaims): Promise<string> {
+    return new SignJWT({ role: c.role, via: c.via, sid: c.sid })
+      .setProtectedHeader({ alg: ALG, typ: ACCESS_TYP, kid: this.kid })
+      .setSubject(c.sub)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setIssuedAt()
+      .setNotBefore('0s')
+      .setExpirationTime(`${this.settings.accessTtlSec}s`)
+      .setJti(randomUUID())
+      .sign(this.privateKey);
+  }
+
+  /** A refresh token; its lifetime is capped by the family's expiry. */
+  signRefresh(c: { sub: string; sid: string; jti: string; expiresAt: number }): Promise<string> {
+    return new SignJWT({ sid: c.sid })
+      .setProtectedHeader({ alg: ALG, typ: REFRESH_TYP, kid: this.kid })
+      .setSubject(c.sub)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.refreshAudience)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(c.expiresAt / 1000))
+      .setJti(c.jti)
+      .sign(this.privateKey);
+  }
+
+  /** The claims of a valid access token, or undefined for anything else. */
+  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    const p = await this.verify(token, ACCESS_TYP, this.settings.audience);
+    if (!p || typeof p.sub !== 'string' || !isRole(p.role) || typeof p.via !== 'string' || typeof p.sid !== 'string') return undefined;
+    return { sub: p.sub, role: p.role, via: p.via, sid: p.sid };
+  }
+
+  /** The claims of a valid refresh token, or undefined for anything else. */
+  async verifyRefresh(token: string): Promise<RefreshClaims | undefined> {
+    const p = await this.verify(token, REFRESH_TYP, this.refreshAudience);
+    if (!p || typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.jti !== 'string' || typeof p.exp !== 'number') return undefined;
+    return { sub: p.sub, sid: p.sid, jti: p.jti, exp: p.exp };
+  }
+
+  private get refreshAudience(): string {
+    return `${this.settings.audience}#refresh`;
+  }
+
+  private async verify(token: string, typ: string, audience: string): Promise<JWTPayload | undefined> {
+    if (token.length > 8192) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        algorithms: [ALG],
+        issuer: this.settings.issuer,
+        audience,
+        typ,
+        clockTolerance: this.settings.clockSkewSec,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      });
+      return payload;
+    } catch {
+      // Every failure (bad signature, expiry, wrong audience, garbage) is the same to the caller: no credential.
+      return undefined;
+    }
+  }
+}

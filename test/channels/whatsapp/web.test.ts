@@ -1,0 +1,243 @@
+/**
+ * WhatsApp Web mode. Baileys' Noise/Signal handshake with WhatsApp's servers cannot be faked
+ * faithfully, so these tests drive everything on our side of Baileys' socket API: a socket whose
+ * `ev` is Baileys' own event emitter, real `WAMessage` shapes, real media encryption (Baileys'
+ * `encryptedStream`) served over HTTP and decrypted by Baileys' downloader, the real multi-file
+ * auth state on disk, and Baileys' `DisconnectReason` codes.
+ */
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { DisconnectReason, encryptedStream, makeEventBuffer, type WAMessage } from '@whiskeysockets/baileys';
+import { createChannel } from '../../../src/channels/whatsapp/index.js';
+import { whatsappConfigSchema } from '../../../src/channels/whatsapp/config.js';
+import type { WebSocketLike, WhatsAppWebChannel } from '../../../src/channels/whatsapp/web.js';
+import { memoryContext, type TestContext } from '../slack/memory-context.js';
+
+interface FakeSocket extends WebSocketLike {
+  sentMessages: Array<{ jid: string; content: Record<string, unknown>; options?: Record<string, unknown> }>;
+  presence: Array<[string, string | undefined]>;
+  read: unknown[];
+  ended: boolean;
+}
+
+const SELF = { id: '15550001111:7@s.whatsapp.net', lid: '987654321:7@lid', name: 'Hearth' };
+
+function fakeSocket(): FakeSocket {
+  const sock = {
+    ev: makeEventBuffer(pino({ level: 'silent' }) as never),
+    user: SELF,
+    sentMessages: [] as FakeSocket['sentMessages'],
+    presence: [] as FakeSocket['presence'],
+    read: [] as unknown[],
+    ended: false,
+    async sendMessage(jid: string, content: Record<string, unknown>, options?: Record<string, unknown>) {
+      sock.sentMessages.push({ jid, content, options });
+      return { key: { remoteJid: jid, fromMe: true, id: `OUT${sock.sentMessages.length}` } };
+    },
+    async sendPresenceUpdate(type: string, jid?: string) {
+      sock.presence.push([type, jid]);
+    },
+    async readMessages(keys: unknown[]) {
+      sock.read.push(...keys);
+    },
+    async updateMediaMessage(m: unknown) {
+      return m;
+    },
+    end() {
+      sock.ended = true;
+    },
+  };
+  return sock as unknown as FakeSocket;
+}
+
+let authDir: string;
+let sockets: FakeSocket[];
+let ctx: TestContext;
+let channel: WhatsAppWebChannel;
+let terminal: string[];
+let mediaServer: Server;
+let mediaBase: string;
+const encFiles = new Map<string, Buffer>();
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const latest = () => sockets[sockets.length - 1];
+const emit = (sock: FakeSocket, event: string, data: unknown) => (sock.ev as unknown as { emit(e: string, d: unknown): void }).emit(event, data);
+const closeWith = (sock: FakeSocket, statusCode: number) =>
+  emit(sock, 'connection.update', { connection: 'close', lastDisconnect: { error: Object.assign(new Error('closed'), { output: { statusCode } }), date: new Date() } });
+
+function upsert(sock: FakeSocket, msg: Partial<WAMessage>): void {
+  emit(sock, 'messages.upsert', { messages: [{ messageTimestamp: Math.floor(Date.now() / 1000), ...msg }], type: 'notify' });
+}
+
+before(async () => {
+  mediaServer = createServer((req, res) => {
+    const body = encFiles.get(req.url ?? '');
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((r) => mediaServer.listen(0, '127.0.0.1', r));
+  mediaBase = `http://127.0.0.1:${(mediaServer.address() as { port: number }).port}`;
+});
+
+after(async () => {
+  await new Promise((r) => mediaServer.close(r));
+});
+
+async function startChannel(): Promise<void> {
+  authDir = await mkdtemp(join(tmpdir(), 'hearth-wa-'));
+  sockets = [];
+  terminal = [];
+  ctx = memoryContext();
+  const config = whatsappConfigSchema.parse({ mode: 'web', web: { authDir }, reconnect: { initialDelayMs: 40, maxDelayMs: 100 } });
+  channel = createChannel(config, { log: ctx.log, dataDir: '/nonexistent' }, {
+    makeSocket: () => {
+      const s = fakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    writeTerminal: (t) => terminal.push(t),
+  }) as WhatsAppWebChannel;
+  await channel.start(ctx);
+}
+
+afterEach(async () => {
+  await channel.stop();
+  await rm(authDir, { recursive: true, force: true });
+});
+
+test('QR pairing: the code is printed in the terminal and offered as a PNG data URL until the link opens', async () => {
+  await startChannel();
+  assert.equal(channel.status().state, 'connecting');
+  emit(latest(), 'connection.update', { qr: '2@abc123,def456,ghi789==,jkl==' });
+  await waitFor(() => channel.qr() !== undefined, 'qr');
+  assert.match(channel.qr()!, /^data:image\/png;base64,/);
+  await waitFor(() => terminal.length > 0, 'terminal qr');
+  assert.ok(terminal[0].length > 100);
+  assert.equal(channel.status().reason, 'waiting for QR scan');
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  assert.equal(channel.qr(), undefined);
+});
+
+test('credentials are saved into authDir on creds.update', async () => {
+  await startChannel();
+  emit(latest(), 'creds.update', {});
+  const until = Date.now() + 2000;
+  let saved = '';
+  while (Date.now() < until && !saved) saved = await readFile(join(authDir, 'creds.json'), 'utf8').catch(() => '');
+  assert.ok(JSON.parse(saved).noiseKey, 'creds.json holds the generated noise key');
+});
+
+test('inbound: DMs, group mentions, replies to us, own messages skipped, read receipts sent', async () => {
+  await startChannel();
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  const sock = latest();
+  upsert(sock, { key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'DM1' }, pushName: 'Lena', message: { conversation: 'Hallo' } });
+  const dm = await ctx.waitForMessage((m) => m.chatId === '4915112345678@s.whatsapp.net');
+  assert.equal(dm.text, 'Hallo');
+  assert.equal(dm.isGroup, false);
+  assert.equal(dm.mentioned, true);
+  assert.equal(dm.sender.name, 'Lena');
+  assert.equal(dm.id, 'whatsapp:4915112345678@s.whatsapp.net:DM1');
+  await waitFor(() => sock.read.length > 0, 'read receipt');
+
+  const group = '120363041234567890@g.us';
+  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G1', participant: '4915100000001@s.whatsapp.net' }, message: { extendedTextMessage: { text: '@15550001111 what time?', contextInfo: { mentionedJid: ['15550001111@s.whatsapp.net'] } } } });
+  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G2', participant: '4915100000002@s.whatsapp.net' }, message: { extendedTextMessage: { text: 'thanks!', contextInfo: { stanzaId: 'OUT1', participant: '987654321@lid' } } } });
+  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G3', participant: '4915100000003@s.whatsapp.net' }, message: { conversation: 'just chatting' } });
+  upsert(sock, { key: { remoteJid: group, fromMe: true, id: 'G4' }, message: { conversation: 'mine' } });
+  await waitFor(() => ctx.received.filter((m) => m.chatId === group).length === 3, 'three group messages');
+  const [g1, g2, g3] = ['G1', 'G2', 'G3'].map((id) => ctx.received.find((m) => m.id.endsWith(`:${id}`))!);
+  assert.equal(g1.isGroup, true);
+  assert.equal(g1.mentioned, true);
+  assert.equal(g1.sender.id, '4915100000001@s.whatsapp.net');
+  assert.equal(g2.mentioned, true, 'a reply to our message counts as a mention (LID addressing)');
+  assert.equal(g2.replyTo, 'OUT1');
+  assert.equal(g3.mentioned, false);
+  assert.ok(!ctx.received.some((m) => m.id.endsWith(':G4')));
+});
+
+test('inbound media is downloaded and decrypted by Baileys into the blob store', async () => {
+  await startChannel();
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  const original = Buffer.from('a JPEG would be here '.repeat(50));
+  const enc = await encryptedStream(original, 'image', { logger: pino({ level: 'silent' }) as never });
+  encFiles.set('/mms/image/enc1', await readFile(enc.encFilePath));
+  await rm(enc.encFilePath, { force: true });
+  upsert(latest(), {
+    key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'IMG1' },
+    message: { imageMessage: { url: `${mediaBase}/mms/image/enc1`, mimetype: 'image/jpeg', caption: 'look', mediaKey: enc.mediaKey, fileEncSha256: enc.fileEncSha256, fileSha256: enc.fileSha256, fileLength: enc.fileLength } },
+  });
+  const m = await ctx.waitForMessage((x) => x.id.endsWith(':IMG1'));
+  assert.equal(m.text, 'look');
+  assert.equal(m.attachments[0].kind, 'image');
+  assert.equal(m.attachments[0].blobKey, 'media/whatsapp/IMG1.jpg');
+  assert.deepEqual(ctx.blobsByKey.get('media/whatsapp/IMG1.jpg')?.data, original);
+});
+
+test('outbound: typing presence, formatted text with choices, media, quoting in groups', async () => {
+  await startChannel();
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  const sock = latest();
+  const group = '120363041234567890@g.us';
+  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'Q1', participant: '4915100000001@s.whatsapp.net' }, message: { conversation: '@bot hi' } });
+  await ctx.waitForMessage((m) => m.id.endsWith(':Q1'));
+  const target = { channel: 'whatsapp', chatId: group, messageId: 'Q1' };
+  await channel.deliver(target, { type: 'start', replyId: 'r', inReplyTo: 'm', conversationId: 'c', model: 'x' });
+  assert.deepEqual(sock.presence[0], ['composing', group]);
+  await ctx.blobs.put('media/out/note.ogg', Buffer.from('OPUS'), { mimeType: 'audio/ogg; codecs=opus' });
+  await channel.deliver(target, {
+    type: 'done', replyId: 'r', inReplyTo: 'm', conversationId: 'c', model: 'x', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop',
+    text: '**Sure**. Pick one:\n[[button:Tea|tea]][[button:Coffee|coffee]]',
+    attachments: [{ kind: 'voice', blobKey: 'media/out/note.ogg', mimeType: 'audio/ogg; codecs=opus' }],
+  });
+  assert.equal(sock.sentMessages[0].jid, group);
+  assert.equal(sock.sentMessages[0].content.text, '*Sure*. Pick one:\n\n1. Tea\n2. Coffee');
+  assert.equal((sock.sentMessages[0].options?.quoted as WAMessage).key.id, 'Q1');
+  assert.equal(sock.sentMessages[1].content.ptt, true);
+  assert.deepEqual(sock.sentMessages[1].content.audio, Buffer.from('OPUS'));
+  assert.ok(sock.presence.some(([t]) => t === 'paused'));
+});
+
+test('reconnect decisions follow DisconnectReason', async () => {
+  await startChannel();
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  closeWith(latest(), DisconnectReason.restartRequired);
+  await waitFor(() => sockets.length === 2, 'immediate restart');
+  closeWith(latest(), DisconnectReason.connectionClosed);
+  await waitFor(() => channel.status().state === 'backing-off', 'backing off');
+  assert.equal(channel.status().reason, 'connectionClosed');
+  await waitFor(() => sockets.length === 3, 'reconnect after backoff');
+  await ctx.waitForLog((l) => l.msg === 'whatsapp: connection closed' && l.reason === 'connectionClosed');
+  emit(latest(), 'creds.update', {});
+  closeWith(latest(), DisconnectReason.loggedOut);
+  await waitFor(() => channel.status().state === 'failed', 'failed');
+  assert.equal(channel.status().reason, 'loggedOut');
+  await assert.rejects(stat(authDir), 'credentials cleared after logout');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(sockets.length, 3, 'no reconnect after logout');
+});
+
+test('deliver while not connected fails clearly', async () => {
+  await startChannel();
+  await assert.rejects(
+    channel.deliver({ channel: 'whatsapp', chatId: 'x@s.whatsapp.net', messageId: 'a' }, { type: 'error', replyId: 'r', inReplyTo: 'm', conversationId: 'c', code: 'E', message: 'oops' }),
+    /not connected/,
+  );
+});
