@@ -38,6 +38,8 @@ export interface StartOptions {
   channels?: string;
   /** Use this data folder instead of a fresh temporary one. */
   dataDir?: string;
+  /** Keep the temporary data folder after stop (to inspect it with the CLI). */
+  keepDataDir?: boolean;
   timeoutMs?: number;
 }
 
@@ -139,7 +141,7 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
         const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
         const code = await exited;
         clearTimeout(timer);
-        if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+        if (!options.dataDir && !options.keepDataDir) rmSync(dir, { recursive: true, force: true });
         return code;
       })();
       return stopped;

@@ -5,7 +5,12 @@
 import { Command } from 'commander';
 import { configValidateCommand } from './config-validate.js';
 import { modelsListCommand, modelsPullCommand } from './models.js';
+import { auditExportCommand, auditVerifyCommand, keysRotateCommand } from './security.js';
 import { startCommand } from './start.js';
+import { historyDeleteCommand, historyExportCommand } from './history.js';
+import { migrateCommand } from './migrate.js';
+import { migrateStoreCommand } from './migrate-store.js';
+import { roleCommand } from './roles.js';
 
 const program = new Command('hearth')
   .description('Hearth: a self-hosted AI assistant — web chat, chat apps, voice and canvas, on the model you choose.')
@@ -36,5 +41,64 @@ models
   .description('download a small local GGUF model into the data folder (resumable, checksum-verified)')
   .option('-c, --config <file>', 'config file')
   .action((name: string | undefined, opts: { config?: string }) => modelsPullCommand(name, opts));
+
+const keys = program.command('keys').description('encryption keys of stored secrets');
+keys
+  .command('rotate')
+  .description('add a new data key, re-encrypt every stored secret under it and retire unused keys (no downtime)')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { config?: string }) => keysRotateCommand(opts));
+
+const audit = program.command('audit').description('the tamper-evident audit log of administrative actions');
+audit
+  .command('verify')
+  .description('check the hash chain; exit 1 and name the row when one was edited or deleted')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { config?: string }) => auditVerifyCommand(opts));
+audit
+  .command('export')
+  .description('print the audit log as JSON lines')
+  .option('-c, --config <file>', 'config file')
+  .option('--since <date>', 'only entries at or after this ISO date')
+  .action((opts: { config?: string; since?: string }) => auditExportCommand(opts));
+
+// <scale-out commands: roles on a shared bus, migrations, per-user history>
+program
+  .command('gateway')
+  .description('run the gateway role only (HTTP, channels, web chat) on a shared bus; any number of replicas')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { config?: string }) => roleCommand(['gateway'], opts));
+program
+  .command('engine')
+  .description('run the engine role only (model calls) on a shared bus; any number of replicas')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { config?: string }) => roleCommand(['engine'], opts));
+program
+  .command('migrate')
+  .description('bring the history database to this release\'s schema (start does it automatically)')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { config?: string }) => migrateCommand(opts));
+program
+  .command('migrate-store')
+  .description('copy history from the SQLite file into PostgreSQL or MongoDB (safe to rerun)')
+  .option('--from <file>', 'SQLite file (default: the configured one)')
+  .option('--to <url>', 'postgres://… or mongodb://… (default: $HEARTH_HISTORY_URL)')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { from?: string; to?: string; config?: string }) => migrateStoreCommand(opts));
+const history = program.command('history').description('per-user export and deletion, on every history backend');
+history
+  .command('export')
+  .description("write one user's conversations and messages as JSON")
+  .requiredOption('--user <id>', 'user id')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { user: string; out?: string; config?: string }) => historyExportCommand(opts));
+history
+  .command('delete')
+  .description('delete everything stored about one user')
+  .requiredOption('--user <id>', 'user id')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { user: string; config?: string }) => historyDeleteCommand(opts));
+// </scale-out commands>
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,68 @@
+/**
+ * `hearth migrate-store`: copies history from the embedded SQLite file into PostgreSQL (or
+ * MongoDB) — the path an installation takes when it outgrows one process. Safe to run again: turns
+ * are keyed by id, so a rerun after an interruption copies only what is missing.
+ */
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../core/config-load.js';
+import { ErrorCode, HearthError } from '../core/errors.js';
+import type { HistoryStore } from '../core/stores.js';
+import { MongoHistoryStore } from '../storage/history/mongo.js';
+import { PostgresHistoryStore } from '../storage/history/postgres.js';
+import { SqliteHistoryStore } from '../storage/history/sqlite.js';
+import { reportConfigError } from './config-validate.js';
+
+export interface CopyReport {
+  users: number;
+  conversations: number;
+  messages: number;
+  /** Turns the target already had (earlier, interrupted runs). */
+  skipped: number;
+}
+
+/** Copies every conversation and turn, user by user, from one history store to another. */
+export async function copyHistory(from: HistoryStore, to: HistoryStore, onProgress?: (r: CopyReport) => void): Promise<CopyReport> {
+  const report: CopyReport = { users: 0, conversations: 0, messages: 0, skipped: 0 };
+  const all = await from.listConversations({ limit: Number.MAX_SAFE_INTEGER });
+  const users = [...new Set(all.map((c) => c.userId))];
+  for (const user of users) {
+    const { conversations, messages } = await from.exportUser(user);
+    for (const c of conversations) await to.upsertConversation(c);
+    for (const m of messages) {
+      if (await to.append(m)) report.messages++;
+      else report.skipped++;
+    }
+    report.users++;
+    report.conversations += conversations.length;
+    onProgress?.(report);
+  }
+  return report;
+}
+
+/** `--from` SQLite file (default: the configured one), `--to` a postgres:// or mongodb:// URL (default: HEARTH_HISTORY_URL). */
+export async function migrateStoreCommand(opts: { from?: string; to?: string; config?: string }): Promise<void> {
+  try {
+    const { config } = loadConfig({ file: opts.config });
+    const fromFile = opts.from ?? config.storage.history.path ?? join(resolve(config.dataDir), 'hearth.db');
+    const toUrl = opts.to ?? process.env.HEARTH_HISTORY_URL ?? config.storage.history.url;
+    if (!existsSync(fromFile)) throw new HearthError(ErrorCode.config, `no SQLite history at ${fromFile}`);
+    if (!toUrl) throw new HearthError(ErrorCode.config, '--to <postgres://… | mongodb://…> is required');
+    const to: HistoryStore = /^mongodb(\+srv)?:/.test(toUrl)
+      ? new MongoHistoryStore({ url: toUrl, database: config.storage.history.database })
+      : new PostgresHistoryStore({ url: toUrl });
+    const from = new SqliteHistoryStore(fromFile);
+    await from.open();
+    await to.open();
+    try {
+      const r = await copyHistory(from, to);
+      console.log(`copied ${r.users} users, ${r.conversations} conversations, ${r.messages} messages (${r.skipped} already present)`);
+      console.log('now set storage.history.kind and url in hearth.yml and restart');
+    } finally {
+      await Promise.allSettled([from.close(), to.close()]);
+    }
+  } catch (err) {
+    reportConfigError(err);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '../core/config-load.js';
+import { createLogger } from '../gateway/server.js';
+import { exportAudit, rotateKeys, verifyAudit } from '../security/index.js';
+import { reportConfigError } from './config-validate.js';
+
+function configOrExit(file: string | undefined) {
+  try {
+    return loadConfig({ file }).config;
+  } catch (err) {
+    reportConfigError(err);
+    process.exit(1);
+  }
+}
+
+/** `hearth keys rotate`: a new data key; every encrypted value re-encrypted; unused keys retired. */
+export async function keysRotateCommand(opts: { config?: string }): Promise<void> {
+  const config = configOrExit(opts.config);
+  const report = await rotateKeys({ config: config.security, dataDir: resolve(config.dataDir), log: createLogger('warn') });
+  console.log(`new key ${report.newKeyId}: ${report.reencrypted} values re-encrypted, ${report.skipped} skipped`);
+  if (report.retired.length) console.log(`retired keys: ${report.retired.join(', ')}`);
+  for (const [id, n] of Object.entries(report.stillInUse)) console.log(`key ${id} still used by ${n} values`);
+}
+
+/** `hearth audit verify`: exit 0 when the hash chain is intact, 1 when a row was edited or removed, 2 when there is no log. */
+export async function auditVerifyCommand(opts: { config?: string }): Promise<void> {
+  const config = configOrExit(opts.config);
+  process.exitCode = (await verifyAudit({ dataDir: resolve(config.dataDir), retentionDays: config.security.audit.retentionDays })).exitCode;
+}
+
+/** `hearth audit export [--since ISO]`: JSON lines on stdout. */
+export async function auditExportCommand(opts: { config?: string; since?: string }): Promise<void> {
+  const config = configOrExit(opts.config);
+  const since = opts.since ? Date.parse(opts.since) : undefined;
+  if (opts.since && Number.isNaN(since)) {
+    console.error(`--since: not a date: ${opts.since}`);
+    process.exitCode = 1;
+    return;
+  }
+  await exportAudit({ dataDir: resolve(config.dataDir), out: process.stdout, since });
+}
