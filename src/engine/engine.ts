@@ -25,7 +25,15 @@ export const NO_MODEL_MESSAGE =
 
 const ALL_FAILED_MESSAGE = 'Sorry, no model could answer right now. Please try again in a moment.';
 
+/** What the engine reports for metrics (implemented by `src/ops/metrics.ts`). */
+export interface EngineMetrics {
+  turn(channel: string, outcome: 'ok' | 'error', seconds: number): void;
+  modelCall(model: string, outcome: 'ok' | 'error' | 'timeout' | 'circuit-open', seconds: number): void;
+  tokens(model: string, prompt: number, completion: number): void;
+}
+
 export interface EngineDeps {
+  metrics?: EngineMetrics;
   bus: Bus;
   history: HistoryStore;
   blobs: BlobStore;
@@ -189,6 +197,8 @@ export class Engine {
         usage,
         finishReason: step!.finishReason,
       });
+      this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
+      this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);
       turnLog.info(
         { latencyMs: elapsed(started), model, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens },
         'turn answered',
@@ -196,6 +206,7 @@ export class Engine {
     } catch (err) {
       const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
       const userMessage = err instanceof HearthError && err.code === ErrorCode.shuttingDown ? err.message : ALL_FAILED_MESSAGE;
+      this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
       turnLog.error({ latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) }, 'turn failed');
       await this.publish(target, { type: 'error', ...base, code, message: userMessage });
     } finally {
@@ -236,6 +247,7 @@ export class Engine {
       for (let attempt = 0; attempt <= cfg.retries; attempt++) {
         if (!lease.breaker.tryAcquire()) {
           lastError = new HearthError(ErrorCode.circuitOpen, `circuit open for model ${id}`);
+          this.deps.metrics?.modelCall(id, 'circuit-open', 0);
           log.warn({ model: id, errorCode: ErrorCode.circuitOpen }, 'model skipped: circuit open');
           break;
         }
@@ -244,12 +256,14 @@ export class Engine {
         try {
           const result = await this.streamOnce(lease, call, cfg.timeoutMs, () => (streamed = true));
           lease.breaker.success();
+          this.deps.metrics?.modelCall(id, 'ok', elapsed(t0) / 1000);
           log.debug({ model: id, latencyMs: elapsed(t0) }, 'model call ok');
           return result;
         } catch (err) {
           lease.breaker.failure();
           lastError = err;
           const code = isTimeout(err) ? ErrorCode.modelTimeout : ErrorCode.modelFailed;
+          this.deps.metrics?.modelCall(id, code === ErrorCode.modelTimeout ? 'timeout' : 'error', elapsed(t0) / 1000);
           log.warn({ model: id, attempt, latencyMs: elapsed(t0), errorCode: code, err: errorSummary(err) }, 'model call failed');
           if (this.hardStop.signal.aborted) throw this.hardStop.signal.reason;
           // Text already reached the user: retrying or falling back would repeat or contradict it.

@@ -30,6 +30,7 @@ import { adminRoutes } from './admin.js';
 import { resolveApiToken } from './api-token.js';
 import { requireRole, type Authenticator } from './auth.js';
 import { createSecurity, logRedaction, type Security } from '../security/index.js';
+import { Metrics } from '../ops/metrics.js';
 import { BUILTIN_SKILLS, createSkillHost, registerSkillRoutes, type SkillHost } from '../skills/index.js';
 import type { ReplyTarget } from '../core/message.js';
 import { randomUUID } from 'node:crypto';
@@ -84,6 +85,7 @@ export class Hearth {
   private engine?: Engine;
   private models?: ModelRegistry;
   private skills?: SkillHost;
+  private metrics?: Metrics;
   private bus!: Bus;
   private channels: Channel[] = [];
   private policies = new Map<string, ChannelPolicy>();
@@ -135,6 +137,11 @@ export class Hearth {
     if (!models.default) log.warn({ errorCode: ErrorCode.noModel }, 'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`');
 
     this.bus = await createBus(config, log);
+    this.metrics = new Metrics({
+      queueDepth: () => this.bus.pending(),
+      channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
+      skills: () => this.skills?.list() ?? [],
+    });
     if (this.roles.has('engine')) {
       const skills = (this.skills = await createSkillHost(config.skills, {
         dataDir,
@@ -145,6 +152,7 @@ export class Hearth {
       }));
       await skills.start();
       this.engine = new Engine({
+        metrics: this.metrics,
         bus: this.bus,
         history: stores.history,
         blobs: stores.blobs,
@@ -338,7 +346,7 @@ export class Hearth {
     app.addHook('onRequest', async (req, reply) => {
       const path = req.url.split('?')[0];
       if (path === '/healthz' || path === '/readyz') return;
-      const surface = path.startsWith('/admin') ? 'admin' : path.startsWith('/v1/') || path === '/ws' ? 'api' : path.startsWith('/webhooks/') ? 'webhooks' : undefined;
+      const surface = path.startsWith('/admin') || path === '/metrics' ? 'admin' : path.startsWith('/v1/') || path === '/ws' ? 'api' : path.startsWith('/webhooks/') ? 'webhooks' : undefined;
       if (surface) {
         await allow[surface](req, reply);
         if (reply.sent) return;
@@ -364,6 +372,11 @@ export class Hearth {
 
   private healthRoutes(app: FastifyInstance): void {
     app.get('/healthz', async () => ({ status: 'ok' }));
+    // Prometheus scrapes without credentials; keep /metrics off untrusted networks (security.ipAllowlist.admin covers it).
+    app.get('/metrics', async (_req, reply) => {
+      const registry = this.metrics!.registry;
+      return reply.header('content-type', registry.contentType).send(await registry.metrics());
+    });
     app.get('/readyz', async (_req, reply) => {
       const channels = Object.fromEntries(this.channels.map((c) => [c.name, c.status()]));
       const ready = !this.draining && this.stores !== undefined;

@@ -1,0 +1,96 @@
+/**
+ * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls per model and
+ * outcome, queue depth, channel and skill health, and the process's CPU and memory (which the
+ * shipped alert rules watch).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineMetrics } from '../engine/engine.js';
+
+
+export interface MetricSources {
+  queueDepth(): number;
+  channels(): Array<{ name: string; state: string }>;
+  skills(): Array<{ name: string; state: string; calls: number; errors: number; timeouts: number; restarts: number }>;
+}
+
+const CHANNEL_STATES = ['stopped', 'connecting', 'ready', 'backing-off', 'failed'];
+
+export class Metrics implements EngineMetrics {
+  readonly registry = new Registry();
+  private readonly turns: Counter<'channel' | 'outcome'>;
+  private readonly turnSeconds: Histogram<'channel'>;
+  private readonly modelCalls: Counter<'model' | 'outcome'>;
+  private readonly modelSeconds: Histogram<'model'>;
+  private readonly tokenCount: Counter<'model' | 'kind'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.turns = new Counter({ name: 'hearth_turns_total', help: 'Answered turns by channel and outcome', labelNames: ['channel', 'outcome'], registers });
+    this.turnSeconds = new Histogram({
+      name: 'hearth_message_latency_seconds',
+      help: 'Time from an accepted message to the end of its answer',
+      labelNames: ['channel'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    this.modelCalls = new Counter({ name: 'hearth_model_calls_total', help: 'Model calls by model and outcome', labelNames: ['model', 'outcome'], registers });
+    this.modelSeconds = new Histogram({
+      name: 'hearth_model_call_seconds',
+      help: 'Duration of model calls',
+      labelNames: ['model'],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+      registers,
+    });
+    this.tokenCount = new Counter({ name: 'hearth_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
+    new Gauge({
+      name: 'hearth_queue_depth',
+      help: 'Inbound messages accepted and not yet answered',
+      registers,
+      collect() {
+        this.set(sources.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'hearth_channel_state',
+      help: '1 for the state each channel is in',
+      labelNames: ['channel', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of sources.channels()) for (const s of CHANNEL_STATES) this.set({ channel: c.name, state: s }, c.state === s ? 1 : 0);
+      },
+    });
+    const skillGauge = (name: string, help: string, pick: (s: ReturnType<MetricSources['skills']>[number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['skill'],
+        registers,
+        collect() {
+          this.reset();
+          for (const s of sources.skills()) this.set({ skill: s.name }, pick(s));
+        },
+      });
+    skillGauge('hearth_skill_up', '1 when the skill is running', (s) => (s.state === 'ready' || s.state === 'running' ? 1 : 0));
+    skillGauge('hearth_skill_calls', 'Tool calls served by the skill since start', (s) => s.calls);
+    skillGauge('hearth_skill_errors', 'Tool calls of the skill that failed since start', (s) => s.errors);
+    skillGauge('hearth_skill_timeouts', 'Tool calls of the skill that timed out since start', (s) => s.timeouts);
+    skillGauge('hearth_skill_restarts', 'Restarts of the skill process since start', (s) => s.restarts);
+  }
+
+  turn(channel: string, outcome: 'ok' | 'error', seconds: number): void {
+    this.turns.inc({ channel, outcome });
+    this.turnSeconds.observe({ channel }, seconds);
+  }
+
+  modelCall(model: string, outcome: 'ok' | 'error' | 'timeout' | 'circuit-open', seconds: number): void {
+    this.modelCalls.inc({ model, outcome });
+    if (outcome !== 'circuit-open') this.modelSeconds.observe({ model }, seconds);
+  }
+
+  tokens(model: string, prompt: number, completion: number): void {
+    this.tokenCount.inc({ model, kind: 'prompt' }, prompt);
+    this.tokenCount.inc({ model, kind: 'completion' }, completion);
+  }
+}
