@@ -13,10 +13,10 @@
  * When neither exists the pull is refused (HEARTH_E_CHECKSUM) unless `allowUnverified` is set.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from 'pino';
 import { ErrorCode, HearthError } from '../core/errors.js';
@@ -181,21 +181,20 @@ async function downloadOnce(url: string, partPath: string, options: PullModelOpt
 
   let received = start;
   options.onProgress?.({ received, total });
+  // Each chunk is written and awaited before the next is read, so when the connection drops every
+  // byte received is on disk and the retry's Range starts exactly where the data ends.
+  const file = await open(partPath, start > 0 ? 'a' : 'w');
   try {
-    await pipeline(
-      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          received += chunk.length;
-          options.onProgress?.({ received, total });
-          yield chunk;
-        }
-      },
-      createWriteStream(partPath, { flags: start > 0 ? 'a' : 'w' }),
-    );
+    for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) as AsyncIterable<Buffer>) {
+      await file.write(chunk);
+      received += chunk.length;
+      options.onProgress?.({ received, total });
+    }
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
     throw new TransferError(`connection lost after ${received} bytes (${(err as Error).message})`);
+  } finally {
+    await file.close();
   }
   if (total !== undefined && received !== total) throw new TransferError(`got ${received} of ${total} bytes`);
   return advertised;

@@ -17,7 +17,7 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
   before(async () => {
     model = await startOpenAIFake();
     // Chunks a few ms apart, as a real model streams them (deltas arriving together are merged).
-    model.setReply((body) => ({ text: `You said: ${body.messages.at(-1).content}`, chunkDelayMs: 5 }));
+    model.setReply((body) => ({ text: `You said: ${body.messages.at(-1).content}`, chunkDelayMs: 40 }));
     h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model', MODEL_TEMPERATURE: '0.3', MODEL_MAX_TOKENS: '77' } });
   });
   after(async () => {
