@@ -25,6 +25,8 @@ export interface PipelineDeps {
   routes: () => HearthConfig['routes'];
   policy: (channel: string) => ChannelPolicy | undefined;
   accepting: () => boolean;
+  /** Last step before the bus: e.g. voice notes transcribed into text. Must not throw. */
+  enrich?: (message: Message) => Promise<void>;
   /** Per-sender rate limit of chat channels; `allowed: false` drops the message. */
   senderLimit?: (channel: string, senderId: string) => Promise<{ allowed: boolean; retryAfterSec: number }>;
 }
@@ -79,6 +81,7 @@ export class InboundPipeline {
       }
     }
     message.agent ??= routeAgent(this.deps.routes(), message, policy.agent);
+    await this.deps.enrich?.(message);
     await bus.publishInbound(message);
   }
 }

@@ -31,6 +31,7 @@ import { resolveApiToken } from './api-token.js';
 import { requireRole, type Authenticator } from './auth.js';
 import { createSecurity, logRedaction, type Security } from '../security/index.js';
 import { Metrics } from '../ops/metrics.js';
+import { VoiceNotes } from './voice-notes.js';
 import { BUILTIN_SKILLS, createSkillHost, registerSkillRoutes, type SkillHost } from '../skills/index.js';
 import type { ReplyTarget } from '../core/message.js';
 import { randomUUID } from 'node:crypto';
@@ -85,6 +86,7 @@ export class Hearth {
   private engine?: Engine;
   private models?: ModelRegistry;
   private skills?: SkillHost;
+  private readonly voiceNotes: VoiceNotes;
   private metrics?: Metrics;
   private bus!: Bus;
   private channels: Channel[] = [];
@@ -104,6 +106,7 @@ export class Hearth {
     this.apiToken = this.token.token;
     this.log = options.log ?? createLogger(this.config.log.level, [this.token.token]);
     this.roles = new Set(options.roles ?? ['gateway', 'engine']);
+    this.voiceNotes = new VoiceNotes(() => this.config, () => this.stores!.blobs, this.log);
   }
 
   /** Opens everything and starts listening. Resolves once `/readyz` would answer 200. */
@@ -204,6 +207,7 @@ export class Hearth {
       policy: (name) => this.policies.get(name),
       accepting: () => !this.draining,
       senderLimit: (channel, senderId) => security.hitSender(channel, senderId),
+      enrich: (m) => this.voiceNotes.transcribe(m),
     });
 
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.server.host);
@@ -211,6 +215,12 @@ export class Hearth {
     const builtins: Channel[] = [new ApiChannel({ auth, listModels: () => models.list() })];
     if (config.webchat.enabled) {
       builtins.push(new WebChatChannel({ auth, requireAuth: webchatAuth === 'token', history: stores.history, maxPayload: config.server.bodyLimit }));
+    }
+    if (config.voice.enabled) {
+      // Loaded only when enabled: WebRTC, Opus and RNNoise cost start-up time and memory.
+      const { createVoiceChannel } = await import('../voice/index.js');
+      const voiceAuth = config.voice.auth === 'auto' ? (loopback ? 'open' : 'token') : config.voice.auth;
+      builtins.push(createVoiceChannel(config.voice, { auth, requireAuth: voiceAuth === 'token', log: log.child({ channel: 'voice' }), dataDir }));
     }
     for (const c of builtins) this.policies.set(c.name, { trusted: true, requireMention: false });
     this.channels = [...builtins, ...(await this.loadChannels(channelsFile, dataDir))];
@@ -231,11 +241,12 @@ export class Hearth {
     for (const c of this.channels) await c.routes?.(app);
 
     for (const c of this.channels) {
-      this.bus.subscribeOutbound(c.name, (out) =>
-        c.deliver(out.target, out.event).catch((err) =>
+      this.bus.subscribeOutbound(c.name, async (out) => {
+        if (out.event.type === 'done') await this.voiceNotes.attachReply(out.event);
+        return c.deliver(out.target, out.event).catch((err) =>
           log.warn({ channel: c.name, requestId: out.event.inReplyTo, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'delivery failed'),
-        ),
-      );
+        );
+      });
       const ctx: ChannelContext = {
         receive: (m) => pipeline.receive(m),
         blobs: stores.blobs,
@@ -466,6 +477,7 @@ export class Hearth {
 function channelOfPath(path: string): string {
   if (path.startsWith('/v1/')) return 'api';
   if (path === '/ws') return 'webchat';
+  if (path.startsWith('/voice')) return 'voice';
   if (path.startsWith('/webhooks/')) return path.split('/')[2] ?? 'webhooks';
   if (path.startsWith('/admin')) return 'admin';
   return 'http';

@@ -4,17 +4,23 @@
  * a CDN path for attachments, 429s with Discord's rate-limit headers) and a Gateway WebSocket
  * that speaks the documented opcodes: HELLO (10) → IDENTIFY (2) → READY + GUILD_CREATE,
  * HEARTBEAT (1) → HEARTBEAT_ACK (11), RESUME (6) → replay + RESUMED, INVALID_SESSION (9).
- * Payload shapes follow discord-api-types (generated from Discord's documentation).
+ * Payload shapes were checked field for field against Discord's own documentation
+ * (discord/discord-api-docs: events/gateway-events — Hello, Ready, Resumed, Invalid Session,
+ * Guild Create, Message Create with its extra fields incl. `channel_type`; events/gateway —
+ * Heartbeat ACK `{op: 11}`; resources/guild, message, user; topics/permissions role `colors`;
+ * topics/rate-limits for the 429). READY carries only the documented fields.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseMultipart } from './telegram-multipart.js';
+import { parseMultipart } from './multipart.js';
 
 export interface DiscordCall {
   method: string;
   path: string;
+  /** When the request arrived (ms since the epoch), to check waits such as retry_after. */
+  at: number;
   body: Record<string, unknown>;
   files: Array<{ field: string; fileName: string; bytes: Buffer; contentType?: string }>;
 }
@@ -105,6 +111,15 @@ export class DiscordFake {
   /** Closes every Gateway connection abnormally (like a network drop); sessions stay resumable. */
   dropGateway(): void {
     for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  /**
+   * Forgets every session and drops the connections: the client's RESUME is refused with
+   * INVALID_SESSION (op 9, `d: false`), and it must IDENTIFY again.
+   */
+  invalidateSessions(): void {
+    this.sessions.clear();
+    this.dropGateway();
   }
 
   /** Serves bytes on the fake CDN; returns the URL to put in an attachment. */
@@ -215,7 +230,7 @@ export class DiscordFake {
           this.identifies++;
           session = { id: randomBytes(16).toString('hex'), seq: 0, events: [], socket: ws };
           this.sessions.set(session.id, session);
-          this.sendReady(session);
+          this.sendReady(session, Array.isArray(d.shard) ? d.shard : undefined);
           return;
         }
         case 6: {
@@ -240,21 +255,16 @@ export class DiscordFake {
     });
   }
 
-  private sendReady(session: Session): void {
+  private sendReady(session: Session, shard: unknown): void {
+    // Exactly the documented Ready fields (gateway-events#ready); `shard` only when IDENTIFY sent one.
     const ready = {
       v: 10,
-      user: { ...apiUser(this.bot), verified: true, mfa_enabled: false, flags: 0 },
+      user: { ...apiUser(this.bot), verified: true, mfa_enabled: false, email: null, flags: 0 },
       guilds: [{ id: this.guild.id, unavailable: true }],
       session_id: session.id,
       resume_gateway_url: this.gatewayUrl,
-      shard: [0, 1],
+      ...(shard ? { shard } : {}),
       application: { id: this.applicationId, flags: 0 },
-      private_channels: [],
-      relationships: [],
-      presences: [],
-      guild_join_requests: [],
-      geo_ordered_rtc_regions: [],
-      user_settings: {},
     };
     this.dispatchTo(session, 'READY', ready);
     const now = new Date().toISOString();
@@ -262,13 +272,15 @@ export class DiscordFake {
       id: this.guild.id,
       name: this.guild.name,
       icon: null,
+      splash: null,
+      discovery_splash: null,
       owner_id: snowflake(),
       afk_channel_id: null,
       afk_timeout: 300,
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: this.guild.id, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '68608', managed: false, mentionable: false, flags: 0 }],
+      roles: [{ id: this.guild.id, name: '@everyone', color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, position: 0, permissions: '68608', managed: false, mentionable: false, flags: 0 }],
       emojis: [],
       features: [],
       mfa_level: 0,
@@ -285,6 +297,8 @@ export class DiscordFake {
       nsfw_level: 0,
       stickers: [],
       premium_progress_bar_enabled: false,
+      safety_alerts_channel_id: null,
+      incidents_data: null,
       joined_at: now,
       large: false,
       unavailable: false,
@@ -316,7 +330,8 @@ export class DiscordFake {
     const path = url.pathname.replace(/^\/api\/v10/, '');
     if (path === url.pathname) return this.json(res, 404, { message: '404: Not Found', code: 0 });
     if (req.headers.authorization !== `Bot ${this.token}`) return this.json(res, 401, { message: '401: Unauthorized', code: 0 });
-    const call = { method: req.method ?? 'GET', path, ...(await readBody(req)) };
+    const at = Date.now();
+    const call = { method: req.method ?? 'GET', path, at, ...(await readBody(req)) };
     this.calls.push(call);
     const failure = this.failures.find((f) => f.remaining > 0 && f.match.test(`${call.method} ${path}`));
     if (failure) {
@@ -372,7 +387,10 @@ export class DiscordFake {
       mention_everyone: false,
       mentions: [],
       mention_roles: [],
-      attachments: call.files.map((f) => ({ id: snowflake(), filename: f.fileName, size: f.bytes.length, url: this.addCdnFile(f.fileName, f.bytes, f.contentType ?? 'application/octet-stream'), proxy_url: '', content_type: f.contentType })),
+      attachments: call.files.map((f) => {
+        const url = this.addCdnFile(f.fileName, f.bytes, f.contentType ?? 'application/octet-stream');
+        return { id: snowflake(), filename: f.fileName, size: f.bytes.length, url, proxy_url: url, ...(f.contentType ? { content_type: f.contentType } : {}) };
+      }),
       embeds: call.body.embeds ?? [],
       pinned: false,
       type: call.body.message_reference ? 19 : 0,

@@ -11,11 +11,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { Chat, File as TgFile, Message, Update, UserFromGetMe } from 'grammy/types';
 import { parseTelegramHtml } from './telegram-html.js';
-import { parseMultipart } from './telegram-multipart.js';
+import { parseMultipart } from './multipart.js';
 
 export interface RecordedCall {
   method: string;
   params: Record<string, unknown>;
+  /** When the request arrived (ms since the epoch), to check waits such as retry_after. */
+  at: number;
   /** Uploaded files of a multipart call, by field name. */
   files: Record<string, { bytes: Buffer; fileName: string; mimeType: string }>;
 }
@@ -101,6 +103,13 @@ export class TelegramFake {
   /** Makes the next `times` calls of `method` fail with this Bot API error. */
   failNext(method: string, error: ApiError, times = 1): void {
     this.failures.push({ method, error, remaining: times });
+  }
+
+  /** Forgets injected failures (of one method, or all): the API is healthy again. */
+  clearFailures(method?: string): void {
+    for (let i = this.failures.length - 1; i >= 0; i--) {
+      if (!method || this.failures[i].method.toLowerCase() === method.toLowerCase()) this.failures.splice(i, 1);
+    }
   }
 
   /** Cuts every open connection (a pending getUpdates included), like a network drop. */
@@ -195,8 +204,9 @@ export class TelegramFake {
     if (!match) return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     if (match[1] !== this.token) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     let call: RecordedCall;
+    const at = Date.now();
     try {
-      call = { method: match[2], ...(await readParams(req, url)) };
+      call = { method: match[2], at, ...(await readParams(req, url)) };
     } catch {
       return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid request body' });
     }
@@ -379,7 +389,7 @@ function bad(description: string): ApiFailure {
 }
 
 /** Reads a Bot API request's parameters: query string, JSON, urlencoded or multipart/form-data. */
-async function readParams(req: IncomingMessage, url: URL): Promise<Omit<RecordedCall, 'method'>> {
+async function readParams(req: IncomingMessage, url: URL): Promise<Omit<RecordedCall, 'method' | 'at'>> {
   const params: Params = Object.fromEntries(url.searchParams);
   const files: RecordedCall['files'] = {};
   const chunks: Buffer[] = [];

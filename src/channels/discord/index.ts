@@ -3,18 +3,19 @@
  * library's) brings messages in; REST (the library's rate-limit buckets) sends replies out.
  * Messages become `Message`s (inbound.ts), attachments land in the BlobStore, replies stream by
  * editing a message (outbound.ts). A failed login is retried with exponential backoff; a bad
- * payload is logged and skipped.
+ * payload is logged and skipped (dispatch-guard.ts).
  */
 import { Client, Events, GatewayIntentBits, Partials, type Message as DjsMessage, type PartialMessage } from 'discord.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { ChannelDeps } from '../deps.js';
-import { Backoff, sleep } from './backoff.js';
+import { Backoff, sleep } from '../shared/backoff.js';
 import type { DiscordConfig } from './config.js';
+import { guardDispatches } from './dispatch-guard.js';
 import { factsOf } from './events.js';
 import { reactionToMessage, toMessage, type MediaToFetch } from './inbound.js';
 import { DiscordReplies } from './outbound.js';
-import { StatusReporter } from './status.js';
+import { StatusReporter } from '../shared/status.js';
 
 const CHANNEL = 'discord';
 
@@ -74,6 +75,7 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
       rest: { api: config.apiBase },
       waitGuildTimeout: config.guildWaitMs,
     });
+    guardDispatches(c, log);
     c.on(Events.ClientReady, () => {
       backoff.reset();
       status.set('ready');

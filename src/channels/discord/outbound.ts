@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { BlobStore } from '../../core/stores.js';
 import { markdownToDiscord } from './markdown.js';
-import { splitMessage } from './split.js';
+import { splitMessage } from '../shared/split.js';
 
 /** Discord's limit on a message's content. */
 export const DISCORD_TEXT_LIMIT = 2000;

@@ -10,14 +10,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { ChannelDeps } from '../deps.js';
-import { Backoff, grammySignal, sleep } from './backoff.js';
+import { Backoff, sleep } from '../shared/backoff.js';
+import { grammySignal } from './grammy-signal.js';
 import type { TelegramConfig } from './config.js';
 import { toMessage } from './inbound.js';
 import { fetchMedia } from './media.js';
 import { describe, TelegramReplies } from './outbound.js';
 import { ALLOWED_UPDATES, Poller } from './polling.js';
 import { retryAfter429 } from './retry-after.js';
-import { StatusReporter } from './status.js';
+import { StatusReporter } from '../shared/status.js';
 import { registerWebhookRoute } from './webhook.js';
 
 const CHANNEL = 'telegram';

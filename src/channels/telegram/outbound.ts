@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { BlobStore } from '../../core/stores.js';
 import { markdownToTelegramHtml } from './markdown.js';
-import { splitMessage } from './split.js';
+import { splitMessage } from '../shared/split.js';
 
 /** Telegram's limit on a message's text, in UTF-16 code units after entity parsing. */
 export const TELEGRAM_TEXT_LIMIT = 4096;

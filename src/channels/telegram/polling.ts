@@ -6,9 +6,10 @@
  */
 import { GrammyError, type Bot } from 'grammy';
 import type { Update } from 'grammy/types';
-import { Backoff, grammySignal, sleep } from './backoff.js';
+import { Backoff, sleep } from '../shared/backoff.js';
+import { grammySignal } from './grammy-signal.js';
 import { describe } from './outbound.js';
-import type { StatusReporter } from './status.js';
+import type { StatusReporter } from '../shared/status.js';
 
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'channel_post', 'edited_channel_post'] as const;
 

@@ -5,7 +5,7 @@
  */
 import type { Transformer } from 'grammy';
 import type { Logger } from 'pino';
-import { sleep } from './backoff.js';
+import { sleep } from '../shared/backoff.js';
 
 /** Builds the transformer; waits longer than `maxRetryAfterSeconds` are not worth it and fail the call. */
 export function retryAfter429(opts: { maxRetryAfterSeconds: number; maxAttempts?: number; log: Logger }): Transformer {

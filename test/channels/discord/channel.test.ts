@@ -8,7 +8,7 @@ import type { ReplyEvent } from '../../../src/core/message.js';
 import { discordConfigSchema } from '../../../src/channels/discord/config.js';
 import { createChannel } from '../../../src/channels/discord/index.js';
 import { startDiscordFake, snowflake, type DiscordFake } from '../../fakes/discord-server.js';
-import { createTestContext } from '../telegram/test-context.js';
+import { createTestContext } from '../test-context.js';
 
 const ada = { id: snowflake(), username: 'ada', global_name: 'Ada' };
 let fake: DiscordFake;

@@ -1,55 +1,43 @@
 /**
  * End to end: the real `hearth start` process with the Telegram channel pointed at the fake Bot
- * API and the fake model. Needs `npx tsc -p tsconfig.json` (into dist/) first.
+ * API and the fake model. A user message arrives, the model answers, the reply lands in the right
+ * chat; the group mention rule holds. Needs `npx tsc -p tsconfig.json` (into dist/) first.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startHearth, type HearthProcess } from '../../harness.js';
-import { startOpenAIFake } from '../../fakes/openai-server.js';
-import { startTelegramFake, type TelegramFake } from '../../fakes/telegram-api.js';
+import { eventually } from '../test-context.js';
+import { privateChat, startTelegramRig, type TelegramRig } from './e2e-setup.js';
 
-let fake: TelegramFake;
-let model: Awaited<ReturnType<typeof startOpenAIFake>>;
-let hearth: HearthProcess;
+let rig: TelegramRig;
 
 before(async () => {
-  fake = await startTelegramFake();
-  model = await startOpenAIFake();
-  hearth = await startHearth({
-    env: { MODEL_ENDPOINT: model.baseUrl },
-    channels: `telegram:\n  token: ${fake.token}\n  apiRoot: ${fake.baseUrl}\n  allowFrom: ["*"]\n  pollTimeoutSeconds: 1\n  streamEditIntervalMs: 100\n`,
-  });
+  rig = await startTelegramRig('  allowFrom: ["*"]\n');
 });
 
 after(async () => {
-  await hearth?.stop();
-  await fake?.close();
-  await model?.close();
+  await rig?.close();
 });
 
-function shown(chatId: number): string[] {
-  return [...fake.botMessages.values()].filter((m) => m.chat.id === chatId).map((m) => m.text ?? '');
-}
-
-async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('a private message is answered by the model in the same chat', async () => {
-  fake.userMessage({ chat: { id: 501, type: 'private', first_name: 'Ada' }, from: { id: 501, first_name: 'Ada' }, text: 'ping e2e' });
-  await until(() => shown(501).some((t) => t.includes('You said: ping e2e')), 'the answer in chat 501');
+  rig.fake.userMessage({ ...privateChat(501, 'Ada'), text: 'ping e2e' });
+  await eventually(() => rig.shown(501).some((t) => t.includes('You said: ping e2e')), 'the answer in chat 501');
+  assert.deepEqual(rig.shown(502), [], 'nothing lands in another chat');
+});
+
+test('allowFrom "*" admits any sender, never seen before', async () => {
+  const stranger = privateChat(90_001, 'Zed');
+  rig.fake.userMessage({ ...stranger, text: 'hi from a stranger' });
+  await eventually(() => rig.shown(90_001).some((t) => t.includes('You said: hi from a stranger')), 'the answer to the stranger');
+  assert.ok(!rig.hearth.logs.some((l) => l.msg === 'pairing code issued' || l.msg === 'sender ignored'));
 });
 
 test('in a group, only a message that mentions the bot is answered', async () => {
+  const { fake } = rig;
   const group = { id: -100501, type: 'supergroup' as const, title: 'Team' };
   const from = { id: 502, first_name: 'Bo' };
   fake.userMessage({ chat: group, from, text: 'just chatting' });
   const handle = `@${fake.bot.username}`;
   fake.userMessage({ chat: group, from, text: `${handle} answer me`, extra: { entities: [{ type: 'mention', offset: 0, length: handle.length }] } });
-  await until(() => shown(group.id).some((t) => t.includes('answer me')), 'the answer to the mention');
-  assert.ok(!shown(group.id).some((t) => t.includes('just chatting')), 'unmentioned group message ignored');
+  await eventually(() => rig.shown(group.id).some((t) => t.includes('answer me')), 'the answer to the mention');
+  assert.ok(!rig.shown(group.id).some((t) => t.includes('just chatting')), 'unmentioned group message ignored');
 });

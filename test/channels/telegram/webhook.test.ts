@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { telegramConfigSchema } from '../../../src/channels/telegram/config.js';
 import { createChannel } from '../../../src/channels/telegram/index.js';
 import { startTelegramFake } from '../../fakes/telegram-api.js';
-import { createTestContext } from './test-context.js';
+import { createTestContext } from '../test-context.js';
 
 test('webhook mode: registers the webhook with its secret and accepts only requests that carry it', async (t) => {
   const fake = await startTelegramFake();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitMessage } from '../../../src/channels/telegram/split.js';
+import { splitMessage } from '../../../src/channels/shared/split.js';
 
 test('text within the limit is one piece', () => {
   assert.deepEqual(splitMessage('hello', 10), ['hello']);

@@ -27,8 +27,9 @@ function cutIndex(text: string, max: number): number {
 }
 
 /**
- * Splits `text` into pieces of at most `limit` UTF-16 code units (the unit both Telegram and
- * Discord count in). Text within the limit comes back as one piece.
+ * Splits `text` into pieces of at most `limit` UTF-16 code units (the unit Telegram, 4096, and
+ * Discord, 2000, count in; each channel passes its own limit). Text within the limit comes back
+ * as one piece.
  */
 export function splitMessage(text: string, limit: number): string[] {
   const pieces: string[] = [];

@@ -1,7 +1,11 @@
-/** The channel's connection state as `status()` reports it, logged on every change. */
+/**
+ * A channel's connection state as `status()` reports it (and `/readyz` shows), logged on every
+ * change. Shared by the chat channels so every one reports and logs its state the same way.
+ */
 import type { Logger } from 'pino';
 import type { ChannelState, ChannelStatus } from '../../core/channel.js';
 
+/** Holds one channel's current state; `set` records and logs a change. */
 export class StatusReporter {
   private current: ChannelStatus = { state: 'stopped', since: Date.now() };
 
@@ -10,6 +14,7 @@ export class StatusReporter {
     private readonly channel: string,
   ) {}
 
+  /** A copy of the current state, safe to hand out. */
   get(): ChannelStatus {
     return { ...this.current };
   }

@@ -5,9 +5,9 @@
 import { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { ChannelContext } from '../../../src/core/channel.js';
-import type { Message } from '../../../src/core/message.js';
-import type { BlobMeta, BlobStore, SessionStore } from '../../../src/core/stores.js';
+import type { ChannelContext } from '../../src/core/channel.js';
+import type { Message } from '../../src/core/message.js';
+import type { BlobMeta, BlobStore, SessionStore } from '../../src/core/stores.js';
 
 export class MemoryBlobs implements BlobStore {
   readonly items = new Map<string, { bytes: Buffer; meta: BlobMeta }>();
@@ -102,5 +102,33 @@ export function createTestContext(): TestContext & { log: Logger } {
     waitForLog(test, timeoutMs = 5000) {
       return poll(() => logs.find(test), timeoutMs, 'a log line');
     },
+  };
+}
+
+/** Polls `probe` until it holds; fails with `what` after `timeoutMs`. For end-to-end tests, where nothing can be awaited directly. */
+export async function eventually(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A call to the real process's HTTP API with its admin bearer token (end-to-end tests). */
+export async function adminCall(hearth: { baseUrl: string; token: string }, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${hearth.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${hearth.token}` } });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The last user message of a recorded Chat Completions request: its text and image parts. */
+export function lastUserTurn(body: any): { text: string; images: string[] } {
+  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+  const last = [...messages].reverse().find((m) => m?.role === 'user');
+  if (!last) return { text: '', images: [] };
+  if (typeof last.content === 'string') return { text: last.content, images: [] };
+  const parts: any[] = Array.isArray(last.content) ? last.content : [];
+  return {
+    text: parts.filter((p) => p?.type === 'text').map((p) => p.text).join(''),
+    images: parts.filter((p) => p?.type === 'image_url').map((p) => String(p.image_url?.url)),
   };
 }

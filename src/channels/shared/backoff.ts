@@ -1,3 +1,5 @@
+/** Reconnect timing shared by the chat channels (poll loops, logins, webhook registration). */
+
 /** Exponential backoff with jitter for reconnect loops: 1 s, 2 s, 4 s … capped, reset on success. */
 export class Backoff {
   private attempt = 0;
@@ -15,6 +17,7 @@ export class Backoff {
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
+  /** Back to the initial delay, after a success. */
   reset(): void {
     this.attempt = 0;
   }
@@ -33,4 +36,3 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
-
