@@ -2,7 +2,7 @@
  * The `ToolHost` seam: how the engine offers skills to the model and runs the tool calls it makes.
  * The skill host (`src/skills/`) implements it; the engine only knows this interface.
  */
-import type { ReplyTarget } from './message.js';
+import type { Attachment, ReplyTarget } from './message.js';
 import type { ToolCall, ToolSpec } from './model-provider.js';
 
 /** Who and where a tool call happens for: skills use it for per-user notes, reminders, approvals. */
@@ -20,6 +20,8 @@ export interface ToolResult {
   content: string;
   /** The call failed; `content` says why, in words the model can relay. */
   isError?: boolean;
+  /** Files the tool made (stored in the BlobStore) that go out with the answer: a chart, a document. */
+  attachments?: Attachment[];
 }
 
 export interface ToolHost {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
 import type { AgentConfig, HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
-import { conversationKey, replyTargetOf, type Message, type ReplyEvent, type ReplyTarget, type Usage } from '../core/message.js';
+import { conversationKey, replyTargetOf, type Attachment, type Message, type ReplyEvent, type ReplyTarget, type Usage } from '../core/message.js';
 import type { ChatMessage, FinishReason, StreamPart, ToolCall } from '../core/model-provider.js';
 import type { BlobStore, HistoryStore } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
@@ -144,6 +144,7 @@ export class Engine {
 
     try {
       let answer = '';
+      const attachments: Attachment[] = [];
       const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 };
       let step: StepResult | undefined;
       let preferred: string[] = chain;
@@ -164,6 +165,7 @@ export class Engine {
             signal: this.hardStop.signal,
           });
           prompt.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
+          if (result.attachments) attachments.push(...result.attachments);
         }
       }
       const model = step!.lease.id;
@@ -172,7 +174,7 @@ export class Engine {
         conversationId,
         role: 'assistant',
         content: answer,
-        attachments: [],
+        attachments,
         author: model,
         createdAt: Date.now(),
         tokens: usage.completionTokens || estimateTokens(answer),
@@ -192,7 +194,7 @@ export class Engine {
         type: 'done',
         ...base,
         text: answer,
-        attachments: [],
+        attachments,
         model,
         usage,
         finishReason: step!.finishReason,

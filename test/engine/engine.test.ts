@@ -172,9 +172,10 @@ describe('Engine', () => {
   });
 
   it('runs the tool-call loop: tool result goes back to the model, answer streams', async () => {
+    const chart = { kind: 'image' as const, blobKey: 'media/charts/1.png', mimeType: 'image/png' };
     const tools: ToolHost = {
       toolsFor: () => [{ name: 'clock', description: 'time', parameters: { type: 'object', properties: {} } }],
-      execute: async (call) => ({ content: `result of ${call.name}` }),
+      execute: async (call) => ({ content: `result of ${call.name}`, attachments: [chart] }),
     };
     async function* callTool(): AsyncIterable<StreamPart> {
       yield { type: 'tool-call', call: { id: 'c1', name: 'clock', arguments: '{}' } };
@@ -183,6 +184,7 @@ describe('Engine', () => {
     await setup(twoModels(), { a: (_r, n) => (n === 0 ? callTool() : say('it is noon')), b: () => say('x') }, tools);
     const ev = await ask(message('what time is it'));
     assert.equal((ev.at(-1) as { text: string }).text, 'it is noon');
+    assert.deepEqual((ev.at(-1) as { attachments: unknown[] }).attachments, [chart], 'files a tool made go out with the answer');
     const second = providers.get('a')!.calls[1];
     const toolMsg = second.messages.find((m) => m.role === 'tool');
     assert.deepEqual(toolMsg, { role: 'tool', toolCallId: 'c1', name: 'clock', content: 'result of clock' });
