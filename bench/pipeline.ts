@@ -7,7 +7,7 @@
  *   npm run bench            (BENCH_SECONDS=5 BENCH_CONCURRENCY=32 by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +84,10 @@ async function startHearth(modelUrl: string, dataDir: string): Promise<{ proc: C
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start'], {
+  // The load comes from one IP and one token: lift the per-IP and per-user limits for the run.
+  const config = join(dataDir, '..', `bench-${port}.yml`);
+  writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n');
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
     env: { PATH: process.env.PATH ?? '', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl, HEARTH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -30,6 +30,7 @@ export const agentSchema = z.strictObject({
   systemPrompt: z.string().optional().describe('Persona; a short default is used when absent'),
   model: z.string().optional().describe('Catalog id; the current default model when absent'),
   historyTokens: positiveInt.default(3000).describe('Token budget of the history window sent with each turn'),
+  historyMessages: positiveInt.default(40).describe('Most earlier messages in the history window, whatever their size'),
   skills: z.array(z.string()).optional().describe('Skills (tools) this agent may use; "*" = all; default: the built-ins for the default agent, none for others'),
   ...generationSchema,
 });

@@ -71,7 +71,7 @@ export class Engine {
 
   agentConfig(id: string | undefined): AgentConfig {
     const agents = this.deps.config().agents;
-    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000 };
+    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, historyMessages: 40 };
   }
 
   /** Answers one inbound message. Never throws: failures become an `error` reply event. */
@@ -98,7 +98,7 @@ export class Engine {
       updatedAt: Date.now(),
     });
     // The history window is read before this turn is stored, so the prompt holds it exactly once.
-    const window = await history.recent(conversationId, agent.historyTokens);
+    const window = await history.recent(conversationId, agent.historyTokens, agent.historyMessages);
     const isNew = await history.append({
       id: message.id,
       conversationId,

@@ -171,6 +171,13 @@ describe('Engine', () => {
     assert.equal(last.messages.at(-1)!.role, 'user');
   });
 
+  it('caps the history window at historyMessages', async () => {
+    await setup({ ...twoModels(), agents: { default: { historyMessages: 3 } } }, { a: () => say('ok'), b: () => say('x') });
+    for (let i = 1; i <= 5; i++) await ask(message(`m${i}`, i));
+    const last = providers.get('a')!.calls.at(-1)!;
+    assert.deepEqual(last.messages.slice(1).map((m) => m.content), ['ok', 'm4', 'ok', 'm5']);
+  });
+
   it('runs the tool-call loop: tool result goes back to the model, answer streams', async () => {
     const chart = { kind: 'image' as const, blobKey: 'media/charts/1.png', mimeType: 'image/png' };
     const tools: ToolHost = {

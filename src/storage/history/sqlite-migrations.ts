@@ -50,4 +50,6 @@ export const sqliteMigrations: readonly string[] = [
    );`,
   // 3: the history window reads a conversation newest-first in insertion order
   `CREATE INDEX messages_conversation_seq ON messages(conversation_id, seq);`,
+  // 4: the (conversation, time) index is unused since 3; dropping it makes every append cheaper
+  `DROP INDEX IF EXISTS messages_conversation;`,
 ];
