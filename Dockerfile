@@ -1,0 +1,70 @@
+# syntax=docker/dockerfile:1
+# Hearth container image. One image serves every role: `start` (all-in-one, the default CMD),
+# `gateway` and `engine` (the scaled shape; compose.yaml and the Helm chart pass the role as CMD).
+#
+#   docker build -t hearth:0.1.0 .                                   # API / model-server providers only
+#   docker build -t hearth:0.1.0 --build-arg WITH_LOCAL_MODELS=true .  # + embedded GGUF (node-llama-cpp)
+#
+# Releases are tagged hearth:<version>; deploy/release.sh builds and keeps the last 3,
+# deploy/rollback.sh <version> goes back to one of them.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---- build: install with dev dependencies, compile TypeScript, then drop the dev dependencies ----
+FROM ${NODE_IMAGE} AS build
+# better-sqlite3 compiles its native addon from source when no prebuilt binary matches this
+# Node/libc: that needs python3, make and a C++ compiler. They stay in this stage only.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+
+# node-llama-cpp (embedded GGUF models, in process) is an optional dependency that brings ~730 MB of
+# CUDA/Vulkan builds. It is left out unless WITH_LOCAL_MODELS=true: `npm ci --omit=optional`. Users of an
+# API or of the model-server container need none of it. --omit=optional also drops the TypeScript 7
+# compiler's native binary (an optional, per-platform package), so that one is added back explicitly
+# at the version the lockfile pins; it is a dev dependency and is pruned below.
+ARG WITH_LOCAL_MODELS=false
+COPY package.json package-lock.json .npmrc ./
+RUN if [ "$WITH_LOCAL_MODELS" = "true" ]; then \
+      npm ci --no-audit --no-fund; \
+    else \
+      npm ci --omit=optional --no-audit --no-fund \
+      && platform="$(node -p 'process.platform + "-" + process.arch')" \
+      && tsc_version="$(node -p 'require("./package-lock.json").packages["node_modules/typescript"].version')" \
+      && npm install --no-save --omit=optional --no-audit --no-fund "@typescript/typescript-${platform}@${tsc_version}"; \
+    fi
+
+COPY tsconfig.json ./
+COPY src ./src
+COPY sdk ./sdk
+# prune also removes the compiler binary added above (installed --no-save, so extraneous).
+RUN npm run build \
+ && if [ "$WITH_LOCAL_MODELS" = "true" ]; then npm prune --omit=dev; else npm prune --omit=dev --omit=optional; fi
+
+# ---- runtime: Node, the compiled code, production dependencies; no compiler, no npm cache ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HEARTH_HOST=0.0.0.0 \
+    HEARTH_PORT=8080 \
+    HEARTH_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/sdk ./dist/sdk
+COPY package.json ./
+COPY bin ./bin
+COPY web ./web
+COPY proto ./proto
+# The official image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric
+# USER. Code and dependencies stay root-owned (read-only to the process); only /data is writable.
+RUN mkdir -p /data && chown 1000:1000 /data
+USER 1000:1000
+VOLUME ["/data"]
+EXPOSE 8080
+# Slim images have no curl: Node's own fetch asks /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HEARTH_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The same command the tests run; SIGTERM reaches Node directly (exec form), which drains and exits 0.
+ENTRYPOINT ["node", "bin/hearth.js"]
+CMD ["start"]
