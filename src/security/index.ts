@@ -20,7 +20,6 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import type { Authenticator, Role } from './principal.js';
 import { RateLimits, type RateKind } from './rate-limit-hooks.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { RedisRateLimiter } from './redis-rate-limiter.js';
 import { protectAdminRoutes, requireRole } from './roles.js';
 import { securityErrorHandler } from './route-errors.js';
 import { openSqliteSecretStore, type SecretStore } from './secret-store.js';
@@ -106,7 +105,9 @@ export async function createSecurity(config: SecurityConfig, deps: SecurityDeps)
   const authenticator = createAuthenticator({ apiToken: deps.apiToken, signer, sessions, machineTokens });
   const useRedis = config.rateLimit.store === 'redis' || (config.rateLimit.store === 'auto' && !!deps.redisUrl);
   if (config.rateLimit.store === 'redis' && !deps.redisUrl) log.warn('rateLimit.store is redis but no Redis URL is configured; counting per process');
-  const limiter: RateLimiter = useRedis && deps.redisUrl ? new RedisRateLimiter(deps.redisUrl, log) : new MemoryRateLimiter();
+  // ioredis is imported only when limits are shared through Redis.
+  const limiter: RateLimiter =
+    useRedis && deps.redisUrl ? new (await import('./redis-rate-limiter.js')).RedisRateLimiter(deps.redisUrl, log) : new MemoryRateLimiter();
   const clientIp = (req: FastifyRequest) => ipPolicy.clientIp(req);
   const rateLimits = new RateLimits(limiter, config.rateLimit, clientIp, authenticator);
   await ensureLocalAdmin(config, store, env, log);

@@ -4,12 +4,8 @@ import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
 import type { SkillManifest } from './manifest.js';
 import type { SkillRuntime } from './runtime.js';
-import { GrpcRuntime } from './runtimes/grpc/index.js';
-import { HttpRuntime } from './runtimes/http/index.js';
 import { InProcessRuntime, loadSkillModule } from './runtimes/in-process/index.js';
-import { McpRuntime } from './runtimes/mcp/index.js';
 import type { ProcessRuntimeOptions } from './runtimes/process-options.js';
-import { SidecarRuntime } from './runtimes/sidecar/index.js';
 
 export interface RuntimeEnvironment {
   settings: HearthConfig['skills'];
@@ -17,6 +13,9 @@ export interface RuntimeEnvironment {
   sidecarDir: string;
   log: Logger;
 }
+
+// Runtimes are imported when a skill needs one: gRPC and the MCP SDK alone weigh ~20 MB of memory,
+// which an installation that uses neither should not pay.
 
 /** Builds (does not start) the runtime for a skill unpacked in `skillDir` with data in `dataDir`. */
 export async function createRuntime(manifest: SkillManifest, skillDir: string, dataDir: string, env: RuntimeEnvironment): Promise<SkillRuntime> {
@@ -33,14 +32,15 @@ export async function createRuntime(manifest: SkillManifest, skillDir: string, d
     case 'in-process':
       return new InProcessRuntime(await loadSkillModule(skillDir, manifest.entry!));
     case 'http':
-      return new HttpRuntime(opts);
+      return new (await import('./runtimes/http/index.js')).HttpRuntime(opts);
     case 'grpc':
-      return new GrpcRuntime(opts);
+      return new (await import('./runtimes/grpc/index.js')).GrpcRuntime(opts);
     case 'mcp':
-      return new McpRuntime(opts);
+      return new (await import('./runtimes/mcp/index.js')).McpRuntime(opts);
     case 'sidecar': {
       const socket = manifest.socket!;
       const socketPath = isAbsolute(socket) ? socket : resolve(join(env.sidecarDir, socket));
+      const { SidecarRuntime } = await import('./runtimes/sidecar/index.js');
       return new SidecarRuntime({ manifest, socketPath, startTimeoutMs: s.startTimeoutMs, log: env.log });
     }
   }
