@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Channel } from '../core/channel.js';
-import { modelSpecSchema } from '../core/config.js';
+import { modelSpecSchema, type ModelSpec } from '../core/config.js';
 import { ErrorCode } from '../core/errors.js';
 import type { HistoryStore } from '../core/stores.js';
 import type { ModelRegistry } from '../engine/model-registry.js';
@@ -19,6 +19,10 @@ export interface AdminDeps {
   access: AccessControl;
   channels: () => Channel[];
   fallback: () => string[];
+  /** Adds or replaces a model and persists it (API keys encrypted). */
+  saveModel: (id: string, spec: ModelSpec) => Promise<void>;
+  /** Removes a model added through the API; false for unknown ids and models from the config file. */
+  removeModel: (id: string) => Promise<boolean>;
 }
 
 function badRequest(message: string) {
@@ -54,9 +58,19 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       const i = spec.error.issues[0];
       return reply.code(400).send(badRequest(`${i.path.join('.') || 'body'}: ${i.message}`));
     }
-    deps.models.put(req.params.id, spec.data);
+    await deps.saveModel(req.params.id, spec.data);
     req.log.info({ model: req.params.id, actor: req.principal?.id }, 'admin set a model');
     return { id: req.params.id, default: deps.models.default };
+  });
+
+  app.delete<{ Params: { id: string } }>('/admin/models/:id', operator, async (req, reply) => {
+    if (req.params.id === deps.models.default) {
+      return reply.code(409).send({ error: { code: ErrorCode.badRequest, message: 'switch the default to another model first' } });
+    }
+    if (!(await deps.removeModel(req.params.id))) {
+      return reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no model "${req.params.id}" added through the API` } });
+    }
+    return { removed: req.params.id };
   });
 
   app.get('/admin/channels', viewer, async () =>

@@ -14,7 +14,7 @@ import type { Bus } from '../core/bus.js';
 import { createBus } from '../bus/index.js';
 import type { Channel, ChannelContext } from '../core/channel.js';
 import { loadConfig, type LoadedConfig } from '../core/config-load.js';
-import type { HearthConfig, ModelSpec } from '../core/config.js';
+import { modelSpecSchema, type HearthConfig, type ModelSpec } from '../core/config.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
 import { ApiChannel } from '../channels/api/index.js';
 import { loadChannelsFile } from '../channels/load.js';
@@ -64,9 +64,15 @@ export function createLogger(level: HearthConfig['log']['level'], knownSecrets: 
   });
 }
 
-/** The model catalog: configured models, or a pulled local model when nothing else is configured. */
-export function effectiveCatalog(config: HearthConfig): { catalog: Record<string, ModelSpec>; default?: string } {
-  const catalog = { ...config.models.catalog };
+/**
+ * The model catalog: configured models plus those added through the admin API, or a pulled local
+ * model when there are none.
+ */
+export function effectiveCatalog(
+  config: HearthConfig,
+  added: Record<string, ModelSpec> = {},
+): { catalog: Record<string, ModelSpec>; default?: string } {
+  const catalog = { ...config.models.catalog, ...added };
   let defaultId = config.models.default;
   if (Object.keys(catalog).length === 0) {
     const local = findPulledModel(resolve(config.dataDir));
@@ -78,6 +84,22 @@ export function effectiveCatalog(config: HearthConfig): { catalog: Record<string
   return { catalog, default: defaultId };
 }
 
+const ADDED_MODEL_PREFIX = 'model:';
+
+/** Models added through the admin API in earlier runs. A damaged entry is logged and skipped. */
+async function loadAddedModels(security: Security, log: Logger): Promise<Record<string, ModelSpec>> {
+  const out: Record<string, ModelSpec> = {};
+  for (const name of await security.secrets.names()) {
+    if (!name.startsWith(ADDED_MODEL_PREFIX)) continue;
+    try {
+      out[name.slice(ADDED_MODEL_PREFIX.length)] = modelSpecSchema.parse(JSON.parse((await security.secrets.get(name)) ?? ''));
+    } catch (err) {
+      log.error({ model: name, errorCode: ErrorCode.config, err: errorSummary(err) }, 'a stored model could not be read; skipped');
+    }
+  }
+  return out;
+}
+
 export class Hearth {
   readonly log: Logger;
   private config: HearthConfig;
@@ -87,6 +109,8 @@ export class Hearth {
   private models?: ModelRegistry;
   private skills?: SkillHost;
   private readonly voiceNotes: VoiceNotes;
+  /** Models added through the admin API; persisted encrypted (their API keys are secrets). */
+  private addedModels: Record<string, ModelSpec> = {};
   private metrics?: Metrics;
   private bus!: Bus;
   private channels: Channel[] = [];
@@ -135,7 +159,8 @@ export class Hearth {
       breaker: config.models.breaker,
       loadFactory: this.options.loadProvider as ((k: ModelSpec['provider']) => Promise<ProviderFactory>) | undefined,
     }));
-    const catalog = effectiveCatalog(config);
+    this.addedModels = await loadAddedModels(security, log);
+    const catalog = effectiveCatalog(config, this.addedModels);
     models.configure(catalog.catalog, catalog.default, config.models.fallback);
     if (!models.default) log.warn({ errorCode: ErrorCode.noModel }, 'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`');
 
@@ -230,7 +255,27 @@ export class Hearth {
     await security.register(app);
     security.protectAdminRoutes(app);
     if (config.webchat.enabled) await this.webRoutes(app);
-    await adminRoutes(app, { auth, models, history: stores.history, access, channels: () => this.channels, fallback: () => this.config.models.fallback });
+    await adminRoutes(app, {
+      auth,
+      models,
+      history: stores.history,
+      access,
+      channels: () => this.channels,
+      fallback: () => this.config.models.fallback,
+      saveModel: async (id, spec) => {
+        await security.secrets.set(`${ADDED_MODEL_PREFIX}${id}`, JSON.stringify(spec));
+        this.addedModels[id] = spec;
+        models.put(id, spec);
+      },
+      removeModel: async (id) => {
+        if (!(id in this.addedModels)) return false;
+        await security.secrets.delete(`${ADDED_MODEL_PREFIX}${id}`);
+        delete this.addedModels[id];
+        const catalog = effectiveCatalog(this.config, this.addedModels);
+        models.configure(catalog.catalog, models.default === id ? catalog.default : models.default, this.config.models.fallback);
+        return true;
+      },
+    });
     const skills = this.skills;
     if (skills) {
       await app.register(async (scope) => {
@@ -308,6 +353,12 @@ export class Hearth {
       forceCloseConnections: 'idle',
       return503OnClosing: true,
     });
+    // An empty JSON body (a DELETE sent with a JSON content type) means "no body", not a 400.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+      body === '' ? done(null, undefined) : parseJson(req, body as string, done),
+    );
     app.addHook('onRequest', async (req, reply) => {
       reply.header('x-request-id', req.id);
       if (this.draining && !req.url.startsWith('/healthz') && !req.url.startsWith('/readyz')) {
@@ -429,7 +480,7 @@ export class Hearth {
     try {
       const { config } = loadConfig({ file, env: this.options.env ?? process.env });
       this.config = config;
-      const catalog = effectiveCatalog(config);
+      const catalog = effectiveCatalog(config, this.addedModels);
       this.models?.configure(catalog.catalog, catalog.default, config.models.fallback);
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {

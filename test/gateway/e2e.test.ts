@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
-import { runCli, startHearth, type HearthProcess } from '../harness.js';
+import { runCli, startHearth, TEST_TOKEN, type HearthProcess } from '../harness.js';
 import { chatOverWs } from '../webchat-client.js';
 
 describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
@@ -188,6 +188,47 @@ ${extra}`;
       assert.equal(unknown.status, 404);
     } finally {
       assert.equal(await h.stop(), 0);
+    }
+  });
+
+  it('keeps a model added through the admin API across restarts, its API key encrypted on disk', async () => {
+    const key = 'sk-added-model-key-0123456789';
+    const keyed = await startOpenAIFake({ apiKey: key });
+    keyed.setReply(() => ({ text: 'from the added model' }));
+    const { mkdtempSync, readdirSync, readFileSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-added-'));
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${TEST_TOKEN}` };
+    let h = await startHearth({ config: catalog(), dataDir });
+    try {
+      const put = await fetch(`${h.baseUrl}/admin/models/extra`, {
+        method: 'PUT',
+        headers: auth,
+        body: JSON.stringify({ provider: 'openai', baseUrl: keyed.baseUrl, model: 'x', apiKey: key }),
+      });
+      assert.equal(put.status, 200);
+      assert.equal((await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"extra"}' })).status, 200);
+      assert.equal((await chatOverWs(h.baseUrl, 'hi')).events.at(-1)!.text, 'from the added model');
+    } finally {
+      await h.stop();
+    }
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+    for (const f of files(dataDir)) assert.ok(!readFileSync(f).includes(key), `${f} holds the API key in plain text`);
+    h = await startHearth({ config: catalog(), dataDir });
+    try {
+      const listed = (await (await fetch(`${h.baseUrl}/admin/models`, { headers: auth })).json()) as { models: Array<{ id: string }> };
+      assert.ok(listed.models.some((m) => m.id === 'extra'));
+      assert.equal((await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"extra"}' })).status, 200);
+      assert.equal((await chatOverWs(h.baseUrl, 'again')).events.at(-1)!.text, 'from the added model');
+      assert.equal((await fetch(`${h.baseUrl}/admin/models/extra`, { method: 'DELETE', headers: auth })).status, 409, 'not the current default');
+      await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"a"}' });
+      assert.equal((await fetch(`${h.baseUrl}/admin/models/extra`, { method: 'DELETE', headers: auth })).status, 200);
+      assert.equal((await fetch(`${h.baseUrl}/admin/models/a`, { method: 'DELETE', headers: auth })).status, 409);
+    } finally {
+      await h.stop();
+      await keyed.close();
     }
   });
 
