@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { loadChannelsFile } from '../channels/load.js';
+import { whatsappAuthKeySource } from '../channels/whatsapp/auth-key-rotation.js';
 import { loadConfig } from '../core/config-load.js';
 import { createLogger } from '../gateway/server.js';
 import { exportAudit, rotateKeys, verifyAudit } from '../security/index.js';
@@ -16,7 +18,13 @@ function configOrExit(file: string | undefined) {
 /** `hearth keys rotate`: a new data key; every encrypted value re-encrypted; unused keys retired. */
 export async function keysRotateCommand(opts: { config?: string }): Promise<void> {
   const config = configOrExit(opts.config);
-  const report = await rotateKeys({ config: config.security, dataDir: resolve(config.dataDir), log: createLogger('warn') });
+  const dataDir = resolve(config.dataDir);
+  // WhatsApp Web's linked-device credentials are encrypted files: rotate them with everything else,
+  // or retiring the old key would lock the device out.
+  const channels = loadChannelsFile(config.channels);
+  const configured = channels.whatsapp?.web?.authDir;
+  const authDir = configured ? resolve(configured) : join(dataDir, 'whatsapp');
+  const report = await rotateKeys({ config: config.security, dataDir, log: createLogger('warn'), sources: [whatsappAuthKeySource(authDir)] });
   console.log(`new key ${report.newKeyId}: ${report.reencrypted} values re-encrypted, ${report.skipped} skipped`);
   if (report.retired.length) console.log(`retired keys: ${report.retired.join(', ')}`);
   for (const [id, n] of Object.entries(report.stillInUse)) console.log(`key ${id} still used by ${n} values`);

@@ -335,7 +335,7 @@ export class Hearth {
       if (!cfg || !cfg.enabled) continue;
       const loader = channelLoaders[name];
       const mod = await loader();
-      const channel = await mod.createChannel(cfg as never, { log: this.log.child({ channel: name }), dataDir });
+      const channel = await mod.createChannel(cfg as never, { log: this.log.child({ channel: name }), dataDir, cipher: this.security?.crypto });
       this.policies.set(name, { trusted: false, allowFrom: cfg.allowFrom, requireMention: cfg.requireMention, agent: cfg.agent });
       out.push(channel);
     }

@@ -19,6 +19,8 @@ export interface SlackCall {
   token: string | undefined;
   args: Record<string, unknown>;
   at: number;
+  /** What the fake answered (successful calls). */
+  result?: Record<string, unknown>;
 }
 
 export interface HostedFile {
@@ -39,6 +41,15 @@ export interface UploadedFile {
   bytes: Buffer;
   channelId?: string;
   threadTs?: string;
+}
+
+/** A message the bot posted, in its current state (edits applied), as Slack stores it. */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text?: string;
+  blocks?: Array<Record<string, unknown>>;
 }
 
 export interface SlackFakeOptions {
@@ -75,6 +86,13 @@ export interface SlackFake {
   sendEnvelope(type: 'events_api' | 'interactive', payload: unknown, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends `disconnect` (refresh_requested) and closes every socket, as Slack does when it recycles. */
   dropSockets(): void;
+  /** The bot's message `ts` in `channel` as it stands now (chat.update applied), if it exists. */
+  message(channel: string, ts: string): PostedMessage | undefined;
+  /**
+   * The `block_actions` payload Slack sends when `user` clicks button number `index` of the
+   * actions block in the bot's message `ts` (the message is included in its current state).
+   */
+  blockActions(channel: string, ts: string, user: string, index?: number): Record<string, unknown>;
   /** Builds an `event_callback` body around an inner event, as the Events API delivers it. */
   eventCallback(event: Record<string, unknown>): Record<string, unknown>;
   close(): Promise<void>;
@@ -154,6 +172,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
   const sockets: WebSocket[] = [];
   const acks = new Map<string, (frame: Record<string, unknown>) => void>();
   const socketWaiters: Array<() => void> = [];
+  const posted = new Map<string, PostedMessage>();
   let botTokenValid = true;
   let ts = 1_700_000_000;
   const nextTs = () => `${++ts}.000100`;
@@ -169,11 +188,18 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         if (!args.channel) return { ok: false, error: 'channel_not_found' };
         if (!args.text && !args.blocks && !args.attachments) return { ok: false, error: 'no_text' };
         const at = nextTs();
+        posted.set(`${args.channel}/${at}`, { channel: String(args.channel), ts: at, thread_ts: args.thread_ts as string | undefined, text: args.text as string | undefined, blocks: args.blocks as PostedMessage['blocks'] });
         return { ok: true, channel: args.channel, ts: at, message: { type: 'message', bot_id: botId, user: botUserId, text: args.text, ts: at, thread_ts: args.thread_ts, blocks: args.blocks } };
       }
-      case 'chat.update':
-        if (!args.channel || !args.ts) return { ok: false, error: 'message_not_found' };
-        return { ok: true, channel: args.channel, ts: args.ts, text: args.text, message: { text: args.text, user: botUserId, bot_id: botId, blocks: args.blocks } };
+      case 'chat.update': {
+        const message = posted.get(`${args.channel}/${args.ts}`);
+        if (!message) return { ok: false, error: 'message_not_found' };
+        if (!args.text && !args.blocks && !args.attachments) return { ok: false, error: 'no_text' };
+        // As documented: fields left out keep their value; `blocks: []` removes the blocks.
+        if (args.text !== undefined) message.text = args.text as string;
+        if (args.blocks !== undefined) message.blocks = args.blocks as PostedMessage['blocks'];
+        return { ok: true, channel: args.channel, ts: args.ts, text: message.text, message: { text: message.text, user: botUserId, bot_id: botId, blocks: message.blocks } };
+      }
       case 'files.getUploadURLExternal': {
         const length = Number(args.length);
         if (!args.filename || !Number.isFinite(length)) return { ok: false, error: 'invalid_arguments' };
@@ -244,6 +270,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     else if (!botTokenValid && needs === botToken) body = { ok: false, error: 'invalid_auth' };
     else body = respond(method, args);
     if (body.ok) {
+      call.result = body;
       calls.push(call);
       for (const w of [...waiters]) {
         if (w.method === method && w.match(call)) {
@@ -334,6 +361,34 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         ws.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'applink-fake-1' } }));
         ws.close();
       }
+    },
+    message(channel, ts) {
+      return posted.get(`${channel}/${ts}`);
+    },
+    blockActions(channel, ts, user, index = 0) {
+      const message = posted.get(`${channel}/${ts}`);
+      if (!message) throw new Error(`no bot message ${ts} in ${channel}`);
+      const actions = (message.blocks ?? []).find((b) => b.type === 'actions') as { block_id: string; elements: Array<{ action_id: string; text: unknown; value?: string; type: string }> } | undefined;
+      const element = actions?.elements[index];
+      if (!actions || !element) throw new Error(`message ${ts} has no button ${index}`);
+      const actionTs = `${Math.floor(Date.now() / 1000)}.${String(Date.now() % 1000).padStart(3, '0')}100`;
+      // Field for field as in Slack's block_actions reference (interaction payloads).
+      return {
+        type: 'block_actions',
+        user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: teamId },
+        api_app_id: appId,
+        token: 'verification-token-unused',
+        container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
+        trigger_id: `${Date.now()}.${teamId}.${randomUUID().replace(/-/g, '')}`,
+        team: { id: teamId, domain: 'hearth-test' },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: channel, name: channel.startsWith('D') ? 'directmessage' : 'general' },
+        message: { type: 'message', text: message.text, ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), bot_id: botId, user: botUserId, team: teamId, blocks: message.blocks },
+        state: { values: {} },
+        response_url: `${baseUrl}/actions/${teamId}/${randomUUID()}`,
+        actions: [{ action_id: element.action_id, block_id: actions.block_id, text: element.text, value: element.value, type: element.type, action_ts: actionTs }],
+      };
     },
     eventCallback(event) {
       return {

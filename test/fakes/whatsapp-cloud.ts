@@ -35,6 +35,11 @@ export interface WhatsAppCloudFake {
   uploads: UploadedMedia[];
   /** Hosts inbound media; returns the media id a webhook carries. */
   hostMedia(bytes: Buffer, mimeType: string): string;
+  /**
+   * Hosts inbound media and returns the media object of a webhook message (`audio`, `image`…) as
+   * Meta documents it: mime_type, sha256, id, url, plus `extra` (caption, filename, voice).
+   */
+  mediaObject(bytes: Buffer, mimeType: string, extra?: Record<string, unknown>): Record<string, unknown>;
   /** Sends to this user fail with 131047 (24-hour window closed). */
   closeWindow(waId: string): void;
   waitForSent(match: (c: GraphCall) => boolean, timeoutMs?: number): Promise<GraphCall>;
@@ -50,6 +55,18 @@ export async function postSignedWhatsAppWebhook(url: string, appSecret: string, 
   if (!opts.unsigned) headers['x-hub-signature-256'] = 'sha256=' + createHmac('sha256', opts.badSignature ? `${appSecret}-wrong` : appSecret).update(raw).digest('hex');
   return fetch(url, { method: 'POST', headers, body: raw });
 }
+
+/** Message types that carry a media object (id of uploaded media, or a link). */
+const mediaTypes = new Set(['audio', 'document', 'image', 'sticker', 'video']);
+
+/** The media types the Cloud API accepts for upload (Meta's "Supported media types" table). */
+const supportedUploadTypes = new Set([
+  'audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg',
+  'text/plain', 'application/pdf', 'application/vnd.ms-powerpoint', 'application/msword', 'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'image/jpeg', 'image/png', 'image/webp', 'video/3gpp', 'video/mp4',
+]);
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -95,6 +112,10 @@ export async function startWhatsAppCloudFake(opts: { phoneNumberId?: string; acc
         return { status: 200, body: { success: true } };
       }
       if (typeof body.to !== 'string' || typeof body.type !== 'string') return graphError(400, 100, '(#100) Invalid parameter');
+      const media = body[body.type] as { id?: string; link?: string } | undefined;
+      if (mediaTypes.has(body.type) && !(media?.link || (media?.id && (uploads.some((u) => u.id === media.id) || hosted.has(media.id))))) {
+        return graphError(400, 131053, 'Media upload error', 'Unable to retrieve media: the media id was not found');
+      }
       if (closed.has(body.to)) {
         return graphError(400, 131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.');
       }
@@ -106,6 +127,7 @@ export async function startWhatsAppCloudFake(opts: { phoneNumberId?: string; acc
       const form = await new Request('http://graph.invalid/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body: raw }).formData();
       const file = form.get('file');
       if (form.get('messaging_product') !== 'whatsapp' || !file || typeof file === 'string') return graphError(400, 100, '(#100) Param file must be a file');
+      if (!supportedUploadTypes.has(String(form.get('type')))) return graphError(400, 100, `(#100) Param type must be one of the supported media types, got ${String(form.get('type'))}`);
       const id = String(Math.floor(Math.random() * 1e15));
       uploads.push({ id, type: String(form.get('type')), fileName: file.name, bytes: Buffer.from(await file.arrayBuffer()) });
       return { status: 200, body: { id } };
@@ -145,6 +167,11 @@ export async function startWhatsAppCloudFake(opts: { phoneNumberId?: string; acc
       const id = String(Math.floor(Math.random() * 1e15));
       hosted.set(id, { bytes, mimeType });
       return id;
+    },
+    mediaObject(bytes, mimeType, extra = {}) {
+      const id = String(Math.floor(Math.random() * 1e15));
+      hosted.set(id, { bytes, mimeType: mimeType.split(';')[0].trim() });
+      return { mime_type: mimeType, sha256: createHash('sha256').update(bytes).digest('hex'), id, url: `${baseUrl}/media-download/${id}?ext=1`, ...extra };
     },
     closeWindow(waId) {
       closed.add(waId);

@@ -45,8 +45,9 @@ export interface SlackBlockActions {
   type: 'block_actions';
   user: { id: string; username?: string; name?: string };
   channel?: { id: string; name?: string };
-  container?: { type: string; channel_id?: string; message_ts?: string; thread_ts?: string };
-  message?: { ts: string; thread_ts?: string; text?: string };
+  container?: { type: string; channel_id?: string; message_ts?: string; thread_ts?: string; is_ephemeral?: boolean };
+  /** The clicked message in its current state, blocks included. */
+  message?: { ts: string; thread_ts?: string; text?: string; blocks?: Array<{ type: string; block_id?: string; [key: string]: unknown }> };
   actions: Array<{ action_id: string; block_id?: string; value?: string; text?: { text: string }; action_ts?: string; type: string }>;
 }
 

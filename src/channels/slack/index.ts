@@ -5,14 +5,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { App, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import { App, SocketModeReceiver, webApi, type Receiver, type types } from '@slack/bolt';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import type { Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import { ErrorCode } from '../../core/errors.js';
 import type { ChannelDeps } from '../deps.js';
 import type { SlackConfig } from './config.js';
-import { BackoffLoop } from './backoff.js';
+import { Backoff, sleep } from '../shared/backoff.js';
+import { StatusReporter } from '../shared/status.js';
 import { boltLogger } from './bolt-logger.js';
+import { blocksAfterChoice } from './button-choice.js';
 import { storeSlackFile } from './files.js';
 import { FastifySlackReceiver } from './http-receiver.js';
 import { messageFromAction, messageFromEvent, type SlackBlockActions, type SlackFile, type SlackMessageEvent, type SlackSelf } from './inbound.js';
@@ -31,11 +33,12 @@ export function createChannel(config: SlackConfig, deps: ChannelDeps): Channel {
 
 export class SlackChannel implements Channel {
   readonly name = 'slack';
-  private state: ChannelStatus = { state: 'stopped', since: Date.now() };
+  private readonly statusReporter: StatusReporter;
+  private readonly backoff: Backoff;
+  private stopping = new AbortController();
   private ctx: ChannelContext | undefined;
   private bolt: App | undefined;
   private self: SlackSelf | undefined;
-  private loop: BackoffLoop | undefined;
   private socketClient: SocketModeReceiver['client'] | undefined;
   private readonly httpReceiver: FastifySlackReceiver | undefined;
   private readonly web: InstanceType<typeof webApi.WebClient>;
@@ -46,6 +49,8 @@ export class SlackChannel implements Channel {
     private readonly config: SlackConfig,
     private readonly log: Logger,
   ) {
+    this.statusReporter = new StatusReporter(log, 'slack');
+    this.backoff = new Backoff(config.reconnect.initialDelayMs, config.reconnect.maxDelayMs);
     this.web = new webApi.WebClient(config.botToken, {
       slackApiUrl: config.apiUrl,
       logger: boltLogger(log),
@@ -63,20 +68,10 @@ export class SlackChannel implements Channel {
 
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
+    this.stopping = new AbortController();
     this.setState('connecting');
-    this.loop = new BackoffLoop(this.config.reconnect, {
-      onRetry: (error, delayMs) => {
-        this.setState('backing-off', slackErrorText(error));
-        this.log.warn({ code: ErrorCode.channel, reason: slackErrorText(error), delayMs }, 'slack: connect failed; retrying');
-      },
-      isFatal: (error) => FATAL_ERRORS.has(slackErrorText(error)),
-      onFatal: (error) => {
-        this.setState('failed', slackErrorText(error));
-        this.log.error({ code: ErrorCode.channel, reason: slackErrorText(error) }, 'slack: connect failed for good; check the tokens');
-      },
-    });
     // Connecting runs in the background: a Slack outage must not hold up the gateway's start.
-    void this.loop.run(() => this.connect());
+    void this.connectWithBackoff(this.stopping.signal);
   }
 
   async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
@@ -84,11 +79,11 @@ export class SlackChannel implements Channel {
   }
 
   status(): ChannelStatus {
-    return { ...this.state };
+    return this.statusReporter.get();
   }
 
   async stop(): Promise<void> {
-    this.loop?.cancel();
+    this.stopping.abort();
     this.replies.close();
     const bolt = this.bolt;
     this.bolt = undefined;
@@ -97,8 +92,36 @@ export class SlackChannel implements Channel {
     this.setState('stopped');
   }
 
-  private async connect(): Promise<void> {
-    this.setState('connecting');
+  /**
+   * Connects, retrying with exponential backoff until it works, the channel stops, or Slack
+   * answers with an error no retry can fix (revoked token…), which leaves the channel `failed`.
+   * Never throws.
+   */
+  private async connectWithBackoff(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.connect(signal);
+        this.backoff.reset();
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        const reason = slackErrorText(error);
+        if (FATAL_ERRORS.has(reason)) {
+          this.setState('failed', reason);
+          this.log.error({ code: ErrorCode.channel, reason }, 'slack: connect failed for good; check the tokens');
+          return;
+        }
+        const delayMs = this.backoff.next();
+        this.setState('backing-off', reason);
+        this.log.warn({ code: ErrorCode.channel, reason, delayMs }, 'slack: connect failed; retrying');
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  private async connect(signal: AbortSignal): Promise<void> {
+    // While retrying, the state stays backing-off (with the last reason) until a connect works.
+    if (this.statusReporter.get().state !== 'backing-off') this.setState('connecting');
     const auth = await this.web.auth.test();
     if (!auth.user_id) throw new Error('auth.test returned no user_id');
     this.self = { userId: auth.user_id, botId: auth.bot_id };
@@ -118,6 +141,12 @@ export class SlackChannel implements Channel {
     } catch (error) {
       await bolt.stop().catch(() => {});
       throw error;
+    }
+    if (signal.aborted) {
+      // stop() ran while we were connecting: it could not see this app, so close it here.
+      quietCloseHandshake(this.socketClient);
+      await bolt.stop().catch(() => {});
+      return;
     }
     this.bolt = bolt;
     this.setState('ready');
@@ -139,7 +168,9 @@ export class SlackChannel implements Channel {
       clientPingTimeout: Math.min(5000, Math.max(1000, this.config.reconnect.initialDelayMs)),
     });
     this.socketClient = receiver.client;
-    receiver.client.on('connected', () => this.setState('ready'));
+    receiver.client.on('connected', () => {
+      if (!this.stopping.signal.aborted) this.setState('ready');
+    });
     receiver.client.on('reconnecting', () => {
       this.setState('backing-off', 'socket closed; reconnecting');
       this.log.warn({ code: ErrorCode.channel }, 'slack: socket closed; reconnecting');
@@ -152,13 +183,33 @@ export class SlackChannel implements Channel {
     bolt.event('app_mention', async ({ event }) => this.onEvent(event as unknown as SlackMessageEvent));
     bolt.action(new RegExp(`^${BUTTON_ACTION_PREFIX}`), async ({ ack, body }) => {
       await ack();
-      const message = messageFromAction(this.name, body as unknown as SlackBlockActions);
-      if ('skip' in message) this.log.warn({ code: ErrorCode.badRequest, reason: message.skip }, 'slack: malformed action skipped');
-      else await this.hand(message);
+      const payload = body as unknown as SlackBlockActions;
+      const message = messageFromAction(this.name, payload);
+      if ('skip' in message) {
+        this.log.warn({ code: ErrorCode.badRequest, reason: message.skip }, 'slack: malformed action skipped');
+        return;
+      }
+      await this.showChoice(payload, message);
+      await this.hand(message);
     });
     bolt.error(async (error) => {
       this.log.warn({ code: ErrorCode.channel, err: slackErrorText(error) }, 'slack: event handler error');
     });
+  }
+
+  /** Replaces the clicked message's buttons by "✅ @user chose X" (chat.update). A failure is only logged. */
+  private async showChoice(payload: SlackBlockActions, click: Message): Promise<void> {
+    if (payload.container?.is_ephemeral || !click.replyTo) return;
+    try {
+      await this.web.chat.update({
+        channel: click.chatId,
+        ts: click.replyTo,
+        text: payload.message?.text ?? click.text,
+        blocks: blocksAfterChoice(payload.message ?? {}, click.text, click.sender.id) as types.KnownBlock[],
+      });
+    } catch (error) {
+      this.log.warn({ code: ErrorCode.channel, err: slackErrorText(error) }, 'slack: marking the chosen button failed');
+    }
   }
 
   private async onEvent(event: SlackMessageEvent): Promise<void> {
@@ -210,8 +261,7 @@ export class SlackChannel implements Channel {
   }
 
   private setState(state: ChannelStatus['state'], reason?: string): void {
-    if (this.state.state === state && this.state.reason === reason) return;
-    this.state = { state, reason, since: Date.now() };
+    this.statusReporter.set(state, reason);
   }
 }
 

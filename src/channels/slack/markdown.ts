@@ -2,6 +2,7 @@
  * Markdown (what models write) → Slack mrkdwn. Pure. Code spans and fences are kept verbatim
  * (only `&`, `<`, `>` are escaped, as Slack requires everywhere).
  */
+import { splitMessage } from '../shared/split.js';
 
 /** Escapes the three characters Slack treats as control sequences. */
 export function escapeMrkdwn(text: string): string {
@@ -45,21 +46,13 @@ export function markdownToMrkdwn(markdown: string): string {
 }
 
 /**
- * Splits mrkdwn into chunks of at most `limit` characters, preferring paragraph, then line, then
- * word boundaries, so a long answer becomes several readable messages.
+ * One Markdown answer as Slack messages of at most `limit` characters: split first (the shared
+ * splitter keeps code fences balanced in every piece), then each piece converted. Escaping can
+ * lengthen a piece (`&` → `&amp;`); one that grew past the limit is split again.
  */
-export function splitMrkdwn(text: string, limit: number): string[] {
-  const chunks: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit);
-    let cut = window.lastIndexOf('\n\n');
-    if (cut < limit / 2) cut = window.lastIndexOf('\n');
-    if (cut < limit / 2) cut = window.lastIndexOf(' ');
-    if (cut <= 0) cut = limit;
-    chunks.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).replace(/^\s+/, '');
-  }
-  if (rest.length > 0 || chunks.length === 0) chunks.push(rest);
-  return chunks;
+export function mrkdwnPieces(markdown: string, limit: number): string[] {
+  return splitMessage(markdown, limit).flatMap((piece) => {
+    const mrkdwn = markdownToMrkdwn(piece);
+    return mrkdwn.length <= limit ? [mrkdwn] : splitMessage(mrkdwn, limit);
+  });
 }

@@ -8,8 +8,8 @@ import type { types, webApi } from '@slack/bolt';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { BlobStore } from '../../core/stores.js';
 import { HearthError, ErrorCode } from '../../core/errors.js';
-import { extractButtons, streamingText, type AnswerButton } from './buttons.js';
-import { markdownToMrkdwn, splitMrkdwn } from './markdown.js';
+import { extractButtons, streamingText, type AnswerButton } from '../shared/buttons.js';
+import { markdownToMrkdwn, mrkdwnPieces } from './markdown.js';
 
 /** A section block's text holds at most 3000 characters; chunks stay under it. */
 export const SLACK_TEXT_LIMIT = 3000;
@@ -119,7 +119,7 @@ export class SlackReplies {
   }
 
   private async writeFinal(reply: OpenReply, markdown: string, buttons: AnswerButton[]): Promise<void> {
-    const chunks = splitMrkdwn(markdownToMrkdwn(markdown), SLACK_TEXT_LIMIT);
+    const chunks = mrkdwnPieces(markdown, SLACK_TEXT_LIMIT);
     const { chatId, threadId } = reply.target;
     try {
       for (let i = 0; i < chunks.length; i++) {

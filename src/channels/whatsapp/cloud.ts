@@ -8,12 +8,13 @@ import type { Logger } from 'pino';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
-import { extractButtons, type AnswerButton } from './buttons.js';
+import { extractButtons, type AnswerButton } from '../shared/buttons.js';
+import { StatusReporter } from '../shared/status.js';
 import { CloudApi } from './cloud-api.js';
 import { readCloudWebhook, type CloudInbound } from './cloud-inbound.js';
 import { verifyHubSignature } from './cloud-signature.js';
 import type { WhatsappConfig } from './config.js';
-import { markdownToWhatsApp, splitText } from './markdown.js';
+import { whatsappPieces } from './markdown.js';
 import { mediaExtension, SeenIds } from './media.js';
 
 type CloudConfig = NonNullable<WhatsappConfig['cloud']>;
@@ -42,7 +43,7 @@ export function interactiveFor(body: string, buttons: AnswerButton[]): Record<st
 
 export class WhatsAppCloudChannel implements Channel {
   readonly name = 'whatsapp';
-  private state: ChannelStatus = { state: 'stopped', since: Date.now() };
+  private readonly statusReporter: StatusReporter;
   private ctx: ChannelContext | undefined;
   private readonly api: CloudApi;
   private readonly seen = new SeenIds();
@@ -53,6 +54,7 @@ export class WhatsAppCloudChannel implements Channel {
     private readonly log: Logger,
   ) {
     this.api = new CloudApi(cloud);
+    this.statusReporter = new StatusReporter(log, 'whatsapp');
   }
 
   routes(app: FastifyInstance): void {
@@ -91,7 +93,7 @@ export class WhatsAppCloudChannel implements Channel {
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
     // Webhook-driven: nothing to connect; the Graph API is reached per call.
-    this.state = { state: 'ready', since: Date.now() };
+    this.statusReporter.set('ready');
   }
 
   async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
@@ -106,7 +108,7 @@ export class WhatsAppCloudChannel implements Channel {
         return;
       }
       const { text, buttons } = extractButtons(event.text);
-      await this.sendText(target.chatId, markdownToWhatsApp(text), buttons);
+      await this.sendText(target.chatId, text, buttons);
       for (const attachment of event.attachments) await this.sendAttachment(target.chatId, attachment);
     } catch (error) {
       const failure = error instanceof HearthError ? error : new HearthError(ErrorCode.channel, `WhatsApp: ${String(error)}`, 502, { cause: error });
@@ -116,12 +118,12 @@ export class WhatsAppCloudChannel implements Channel {
   }
 
   status(): ChannelStatus {
-    return { ...this.state };
+    return this.statusReporter.get();
   }
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
-    this.state = { state: 'stopped', since: Date.now() };
+    this.statusReporter.set('stopped');
   }
 
   /** Exposed for tests and the gateway's drain: resolves when queued webhook work is done. */
@@ -165,8 +167,9 @@ export class WhatsAppCloudChannel implements Channel {
     }
   }
 
-  private async sendText(to: string, text: string, buttons: AnswerButton[]): Promise<void> {
-    const chunks = splitText(text);
+  /** Sends a Markdown answer; its buttons go with the last piece as an interactive message. */
+  private async sendText(to: string, markdown: string, buttons: AnswerButton[]): Promise<void> {
+    const chunks = whatsappPieces(markdown);
     const last = chunks[chunks.length - 1];
     const interactiveBody = buttons.length > 0 ? (last.length <= BODY_LIMIT && last.trim() ? chunks.pop()! : 'Choose:') : undefined;
     for (const chunk of chunks) {
@@ -181,11 +184,14 @@ export class WhatsAppCloudChannel implements Channel {
       this.log.warn({ code: ErrorCode.channel, blobKey: attachment.blobKey }, 'whatsapp: attachment has no stored bytes; skipped');
       return;
     }
-    const mimeType = attachment.mimeType ?? 'application/octet-stream';
+    // Graph lists bare MIME types (audio/ogg, image/jpeg…); parameters such as codecs=opus are dropped.
+    const mimeType = (attachment.mimeType ?? 'application/octet-stream').split(';')[0].trim();
     const fileName = attachment.fileName ?? attachment.blobKey?.split('/').pop() ?? 'file';
     const id = await this.api.uploadMedia(data, mimeType, fileName);
     const type = attachment.kind === 'voice' ? 'audio' : attachment.kind;
     const media: Record<string, unknown> = { id };
+    // A voice note (OGG/Opus) shows as one, with play icon and transcript, only when flagged so.
+    if (attachment.kind === 'voice') media.voice = true;
     if (type === 'document') media.filename = fileName;
     if ((type === 'image' || type === 'video' || type === 'document') && attachment.description) media.caption = attachment.description.slice(0, 1024);
     await this.api.sendMessage(to, { type, [type]: media });

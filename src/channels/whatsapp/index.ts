@@ -1,7 +1,8 @@
 /**
  * The WhatsApp channel: WhatsApp Web through Baileys (`mode: web`, QR pairing) or the official
  * Cloud API (`mode: cloud`, webhook at /webhooks/whatsapp). In web mode the channel object has a
- * `qr()` method returning the pending pairing QR as a PNG data URL, for the admin console.
+ * `qr()` method returning the pending pairing QR as a PNG data URL, for the admin console; its
+ * credentials are encrypted with `deps.cipher` (the security module's field cipher).
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Channel } from '../../core/channel.js';
@@ -23,7 +24,7 @@ export function createChannel(config: WhatsappConfig, deps: ChannelDeps, testing
   const dir = config.web.authDir;
   const authDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : join(deps.dataDir, 'whatsapp');
   return new WhatsAppWebChannel(
-    { authDir, printQr: config.web.printQr, reconnect: config.reconnect, makeSocket: testing?.makeSocket, writeTerminal: testing?.writeTerminal },
+    { authDir, printQr: config.web.printQr, reconnect: config.reconnect, cipher: deps.cipher, makeSocket: testing?.makeSocket, writeTerminal: testing?.writeTerminal },
     log,
   );
 }

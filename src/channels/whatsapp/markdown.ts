@@ -2,6 +2,7 @@
  * Markdown (what models write) → WhatsApp formatting (`*bold*`, `_italic_`, `~strike~`,
  * ``` monospace ```). Pure. Code spans and fences are kept verbatim.
  */
+import { splitMessage } from '../shared/split.js';
 
 const BOLD = '\u0001';
 
@@ -36,19 +37,11 @@ export function markdownToWhatsApp(markdown: string): string {
 /** WhatsApp's text message limit (characters). */
 export const WHATSAPP_TEXT_LIMIT = 4096;
 
-/** Splits text into messages of at most `limit` characters at paragraph, line or word boundaries. */
-export function splitText(text: string, limit = WHATSAPP_TEXT_LIMIT): string[] {
-  const chunks: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit);
-    let cut = window.lastIndexOf('\n\n');
-    if (cut < limit / 2) cut = window.lastIndexOf('\n');
-    if (cut < limit / 2) cut = window.lastIndexOf(' ');
-    if (cut <= 0) cut = limit;
-    chunks.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).replace(/^\s+/, '');
-  }
-  if (rest.length > 0 || chunks.length === 0) chunks.push(rest);
-  return chunks;
+/**
+ * One Markdown answer as WhatsApp messages: split at the limit first (the shared splitter keeps code
+ * fences balanced in every piece), then each piece converted. The conversion never lengthens text
+ * (`**x**` → `*x*`, `[a](u)` → `a (u)`), so pieces stay within the limit.
+ */
+export function whatsappPieces(markdown: string, limit = WHATSAPP_TEXT_LIMIT): string[] {
+  return splitMessage(markdown, limit).map(markdownToWhatsApp);
 }

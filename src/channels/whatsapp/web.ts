@@ -1,17 +1,16 @@
 /**
  * WhatsApp Web (multi-device) through Baileys: the account is linked by scanning a QR code, the
- * credentials live in `<authDir>` (reused on restart), and the connection is re-established on
- * close according to Baileys' `DisconnectReason`: logged out → failed (credentials cleared),
- * restart required → at once, anything else → exponential backoff.
+ * credentials live encrypted in `<authDir>` (reused on restart), and the connection is
+ * re-established on close according to Baileys' `DisconnectReason`: logged out → failed
+ * (credentials cleared), restart required → at once, anything else → exponential backoff.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import makeWASocket, {
   DisconnectReason,
   downloadMediaMessage,
   makeCacheableSignalKeyStore,
-  useMultiFileAuthState,
   type AnyMessageContent,
   type AuthenticationState,
   type ConnectionState,
@@ -19,11 +18,15 @@ import makeWASocket, {
   type WASocket,
 } from '@whiskeysockets/baileys';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
-import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
+import type { Attachment, Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
-import { extractButtons } from './buttons.js';
-import { markdownToWhatsApp, splitText } from './markdown.js';
+import { Backoff } from '../shared/backoff.js';
+import { extractButtons } from '../shared/buttons.js';
+import { StatusReporter } from '../shared/status.js';
+import { useEncryptedFileAuthState, type FileAuthState, type TextCipher } from './encrypted-auth-state.js';
+import { whatsappPieces } from './markdown.js';
 import { mediaExtension, SeenIds } from './media.js';
+import { choiceList, PendingChoices } from './web-choices.js';
 import { messageFromWeb, type WebSelf } from './web-inbound.js';
 
 /** The part of a Baileys socket Hearth uses; tests supply one driven through Baileys' own event emitter. */
@@ -38,6 +41,8 @@ export interface WebChannelOptions {
   authDir: string;
   printQr: boolean;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
+  /** Encrypts the credential files (the security module's field cipher); without it they stay plaintext. */
+  cipher?: TextCipher;
   makeSocket?: SocketFactory;
   /** Where the terminal QR is written (default: stderr, so JSON logs on stdout stay parseable). */
   writeTerminal?: (text: string) => void;
@@ -81,15 +86,17 @@ export function mediaContent(attachment: Attachment, data: Buffer): AnyMessageCo
 
 export class WhatsAppWebChannel implements Channel {
   readonly name = 'whatsapp';
-  private state: ChannelStatus = { state: 'stopped', since: Date.now() };
+  private readonly statusReporter: StatusReporter;
+  private readonly backoff: Backoff;
   private ctx: ChannelContext | undefined;
   private sock: WebSocketLike | undefined;
   private self: WebSelf | undefined;
   private qrDataUrl: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private delay: number;
   private stopping = false;
   private readonly seen = new SeenIds();
+  private readonly choices = new PendingChoices();
+  private authStore: FileAuthState | undefined;
   /** Recent inbound messages by id, to quote them when answering in groups. */
   private readonly recent = new Map<string, WAMessage>();
   private readonly baileysLog: Logger;
@@ -98,7 +105,8 @@ export class WhatsAppWebChannel implements Channel {
     private readonly options: WebChannelOptions,
     private readonly log: Logger,
   ) {
-    this.delay = options.reconnect.initialDelayMs;
+    this.statusReporter = new StatusReporter(log, 'whatsapp');
+    this.backoff = new Backoff(options.reconnect.initialDelayMs, options.reconnect.maxDelayMs);
     this.baileysLog = log.child({ lib: 'baileys' }, { level: 'warn' });
   }
 
@@ -110,11 +118,12 @@ export class WhatsAppWebChannel implements Channel {
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
     this.stopping = false;
+    if (!this.options.cipher) this.log.warn({ code: ErrorCode.crypto }, 'whatsapp: no cipher given; credentials are stored unencrypted');
     await this.connect();
   }
 
   status(): ChannelStatus {
-    return { ...this.state };
+    return this.statusReporter.get();
   }
 
   async stop(): Promise<void> {
@@ -136,7 +145,7 @@ export class WhatsAppWebChannel implements Channel {
       return;
     }
     if (event.type === 'delta') return;
-    if (!sock || this.state.state !== 'ready') {
+    if (!sock || this.statusReporter.get().state !== 'ready') {
       throw new HearthError(ErrorCode.channel, 'WhatsApp is not connected', 503);
     }
     const quoted = this.recent.get(target.messageId);
@@ -149,10 +158,11 @@ export class WhatsAppWebChannel implements Channel {
       }
       const { text, buttons } = extractButtons(event.text);
       // WhatsApp Web accounts cannot send interactive buttons reliably; offer the choices as a list.
-      const withChoices = buttons.length ? `${text}\n\n${buttons.map((b, i) => `${i + 1}. ${b.label}`).join('\n')}` : text;
-      for (const chunk of splitText(markdownToWhatsApp(withChoices))) {
+      const withChoices = buttons.length ? `${text}\n\n${choiceList(buttons)}` : text;
+      for (const chunk of whatsappPieces(withChoices)) {
         if (chunk.trim()) await sock.sendMessage(target.chatId, { text: chunk }, options);
       }
+      if (buttons.length) this.choices.offer(target.chatId, buttons);
       for (const attachment of event.attachments) {
         const data = attachment.blobKey ? await this.ctx?.blobs.get(attachment.blobKey) : undefined;
         if (!data) {
@@ -171,8 +181,10 @@ export class WhatsAppWebChannel implements Channel {
     if (this.stopping) return;
     this.setState('connecting');
     try {
-      await mkdir(this.options.authDir, { recursive: true, mode: 0o700 });
-      const { state, saveCreds } = await useMultiFileAuthState(this.options.authDir);
+      const store = await useEncryptedFileAuthState(this.options.authDir, this.options.cipher);
+      const { state, saveCreds, migrated } = store;
+      this.authStore = store;
+      if (migrated.length) this.log.info({ files: migrated.length }, 'whatsapp: plaintext credentials encrypted');
       const sock = (this.options.makeSocket ?? defaultFactory)(state, this.baileysLog);
       this.sock = sock;
       sock.ev.on('creds.update', () => void saveCreds().catch((e: unknown) => this.log.warn({ code: ErrorCode.storage, err: String(e) }, 'whatsapp: saving credentials failed')));
@@ -182,6 +194,12 @@ export class WhatsAppWebChannel implements Channel {
         for (const msg of messages) void this.onMessage(msg, sock);
       });
     } catch (error) {
+      if (error instanceof HearthError && error.code === ErrorCode.crypto) {
+        // Retrying cannot fix a wrong master key; say so once and stop.
+        this.log.error({ code: error.code, reason: error.message }, 'whatsapp: credentials cannot be read');
+        this.setState('failed', error.message);
+        return;
+      }
       this.log.warn({ code: ErrorCode.channel, reason: String(error) }, 'whatsapp: could not open the connection');
       this.scheduleReconnect(String(error));
     }
@@ -200,7 +218,7 @@ export class WhatsAppWebChannel implements Channel {
     }
     if (update.connection === 'open') {
       this.qrDataUrl = undefined;
-      this.delay = this.options.reconnect.initialDelayMs;
+      this.backoff.reset();
       if (sock.user) this.self = { id: sock.user.id, lid: sock.user.lid };
       this.setState('ready');
       this.log.info('whatsapp: connected');
@@ -214,6 +232,7 @@ export class WhatsAppWebChannel implements Channel {
       if (code !== undefined && FATAL_REASONS.has(code)) {
         if (code === DisconnectReason.loggedOut) {
           // The phone unlinked us: these credentials are dead; the next start shows a fresh QR.
+          await this.authStore?.settled();
           await rm(this.options.authDir, { recursive: true, force: true });
         }
         this.qrDataUrl = undefined;
@@ -231,8 +250,7 @@ export class WhatsAppWebChannel implements Channel {
   private scheduleReconnect(reason: string): void {
     if (this.stopping) return;
     this.setState('backing-off', reason);
-    const wait = this.delay;
-    this.delay = Math.min(this.delay * 2, this.options.reconnect.maxDelayMs);
+    const wait = this.backoff.next();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.connect();
@@ -243,13 +261,14 @@ export class WhatsAppWebChannel implements Channel {
     try {
       const self = this.self ?? (sock.user ? { id: sock.user.id, lid: sock.user.lid } : undefined);
       if (!self) return;
-      const message = messageFromWeb(this.name, msg, self);
-      if ('skip' in message) {
-        const benign = /^(own message|status or broadcast)/.test(message.skip);
-        if (benign) this.log.debug({ reason: message.skip }, 'whatsapp: message skipped');
-        else this.log.warn({ code: ErrorCode.badRequest, reason: message.skip }, 'whatsapp: malformed or unsupported message skipped');
+      const converted = messageFromWeb(this.name, msg, self);
+      if ('skip' in converted) {
+        const benign = /^(own message|status or broadcast)/.test(converted.skip);
+        if (benign) this.log.debug({ reason: converted.skip }, 'whatsapp: message skipped');
+        else this.log.warn({ code: ErrorCode.badRequest, reason: converted.skip }, 'whatsapp: malformed or unsupported message skipped');
         return;
       }
+      const message = this.asChoice(converted);
       if (this.seen.seenBefore(message.id)) return;
       this.remember(msg);
       await sock.readMessages([msg.key]).catch(() => {});
@@ -271,13 +290,20 @@ export class WhatsAppWebChannel implements Channel {
     }
   }
 
+  /** A plain text reply naming an offered choice becomes that button's `action`; anything else is unchanged. */
+  private asChoice(message: Message): Message {
+    if (message.kind !== 'message' || message.attachments.length > 0) return message;
+    const picked = this.choices.take(message.chatId, message.text);
+    if (!picked) return message;
+    return { ...message, kind: 'action', text: picked.label, value: picked.value, mentioned: true };
+  }
+
   private remember(msg: WAMessage): void {
     this.recent.set(`${msg.key.id}`, msg);
     if (this.recent.size > 500) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   private setState(state: ChannelStatus['state'], reason?: string): void {
-    if (this.state.state === state && this.state.reason === reason) return;
-    this.state = { state, reason, since: Date.now() };
+    this.statusReporter.set(state, reason);
   }
 }

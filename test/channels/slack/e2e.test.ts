@@ -104,21 +104,11 @@ describe('Slack Socket Mode', () => {
     const withButtons = written(fake, 'D4').find((m) => Array.isArray(m.blocks))!;
     assert.equal(withButtons.text, 'Pick one');
     const actions = (withButtons.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
-    const post = fake.calls.find((c) => c.method === 'chat.postMessage' && c.args.channel === 'D4')!;
-    const ts = String((await fake.waitForCall('chat.postMessage', (c) => c === post)).args.ts ?? '1700002400.5');
-    await fake.sendEnvelope('interactive', {
-      type: 'block_actions',
-      user: { id: 'U1', username: 'ann', name: 'ann', team_id: fake.teamId },
-      api_app_id: fake.appId,
-      token: 'unused',
-      container: { type: 'message', message_ts: ts, channel_id: 'D4', is_ephemeral: false },
-      trigger_id: '1.2.3',
-      team: { id: fake.teamId, domain: 'hearth-test' },
-      channel: { id: 'D4', name: 'directmessage' },
-      message: { type: 'message', ts, text: 'Pick one', bot_id: 'BBOT0001' },
-      response_url: `${fake.baseUrl}/actions/1`,
-      actions: [{ action_id: actions.elements![1].action_id, block_id: 'hearth_buttons', text: { type: 'plain_text', text: 'Blue' }, value: 'color-blue', type: 'button', action_ts: '1700002401.1' }],
-    });
+    assert.ok(actions.elements!.length === 2);
+    const ts = String(fake.calls.find((c) => c.method === 'chat.postMessage' && c.args.channel === 'D4')!.result?.ts);
+    await fake.sendEnvelope('interactive', fake.blockActions('D4', ts, 'U1', 1));
+    await until(() => !(fake.message('D4', ts)?.blocks ?? []).some((b) => b.type === 'actions'), 'the buttons replaced by the choice');
+    assert.match(JSON.stringify(fake.message('D4', ts)?.blocks), /<@U1> chose \*Blue\*/);
     await until(() => written(fake, 'D4').some((m) => m.text.includes('Blue') && m.text.includes('You said')), 'answer to the click');
   });
 });
@@ -133,6 +123,7 @@ describe('Slack Events API', () => {
   before(async () => {
     fake = await startSlackFake();
     model = await startOpenAIFake();
+    buttonsWhenAsked(model);
     hearth = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl },
       channels: `slack:\n  mode: events\n  botToken: xoxb-test-bot-token\n  signingSecret: ${secret}\n  apiUrl: ${fake.apiUrl}\n  allowFrom: ["*"]\n  streamEditIntervalMs: 100\n`,
@@ -156,6 +147,16 @@ describe('Slack Events API', () => {
     }
     assert.equal(res?.status, 200);
     await until(() => written(fake, 'D10').some((m) => m.text.includes('You said: ping events')), 'answer in D10');
+  });
+
+  test('buttons round trip over HTTP: a signed, form-encoded click is answered', async () => {
+    const res = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel: 'D13', channel_type: 'im', user: 'U1', text: 'offer buttons', ts: '1700003300.1' }));
+    assert.equal(res.status, 200);
+    await until(() => written(fake, 'D13').some((m) => Array.isArray(m.blocks)), 'buttons in D13');
+    const ts = String(fake.calls.find((c) => c.method === 'chat.postMessage' && c.args.channel === 'D13')!.result?.ts);
+    assert.equal((await postSignedToSlackWebhook(webhook, secret, fake.blockActions('D13', ts, 'U1', 0), { form: true })).status, 200);
+    await until(() => written(fake, 'D13').some((m) => m.text.includes('Red') && m.text.includes('You said')), 'answer to the click');
+    assert.match(JSON.stringify(fake.message('D13', ts)?.blocks), /<@U1> chose \*Red\*/);
   });
 
   test('bad signatures and stale timestamps get 401 and are logged', async () => {

@@ -92,28 +92,18 @@ test('malformed payloads are skipped with a warning, never crash', async () => {
   assert.deepEqual(await sibling.json(), { echoed: { a: 1 } });
 });
 
-test('a form-encoded button click (interactivity) becomes an action', async () => {
-  const res = await postSignedToSlackWebhook(
-    webhook,
-    secret,
-    {
-      type: 'block_actions',
-      user: { id: 'U9', username: 'zed', name: 'zed', team_id: fake.teamId },
-      api_app_id: fake.appId,
-      token: 'unused',
-      container: { type: 'message', message_ts: '8.2', channel_id: 'D9', is_ephemeral: false },
-      trigger_id: '1.2.3',
-      team: { id: fake.teamId, domain: 'hearth-test' },
-      channel: { id: 'D9', name: 'directmessage' },
-      message: { type: 'message', ts: '8.2', text: 'pick', bot_id: 'BBOT0001' },
-      response_url: `${fake.baseUrl}/actions/2`,
-      actions: [{ action_id: 'hearth_btn_1', block_id: 'hearth_buttons', text: { type: 'plain_text', text: 'Later' }, value: 'later', type: 'button', action_ts: '1700001100.2' }],
-    },
-    { form: true },
+test('a form-encoded button click (interactivity) becomes an action and marks the choice', async () => {
+  await channel.deliver(
+    { channel: 'slack', chatId: 'D9', messageId: '8.1' },
+    { type: 'done', replyId: 'r9', inReplyTo: 'm9', conversationId: 'c9', text: 'pick [[button:Now|now]][[button:Later|later]]', attachments: [], model: 'fake', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' },
   );
+  const ts = String((await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'D9')).result?.ts);
+  const res = await postSignedToSlackWebhook(webhook, secret, fake.blockActions('D9', ts, 'U9', 1), { form: true });
   assert.equal(res.status, 200);
   const m = await ctx.waitForMessage((x) => x.kind === 'action' && x.chatId === 'D9');
   assert.equal(m.value, 'later');
   assert.equal(m.threadId, undefined);
   assert.equal(m.isGroup, false);
+  await fake.waitForCall('chat.update', (c) => c.args.channel === 'D9' && c.args.ts === ts);
+  assert.match(JSON.stringify(fake.message('D9', ts)?.blocks), /<@U9> chose \*Later\*/);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { markdownToMrkdwn, splitMrkdwn } from '../../../src/channels/slack/markdown.js';
-import { extractButtons, streamingText } from '../../../src/channels/slack/buttons.js';
+import { markdownToMrkdwn, mrkdwnPieces } from '../../../src/channels/slack/markdown.js';
+import { extractButtons, streamingText } from '../../../src/channels/shared/buttons.js';
 import { slackSignature, verifySlackSignature } from '../../../src/channels/slack/signature.js';
 
 test('Markdown becomes Slack mrkdwn', () => {
@@ -16,11 +16,13 @@ test('code is kept verbatim apart from escaping; the fence language tag is dropp
   assert.equal(markdownToMrkdwn('```js\nif (a < b) **x**\n```'), '```if (a &lt; b) **x**```');
 });
 
-test('long text splits at paragraph boundaries under the limit', () => {
-  const text = `${'a'.repeat(60)}\n\n${'b'.repeat(60)}`;
-  const chunks = splitMrkdwn(text, 100);
-  assert.deepEqual(chunks, ['a'.repeat(60), 'b'.repeat(60)]);
-  assert.ok(splitMrkdwn('x'.repeat(250), 100).every((c) => c.length <= 100));
+test('long answers split at paragraph boundaries under the limit, each piece converted on its own', () => {
+  const text = `**${'a'.repeat(60)}**\n\n${'b'.repeat(60)}`;
+  assert.deepEqual(mrkdwnPieces(text, 100), [`*${'a'.repeat(60)}*`, 'b'.repeat(60)]);
+  assert.ok(mrkdwnPieces('x'.repeat(250), 100).every((c) => c.length <= 100));
+  const code = mrkdwnPieces('```\n' + 'line\n'.repeat(40) + '```', 100);
+  assert.ok(code.length > 1 && code.every((c) => c.startsWith('```') && c.endsWith('```')), 'a cut code block stays a code block in every piece');
+  assert.ok(mrkdwnPieces('& '.repeat(60), 100).every((c) => c.length <= 100), 'escaping never pushes a piece past the limit');
 });
 
 test('button markup is extracted from answers and hidden while streaming', () => {

@@ -117,23 +117,30 @@ test('buttons render as Block Kit and a click comes back as an action in the sam
   const actions = blocks.find((b) => b.type === 'actions');
   assert.deepEqual(actions?.elements?.map((e) => [e.text.text, e.value]), [['Yes', 'ship-yes'], ['No', 'ship-no']]);
   assert.equal(post.args.text, 'Ship it?');
-  const ack = await fake.sendEnvelope('interactive', {
-    type: 'block_actions',
-    user: { id: 'U1', username: 'ann', name: 'ann', team_id: fake.teamId },
-    api_app_id: fake.appId,
-    token: 'unused',
-    container: { type: 'message', message_ts: '9.5', channel_id: 'C400', is_ephemeral: false, thread_ts: '9.1' },
-    trigger_id: '123.456.abc',
-    team: { id: fake.teamId, domain: 'hearth-test' },
-    channel: { id: 'C400', name: 'ops' },
-    message: { type: 'message', ts: '9.5', thread_ts: '9.1', text: 'Ship it?', bot_id: 'BBOT0001' },
-    response_url: `${fake.baseUrl}/actions/1`,
-    actions: [{ action_id: actions!.elements![0].action_id, block_id: 'hearth_buttons', text: { type: 'plain_text', text: 'Yes' }, value: 'ship-yes', type: 'button', action_ts: '1700000500.1' }],
-  });
+  const ts = String(post.result?.ts);
+  const ack = await fake.sendEnvelope('interactive', fake.blockActions('C400', ts, 'U1', 0));
   assert.ok(ack.envelope_id);
   const click = await ctx.waitForMessage((m) => m.kind === 'action' && m.chatId === 'C400');
   assert.equal(click.value, 'ship-yes');
+  assert.equal(click.text, 'Yes');
   assert.equal(click.threadId, '9.1');
+  assert.equal(click.replyTo, ts);
+});
+
+test('after a click the message shows the choice and its buttons are gone (chat.update)', async () => {
+  await channel.deliver({ channel: 'slack', chatId: 'C450', threadId: '9.2', messageId: '9.2' }, done('Deploy to *prod*?\n[[button:Deploy|go]][[button:Cancel|stop]]', 'btn2'));
+  const post = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C450');
+  const ts = String(post.result?.ts);
+  assert.ok(fake.message('C450', ts)?.blocks?.some((b) => b.type === 'actions'));
+  await fake.sendEnvelope('interactive', fake.blockActions('C450', ts, 'U7', 1));
+  const update = await fake.waitForCall('chat.update', (c) => c.args.channel === 'C450' && c.args.ts === ts);
+  assert.equal(update.args.text, 'Deploy to _prod_?', 'the fallback text stays');
+  const shown = fake.message('C450', ts)!;
+  assert.ok(!shown.blocks!.some((b) => b.type === 'actions'), 'no buttons left');
+  assert.deepEqual(shown.blocks![0], { type: 'section', text: { type: 'mrkdwn', text: 'Deploy to _prod_?' } });
+  assert.deepEqual(shown.blocks!.at(-1), { type: 'context', elements: [{ type: 'mrkdwn', text: '✅ <@U7> chose *Cancel*' }] });
+  const click = await ctx.waitForMessage((m) => m.kind === 'action' && m.chatId === 'C450');
+  assert.equal(click.value, 'stop');
 });
 
 test('files in are downloaded with the bot token into the blob store; files out are uploaded in the thread', async () => {

@@ -73,8 +73,7 @@ test('a text message is answered by the model, with a read receipt and typing fi
 });
 
 test('an image with a caption is downloaded by media id and answered', async () => {
-  const id = fake.hostMedia(Buffer.from('JPEGDATA'), 'image/jpeg');
-  await postSignedWhatsAppWebhook(webhook, appSecret, fake.webhook({ from: '4915122222222', type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'what is this' } }));
+  await postSignedWhatsAppWebhook(webhook, appSecret, fake.webhook({ from: '4915122222222', type: 'image', image: fake.mediaObject(Buffer.from('JPEGDATA'), 'image/jpeg', { caption: 'what is this' }) }));
   await until(() => textsTo('4915122222222').some((t) => t.includes('what is this')), 'answer to the image');
 });
 

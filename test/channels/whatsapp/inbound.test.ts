@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readCloudWebhook } from '../../../src/channels/whatsapp/cloud-inbound.js';
 import { interactiveFor } from '../../../src/channels/whatsapp/cloud.js';
-import { markdownToWhatsApp, splitText } from '../../../src/channels/whatsapp/markdown.js';
+import { markdownToWhatsApp, whatsappPieces } from '../../../src/channels/whatsapp/markdown.js';
 import { hubSignature, verifyHubSignature } from '../../../src/channels/whatsapp/cloud-signature.js';
 
 const wrap = (messages: unknown[], extra: Record<string, unknown> = {}) => ({
@@ -45,7 +45,8 @@ test('buttons: up to three as reply buttons, more as a list', () => {
 test('Markdown → WhatsApp formatting and splitting at 4096', () => {
   assert.equal(markdownToWhatsApp('**bold** *it* ~~x~~ [site](https://a.b)'), '*bold* _it_ ~x~ site (https://a.b)');
   assert.equal(markdownToWhatsApp('## Head\n* item\n```ts\ncode **x**\n```'), '*Head*\n- item\n```code **x**\n```');
-  assert.ok(splitText('word '.repeat(2000)).every((c) => c.length <= 4096));
+  assert.ok(whatsappPieces('**word** '.repeat(1200)).every((c) => c.length <= 4096));
+  assert.deepEqual(whatsappPieces(`**${'a'.repeat(20)}**\n\n${'b'.repeat(20)}`, 30), [`*${'a'.repeat(20)}*`, 'b'.repeat(20)]);
 });
 
 test('X-Hub-Signature-256 verification', () => {

@@ -16,6 +16,7 @@ import { DisconnectReason, encryptedStream, makeEventBuffer, type WAMessage } fr
 import { createChannel } from '../../../src/channels/whatsapp/index.js';
 import { whatsappConfigSchema } from '../../../src/channels/whatsapp/config.js';
 import type { WebSocketLike, WhatsAppWebChannel } from '../../../src/channels/whatsapp/web.js';
+import { pickChoice, PendingChoices } from '../../../src/channels/whatsapp/web-choices.js';
 import { memoryContext, type TestContext } from '../slack/memory-context.js';
 
 interface FakeSocket extends WebSocketLike {
@@ -240,4 +241,50 @@ test('deliver while not connected fails clearly', async () => {
     channel.deliver({ channel: 'whatsapp', chatId: 'x@s.whatsapp.net', messageId: 'a' }, { type: 'error', replyId: 'r', inReplyTo: 'm', conversationId: 'c', code: 'E', message: 'oops' }),
     /not connected/,
   );
+});
+
+test('buttons: a reply "2" or the exact label in the same chat comes back as the button action', async () => {
+  await startChannel();
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  const sock = latest();
+  const lena = '4915112345678@s.whatsapp.net';
+  const group = '120363041234567890@g.us';
+  const done = (text: string) => ({ type: 'done' as const, replyId: 'r', inReplyTo: 'm', conversationId: 'c', model: 'x', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' as const, text, attachments: [] });
+  await channel.deliver({ channel: 'whatsapp', chatId: lena, messageId: 'B0' }, done('Which size? [[button:Small|size-s]] [[button:Large|size-l]]'));
+  assert.equal(sock.sentMessages.at(-1)!.content.text, 'Which size?\n\n1. Small\n2. Large');
+
+  upsert(sock, { key: { remoteJid: '4915199999999@s.whatsapp.net', fromMe: false, id: 'OTHER' }, message: { conversation: '2' } });
+  upsert(sock, { key: { remoteJid: lena, fromMe: false, id: 'B1' }, message: { conversation: ' 2 ' } });
+  const click = await ctx.waitForMessage((m) => m.id.endsWith(':B1'));
+  assert.equal(click.kind, 'action');
+  assert.equal(click.value, 'size-l');
+  assert.equal(click.text, 'Large');
+  const other = await ctx.waitForMessage((m) => m.id.endsWith(':OTHER'));
+  assert.equal(other.kind, 'message', 'a "2" in another chat is just text');
+
+  upsert(sock, { key: { remoteJid: lena, fromMe: false, id: 'B2' }, message: { conversation: '2' } });
+  assert.equal((await ctx.waitForMessage((m) => m.id.endsWith(':B2'))).kind, 'message', 'the list is closed once chosen');
+
+  await channel.deliver({ channel: 'whatsapp', chatId: group, messageId: 'G0' }, done('Vote: [[button:Tea|tea]] [[button:Coffee|coffee]]'));
+  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G5', participant: '4915100000001@s.whatsapp.net' }, message: { conversation: 'coffee' } });
+  const vote = await ctx.waitForMessage((m) => m.id.endsWith(':G5'));
+  assert.equal(vote.kind, 'action');
+  assert.equal(vote.value, 'coffee');
+  assert.equal(vote.mentioned, true, 'a choice in a group is addressed to us');
+});
+
+test('choices: numbers, labels, out-of-range numbers and the time window', () => {
+  const buttons = [{ label: 'Small', value: 's' }, { label: 'Large', value: 'l' }];
+  assert.equal(pickChoice(buttons, '1.')?.value, 's');
+  assert.equal(pickChoice(buttons, '#2')?.value, 'l');
+  assert.equal(pickChoice(buttons, 'LARGE')?.value, 'l');
+  assert.equal(pickChoice(buttons, '3'), undefined);
+  assert.equal(pickChoice(buttons, '1 please'), undefined);
+  const pending = new PendingChoices(1000);
+  pending.offer('chat', buttons, 0);
+  assert.equal(pending.take('chat', '1', 5000), undefined, 'too late');
+  pending.offer('chat', buttons, 10_000);
+  assert.equal(pending.take('chat', 'no', 10_100), undefined);
+  assert.equal(pending.take('chat', '1', 10_200)?.value, 's', 'a non-matching reply leaves the list open');
 });

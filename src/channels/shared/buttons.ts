@@ -1,9 +1,11 @@
 /**
- * Interactive buttons in answers. The model (or a skill) writes lines like `[[button:Yes|confirm-yes]]`;
- * they are stripped from the text and rendered as Block Kit buttons. A click comes back as a
- * `Message` of kind `action` whose `value` is the button's value.
+ * Interactive buttons in answers, shared by every channel that shows them. The model (or a skill)
+ * writes markup like `[[button:Yes|confirm-yes]]`; it is stripped from the text and each channel
+ * renders the buttons its own way (Slack Block Kit buttons, WhatsApp reply buttons or a numbered
+ * list). A click comes back as a `Message` of kind `action` whose `value` is the button's value.
  */
 
+/** One button of an answer: what it shows and what a click sends back. */
 export interface AnswerButton {
   label: string;
   value: string;
