@@ -33,8 +33,10 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
-    if ((await this.get(key)) !== undefined) return false;
-    await this.set(key, value, ttlMs);
+    // Check and set in one synchronous step: concurrent callers (locks, dedupe) must see one winner.
+    const e = this.entries.get(key);
+    if (e && e.expiresAt > Date.now()) return false;
+    this.entries.set(key, { value: structuredClone(value), expiresAt: ttlMs ? Date.now() + ttlMs : Infinity });
     return true;
   }
 

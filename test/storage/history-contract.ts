@@ -1,0 +1,115 @@
+/**
+ * The HistoryStore contract: every backend (SQLite, PostgreSQL, MongoDB) runs these same tests.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Conversation, HistoryStore, StoredMessage } from '../../src/core/stores.js';
+
+export interface HistoryBackend {
+  /** A fresh, empty, not yet opened store. */
+  create(): Promise<HistoryStore>;
+  /** Drops whatever `create` set up (schemas, servers). */
+  cleanup?(): Promise<void>;
+}
+
+function conv(id: string, userId: string, at: number, channel = 'webchat'): Conversation {
+  return { id, channel, chatId: id.split(':')[1] ?? id, userId, agent: 'default', createdAt: at, updatedAt: at };
+}
+
+function msg(id: string, conversationId: string, at: number, role: StoredMessage['role'] = 'user', tokens = 10): StoredMessage {
+  return { id, conversationId, role, content: `text of ${id}`, attachments: [], author: 'u1', createdAt: at, tokens };
+}
+
+/** Registers the contract tests for one backend. */
+export function historyContract(name: string, backend: HistoryBackend): void {
+  describe(`HistoryStore contract: ${name}`, () => {
+    let store: HistoryStore;
+    before(async () => {
+      store = await backend.create();
+      await store.open();
+    });
+    after(async () => {
+      await store?.close();
+      await backend.cleanup?.();
+    });
+
+    it('upserts and reads conversations; an upsert keeps creation facts and moves updatedAt', async () => {
+      await store.upsertConversation(conv('webchat:c1', 'u1', 1000));
+      await store.upsertConversation({ ...conv('webchat:c1', 'someone-else', 5000), agent: 'helper' });
+      const c = await store.getConversation('webchat:c1');
+      assert.deepEqual(c, { ...conv('webchat:c1', 'u1', 1000), agent: 'helper', updatedAt: 5000 });
+      assert.equal(await store.getConversation('webchat:none'), undefined);
+    });
+
+    it('appends once per id (at-least-once delivery) and reports stored ids', async () => {
+      assert.equal(await store.append(msg('webchat:m1', 'webchat:c1', 1100)), true);
+      assert.equal(await store.append({ ...msg('webchat:m1', 'webchat:c1', 1100), content: 'changed' }), false);
+      assert.equal(await store.hasMessage('webchat:m1'), true);
+      assert.equal(await store.hasMessage('webchat:m1#reply'), false);
+      const [only] = await store.recent('webchat:c1', 1000);
+      assert.equal(only.content, 'text of webchat:m1');
+    });
+
+    it('returns the newest turns oldest first within the token budget and the limit, attachments intact', async () => {
+      await store.upsertConversation(conv('webchat:c2', 'u1', 2000));
+      const attachment = { kind: 'image' as const, blobKey: 'media/a.png', mimeType: 'image/png', size: 3 };
+      for (let i = 0; i < 6; i++) {
+        await store.append({ ...msg(`webchat:w${i}`, 'webchat:c2', 2000 + i, i % 2 ? 'assistant' : 'user', 10), attachments: i === 5 ? [attachment] : [] });
+      }
+      // Same timestamp: insertion order breaks the tie.
+      await store.append(msg('webchat:w6', 'webchat:c2', 2005));
+      const all = await store.recent('webchat:c2', 10_000);
+      assert.deepEqual(all.map((m) => m.id), ['webchat:w0', 'webchat:w1', 'webchat:w2', 'webchat:w3', 'webchat:w4', 'webchat:w5', 'webchat:w6']);
+      assert.deepEqual(all[5].attachments, [attachment]);
+      assert.equal(all[1].role, 'assistant');
+      assert.deepEqual((await store.recent('webchat:c2', 30)).map((m) => m.id), ['webchat:w4', 'webchat:w5', 'webchat:w6']);
+      assert.deepEqual((await store.recent('webchat:c2', 10_000, 2)).map((m) => m.id), ['webchat:w5', 'webchat:w6']);
+    });
+
+    it('sums usage since a time, filtered by user and agent', async () => {
+      const base = { conversationId: 'webchat:c1', agent: 'default', model: 'm', provider: 'openai', latencyMs: 12.7, ok: true };
+      await store.recordUsage({ ...base, userId: 'u1', usage: { promptTokens: 10, completionTokens: 5, cachedPromptTokens: 2 }, createdAt: 100 });
+      await store.recordUsage({ ...base, userId: 'u1', usage: { promptTokens: 7, completionTokens: 3 }, createdAt: 200 });
+      await store.recordUsage({ ...base, userId: 'u2', agent: 'other', usage: { promptTokens: 100, completionTokens: 100 }, createdAt: 300 });
+      assert.deepEqual(await store.usageSince({ userId: 'u1' }, 0), { promptTokens: 17, completionTokens: 8, cachedPromptTokens: 2 });
+      assert.deepEqual(await store.usageSince({ userId: 'u1' }, 150), { promptTokens: 7, completionTokens: 3, cachedPromptTokens: 0 });
+      assert.deepEqual(await store.usageSince({ agent: 'other' }, 0), { promptTokens: 100, completionTokens: 100, cachedPromptTokens: 0 });
+      assert.deepEqual(await store.usageSince({ userId: 'nobody' }, 0), { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+    });
+
+    it('lists conversations newest first, filtered by user and channel, limited', async () => {
+      await store.upsertConversation(conv('telegram:t1', 'u3', 9000, 'telegram'));
+      await store.upsertConversation(conv('telegram:t2', 'u3', 9100, 'telegram'));
+      assert.deepEqual((await store.listConversations({ userId: 'u3' })).map((c) => c.id), ['telegram:t2', 'telegram:t1']);
+      assert.deepEqual((await store.listConversations({ channel: 'telegram', limit: 1 })).map((c) => c.id), ['telegram:t2']);
+      assert.ok((await store.listConversations({})).length >= 4);
+    });
+
+    it('exports and deletes everything of one user, and nothing of others', async () => {
+      await store.upsertConversation(conv('webchat:gone', 'leaver', 3000));
+      await store.append(msg('webchat:g1', 'webchat:gone', 3001));
+      await store.append(msg('webchat:g1#reply', 'webchat:gone', 3002, 'assistant'));
+      await store.recordUsage({
+        conversationId: 'webchat:gone', userId: 'leaver', agent: 'default', model: 'm', provider: 'p',
+        usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1, ok: true, createdAt: 3003,
+      });
+      const dump = await store.exportUser('leaver');
+      assert.deepEqual(dump.conversations.map((c) => c.id), ['webchat:gone']);
+      assert.deepEqual(dump.messages.map((m) => m.id), ['webchat:g1', 'webchat:g1#reply']);
+      assert.equal(await store.deleteUser('leaver'), 1);
+      assert.deepEqual(await store.exportUser('leaver'), { conversations: [], messages: [] });
+      assert.equal(await store.hasMessage('webchat:g1'), false);
+      assert.deepEqual(await store.usageSince({ userId: 'leaver' }, 0), { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+      assert.ok(await store.getConversation('webchat:c1'), 'other users keep their data');
+      assert.equal(await store.deleteUser('leaver'), 0);
+    });
+
+    it('remembers approved senders per channel', async () => {
+      assert.equal(await store.isSenderApproved('telegram', '42'), false);
+      await store.approveSender('telegram', '42');
+      await store.approveSender('telegram', '42');
+      assert.equal(await store.isSenderApproved('telegram', '42'), true);
+      assert.equal(await store.isSenderApproved('slack', '42'), false);
+    });
+  });
+}
