@@ -6,11 +6,12 @@ import type { Logger } from 'pino';
 import { MemoryBus, type Bus } from '../core/bus.js';
 import type { HearthConfig } from '../core/config.js';
 import { ErrorCode } from '../core/errors.js';
-import { RedisStreamBus } from './redis-streams-bus.js';
 
 export async function createBus(config: HearthConfig, log: Logger, env: Record<string, string | undefined> = process.env): Promise<Bus> {
   const b = config.bus;
   if (b.kind === 'redis') {
+    // Imported only for the scaled shape: the all-in-one process never loads a Redis client.
+    const { RedisStreamBus } = await import('./redis-streams-bus.js');
     return RedisStreamBus.open({
       url: b.url ?? env.HEARTH_REDIS_URL ?? 'redis://127.0.0.1:6379',
       prefix: b.prefix,

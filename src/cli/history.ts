@@ -10,7 +10,7 @@ import { reportConfigError } from './config-validate.js';
 
 async function withHistory<T>(configFile: string | undefined, fn: (h: HistoryStore) => Promise<T>): Promise<T | undefined> {
   try {
-    const store = createHistoryStore(loadConfig({ file: configFile }).config);
+    const store = await createHistoryStore(loadConfig({ file: configFile }).config);
     await store.open();
     try {
       return await fn(store);

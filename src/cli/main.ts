@@ -3,14 +3,9 @@
  * this one only declares them.
  */
 import { Command } from 'commander';
-import { configValidateCommand } from './config-validate.js';
-import { modelsListCommand, modelsPullCommand } from './models.js';
-import { auditExportCommand, auditVerifyCommand, keysRotateCommand } from './security.js';
-import { startCommand } from './start.js';
-import { historyDeleteCommand, historyExportCommand } from './history.js';
-import { migrateCommand } from './migrate.js';
-import { migrateStoreCommand } from './migrate-store.js';
-import { roleCommand } from './roles.js';
+
+// Each command's module is imported when that command runs, so `hearth start` never loads the
+// PostgreSQL, MongoDB or Redis drivers that `migrate-store` or the scaled roles need.
 
 const program = new Command('hearth')
   .description('Hearth: a self-hosted AI assistant — web chat, chat apps, voice and canvas, on the model you choose.')
@@ -21,70 +16,70 @@ program
   .command('start')
   .description('run everything in one process: gateway, engine, channels, web chat')
   .option('-c, --config <file>', 'config file (default: $HEARTH_CONFIG or ./hearth.yml)')
-  .action((opts: { config?: string }) => startCommand(opts));
+  .action((opts: { config?: string }) => import('./start.js').then((m) => m.startCommand(opts)));
 
 const config = program.command('config').description('work with the configuration');
 config
   .command('validate')
   .description('check hearth.yml and channels.yml; problems go to stderr with file, key and reason')
   .option('-c, --config <file>', 'config file (default: $HEARTH_CONFIG or ./hearth.yml)')
-  .action((opts: { config?: string }) => configValidateCommand(opts));
+  .action((opts: { config?: string }) => import('./config-validate.js').then((m) => m.configValidateCommand(opts)));
 
 const models = program.command('models').description('list and download models');
 models
   .command('list')
   .description('show the configured models and the default')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => modelsListCommand(opts));
+  .action((opts: { config?: string }) => import('./models.js').then((m) => m.modelsListCommand(opts)));
 models
   .command('pull [name]')
   .description('download a small local GGUF model into the data folder (resumable, checksum-verified)')
   .option('-c, --config <file>', 'config file')
-  .action((name: string | undefined, opts: { config?: string }) => modelsPullCommand(name, opts));
+  .action((name: string | undefined, opts: { config?: string }) => import('./models.js').then((m) => m.modelsPullCommand(name, opts)));
 
 const keys = program.command('keys').description('encryption keys of stored secrets');
 keys
   .command('rotate')
   .description('add a new data key, re-encrypt every stored secret under it and retire unused keys (no downtime)')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => keysRotateCommand(opts));
+  .action((opts: { config?: string }) => import('./security.js').then((m) => m.keysRotateCommand(opts)));
 
 const audit = program.command('audit').description('the tamper-evident audit log of administrative actions');
 audit
   .command('verify')
   .description('check the hash chain; exit 1 and name the row when one was edited or deleted')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => auditVerifyCommand(opts));
+  .action((opts: { config?: string }) => import('./security.js').then((m) => m.auditVerifyCommand(opts)));
 audit
   .command('export')
   .description('print the audit log as JSON lines')
   .option('-c, --config <file>', 'config file')
   .option('--since <date>', 'only entries at or after this ISO date')
-  .action((opts: { config?: string; since?: string }) => auditExportCommand(opts));
+  .action((opts: { config?: string; since?: string }) => import('./security.js').then((m) => m.auditExportCommand(opts)));
 
 // <scale-out commands: roles on a shared bus, migrations, per-user history>
 program
   .command('gateway')
   .description('run the gateway role only (HTTP, channels, web chat) on a shared bus; any number of replicas')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => roleCommand(['gateway'], opts));
+  .action((opts: { config?: string }) => import('./roles.js').then((m) => m.roleCommand(['gateway'], opts)));
 program
   .command('engine')
   .description('run the engine role only (model calls) on a shared bus; any number of replicas')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => roleCommand(['engine'], opts));
+  .action((opts: { config?: string }) => import('./roles.js').then((m) => m.roleCommand(['engine'], opts)));
 program
   .command('migrate')
   .description('bring the history database to this release\'s schema (start does it automatically)')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => migrateCommand(opts));
+  .action((opts: { config?: string }) => import('./migrate.js').then((m) => m.migrateCommand(opts)));
 program
   .command('migrate-store')
   .description('copy history from the SQLite file into PostgreSQL or MongoDB (safe to rerun)')
   .option('--from <file>', 'SQLite file (default: the configured one)')
   .option('--to <url>', 'postgres://… or mongodb://… (default: $HEARTH_HISTORY_URL)')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { from?: string; to?: string; config?: string }) => migrateStoreCommand(opts));
+  .action((opts: { from?: string; to?: string; config?: string }) => import('./migrate-store.js').then((m) => m.migrateStoreCommand(opts)));
 const history = program.command('history').description('per-user export and deletion, on every history backend');
 history
   .command('export')
@@ -92,13 +87,13 @@ history
   .requiredOption('--user <id>', 'user id')
   .option('--out <file>', 'write to this file instead of stdout')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { user: string; out?: string; config?: string }) => historyExportCommand(opts));
+  .action((opts: { user: string; out?: string; config?: string }) => import('./history.js').then((m) => m.historyExportCommand(opts)));
 history
   .command('delete')
   .description('delete everything stored about one user')
   .requiredOption('--user <id>', 'user id')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { user: string; config?: string }) => historyDeleteCommand(opts));
+  .action((opts: { user: string; config?: string }) => import('./history.js').then((m) => m.historyDeleteCommand(opts)));
 // </scale-out commands>
 
 await program.parseAsync(process.argv);

@@ -14,7 +14,7 @@ export async function migrateCommand(opts: { config?: string }): Promise<void> {
   try {
     const { config } = loadConfig({ file: opts.config });
     const cfg = { ...config, storage: { ...config.storage, history: { ...config.storage.history, autoMigrate: true } } };
-    const store = createHistoryStore(cfg);
+    const store = await createHistoryStore(cfg);
     await store.open();
     const version =
       store instanceof PostgresHistoryStore ? await store.schemaVersion()

@@ -9,12 +9,15 @@ import type { Usage } from '../../core/message.js';
 import type { Conversation, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
 import { HearthError, ErrorCode } from '../../core/errors.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
+import { RecentCache, windowOf } from './recent-cache.js';
 
 type Row = Record<string, unknown>;
 
 export class SqliteHistoryStore implements HistoryStore {
   private db?: Database.Database;
   private stmts!: ReturnType<SqliteHistoryStore['prepare']>;
+  private readonly cache = new RecentCache();
+  private dataVersion = -1;
 
   constructor(private readonly file: string) {}
 
@@ -60,6 +63,7 @@ export class SqliteHistoryStore implements HistoryStore {
       deleteUserUsage: db.prepare('DELETE FROM usage WHERE user_id = ?'),
       approved: db.prepare('SELECT 1 FROM approved_senders WHERE channel = ? AND sender_id = ?'),
       hasMessage: db.prepare('SELECT 1 FROM messages WHERE id = ?'),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
   }
 
@@ -82,6 +86,7 @@ export class SqliteHistoryStore implements HistoryStore {
   async append(m: StoredMessage): Promise<boolean> {
     this.conn;
     const r = this.stmts.append.run({ ...m, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null });
+    if (r.changes > 0) this.cache.appended(m);
     return r.changes > 0;
   }
 
@@ -92,16 +97,18 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
     this.conn;
-    const out: StoredMessage[] = [];
-    let budget = maxTokens;
-    // Iterate rather than fetch all: a long conversation stops being read once the budget is spent.
-    for (const row of this.stmts.recent.iterate(conversationId, limit) as IterableIterator<Row>) {
-      const tokens = Number(row.tokens);
-      if (tokens > budget) break;
-      budget -= tokens;
-      out.push(toStoredMessage(row));
+    // Another connection (the CLI deleting a user, a second process) committed: the cache may be stale.
+    const version = this.stmts.dataVersion.get() as number;
+    if (version !== this.dataVersion) {
+      this.cache.clear();
+      this.dataVersion = version;
     }
-    return out.reverse();
+    const cached = this.cache.get(conversationId, limit);
+    if (cached) return windowOf(cached, maxTokens, limit);
+    const read = Math.max(limit, this.cache.maxRows);
+    const rows = (this.stmts.recent.all(conversationId, read) as Row[]).map(toStoredMessage).reverse();
+    if (read === this.cache.maxRows) this.cache.fill(conversationId, rows, rows.length < read);
+    return windowOf(rows, maxTokens, limit);
   }
 
   async recordUsage(u: UsageRecord): Promise<void> {
@@ -147,6 +154,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async deleteUser(userId: string): Promise<number> {
+    this.cache.clear();
     const tx = this.conn.transaction((id: string) => {
       this.stmts.deleteUserUsage.run(id);
       return this.stmts.deleteUserConvs.run(id).changes;
