@@ -38,6 +38,8 @@ export interface StartOptions {
   channels?: string;
   /** Use this data folder instead of a fresh temporary one. */
   dataDir?: string;
+  /** The role to run: `start` (default), `gateway` or `engine`. */
+  command?: 'start' | 'gateway' | 'engine';
   /** Keep the temporary data folder after stop (to inspect it with the CLI). */
   keepDataDir?: boolean;
   timeoutMs?: number;
@@ -47,7 +49,7 @@ export interface StartOptions {
 export async function startHearth(options: StartOptions = {}): Promise<HearthProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-e2e-'));
   const dataDir = options.dataDir ?? join(dir, 'data');
-  const args = [BIN, 'start'];
+  const args = [BIN, options.command ?? 'start'];
   let configFile: string | undefined;
   if (options.config !== undefined) {
     configFile = join(dir, 'hearth.yml');

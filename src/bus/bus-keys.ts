@@ -8,6 +8,8 @@ export interface BusKeys {
   /** Which gateway delivers a reply on an exactly-once channel. */
   deliveryClaim(replyId: string): string;
   gatewayAlive(gatewayId: string): string;
+  /** Hash of the latest control message of each type, and the pub/sub channel announcing them. */
+  control: string;
 }
 
 export const ENGINE_GROUP = 'engines';
@@ -20,5 +22,6 @@ export function busKeys(prefix: string): BusKeys {
     outbound: `${prefix}out`,
     deliveryClaim: (replyId) => `${prefix}claim:${replyId}`,
     gatewayAlive: (id) => `${prefix}gw:${id}`,
+    control: `${prefix}control`,
   };
 }

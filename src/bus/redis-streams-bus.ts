@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Bus, InboundHandler, OutboundHandler } from '../core/bus.js';
+import type { Bus, ControlHandler, ControlMessage, InboundHandler, OutboundHandler } from '../core/bus.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
 import { conversationKey, type Message, type Outbound } from '../core/message.js';
 import { busKeys, type BusKeys } from './bus-keys.js';
@@ -55,6 +55,9 @@ export class RedisStreamBus implements Bus {
   private depthTimer?: NodeJS.Timeout;
   private publishIdle: Array<() => void> = [];
   private closed = false;
+  private controlSub?: Redis;
+  private controlChain: Promise<void> = Promise.resolve();
+  private readonly controlHandlers = new Set<ControlHandler>();
 
   private constructor(private readonly opts: RedisStreamBusOptions) {
     this.keys = busKeys(opts.prefix);
@@ -122,6 +125,41 @@ export class RedisStreamBus implements Bus {
     return this.fanout.subscribe(channel, handler);
   }
 
+  async publishControl(message: ControlMessage): Promise<void> {
+    const json = JSON.stringify(message);
+    await this.cmd.multi().hset(this.keys.control, message.type, json).publish(this.keys.control, json).exec();
+  }
+
+  subscribeControl(handler: ControlHandler): () => void {
+    this.controlHandlers.add(handler);
+    if (!this.controlSub) {
+      const sub = (this.controlSub = this.connection());
+      const deliver = (json: string) => {
+        let message: ControlMessage;
+        try {
+          message = JSON.parse(json) as ControlMessage;
+        } catch {
+          return this.opts.log.warn({ errorCode: ErrorCode.bus }, 'malformed control message ignored');
+        }
+        // One at a time, in the order announced: a switch to a model must not overtake the
+        // message that added it.
+        for (const h of this.controlHandlers) {
+          this.controlChain = this.controlChain
+            .then(() => h(message))
+            .catch((err: unknown) => this.opts.log.error({ errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'control message failed'));
+        }
+      };
+      sub.on('message', (_channel: string, json: string) => deliver(json));
+      // Subscribe first, then replay the stored latest values: nothing announced in between is missed.
+      void sub
+        .subscribe(this.keys.control)
+        .then(() => this.cmd.hgetall(this.keys.control))
+        .then((latest) => Object.values(latest).forEach(deliver))
+        .catch((err: unknown) => this.opts.log.error({ errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'control subscription failed'));
+    }
+    return () => this.controlHandlers.delete(handler);
+  }
+
   pending(): number {
     return this.publishing + (this.consumer?.pending() ?? 0);
   }
@@ -161,6 +199,7 @@ export class RedisStreamBus implements Bus {
     clearInterval(this.depthTimer);
     this.consumer?.abandon();
     this.fanout?.abandon();
+    this.controlSub?.disconnect();
     this.cmd.disconnect();
   }
 
@@ -170,6 +209,7 @@ export class RedisStreamBus implements Bus {
     clearInterval(this.depthTimer);
     await this.consumer?.stop(true);
     await this.fanout?.stop();
+    await this.controlSub?.quit().catch(() => this.controlSub?.disconnect());
     await this.cmd.quit().catch(() => this.cmd.disconnect());
   }
 }

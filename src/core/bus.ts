@@ -8,6 +8,18 @@ import type { Message, Outbound } from './message.js';
 import { conversationKey } from './message.js';
 
 export type InboundHandler = (message: Message) => Promise<void>;
+
+/**
+ * Settings every replica must follow, broadcast by whichever process changed them (the admin API
+ * runs on gateways; models are called by engines). The latest message of each type is kept, so a
+ * replica that starts later still learns it.
+ */
+export type ControlMessage =
+  | { type: 'models.default'; model: string }
+  /** Models added or removed through the admin API: replicas reload them from the shared store. */
+  | { type: 'models.changed' };
+
+export type ControlHandler = (message: ControlMessage) => void | Promise<void>;
 export type OutboundHandler = (out: Outbound) => void | Promise<void>;
 
 export interface Bus {
@@ -21,6 +33,10 @@ export interface Bus {
   pending(): number;
   /** Inbound messages queued and not yet answered, over all replicas (durable buses; a metric). */
   queueDepth?(): Promise<number>;
+  /** Broadcasts a control message to every replica, this one included. */
+  publishControl(message: ControlMessage): Promise<void>;
+  /** Receives control messages; the latest of each type is replayed at once to a new subscriber. */
+  subscribeControl(handler: ControlHandler): () => void;
   /** Resolves when nothing is pending (graceful drain). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -34,6 +50,7 @@ export class MemoryBus implements Bus {
   private consumer?: InboundHandler;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly subscribers = new Map<string, Set<OutboundHandler>>();
+  private readonly controlHandlers = new Set<ControlHandler>();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -70,6 +87,15 @@ export class MemoryBus implements Bus {
     if (!set) this.subscribers.set(channel, (set = new Set()));
     set.add(handler);
     return () => set.delete(handler);
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    for (const h of this.controlHandlers) await h(message);
+  }
+
+  subscribeControl(handler: ControlHandler): () => void {
+    this.controlHandlers.add(handler);
+    return () => this.controlHandlers.delete(handler);
   }
 
   pending(): number {

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ControlMessage } from '../core/bus.js';
 import type { Channel } from '../core/channel.js';
 import { modelSpecSchema, type ModelSpec } from '../core/config.js';
 import { ErrorCode } from '../core/errors.js';
@@ -23,6 +24,8 @@ export interface AdminDeps {
   saveModel: (id: string, spec: ModelSpec) => Promise<void>;
   /** Removes a model added through the API; false for unknown ids and models from the config file. */
   removeModel: (id: string) => Promise<boolean>;
+  /** Tells every replica (engines call the models) about a change. */
+  announce: (message: ControlMessage) => Promise<void>;
 }
 
 function badRequest(message: string) {
@@ -47,6 +50,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       return reply.code(404).send({ error: { code: ErrorCode.unknownModel, message: `no model "${body.data.model}" in the catalog` } });
     }
     deps.models.setDefault(body.data.model);
+    await deps.announce({ type: 'models.default', model: body.data.model });
     req.log.info({ model: body.data.model, actor: req.principal?.id }, 'admin switched the default model');
     return { default: deps.models.default };
   });
@@ -59,6 +63,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       return reply.code(400).send(badRequest(`${i.path.join('.') || 'body'}: ${i.message}`));
     }
     await deps.saveModel(req.params.id, spec.data);
+    await deps.announce({ type: 'models.changed' });
     req.log.info({ model: req.params.id, actor: req.principal?.id }, 'admin set a model');
     return { id: req.params.id, default: deps.models.default };
   });
@@ -70,6 +75,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     if (!(await deps.removeModel(req.params.id))) {
       return reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no model "${req.params.id}" added through the API` } });
     }
+    await deps.announce({ type: 'models.changed' });
     return { removed: req.params.id };
   });
 

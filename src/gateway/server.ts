@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { Bus } from '../core/bus.js';
+import type { Bus, ControlMessage } from '../core/bus.js';
 import { createBus } from '../bus/index.js';
 import type { Channel, ChannelContext } from '../core/channel.js';
 import { loadConfig, type LoadedConfig } from '../core/config-load.js';
@@ -165,8 +165,9 @@ export class Hearth {
     if (!models.default) log.warn({ errorCode: ErrorCode.noModel }, 'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`');
 
     this.bus = await createBus(config, log);
+    this.bus.subscribeControl((message) => this.applyControl(message));
     this.metrics = new Metrics({
-      queueDepth: () => this.bus.pending(),
+      queueDepth: () => this.bus.queueDepth?.() ?? this.bus.pending(),
       channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
       skills: () => this.skills?.list() ?? [],
     });
@@ -275,6 +276,7 @@ export class Hearth {
         models.configure(catalog.catalog, models.default === id ? catalog.default : models.default, this.config.models.fallback);
         return true;
       },
+      announce: (message) => this.bus.publishControl(message),
     });
     const skills = this.skills;
     if (skills) {
@@ -301,6 +303,20 @@ export class Hearth {
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
       c.start(ctx).catch((err) => log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'));
     }
+  }
+
+  /** Follows a change another replica announced (or this one: applying it twice is harmless). */
+  private async applyControl(message: ControlMessage): Promise<void> {
+    const models = this.models;
+    if (!models || !this.security) return;
+    if (message.type === 'models.default') {
+      if (models.has(message.model) && models.default !== message.model) models.setDefault(message.model);
+      return;
+    }
+    this.addedModels = await loadAddedModels(this.security, this.log);
+    const catalog = effectiveCatalog(this.config, this.addedModels);
+    const keep = models.default && catalog.catalog[models.default] ? models.default : catalog.default;
+    models.configure(catalog.catalog, keep, this.config.models.fallback);
   }
 
   /** The skills an agent may use: its config, else the built-ins for the default agent. */

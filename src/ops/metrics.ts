@@ -8,7 +8,7 @@ import type { EngineMetrics } from '../engine/engine.js';
 
 
 export interface MetricSources {
-  queueDepth(): number;
+  queueDepth(): number | Promise<number>;
   channels(): Array<{ name: string; state: string }>;
   skills(): Array<{ name: string; state: string; calls: number; errors: number; timeouts: number; restarts: number }>;
 }
@@ -47,8 +47,8 @@ export class Metrics implements EngineMetrics {
       name: 'hearth_queue_depth',
       help: 'Inbound messages accepted and not yet answered',
       registers,
-      collect() {
-        this.set(sources.queueDepth());
+      async collect() {
+        this.set(await sources.queueDepth());
       },
     });
     new Gauge({

@@ -11,6 +11,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createOnce } from './exclusive-file.js';
 import { dirname } from 'node:path';
 import { ErrorCode, HearthError } from '../core/errors.js';
 
@@ -69,8 +70,15 @@ export class FieldCipher {
   /** Opens the keyring at `file` with the KEK, creating it with one data key on first use. */
   static open(file: string, kek: Buffer): FieldCipher {
     const cipher = new FieldCipher(file, kek);
-    if (existsSync(file)) cipher.load();
-    else cipher.addKey();
+    if (!existsSync(file)) {
+      // First run: create the keyring with one data key, unless another replica just did.
+      const id = newKeyId();
+      cipher.keys.set(id, randomBytes(32));
+      cipher.created.set(id, Date.now());
+      cipher.active = id;
+      createOnce(file, cipher.serialize());
+    }
+    cipher.load();
     return cipher;
   }
 
@@ -177,17 +185,21 @@ export class FieldCipher {
     if (force || mtime !== this.loadedMtime) this.load();
   }
 
-  private save(): void {
+  private serialize(): string {
     const ring: KeyringFile = {
       version: 1,
       kek: kekFingerprint(this.kek),
       active: this.active,
       keys: [...this.keys].map(([id, key]) => ({ id, createdAt: this.created.get(id) ?? Date.now(), wrapped: seal(this.kek, key, `keyring|${id}`).toString('base64url') })),
     };
+    return JSON.stringify(ring, null, 2);
+  }
+
+  private save(): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     // Write then rename, so a concurrent reader never sees half a keyring.
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(ring, null, 2), { mode: 0o600 });
+    writeFileSync(tmp, this.serialize(), { mode: 0o600 });
     renameSync(tmp, this.file);
     this.loadedMtime = statSync(this.file).mtimeMs;
   }

@@ -3,8 +3,8 @@
  * `HEARTH_MASTER_KEY` (base64, 32 bytes), else a key file; on a first run without either, a key
  * is generated into the data folder (convenient, but it then sits next to the data it protects).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createOnce } from './exclusive-file.js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode, HearthError } from '../core/errors.js';
@@ -35,9 +35,8 @@ export function loadMasterKey(src: MasterKeySource): Buffer {
     return decode(readFileSync(src.file, 'utf8'), `master key file ${src.file}`);
   }
   if (existsSync(src.generatedFile)) return decode(readFileSync(src.generatedFile, 'utf8'), `master key file ${src.generatedFile}`);
-  const key = randomBytes(32);
-  mkdirSync(dirname(src.generatedFile), { recursive: true, mode: 0o700 });
-  writeFileSync(src.generatedFile, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  const mine = randomBytes(32).toString('base64') + '\n';
+  const key = decode(createOnce(src.generatedFile, mine), `master key file ${src.generatedFile}`);
   src.log.warn({ file: src.generatedFile }, 'generated a master key inside the data folder; set HEARTH_MASTER_KEY and remove the file to keep the key apart from the data');
   return key;
 }

@@ -4,8 +4,8 @@
  * Access tokens (`typ: at+jwt`) and refresh tokens (`typ: refresh+jwt`) have different audiences and
  * types, so one can never be used as the other.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createOnce } from './exclusive-file.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { isRole, type Role } from './principal.js';
@@ -46,10 +46,10 @@ async function loadOrCreateKey(file: string): Promise<{ privateKey: SigningKey; 
     jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
   } else {
     const pair = await generateKeyPair(ALG, { extractable: true });
-    jwk = await exportJWK(pair.privateKey);
-    jwk.kid = await calculateJwkThumbprint(jwk);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
+    const mine = await exportJWK(pair.privateKey);
+    mine.kid = await calculateJwkThumbprint(mine);
+    // Another replica may have created it meanwhile: then its key is the one everybody uses.
+    jwk = JSON.parse(createOnce(file, JSON.stringify(mine))) as JWK;
   }
   const { d: _private, ...publicJwk } = jwk;
   return {
