@@ -62,12 +62,12 @@ program
   .command('gateway')
   .description('run the gateway role only (HTTP, channels, web chat) on a shared bus; any number of replicas')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => import('./roles.js').then((m) => m.roleCommand(['gateway'], opts)));
+  .action((opts: { config?: string }) => import('./start.js').then((m) => m.runRoles(['gateway'], opts)));
 program
   .command('engine')
   .description('run the engine role only (model calls) on a shared bus; any number of replicas')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { config?: string }) => import('./roles.js').then((m) => m.roleCommand(['engine'], opts)));
+  .action((opts: { config?: string }) => import('./start.js').then((m) => m.runRoles(['engine'], opts)));
 program
   .command('migrate')
   .description('bring the history database to this release\'s schema (start does it automatically)')

@@ -45,6 +45,15 @@ export interface EngineDeps {
   config: () => Pick<HearthConfig, 'agents' | 'models'>;
 }
 
+/** One model call of a turn: the prompt so far, the tools offered, and where streamed text goes. */
+interface StepCall {
+  messages: ChatMessage[];
+  tools: ReturnType<ToolHost['toolsFor']>;
+  agent: AgentConfig;
+  onStart: (model: string) => Promise<void>;
+  onDelta: (text: string) => Promise<void>;
+}
+
 interface StepResult {
   text: string;
   toolCalls: ToolCall[];
@@ -223,13 +232,7 @@ export class Engine {
   private async callChain(
     chain: string[],
     leases: Map<string, ModelLease>,
-    call: {
-      messages: ChatMessage[];
-      tools: ReturnType<ToolHost['toolsFor']>;
-      agent: AgentConfig;
-      onStart: (model: string) => Promise<void>;
-      onDelta: (text: string) => Promise<void>;
-    },
+    call: StepCall,
     log: Logger,
   ): Promise<StepResult> {
     const cfg = this.deps.config().models;
@@ -282,13 +285,7 @@ export class Engine {
 
   private async streamOnce(
     lease: ModelLease,
-    call: {
-      messages: ChatMessage[];
-      tools: ReturnType<ToolHost['toolsFor']>;
-      agent: AgentConfig;
-      onStart: (model: string) => Promise<void>;
-      onDelta: (text: string) => Promise<void>;
-    },
+    call: StepCall,
     defaultTimeoutMs: number,
     markStreamed: () => void,
   ): Promise<StepResult> {
