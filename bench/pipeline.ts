@@ -88,7 +88,7 @@ async function startHearth(modelUrl: string, dataDir: string): Promise<{ proc: C
   const config = join(dataDir, '..', `bench-${port}.yml`);
   writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n');
   const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
-    env: { PATH: process.env.PATH ?? '', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl, HEARTH_LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH ?? '', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (;;) {
