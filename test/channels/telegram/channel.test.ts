@@ -56,6 +56,8 @@ async function until(probe: () => boolean, what: string, timeoutMs = 5000): Prom
 
 test('becomes ready after getMe, deleteWebhook and a first getUpdates', async () => {
   await until(() => channel.status().state === 'ready', 'ready');
+  // Ready once the API answers; the first long poll follows at once.
+  await fake.waitForCall('getUpdates');
   const methods = fake.calls.map((c) => c.method);
   assert.deepEqual(methods.slice(0, 3), ['getMe', 'deleteWebhook', 'getUpdates']);
   assert.deepEqual(fake.calls[2].params.allowed_updates, ['message', 'edited_message', 'channel_post', 'edited_channel_post']);
