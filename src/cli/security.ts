@@ -3,7 +3,9 @@ import { loadChannelsFile } from '../channels/load.js';
 import { whatsappAuthKeySource } from '../channels/whatsapp/auth-key-rotation.js';
 import { loadConfig } from '../core/config-load.js';
 import { createLogger } from '../gateway/server.js';
-import { exportAudit, rotateKeys, verifyAudit } from '../security/index.js';
+import type { MessageBodySource } from '../core/stores.js';
+import { exportAudit, messageBodySource, rotateKeys, verifyAudit, type EncryptedFieldSource } from '../security/index.js';
+import { createHistoryStore } from '../storage/index.js';
 import { reportConfigError } from './config-validate.js';
 
 function configOrExit(file: string | undefined) {
@@ -24,10 +26,25 @@ export async function keysRotateCommand(opts: { config?: string }): Promise<void
   const channels = loadChannelsFile(config.channels);
   const configured = channels.whatsapp?.web?.authDir;
   const authDir = configured ? resolve(configured) : join(dataDir, 'whatsapp');
-  const report = await rotateKeys({ config: config.security, dataDir, log: createLogger('warn'), sources: [whatsappAuthKeySource(authDir)] });
-  console.log(`new key ${report.newKeyId}: ${report.reencrypted} values re-encrypted, ${report.skipped} skipped`);
-  if (report.retired.length) console.log(`retired keys: ${report.retired.join(', ')}`);
-  for (const [id, n] of Object.entries(report.stillInUse)) console.log(`key ${id} still used by ${n} values`);
+  const sources: EncryptedFieldSource[] = [whatsappAuthKeySource(authDir)];
+  const history = await createHistoryStore(config);
+  await history.open();
+  let retire = true;
+  try {
+    if ('messageBodies' in history) {
+      sources.push(messageBodySource(history as unknown as MessageBodySource, config.security.encryption.messageBodies));
+    } else if (config.security.encryption.messageBodies) {
+      // This backend cannot list its bodies: keep every old key so none of them becomes unreadable.
+      retire = false;
+      console.error(`${config.storage.history.kind} history: message bodies are not re-encrypted; old keys are kept`);
+    }
+    const report = await rotateKeys({ config: config.security, dataDir, log: createLogger('warn'), sources, retire });
+    console.log(`new key ${report.newKeyId}: ${report.reencrypted} values re-encrypted, ${report.skipped} skipped`);
+    if (report.retired.length) console.log(`retired keys: ${report.retired.join(', ')}`);
+    for (const [id, n] of Object.entries(report.stillInUse)) console.log(`key ${id} still used by ${n} values`);
+  } finally {
+    await history.close();
+  }
 }
 
 /** `hearth audit verify`: exit 0 when the hash chain is intact, 1 when a row was edited or removed, 2 when there is no log. */

@@ -70,6 +70,28 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
+/**
+ * Encrypts and decrypts stored values, binding each to a context (a ciphertext moved to another
+ * row does not decrypt). Implemented by the security module's AES-256-GCM field cipher.
+ */
+export interface ValueCipher {
+  encrypt(plaintext: string, context: string): string;
+  decrypt(value: string, context: string): string;
+  /** Whether a stored value is a ciphertext (older rows may be plaintext). */
+  isEncrypted(value: string): boolean;
+}
+
+/** The associated-data context a stored message body is encrypted with. */
+export const messageContext = (id: string): string => `message:${id}`;
+
+/** Stored message bodies, seen from key rotation (`hearth keys rotate`). */
+export interface MessageBodySource {
+  /** Every stored message body with its id. */
+  messageBodies(): AsyncIterable<{ id: string; content: string }>;
+  /** Replaces a body only if it still equals `expected`; returns whether it did. */
+  replaceMessageBody(id: string, expected: string, content: string): Promise<boolean>;
+}
+
 /** Short-lived per-conversation state (pending approvals, pairing codes, dedupe marks). */
 export interface SessionStore {
   get<T = unknown>(key: string): Promise<T | undefined>;

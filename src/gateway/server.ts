@@ -25,6 +25,8 @@ import { Engine, errorSummary } from '../engine/engine.js';
 import { findPulledModel } from '../engine/model-pull.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
 import { openStores, type Stores } from '../storage/index.js';
+import { EncryptingHistoryStore } from '../storage/history/encrypted.js';
+import { valueCipher } from '../security/index.js';
 import { AccessControl } from './access.js';
 import { adminRoutes } from './admin.js';
 import { resolveApiToken } from './api-token.js';
@@ -152,6 +154,7 @@ export class Hearth {
       env,
     }));
     const auth: Authenticator = security.authenticator;
+    if (security.encryptMessageBodies) stores.history = new EncryptingHistoryStore(stores.history, valueCipher(security.crypto));
 
     const models = (this.models = new ModelRegistry({
       dataDir,

@@ -159,6 +159,7 @@ export async function createSecurity(config: SecurityConfig, deps: SecurityDeps)
 export { requireRole, requireScope, principalOf, protectAdminRoutes, adminRouteRole } from './roles.js';
 export { logRedaction, redactPaths, maskSecrets, maskString } from './redaction.js';
 export { rotateKeys, verifyAudit, exportAudit } from './cli.js';
+export { valueCipher, messageBodySource } from './value-cipher.js';
 export { openFieldCipher, securityPaths } from './data-files.js';
 export type { Principal, Role, Authenticator } from './principal.js';
 export type { EncryptedFieldSource } from './encrypted-fields.js';

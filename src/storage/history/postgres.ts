@@ -6,11 +6,10 @@
  */
 import pg from 'pg';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type { Conversation, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import { postgresMigrations } from './postgres-migrations.js';
-
-type Row = Record<string, unknown>;
+import { conversationFromRow, storedMessageFromRow, type Row } from './rows.js';
 
 /** Arbitrary constant naming Hearth's migration lock among other applications' advisory locks. */
 const MIGRATION_LOCK = 0x48_45_41_52; // "HEAR"
@@ -24,7 +23,7 @@ export interface PostgresHistoryOptions {
   schema?: string;
 }
 
-export class PostgresHistoryStore implements HistoryStore {
+export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
   private pool?: pg.Pool;
 
   constructor(private readonly options: PostgresHistoryOptions) {}
@@ -67,7 +66,7 @@ export class PostgresHistoryStore implements HistoryStore {
 
   async getConversation(id: string): Promise<Conversation | undefined> {
     const r = await this.db.query('SELECT * FROM conversations WHERE id = $1', [id]);
-    return r.rows[0] ? toConversation(r.rows[0]) : undefined;
+    return r.rows[0] ? conversationFromRow(r.rows[0]) : undefined;
   }
 
   async append(m: StoredMessage): Promise<boolean> {
@@ -143,7 +142,7 @@ export class PostgresHistoryStore implements HistoryStore {
       `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY updated_at DESC LIMIT $${params.push(filter.limit ?? 100)}`,
       params,
     );
-    return r.rows.map(toConversation);
+    return r.rows.map(conversationFromRow);
   }
 
   async deleteUser(userId: string): Promise<number> {
@@ -168,7 +167,7 @@ export class PostgresHistoryStore implements HistoryStore {
       `SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = $1 ORDER BY m.conversation_id, m.seq`,
       [userId],
     );
-    return { conversations: convs.rows.map(toConversation), messages: msgs.rows.map(toStoredMessage) };
+    return { conversations: convs.rows.map(conversationFromRow), messages: msgs.rows.map(toStoredMessage) };
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {
@@ -187,6 +186,22 @@ export class PostgresHistoryStore implements HistoryStore {
   /** The schema version the database is at (for tests and `hearth migrate`). */
   async schemaVersion(): Promise<number> {
     return (await postgresSchemaVersion(this.db)).current;
+  }
+
+  /** Every message body, a page at a time, for key rotation (`MessageBodySource`). */
+  async *messageBodies(): AsyncIterable<{ id: string; content: string }> {
+    let after = 0;
+    for (;;) {
+      const r = await this.db.query('SELECT seq, id, content FROM messages WHERE seq > $1 ORDER BY seq LIMIT 500', [after]);
+      if (r.rows.length === 0) return;
+      for (const row of r.rows) yield { id: String(row.id), content: String(row.content) };
+      after = Number(r.rows[r.rows.length - 1].seq);
+    }
+  }
+
+  async replaceMessageBody(id: string, expected: string, content: string): Promise<boolean> {
+    const r = await this.db.query('UPDATE messages SET content = $1 WHERE id = $2 AND content = $3', [content, id, expected]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   async close(): Promise<void> {
@@ -232,27 +247,7 @@ export async function migratePostgres(pool: pg.Pool, steps: readonly string[] = 
   }
 }
 
-function toConversation(row: Row): Conversation {
-  return {
-    id: String(row.id),
-    channel: String(row.channel),
-    chatId: String(row.chat_id),
-    userId: String(row.user_id),
-    agent: String(row.agent),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
+/** jsonb: the driver hands the column over parsed. */
 function toStoredMessage(row: Row): StoredMessage {
-  return {
-    id: String(row.id),
-    conversationId: String(row.conversation_id),
-    role: row.role as StoredMessage['role'],
-    content: String(row.content),
-    attachments: (row.attachments as StoredMessage['attachments'] | null) ?? [],
-    author: String(row.author),
-    createdAt: Number(row.created_at),
-    tokens: Number(row.tokens),
-  };
+  return storedMessageFromRow(row, (row.attachments as StoredMessage['attachments'] | null) ?? []);
 }

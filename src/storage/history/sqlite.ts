@@ -6,14 +6,13 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type { Conversation, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
 import { HearthError, ErrorCode } from '../../core/errors.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { RecentCache, windowOf } from './recent-cache.js';
+import { conversationFromRow, storedMessageFromRow, type Row } from './rows.js';
 
-type Row = Record<string, unknown>;
-
-export class SqliteHistoryStore implements HistoryStore {
+export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   private db?: Database.Database;
   private stmts!: ReturnType<SqliteHistoryStore['prepare']>;
   private readonly cache = new RecentCache();
@@ -80,7 +79,7 @@ export class SqliteHistoryStore implements HistoryStore {
   async getConversation(id: string): Promise<Conversation | undefined> {
     this.conn;
     const row = this.stmts.getConv.get(id) as Row | undefined;
-    return row ? toConversation(row) : undefined;
+    return row ? conversationFromRow(row) : undefined;
   }
 
   async append(m: StoredMessage): Promise<boolean> {
@@ -150,7 +149,7 @@ export class SqliteHistoryStore implements HistoryStore {
         `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY updated_at DESC LIMIT @limit`,
       )
       .all({ ...filter, limit: filter.limit ?? 100 }) as Row[];
-    return rows.map(toConversation);
+    return rows.map(conversationFromRow);
   }
 
   async deleteUser(userId: string): Promise<number> {
@@ -164,7 +163,7 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
     const conversations = (this.conn.prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]).map(
-      toConversation,
+      conversationFromRow,
     );
     const messages = (
       this.conn
@@ -185,6 +184,23 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async isSenderApproved(channel: string, senderId: string): Promise<boolean> {
     return this.stmts.approved.get(channel, senderId) !== undefined;
+  }
+
+  /** Every message body, for key rotation (`MessageBodySource`). */
+  async *messageBodies(): AsyncIterable<{ id: string; content: string }> {
+    // A page at a time: the connection cannot write (replaceMessageBody) while a read is open.
+    const page = this.conn.prepare('SELECT seq, id, content FROM messages WHERE seq > ? ORDER BY seq LIMIT 500');
+    for (let after = 0; ; ) {
+      const rows = page.all(after) as Array<{ seq: number; id: string; content: string }>;
+      if (rows.length === 0) return;
+      for (const r of rows) yield { id: r.id, content: r.content };
+      after = rows[rows.length - 1].seq;
+    }
+  }
+
+  async replaceMessageBody(id: string, expected: string, content: string): Promise<boolean> {
+    this.cache.clear();
+    return this.conn.prepare('UPDATE messages SET content = ? WHERE id = ? AND content = ?').run(content, id, expected).changes > 0;
   }
 
   /** The schema version the database is at (for tests and `hearth doctor`). */
@@ -218,27 +234,7 @@ export function migrate(db: Database.Database): void {
   })();
 }
 
-function toConversation(row: Row): Conversation {
-  return {
-    id: String(row.id),
-    channel: String(row.channel),
-    chatId: String(row.chat_id),
-    userId: String(row.user_id),
-    agent: String(row.agent),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
+/** TEXT: the column holds the attachments as JSON text. */
 function toStoredMessage(row: Row): StoredMessage {
-  return {
-    id: String(row.id),
-    conversationId: String(row.conversation_id),
-    role: row.role as StoredMessage['role'],
-    content: String(row.content),
-    attachments: row.attachments ? JSON.parse(String(row.attachments)) : [],
-    author: String(row.author),
-    createdAt: Number(row.created_at),
-    tokens: Number(row.tokens),
-  };
+  return storedMessageFromRow(row, row.attachments ? JSON.parse(String(row.attachments)) : []);
 }

@@ -1,0 +1,74 @@
+/**
+ * Message bodies encrypted at rest (`security.encryption.messageBodies`), for every history backend:
+ * a decorator that encrypts `content` on the way in and decrypts it on the way out. Bodies written
+ * before encryption was turned on stay readable (and `hearth keys rotate` encrypts them).
+ */
+import { messageContext, type Conversation, type HistoryStore, type StoredMessage, type ValueCipher } from '../../core/stores.js';
+
+export class EncryptingHistoryStore implements HistoryStore {
+  constructor(
+    private readonly inner: HistoryStore,
+    private readonly cipher: ValueCipher,
+  ) {}
+
+  private open_(m: StoredMessage): StoredMessage {
+    return this.cipher.isEncrypted(m.content) ? { ...m, content: this.cipher.decrypt(m.content, messageContext(m.id)) } : m;
+  }
+
+  open(): Promise<void> {
+    return this.inner.open();
+  }
+
+  upsertConversation(c: Conversation): Promise<void> {
+    return this.inner.upsertConversation(c);
+  }
+
+  getConversation(id: string): Promise<Conversation | undefined> {
+    return this.inner.getConversation(id);
+  }
+
+  append(m: StoredMessage): Promise<boolean> {
+    return this.inner.append({ ...m, content: this.cipher.encrypt(m.content, messageContext(m.id)) });
+  }
+
+  hasMessage(id: string): Promise<boolean> {
+    return this.inner.hasMessage(id);
+  }
+
+  async recent(conversationId: string, maxTokens: number, limit?: number): Promise<StoredMessage[]> {
+    return (await this.inner.recent(conversationId, maxTokens, limit)).map((m) => this.open_(m));
+  }
+
+  recordUsage(...args: Parameters<HistoryStore['recordUsage']>): Promise<void> {
+    return this.inner.recordUsage(...args);
+  }
+
+  usageSince(...args: Parameters<HistoryStore['usageSince']>): ReturnType<HistoryStore['usageSince']> {
+    return this.inner.usageSince(...args);
+  }
+
+  listConversations(...args: Parameters<HistoryStore['listConversations']>): ReturnType<HistoryStore['listConversations']> {
+    return this.inner.listConversations(...args);
+  }
+
+  deleteUser(userId: string): Promise<number> {
+    return this.inner.deleteUser(userId);
+  }
+
+  async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
+    const out = await this.inner.exportUser(userId);
+    return { ...out, messages: out.messages.map((m) => this.open_(m)) };
+  }
+
+  approveSender(channel: string, senderId: string): Promise<void> {
+    return this.inner.approveSender(channel, senderId);
+  }
+
+  isSenderApproved(channel: string, senderId: string): Promise<boolean> {
+    return this.inner.isSenderApproved(channel, senderId);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
