@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { directTextMessage } from '../channels/shared/direct-message.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../core/channel.js';
 import type { HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
@@ -145,18 +146,7 @@ export class VoiceChannel implements Channel {
       log,
       send: (event) => peer?.send(event),
       onUtterance: (text, utteranceId) =>
-        ctx.receive({
-          id: `voice:${utteranceId}`,
-          kind: 'message',
-          channel: 'voice',
-          chatId: sessionId,
-          sender: { id: senderId },
-          text,
-          attachments: [],
-          isGroup: false,
-          mentioned: true,
-          timestamp: Date.now(),
-        }),
+        ctx.receive(directTextMessage({ channel: 'voice', id: utteranceId, chatId: sessionId, sender: { id: senderId }, text })),
     });
     try {
       const answered = await VoicePeer.answer(sdp, this.config.ice, {

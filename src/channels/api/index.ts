@@ -12,6 +12,7 @@ import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import { requireRole, type Authenticator } from '../../gateway/auth.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
+import { directTextMessage } from '../shared/direct-message.js';
 
 const contentSchema = z.union([
   z.string(),
@@ -83,16 +84,7 @@ export class ApiChannel implements Channel {
         return role === 'tool' ? [] : [{ role, content: textOf(m.content) }];
       });
       const message: Message = {
-        id: `api:${id}`,
-        kind: 'message',
-        channel: 'api',
-        chatId: id,
-        sender: { id: req.principal?.id ?? 'api', name: body.user },
-        text: textOf(last.content),
-        attachments: [],
-        isGroup: false,
-        mentioned: true,
-        timestamp: Date.now(),
+        ...directTextMessage({ channel: 'api', id, chatId: id, sender: { id: req.principal?.id ?? 'api', name: body.user }, text: textOf(last.content) }),
         model: body.model,
         history,
       };

@@ -120,7 +120,7 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
     while (!stopping.signal.aborted) {
       client = buildClient();
       try {
-        status.set(status.get().state === 'backing-off' ? 'backing-off' : 'connecting', status.get().reason);
+        status.connecting();
         await client.login(config.token);
         return;
       } catch (err) {
@@ -136,7 +136,7 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
           return;
         }
         const delay = backoff.next();
-        status.set('backing-off', `${err instanceof Error ? err.message : String(err)}; retrying in ${Math.round(delay / 100) / 10}s`);
+        status.retrying(err instanceof Error ? err.message : String(err), delay);
         await sleep(delay, stopping.signal);
       }
     }

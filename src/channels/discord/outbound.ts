@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { BlobStore } from '../../core/stores.js';
 import { markdownToDiscord } from './markdown.js';
-import { splitMessage } from '../shared/split.js';
+import { MessageStreamer } from '../shared/message-streamer.js';
 
 /** Discord's limit on a message's content. */
 export const DISCORD_TEXT_LIMIT = 2000;
@@ -18,17 +18,6 @@ export const DISCORD_TEXT_LIMIT = 2000;
 const TYPING_RENEW_MS = 8000;
 /** Model output must never ping @everyone, roles or users. */
 const NO_PINGS = { parse: [] as never[], replied_user: false };
-
-interface ReplyState {
-  target: ReplyTarget;
-  text: string;
-  messageId?: string;
-  shown?: string;
-  queue: Promise<void>;
-  editTimer?: NodeJS.Timeout;
-  typingTimer?: NodeJS.Timeout;
-  lastEditAt: number;
-}
 
 export interface RepliesDeps {
   rest: () => REST;
@@ -43,58 +32,38 @@ export function platformMessageId(messageId: string): string | undefined {
   return id;
 }
 
-/** Streams replies into Discord channels; one instance per channel. */
+/** Streams replies into Discord channels (edit in place, see MessageStreamer); one instance per channel. */
 export class DiscordReplies {
-  private readonly replies = new Map<string, ReplyState>();
+  private readonly streamer: MessageStreamer<string>;
 
-  constructor(private readonly deps: RepliesDeps) {}
+  constructor(private readonly deps: RepliesDeps) {
+    this.streamer = new MessageStreamer<string>({
+      channel: 'discord',
+      log: deps.log,
+      editIntervalMs: deps.editIntervalMs,
+      typingRenewMs: TYPING_RENEW_MS,
+      textLimit: DISCORD_TEXT_LIMIT,
+      render: markdownToDiscord,
+      describe: (err) => (err instanceof Error ? err.message : String(err)),
+      sendTyping: (target) => this.sendTyping(target),
+      post: (target, content, asReply) => this.post(target, { content }, asReply),
+      edit: (target, messageId, content) => this.edit(target, messageId, content),
+      sendAttachments: (target, attachments, asReply) => this.sendAttachments(target, attachments, asReply),
+      sendError: async (target, message) => {
+        await this.post(target, { content: message.slice(0, DISCORD_TEXT_LIMIT) }, true);
+        await this.react(target, '⚠️');
+      },
+    });
+  }
 
   /** Handles one event of one reply; never throws (failures are logged). */
-  async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
-    let state = this.replies.get(event.replyId);
-    if (!state) {
-      state = { target, text: '', queue: Promise.resolve(), lastEditAt: 0 };
-      this.replies.set(event.replyId, state);
-    }
-    const reply = state;
-    switch (event.type) {
-      case 'start':
-        this.startTyping(reply);
-        return;
-      case 'delta':
-        reply.text += event.text;
-        this.scheduleEdit(reply);
-        return;
-      case 'done':
-        this.finish(event.replyId, reply);
-        await this.enqueue(reply, () => this.sendFinal(reply, event.text || reply.text, event.attachments));
-        return;
-      case 'error':
-        this.finish(event.replyId, reply);
-        await this.enqueue(reply, async () => {
-          await this.post(reply.target, { content: event.message.slice(0, DISCORD_TEXT_LIMIT) }, true);
-          await this.react(reply.target, '⚠️');
-        });
-        return;
-    }
+  deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
+    return this.streamer.deliver(target, event);
   }
 
   /** Stops every timer (channel stop). */
   close(): void {
-    for (const [id, state] of this.replies) this.finish(id, state);
-  }
-
-  private finish(replyId: string, state: ReplyState): void {
-    clearTimeout(state.editTimer);
-    clearInterval(state.typingTimer);
-    this.replies.delete(replyId);
-  }
-
-  private enqueue(state: ReplyState, step: () => Promise<void>): Promise<void> {
-    state.queue = state.queue.then(step).catch((err: unknown) => {
-      this.deps.log.warn({ err: err instanceof Error ? err.message : String(err), chatId: state.target.chatId }, 'discord delivery failed');
-    });
-    return state.queue;
+    this.streamer.close();
   }
 
   /** Where to post: the thread when the message came from one. */
@@ -102,45 +71,14 @@ export class DiscordReplies {
     return target.threadId ?? target.chatId;
   }
 
-  private startTyping(state: ReplyState): void {
-    const send = (): void => {
-      this.deps.rest().post(Routes.channelTyping(this.channelOf(state.target))).catch((err: unknown) => {
-        this.deps.log.debug({ err: String(err) }, 'discord typing failed');
-      });
-    };
-    send();
-    state.typingTimer = setInterval(send, TYPING_RENEW_MS);
+  private sendTyping(target: ReplyTarget): void {
+    this.deps.rest().post(Routes.channelTyping(this.channelOf(target))).catch((err: unknown) => {
+      this.deps.log.debug({ err: String(err) }, 'discord typing failed');
+    });
   }
 
-  private scheduleEdit(state: ReplyState): void {
-    if (state.editTimer) return;
-    const wait = Math.max(0, state.lastEditAt + this.deps.editIntervalMs - Date.now());
-    state.editTimer = setTimeout(() => {
-      state.editTimer = undefined;
-      state.lastEditAt = Date.now();
-      void this.enqueue(state, async () => {
-        const first = splitMessage(markdownToDiscord(state.text), DISCORD_TEXT_LIMIT)[0];
-        if (first.trim() === '') return;
-        await this.putFirst(state, first);
-        clearInterval(state.typingTimer);
-      });
-    }, wait);
-  }
-
-  private async sendFinal(state: ReplyState, text: string, attachments: Attachment[]): Promise<void> {
-    const pieces = text.trim() === '' ? [] : splitMessage(markdownToDiscord(text), DISCORD_TEXT_LIMIT);
-    for (const [index, piece] of pieces.entries()) {
-      if (index === 0) await this.putFirst(state, piece);
-      else await this.post(state.target, { content: piece }, false);
-    }
-    if (attachments.length > 0) await this.sendAttachments(state.target, attachments, pieces.length === 0);
-  }
-
-  private async putFirst(state: ReplyState, content: string): Promise<void> {
-    if (state.shown === content) return;
-    if (state.messageId === undefined) state.messageId = await this.post(state.target, { content }, true);
-    else await this.deps.rest().patch(Routes.channelMessage(this.channelOf(state.target), state.messageId), { body: { content, allowed_mentions: NO_PINGS } });
-    state.shown = content;
+  private async edit(target: ReplyTarget, messageId: string, content: string): Promise<void> {
+    await this.deps.rest().patch(Routes.channelMessage(this.channelOf(target), messageId), { body: { content, allowed_mentions: NO_PINGS } });
   }
 
   /** Creates a message; returns its id. */

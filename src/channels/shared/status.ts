@@ -26,4 +26,17 @@ export class StatusReporter {
     const level = state === 'failed' ? 'error' : state === 'backing-off' ? 'warn' : 'info';
     this.log[level]({ channel: this.channel, state, reason }, `channel ${this.channel} ${state}`);
   }
+
+  /**
+   * A connection attempt begins: `connecting`, unless a retry is under way; then `backing-off`
+   * and its reason stay until an attempt works, so /readyz keeps saying why the channel is down.
+   */
+  connecting(): void {
+    this.set(this.current.state === 'backing-off' ? 'backing-off' : 'connecting', this.current.reason);
+  }
+
+  /** An attempt failed and the next one comes after `delayMs`: `backing-off`, with why and when. */
+  retrying(reason: string, delayMs: number): void {
+    this.set('backing-off', `${reason}; retrying in ${Math.round(delayMs / 100) / 10}s`);
+  }
 }

@@ -2,6 +2,7 @@
  * Markdown (what models write) → Slack mrkdwn. Pure. Code spans and fences are kept verbatim
  * (only `&`, `<`, `>` are escaped, as Slack requires everywhere).
  */
+import { singleStarProse, splitAtCode, type SingleStarStyle } from '../shared/single-star-markup.js';
 import { splitMessage } from '../shared/split.js';
 
 /** Escapes the three characters Slack treats as control sequences. */
@@ -9,32 +10,17 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const BOLD = '\u0001';
-
-function convertProse(text: string): string {
-  let out = escapeMrkdwn(text);
-  out = out.replace(/!?\[([^\]\n]+)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => `<${url}|${label}>`);
-  out = out.replace(/\*\*(.+?)\*\*/g, `${BOLD}$1${BOLD}`).replace(/__(.+?)__/g, `${BOLD}$1${BOLD}`);
-  out = out.replace(/(^|[^*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?!\w)/g, '$1_$2_');
-  out = out.replace(/~~(.+?)~~/g, '~$1~');
-  out = out
-    .split('\n')
-    .map((line) => {
-      const heading = /^#{1,6}\s+(.+?)\s*#*$/.exec(line);
-      if (heading) return `${BOLD}${heading[1]}${BOLD}`;
-      return line.replace(/^(\s*)[-*+]\s+/, '$1• ');
-    })
-    .join('\n');
-  // Nested bold inside a heading would double the markers; collapse them.
-  return out.replace(new RegExp(`${BOLD}{2,}`, 'g'), BOLD).replace(new RegExp(BOLD, 'g'), '*');
-}
+/** Slack's links are `<url|label>`; its bullets are a literal `•`. */
+const slackStyle: SingleStarStyle = {
+  link: (label, url) => `<${url}|${label}>`,
+  listItem: (line) => line.replace(/^(\s*)[-*+]\s+/, '$1• '),
+};
 
 /** Converts one Markdown answer to Slack mrkdwn. */
 export function markdownToMrkdwn(markdown: string): string {
-  const parts = markdown.split(/(```[\s\S]*?(?:```|$)|`[^`\n]+`)/g);
-  return parts
+  return splitAtCode(markdown)
     .map((part, i) => {
-      if (i % 2 === 0) return convertProse(part);
+      if (i % 2 === 0) return singleStarProse(escapeMrkdwn(part), slackStyle);
       if (part.startsWith('```')) {
         // Slack ignores a language tag and would print it; drop it.
         const body = part.replace(/^```[\w+-]*\n?/, '').replace(/```$/, '');

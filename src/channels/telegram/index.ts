@@ -77,7 +77,7 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
     const webhook = config.webhook!;
     while (!stopping.signal.aborted) {
       try {
-        status.set(status.get().state === 'backing-off' ? 'backing-off' : 'connecting', status.get().reason);
+        status.connecting();
         if (!bot.isInited()) await bot.init(grammySignal(stopping.signal));
         await bot.api.setWebhook(webhook.url, { secret_token: webhook.secretToken, allowed_updates: [...ALLOWED_UPDATES] }, grammySignal(stopping.signal));
         status.set('ready');
@@ -90,7 +90,7 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
           return;
         }
         const delay = backoff.next();
-        status.set('backing-off', `${describe(err)}; retrying in ${Math.round(delay / 100) / 10}s`);
+        status.retrying(describe(err), delay);
         await sleep(delay, stopping.signal);
       }
     }

@@ -9,26 +9,12 @@ import type { Logger } from 'pino';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { BlobStore } from '../../core/stores.js';
 import { markdownToTelegramHtml } from './markdown.js';
-import { splitMessage } from '../shared/split.js';
+import { MessageStreamer } from '../shared/message-streamer.js';
 
 /** Telegram's limit on a message's text, in UTF-16 code units after entity parsing. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** A chat action shows for 5 s; renew it a little before it fades. */
 const TYPING_RENEW_MS = 4000;
-
-interface ReplyState {
-  target: ReplyTarget;
-  text: string;
-  /** The message being edited in place, once the first piece was sent. */
-  messageId?: number;
-  /** Exactly what that message shows now (to skip edits that would change nothing). */
-  shown?: string;
-  /** Serializes the calls of one reply: the first send must finish before an edit. */
-  queue: Promise<void>;
-  editTimer?: NodeJS.Timeout;
-  typingTimer?: NodeJS.Timeout;
-  lastEditAt: number;
-}
 
 export interface RepliesDeps {
   api: Api;
@@ -52,55 +38,40 @@ function isParseError(err: unknown): boolean {
   return err instanceof GrammyError && err.error_code === 400 && /parse entities/i.test(err.description);
 }
 
-/** Streams replies into Telegram chats; one instance per channel. */
+/** Streams replies into Telegram chats (edit in place, see MessageStreamer); one instance per channel. */
 export class TelegramReplies {
-  private readonly replies = new Map<string, ReplyState>();
+  private readonly streamer: MessageStreamer<number>;
 
-  constructor(private readonly deps: RepliesDeps) {}
+  constructor(private readonly deps: RepliesDeps) {
+    this.streamer = new MessageStreamer<number>({
+      channel: 'telegram',
+      log: deps.log,
+      editIntervalMs: deps.editIntervalMs,
+      typingRenewMs: TYPING_RENEW_MS,
+      textLimit: TELEGRAM_TEXT_LIMIT,
+      // Pieces are cut from the Markdown; each is turned into HTML as it is sent (sendText, editText).
+      render: (markdown) => markdown,
+      describe,
+      sendTyping: (target) => this.sendTyping(target),
+      post: (target, markdown, asReply) => this.sendText(target, markdown, true, asReply),
+      edit: (target, messageId, markdown) => this.editText(target.chatId, messageId, markdown),
+      sendAttachments: async (target, attachments) => {
+        for (const attachment of attachments) await this.sendAttachment(target, attachment);
+      },
+      sendError: async (target, message) => {
+        await this.sendText(target, message, false, true);
+      },
+    });
+  }
 
   /** Handles one event of one reply; never throws (failures are logged). */
-  async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
-    let state = this.replies.get(event.replyId);
-    if (!state) {
-      state = { target, text: '', queue: Promise.resolve(), lastEditAt: 0 };
-      this.replies.set(event.replyId, state);
-    }
-    const reply = state;
-    switch (event.type) {
-      case 'start':
-        this.startTyping(reply);
-        return;
-      case 'delta':
-        reply.text += event.text;
-        this.scheduleEdit(reply);
-        return;
-      case 'done':
-        this.finish(event.replyId, reply);
-        await this.enqueue(reply, () => this.sendFinal(reply, event.text || reply.text, event.attachments));
-        return;
-      case 'error':
-        this.finish(event.replyId, reply);
-        await this.enqueue(reply, () => this.sendPieces(reply, [event.message], false));
-        return;
-    }
+  deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
+    return this.streamer.deliver(target, event);
   }
 
   /** Stops every timer (channel stop). */
   close(): void {
-    for (const [id, state] of this.replies) this.finish(id, state);
-  }
-
-  private finish(replyId: string, state: ReplyState): void {
-    clearTimeout(state.editTimer);
-    clearInterval(state.typingTimer);
-    this.replies.delete(replyId);
-  }
-
-  private enqueue(state: ReplyState, step: () => Promise<void>): Promise<void> {
-    state.queue = state.queue.then(step).catch((err: unknown) => {
-      this.deps.log.warn({ err: describe(err), chatId: state.target.chatId }, 'telegram delivery failed');
-    });
-    return state.queue;
+    this.streamer.close();
   }
 
   private threadParams(target: ReplyTarget): { message_thread_id?: number } {
@@ -108,56 +79,10 @@ export class TelegramReplies {
     return Number.isInteger(thread) ? { message_thread_id: thread } : {};
   }
 
-  private startTyping(state: ReplyState): void {
-    const send = (): void => {
-      this.deps.api.sendChatAction(state.target.chatId, 'typing', this.threadParams(state.target)).catch((err: unknown) => {
-        this.deps.log.debug({ err: describe(err) }, 'telegram sendChatAction failed');
-      });
-    };
-    send();
-    state.typingTimer = setInterval(send, TYPING_RENEW_MS);
-  }
-
-  private scheduleEdit(state: ReplyState): void {
-    if (state.editTimer) return;
-    const wait = Math.max(0, state.lastEditAt + this.deps.editIntervalMs - Date.now());
-    state.editTimer = setTimeout(() => {
-      state.editTimer = undefined;
-      state.lastEditAt = Date.now();
-      void this.enqueue(state, () => this.showPreview(state));
-    }, wait);
-  }
-
-  /** Shows the answer so far: the first piece only; the rest is sent when the answer is done. */
-  private async showPreview(state: ReplyState): Promise<void> {
-    const first = splitMessage(state.text, TELEGRAM_TEXT_LIMIT)[0];
-    if (first.trim() === '') return;
-    await this.putFirst(state, first);
-    clearInterval(state.typingTimer); // the message itself now shows progress
-  }
-
-  private async sendFinal(state: ReplyState, text: string, attachments: Attachment[]): Promise<void> {
-    if (text.trim() !== '') await this.sendPieces(state, splitMessage(text, TELEGRAM_TEXT_LIMIT), true);
-    for (const attachment of attachments) await this.sendAttachment(state.target, attachment);
-  }
-
-  /** Sends pieces in order; the first replaces the streamed preview when there is one. */
-  private async sendPieces(state: ReplyState, pieces: string[], markdown: boolean): Promise<void> {
-    for (const [index, piece] of pieces.entries()) {
-      if (index === 0 && markdown) await this.putFirst(state, piece);
-      else await this.sendText(state.target, piece, markdown, index === 0);
-    }
-  }
-
-  /** Sends or edits the reply's first message so that it shows `markdown`. */
-  private async putFirst(state: ReplyState, markdown: string): Promise<void> {
-    if (state.shown === markdown) return;
-    if (state.messageId === undefined) {
-      state.messageId = await this.sendText(state.target, markdown, true, true);
-    } else {
-      await this.editText(state.target.chatId, state.messageId, markdown);
-    }
-    state.shown = markdown;
+  private sendTyping(target: ReplyTarget): void {
+    this.deps.api.sendChatAction(target.chatId, 'typing', this.threadParams(target)).catch((err: unknown) => {
+      this.deps.log.debug({ err: describe(err) }, 'telegram sendChatAction failed');
+    });
   }
 
   private async sendText(target: ReplyTarget, text: string, markdown: boolean, asReply: boolean): Promise<number> {

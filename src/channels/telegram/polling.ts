@@ -48,7 +48,7 @@ export class Poller {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
-        status.set(status.get().state === 'backing-off' ? 'backing-off' : 'connecting', status.get().reason);
+        status.connecting();
         if (!bot.isInited()) await bot.init(grammySignal(signal));
         await bot.api.deleteWebhook({}, grammySignal(signal));
         status.set('ready'); // the API answers; a first long poll may take its whole timeout
@@ -74,7 +74,7 @@ export class Poller {
         }
         const retryAfter = err instanceof GrammyError && err.error_code === 429 ? err.parameters.retry_after : undefined;
         const delay = retryAfter !== undefined ? retryAfter * 1000 : this.opts.backoff.next();
-        status.set('backing-off', `${describe(err)}; retrying in ${Math.round(delay / 100) / 10}s`);
+        status.retrying(describe(err), delay);
         await sleep(delay, signal);
       }
     }

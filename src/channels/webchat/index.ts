@@ -15,6 +15,7 @@ import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { HistoryStore } from '../../core/stores.js';
 import type { Authenticator } from '../../gateway/auth.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
+import { directTextMessage } from '../shared/direct-message.js';
 
 export interface WebChatOptions {
   auth: Authenticator;
@@ -103,18 +104,7 @@ export class WebChatChannel implements Channel {
           const text = typeof frame.text === 'string' ? frame.text.trim() : '';
           if (!text) return fail(ErrorCode.badRequest, 'text is required');
           const id = typeof frame.id === 'string' && CONVERSATION_ID.test(frame.id) ? frame.id : randomUUID();
-          await this.ctx.receive({
-            id: `webchat:${id}`,
-            kind: 'message',
-            channel: 'webchat',
-            chatId,
-            sender: { id: senderId },
-            text,
-            attachments: [],
-            isGroup: false,
-            mentioned: true,
-            timestamp: Date.now(),
-          });
+          await this.ctx.receive(directTextMessage({ channel: 'webchat', id, chatId, sender: { id: senderId }, text }));
           return;
         }
         fail(ErrorCode.badRequest, `unknown frame type ${JSON.stringify(frame.type)}`);

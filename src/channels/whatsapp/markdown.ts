@@ -2,32 +2,20 @@
  * Markdown (what models write) → WhatsApp formatting (`*bold*`, `_italic_`, `~strike~`,
  * ``` monospace ```). Pure. Code spans and fences are kept verbatim.
  */
+import { singleStarProse, splitAtCode, type SingleStarStyle } from '../shared/single-star-markup.js';
 import { splitMessage } from '../shared/split.js';
 
-const BOLD = '\u0001';
-
-function convertProse(text: string): string {
-  let out = text.replace(/!?\[([^\]\n]+)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => (label === url ? url : `${label} (${url})`));
-  out = out.replace(/\*\*(.+?)\*\*/g, `${BOLD}$1${BOLD}`).replace(/__(.+?)__/g, `${BOLD}$1${BOLD}`);
-  out = out.replace(/(^|[^*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?!\w)/g, '$1_$2_');
-  out = out.replace(/~~(.+?)~~/g, '~$1~');
-  out = out
-    .split('\n')
-    .map((line) => {
-      const heading = /^#{1,6}\s+(.+?)\s*#*$/.exec(line);
-      if (heading) return `${BOLD}${heading[1]}${BOLD}`;
-      return line.replace(/^(\s*)[*+]\s+/, '$1- ');
-    })
-    .join('\n');
-  return out.replace(new RegExp(`${BOLD}{2,}`, 'g'), BOLD).replace(new RegExp(BOLD, 'g'), '*');
-}
+/** WhatsApp shows a link as its text (or the bare URL); its bullets are `-`. */
+const whatsappStyle: SingleStarStyle = {
+  link: (label, url) => (label === url ? url : `${label} (${url})`),
+  listItem: (line) => line.replace(/^(\s*)[*+]\s+/, '$1- '),
+};
 
 /** Converts one Markdown answer to WhatsApp's formatting. */
 export function markdownToWhatsApp(markdown: string): string {
-  return markdown
-    .split(/(```[\s\S]*?(?:```|$)|`[^`\n]+`)/g)
+  return splitAtCode(markdown)
     .map((part, i) => {
-      if (i % 2 === 0) return convertProse(part);
+      if (i % 2 === 0) return singleStarProse(part, whatsappStyle);
       // WhatsApp has no language tags on code blocks; drop them.
       return part.startsWith('```') ? part.replace(/^```[\w+-]*\n/, '```') : part;
     })

@@ -14,6 +14,7 @@ import type {
   Tool,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ChatMessage, ToolSpec } from '../../../core/model-provider.js';
+import { parseToolArguments } from '../tool-arguments.js';
 
 export interface AnthropicPrompt {
   system?: TextBlockParam[];
@@ -62,22 +63,12 @@ function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): ContentBlo
       // The API rejects empty text blocks, so an assistant turn that only called tools has none.
       const blocks: ContentBlockParam[] = message.content ? [{ type: 'text', text: message.content }] : [];
       for (const call of message.toolCalls ?? []) {
-        blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call.arguments) });
+        blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseToolArguments(call.arguments) });
       }
       return blocks;
     }
     case 'tool':
       return [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }];
-  }
-}
-
-/** Tool-call arguments as the object Anthropic wants; text that is not a JSON object becomes `{}`. */
-function parseArguments(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text || '{}');
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
   }
 }
 

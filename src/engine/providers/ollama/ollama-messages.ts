@@ -5,6 +5,7 @@
  */
 import type { Message, Tool } from 'ollama';
 import type { ChatMessage, ToolSpec } from '../../../core/model-provider.js';
+import { parseToolArguments } from '../tool-arguments.js';
 
 /** Maps the conversation to Ollama messages. */
 export function toOllamaMessages(messages: ChatMessage[]): Message[] {
@@ -21,23 +22,13 @@ export function toOllamaMessages(messages: ChatMessage[]): Message[] {
           ? {
               role: 'assistant',
               content: message.content,
-              tool_calls: message.toolCalls.map((call) => ({ function: { name: call.name, arguments: parseArguments(call.arguments) } })),
+              tool_calls: message.toolCalls.map((call) => ({ function: { name: call.name, arguments: parseToolArguments(call.arguments) } })),
             }
           : { role: 'assistant', content: message.content };
       case 'tool':
         return { role: 'tool', content: message.content, tool_name: message.name };
     }
   });
-}
-
-/** Tool-call arguments as the object Ollama wants; text that is not a JSON object becomes `{}`. */
-function parseArguments(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text || '{}');
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** Maps tool specs to Ollama `function` tools. */

@@ -7,10 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ErrorCode, HearthError } from '../../../core/errors.js';
 import type { ToolResult } from '../../../core/tools.js';
-import type { RuntimeCall, SkillRuntime } from '../../runtime.js';
+import type { RuntimeCall } from '../../runtime.js';
 import { wireContext } from '../../runtime.js';
-import { SkillProcess } from '../skill-process.js';
-import { commandOf, type ProcessRuntimeOptions } from '../process-options.js';
+import { ProcessSkillRuntime } from '../process-runtime.js';
 import { skillProtoPath } from './proto-path.js';
 
 type UnaryMethod = (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => grpc.ClientUnaryCall;
@@ -37,46 +36,43 @@ function unary(client: SkillClient, method: 'init' | 'execute' | 'destroy' | 'he
   });
 }
 
-export class GrpcRuntime implements SkillRuntime {
+export class GrpcRuntime extends ProcessSkillRuntime {
   private client?: SkillClient;
-  private process?: SkillProcess;
-  private status = 'starting';
 
-  constructor(private readonly opts: ProcessRuntimeOptions) {}
+  protected childEnv(): Record<string, string> {
+    return { HEARTH_SKILL_PROTOCOL: 'grpc', HEARTH_SKILL_PORT: '0', HEARTH_SKILL_PROTO: skillProtoPath() };
+  }
 
-  async start(config: Record<string, unknown>): Promise<void> {
-    const connect = async (address: string) => {
-      const Client = skillClientClass();
-      const client = new Client(address, grpc.credentials.createInsecure());
-      try {
-        await unary(client, 'init', { configJson: JSON.stringify(config) }, AbortSignal.timeout(this.opts.startTimeoutMs));
-      } catch (err) {
-        client.close();
-        throw err;
-      }
-      this.client = client;
-    };
-    if (this.opts.manifest.url) {
-      await connect(this.opts.manifest.url.replace(/^grpc:\/\//, ''));
-      this.status = 'ready';
-      return;
+  protected connectUrl(url: string, config: Record<string, unknown>): Promise<void> {
+    return this.connect(url.replace(/^grpc:\/\//, ''), config);
+  }
+
+  protected connectChild(port: number | undefined, config: Record<string, unknown>): Promise<void> {
+    return this.connect(`127.0.0.1:${port}`, config);
+  }
+
+  protected disconnect(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  protected async destroy(): Promise<void> {
+    if (this.client) await unary(this.client, 'destroy', {}, AbortSignal.timeout(2_000)).catch(() => undefined);
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  /** Dials `address` and calls init; the client is kept only once init succeeded. */
+  private async connect(address: string, config: Record<string, unknown>): Promise<void> {
+    const Client = skillClientClass();
+    const client = new Client(address, grpc.credentials.createInsecure());
+    try {
+      await unary(client, 'init', { configJson: JSON.stringify(config) }, AbortSignal.timeout(this.opts.startTimeoutMs));
+    } catch (err) {
+      client.close();
+      throw err;
     }
-    this.process = new SkillProcess({
-      skill: this.opts.manifest.name,
-      command: commandOf(this.opts.manifest),
-      grants: this.opts.grants,
-      env: { HEARTH_SKILL_PROTOCOL: 'grpc', HEARTH_SKILL_PORT: '0', HEARTH_SKILL_PROTO: skillProtoPath() },
-      log: this.opts.log,
-      startTimeoutMs: this.opts.startTimeoutMs,
-      maxOutputBytesPerSec: this.opts.maxOutputBytesPerSec,
-      restart: this.opts.restart,
-      onReady: (info) => connect(`127.0.0.1:${info.port}`),
-      onDown: () => {
-        this.client?.close();
-        this.client = undefined;
-      },
-    });
-    await this.process.start();
+    this.client = client;
   }
 
   async execute(call: RuntimeCall): Promise<ToolResult> {
@@ -89,25 +85,5 @@ export class GrpcRuntime implements SkillRuntime {
       call.signal,
     );
     return { content: String(res.content ?? ''), isError: res.isError === true };
-  }
-
-  recover(reason: string): void {
-    this.process?.kill(reason);
-  }
-
-  async stop(): Promise<void> {
-    if (this.client) await unary(this.client, 'destroy', {}, AbortSignal.timeout(2_000)).catch(() => undefined);
-    this.client?.close();
-    this.client = undefined;
-    this.status = 'stopped';
-    await this.process?.stop();
-  }
-
-  state(): string {
-    return this.process?.state() ?? this.status;
-  }
-
-  restarts(): number {
-    return this.process?.restarts() ?? 0;
   }
 }

@@ -4,42 +4,38 @@
  * (`command`/`entry`) or it is already running somewhere (`url`).
  */
 import type { ToolResult } from '../../../core/tools.js';
-import type { RuntimeCall, SkillRuntime } from '../../runtime.js';
+import type { RuntimeCall } from '../../runtime.js';
 import { wireContext } from '../../runtime.js';
-import { SkillProcess } from '../skill-process.js';
-import { commandOf, type ProcessRuntimeOptions } from '../process-options.js';
+import { ProcessSkillRuntime } from '../process-runtime.js';
 import { callJson, type Endpoint } from './json-client.js';
 
-export class HttpRuntime implements SkillRuntime {
+export class HttpRuntime extends ProcessSkillRuntime {
   private endpoint?: Endpoint;
-  private process?: SkillProcess;
-  private status = 'starting';
 
-  constructor(private readonly opts: ProcessRuntimeOptions) {}
+  protected childEnv(): Record<string, string> {
+    return { HEARTH_SKILL_PROTOCOL: 'http', HEARTH_SKILL_PORT: '0' };
+  }
 
-  async start(config: Record<string, unknown>): Promise<void> {
-    const init = (endpoint: Endpoint) =>
-      callJson(endpoint, 'POST', '/init', { config }, AbortSignal.timeout(this.opts.startTimeoutMs)).then(() => {
-        this.endpoint = endpoint;
-      });
-    if (this.opts.manifest.url) {
-      await init({ url: new URL(this.opts.manifest.url) });
-      this.status = 'ready';
-      return;
-    }
-    this.process = new SkillProcess({
-      skill: this.opts.manifest.name,
-      command: commandOf(this.opts.manifest),
-      grants: this.opts.grants,
-      env: { HEARTH_SKILL_PROTOCOL: 'http', HEARTH_SKILL_PORT: '0' },
-      log: this.opts.log,
-      startTimeoutMs: this.opts.startTimeoutMs,
-      maxOutputBytesPerSec: this.opts.maxOutputBytesPerSec,
-      restart: this.opts.restart,
-      onReady: (info) => init({ host: '127.0.0.1', port: Number(info.port) }),
-      onDown: () => (this.endpoint = undefined),
-    });
-    await this.process.start();
+  protected connectUrl(url: string, config: Record<string, unknown>): Promise<void> {
+    return this.init({ url: new URL(url) }, config);
+  }
+
+  protected connectChild(port: number | undefined, config: Record<string, unknown>): Promise<void> {
+    return this.init({ host: '127.0.0.1', port: Number(port) }, config);
+  }
+
+  protected disconnect(): void {
+    this.endpoint = undefined;
+  }
+
+  protected async destroy(): Promise<void> {
+    const endpoint = this.endpoint;
+    if (endpoint) await callJson(endpoint, 'POST', '/destroy', {}, AbortSignal.timeout(2_000)).catch(() => undefined);
+  }
+
+  private async init(endpoint: Endpoint, config: Record<string, unknown>): Promise<void> {
+    await callJson(endpoint, 'POST', '/init', { config }, AbortSignal.timeout(this.opts.startTimeoutMs));
+    this.endpoint = endpoint;
   }
 
   async execute(call: RuntimeCall): Promise<ToolResult> {
@@ -54,24 +50,5 @@ export class HttpRuntime implements SkillRuntime {
       call.signal,
     );
     return { content: String(res.content ?? ''), isError: res.isError === true };
-  }
-
-  recover(reason: string): void {
-    this.process?.kill(reason);
-  }
-
-  async stop(): Promise<void> {
-    const endpoint = this.endpoint;
-    if (endpoint) await callJson(endpoint, 'POST', '/destroy', {}, AbortSignal.timeout(2_000)).catch(() => undefined);
-    this.status = 'stopped';
-    await this.process?.stop();
-  }
-
-  state(): string {
-    return this.process?.state() ?? this.status;
-  }
-
-  restarts(): number {
-    return this.process?.restarts() ?? 0;
   }
 }

@@ -1,0 +1,145 @@
+/**
+ * Edit-in-place streaming of a reply, for platforms whose messages can be edited (Telegram,
+ * Discord): "typing…" while the model works, then one message that is edited as text arrives
+ * (at most once per `editIntervalMs`), and, when the answer is done, split at the platform's
+ * limit with the first piece replacing the preview. The platform supplies only its calls (send,
+ * edit, typing, media, error) and its limit; the timing, ordering and bookkeeping live here.
+ */
+import type { Logger } from 'pino';
+import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
+import { splitMessage } from './split.js';
+
+/** What one platform does for the streamer; `Id` is how the platform names a sent message. */
+export interface StreamingPlatform<Id> {
+  /** Channel name, for log lines. */
+  readonly channel: string;
+  readonly log: Logger;
+  /** Edit the streamed message at most this often. */
+  readonly editIntervalMs: number;
+  /** How often "typing…" is renewed, a little less than the platform shows it. */
+  readonly typingRenewMs: number;
+  /** The platform's limit on one message's text, in UTF-16 code units. */
+  readonly textLimit: number;
+  /** Markdown as the platform's message text is split and shown (before `post` and `edit`). */
+  render(markdown: string): string;
+  /** Shows "typing…" in the target's chat; never rejects (a failure is the platform's to log). */
+  sendTyping(target: ReplyTarget): void;
+  /** Sends one message of the answer, as a reply to the user's message when `asReply`; resolves to its id. */
+  post(target: ReplyTarget, content: string, asReply: boolean): Promise<Id>;
+  /** Replaces the text of a message sent by `post`. */
+  edit(target: ReplyTarget, messageId: Id, content: string): Promise<void>;
+  /** Sends the answer's media; `asReply` when no text went before them. */
+  sendAttachments(target: ReplyTarget, attachments: Attachment[], asReply: boolean): Promise<void>;
+  /** Tells the user the answer failed. */
+  sendError(target: ReplyTarget, message: string): Promise<void>;
+  /** A log-safe description of a failed call. */
+  describe(err: unknown): string;
+}
+
+interface StreamState<Id> {
+  target: ReplyTarget;
+  text: string;
+  /** The message being edited in place, once the first piece was sent. */
+  messageId?: Id;
+  /** Exactly what that message shows now (to skip edits that would change nothing). */
+  shown?: string;
+  /** Serializes the calls of one reply: the first send must finish before an edit. */
+  queue: Promise<void>;
+  editTimer?: NodeJS.Timeout;
+  typingTimer?: NodeJS.Timeout;
+  lastEditAt: number;
+}
+
+/** Streams replies into one platform's chats; one instance per channel. */
+export class MessageStreamer<Id> {
+  private readonly replies = new Map<string, StreamState<Id>>();
+
+  constructor(private readonly platform: StreamingPlatform<Id>) {}
+
+  /** Handles one event of one reply; never throws (failures are logged). */
+  async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
+    let state = this.replies.get(event.replyId);
+    if (!state) {
+      state = { target, text: '', queue: Promise.resolve(), lastEditAt: 0 };
+      this.replies.set(event.replyId, state);
+    }
+    const reply = state;
+    switch (event.type) {
+      case 'start':
+        this.startTyping(reply);
+        return;
+      case 'delta':
+        reply.text += event.text;
+        this.scheduleEdit(reply);
+        return;
+      case 'done':
+        this.finish(event.replyId, reply);
+        await this.enqueue(reply, () => this.sendFinal(reply, event.text || reply.text, event.attachments));
+        return;
+      case 'error':
+        this.finish(event.replyId, reply);
+        await this.enqueue(reply, () => this.platform.sendError(reply.target, event.message));
+        return;
+    }
+  }
+
+  /** Stops every timer (channel stop). */
+  close(): void {
+    for (const [id, state] of this.replies) this.finish(id, state);
+  }
+
+  private finish(replyId: string, state: StreamState<Id>): void {
+    clearTimeout(state.editTimer);
+    clearInterval(state.typingTimer);
+    this.replies.delete(replyId);
+  }
+
+  private enqueue(state: StreamState<Id>, step: () => Promise<void>): Promise<void> {
+    state.queue = state.queue.then(step).catch((err: unknown) => {
+      this.platform.log.warn({ err: this.platform.describe(err), chatId: state.target.chatId }, `${this.platform.channel} delivery failed`);
+    });
+    return state.queue;
+  }
+
+  private startTyping(state: StreamState<Id>): void {
+    const send = (): void => this.platform.sendTyping(state.target);
+    send();
+    state.typingTimer = setInterval(send, this.platform.typingRenewMs);
+  }
+
+  private scheduleEdit(state: StreamState<Id>): void {
+    if (state.editTimer) return;
+    const wait = Math.max(0, state.lastEditAt + this.platform.editIntervalMs - Date.now());
+    state.editTimer = setTimeout(() => {
+      state.editTimer = undefined;
+      state.lastEditAt = Date.now();
+      void this.enqueue(state, () => this.showPreview(state));
+    }, wait);
+  }
+
+  /** Shows the answer so far: the first piece only; the rest is sent when the answer is done. */
+  private async showPreview(state: StreamState<Id>): Promise<void> {
+    const first = splitMessage(this.platform.render(state.text), this.platform.textLimit)[0];
+    if (first.trim() === '') return;
+    await this.putFirst(state, first);
+    clearInterval(state.typingTimer); // the message itself now shows progress
+  }
+
+  /** Sends the whole answer in pieces (the first replaces the preview), then its media. */
+  private async sendFinal(state: StreamState<Id>, text: string, attachments: Attachment[]): Promise<void> {
+    const pieces = text.trim() === '' ? [] : splitMessage(this.platform.render(text), this.platform.textLimit);
+    for (const [index, piece] of pieces.entries()) {
+      if (index === 0) await this.putFirst(state, piece);
+      else await this.platform.post(state.target, piece, false);
+    }
+    if (attachments.length > 0) await this.platform.sendAttachments(state.target, attachments, pieces.length === 0);
+  }
+
+  /** Sends or edits the reply's first message so that it shows `content`. */
+  private async putFirst(state: StreamState<Id>, content: string): Promise<void> {
+    if (state.shown === content) return;
+    if (state.messageId === undefined) state.messageId = await this.platform.post(state.target, content, true);
+    else await this.platform.edit(state.target, state.messageId, content);
+    state.shown = content;
+  }
+}
