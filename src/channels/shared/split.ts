@@ -40,9 +40,12 @@ export function splitMessage(text: string, limit: number): string[] {
     let piece = rest.slice(0, at);
     rest = rest.slice(at);
     const fence = openFence(piece);
-    if (fence) {
-      piece = piece.replace(/\n?$/, '\n') + fence.slice(0, 3);
-      rest = `${fence}\n${rest}`;
+    // Reopen with the fence marker and its language tag only (a long fence line must not be carried
+    // over whole), and only when that still leaves the rest shorter: every turn must make progress.
+    const opener = fence && (/^(```|~~~)[\w+#.-]{0,20}/.exec(fence)?.[0] ?? fence.slice(0, 3));
+    if (opener && opener.length + 1 < at / 2) {
+      piece = piece.replace(/\n?$/, '\n') + opener.slice(0, 3);
+      rest = `${opener}\n${rest}`;
     }
     pieces.push(piece.trimEnd());
     rest = rest.replace(/^\n+/, '');

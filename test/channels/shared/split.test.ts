@@ -48,3 +48,18 @@ test('Telegram-sized split: every piece of a long answer is at most 4096', () =>
   assert.ok(pieces.length >= 6);
   assert.ok(pieces.every((p) => p.length <= 4096));
 });
+
+test('pathological fences always finish and respect the limit', () => {
+  const cases: Array<[string, number]> = [
+    ['```'.repeat(3000), 4096],
+    ['```\n```\n```\n'.repeat(100), 20],
+    ['```' + 'x'.repeat(5000) + '\n' + 'y'.repeat(5000), 2000],
+    ['~~~python\n' + 'print(1)\n'.repeat(2000) + '~~~', 2000],
+  ];
+  for (const [text, limit] of cases) {
+    const pieces = splitMessage(text, limit);
+    assert.ok(pieces.length > 1);
+    for (const p of pieces) assert.ok(p.length <= limit, `a piece of ${p.length} > ${limit}`);
+    assert.ok(pieces.join('').replace(/[`~\n]/g, '').length >= text.replace(/[`~\n]/g, '').length, 'no text lost');
+  }
+});
