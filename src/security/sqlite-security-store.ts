@@ -1,7 +1,7 @@
 /**
  * The embedded implementation of the security stores: one SQLite file (`security.db`).
  */
-import Database from 'better-sqlite3';
+import Database, { type SqliteDatabase } from '../storage/sqlite-driver.js';
 import type { Role } from './principal.js';
 import type { MachineTokenRecord, OidcPending, RefreshFamilyRecord, SecurityStore, UserRecord } from './store.js';
 

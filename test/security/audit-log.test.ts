@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import Database from 'better-sqlite3';
+import Database, { type SqliteDatabase } from '../../src/storage/sqlite-driver.js';
 import { openSqliteAuditLog, type AuditLog } from '../../src/security/audit-log.js';
 import { exportAudit, verifyAudit } from '../../src/security/cli.js';
 
@@ -39,7 +39,7 @@ describe('hash-chained audit log', () => {
   }
 
   /** Opens the database as an attacker would, with the append-only triggers dropped. */
-  function attacker(): Database.Database {
+  function attacker(): SqliteDatabase {
     const db = new Database(file);
     db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
     return db;

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
+import Database, { type SqliteDatabase } from '../../src/storage/sqlite-driver.js';
 import { join } from 'node:path';
 import { makeFixture, issueToken, bearer, API_TOKEN, type Fixture } from './fixtures.js';
 

@@ -2,7 +2,7 @@
  * SQLite history (better-sqlite3): the embedded default. Synchronous calls are fine here: each is
  * a sub-millisecond local read or write, and WAL mode keeps readers off the writer's back.
  */
-import Database from 'better-sqlite3';
+import Database, { type SqliteDatabase } from '../sqlite-driver.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Usage } from '../../core/message.js';
@@ -13,7 +13,7 @@ import { RecentCache, windowOf } from './recent-cache.js';
 import { conversationFromRow, storedMessageFromRow, type Row } from './rows.js';
 
 export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
-  private db?: Database.Database;
+  private db?: SqliteDatabase;
   private stmts!: ReturnType<SqliteHistoryStore['prepare']>;
   private readonly cache = new RecentCache();
   private dataVersion = -1;
@@ -37,7 +37,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     this.stmts = this.prepare(db);
   }
 
-  private prepare(db: Database.Database) {
+  private prepare(db: SqliteDatabase) {
     return {
       upsertConv: db.prepare(
         `INSERT INTO conversations (id, channel, chat_id, user_id, agent, created_at, updated_at)
@@ -66,7 +66,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     };
   }
 
-  private get conn(): Database.Database {
+  private get conn(): SqliteDatabase {
     if (!this.db) throw new HearthError(ErrorCode.storage, 'history store is not open', 503);
     return this.db;
   }
@@ -218,7 +218,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
  * Runs pending migrations, all in one transaction: a failing step rolls back every step of this
  * run, so the file stays exactly as the previous release left it.
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: SqliteDatabase): void {
   const current = Number(db.pragma('user_version', { simple: true }));
   if (current > sqliteMigrations.length) {
     throw new HearthError(
