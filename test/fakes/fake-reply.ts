@@ -155,26 +155,19 @@ export async function startModelFake(routes: VendorRoutes, options: ModelFakeOpt
     if (reply.hang) return; // the socket stays open until the client gives up or close() cuts it
     const pieces = reply.chunks ?? (reply.text !== undefined ? splitKeepingSpaces(reply.text) : []);
     const delay = reply.chunkDelayMs ?? options.delayMs ?? 0;
-    // Corked, an instant answer leaves in one write (the benchmark's fast path); a paced one is
-    // flushed before each pause so every chunk reaches the client when it is due.
-    res.cork();
+    // No cork()/uncork() here: on Node 24 a corked chunked response loses the writes made before
+    // end(). Each chunk is its own write, as a real server streams them.
     const pause = async (): Promise<boolean> => {
       if (delay > 0 && !closing.signal.aborted) {
-        res.uncork();
         try {
           await sleep(delay, undefined, { signal: closing.signal });
         } catch {
           return false;
         }
-        res.cork();
       }
       return !res.destroyed && !closing.signal.aborted;
     };
-    try {
-      await routes.answer({ req, res, path, body, reply, pieces, pause });
-    } finally {
-      if (res.writableCorked) res.uncork();
-    }
+    await routes.answer({ req, res, path, body, reply, pieces, pause });
   }
 
   await new Promise<void>((resolve, reject) => {
