@@ -290,7 +290,23 @@ export class Engine {
     markStreamed: () => void,
   ): Promise<StepResult> {
     const timeoutMs = lease.spec.timeoutMs ?? defaultTimeoutMs;
-    const signal = AbortSignal.any([this.hardStop.signal, AbortSignal.timeout(timeoutMs)]);
+    // One controller with a timer cleared when the call ends: AbortSignal.timeout() would leave a
+    // timer per call pending for the whole timeout, tens of thousands of them under load.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException(`model call timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    const stop = () => controller.abort(this.hardStop.signal.reason);
+    if (this.hardStop.signal.aborted) stop();
+    else this.hardStop.signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.consume(lease, call, controller.signal, markStreamed);
+    } finally {
+      clearTimeout(timer);
+      this.hardStop.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** Streams one call, forwarding text as it arrives and collecting tool calls and usage. */
+  private async consume(lease: ModelLease, call: StepCall, signal: AbortSignal, markStreamed: () => void): Promise<StepResult> {
     const { agent, messages, tools } = call;
     const stream = lease.provider.stream({
       model: lease.spec.model,
