@@ -3,41 +3,41 @@
  * engine, the channels and the HTTP/WebSocket gateway, and owns their shutdown. Only this file knows
  * every adapter.
  */
+import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Bus, ControlMessage } from '../core/bus.js';
-import { createBus } from '../bus/index.js';
 import type { Channel, ChannelContext } from '../core/channel.js';
 import { loadConfig, type LoadedConfig } from '../core/config-load.js';
 import { modelSpecSchema, type HearthConfig, type ModelSpec } from '../core/config.js';
-import { ErrorCode, HearthError } from '../core/errors.js';
+import { ErrorCode } from '../core/errors.js';
+import type { ReplyTarget } from '../core/message.js';
+import { createBus } from '../bus/index.js';
 import { ApiChannel } from '../channels/api/index.js';
+import type { ChannelBaseConfig } from '../channels/common-config.js';
 import { loadChannelsFile } from '../channels/load.js';
 import { channelLoaders } from '../channels/registry.js';
 import { WebChatChannel } from '../channels/webchat/index.js';
-import type { ChannelBaseConfig } from '../channels/common-config.js';
 import { Engine, errorSummary } from '../engine/engine.js';
 import { findPulledModel } from '../engine/model-pull.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
-import { openStores, type Stores } from '../storage/index.js';
+import { Metrics } from '../ops/metrics.js';
+import { createSecurity, logRedaction, valueCipher, type Security } from '../security/index.js';
+import { BUILTIN_SKILLS, createSkillHost, registerSkillRoutes, type SkillHost } from '../skills/index.js';
 import { EncryptingHistoryStore } from '../storage/history/encrypted.js';
-import { valueCipher } from '../security/index.js';
+import { openStores, type Stores } from '../storage/index.js';
 import { AccessControl } from './access.js';
 import { adminRoutes } from './admin.js';
 import { resolveApiToken } from './api-token.js';
 import { requireRole, type Authenticator } from './auth.js';
-import { createSecurity, logRedaction, type Security } from '../security/index.js';
-import { Metrics } from '../ops/metrics.js';
-import { VoiceNotes } from './voice-notes.js';
-import { BUILTIN_SKILLS, createSkillHost, registerSkillRoutes, type SkillHost } from '../skills/index.js';
-import type { ReplyTarget } from '../core/message.js';
-import { randomUUID } from 'node:crypto';
+import { buildHttpApp, protectSurfaces } from './http-app.js';
 import { InboundPipeline, type ChannelPolicy } from './pipeline.js';
+import { VoiceNotes } from './voice-notes.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
 export type Role = 'gateway' | 'engine';
@@ -197,7 +197,7 @@ export class Hearth {
       this.engine.start();
     }
     const tls = security.tlsOptions();
-    const app = (this.app = this.buildApp(config, tls));
+    const app = (this.app = buildHttpApp(config, log, () => this.draining, tls));
     this.healthRoutes(app);
     if (this.roles.has('gateway')) await this.startGateway(app, { auth, models, stores, dataDir, channelsFile, security });
 
@@ -254,7 +254,7 @@ export class Hearth {
     for (const c of builtins) this.policies.set(c.name, { trusted: true, requireMention: false });
     this.channels = [...builtins, ...(await this.loadChannels(channelsFile, dataDir))];
 
-    this.surfaceHooks(app, security);
+    protectSurfaces(app, security, log);
     await app.register(fastifyWebsocket, { options: { maxPayload: config.server.bodyLimit } });
     await security.register(app);
     security.protectAdminRoutes(app);
@@ -361,96 +361,6 @@ export class Hearth {
     return out;
   }
 
-  private buildApp(config: HearthConfig, https?: ReturnType<Security['tlsOptions']>): FastifyInstance {
-    const app = Fastify({
-      ...(https ? { https } : {}),
-      loggerInstance: this.log,
-      // One `request` line per request comes from the onResponse hook below, with our field names.
-      logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-      requestIdHeader: 'x-request-id',
-      bodyLimit: config.server.bodyLimit,
-      forceCloseConnections: 'idle',
-      return503OnClosing: true,
-    });
-    // An empty JSON body (a DELETE sent with a JSON content type) means "no body", not a 400.
-    const parseJson = app.getDefaultJsonParser('error', 'error');
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
-      body === '' ? done(null, undefined) : parseJson(req, body as string, done),
-    );
-    app.addHook('onRequest', async (req, reply) => {
-      reply.header('x-request-id', req.id);
-      if (this.draining && !req.url.startsWith('/healthz') && !req.url.startsWith('/readyz')) {
-        return reply.code(503).send({ error: { code: ErrorCode.shuttingDown, message: 'Hearth is shutting down' } });
-      }
-    });
-    app.addHook('onResponse', async (req, reply) => {
-      const path = req.url.split('?')[0];
-      if (path === '/healthz' || path === '/readyz') return;
-      req.log.info(
-        {
-          channel: channelOfPath(path),
-          method: req.method,
-          path,
-          statusCode: reply.statusCode,
-          latencyMs: Math.round(reply.elapsedTime),
-          ...(reply.statusCode >= 400 ? { errorCode: errorCodeForStatus(reply.statusCode) } : {}),
-        },
-        'request',
-      );
-    });
-    app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-      const status = err instanceof HearthError ? err.httpStatus : (err.statusCode ?? 500);
-      const code = err instanceof HearthError ? err.code : errorCodeForStatus(status);
-      if (status >= 500) req.log.error({ errorCode: code, err: errorSummary(err) }, 'request failed');
-      const message = status >= 500 && !(err instanceof HearthError) ? 'internal error' : err.message;
-      return reply.code(status).send({ error: { code, message } });
-    });
-    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
-    return app as unknown as FastifyInstance;
-  }
-
-  /**
-   * Per-surface protection, by path: rate limits per IP everywhere but the probes; the admin,
-   * API and webhook surfaces behind their IP allowlists; per-user limits on admin and API; and an
-   * audit record of every administrative change.
-   */
-  private surfaceHooks(app: FastifyInstance, security: Security): void {
-    type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-    const ipLimit = security.rateLimit('ip') as unknown as Hook;
-    const userLimit = security.rateLimit('user') as unknown as Hook;
-    const allow: Record<'admin' | 'api' | 'webhooks', Hook> = {
-      admin: security.ipAllowlist('admin') as unknown as Hook,
-      api: security.ipAllowlist('api') as unknown as Hook,
-      webhooks: security.ipAllowlist('webhooks') as unknown as Hook,
-    };
-    app.addHook('onRequest', async (req, reply) => {
-      const path = req.url.split('?')[0];
-      if (path === '/healthz' || path === '/readyz') return;
-      const surface = path.startsWith('/admin') || path === '/metrics' ? 'admin' : path.startsWith('/v1/') || path === '/ws' ? 'api' : path.startsWith('/webhooks/') ? 'webhooks' : undefined;
-      if (surface) {
-        await allow[surface](req, reply);
-        if (reply.sent) return;
-      }
-      await ipLimit(req, reply);
-      if (reply.sent || (surface !== 'admin' && surface !== 'api')) return;
-      await userLimit(req, reply);
-    });
-    app.addHook('onResponse', async (req, reply) => {
-      if (!req.url.startsWith('/admin') || req.method === 'GET' || req.method === 'HEAD') return;
-      await security.audit
-        .record({
-          actor: req.principal?.id ?? 'anonymous',
-          action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
-          target: JSON.stringify(req.params ?? {}),
-          ip: security.clientIp(req),
-          result: reply.statusCode < 400 ? 'ok' : reply.statusCode < 500 ? 'denied' : 'error',
-          detail: { status: reply.statusCode },
-        })
-        .catch((err: unknown) => this.log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'audit record failed'));
-    });
-  }
-
   private healthRoutes(app: FastifyInstance): void {
     app.get('/healthz', async () => ({ status: 'ok' }));
     // Prometheus scrapes without credentials; keep /metrics off untrusted networks (security.ipAllowlist.admin covers it).
@@ -542,23 +452,4 @@ export class Hearth {
     await this.stores?.close();
     log.info('stopped');
   }
-}
-
-function channelOfPath(path: string): string {
-  if (path.startsWith('/v1/')) return 'api';
-  if (path === '/ws') return 'webchat';
-  if (path.startsWith('/voice')) return 'voice';
-  if (path.startsWith('/webhooks/')) return path.split('/')[2] ?? 'webhooks';
-  if (path.startsWith('/admin')) return 'admin';
-  return 'http';
-}
-
-function errorCodeForStatus(status: number): string {
-  if (status === 401) return ErrorCode.unauthorized;
-  if (status === 403) return ErrorCode.forbidden;
-  if (status === 404) return ErrorCode.notFound;
-  if (status === 413) return ErrorCode.tooLarge;
-  if (status === 503) return ErrorCode.shuttingDown;
-  if (status < 500) return ErrorCode.badRequest;
-  return ErrorCode.internal;
 }
