@@ -3,6 +3,7 @@
  * window, stream the answer from the model chain (retries, fallback, circuit breaker, timeout), run
  * tool calls, publish reply events on the bus and record the answer and its usage.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
 import type { AgentConfig, HearthConfig } from '../core/config.js';
@@ -66,7 +67,10 @@ export class Engine {
   /** Aborted on shutdown after the drain timeout: in-flight calls stop. */
   private readonly hardStop = new AbortController();
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    // Every model call in flight listens for the hard stop: hundreds at once are expected.
+    setMaxListeners(0, this.hardStop.signal);
+  }
 
   /** Subscribes to inbound messages on the bus. */
   start(): void {
