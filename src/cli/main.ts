@@ -18,6 +18,12 @@ program
   .option('-c, --config <file>', 'config file (default: $HEARTH_CONFIG or ./hearth.yml)')
   .action((opts: { config?: string }) => import('./start.js').then((m) => m.startCommand(opts)));
 
+program
+  .command('doctor')
+  .description('check the installation: config, data folder, history database, model servers, channels')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { config?: string }) => import('./doctor.js').then((m) => m.doctorCommand(opts)));
+
 const config = program.command('config').description('work with the configuration');
 config
   .command('validate')
