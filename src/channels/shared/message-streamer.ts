@@ -104,6 +104,8 @@ export class MessageStreamer<Id> {
   private startTyping(state: StreamState<Id>): void {
     const send = (): void => this.platform.sendTyping(state.target);
     send();
+    // A redelivered `start` (the bus delivers at least once) must not orphan the first timer.
+    clearInterval(state.typingTimer);
     state.typingTimer = setInterval(send, this.platform.typingRenewMs);
   }
 

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
@@ -72,7 +72,13 @@ export class WebChatChannel implements Channel {
       send({ type: 'error', code, message });
       if (close) ws.close(close, message.slice(0, 100));
     };
-    ws.on('message', async (data, isBinary) => {
+    // Frames are handled one at a time, in order: a hello still checking its token must finish
+    // before the message sent right behind it is read (else: "say hello first", message lost).
+    let queue = Promise.resolve();
+    ws.on('message', (data, isBinary) => {
+      queue = queue.then(() => handle(data, isBinary));
+    });
+    const handle = async (data: RawData, isBinary: boolean) => {
       let frame: { type?: unknown; text?: unknown; conversationId?: unknown; token?: unknown; id?: unknown };
       try {
         if (isBinary) throw new Error('binary');
@@ -89,6 +95,8 @@ export class WebChatChannel implements Channel {
             ip,
           });
           if (this.options.requireAuth && !principal) return fail(ErrorCode.unauthorized, 'a valid token is required', 4401);
+          // Closed while the token was checked: joining now would keep a dead socket in `chats` forever.
+          if (ws.readyState !== ws.OPEN) return;
           const requested = typeof frame.conversationId === 'string' && CONVERSATION_ID.test(frame.conversationId);
           chatId = requested ? (frame.conversationId as string) : randomUUID();
           senderId = principal ? principal.id : `web-${chatId}`;
@@ -113,7 +121,7 @@ export class WebChatChannel implements Channel {
         this.ctx?.log.warn({ channel: 'webchat', errorCode: e.code, err: { message: (err as Error).message } }, 'web chat frame failed');
         fail(e.code, e.message);
       }
-    });
+    };
     ws.on('close', () => {
       if (!chatId) return;
       const set = this.chats.get(chatId);

@@ -113,6 +113,11 @@ export function messageFromCloud(channel: string, m: CloudMessage, senderName?: 
   return { skip: `unsupported message type ${m.type}` };
 }
 
+/** The array itself, or an empty list for anything that is not one. */
+function listOf<T>(value: T[] | undefined): T[] {
+  return Array.isArray(value) ? value : [];
+}
+
 /** Reads a whole webhook body. Anything malformed is reported in `skipped`, never thrown. */
 export function readCloudWebhook(channel: string, body: unknown): CloudWebhookRead {
   const read: CloudWebhookRead = { inbound: [], skipped: [], notices: [] };
@@ -122,22 +127,28 @@ export function readCloudWebhook(channel: string, body: unknown): CloudWebhookRe
     return read;
   }
   for (const entry of root.entry) {
+    if (entry?.changes !== undefined && !Array.isArray(entry.changes)) {
+      read.skipped.push('entry.changes is not a list');
+      continue;
+    }
     for (const change of entry?.changes ?? []) {
-      if (change?.field !== 'messages' || !change.value) {
+      if (change?.field !== 'messages' || !change.value || typeof change.value !== 'object') {
         read.skipped.push(`change field ${String(change?.field)} ignored`);
         continue;
       }
       const value = change.value;
-      const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
-      for (const m of value.messages ?? []) {
+      // A signed body can still be wrongly shaped: a non-list is skipped, never iterated (that would throw).
+      const names = new Map(listOf(value.contacts).filter((c) => c && typeof c === 'object').map((c) => [c.wa_id, c.profile?.name]));
+      if (value.messages !== undefined && !Array.isArray(value.messages)) read.skipped.push('value.messages is not a list');
+      for (const m of listOf(value.messages)) {
         const converted = messageFromCloud(channel, m, names.get(m?.from));
         if ('skip' in converted) read.skipped.push(converted.skip);
         else read.inbound.push(converted);
       }
-      for (const s of value.statuses ?? []) {
-        if (s?.status === 'failed') read.notices.push(`message ${s.id} failed: ${(s.errors ?? []).map((e) => `${e.code} ${e.title ?? ''}`).join('; ')}`);
+      for (const s of listOf(value.statuses)) {
+        if (s?.status === 'failed') read.notices.push(`message ${s.id} failed: ${listOf(s.errors).map((e) => `${e?.code} ${e?.title ?? ''}`).join('; ')}`);
       }
-      for (const e of value.errors ?? []) read.notices.push(`error ${e.code}: ${e.title ?? e.message ?? ''}`);
+      for (const e of listOf(value.errors)) if (e) read.notices.push(`error ${e.code}: ${e.title ?? e.message ?? ''}`);
     }
   }
   return read;

@@ -148,7 +148,8 @@ export class WhatsAppWebChannel implements Channel {
     if (!sock || this.statusReporter.get().state !== 'ready') {
       throw new HearthError(ErrorCode.channel, 'WhatsApp is not connected', 503);
     }
-    const quoted = this.recent.get(target.messageId);
+    // A target's messageId is `<jid>:<key id>` (the Message.id without `whatsapp:`); `recent` is keyed by key id.
+    const quoted = this.recent.get(target.messageId) ?? this.recent.get(target.messageId.split(':').at(-1) ?? '');
     const options = quoted && quoted.key.remoteJid?.endsWith('@g.us') ? { quoted } : undefined;
     try {
       await sock.sendPresenceUpdate('paused', target.chatId).catch(() => {});
@@ -185,6 +186,8 @@ export class WhatsAppWebChannel implements Channel {
       const { state, saveCreds, migrated } = store;
       this.authStore = store;
       if (migrated.length) this.log.info({ files: migrated.length }, 'whatsapp: plaintext credentials encrypted');
+      // stop() may have run while the credentials were read: opening a socket now would outlive it.
+      if (this.stopping) return;
       const sock = (this.options.makeSocket ?? defaultFactory)(state, this.baileysLog);
       this.sock = sock;
       sock.ev.on('creds.update', () => void saveCreds().catch((e: unknown) => this.log.warn({ code: ErrorCode.storage, err: String(e) }, 'whatsapp: saving credentials failed')));

@@ -55,3 +55,20 @@ test('X-Hub-Signature-256 verification', () => {
   assert.equal(verifyHubSignature('s', hubSignature('t', raw), raw), false);
   assert.equal(verifyHubSignature('s', undefined, raw), false);
 });
+
+test('cloud webhook: wrongly shaped lists and entries are skipped, never thrown, and the good messages still come through', () => {
+  const good = { from: '123', id: 'wamid.OK', timestamp: '1700000000', type: 'text', text: { body: 'hi' } };
+  const body = {
+    object: 'whatsapp_business_account',
+    entry: [
+      null,
+      { changes: { field: 'messages' } },
+      { changes: [null, { field: 'messages', value: { messages: { not: 'a list' }, contacts: 'x', statuses: 7, errors: {} } }] },
+      { changes: [{ field: 'messages', value: { contacts: [null, { wa_id: '123', profile: { name: 'Kim' } }], messages: [good], statuses: [null], errors: [null] } }] },
+    ],
+  };
+  const read = readCloudWebhook('whatsapp', body);
+  assert.deepEqual(read.inbound.map((i) => i.message.id), ['whatsapp:wamid.OK']);
+  assert.equal(read.inbound[0].message.sender.name, 'Kim');
+  assert.ok(read.skipped.length >= 2, read.skipped.join('; '));
+});

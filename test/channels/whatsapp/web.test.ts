@@ -18,6 +18,7 @@ import { whatsappConfigSchema } from '../../../src/channels/whatsapp/config.js';
 import type { WebSocketLike, WhatsAppWebChannel } from '../../../src/channels/whatsapp/web.js';
 import { pickChoice, PendingChoices } from '../../../src/channels/whatsapp/web-choices.js';
 import { memoryContext, type TestContext } from '../slack/memory-context.js';
+import { replyTargetOf } from '../../../src/core/message.js';
 
 interface FakeSocket extends WebSocketLike {
   sentMessages: Array<{ jid: string; content: Record<string, unknown>; options?: Record<string, unknown> }>;
@@ -287,4 +288,40 @@ test('choices: numbers, labels, out-of-range numbers and the time window', () =>
   pending.offer('chat', buttons, 10_000);
   assert.equal(pending.take('chat', 'no', 10_100), undefined);
   assert.equal(pending.take('chat', '1', 10_200)?.value, 's', 'a non-matching reply leaves the list open');
+});
+
+test('group answers quote the asked message when the target comes from the real message id', async () => {
+  await startChannel();
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  const sock = latest();
+  const group = '120363041234567891@g.us';
+  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'Q2', participant: '4915100000001@s.whatsapp.net' }, message: { conversation: '@bot hi' } });
+  const received = await ctx.waitForMessage((m) => m.id.endsWith(':Q2'));
+  const target = replyTargetOf(received);
+  await channel.deliver(target, {
+    type: 'done', replyId: 'r2', inReplyTo: 'm', conversationId: 'c', model: 'x', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop',
+    text: 'hello', attachments: [],
+  });
+  assert.equal((sock.sentMessages[0].options?.quoted as WAMessage | undefined)?.key.id, 'Q2');
+});
+
+test('stop() while the first connect is still reading credentials opens no socket afterwards', async () => {
+  authDir = await mkdtemp(join(tmpdir(), 'hearth-wa-'));
+  sockets = [];
+  ctx = memoryContext();
+  const config = whatsappConfigSchema.parse({ mode: 'web', web: { authDir }, reconnect: { initialDelayMs: 40, maxDelayMs: 100 } });
+  channel = createChannel(config, { log: ctx.log, dataDir: '/nonexistent' }, {
+    makeSocket: () => {
+      const s = fakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    writeTerminal: () => {},
+  }) as WhatsAppWebChannel;
+  const starting = channel.start(ctx);
+  await channel.stop();
+  await starting;
+  assert.ok(sockets.every((s) => s.ended), 'a socket opened after stop() is left running');
+  assert.equal(channel.status().state, 'stopped');
 });
