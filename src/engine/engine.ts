@@ -91,6 +91,30 @@ export class Engine {
   async handle(message: Message): Promise<void> {
     if (message.kind !== 'message' && message.kind !== 'action') return;
     const started = performance.now();
+    try {
+      await this.answer(message, started);
+    } catch (err) {
+      // A store failing outside the model call (history, blobs): the sender still gets an error
+      // event, never silence (an API request or web chat would otherwise wait forever).
+      const code = err instanceof HearthError ? err.code : ErrorCode.storage;
+      const conversationId = conversationKey(message);
+      this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
+      this.deps.log.error(
+        { requestId: message.id, channel: message.channel, conversationId, latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) },
+        'turn failed',
+      );
+      await this.publish(replyTargetOf(message), {
+        type: 'error',
+        replyId: `${message.id}#reply`,
+        inReplyTo: message.id,
+        conversationId,
+        code,
+        message: ALL_FAILED_MESSAGE,
+      });
+    }
+  }
+
+  private async answer(message: Message, started: number): Promise<void> {
     const { history, log } = this.deps;
     const conversationId = conversationKey(message);
     const agentId = message.agent ?? 'default';

@@ -100,13 +100,20 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     return { approved: { channel: p.channel, senderId: p.senderId } };
   });
 
-  app.get<{ Querystring: { user?: string; channel?: string; limit?: string } }>('/admin/conversations', viewer, async (req) => ({
-    conversations: await deps.history.listConversations({
-      userId: req.query.user,
-      channel: req.query.channel,
-      limit: req.query.limit ? Math.min(1000, Number(req.query.limit) || 100) : 100,
-    }),
-  }));
+  // A repeated parameter arrives as an array and `limit=1.5` or `-1` would reach SQL (500, or no limit at all).
+  const conversationsQuery = z.object({
+    user: z.string().optional(),
+    channel: z.string().optional(),
+    limit: z.coerce.number().int().min(1).default(100).transform((n) => Math.min(n, 1000)),
+  });
+  app.get('/admin/conversations', viewer, async (req, reply) => {
+    const q = conversationsQuery.safeParse(req.query);
+    if (!q.success) {
+      const i = q.error.issues[0];
+      return reply.code(400).send(badRequest(`${i.path.join('.') || 'query'}: ${i.message}`));
+    }
+    return { conversations: await deps.history.listConversations({ userId: q.data.user, channel: q.data.channel, limit: q.data.limit }) };
+  });
 
   app.get<{ Params: { id: string } }>('/admin/users/:id/export', admin, async (req) => deps.history.exportUser(req.params.id));
 

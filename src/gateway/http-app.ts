@@ -82,7 +82,7 @@ export function protectSurfaces(app: FastifyInstance, security: Security, log: L
     webhooks: security.ipAllowlist('webhooks') as unknown as Hook,
   };
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0];
+    const path = routedPath(req);
     if (path === '/healthz' || path === '/readyz') return;
     const surface = path.startsWith('/admin') || path === '/metrics' ? 'admin' : path.startsWith('/v1/') || path === '/ws' ? 'api' : path.startsWith('/webhooks/') ? 'webhooks' : undefined;
     if (surface) {
@@ -94,7 +94,7 @@ export function protectSurfaces(app: FastifyInstance, security: Security, log: L
     await userLimit(req, reply);
   });
   app.addHook('onResponse', async (req, reply) => {
-    if (!req.url.startsWith('/admin') || req.method === 'GET' || req.method === 'HEAD') return;
+    if (!routedPath(req).startsWith('/admin') || req.method === 'GET' || req.method === 'HEAD') return;
     await security.audit
       .record({
         actor: req.principal?.id ?? 'anonymous',
@@ -106,6 +106,21 @@ export function protectSurfaces(app: FastifyInstance, security: Security, log: L
       })
       .catch((err: unknown) => log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'audit record failed'));
   });
+}
+
+/**
+ * The path as the router sees it: the matched route's pattern, else the percent-decoded URL path.
+ * The router decodes `%61dmin` to `admin`, so judging the raw URL would let `/%61dmin/…` past the
+ * admin allowlist and the audit log.
+ */
+function routedPath(req: FastifyRequest): string {
+  if (req.routeOptions.url) return req.routeOptions.url;
+  const raw = req.url.split('?')[0];
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function channelOfPath(path: string): string {

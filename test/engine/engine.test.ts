@@ -162,6 +162,19 @@ describe('Engine', () => {
     assert.match(last.message, /no model could answer/i);
   });
 
+  it('answers with an error event, not silence, when the history store fails before the model call', async () => {
+    await setup(twoModels(), { a: () => say('never'), b: () => say('x') });
+    history.recent = async () => {
+      throw new Error('SQLITE_IOERR: disk I/O error');
+    };
+    const ev = await ask(message('hi'));
+    assert.deepEqual(ev.map((e) => e.type), ['error']);
+    const err = ev[0] as Extract<ReplyEvent, { type: 'error' }>;
+    assert.equal(err.code, 'HEARTH_E_STORAGE');
+    assert.equal(err.inReplyTo, 'test:c1:1');
+    assert.doesNotMatch(err.message, /SQLITE/);
+  });
+
   it('keeps the history window within the agent token budget', async () => {
     await setup({ ...twoModels(), agents: { default: { historyTokens: 40 } } }, { a: () => say('ok'), b: () => say('x') });
     for (let i = 1; i <= 6; i++) await ask(message(`message number ${i} with some padding text`, i));

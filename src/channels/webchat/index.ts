@@ -76,7 +76,8 @@ export class WebChatChannel implements Channel {
     // before the message sent right behind it is read (else: "say hello first", message lost).
     let queue = Promise.resolve();
     ws.on('message', (data, isBinary) => {
-      queue = queue.then(() => handle(data, isBinary));
+      // handle() answers its own failures; the catch only keeps one stray rejection from ending the chain.
+      queue = queue.then(() => handle(data, isBinary)).catch(() => undefined);
     });
     const handle = async (data: RawData, isBinary: boolean) => {
       let frame: { type?: unknown; text?: unknown; conversationId?: unknown; token?: unknown; id?: unknown };
