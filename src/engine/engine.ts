@@ -24,6 +24,8 @@ export const NO_MODEL_MESSAGE =
   'set OPENAI_API_KEY or ANTHROPIC_API_KEY, add a model under `models.catalog` in hearth.yml, ' +
   'or run `hearth models pull` to download a small local model.';
 
+const EMPTY_ANSWER_MESSAGE = 'The model returned an empty answer. Please try again or rephrase.';
+
 const ALL_FAILED_MESSAGE = 'Sorry, no model could answer right now. Please try again in a moment.';
 
 /** What the engine reports for metrics (implemented by `src/ops/metrics.ts`). */
@@ -206,6 +208,14 @@ export class Engine {
         }
       }
       const model = step!.lease.id;
+      if (!answer.trim() && attachments.length === 0) {
+        // Chat apps would show "typing…" and then nothing: say so instead (a token limit hit
+        // before any text, or a model that only "thought").
+        this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
+        turnLog.warn({ latencyMs: elapsed(started), model, errorCode: ErrorCode.modelFailed }, 'model returned an empty answer');
+        await this.publish(target, { type: 'error', ...base, code: ErrorCode.modelFailed, message: EMPTY_ANSWER_MESSAGE });
+        return;
+      }
       await history.append({
         id: replyId,
         conversationId,

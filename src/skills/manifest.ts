@@ -84,12 +84,13 @@ export async function readManifest(dir: string): Promise<SkillManifest> {
   for (const file of ['skill.json', 'skill.yaml', 'skill.yml']) {
     const path = join(dir, file);
     if (!existsSync(path)) continue;
-    const text = await readFile(path, 'utf8');
     let raw: unknown;
     try {
+      const text = await readFile(path, 'utf8');
       raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     } catch (err) {
-      throw new HearthError(ErrorCode.skillInvalid, `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}`, 400, { cause: err });
+      const why = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'a folder, not a file' : `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}`;
+      throw new HearthError(ErrorCode.skillInvalid, `${file} is ${why}`, 400, { cause: err });
     }
     return parseManifest(raw);
   }
@@ -99,8 +100,10 @@ export async function readManifest(dir: string): Promise<SkillManifest> {
 /** Orders semantic versions (pre-release tags sort before their release). */
 export function compareVersions(a: string, b: string): number {
   const split = (v: string) => {
-    const [core, pre] = v.split('-', 2) as [string, string | undefined];
-    return { nums: core.split('.').map(Number), pre };
+    // Only the first '-' ends the core: "1.0.0-rc-2" has the pre-release "rc-2".
+    const dash = v.indexOf('-');
+    const core = dash < 0 ? v : v.slice(0, dash);
+    return { nums: core.split('.').map(Number), pre: dash < 0 ? undefined : v.slice(dash + 1) };
   };
   const x = split(a);
   const y = split(b);
@@ -108,5 +111,20 @@ export function compareVersions(a: string, b: string): number {
   if (x.pre === y.pre) return 0;
   if (x.pre === undefined) return 1;
   if (y.pre === undefined) return -1;
-  return x.pre < y.pre ? -1 : 1;
+  // Semver precedence: dot-separated identifiers, numeric ones compared as numbers ("beta.2" < "beta.10").
+  const xs = x.pre.split('.');
+  const ys = y.pre.split('.');
+  for (let i = 0; i < Math.max(xs.length, ys.length); i++) {
+    const p = xs[i];
+    const q = ys[i];
+    if (p === q) continue;
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    const pn = /^\d+$/.test(p);
+    const qn = /^\d+$/.test(q);
+    if (pn && qn) return Number(p) - Number(q);
+    if (pn !== qn) return pn ? -1 : 1;
+    return p < q ? -1 : 1;
+  }
+  return 0;
 }

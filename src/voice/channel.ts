@@ -55,6 +55,8 @@ export class VoiceChannel implements Channel {
   readonly tts: TtsProvider;
   private ctx?: ChannelContext;
   private readonly calls = new Map<string, Call>();
+  /** Offers being answered now (ICE gathering takes a while): they count against `maxSessions` too. */
+  private opening = 0;
   private readonly since = Date.now();
 
   constructor(
@@ -124,9 +126,18 @@ export class VoiceChannel implements Channel {
   private async accept(sdp: string, sessionId: string, principal: Principal | undefined, req: FastifyRequest): Promise<{ sdp: string; sessionId: string }> {
     const ctx = this.ctx;
     if (!ctx) throw new HearthError(ErrorCode.shuttingDown, 'voice is not running', 503);
-    if (this.calls.size >= this.config.maxSessions && !this.calls.has(sessionId)) {
+    if (this.calls.size + this.opening >= this.config.maxSessions && !this.calls.has(sessionId)) {
       throw new HearthError(ErrorCode.rateLimited, 'too many voice calls', 429);
     }
+    this.opening++;
+    try {
+      return await this.open(sdp, sessionId, principal, req, ctx);
+    } finally {
+      this.opening--;
+    }
+  }
+
+  private async open(sdp: string, sessionId: string, principal: Principal | undefined, req: FastifyRequest, ctx: ChannelContext): Promise<{ sdp: string; sessionId: string }> {
     await this.calls.get(sessionId)?.peer.close();
     const log = this.deps.log;
     const senderId = principal ? principal.id : `voice-${sessionId}`;

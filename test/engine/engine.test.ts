@@ -103,6 +103,17 @@ describe('Engine', () => {
     assert.equal(usage.promptTokens, 10);
   });
 
+  it('tells the user when the model returns an empty answer instead of going silent', async () => {
+    async function* nothing(): AsyncIterable<StreamPart> {
+      yield { type: 'finish', reason: 'length', usage: { promptTokens: 5, completionTokens: 0 } };
+    }
+    await setup(twoModels(), { a: () => nothing(), b: () => say('x') });
+    const ev = await ask(message('hi'));
+    const last = ev.at(-1) as Extract<ReplyEvent, { type: 'error' }>;
+    assert.equal(last.type, 'error');
+    assert.match(last.message, /empty answer/);
+  });
+
   it('ignores a duplicate delivery of the same message id', async () => {
     await setup(twoModels(), { a: () => say('once'), b: () => say('x') });
     await ask(message('hi'));

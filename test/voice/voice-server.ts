@@ -7,6 +7,7 @@ import pino from 'pino';
 import type { ChannelContext } from '../../src/core/channel.js';
 import type { HearthConfig } from '../../src/core/config.js';
 import { configSchema } from '../../src/core/config.js';
+import { HearthError } from '../../src/core/errors.js';
 import { replyTargetOf, type Message } from '../../src/core/message.js';
 import type { AsrProvider, TtsProvider } from '../../src/core/voice.js';
 import { apiTokenAuthenticator } from '../../src/gateway/auth.js';
@@ -45,6 +46,11 @@ export async function startVoiceServer(options: { voice?: Partial<HearthConfig['
     },
   };
   const app: FastifyInstance = Fastify();
+  // As the gateway does (src/gateway/http-app.ts): a HearthError answers with its own status.
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err instanceof HearthError ? err.httpStatus : (err.statusCode ?? 500);
+    return reply.code(status).send({ error: { code: err instanceof HearthError ? err.code : 'HEARTH_E_INTERNAL', message: err.message } });
+  });
   await channel.routes(app);
   await channel.start(ctx);
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -120,7 +120,7 @@ export class ApiChannel implements Channel {
         this.ctx!.receive(message).catch(reject);
       }).finally(() => this.pending.delete(id));
       if (event.type === 'error') {
-        const status = event.code === ErrorCode.noModel ? 503 : 502;
+        const status = event.code === ErrorCode.noModel || event.code === ErrorCode.shuttingDown ? 503 : 502;
         return reply.code(status).send(openAiError(event.message, 'server_error', event.code));
       }
       return {

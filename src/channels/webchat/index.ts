@@ -96,9 +96,15 @@ export class WebChatChannel implements Channel {
             ip,
           });
           if (this.options.requireAuth && !principal) return fail(ErrorCode.unauthorized, 'a valid token is required', 4401);
-          // Closed while the token was checked: joining now would keep a dead socket in `chats` forever.
+          let requested = typeof frame.conversationId === 'string' && CONVERSATION_ID.test(frame.conversationId);
+          if (requested) {
+            // A conversation belongs to whoever started it: another user naming its id starts a new one.
+            const asked = frame.conversationId as string;
+            const owner = (await this.options.history.getConversation(`webchat:${asked}`))?.userId;
+            if (owner !== undefined && owner !== (principal ? principal.id : `web-${asked}`)) requested = false;
+          }
+          // Closed while the token or the owner was checked: joining now would keep a dead socket in `chats` forever.
           if (ws.readyState !== ws.OPEN) return;
-          const requested = typeof frame.conversationId === 'string' && CONVERSATION_ID.test(frame.conversationId);
           chatId = requested ? (frame.conversationId as string) : randomUUID();
           senderId = principal ? principal.id : `web-${chatId}`;
           let set = this.chats.get(chatId);

@@ -43,6 +43,15 @@ function openZip(zip: Buffer): Promise<yauzl.ZipFile> {
   );
 }
 
+/** mkdir that turns a clash with an earlier entry ("a" as a file, then "a/b") into a rejection. */
+async function mkdirFor(dir: string, entryName: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw reject(`"${entryName}" clashes with an earlier entry (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
 function openEntry(zf: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
   return new Promise((res, rej) => zf.openReadStream(entry, (err, s) => (err ? rej(reject(err.message)) : res(s))));
 }
@@ -75,7 +84,7 @@ export async function extractSkillZip(zip: Buffer, dest: string, limits: ZipLimi
       const target = resolve(root, entry.fileName);
       if (target !== root && !target.startsWith(root + sep)) throw reject(`path traversal "${entry.fileName}"`);
       if (entry.fileName.endsWith('/')) {
-        await mkdir(target, { recursive: true });
+        await mkdirFor(target, entry.fileName);
         continue;
       }
       files++;
@@ -84,7 +93,7 @@ export async function extractSkillZip(zip: Buffer, dest: string, limits: ZipLimi
       if (entry.uncompressedSize > ratioFloorBytes && entry.uncompressedSize / Math.max(entry.compressedSize, 1) > limits.maxCompressionRatio) {
         throw reject(`compression ratio of "${entry.fileName}" over ${limits.maxCompressionRatio} (zip bomb?)`);
       }
-      await mkdir(dirname(target), { recursive: true });
+      await mkdirFor(dirname(target), entry.fileName);
       // Count what really inflates: declared sizes can lie (yauzl also checks them against the data).
       let entryBytes = 0;
       const meter = new Transform({

@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BUILTIN_SKILLS } from '../../../src/skills/index.js';
 import { call, ctx, startTestHost, type TestHost } from '../host-fixture.js';
@@ -95,6 +97,45 @@ describe('built-in skills', () => {
       for (let i = 0; i < 60 && second.delivered.length === 0; i++) await sleep(50);
       assert.deepEqual(second.delivered, [{ target, text: '⏰ Reminder: later' }]);
       assert.equal(first.delivered.length, 0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('reminders: impossible or unrepresentable times are refused, never stored', async () => {
+    const dataDir = tempDir();
+    const first = await startTestHost({}, dataDir);
+    for (const args of [{ in_minutes: 1e300 }, { in_minutes: 1e12 }, { at: '2026-13-45 99:99' }, { at: '2027-02-30 10:00' }]) {
+      const r = await first.host.execute(call('reminder_set', { text: 'x', ...args }), ctx({ userId: 'erin' }));
+      assert.equal(r.isError, true, `${JSON.stringify(args)} -> ${r.content}`);
+      assert.match(r.content, /no such time|years ahead|cannot read/);
+    }
+    const ok = await first.host.execute(call('reminder_set', { text: 'far', at: '2099-01-01 10:00' }), ctx({ userId: 'erin' }));
+    assert.match(ok.content, /^Reminder \w+ set for/);
+    await first.host.stop();
+    // A restart still has the skill, and every reminder.
+    const second = await startTestHost({}, dataDir);
+    try {
+      assert.equal(second.host.get('reminders')?.state, 'ready');
+      assert.match((await second.host.execute(call('reminder_list'), ctx({ userId: 'erin' }))).content, /: far$/);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('reminders: one unreadable stored reminder does not take the others down', async () => {
+    const dataDir = tempDir();
+    const first = await startTestHost({}, dataDir);
+    await first.host.execute(call('reminder_set', { text: 'keep', at: '2099-01-01 10:00' }), ctx({ userId: 'fay' }));
+    await first.host.stop();
+    const file = join(dataDir, 'skill-data', 'reminders', 'reminders.json');
+    const list = JSON.parse(readFileSync(file, 'utf8')) as unknown[];
+    writeFileSync(file, JSON.stringify([...list, { id: 'broken', userId: 'fay', text: 'x', target: ctx().target, at: 1e300, timezone: 'UTC', createdAt: 0 }]));
+    const second = await startTestHost({}, dataDir);
+    try {
+      assert.equal(second.host.get('reminders')?.state, 'ready');
+      assert.match((await second.host.execute(call('reminder_list'), ctx({ userId: 'fay' }))).content, /: keep/);
+      assert.ok(second.lines.some((l) => l.msg === 'reminder could not be rescheduled'));
     } finally {
       await second.close();
     }

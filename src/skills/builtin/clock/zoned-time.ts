@@ -40,6 +40,11 @@ export function parseWallClock(text: string, zone: string, now = Date.now()): nu
     [y, mo, d] = [today.getUTCFullYear(), today.getUTCMonth() + 1, today.getUTCDate()];
   }
   const wall = Date.UTC(y, mo - 1, d, Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  // Date.UTC rolls over silently ("2026-13-45 99:99" is a date in 2027): refuse what does not exist.
+  const back = new Date(wall);
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== Number(m[4]) || back.getUTCMinutes() !== Number(m[5]) || back.getUTCSeconds() !== Number(m[6] ?? 0)) {
+    throw new Error(`no such time "${text.trim()}"`);
+  }
   // Two passes settle the offset across a DST change.
   let utc = wall - zoneOffsetMs(wall, zone);
   utc = wall - zoneOffsetMs(utc, zone);

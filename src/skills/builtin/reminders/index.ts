@@ -27,6 +27,16 @@ interface Reminder {
 }
 
 const maxPerUser = 100;
+/** How far ahead a one-off may be set: beyond this a Date (and the timer) cannot represent it. */
+const maxAheadMs = 100 * 365 * 24 * 3_600_000;
+
+/** Checks a due time computed from the model's arguments. */
+function checkDue(at: number): number {
+  if (!Number.isFinite(at)) throw new Error('cannot read that time');
+  if (at <= Date.now()) throw new Error('that time has passed');
+  if (at > Date.now() + maxAheadMs) throw new Error('that time is more than 100 years ahead');
+  return at;
+}
 
 /** Owns the timers; everything it schedules is stopped by `stopAll`. */
 class ReminderScheduler {
@@ -38,7 +48,14 @@ class ReminderScheduler {
   }
 
   async restore(): Promise<void> {
-    for (const r of await this.file.read()) this.schedule(r);
+    // One bad record (hand-edited file, older version) must not take every user's reminders down.
+    for (const r of await this.file.read()) {
+      try {
+        this.schedule(r);
+      } catch (err) {
+        this.deps.log.error({ skill: 'reminders', reminder: r.id, err: (err as Error).message }, 'reminder could not be rescheduled');
+      }
+    }
   }
 
   async add(r: Reminder): Promise<void> {
@@ -109,12 +126,11 @@ function timing(args: Record<string, unknown>, zone: string): { at?: number; cro
     }
     return { cron };
   }
-  if (typeof args.in_minutes === 'number' && args.in_minutes > 0) return { at: Date.now() + args.in_minutes * 60_000 };
+  if (typeof args.in_minutes === 'number' && args.in_minutes > 0) return { at: checkDue(Date.now() + args.in_minutes * 60_000) };
   if (typeof args.at === 'string' && args.at.trim()) {
     const iso = Date.parse(args.at);
     const at = /[zZ]|[+-]\d\d:\d\d$/.test(args.at) && !Number.isNaN(iso) ? iso : parseWallClock(args.at, zone);
-    if (at <= Date.now()) throw new Error('that time has passed');
-    return { at };
+    return { at: checkDue(at) };
   }
   throw new Error('give "at", "in_minutes" or "cron"');
 }
@@ -177,7 +193,15 @@ export const reminders: BuiltinSkill = {
         }
         const list = await scheduler.list(context.userId);
         if (list.length === 0) return 'No reminders.';
-        return list.map((r) => `[${r.id}] ${r.cron ? `cron "${r.cron}" ${r.timezone}` : formatInZone(r.at!, r.timezone)}: ${r.text}`).join('\n');
+        const when = (r: Reminder) => {
+          if (r.cron) return `cron "${r.cron}" ${r.timezone}`;
+          try {
+            return formatInZone(r.at!, r.timezone);
+          } catch {
+            return '(unreadable time)';
+          }
+        };
+        return list.map((r) => `[${r.id}] ${when(r)}: ${r.text}`).join('\n');
       },
     };
   },

@@ -25,8 +25,11 @@ export class InProcessRuntime implements SkillRuntime {
   }
 
   async execute(call: RuntimeCall): Promise<ToolResult> {
-    const out = await this.skill.execute(call);
-    return typeof out === 'string' ? { content: out } : out;
+    const out: unknown = await this.skill.execute(call);
+    if (typeof out === 'string') return { content: out };
+    if (out && typeof out === 'object' && typeof (out as ToolResult).content === 'string') return out as ToolResult;
+    // A skill returning a number, a plain object or nothing: give the model that value, not a TypeError.
+    return { content: out === undefined ? '' : (JSON.stringify(out) ?? String(out)) };
   }
 
   async stop(): Promise<void> {
