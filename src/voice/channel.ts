@@ -46,6 +46,8 @@ const MAX_SDP = 64 * 1024;
 interface Call {
   session: VoiceSession;
   peer: VoicePeer;
+  /** Who placed the call (principal id, or `anonymous` on an open voice page). */
+  owner: string;
 }
 
 export class VoiceChannel implements Channel {
@@ -126,6 +128,11 @@ export class VoiceChannel implements Channel {
   private async accept(sdp: string, sessionId: string, principal: Principal | undefined, req: FastifyRequest): Promise<{ sdp: string; sessionId: string }> {
     const ctx = this.ctx;
     if (!ctx) throw new HearthError(ErrorCode.shuttingDown, 'voice is not running', 503);
+    // A session id names one caller's call: another caller reusing it must not take it (and its chat) over.
+    const existing = this.calls.get(sessionId);
+    if (existing && existing.owner !== (principal?.id ?? 'anonymous')) {
+      throw new HearthError(ErrorCode.badRequest, 'this voice session belongs to another caller', 409);
+    }
     if (this.calls.size + this.opening >= this.config.maxSessions && !this.calls.has(sessionId)) {
       throw new HearthError(ErrorCode.rateLimited, 'too many voice calls', 429);
     }
@@ -182,7 +189,7 @@ export class VoiceChannel implements Channel {
         },
       });
       peer = answered.peer;
-      this.calls.set(sessionId, { session, peer });
+      this.calls.set(sessionId, { session, peer, owner: principal?.id ?? 'anonymous' });
       log.info({ sessionId, requestId: req.id, senderId }, 'voice call started');
       return { sdp: answered.sdp, sessionId };
     } catch (err) {

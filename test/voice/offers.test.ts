@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RTCPeerConnection } from 'werift';
-import { startVoiceServer, type VoiceServer } from './voice-server.js';
+import { startVoiceServer, VOICE_TOKEN, type VoiceServer } from './voice-server.js';
 
 /** A real WebRTC offer (audio + data channel) from a werift client, as a browser would send. */
 async function clientOffer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
@@ -49,8 +49,9 @@ async function slowStun(delayMs: number): Promise<{ close(): void; url: string }
   };
 }
 
-async function postOffer(url: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}/voice/offer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function postOffer(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(`${url}/voice/offer`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
@@ -87,4 +88,29 @@ describe('voice offers', () => {
     assert.deepEqual(statuses, [200, 200, 429, 429, 429], JSON.stringify(results.map((r) => r.body)));
     assert.equal(server.channel.activeCalls, 2);
   });
+});
+
+describe('voice session ownership', () => {
+  let server: VoiceServer;
+  const clients: RTCPeerConnection[] = [];
+  before(async () => {
+    server = await startVoiceServer({ voice: { maxSessions: 4, ice: { addresses: ['127.0.0.1'], stunServers: [] } } });
+  });
+  after(async () => {
+    await Promise.allSettled(clients.map((pc) => pc.close()));
+    await server?.close();
+  });
+
+  it('a caller cannot take over another caller’s session by reusing its id', async () => {
+    const first = await clientOffer();
+    const second = await clientOffer();
+    clients.push(first.pc, second.pc);
+    const sessionId = 'voice-session-owned-1';
+    const opened = await postOffer(server.url, { sdp: first.sdp, sessionId });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    const taken = await postOffer(server.url, { sdp: second.sdp, sessionId }, VOICE_TOKEN);
+    assert.equal(taken.status, 409, JSON.stringify(taken.body));
+    assert.equal(server.channel.activeCalls, 1);
+  });
+
 });
