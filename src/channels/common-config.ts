@@ -15,6 +15,7 @@ export const channelBase = {
   allowFrom: allowFromSchema,
   requireMention: z.boolean().default(true).describe('In groups, answer only when mentioned or replied to'),
   agent: z.string().optional().describe('Agent answering on this channel unless a route says otherwise'),
+  maxMediaBytes: z.int().positive().default(25 * 1024 * 1024).describe('Largest inbound file downloaded; larger ones are described, not fetched'),
 };
 
 export type ChannelBaseConfig = {
@@ -22,4 +23,5 @@ export type ChannelBaseConfig = {
   allowFrom?: string[];
   requireMention: boolean;
   agent?: string;
+  maxMediaBytes: number;
 };

@@ -16,14 +16,15 @@ import { factsOf } from './events.js';
 import { reactionToMessage, toMessage, type MediaToFetch } from './inbound.js';
 import { DiscordReplies } from './outbound.js';
 import { StatusReporter } from '../shared/status.js';
+import { readCapped } from '../shared/download.js';
 
 const CHANNEL = 'discord';
 
 /** Downloads one attachment from Discord's CDN into the BlobStore. */
-async function fetchAttachment(item: MediaToFetch, ctx: ChannelContext): Promise<void> {
+async function fetchAttachment(item: MediaToFetch, ctx: ChannelContext, maxBytes: number): Promise<void> {
   const response = await fetch(item.url);
   if (!response.ok) throw new Error(`attachment download failed with HTTP ${response.status}`);
-  const meta = await ctx.blobs.put(item.blobKey, Buffer.from(await response.arrayBuffer()), { mimeType: item.attachment.mimeType, fileName: item.attachment.fileName });
+  const meta = await ctx.blobs.put(item.blobKey, await readCapped(response, maxBytes), { mimeType: item.attachment.mimeType, fileName: item.attachment.fileName });
   item.attachment.blobKey = item.blobKey;
   item.attachment.size = meta.size;
 }
@@ -49,7 +50,7 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
         return;
       }
       for (const item of result.media) {
-        await fetchAttachment(item, ctx!).catch((err: unknown) => {
+        await fetchAttachment(item, ctx!, config.maxMediaBytes).catch((err: unknown) => {
           log.warn({ messageId: m.id, err: err instanceof Error ? err.message : String(err) }, 'discord attachment download failed');
           item.attachment.description ??= 'A file that could not be downloaded';
         });

@@ -4,6 +4,7 @@
  */
 import type { Attachment } from '../../core/message.js';
 import type { BlobStore } from '../../core/stores.js';
+import { readCapped } from '../shared/download.js';
 
 /** Whether a file URL may receive the bot token. */
 export function mayCarryToken(fileUrl: string, apiUrl: string): boolean {
@@ -31,7 +32,7 @@ function extension(attachment: Attachment): string {
 export async function storeSlackFile(
   attachment: Attachment,
   fileId: string,
-  opts: { botToken: string; apiUrl: string; blobs: BlobStore },
+  opts: { botToken: string; apiUrl: string; blobs: BlobStore; maxBytes: number },
 ): Promise<Attachment> {
   if (!attachment.url) throw new Error('file has no download URL');
   if (!mayCarryToken(attachment.url, opts.apiUrl)) throw new Error('file URL is not on a Slack host');
@@ -41,7 +42,7 @@ export async function storeSlackFile(
   if ((res.headers.get('content-type') ?? '').startsWith('text/html') && !attachment.mimeType?.startsWith('text/html')) {
     throw new Error('download returned an HTML page (token lacks files:read?)');
   }
-  const data = Buffer.from(await res.arrayBuffer());
+  const data = await readCapped(res, opts.maxBytes);
   const key = `media/slack/${fileId.replace(/[^A-Za-z0-9_-]/g, '')}.${extension(attachment)}`;
   const meta = await opts.blobs.put(key, data, { mimeType: attachment.mimeType, fileName: attachment.fileName });
   return { ...attachment, url: undefined, blobKey: key, size: meta.size };

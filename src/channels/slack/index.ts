@@ -234,7 +234,7 @@ export class SlackChannel implements Channel {
     return Promise.all(
       message.attachments.map(async (attachment, i) => {
         try {
-          return await storeSlackFile(attachment, valid[i].id, { botToken: this.config.botToken, apiUrl: this.config.apiUrl, blobs });
+          return await storeSlackFile(attachment, valid[i].id, { botToken: this.config.botToken, apiUrl: this.config.apiUrl, blobs, maxBytes: this.config.maxMediaBytes });
         } catch (error) {
           this.log.warn({ code: ErrorCode.download, fileId: valid[i].id, reason: slackErrorText(error) }, 'slack: file download failed');
           return attachment;

@@ -45,7 +45,7 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
     }
     for (const item of result.media) {
       try {
-        await fetchMedia(item, { api: bot.api, apiRoot: config.apiRoot, token: config.token, blobs: ctx!.blobs });
+        await fetchMedia(item, { api: bot.api, apiRoot: config.apiRoot, token: config.token, blobs: ctx!.blobs, maxBytes: config.maxMediaBytes });
       } catch (err) {
         // The text still goes through; the model is told a file could not be read.
         log.warn({ updateId: tg.update.update_id, err: describe(err) }, 'telegram media download failed');

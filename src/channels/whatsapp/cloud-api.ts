@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, HearthError } from '../../core/errors.js';
+import { readCapped } from '../shared/download.js';
 
 export interface GraphError {
   message?: string;
@@ -36,6 +37,8 @@ export interface CloudApiOptions {
   graphApiBase: string;
   phoneNumberId: string;
   accessToken: string;
+  /** Largest media download; unlimited when absent. */
+  maxMediaBytes?: number;
 }
 
 export class CloudApi {
@@ -86,7 +89,7 @@ export class CloudApi {
     if (!this.mayCarryToken(info.url)) throw new HearthError(ErrorCode.download, 'WhatsApp media URL is not on a Meta host', 502);
     const res = await fetch(info.url, { headers: { authorization: `Bearer ${this.options.accessToken}` } });
     if (!res.ok) throw new HearthError(ErrorCode.download, `WhatsApp media download answered HTTP ${res.status}`, 502);
-    const data = Buffer.from(await res.arrayBuffer());
+    const data = await readCapped(res, this.options.maxMediaBytes ?? Number.MAX_SAFE_INTEGER);
     if (info.sha256 && createHash('sha256').update(data).digest('hex') !== info.sha256) {
       throw new HearthError(ErrorCode.checksum, 'WhatsApp media failed its sha256 check', 502);
     }

@@ -52,8 +52,9 @@ export class WhatsAppCloudChannel implements Channel {
   constructor(
     private readonly cloud: CloudConfig,
     private readonly log: Logger,
+    maxMediaBytes?: number,
   ) {
-    this.api = new CloudApi(cloud);
+    this.api = new CloudApi({ ...cloud, maxMediaBytes });
     this.statusReporter = new StatusReporter(log, 'whatsapp');
   }
 

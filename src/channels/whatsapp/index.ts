@@ -19,7 +19,7 @@ export function createChannel(config: WhatsappConfig, deps: ChannelDeps, testing
   const log = deps.log.child({ channel: 'whatsapp' });
   if (config.mode === 'cloud') {
     if (!config.cloud) throw new Error('whatsapp: mode cloud needs the cloud section');
-    return new WhatsAppCloudChannel(config.cloud, log);
+    return new WhatsAppCloudChannel(config.cloud, log, config.maxMediaBytes);
   }
   const dir = config.web.authDir;
   const authDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : join(deps.dataDir, 'whatsapp');

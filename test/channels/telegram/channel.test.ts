@@ -27,6 +27,7 @@ before(async () => {
     pollTimeoutSeconds: 1,
     streamEditIntervalMs: 30,
     reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    maxMediaBytes: 1000,
   });
   channel = createChannel(config, { log: ctx.log, dataDir: '/nonexistent' });
   await channel.start(ctx);
@@ -144,6 +145,16 @@ test('inbound photo and document are downloaded into the blob store', async () =
   assert.equal(docMsg.attachments[0].fileName, 'cv.pdf');
   assert.deepEqual(await ctx.blobs.get(docMsg.attachments[0].blobKey!), pdf);
   assert.equal((await ctx.blobs.head(docMsg.attachments[0].blobKey!))?.mimeType, 'application/pdf');
+});
+
+test('a file over maxMediaBytes is not downloaded; the message still arrives, the file described', async () => {
+  const before = ctx.received.length;
+  const big = fake.addFile(Buffer.alloc(5000, 1), 'documents/file_big.bin');
+  fake.userMessage({ chat: adaChat, from: ada, extra: { document: { ...big, file_name: 'big.bin', mime_type: 'application/octet-stream' }, caption: 'too big?' } });
+  const [msg] = (await ctx.waitForMessages(before + 1)).slice(before);
+  assert.equal(msg.text, 'too big?');
+  assert.equal(msg.attachments[0].fileName, 'big.bin');
+  assert.equal(msg.attachments[0].blobKey, undefined);
 });
 
 test('outbound attachments from the blob store: photo, document, sticker uploaded as multipart', async () => {
