@@ -86,7 +86,7 @@ async function startHearth(modelUrl: string, dataDir: string): Promise<{ proc: C
   const t0 = performance.now();
   // The load comes from one IP and one token: lift the per-IP and per-user limits for the run.
   const config = join(dataDir, '..', `bench-${port}.yml`);
-  writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n');
+  writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n');
   const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
     env: { PATH: process.env.PATH ?? '', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -13,6 +13,8 @@ import { routeAgent } from './routing.js';
 /** How a channel admits senders. Trusted channels (web chat, the API) authenticate callers themselves. */
 export interface ChannelPolicy {
   trusted: boolean;
+  /** Count each sender's messages against the per-sender rate limit (chat channels; the web chat and voice). */
+  limitSenders: boolean;
   allowFrom?: readonly string[];
   requireMention: boolean;
   agent?: string;
@@ -49,12 +51,16 @@ export class InboundPipeline {
       log.debug(meta, 'group message without mention ignored');
       return;
     }
-    if (!policy.trusted) {
+    if (policy.limitSenders) {
       const limit = await this.deps.senderLimit?.(message.channel, message.sender.id);
       if (limit && !limit.allowed) {
-        log.warn({ ...meta, senderId: message.sender.id, errorCode: 'HEARTH_E_RATE_LIMITED', retryAfterSec: limit.retryAfterSec }, 'sender rate-limited; message dropped');
+        log.warn({ ...meta, senderId: message.sender.id, errorCode: ErrorCode.rateLimited, retryAfterSec: limit.retryAfterSec }, 'sender rate-limited; message dropped');
+        // Our own clients get told (the web chat shows it); a chat-platform sender is not answered.
+        if (policy.trusted) throw new HearthError(ErrorCode.rateLimited, `Too many messages; try again in ${limit.retryAfterSec} s.`, 429);
         return;
       }
+    }
+    if (!policy.trusted) {
       const decision = await this.deps.access.decide(message, policy.allowFrom);
       if (decision.kind === 'deny') {
         log.info({ ...meta, senderId: message.sender.id, reason: decision.reason }, 'sender ignored');

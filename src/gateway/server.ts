@@ -251,7 +251,8 @@ export class Hearth {
       const voiceAuth = config.voice.auth === 'auto' ? (loopback ? 'open' : 'token') : config.voice.auth;
       builtins.push(createVoiceChannel(config.voice, { auth, requireAuth: voiceAuth === 'token', log: log.child({ channel: 'voice' }), dataDir }));
     }
-    for (const c of builtins) this.policies.set(c.name, { trusted: true, requireMention: false });
+    // The API is limited per token on the HTTP side; the web chat and voice send many messages over one connection.
+    for (const c of builtins) this.policies.set(c.name, { trusted: true, limitSenders: c.name !== 'api', requireMention: false });
     this.channels = [...builtins, ...(await this.loadChannels(channelsFile, dataDir))];
 
     protectSurfaces(app, security, log);
@@ -355,7 +356,7 @@ export class Hearth {
       const loader = channelLoaders[name];
       const mod = await loader();
       const channel = await mod.createChannel(cfg as never, { log: this.log.child({ channel: name }), dataDir, cipher: this.security?.crypto });
-      this.policies.set(name, { trusted: false, allowFrom: cfg.allowFrom, requireMention: cfg.requireMention, agent: cfg.agent });
+      this.policies.set(name, { trusted: false, limitSenders: true, allowFrom: cfg.allowFrom, requireMention: cfg.requireMention, agent: cfg.agent });
       out.push(channel);
     }
     return out;
