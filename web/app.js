@@ -1,4 +1,6 @@
 // Hearth web chat: one WebSocket to /ws, the answer streamed in as it is generated.
+import { addMessage, setStatus as showStatus, takeTokenFromUrl } from '/page.js';
+
 const log = document.getElementById('log');
 const form = document.getElementById('composer');
 const input = document.getElementById('input');
@@ -7,28 +9,13 @@ const statusEl = document.getElementById('status');
 const tokenForm = document.getElementById('token-form');
 const tokenInput = document.getElementById('token');
 
-const params = new URLSearchParams(location.hash.slice(1));
-if (params.get('token')) {
-  sessionStorage.setItem('hearth.token', params.get('token'));
-  history.replaceState(null, '', location.pathname);
-}
+takeTokenFromUrl();
 let ws;
 let retryMs = 500;
 const bubbles = new Map();
 
-function setStatus(state, text) {
-  statusEl.dataset.state = state;
-  statusEl.textContent = text;
-}
-
-function add(role, text) {
-  const el = document.createElement('div');
-  el.className = `msg ${role}`;
-  el.textContent = text;
-  log.appendChild(el);
-  log.scrollTop = log.scrollHeight;
-  return el;
-}
+const setStatus = (state, text) => showStatus(statusEl, state, text);
+const add = (role, text) => addMessage(log, role, text);
 
 function bubbleFor(replyId) {
   let el = bubbles.get(replyId);

@@ -1,5 +1,6 @@
 // Hearth voice page: one WebRTC call to the gateway. The microphone goes up as Opus; the answer
 // comes back as an audio track, and transcripts/answer text arrive on the "events" data channel.
+import { addMessage, setStatus as showStatus, takeTokenFromUrl } from '/page.js';
 const log = document.getElementById('log');
 const statusEl = document.getElementById('status');
 const connectBtn = document.getElementById('connect');
@@ -11,11 +12,8 @@ const remote = document.getElementById('remote');
 const tokenForm = document.getElementById('token-form');
 const tokenInput = document.getElementById('token');
 
-const params = new URLSearchParams(location.search);
-if (params.get('token')) {
-  sessionStorage.setItem('hearth.token', params.get('token'));
-  history.replaceState(null, '', location.pathname);
-}
+const params = new URLSearchParams(location.search); // read before the token is taken out of the address
+takeTokenFromUrl();
 
 /** State the end-to-end test reads: the peer connection and every data-channel event. */
 const state = (window.hearthVoice = { pc: null, events: [], connected: false });
@@ -23,19 +21,8 @@ let mic = null;
 let channel = null;
 let answerEl = null;
 
-function setStatus(s, text) {
-  statusEl.dataset.state = s;
-  statusEl.textContent = text;
-}
-
-function add(kind, text) {
-  const el = document.createElement('div');
-  el.className = `msg ${kind}`;
-  el.textContent = text;
-  log.append(el);
-  log.scrollTop = log.scrollHeight;
-  return el;
-}
+const setStatus = (s, text) => showStatus(statusEl, s, text);
+const add = (kind, text) => addMessage(log, kind, text);
 
 /** Push-to-talk sends silence while the button is up; hands-free always sends the microphone. */
 function setMicOpen(open) {

@@ -382,6 +382,7 @@ export class Hearth {
     const files: Record<string, [string, string]> = {
       '/': ['index.html', 'text/html; charset=utf-8'],
       '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+      '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
       '/style.css': ['style.css', 'text/css; charset=utf-8'],
     };
     for (const [route, [name, type]] of Object.entries(files)) {

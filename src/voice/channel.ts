@@ -79,8 +79,11 @@ export class VoiceChannel implements Channel {
       '/voice.html': ['voice.html', 'text/html; charset=utf-8'],
       '/voice.js': ['voice.js', 'text/javascript; charset=utf-8'],
       '/voice.css': ['voice.css', 'text/css; charset=utf-8'],
+      // Shared with the web chat page, which serves it too when it is enabled.
+      '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
     };
     for (const [route, [name, type]] of Object.entries(files)) {
+      if (app.hasRoute({ method: 'GET', url: route })) continue;
       const body = await readFile(join(ROOT, 'web', name));
       app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(body));
     }
