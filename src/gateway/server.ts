@@ -293,7 +293,7 @@ export class Hearth {
 
     for (const c of this.channels) {
       this.bus.subscribeOutbound(c.name, async (out) => {
-        if (out.event.type === 'done') await this.voiceNotes.attachReply(out.event);
+        if (out.event.type === 'done' || out.event.type === 'error') await this.voiceNotes.settle(out.event);
         return c.deliver(out.target, out.event).catch((err) =>
           log.warn({ channel: c.name, requestId: out.event.inReplyTo, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'delivery failed'),
         );

@@ -18,6 +18,11 @@ export class VoiceNotes {
   /** Inbound voice messages whose answer should also be spoken, by message id. */
   private readonly speakTo = new Set<string>();
 
+  /** Voice turns still waiting for their final event (for tests and metrics). */
+  get waiting(): number {
+    return this.speakTo.size;
+  }
+
   constructor(
     private readonly config: () => HearthConfig,
     private readonly blobs: () => BlobStore,
@@ -41,9 +46,12 @@ export class VoiceNotes {
     }
   }
 
-  /** Attaches a spoken version to the answer of a voice message, when its agent speaks. Never throws. */
-  async attachReply(event: Extract<ReplyEvent, { type: 'done' }>): Promise<void> {
-    if (!this.speakTo.delete(event.inReplyTo) || !event.text.trim()) return;
+  /**
+   * Called with the final event of every turn: attaches a spoken version to the answer of a voice
+   * message when its agent speaks, and forgets the turn either way (an error ends it too). Never throws.
+   */
+  async settle(event: Extract<ReplyEvent, { type: 'done' | 'error' }>): Promise<void> {
+    if (!this.speakTo.delete(event.inReplyTo) || event.type === 'error' || !event.text.trim()) return;
     try {
       const { attachVoiceReply, createTts } = await import('../voice/index.js');
       this.tts ??= Promise.resolve(createTts(this.config().voice.tts));
