@@ -52,6 +52,14 @@ export const configSchema = z.strictObject({
       bodyLimit: positiveInt.default(1024 * 1024).describe('Largest JSON request body in bytes (413 beyond)'),
       uploadLimit: positiveInt.default(50 * 1024 * 1024).describe('Largest upload (skill ZIP, media) in bytes'),
       drainTimeoutMs: positiveInt.default(30_000).describe('How long SIGTERM waits for in-flight answers'),
+      allowedOrigins: z
+        .array(z.url())
+        .default([])
+        .describe("Browser origins (https://app.example.com) allowed to open the web chat, voice and other state-changing routes besides the server's own"),
+      allowedHosts: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('Server names accepted in the Host header besides IP addresses and localhost (DNS-rebinding protection); set it when serving under a domain name'),
     })
     .prefault({}),
   dataDir: z.string().default('./data').describe('Data folder: SQLite database, blobs, models (env HEARTH_DATA_DIR)'),

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
 import { errorSummary } from '../engine/engine.js';
+import { browserGuard, type BrowserGuardOptions } from '../security/browser-guard.js';
 import type { Security } from '../security/index.js';
 
 /**
@@ -68,11 +69,13 @@ export function buildHttpApp(
 }
 
 /**
- * Per-surface protection, by path: rate limits per IP everywhere but the probes; the admin,
+ * Per-surface protection, by path: browser origin and Host checks (see browser-guard.ts); rate limits per IP everywhere but the probes; the admin,
  * API and webhook surfaces behind their IP allowlists; per-user limits on admin and API; and an
  * audit record of every administrative change.
  */
-export function protectSurfaces(app: FastifyInstance, security: Security, log: Logger): void {
+export function protectSurfaces(app: FastifyInstance, security: Security, log: Logger, browser: BrowserGuardOptions): void {
+  // First: a foreign web page must not reach anything, not even a rate-limit counter.
+  app.addHook('onRequest', browserGuard(browser, log));
   type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   const ipLimit = security.rateLimit('ip') as unknown as Hook;
   const userLimit = security.rateLimit('user') as unknown as Hook;

@@ -255,8 +255,15 @@ export class Hearth {
     for (const c of builtins) this.policies.set(c.name, { trusted: true, limitSenders: c.name !== 'api', requireMention: false });
     this.channels = [...builtins, ...(await this.loadChannels(channelsFile, dataDir))];
 
-    protectSurfaces(app, security, log);
+    // Before the protections: its hooks mark upgrade requests and close the socket of one a protection refuses.
     await app.register(fastifyWebsocket, { options: { maxPayload: config.server.bodyLimit } });
+    const voiceOpen = config.voice.enabled && (config.voice.auth === 'open' || (config.voice.auth === 'auto' && loopback));
+    protectSurfaces(app, security, log, {
+      allowedOrigins: config.server.allowedOrigins,
+      allowedHosts: config.server.allowedHosts,
+      // DNS rebinding matters where a surface answers without credentials; on loopback every real client uses an IP or localhost.
+      checkHost: loopback || webchatAuth === 'open' || voiceOpen || config.server.allowedHosts.length > 0,
+    });
     await security.register(app);
     security.protectAdminRoutes(app);
     if (config.webchat.enabled) await this.webRoutes(app);
