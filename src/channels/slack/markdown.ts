@@ -1,8 +1,9 @@
 /**
- * Markdown (what models write) → Slack mrkdwn. Pure. Code spans and fences are kept verbatim
- * (only `&`, `<`, `>` are escaped, as Slack requires everywhere).
+ * Markdown (what models write) → Slack mrkdwn, by walking the parsed tree (shared/markup-renderer.ts).
+ * Slack needs `&`, `<` and `>` escaped everywhere, code included, and has no other escape.
  */
-import { singleStarProse, splitAtCode, type SingleStarStyle } from '../shared/single-star-markup.js';
+import { renderMarkdown, type Dialect } from '../shared/markup-renderer.js';
+import { singleStarMarks } from '../shared/single-star-markup.js';
 import { splitMessage } from '../shared/split.js';
 
 /** Escapes the three characters Slack treats as control sequences. */
@@ -10,25 +11,21 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Slack's links are `<url|label>`; its bullets are a literal `•`. */
-const slackStyle: SingleStarStyle = {
-  link: (label, url) => `<${url}|${label}>`,
-  listItem: (line) => line.replace(/^(\s*)[-*+]\s+/, '$1• '),
+const slack: Dialect = {
+  ...singleStarMarks,
+  text: escapeMrkdwn,
+  inlineCode: (value) => '`' + escapeMrkdwn(value) + '`',
+  // `<url|label>`: a label shows no formatting, and a `|` in the URL would end it early.
+  link: (_label, url, plain) => `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(plain)}>`,
+  bareLink: escapeMrkdwn,
+  // Slack ignores a language tag and would print it; it is dropped.
+  codeBlock: (value) => '```' + escapeMrkdwn(value) + '```',
+  bullet: '• ',
 };
 
 /** Converts one Markdown answer to Slack mrkdwn. */
 export function markdownToMrkdwn(markdown: string): string {
-  return splitAtCode(markdown)
-    .map((part, i) => {
-      if (i % 2 === 0) return singleStarProse(escapeMrkdwn(part), slackStyle);
-      if (part.startsWith('```')) {
-        // Slack ignores a language tag and would print it; drop it.
-        const body = part.replace(/^```[\w+-]*\n?/, '').replace(/```$/, '');
-        return '```' + escapeMrkdwn(body.replace(/\n$/, '')) + '```';
-      }
-      return escapeMrkdwn(part);
-    })
-    .join('');
+  return renderMarkdown(markdown, slack);
 }
 
 /**
