@@ -7,7 +7,7 @@
  * `_` closing at any word boundary): a character is escaped only where Discord could read it as
  * markup, so ordinary prose (`2 * 3`, `snake_case`, `a | b`) goes out unchanged.
  */
-import { prefixLines, renderMarkdown, type Dialect } from '../shared/markup-renderer.js';
+import { renderMarkdown, type Dialect } from '../shared/markup-renderer.js';
 
 const space = /\s/;
 const wordChar = /[\p{L}\p{N}]/u;
@@ -77,7 +77,7 @@ const discord: Dialect = {
   headingPrefix: (depth) => (depth <= 3 ? `${'#'.repeat(depth)} ` : undefined),
   codeBlock: (value, lang) => '```' + (lang ?? '') + '\n' + value + '\n```',
   // Discord does not nest quotes; an inner quote's `>` shows as text, which still reads as a quote.
-  quote: (inner) => prefixLines(inner, '> '),
+  quote: { prefix: '> ' },
   bullet: '- ',
   rule: '──────────',
 };

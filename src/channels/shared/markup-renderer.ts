@@ -1,8 +1,8 @@
 /**
  * Walks a parsed Markdown answer (see markdown-tree.ts) and writes it in one platform's markup.
- * The walk — block spacing, list numbering and indentation, nested emphasis, reference links,
- * tables — is the same for every platform; a `Dialect` says only how each construct is written
- * and how plain text is escaped. Because every marker comes from a tree node that is complete,
+ * The walk — block spacing, list numbering and indentation, quotes, nested emphasis, reference
+ * links, tables — is the same for every platform; a `Dialect` says only how each construct is
+ * written and how plain text is escaped. Because every marker comes from a complete tree node,
  * the output is always balanced, also for a half-streamed answer (an unclosed `**` is text, an
  * unclosed fence a code block that ends where the text does).
  */
@@ -10,6 +10,7 @@ import type { Heading, List, Nodes, PhrasingContent, RootContent } from 'mdast';
 import { parseMarkdown, writtenAs, type MarkdownDoc } from './markdown-tree.js';
 import { plainText } from './plain-text.js';
 import { tableGrid } from './table-grid.js';
+import { hang, joinBlocks, quoteLines, textLines, toText, verbatimLines, type Line, type QuoteStyle } from './rendered-lines.js';
 
 /** How one platform writes each construct. Every function is pure. */
 export interface Dialect {
@@ -26,10 +27,9 @@ export interface Dialect {
   bareLink(written: string): string;
   /** The line prefix of a heading the platform shows natively (`## `); undefined shows it bold. */
   headingPrefix?(depth: Heading['depth']): string | undefined;
-  /** A code block (also a table, laid out as a monospace grid). */
+  /** A code block (also a table, laid out as a monospace grid); lines after its first are verbatim. */
   codeBlock(value: string, lang: string | undefined): string;
-  /** A block quote around rendered blocks; `nested` inside another quote. */
-  quote(inner: string, nested: boolean): string;
+  quote: QuoteStyle;
   /** The marker of an unordered list item, with its trailing space. */
   bullet: string;
   /** A thematic break (`---`). */
@@ -49,15 +49,7 @@ const outside: Inline = { strong: false, emphasis: false, strike: false, inLink:
 /** Converts one Markdown answer (complete or still streaming) to the dialect's markup. */
 export function renderMarkdown(markdown: string, dialect: Dialect): string {
   const doc = parseMarkdown(markdown);
-  return new Walk(doc, dialect).blocks(doc.root.children, 0);
-}
-
-/** Prefixes every line of `text` (a quote marker, say). */
-export function prefixLines(text: string, prefix: string): string {
-  return text
-    .split('\n')
-    .map((line) => prefix + line)
-    .join('\n');
+  return toText(new Walk(doc, dialect).blocks(doc.root.children, 0));
 }
 
 class Walk {
@@ -67,71 +59,58 @@ class Walk {
   ) {}
 
   /** Sibling blocks, separated as in the source: a blank line stays one, adjacent lines stay adjacent. */
-  blocks(nodes: RootContent[], quoteDepth: number): string {
-    let out = '';
-    let previous: RootContent | undefined;
-    for (const node of nodes) {
-      const rendered = this.block(node, quoteDepth);
-      if (rendered === '') continue;
-      if (previous) out += this.gap(previous, node);
-      out += rendered;
-      previous = node;
-    }
-    return out;
+  blocks(nodes: RootContent[], quoteDepth: number): Line[] {
+    const rendered = nodes.map((node) => ({ node, lines: this.block(node, quoteDepth) })).filter((b) => b.lines.length > 0);
+    return joinBlocks(rendered.map((b, i) => ({ lines: b.lines, blankBefore: i > 0 && this.blankBetween(rendered[i - 1].node, b.node) })));
   }
 
-  private gap(before: Nodes, after: Nodes): string {
+  private blankBetween(before: Nodes, after: Nodes): boolean {
     const from = before.position?.end.offset;
     const to = after.position?.start.offset;
-    if (from === undefined || to === undefined) return '\n\n';
-    return this.doc.source.slice(from, to).split('\n').length > 2 ? '\n\n' : '\n';
+    return from === undefined || to === undefined || this.doc.source.slice(from, to).split('\n').length > 2;
   }
 
-  private block(node: RootContent, quoteDepth: number): string {
+  private block(node: RootContent, quoteDepth: number): Line[] {
     const d = this.dialect;
     switch (node.type) {
       case 'paragraph':
-        return this.inlines(node.children, outside, true);
+        return textLines(this.inlines(node.children, outside, true));
       case 'heading': {
         const prefix = d.headingPrefix?.(node.depth);
-        if (prefix !== undefined) return prefix + this.inlines(node.children, outside, false);
+        if (prefix !== undefined) return textLines(prefix + this.inlines(node.children, outside, false));
         const inner = this.inlines(node.children, { ...outside, strong: true }, false);
-        return inner === '' ? '' : d.strong(inner);
+        return inner === '' ? [] : textLines(d.strong(inner));
       }
       case 'code':
         // Nothing to show yet (a fence just opened while streaming): an empty block would be an empty message.
-        return node.value === '' ? '' : d.codeBlock(node.value, node.lang ?? undefined);
+        return node.value === '' ? [] : verbatimLines(d.codeBlock(node.value, node.lang ?? undefined));
       case 'table':
-        return d.codeBlock(tableGrid(node, this.doc), undefined);
-      case 'blockquote': {
-        const inner = this.blocks(node.children, quoteDepth + 1);
-        return inner === '' ? '' : d.quote(inner, quoteDepth > 0);
-      }
+        return verbatimLines(d.codeBlock(tableGrid(node, this.doc), undefined));
+      case 'blockquote':
+        return quoteLines(this.blocks(node.children, quoteDepth + 1), d.quote, quoteDepth > 0);
       case 'list':
         return this.list(node, quoteDepth);
       case 'footnoteDefinition': {
         const marker = `[${node.label ?? node.identifier}] `;
-        return d.text(marker, true) + hang(this.blocks(node.children, quoteDepth), marker.length);
+        return hang(d.text(marker, true), marker.length, this.blocks(node.children, quoteDepth));
       }
       case 'thematicBreak':
-        return d.rule;
+        return textLines(d.rule);
       case 'html':
-        return d.text(node.value, true);
+        return textLines(d.text(node.value, true));
       default:
-        // Definitions show nothing (their links do); no other block type is produced by the parser.
-        return '';
+        // Definitions show nothing (their links do); no other block type comes out of the parser.
+        return [];
     }
   }
 
-  private list(node: List, quoteDepth: number): string {
-    let out = '';
-    node.children.forEach((item, i) => {
+  private list(node: List, quoteDepth: number): Line[] {
+    const items = node.children.map((item, i) => {
       const marker = node.ordered ? `${(node.start ?? 1) + i}. ` : this.dialect.bullet;
       const box = item.checked === true ? '☑ ' : item.checked === false ? '☐ ' : '';
-      if (i > 0) out += this.gap(node.children[i - 1], item);
-      out += marker + box + hang(this.blocks(item.children, quoteDepth), [...marker].length);
+      return hang(marker + box, [...marker].length, this.blocks(item.children, quoteDepth));
     });
-    return out;
+    return joinBlocks(items.map((lines, i) => ({ lines, blankBefore: i > 0 && this.blankBetween(node.children[i - 1], node.children[i]) })));
   }
 
   private inlines(nodes: PhrasingContent[], open: Inline, startsLine: boolean): string {
@@ -157,7 +136,8 @@ class Walk {
       case 'delete':
         return open.strike ? this.inlines(node.children, open, false) : d.strike(this.inlines(node.children, { ...open, strike: true }, false));
       case 'inlineCode':
-        return d.inlineCode(node.value, open.inLink);
+        // CommonMark: a line ending inside a code span is a space.
+        return d.inlineCode(node.value.replace(/\n/g, ' '), open.inLink);
       case 'break':
         return '\n';
       case 'link':
@@ -186,13 +166,4 @@ class Walk {
     if (!writtenAs(node, this.doc).startsWith('[') || plain === '') return this.dialect.bareLink(plain || url);
     return this.dialect.link(this.inlines(children, { ...open, inLink: true }, false), url, plain);
   }
-}
-
-/** Indents every line after the first by `width` spaces, so a list item's later lines hang under its text. */
-function hang(text: string, width: number): string {
-  const pad = ' '.repeat(width);
-  return text
-    .split('\n')
-    .map((line, i) => (i === 0 || line === '' ? line : pad + line))
-    .join('\n');
 }

@@ -6,7 +6,7 @@
  * Telegram's entity rules forbid a nesting (code inside a link, a quote inside a quote), the inner
  * one is written without its tag.
  */
-import { prefixLines, renderMarkdown, type Dialect } from '../shared/markup-renderer.js';
+import { renderMarkdown, type Dialect } from '../shared/markup-renderer.js';
 
 /** Escapes the three characters Telegram's HTML parser treats specially. */
 export function escapeHtml(text: string): string {
@@ -31,7 +31,7 @@ const telegram: Dialect = {
   bareLink: escapeHtml,
   codeBlock: (value, lang) =>
     lang ? `<pre><code class="language-${escapeAttribute(lang)}">${escapeHtml(value)}</code></pre>` : `<pre>${escapeHtml(value)}</pre>`,
-  quote: (inner, nested) => (nested ? prefixLines(inner, '&gt; ') : `<blockquote>${inner}</blockquote>`),
+  quote: { open: '<blockquote>', close: '</blockquote>', nestedPrefix: '&gt; ' },
   bullet: '• ',
   rule: '──────────',
 };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { markdownToMrkdwn, mrkdwnPieces } from '../../../src/channels/slack/markdown.js';
 import { extractButtons, streamingText } from '../../../src/channels/shared/buttons.js';
 import { slackSignature, verifySlackSignature } from '../../../src/channels/slack/signature.js';
+import { prefixes, richAnswer } from '../shared/rich-answer.js';
 
 test('Markdown becomes Slack mrkdwn', () => {
   assert.equal(markdownToMrkdwn('**bold** and *it* and ~~gone~~'), '*bold* and _it_ and ~gone~');
@@ -41,4 +42,41 @@ test('signatures: valid passes, wrong secret and stale timestamp fail', () => {
   assert.deepEqual(verifySlackSignature('other', { signature: sig, timestamp: ts }, body, 300, now), { ok: false, reason: 'bad signature' });
   assert.deepEqual(verifySlackSignature('s3cret', { signature: sig, timestamp: ts }, body, 300, now + 301_000), { ok: false, reason: 'stale timestamp' });
   assert.deepEqual(verifySlackSignature('s3cret', { timestamp: ts }, body, 300, now), { ok: false, reason: 'missing headers' });
+});
+
+test('nested emphasis: Slack\'s single markers, no doubled pair for a same-kind nesting', () => {
+  assert.equal(markdownToMrkdwn('**bold _italic_ bold**'), '*bold _italic_ bold*');
+  assert.equal(markdownToMrkdwn('*a **b** c*'), '_a *b* c_');
+  assert.equal(markdownToMrkdwn('# Title with **bold**'), '*Title with bold*');
+});
+
+test('code spans keep markup characters, only &<> escaped', () => {
+  assert.equal(markdownToMrkdwn('`a*b_c` and `<tag>`'), '`a*b_c` and `&lt;tag&gt;`');
+});
+
+test('links: parentheses stay in the URL, the label is plain text, bare URLs are left to Slack', () => {
+  assert.equal(markdownToMrkdwn('[x](https://en.wikipedia.org/wiki/Foo_(bar))'), '<https://en.wikipedia.org/wiki/Foo_(bar)|x>');
+  assert.equal(markdownToMrkdwn('[**the** `docs`](https://a.b/?q=1&r=2)'), '<https://a.b/?q=1&amp;r=2|the docs>');
+  assert.equal(markdownToMrkdwn('go to https://a.b/x_y_z or <https://c.d>'), 'go to https://a.b/x_y_z or https://c.d');
+});
+
+test('lists nest, quotes get > on every line, tables become a code block grid', () => {
+  assert.equal(markdownToMrkdwn('- a\n  - b\n1. one\n2. two'), '• a\n  • b\n1. one\n2. two');
+  assert.equal(markdownToMrkdwn('> said **this**\n> and that'), '> said *this*\n> and that');
+  assert.equal(markdownToMrkdwn('| a | b |\n|---|---|\n| 1 | <2> |'), '```| a | b   |\n|---|-----|\n| 1 | &lt;2&gt; |```');
+});
+
+test('text that is not Markdown comes back as it was, only &<> escaped', () => {
+  const plain = 'Total: 2 * 3 = 6, snake_case_name, a | b (see #4) ~5 min\nnext line\n\n<@U123> & co';
+  assert.equal(markdownToMrkdwn(plain), plain.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+});
+
+test('while an answer streams, every prefix keeps code fences paired and no raw < outside a link', () => {
+  for (const partial of prefixes(richAnswer)) {
+    const mrkdwn = markdownToMrkdwn(partial);
+    assert.equal((mrkdwn.match(/```/g) ?? []).length % 2, 0, `${JSON.stringify(partial)} → ${mrkdwn}`);
+    assert.doesNotMatch(mrkdwn.replace(/<https:[^|>]+\|[^<>]*>/g, ''), /</, mrkdwn);
+  }
+  assert.equal(markdownToMrkdwn('so **bold but not'), 'so **bold but not');
+  assert.equal(markdownToMrkdwn('run:\n```sh\nnpm i'), 'run:\n```npm i```');
 });
