@@ -95,6 +95,26 @@ test('streamed reply: typing, one message edited in place, final Markdown render
   assert.equal(shown.text, 'Hello world, how are you?');
 });
 
+test('mid-stream, an unclosed ** stays text and an unclosed fence shows as code; Telegram accepts every edit', async () => {
+  const mark = fake.calls.length;
+  const e = events('r-stream', 'telegram:42:1');
+  const target = { channel: 'telegram', chatId: '42', messageId: 'telegram:42:1' };
+  const shows = (html: string) => (c: { params: Record<string, unknown> }) => c.params.text === html;
+  await channel.deliver(target, e.start);
+  await channel.deliver(target, e.delta('Plan: **bold'));
+  await fake.waitForCall('sendMessage', shows('Plan: **bold'), 2000, mark);
+  await channel.deliver(target, e.delta(' step** then\n```ts\nconst a = 1 <'));
+  await fake.waitForCall('editMessageText', shows('Plan: <b>bold step</b> then\n<pre><code class="language-ts">const a = 1 &lt;</code></pre>'), 2000, mark);
+  await channel.deliver(target, e.done('Plan: **bold step** then\n```ts\nconst a = 1 < 2;\n```\nend'));
+  await fake.waitForCall('editMessageText', shows('Plan: <b>bold step</b> then\n<pre><code class="language-ts">const a = 1 &lt; 2;</code></pre>\nend'), 2000, mark);
+  const writes = fake.calls.slice(mark).filter((c) => c.method === 'sendMessage' || c.method === 'editMessageText');
+  for (const call of writes) {
+    assert.equal(call.params.parse_mode, 'HTML', `sent as HTML, never the plain fallback: ${String(call.params.text)}`);
+    assert.ok(parseTelegramHtml(String(call.params.text)).ok, String(call.params.text));
+  }
+  assert.equal([...fake.botMessages.values()].at(-1)!.text, 'Plan: bold step then\nconst a = 1 < 2;\nend');
+});
+
 test('a long answer is split at 4096 characters into several messages', async () => {
   const mark = fake.calls.length;
   const long = Array.from({ length: 700 }, (_, i) => `Line ${i} of a long answer.`).join('\n');
