@@ -15,6 +15,7 @@ import type { KnowledgeIndex } from './types.js';
 
 export { KnowledgeBase, type TurnKnowledge } from './knowledge-base.js';
 export { knowledgeRoutes } from './routes.js';
+export { engineKnowledge } from './engine-hook.js';
 
 export async function createKnowledgeIndex(config: HearthConfig, env: Record<string, string | undefined> = process.env): Promise<KnowledgeIndex> {
   const h = config.storage.history;
