@@ -6,10 +6,8 @@
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ExtractedDocument } from '../types.js';
 import { detectKind, mimeOf, type DocumentKind } from './detect.js';
-import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
 import { extractMarkdown } from './markdown.js';
-import { extractPdf } from './pdf.js';
 import { extractText } from './text.js';
 
 export { detectKind, mimeOf, type DocumentKind } from './detect.js';
@@ -35,7 +33,14 @@ export function kindOf(input: Pick<ExtractInput, 'fileName' | 'mimeType'> & { he
 
 export async function extractDocument(input: ExtractInput): Promise<ExtractedDocument & { kind: DocumentKind; mimeType: string }> {
   const kind = kindOf({ ...input, head: input.data.subarray(0, 4096) });
-  const read = { pdf: extractPdf, docx: extractDocx, html: extractHtml, markdown: extractMarkdown, text: extractText }[kind];
+  // PDF.js and mammoth are large: loaded the first time such a file is read.
+  const read = {
+    pdf: async (d: Buffer) => (await import('./pdf.js')).extractPdf(d),
+    docx: async (d: Buffer) => (await import('./docx.js')).extractDocx(d),
+    html: extractHtml,
+    markdown: extractMarkdown,
+    text: extractText,
+  }[kind];
   const doc = await read(input.data);
   return { ...doc, kind, mimeType: mimeOf[kind] };
 }
