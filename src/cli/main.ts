@@ -63,6 +63,32 @@ audit
   .option('--since <date>', 'only entries at or after this ISO date')
   .action((opts: { config?: string; since?: string }) => import('./security.js').then((m) => m.auditExportCommand(opts)));
 
+// <knowledge commands>
+const knowledge = program.command('knowledge').description('the knowledge base: collections of documents agents answer from');
+knowledge
+  .command('add <collection> <files...>')
+  .description('add files (or http(s) URLs of allowed hosts) to a collection and index them, showing progress')
+  .option('-c, --config <file>', 'config file')
+  .action((collection: string, files: string[], opts: { config?: string }) => import('./knowledge.js').then((m) => m.knowledgeAddCommand(collection, files, opts)));
+knowledge
+  .command('list [collection]')
+  .description('list collections, or the documents of one with their status')
+  .option('-c, --config <file>', 'config file')
+  .action((collection: string | undefined, opts: { config?: string }) => import('./knowledge.js').then((m) => m.knowledgeListCommand(collection, opts)));
+knowledge
+  .command('search <collection> <query>')
+  .description('the best passages for a question')
+  .option('-k <n>', 'how many (default 5, at most 50)')
+  .option('-c, --config <file>', 'config file')
+  .action((collection: string, query: string, opts: { config?: string; k?: string }) => import('./knowledge.js').then((m) => m.knowledgeSearchCommand(collection, query, opts)));
+knowledge
+  .command('remove <collection> [id]')
+  .description('remove a document (every chunk and vector), or --all of the collection')
+  .option('--all', 'remove the whole collection')
+  .option('-c, --config <file>', 'config file')
+  .action((collection: string, id: string | undefined, opts: { config?: string; all?: boolean }) => import('./knowledge.js').then((m) => m.knowledgeRemoveCommand(collection, id, opts)));
+// </knowledge commands>
+
 // <scale-out commands: roles on a shared bus, migrations, per-user history>
 program
   .command('gateway')

@@ -32,6 +32,7 @@ export const agentSchema = z.strictObject({
   historyTokens: positiveInt.default(3000).describe('Token budget of the history window sent with each turn'),
   historyMessages: positiveInt.default(40).describe('Most earlier messages in the history window, whatever their size'),
   skills: z.array(z.string()).optional().describe('Skills (tools) this agent may use; "*" = all; default: the built-ins for the default agent, none for others'),
+  knowledge: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)).optional().describe('Knowledge base collections this agent answers from, with citations'),
   ...generationSchema,
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
@@ -285,6 +286,59 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </security section>
+  // <knowledge section: owned by the knowledge base work (src/knowledge/)>
+  knowledge: z
+    .strictObject({
+      strict: z.boolean().default(true).describe('With no relevant passage, answer that the collection has no answer (the model is not called)'),
+      minRelevance: z.number().min(0).max(1).default(0.5).describe('Share of the question\'s (IDF-weighted) terms a passage must contain to count as relevant'),
+      passages: positiveInt.max(50).default(5).describe('Most passages placed in the prompt'),
+      passageTokens: positiveInt.default(1500).describe('Token budget of the passages placed in the prompt'),
+      chunk: z
+        .strictObject({
+          maxTokens: z.int().min(32).max(4000).default(300).describe('Largest chunk (a section longer than this is split)'),
+          overlapTokens: z.int().min(0).max(1000).default(40).describe('Text repeated at the start of the next piece of a split section'),
+        })
+        .prefault({}),
+      maxFileBytes: positiveInt.default(256 * 1024 * 1024).describe('Largest document accepted (upload, folder or URL)'),
+      embeddings: z
+        .strictObject({
+          provider: z.enum(['openai', 'embedded']).describe('openai: any OpenAI-compatible /v1/embeddings server; embedded: a GGUF embedding model in process'),
+          model: z.string().min(1).describe('Model name; for embedded, a GGUF file (relative to dataDir/models; `hearth models pull <URL>` fetches one)'),
+          baseUrl: z.url().optional().describe('openai: server base URL ending in /v1'),
+          apiKey: z.string().optional().describe('openai: API key, if the server needs one'),
+          batchSize: positiveInt.max(2048).default(64).describe('Chunks embedded per request'),
+          minSimilarity: z.number().min(-1).max(1).default(0.6).describe('Cosine similarity at which a passage counts as relevant'),
+          timeoutMs: positiveInt.default(60_000).describe('Per-request timeout'),
+        })
+        .optional()
+        .describe('Vector search (hybrid with BM25 by reciprocal rank fusion); keyword search only when absent'),
+      folders: z
+        .array(
+          z.strictObject({
+            collection: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/).describe('Collection the folder feeds'),
+            path: z.string().min(1).describe('Folder watched (recursively); added, changed and removed files follow'),
+            intervalMs: positiveInt.default(30_000).describe('Rescan interval besides file-change events'),
+          }),
+        )
+        .default([])
+        .describe('Watched folders'),
+      urls: z
+        .strictObject({
+          allowedHosts: z.array(z.string()).default([]).describe('Hosts documents may be fetched from (exact, or *.example.com); none: URL ingestion is off'),
+          timeoutMs: positiveInt.default(30_000).describe('Per-fetch timeout'),
+        })
+        .prefault({}),
+      attachments: z
+        .strictObject({
+          maxBytes: positiveInt.default(25 * 1024 * 1024).describe('Largest chat attachment read for the model'),
+          maxTokens: positiveInt.default(6000).describe('Most tokens of an attachment\'s text offered to the model (the rest is cut)'),
+        })
+        .prefault({})
+        .describe('Documents attached in a chat (PDF, DOCX, HTML, Markdown, text) are read for that turn'),
+    })
+    .prefault({})
+    .describe('Knowledge base: collections of documents, hybrid retrieval, answers with citations'),
+  // </knowledge section>
   // <voice section: owned by the voice work (src/voice/)>
   voice: z
     .strictObject({

@@ -37,6 +37,14 @@ export const ErrorCode = {
   bus: 'HEARTH_E_BUS',
   /** WhatsApp Cloud API: the 24-hour customer service window is closed; only templates may be sent. */
   outsideWindow: 'HEARTH_E_OUTSIDE_WINDOW',
+  /** Knowledge base: a file type no extractor reads. */
+  knowledgeUnsupported: 'HEARTH_E_KNOWLEDGE_UNSUPPORTED',
+  /** Knowledge base: a file that could not be read (corrupt, encrypted, empty). */
+  knowledgeExtract: 'HEARTH_E_KNOWLEDGE_EXTRACT',
+  /** Knowledge base: the embedding provider failed. */
+  knowledgeEmbedding: 'HEARTH_E_KNOWLEDGE_EMBEDDING',
+  /** Knowledge base: a URL outside `knowledge.urls.allowedHosts`, or a fetch that failed. */
+  knowledgeUrl: 'HEARTH_E_KNOWLEDGE_URL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

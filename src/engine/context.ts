@@ -48,6 +48,37 @@ export async function loadImages(attachments: Attachment[], blobs: BlobStore, ma
   return out;
 }
 
+/** Limits on reading attached documents (config `knowledge.attachments`). */
+export interface DocumentLimits {
+  maxBytes: number;
+  maxTokens: number;
+}
+
+/**
+ * Reads document attachments (PDF, DOCX, HTML, Markdown, text) with the knowledge base's
+ * extractors, for this turn's user message; one that cannot be read is named with the reason.
+ * The extractors load only when a document is attached.
+ */
+export async function loadDocuments(attachments: Attachment[], blobs: BlobStore, limits: DocumentLimits = { maxBytes: 25 * 1024 * 1024, maxTokens: 6000 }): Promise<string> {
+  const docs = attachments.filter((a) => a.kind === 'document' && a.blobKey);
+  if (docs.length === 0) return '';
+  const { attachmentText } = await import('../knowledge/attachment-text.js');
+  const out: string[] = [];
+  for (const a of docs) {
+    const name = a.fileName ?? 'document';
+    try {
+      if ((a.size ?? 0) > limits.maxBytes) throw new Error(`larger than ${limits.maxBytes} bytes`);
+      const data = await blobs.get(a.blobKey!);
+      if (!data) throw new Error('the file is no longer stored');
+      if (data.length > limits.maxBytes) throw new Error(`larger than ${limits.maxBytes} bytes`);
+      out.push(await attachmentText({ fileName: name, mimeType: a.mimeType, data }, limits.maxTokens));
+    } catch (err) {
+      out.push(`<document name="${name.replaceAll('"', "'")}">[could not be read: ${(err as Error).message}]</document>`);
+    }
+  }
+  return out.join('\n\n');
+}
+
 /** System prompt, then earlier turns (stored window or client-supplied), then this turn's user message. */
 export function buildPrompt(
   systemPrompt: string,

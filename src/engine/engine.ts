@@ -12,7 +12,7 @@ import { conversationKey, replyTargetOf, type Attachment, type Message, type Rep
 import type { ChatMessage, FinishReason, StreamPart, ToolCall } from '../core/model-provider.js';
 import type { BlobStore, HistoryStore } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
-import { DEFAULT_SYSTEM_PROMPT, buildPrompt, estimateTokens, loadImages, userText } from './context.js';
+import { DEFAULT_SYSTEM_PROMPT, buildPrompt, estimateTokens, loadDocuments, loadImages, userText, type DocumentLimits } from './context.js';
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import { backoffMs, isRetryable, sleep } from './resilience.js';
 
@@ -35,8 +35,17 @@ export interface EngineMetrics {
   tokens(model: string, prompt: number, completion: number): void;
 }
 
+/** Knowledge base retrieval for an agent's turn (implemented by `src/knowledge/`). */
+export interface EngineKnowledge {
+  /** Undefined when the agent has no collections. */
+  prepare(agentId: string, agent: AgentConfig, userText: string): Promise<{ contextBlock?: string; sources: string; noAnswer?: string } | undefined>;
+  /** Limits on reading documents attached in a chat. */
+  attachmentLimits?(): DocumentLimits;
+}
+
 export interface EngineDeps {
   metrics?: EngineMetrics;
+  knowledge?: EngineKnowledge;
   bus: Bus;
   history: HistoryStore;
   blobs: BlobStore;
@@ -158,6 +167,10 @@ export class Engine {
       turnLog.info('redelivered message without a stored reply: answering it');
     }
 
+    // Retrieval runs before any model is called, whatever the model (no tool call needed).
+    const knowledge = await this.deps.knowledge?.prepare(agentId, agent, text);
+    if (knowledge?.noAnswer) return this.answerWithoutModel(message, base, knowledge.noAnswer, started, turnLog);
+
     const requested = message.model && this.deps.models.has(message.model) ? message.model : agent.model;
     const chain = this.deps.models.chain(requested);
     if (chain.length === 0) {
@@ -169,7 +182,9 @@ export class Engine {
     const images = await loadImages(message.attachments, this.deps.blobs);
     // On a redelivery the window already holds this user turn; the prompt must carry it once.
     const earlier = window.filter((w) => w.id !== message.id);
-    const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? earlier, text, images);
+    const documents = await loadDocuments(message.attachments, this.deps.blobs, this.deps.knowledge?.attachmentLimits?.());
+    const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? earlier, documents ? `${text}\n\n${documents}` : text, images);
+    if (knowledge?.contextBlock) prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
     const skills = agent.skills ?? this.deps.defaultSkills?.(agentId) ?? [];
     const tools = this.deps.tools?.toolsFor(skills, text) ?? [];
     const leases = new Map<string, ModelLease>();
@@ -208,6 +223,11 @@ export class Engine {
         }
       }
       const model = step!.lease.id;
+      if (knowledge?.sources && answer.trim()) {
+        // Hearth appends the sources itself, so the citation never depends on the model obeying.
+        await onDelta(knowledge.sources);
+        answer += knowledge.sources;
+      }
       if (!answer.trim() && attachments.length === 0) {
         // Chat apps would show "typing…" and then nothing: say so instead (a token limit hit
         // before any text, or a model that only "thought").
@@ -261,6 +281,27 @@ export class Engine {
     } finally {
       for (const l of leases.values()) l.release();
     }
+  }
+
+  /** A reply Hearth gives itself (the knowledge base has no answer): stored and sent like a model's. */
+  private async answerWithoutModel(
+    message: Message,
+    base: { replyId: string; inReplyTo: string; conversationId: string },
+    text: string,
+    started: number,
+    turnLog: Logger,
+  ): Promise<void> {
+    const target = replyTargetOf(message);
+    const usage: Usage = { promptTokens: 0, completionTokens: 0 };
+    await this.deps.history.append({
+      id: base.replyId, conversationId: base.conversationId, role: 'assistant', content: text, attachments: [],
+      author: 'hearth', createdAt: Date.now(), tokens: estimateTokens(text),
+    });
+    await this.publish(target, { type: 'start', ...base, model: 'hearth' });
+    await this.publish(target, { type: 'delta', ...base, text });
+    await this.publish(target, { type: 'done', ...base, text, attachments: [], model: 'hearth', usage, finishReason: 'stop' });
+    this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
+    turnLog.info({ latencyMs: elapsed(started), model: 'hearth', knowledge: 'no-answer' }, 'turn answered');
   }
 
   /**

@@ -26,6 +26,7 @@ import { WebChatChannel } from '../channels/webchat/index.js';
 import { Engine, errorSummary } from '../engine/engine.js';
 import { findPulledModel } from '../engine/model-pull.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
+import { engineKnowledge, knowledgeRoutes, openKnowledgeBase, type KnowledgeBase } from '../knowledge/index.js';
 import { Metrics } from '../ops/metrics.js';
 import { createSecurity, logRedaction, valueCipher, type Security } from '../security/index.js';
 import { BUILTIN_SKILLS, createSkillHost, registerSkillRoutes, type SkillHost } from '../skills/index.js';
@@ -110,6 +111,7 @@ export class Hearth {
   private engine?: Engine;
   private models?: ModelRegistry;
   private skills?: SkillHost;
+  private knowledge?: KnowledgeBase;
   private readonly voiceNotes: VoiceNotes;
   /** Models added through the admin API; persisted encrypted (their API keys are secrets). */
   private addedModels: Record<string, ModelSpec> = {};
@@ -167,6 +169,10 @@ export class Hearth {
     models.configure(catalog.catalog, catalog.default, config.models.fallback);
     if (!models.default) log.warn({ errorCode: ErrorCode.noModel }, 'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`');
 
+    // Knowledge base: documents are ingested where they are uploaded (the gateway); every role retrieves.
+    const knowledge = (this.knowledge = await openKnowledgeBase(() => this.config, { blobs: stores.blobs, log: log.child({ component: 'knowledge' }), env }));
+    if (this.roles.has('gateway')) await knowledge.start();
+
     this.bus = await createBus(config, log);
     this.bus.subscribeControl((message) => this.applyControl(message));
     this.metrics = new Metrics({
@@ -191,6 +197,7 @@ export class Hearth {
         models,
         tools: skills,
         defaultSkills: (agent) => this.agentSkills(agent),
+        knowledge: engineKnowledge(knowledge, () => this.config),
         log,
         config: () => this.config,
       });
@@ -289,6 +296,7 @@ export class Hearth {
       },
       announce: (message) => this.bus.publishControl(message),
     });
+    await knowledgeRoutes(app, { knowledge: this.knowledge!, maxFileBytes: () => this.config.knowledge.maxFileBytes });
     const skills = this.skills;
     if (skills) {
       await app.register(async (scope) => {
@@ -454,6 +462,7 @@ export class Hearth {
     }
     await Promise.allSettled(this.channels.map((c) => c.stop()));
     await this.skills?.stop();
+    await this.knowledge?.stop();
     await this.app?.close();
     await this.security?.close();
     await this.models?.close();

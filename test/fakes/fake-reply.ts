@@ -82,7 +82,7 @@ export interface VendorRoutes {
   /** Writes the vendor's answer; `reply` was already resolved (hang handled by the harness). */
   answer(exchange: FakeExchange): void | Promise<void>;
   /** Answers requests that need no reply decision (e.g. `GET /v1/models`); true when handled. */
-  serveStatic?(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  serveStatic?(req: IncomingMessage, res: ServerResponse, path: string, body: any): boolean;
   /** Whether the request carries the expected key. */
   authorized?(req: IncomingMessage, apiKey: string): boolean;
   /** Writes the vendor's 401. */
@@ -150,7 +150,7 @@ export async function startModelFake(routes: VendorRoutes, options: ModelFakeOpt
       routes.unauthorized?.(res);
       return;
     }
-    if (routes.serveStatic?.(req, res, path)) return;
+    if (routes.serveStatic?.(req, res, path, body)) return;
     const reply = replyFn ? replyFn(body, index) : { text: `You said: ${routes.lastUserText(body)}` };
     if (reply.hang) return; // the socket stays open until the client gives up or close() cuts it
     const pieces = reply.chunks ?? (reply.text !== undefined ? splitKeepingSpaces(reply.text) : []);

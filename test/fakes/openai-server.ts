@@ -2,7 +2,8 @@
  * A protocol-faithful fake of the OpenAI Chat Completions API: `chat.completion.chunk` SSE
  * (`data:` lines, `data: [DONE]`), tool-call deltas carrying index/id/type/function fragments,
  * the usage chunk with empty `choices` when `stream_options.include_usage` is set, the
- * non-streaming `chat.completion` object, `GET /v1/models`, and the error JSON
+ * non-streaming `chat.completion` object, `GET /v1/models`, `POST /v1/embeddings` (deterministic
+ * vectors: see `fakeEmbedding`; `encoding_format` float or base64, as the SDK asks), and the error JSON
  * `{error:{message,type,param,code}}`.
  *
  * Standalone, for end-to-end tests and benchmarks:
@@ -146,7 +147,48 @@ function failStream(res: ServerResponse): void {
   res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`);
 }
 
-function serveStatic(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+/** Dimensions of the fake's embeddings. */
+export const FAKE_EMBEDDING_DIMENSIONS = 256;
+
+/**
+ * A deterministic embedding: a hashed bag of lowercased words (a plural `s` dropped), normalized.
+ * Texts sharing words are close, texts sharing none are orthogonal-ish: enough for a test to know
+ * which passage a query vector finds, without a real model.
+ */
+export function fakeEmbedding(text: string): number[] {
+  const v = new Array<number>(FAKE_EMBEDDING_DIMENSIONS).fill(0);
+  for (const m of text.toLowerCase().matchAll(/[a-z0-9]+/g)) {
+    const word = m[0].length > 3 ? m[0].replace(/s$/, '') : m[0];
+    let h = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193) >>> 0;
+    v[h % FAKE_EMBEDDING_DIMENSIONS] += 1;
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}
+
+/** `POST /v1/embeddings`, shaped like OpenAI's `CreateEmbeddingResponse`. */
+function serveEmbeddings(res: ServerResponse, body: any): void {
+  const input: unknown = body?.input;
+  const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input : undefined;
+  if (!texts || texts.length === 0 || texts.some((t) => typeof t !== 'string') || typeof body?.model !== 'string') {
+    sendJson(res, 400, errorBody(400, "'input' must be a string or an array of strings, and 'model' is required"));
+    return;
+  }
+  const data = (texts as string[]).map((t, index) => {
+    const vector = fakeEmbedding(t);
+    const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+    return { object: 'embedding', index, embedding };
+  });
+  const tokens = (texts as string[]).reduce((n, t) => n + Math.ceil(t.length / 4), 0);
+  sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+}
+
+function serveStatic(req: IncomingMessage, res: ServerResponse, path: string, body: any): boolean {
+  if (req.method === 'POST' && path === '/v1/embeddings') {
+    serveEmbeddings(res, body);
+    return true;
+  }
   if (req.method !== 'GET' || path !== '/v1/models') return false;
   const created = 1_700_000_000;
   sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created, owned_by: 'hearth-fake' })) });
