@@ -1,13 +1,11 @@
 /**
- * The HTTP side of the gateway: the Fastify app with logging and error conventions, and the
- * per-surface protections (IP allowlists, rate limits, audit of administrative changes).
+ * The HTTP side of the gateway: the Fastify app with its logging and error conventions. The
+ * protections live in plugins/protections.ts, the routes in the plugins under plugins/.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
-import { ErrorCode, HearthError } from '../core/errors.js';
-import { errorSummary } from '../engine/engine.js';
-import { browserGuard, type BrowserGuardOptions } from '../security/browser-guard.js';
+import { ErrorCode, HearthError, errorSummary } from '../core/errors.js';
 import type { Security } from '../security/index.js';
 
 /**
@@ -66,64 +64,6 @@ export function buildHttpApp(
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
   return app as unknown as FastifyInstance;
-}
-
-/**
- * Per-surface protection, by path: browser origin and Host checks (see browser-guard.ts); rate limits per IP everywhere but the probes; the admin,
- * API and webhook surfaces behind their IP allowlists; per-user limits on admin and API; and an
- * audit record of every administrative change.
- */
-export function protectSurfaces(app: FastifyInstance, security: Security, log: Logger, browser: BrowserGuardOptions): void {
-  // First: a foreign web page must not reach anything, not even a rate-limit counter.
-  app.addHook('onRequest', browserGuard(browser, log));
-  type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-  const ipLimit = security.rateLimit('ip') as unknown as Hook;
-  const userLimit = security.rateLimit('user') as unknown as Hook;
-  const allow: Record<'admin' | 'api' | 'webhooks', Hook> = {
-    admin: security.ipAllowlist('admin') as unknown as Hook,
-    api: security.ipAllowlist('api') as unknown as Hook,
-    webhooks: security.ipAllowlist('webhooks') as unknown as Hook,
-  };
-  app.addHook('onRequest', async (req, reply) => {
-    const path = routedPath(req);
-    if (path === '/healthz' || path === '/readyz') return;
-    const surface = path.startsWith('/admin') || path === '/metrics' ? 'admin' : path.startsWith('/v1/') || path === '/ws' ? 'api' : path.startsWith('/webhooks/') ? 'webhooks' : undefined;
-    if (surface) {
-      await allow[surface](req, reply);
-      if (reply.sent) return;
-    }
-    await ipLimit(req, reply);
-    if (reply.sent || (surface !== 'admin' && surface !== 'api')) return;
-    await userLimit(req, reply);
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    if (!routedPath(req).startsWith('/admin') || req.method === 'GET' || req.method === 'HEAD') return;
-    await security.audit
-      .record({
-        actor: req.principal?.id ?? 'anonymous',
-        action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
-        target: JSON.stringify(req.params ?? {}),
-        ip: security.clientIp(req),
-        result: reply.statusCode < 400 ? 'ok' : reply.statusCode < 500 ? 'denied' : 'error',
-        detail: { status: reply.statusCode },
-      })
-      .catch((err: unknown) => log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'audit record failed'));
-  });
-}
-
-/**
- * The path as the router sees it: the matched route's pattern, else the percent-decoded URL path.
- * The router decodes `%61dmin` to `admin`, so judging the raw URL would let `/%61dmin/…` past the
- * admin allowlist and the audit log.
- */
-function routedPath(req: FastifyRequest): string {
-  if (req.routeOptions.url) return req.routeOptions.url;
-  const raw = req.url.split('?')[0];
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
 }
 
 function channelOfPath(path: string): string {

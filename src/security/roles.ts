@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
 import { ErrorCode } from '../core/errors.js';
 import { sendError } from './http-error.js';
-import { isRole, roleAtLeast, type Authenticator, type Principal, type Role } from './principal.js';
+import { isRole, roleAtLeast, type Authenticator, type Principal, type Role } from '../core/auth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -14,11 +14,9 @@ declare module 'fastify' {
   }
 }
 
-const principals = new WeakMap<object, Principal>();
-
 /** The principal a guard admitted for this request (undefined before a guard ran or on public routes). */
 export function principalOf(req: FastifyRequest): Principal | undefined {
-  return principals.get(req);
+  return req.principal;
 }
 
 /** A preHandler: 401 without a valid credential, 403 when the caller's role is below `role`. */
@@ -32,14 +30,14 @@ export function requireRole(role: Role, authenticator: Authenticator): preHandle
     if (!roleAtLeast(principal.role, role)) {
       return sendError(reply, 403, ErrorCode.forbidden, `this action needs the ${role} role`);
     }
-    principals.set(req, principal);
+    req.principal = principal;
   };
 }
 
 /** A preHandler: 403 when a scoped machine token lacks `scope`. People (unscoped) pass; run after a role guard. */
 export function requireScope(scope: string): preHandlerAsyncHookHandler {
   return async function scopeGuard(req: FastifyRequest, reply: FastifyReply) {
-    const p = principals.get(req);
+    const p = req.principal;
     if (p?.scopes && !p.scopes.includes(scope) && !p.scopes.includes('*')) {
       return sendError(reply, 403, ErrorCode.forbidden, `this token lacks the ${scope} scope`);
     }

@@ -3,8 +3,8 @@
  * none — pairing: an unknown sender gets a one-time code, and an admin approves it.
  */
 import { randomInt } from 'node:crypto';
-import type { Message } from '../core/message.js';
-import type { HistoryStore } from '../core/stores.js';
+import type { Message } from '../../core/message.js';
+import type { HistoryStore } from '../../core/stores.js';
 
 export type AccessDecision = { kind: 'allow' } | { kind: 'deny'; reason: string } | { kind: 'pair'; code: string; isNew: boolean };
 
