@@ -165,7 +165,7 @@ export class Hearth {
       bus,
       metrics,
       channels: () => this.channels,
-      access: new AccessControl(stores.history),
+      access: new AccessControl(stores.history, stores.sessions),
       skills: this.skills,
       draining: () => this.draining,
     };
