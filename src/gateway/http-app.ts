@@ -40,6 +40,15 @@ export function buildHttpApp(
       return reply.code(503).send({ error: { code: ErrorCode.shuttingDown, message: 'Hearth is shutting down' } });
     }
   });
+  // The code a request's log line carries is the one its response carried: read from the body sent
+  // (`{"error": {"code": …}}`, ours and the OpenAI-shaped one alike), whichever plugin or hook sent it.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') {
+      const code = errorCodeOf(payload);
+      if (code) sentCodes.set(req, code);
+    }
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     const path = req.url.split('?')[0];
     if (path === '/healthz' || path === '/readyz') return;
@@ -50,7 +59,7 @@ export function buildHttpApp(
         path,
         statusCode: reply.statusCode,
         latencyMs: Math.round(reply.elapsedTime),
-        ...(reply.statusCode >= 400 ? { errorCode: errorCodeForStatus(reply.statusCode) } : {}),
+        ...(reply.statusCode >= 400 ? { errorCode: sentCodes.get(req) ?? errorCodeForStatus(reply.statusCode) } : {}),
       },
       'request',
     );
@@ -64,6 +73,20 @@ export function buildHttpApp(
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
   return app as unknown as FastifyInstance;
+}
+
+/** Error codes of sent responses, by request (weak: nothing to clean up). */
+const sentCodes = new WeakMap<object, string>();
+
+/** The stable code in an error body, if the payload is one. */
+function errorCodeOf(payload: string): string | undefined {
+  if (!payload.startsWith('{')) return undefined;
+  try {
+    const code = (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function channelOfPath(path: string): string {

@@ -1,8 +1,9 @@
 /**
  * The protections every gateway route gets, whichever plugin registers it: browser Origin/Host
  * guard (first: a foreign web page must not reach anything, not even a rate-limit counter), the
- * IP allowlist of each surface, rate limits, the role guard of every route under /admin, and an
- * audit record of every administrative change.
+ * IP allowlist of each surface, rate limits (per user or token for authenticated callers, per IP
+ * for everyone else), the role guard of every route under /admin, and an audit record of every
+ * administrative change.
  *
  * Mounted before every other plugin and wrapped in `fastify-plugin`, on purpose: its hooks must not
  * be encapsulated. Hooks added here land on the root instance, so every plugin registered after it
@@ -52,9 +53,11 @@ async function protections(app: FastifyInstance, deps: ProtectionDeps): Promise<
       await allow[surface](req, reply);
       if (reply.sent) return;
     }
-    await ipLimit(req, reply);
-    if (reply.sent || (surface !== 'admin' && surface !== 'api')) return;
-    await userLimit(req, reply);
+    // An authenticated caller is counted per user or token, never per address: the per-IP counter is
+    // for unauthenticated traffic and failed authentication, so a flood of garbage from one address
+    // (or a busy NAT) cannot lock the owner's token out.
+    const principal = await security.authenticator.authenticate(req);
+    await (principal ? userLimit : ipLimit)(req, reply);
   });
   // Every route under /admin, registered by any plugin from now on, gets its role guard.
   security.protectAdminRoutes(app);
