@@ -2,7 +2,7 @@
  * Role enforcement: `requireRole` guards one route; `protectAdminRoutes` guards every route under
  * `/admin` by construction (an `onRoute` hook), so an admin route cannot be added unprotected.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
 import { ErrorCode } from '../core/errors.js';
 import { sendError } from './http-error.js';
 import { isRole, roleAtLeast, type Authenticator, type Principal, type Role } from '../core/auth.js';
@@ -71,8 +71,10 @@ export function protectAdminRoutes(app: FastifyInstance, authenticator: Authenti
     const need = methods
       .map((m) => adminRouteRole(m, route.url, declared))
       .reduce((a, b) => (roleAtLeast(a, b) ? a : b));
-    const guard = requireRole(need, authenticator);
-    const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-    route.preHandler = [guard, ...existing];
+    const guard = requireRole(need, authenticator) as unknown as onRequestAsyncHookHandler;
+    // At onRequest, before the body is read or validated: a caller without the role learns nothing
+    // about the route's schema (401/403, never a 400) and costs no body parsing.
+    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [guard, ...existing];
   });
 }

@@ -18,6 +18,7 @@ export interface InProcessGateway {
   fake: ModelFake;
   /** Every JSON log line so far. */
   logs: Array<Record<string, unknown>>;
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -41,6 +42,7 @@ export async function startGateway(configYaml = '{}\n', options: Partial<HearthO
     hearth,
     fake,
     logs,
+    dataDir: env.HEARTH_DATA_DIR,
     async close() {
       await hearth.stop();
       await fake.close();
