@@ -27,6 +27,9 @@ export function buildHttpApp(
     bodyLimit: config.server.bodyLimit,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A key a schema does not allow is a 400, never silently dropped (Fastify's default strips it):
+    // a typo in a request must not be ignored, as in the config files.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   // An empty JSON body (a DELETE sent with a JSON content type) means "no body", not a 400.
   const parseJson = app.getDefaultJsonParser('error', 'error');

@@ -49,6 +49,7 @@ describe('error codes: response and log line agree', () => {
     await expectError('schema violation', 400, 'HEARTH_E_BAD_REQUEST', '/admin/models/default', { method: 'PUT', headers: admin, body: '{}' });
     await expectError('unknown model', 404, 'HEARTH_E_UNKNOWN_MODEL', '/admin/models/default', { method: 'PUT', headers: admin, body: '{"model":"nope"}' });
     await expectError('invalid model spec', 400, 'HEARTH_E_BAD_REQUEST', '/admin/models/extra', { method: 'PUT', headers: admin, body: '{"provider":"openai"}' });
+    await expectError('a typo in a model spec is not ignored', 400, 'HEARTH_E_BAD_REQUEST', '/admin/models/extra', { method: 'PUT', headers: admin, body: '{"provider":"openai","model":"x","temprature":1}' });
     await expectError('removing the default', 409, 'HEARTH_E_BAD_REQUEST', '/admin/models/env', { method: 'DELETE', headers: admin });
     await expectError('removing an unknown model', 404, 'HEARTH_E_NOT_FOUND', '/admin/models/ghost', { method: 'DELETE', headers: admin });
     await expectError('unknown pairing code', 404, 'HEARTH_E_NOT_FOUND', '/admin/pairings/ABCDEFGH/approve', { method: 'POST', headers: admin });
