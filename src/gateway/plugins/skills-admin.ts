@@ -3,9 +3,8 @@
  * src/skills/admin-routes.ts. Every route needs at least the operator role, reads included.
  * Mounted only where the skill host runs (the engine role in the same process).
  */
-import type { SkillHost } from '../../skills/index.js';
+import { registerSkillRoutes, type SkillHost } from '../../skills/index.js';
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
-import { registerSkillRoutes } from '../../skills/index.js';
 
 export const skillsAdminPlugin: GatewayPlugin<Pick<GatewayDeps, 'requireRole' | 'config'> & { skills?: SkillHost }> = async (app, deps) => {
   const skills = deps.skills;
