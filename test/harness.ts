@@ -118,12 +118,21 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
       waiters.add(w);
     });
 
-  const listening = await Promise.race([
-    waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 15_000),
-    exited.then((code) => {
-      throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
-    }),
-  ]);
+  let listening: LogLine;
+  try {
+    listening = await Promise.race([
+      waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 15_000),
+      exited.then((code) => {
+        throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
+      }),
+    ]);
+  } catch (err) {
+    // A process that never got to listen must not outlive the test (it would load the machine for the next ones).
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+    if (!options.dataDir && !options.keepDataDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const baseUrl = String(listening.url);
   let stopped: Promise<number | null> | undefined;
   return {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { loadChannelsFile } from '../channels/load.js';
 import { loadConfig } from '../core/config-load.js';
 import type { HearthConfig, ModelSpec } from '../core/config.js';
-import { effectiveCatalog } from '../gateway/server.js';
+import { effectiveCatalog } from '../gateway/plugins/models/added-models.js';
 import { createHistoryStore } from '../storage/index.js';
 import { reportConfigError } from './config-validate.js';
 

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../core/config-load.js';
 import type { HearthConfig } from '../core/config.js';
-import { createLogger } from '../gateway/server.js';
+import { createLogger } from '../gateway/logger.js';
 import { openKnowledgeBase, type KnowledgeBase } from '../knowledge/index.js';
 import { sourceLabel } from '../knowledge/citations.js';
 import { openStores } from '../storage/index.js';

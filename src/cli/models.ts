@@ -3,7 +3,8 @@ import { loadConfig } from '../core/config-load.js';
 import { HearthError } from '../core/errors.js';
 import { createProgressReporter, pullModel } from '../engine/model-pull.js';
 import { ModelRegistry } from '../engine/model-registry.js';
-import { effectiveCatalog, createLogger } from '../gateway/server.js';
+import { createLogger } from '../gateway/logger.js';
+import { effectiveCatalog } from '../gateway/plugins/models/added-models.js';
 import { reportConfigError } from './config-validate.js';
 
 export function modelsListCommand(opts: { config?: string }): void {

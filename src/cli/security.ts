@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { loadChannelsFile } from '../channels/load.js';
 import { whatsappAuthKeySource } from '../channels/whatsapp/auth-key-rotation.js';
 import { loadConfig } from '../core/config-load.js';
-import { createLogger } from '../gateway/server.js';
+import { createLogger } from '../gateway/logger.js';
 import type { MessageBodySource } from '../core/stores.js';
 import { exportAudit, messageBodySource, rotateKeys, verifyAudit, type EncryptedFieldSource } from '../security/index.js';
 import { createHistoryStore } from '../storage/index.js';

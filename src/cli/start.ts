@@ -4,15 +4,14 @@
  * SIGTERM/SIGINT, then drain in-flight answers and exit 0.
  */
 import { loadConfig } from '../core/config-load.js';
-import { ErrorCode } from '../core/errors.js';
-import { errorSummary } from '../engine/engine.js';
-import { Hearth, type Role } from '../gateway/server.js';
+import { ErrorCode, errorSummary } from '../core/errors.js';
+import { Hearth, type ProcessRole } from '../gateway/server.js';
 import { reportConfigError } from './config-validate.js';
 
-const ALL_ROLES: Role[] = ['gateway', 'engine'];
+const ALL_ROLES: ProcessRole[] = ['gateway', 'engine'];
 
 /** Runs the given roles; separate roles refuse an in-memory bus, which cannot connect processes. */
-export async function runRoles(roles: Role[], opts: { config?: string }): Promise<void> {
+export async function runRoles(roles: ProcessRole[], opts: { config?: string }): Promise<void> {
   let hearth: Hearth;
   try {
     const loaded = loadConfig({ file: opts.config });

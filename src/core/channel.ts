@@ -25,6 +25,30 @@ export interface ChannelContext {
   log: Logger;
 }
 
+/** The markup a platform shows message text in (what the channel's renderer turns Markdown into). */
+export type MarkupDialect = 'markdown' | 'telegram-html' | 'discord-markdown' | 'slack-mrkdwn' | 'whatsapp' | 'plain';
+
+/**
+ * What a channel can do, declared beside its config schema (src/channels/<name>/definition.ts).
+ * Shared code — the reply streamer, approval buttons — reads these instead of asking which platform
+ * it is talking to.
+ */
+export interface ChannelCapabilities {
+  /** A sent message can be edited, so a streamed answer is shown growing in one message. */
+  editsInPlace: boolean;
+  /** `[[button:Label|value]]` lines become buttons (or a numbered list) whose choice comes back as a turn. */
+  buttons: boolean;
+  /** Answers can go into a thread under the asked message. */
+  threads: boolean;
+  /** The assistant can sit in group chats (where the mention rule applies). */
+  groups: boolean;
+  /** Voice notes arrive (transcribed) and answers can be spoken back as voice notes. */
+  voiceNotes: boolean;
+  /** Longest text of one message, in UTF-16 code units; longer answers are split. */
+  maxMessageLength: number;
+  markup: MarkupDialect;
+}
+
 export interface Channel {
   /** Configured name: `webchat`, `telegram`, … */
   readonly name: string;

@@ -61,3 +61,12 @@ export class HearthError extends Error {
     this.name = 'HearthError';
   }
 }
+
+/** What goes into a log line about an error: its kind and message, never request bodies or keys. */
+export function errorSummary(err: unknown): { type: string; message: string; status?: number } {
+  if (err instanceof Error) {
+    const status = (err as { status?: number }).status;
+    return { type: err.name, message: err.message.slice(0, 500), ...(status ? { status } : {}) };
+  }
+  return { type: typeof err, message: String(err).slice(0, 500) };
+}

@@ -57,6 +57,8 @@ export interface Message {
    * When present it replaces the stored history window.
    */
   history?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  /** The answer should also be spoken (a voice note whose agent answers voice notes with voice). */
+  voiceReply?: boolean;
 }
 
 export interface Sender {
@@ -114,6 +116,8 @@ export interface ReplyTarget {
   threadId?: string;
   /** The answered message's `Message.id` without the `<channel>:` prefix (see `replyTargetOf`). */
   messageId: string;
+  /** Attach a spoken version to the final answer (carried with the reply, so any replica can deliver it). */
+  voiceReply?: boolean;
 }
 
 /** Where replies to a message go. */
@@ -124,6 +128,37 @@ export function replyTargetOf(m: Message): ReplyTarget {
     chatId: m.chatId,
     threadId: m.threadId,
     messageId: m.id.startsWith(prefix) ? m.id.slice(prefix.length) : m.id,
+    ...(m.voiceReply ? { voiceReply: true } : {}),
+  };
+}
+
+export type DoneEvent = Extract<ReplyEvent, { type: 'done' }>;
+
+/** What a final answer is made of; everything but the ids and the text has a default. */
+export interface DoneParts {
+  replyId: string;
+  inReplyTo: string;
+  conversationId: string;
+  text: string;
+  attachments?: Attachment[];
+  /** The catalog id that answered; `hearth` for Hearth's own notices (pairing codes, reminders). */
+  model?: string;
+  usage?: Usage;
+  finishReason?: string;
+}
+
+/** The final `done` event of a reply: the one place its shape is assembled. */
+export function doneEvent(parts: DoneParts): DoneEvent {
+  return {
+    type: 'done',
+    replyId: parts.replyId,
+    inReplyTo: parts.inReplyTo,
+    conversationId: parts.conversationId,
+    text: parts.text,
+    attachments: parts.attachments ?? [],
+    model: parts.model ?? 'hearth',
+    usage: parts.usage ?? { promptTokens: 0, completionTokens: 0 },
+    finishReason: parts.finishReason ?? 'stop',
   };
 }
 

@@ -40,6 +40,20 @@ export interface GenerationParams {
   contextSize?: number;
 }
 
+/**
+ * The generation parameters of a call, resolved once: for each parameter the first layer that sets
+ * it wins (the engine passes agent, then model spec; a provider passes the request, then its spec).
+ */
+export function resolveGeneration(...layers: ReadonlyArray<GenerationParams | undefined>): GenerationParams {
+  const pick = <K extends keyof GenerationParams>(key: K): GenerationParams[K] => layers.find((l) => l?.[key] !== undefined)?.[key];
+  const out: GenerationParams = {};
+  for (const key of ['temperature', 'topP', 'maxTokens', 'contextSize'] as const) {
+    const value = pick(key);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
 export interface ChatRequest extends GenerationParams {
   /** The provider's own model name (e.g. `gpt-4o-mini`, a GGUF path for embedded). */
   model: string;

@@ -7,9 +7,10 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
 import type { AgentConfig, HearthConfig } from '../core/config.js';
-import { ErrorCode, HearthError } from '../core/errors.js';
-import { conversationKey, replyTargetOf, type Attachment, type Message, type ReplyEvent, type ReplyTarget, type Usage } from '../core/message.js';
-import type { ChatMessage, FinishReason, StreamPart, ToolCall } from '../core/model-provider.js';
+import { ErrorCode, HearthError, errorSummary } from '../core/errors.js';
+import { conversationKey, doneEvent, replyTargetOf, type Attachment, type Message, type ReplyEvent, type ReplyTarget, type Usage } from '../core/message.js';
+import type { EngineMetrics } from '../core/metrics.js';
+import { resolveGeneration, type ChatMessage, type FinishReason, type StreamPart, type ToolCall } from '../core/model-provider.js';
 import type { BlobStore, HistoryStore } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
 import { DEFAULT_SYSTEM_PROMPT, buildPrompt, estimateTokens, loadDocuments, loadImages, userText, type DocumentLimits } from './context.js';
@@ -28,13 +29,6 @@ const EMPTY_ANSWER_MESSAGE = 'The model returned an empty answer. Please try aga
 
 const ALL_FAILED_MESSAGE = 'Sorry, no model could answer right now. Please try again in a moment.';
 
-/** What the engine reports for metrics (implemented by `src/ops/metrics.ts`). */
-export interface EngineMetrics {
-  turn(channel: string, outcome: 'ok' | 'error', seconds: number): void;
-  modelCall(model: string, outcome: 'ok' | 'error' | 'timeout' | 'circuit-open', seconds: number): void;
-  tokens(model: string, prompt: number, completion: number): void;
-}
-
 /** Knowledge base retrieval for an agent's turn (implemented by `src/knowledge/`). */
 export interface EngineKnowledge {
   /** Undefined when the agent has no collections. */
@@ -51,8 +45,8 @@ export interface EngineDeps {
   blobs: BlobStore;
   models: ModelRegistry;
   tools?: ToolHost;
-  /** Skills of an agent whose config names none (the default agent gets the built-ins). */
-  defaultSkills?: (agent: string) => readonly string[];
+  /** The skills an agent may use (the one rule: src/skills/agent-skills.ts); none when absent. */
+  agentSkills?: (agent: string) => readonly string[];
   log: Logger;
   config: () => Pick<HearthConfig, 'agents' | 'models'>;
 }
@@ -185,7 +179,7 @@ export class Engine {
     const documents = await loadDocuments(message.attachments, this.deps.blobs, this.deps.knowledge?.attachmentLimits?.());
     const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? earlier, documents ? `${text}\n\n${documents}` : text, images);
     if (knowledge?.contextBlock) prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
-    const skills = agent.skills ?? this.deps.defaultSkills?.(agentId) ?? [];
+    const skills = this.deps.agentSkills?.(agentId) ?? [];
     const tools = this.deps.tools?.toolsFor(skills, text) ?? [];
     const leases = new Map<string, ModelLease>();
     let started_ = false;
@@ -257,15 +251,7 @@ export class Engine {
         ok: true,
         createdAt: Date.now(),
       });
-      await this.publish(target, {
-        type: 'done',
-        ...base,
-        text: answer,
-        attachments,
-        model,
-        usage,
-        finishReason: step!.finishReason,
-      });
+      await this.publish(target, doneEvent({ ...base, text: answer, attachments, model, usage, finishReason: step!.finishReason }));
       this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
       this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);
       turnLog.info(
@@ -391,10 +377,7 @@ export class Engine {
       model: lease.spec.model,
       messages,
       tools: tools.length ? tools : undefined,
-      temperature: agent.temperature ?? lease.spec.temperature,
-      topP: agent.topP ?? lease.spec.topP,
-      maxTokens: agent.maxTokens ?? lease.spec.maxTokens,
-      contextSize: agent.contextSize ?? lease.spec.contextSize,
+      ...resolveGeneration(agent, lease.spec),
       signal,
     });
     let text = '';
@@ -446,13 +429,4 @@ function elapsed(t0: number): number {
 
 function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || /timed? ?out/i.test(err.message));
-}
-
-/** What goes into a log line about an error: its kind and message, never request bodies or keys. */
-export function errorSummary(err: unknown): { type: string; message: string; status?: number } {
-  if (err instanceof Error) {
-    const status = (err as { status?: number }).status;
-    return { type: err.name, message: err.message.slice(0, 500), ...(status ? { status } : {}) };
-  }
-  return { type: typeof err, message: String(err).slice(0, 500) };
 }

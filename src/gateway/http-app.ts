@@ -1,13 +1,11 @@
 /**
- * The HTTP side of the gateway: the Fastify app with logging and error conventions, and the
- * per-surface protections (IP allowlists, rate limits, audit of administrative changes).
+ * The HTTP side of the gateway: the Fastify app with its logging and error conventions. The
+ * protections live in plugins/protections.ts, the routes in the plugins under plugins/.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
-import { ErrorCode, HearthError } from '../core/errors.js';
-import { errorSummary } from '../engine/engine.js';
-import { browserGuard, type BrowserGuardOptions } from '../security/browser-guard.js';
+import { ErrorCode, HearthError, errorSummary } from '../core/errors.js';
 import type { Security } from '../security/index.js';
 
 /**
@@ -29,6 +27,9 @@ export function buildHttpApp(
     bodyLimit: config.server.bodyLimit,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A key a schema does not allow is a 400, never silently dropped (Fastify's default strips it):
+    // a typo in a request must not be ignored, as in the config files.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   // An empty JSON body (a DELETE sent with a JSON content type) means "no body", not a 400.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -42,6 +43,15 @@ export function buildHttpApp(
       return reply.code(503).send({ error: { code: ErrorCode.shuttingDown, message: 'Hearth is shutting down' } });
     }
   });
+  // The code a request's log line carries is the one its response carried: read from the body sent
+  // (`{"error": {"code": …}}`, ours and the OpenAI-shaped one alike), whichever plugin or hook sent it.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') {
+      const code = errorCodeOf(payload);
+      if (code) sentCodes.set(req, code);
+    }
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     const path = req.url.split('?')[0];
     if (path === '/healthz' || path === '/readyz') return;
@@ -52,7 +62,7 @@ export function buildHttpApp(
         path,
         statusCode: reply.statusCode,
         latencyMs: Math.round(reply.elapsedTime),
-        ...(reply.statusCode >= 400 ? { errorCode: errorCodeForStatus(reply.statusCode) } : {}),
+        ...(reply.statusCode >= 400 ? { errorCode: sentCodes.get(req) ?? errorCodeForStatus(reply.statusCode) } : {}),
       },
       'request',
     );
@@ -68,61 +78,17 @@ export function buildHttpApp(
   return app as unknown as FastifyInstance;
 }
 
-/**
- * Per-surface protection, by path: browser origin and Host checks (see browser-guard.ts); rate limits per IP everywhere but the probes; the admin,
- * API and webhook surfaces behind their IP allowlists; per-user limits on admin and API; and an
- * audit record of every administrative change.
- */
-export function protectSurfaces(app: FastifyInstance, security: Security, log: Logger, browser: BrowserGuardOptions): void {
-  // First: a foreign web page must not reach anything, not even a rate-limit counter.
-  app.addHook('onRequest', browserGuard(browser, log));
-  type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-  const ipLimit = security.rateLimit('ip') as unknown as Hook;
-  const userLimit = security.rateLimit('user') as unknown as Hook;
-  const allow: Record<'admin' | 'api' | 'webhooks', Hook> = {
-    admin: security.ipAllowlist('admin') as unknown as Hook,
-    api: security.ipAllowlist('api') as unknown as Hook,
-    webhooks: security.ipAllowlist('webhooks') as unknown as Hook,
-  };
-  app.addHook('onRequest', async (req, reply) => {
-    const path = routedPath(req);
-    if (path === '/healthz' || path === '/readyz') return;
-    const surface = path.startsWith('/admin') || path === '/metrics' ? 'admin' : path.startsWith('/v1/') || path === '/ws' ? 'api' : path.startsWith('/webhooks/') ? 'webhooks' : undefined;
-    if (surface) {
-      await allow[surface](req, reply);
-      if (reply.sent) return;
-    }
-    await ipLimit(req, reply);
-    if (reply.sent || (surface !== 'admin' && surface !== 'api')) return;
-    await userLimit(req, reply);
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    if (!routedPath(req).startsWith('/admin') || req.method === 'GET' || req.method === 'HEAD') return;
-    await security.audit
-      .record({
-        actor: req.principal?.id ?? 'anonymous',
-        action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
-        target: JSON.stringify(req.params ?? {}),
-        ip: security.clientIp(req),
-        result: reply.statusCode < 400 ? 'ok' : reply.statusCode < 500 ? 'denied' : 'error',
-        detail: { status: reply.statusCode },
-      })
-      .catch((err: unknown) => log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'audit record failed'));
-  });
-}
+/** Error codes of sent responses, by request (weak: nothing to clean up). */
+const sentCodes = new WeakMap<object, string>();
 
-/**
- * The path as the router sees it: the matched route's pattern, else the percent-decoded URL path.
- * The router decodes `%61dmin` to `admin`, so judging the raw URL would let `/%61dmin/…` past the
- * admin allowlist and the audit log.
- */
-function routedPath(req: FastifyRequest): string {
-  if (req.routeOptions.url) return req.routeOptions.url;
-  const raw = req.url.split('?')[0];
+/** The stable code in an error body, if the payload is one. */
+function errorCodeOf(payload: string): string | undefined {
+  if (!payload.startsWith('{')) return undefined;
   try {
-    return decodeURIComponent(raw);
+    const code = (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
   } catch {
-    return raw;
+    return undefined;
   }
 }
 

@@ -1,27 +1,23 @@
 /**
  * Voice notes on chat apps: a voice message is transcribed before the engine sees it, and when the
- * agent is configured to speak, the answer to a voice message gets a voice note attached. The speech
- * stack is imported on the first voice note only.
+ * agent is configured to speak, the answer to a voice message gets a voice note attached. Whether an
+ * answer is spoken travels with the message and its reply (`Message.voiceReply` →
+ * `ReplyTarget.voiceReply`), so no state is kept between the two and any replica can deliver it. The
+ * speech stack is imported on the first voice note only.
  */
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
-import type { Message, ReplyEvent } from '../core/message.js';
+import type { Message, ReplyEvent, ReplyTarget } from '../core/message.js';
 import type { BlobStore } from '../core/stores.js';
 import type { AsrProvider, TtsProvider } from '../core/voice.js';
-import { errorSummary } from '../engine/engine.js';
+import { errorSummary } from '../core/errors.js';
+import type { Step } from './pipeline/compose.js';
 
 const isSpeech = (m: Message) => m.attachments.some((a) => a.kind === 'voice' || a.kind === 'audio');
 
 export class VoiceNotes {
   private asr?: Promise<AsrProvider | undefined>;
   private tts?: Promise<TtsProvider>;
-  /** Inbound voice messages whose answer should also be spoken, by message id. */
-  private readonly speakTo = new Set<string>();
-
-  /** Voice turns still waiting for their final event (for tests and metrics). */
-  get waiting(): number {
-    return this.speakTo.size;
-  }
 
   constructor(
     private readonly config: () => HearthConfig,
@@ -29,11 +25,20 @@ export class VoiceNotes {
     private readonly log: Logger,
   ) {}
 
-  /** Fills the text of a voice message from its transcript. Never throws. */
+  /** The pipeline step (after routing, which picks the agent): marks and transcribes voice messages. */
+  readonly step: Step = async ({ message }, next) => {
+    await this.transcribe(message);
+    await next();
+  };
+
+  /**
+   * Fills the text of a voice message from its transcript, and marks it for a spoken answer when its
+   * agent answers voice notes with voice. Never throws.
+   */
   async transcribe(message: Message): Promise<void> {
     if (!isSpeech(message)) return;
     const voice = this.config().voice;
-    if (voice.voiceNotes.replyAgents.includes(message.agent ?? 'default')) this.speakTo.add(message.id);
+    if (voice.voiceNotes.replyAgents.includes(message.agent ?? 'default')) message.voiceReply = true;
     if (!voice.voiceNotes.transcribe) return;
     try {
       this.asr ??= this.createAsr();
@@ -47,11 +52,11 @@ export class VoiceNotes {
   }
 
   /**
-   * Called with the final event of every turn: attaches a spoken version to the answer of a voice
-   * message when its agent speaks, and forgets the turn either way (an error ends it too). Never throws.
+   * Called with every reply event before delivery: attaches a spoken version to the final answer of
+   * a reply marked for voice (see `transcribe`). Never throws.
    */
-  async settle(event: Extract<ReplyEvent, { type: 'done' | 'error' }>): Promise<void> {
-    if (!this.speakTo.delete(event.inReplyTo) || event.type === 'error' || !event.text.trim()) return;
+  async speak(target: ReplyTarget, event: ReplyEvent): Promise<void> {
+    if (!target.voiceReply || event.type !== 'done' || !event.text.trim()) return;
     try {
       const { attachVoiceReply, createTts } = await import('../voice/index.js');
       this.tts ??= Promise.resolve(createTts(this.config().voice.tts));

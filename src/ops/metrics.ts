@@ -4,8 +4,7 @@
  * shipped alert rules watch).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EngineMetrics } from '../engine/engine.js';
-
+import type { EngineMetrics } from '../core/metrics.js';
 
 export interface MetricSources {
   queueDepth(): number | Promise<number>;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
 import type { AuditLog } from './audit-log.js';
 import type { MachineTokens } from './machine-tokens.js';
-import type { Authenticator } from './principal.js';
+import type { Authenticator } from '../core/auth.js';
 import type { RateLimits } from './rate-limit-hooks.js';
 import type { Sessions } from './sessions.js';
 import type { OidcPendingStore, UserStore } from './store.js';

@@ -17,7 +17,7 @@ import { IpPolicy, type Surface } from './ip-allowlist.js';
 import { MachineTokens } from './machine-tokens.js';
 import { registerOidcRoutes } from './oidc-routes.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import type { Authenticator, Role } from './principal.js';
+import type { Authenticator, Role } from '../core/auth.js';
 import { RateLimits, type RateKind } from './rate-limit-hooks.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { protectAdminRoutes, requireRole } from './roles.js';
@@ -157,9 +157,9 @@ export async function createSecurity(config: SecurityConfig, deps: SecurityDeps)
 }
 
 export { requireRole, requireScope, principalOf, protectAdminRoutes, adminRouteRole } from './roles.js';
+export { apiTokenAuthenticator } from './authenticator.js';
 export { logRedaction, redactPaths, maskSecrets, maskString } from './redaction.js';
 export { rotateKeys, verifyAudit, exportAudit } from './cli.js';
 export { valueCipher, messageBodySource } from './value-cipher.js';
 export { openFieldCipher, securityPaths } from './data-files.js';
-export type { Principal, Role, Authenticator } from './principal.js';
 export type { EncryptedFieldSource } from './encrypted-fields.js';

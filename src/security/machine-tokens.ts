@@ -3,7 +3,7 @@
  * hash (the secret has 256 bits of entropy, so a fast hash is enough), scoped, revocable, expiring.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Principal, Role } from './principal.js';
+import type { Principal, Role } from '../core/auth.js';
 import type { MachineTokenRecord, MachineTokenStore } from './store.js';
 
 const TOKEN_SHAPE = /^hth_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/;

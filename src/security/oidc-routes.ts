@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import { ErrorCode } from '../core/errors.js';
 import type { SecurityConfig, SecurityContext } from './context.js';
 import { sendError } from './http-error.js';
-import { roleAtLeast, type Role } from './principal.js';
+import { roleAtLeast, type Role } from '../core/auth.js';
 
 type OidcConfig = NonNullable<SecurityConfig['oidc']>;
 

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { ErrorCode } from '../core/errors.js';
 import { sendError } from './http-error.js';
-import type { Authenticator } from './principal.js';
+import type { Authenticator } from '../core/auth.js';
 import type { RateDecision, RateLimiter, RateRule } from './rate-limiter.js';
 
 export type RateKind = 'ip' | 'user' | 'login';

@@ -2,10 +2,10 @@
  * Role enforcement: `requireRole` guards one route; `protectAdminRoutes` guards every route under
  * `/admin` by construction (an `onRoute` hook), so an admin route cannot be added unprotected.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
 import { ErrorCode } from '../core/errors.js';
 import { sendError } from './http-error.js';
-import { isRole, roleAtLeast, type Authenticator, type Principal, type Role } from './principal.js';
+import { isRole, roleAtLeast, type Authenticator, type Principal, type Role } from '../core/auth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -14,11 +14,9 @@ declare module 'fastify' {
   }
 }
 
-const principals = new WeakMap<object, Principal>();
-
 /** The principal a guard admitted for this request (undefined before a guard ran or on public routes). */
 export function principalOf(req: FastifyRequest): Principal | undefined {
-  return principals.get(req);
+  return req.principal;
 }
 
 /** A preHandler: 401 without a valid credential, 403 when the caller's role is below `role`. */
@@ -32,14 +30,14 @@ export function requireRole(role: Role, authenticator: Authenticator): preHandle
     if (!roleAtLeast(principal.role, role)) {
       return sendError(reply, 403, ErrorCode.forbidden, `this action needs the ${role} role`);
     }
-    principals.set(req, principal);
+    req.principal = principal;
   };
 }
 
 /** A preHandler: 403 when a scoped machine token lacks `scope`. People (unscoped) pass; run after a role guard. */
 export function requireScope(scope: string): preHandlerAsyncHookHandler {
   return async function scopeGuard(req: FastifyRequest, reply: FastifyReply) {
-    const p = principals.get(req);
+    const p = req.principal;
     if (p?.scopes && !p.scopes.includes(scope) && !p.scopes.includes('*')) {
       return sendError(reply, 403, ErrorCode.forbidden, `this token lacks the ${scope} scope`);
     }
@@ -73,8 +71,10 @@ export function protectAdminRoutes(app: FastifyInstance, authenticator: Authenti
     const need = methods
       .map((m) => adminRouteRole(m, route.url, declared))
       .reduce((a, b) => (roleAtLeast(a, b) ? a : b));
-    const guard = requireRole(need, authenticator);
-    const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-    route.preHandler = [guard, ...existing];
+    const guard = requireRole(need, authenticator) as unknown as onRequestAsyncHookHandler;
+    // At onRequest, before the body is read or validated: a caller without the role learns nothing
+    // about the route's schema (401/403, never a 400) and costs no body parsing.
+    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [guard, ...existing];
   });
 }

@@ -4,7 +4,7 @@
  * which also ends every access token issued under it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Role } from './principal.js';
+import type { Role } from '../core/auth.js';
 import type { RefreshFamilyStore } from './store.js';
 import type { TokenSigner } from './token-signer.js';
 

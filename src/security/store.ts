@@ -2,7 +2,7 @@
  * Storage seams of the security module. The embedded shape implements them on SQLite
  * (sqlite-security-store.ts); a PostgreSQL adapter implements the same interfaces when scaled.
  */
-import type { Role } from './principal.js';
+import type { Role } from '../core/auth.js';
 
 export interface UserRecord {
   username: string;

@@ -6,7 +6,7 @@ import { ErrorCode } from '../core/errors.js';
 import type { SecurityContext } from './context.js';
 import { sendError } from './http-error.js';
 import { principalOf, requireRole } from './roles.js';
-import type { Role } from './principal.js';
+import type { Role } from '../core/auth.js';
 
 const issueBody = {
   type: 'object',

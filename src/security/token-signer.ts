@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createOnce } from './exclusive-file.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { isRole, type Role } from './principal.js';
+import { isRole, type Role } from '../core/auth.js';
 
 const ALG = 'ES256';
 const ACCESS_TYP = 'at+jwt';

@@ -13,6 +13,7 @@ export { SkillHost } from './host.js';
 export type { SkillInfo, SkillHostDeps, SkillSource } from './host.js';
 export { registerSkillRoutes } from './admin-routes.js';
 export { BUILTIN_SKILLS } from './builtin/index.js';
+export { skillsOfAgent } from './agent-skills.js';
 export type { SkillManifest, ToolDeclaration } from './manifest.js';
 
 /**

@@ -1,106 +1,121 @@
+/**
+ * Roles on the real gateway: every /admin route the running gateway registered, called without a
+ * credential and with a token of each role. The expected role of each route is written down here,
+ * so a new admin route without a role decision fails this test.
+ */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import Database, { type SqliteDatabase } from '../../src/storage/sqlite-driver.js';
 import { join } from 'node:path';
-import { makeFixture, issueToken, bearer, API_TOKEN, type Fixture } from './fixtures.js';
+import Database from '../../src/storage/sqlite-driver.js';
+import { bearer, issueToken, startGateway, TOKEN, type InProcessGateway } from '../gateway/in-process.js';
 
-/** Admin routes shaped like the gateway's; every one is guarded by protectAdminRoutes alone. */
-const adminRoutes: Array<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; need: 'viewer' | 'operator' | 'admin' }> = [
-  { method: 'GET', url: '/admin/models', need: 'viewer' },
-  { method: 'PUT', url: '/admin/models/default', need: 'operator' },
-  { method: 'POST', url: '/admin/skills', need: 'operator' },
-  { method: 'DELETE', url: '/admin/skills/weather', need: 'operator' },
-  { method: 'GET', url: '/admin/conversations', need: 'viewer' },
-  { method: 'GET', url: '/admin/audit', need: 'admin' },
-  { method: 'PUT', url: '/admin/config', need: 'admin' },
-  { method: 'GET', url: '/admin/tokens', need: 'admin' },
-];
+type Need = 'viewer' | 'operator' | 'admin';
 
-describe('roles on admin routes', () => {
-  let f: Fixture;
-  const tokens: Record<string, string> = {};
-  const seen: string[] = [];
+/** The role each admin route needs: reads viewer, changes operator, credentials and user data admin; skills operator even to read. */
+const expected: Record<string, Need> = {
+  'GET /admin/models': 'viewer',
+  'PUT /admin/models/default': 'operator',
+  'PUT /admin/models/:id': 'operator',
+  'DELETE /admin/models/:id': 'operator',
+  'GET /admin/channels': 'viewer',
+  'GET /admin/channels/:name/qr': 'viewer',
+  'GET /admin/pairings': 'viewer',
+  'POST /admin/pairings/:code/approve': 'operator',
+  'GET /admin/conversations': 'viewer',
+  'GET /admin/users/:id/export': 'admin',
+  'DELETE /admin/users/:id': 'admin',
+  'GET /admin/skills': 'operator',
+  'POST /admin/skills': 'operator',
+  'POST /admin/skills/:name/enable': 'operator',
+  'POST /admin/skills/:name/disable': 'operator',
+  'DELETE /admin/skills/:name': 'operator',
+  'GET /admin/tokens': 'admin',
+  'POST /admin/tokens': 'admin',
+  'DELETE /admin/tokens/:id': 'admin',
+};
+const rank: Record<Need, number> = { viewer: 1, operator: 2, admin: 3 };
+
+describe('roles on every admin route of the real gateway', () => {
+  let g: InProcessGateway;
+  const tokens = {} as Record<Need, string>;
+  let routes: Array<{ method: string; url: string }>;
   before(async () => {
-    f = await makeFixture({}, (app) => {
-      app.addHook('onRoute', (r) => {
-        if (r.url.startsWith('/admin')) seen.push(`${String(r.method)} ${r.url}`);
-      });
-      app.get('/admin/models', async () => ({ ok: true }));
-      app.put('/admin/models/default', async () => ({ ok: true }));
-      app.post('/admin/skills', async () => ({ ok: true }));
-      app.delete('/admin/skills/:id', async () => ({ ok: true }));
-      app.get('/admin/conversations', async () => ({ ok: true }));
-      app.get('/admin/audit', async () => ({ ok: true }));
-      app.put('/admin/config', async () => ({ ok: true }));
-    });
-    for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = (await issueToken(f.app, role)).token;
+    g = await startGateway('{}\n');
+    for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = await issueToken(g.hearth.url, role);
+    routes = g.hearth.routes.filter((r) => r.url.startsWith('/admin') && r.method !== 'HEAD');
   });
-  after(() => f.close());
+  after(() => g.close());
 
-  it('answers 401 without credentials and enforces admin > operator > viewer on every route', async () => {
-    const rank = { viewer: 1, operator: 2, admin: 3 };
-    for (const r of adminRoutes) {
-      const anon = await f.app.inject({ method: r.method, url: r.url });
-      assert.equal(anon.statusCode, 401, `${r.method} ${r.url} anonymous`);
+  it('every registered admin route has a role decision here, and every one here is registered', () => {
+    const registered = routes.map((r) => `${r.method} ${r.url}`).sort();
+    assert.deepEqual(registered, Object.keys(expected).sort());
+  });
+
+  it('answers 401 without a credential and enforces admin > operator > viewer on each', async () => {
+    for (const r of routes) {
+      const key = `${r.method} ${r.url}`;
+      // Parameters that name nothing: an admitted caller gets 400/404, never a change.
+      const url = g.hearth.url + r.url.replace(/:(\w+)/g, 'role-test-$1');
+      const anon = await fetch(url, { method: r.method });
+      assert.equal(anon.status, 401, `${key} anonymous`);
+      await anon.arrayBuffer();
       for (const role of ['viewer', 'operator', 'admin'] as const) {
-        const res = await f.app.inject({ method: r.method, url: r.url, headers: bearer(tokens[role]) });
-        const expected = rank[role] >= rank[r.need] ? 200 : 403;
-        assert.equal(res.statusCode, expected, `${r.method} ${r.url} as ${role}`);
-        if (expected === 403) assert.equal(res.json().error.code, 'HEARTH_E_FORBIDDEN');
+        const res = await fetch(url, { method: r.method, headers: bearer(tokens[role]) });
+        const body = await res.text();
+        if (rank[role] >= rank[expected[key]]) {
+          assert.ok(res.status !== 401 && res.status !== 403, `${key} as ${role}: ${res.status} ${body}`);
+        } else {
+          assert.equal(res.status, 403, `${key} as ${role}`);
+          assert.equal(JSON.parse(body).error.code, 'HEARTH_E_FORBIDDEN');
+        }
       }
     }
   });
 
-  it('a viewer cannot switch models or upload skills', async () => {
-    const sw = await f.app.inject({ method: 'PUT', url: '/admin/models/default', headers: bearer(tokens.viewer), payload: { model: 'x' } });
-    assert.equal(sw.statusCode, 403);
-    const up = await f.app.inject({ method: 'POST', url: '/admin/skills', headers: bearer(tokens.viewer) });
-    assert.equal(up.statusCode, 403);
-  });
-
-  it('every registered /admin route was covered', () => {
-    const covered = new Set(adminRoutes.map((r) => `${r.method} ${r.url.replace('/weather', '/:id')}`));
-    for (const route of seen.filter((s) => !s.startsWith('HEAD'))) {
-      if (route.includes('/admin/tokens')) continue;
-      assert.ok(covered.has(route), `${route} has no role test`);
-    }
+  it('a viewer cannot switch models or upload skills; an operator can switch', async () => {
+    const sw = (token: string) =>
+      fetch(`${g.hearth.url}/admin/models/default`, { method: 'PUT', headers: { ...bearer(token), 'content-type': 'application/json' }, body: '{"model":"env"}' });
+    assert.equal((await sw(tokens.viewer)).status, 403);
+    assert.equal((await fetch(`${g.hearth.url}/admin/skills`, { method: 'POST', headers: bearer(tokens.viewer) })).status, 403);
+    assert.equal((await sw(tokens.operator)).status, 200);
   });
 });
 
-describe('machine API tokens', () => {
-  let f: Fixture;
+describe('machine API tokens on the real gateway', () => {
+  let g: InProcessGateway;
   before(async () => {
-    f = await makeFixture({}, (app) => {
-      app.get('/admin/models', async () => ({ ok: true }));
-    });
+    g = await startGateway('{}\n');
   });
-  after(() => f.close());
+  after(() => g.close());
 
   it('are stored hashed, work until revoked, and only admins may issue them', async () => {
-    const { token, id } = await issueToken(f.app, 'viewer');
+    const issued = await fetch(`${g.hearth.url}/admin/tokens`, {
+      method: 'POST',
+      headers: { ...bearer(TOKEN), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'viewer bot', role: 'viewer' }),
+    });
+    const { token, id } = (await issued.json()) as { token: string; id: string };
     assert.match(token, /^hth_/);
-    const db = new Database(join(f.dataDir, 'security', 'security.db'), { readonly: true });
+    const db = new Database(join(g.dataDir, 'security', 'security.db'), { readonly: true });
     const rows = db.prepare('SELECT * FROM machine_tokens').all() as Array<Record<string, unknown>>;
     db.close();
     assert.ok(rows.length >= 1);
     assert.ok(!JSON.stringify(rows).includes(token.slice(-43)), 'the secret is not stored');
 
-    assert.equal((await f.app.inject({ method: 'GET', url: '/admin/models', headers: bearer(token) })).statusCode, 200);
-    const list = await f.app.inject({ method: 'GET', url: '/admin/tokens', headers: bearer(API_TOKEN) });
-    assert.ok(!list.body.includes(token.slice(-43)));
+    assert.equal((await fetch(`${g.hearth.url}/admin/models`, { headers: bearer(token) })).status, 200);
+    const list = await (await fetch(`${g.hearth.url}/admin/tokens`, { headers: bearer(TOKEN) })).text();
+    assert.ok(!list.includes(token.slice(-43)));
 
-    const denied = await f.app.inject({ method: 'POST', url: '/admin/tokens', headers: bearer(token), payload: { name: 'x', role: 'admin' } });
-    assert.equal(denied.statusCode, 403);
+    const denied = await fetch(`${g.hearth.url}/admin/tokens`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'admin' }) });
+    assert.equal(denied.status, 403);
 
-    const del = await f.app.inject({ method: 'DELETE', url: `/admin/tokens/${id}`, headers: bearer(API_TOKEN) });
-    assert.equal(del.statusCode, 204);
-    assert.equal((await f.app.inject({ method: 'GET', url: '/admin/models', headers: bearer(token) })).statusCode, 401);
+    assert.equal((await fetch(`${g.hearth.url}/admin/tokens/${id}`, { method: 'DELETE', headers: bearer(TOKEN) })).status, 204);
+    assert.equal((await fetch(`${g.hearth.url}/admin/models`, { headers: bearer(token) })).status, 401);
   });
 
   it('a near-miss token (one character changed) is rejected', async () => {
-    const { token } = await issueToken(f.app, 'admin');
+    const token = await issueToken(g.hearth.url, 'admin');
     const last = token.at(-1) === 'A' ? 'B' : 'A';
-    const res = await f.app.inject({ method: 'GET', url: '/admin/models', headers: bearer(token.slice(0, -1) + last) });
-    assert.equal(res.statusCode, 401);
+    assert.equal((await fetch(`${g.hearth.url}/admin/models`, { headers: bearer(token.slice(0, -1) + last) })).status, 401);
   });
 });

@@ -10,7 +10,7 @@ import { configSchema } from '../../src/core/config.js';
 import { HearthError } from '../../src/core/errors.js';
 import { replyTargetOf, type Message } from '../../src/core/message.js';
 import type { AsrProvider, TtsProvider } from '../../src/core/voice.js';
-import { apiTokenAuthenticator } from '../../src/gateway/auth.js';
+import { apiTokenAuthenticator } from '../../src/security/authenticator.js';
 import { VoiceChannel } from '../../src/voice/channel.js';
 
 export const VOICE_TOKEN = 'voice-test-token-0123456789';

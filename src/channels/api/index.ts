@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { RouteGuard } from '../../core/auth.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
-import { requireRole, type Authenticator } from '../../gateway/auth.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
-import { directTextMessage } from '../shared/direct-message.js';
+import { directTextMessage } from '../../core/direct-message.js';
 
 const contentSchema = z.union([
   z.string(),
@@ -47,7 +47,8 @@ interface Pending {
 }
 
 export interface ApiChannelOptions {
-  auth: Authenticator;
+  /** Admits callers of every route (the viewer-role guard, handed over by the composition root). */
+  guard: RouteGuard;
   listModels: () => Array<{ id: string; provider: string }>;
 }
 
@@ -61,7 +62,7 @@ export class ApiChannel implements Channel {
   constructor(private readonly options: ApiChannelOptions) {}
 
   routes(app: FastifyInstance): void {
-    const auth = requireRole(this.options.auth, 'viewer');
+    const auth = this.options.guard;
     app.get('/v1/models', { preHandler: auth }, async () => ({
       object: 'list',
       data: this.options.listModels().map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })),

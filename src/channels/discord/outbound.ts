@@ -11,9 +11,9 @@ import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js'
 import type { BlobStore } from '../../core/stores.js';
 import { markdownToDiscord } from './markdown.js';
 import { MessageStreamer } from '../shared/message-streamer.js';
+import { discordDefinition } from './definition.js';
 
 /** Discord's limit on a message's content. */
-export const DISCORD_TEXT_LIMIT = 2000;
 /** Typing shows for about 10 s; renew it before it fades. */
 const TYPING_RENEW_MS = 8000;
 /** Model output must never ping @everyone, roles or users. */
@@ -42,7 +42,6 @@ export class DiscordReplies {
       log: deps.log,
       editIntervalMs: deps.editIntervalMs,
       typingRenewMs: TYPING_RENEW_MS,
-      textLimit: DISCORD_TEXT_LIMIT,
       render: markdownToDiscord,
       describe: (err) => (err instanceof Error ? err.message : String(err)),
       sendTyping: (target) => this.sendTyping(target),
@@ -50,10 +49,10 @@ export class DiscordReplies {
       edit: (target, messageId, content) => this.edit(target, messageId, content),
       sendAttachments: (target, attachments, asReply) => this.sendAttachments(target, attachments, asReply),
       sendError: async (target, message) => {
-        await this.post(target, { content: message.slice(0, DISCORD_TEXT_LIMIT) }, true);
+        await this.post(target, { content: message.slice(0, discordDefinition.capabilities.maxMessageLength) }, true);
         await this.react(target, '⚠️');
       },
-    });
+    }, discordDefinition.capabilities);
   }
 
   /** Handles one event of one reply; never throws (failures are logged). */

@@ -1,11 +1,13 @@
 /**
- * Edit-in-place streaming of a reply, for platforms whose messages can be edited (Telegram,
- * Discord): "typing…" while the model works, then one message that is edited as text arrives
- * (at most once per `editIntervalMs`), and, when the answer is done, split at the platform's
- * limit with the first piece replacing the preview. The platform supplies only its calls (send,
- * edit, typing, media, error) and its limit; the timing, ordering and bookkeeping live here.
+ * Streaming of a reply into a chat platform: "typing…" while the model works, then — where the
+ * channel declares `editsInPlace` — one message that is edited as text arrives (at most once per
+ * `editIntervalMs`), and, when the answer is done, split at the channel's `maxMessageLength` with
+ * the first piece replacing the preview. The platform supplies only its calls (send, edit, typing,
+ * media, error); what it can do comes from its channel definition (src/channels/<name>/definition.ts);
+ * the timing, ordering and bookkeeping live here.
  */
 import type { Logger } from 'pino';
+import type { ChannelCapabilities } from '../../core/channel.js';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import { splitMessage } from './split.js';
 
@@ -18,8 +20,6 @@ export interface StreamingPlatform<Id> {
   readonly editIntervalMs: number;
   /** How often "typing…" is renewed, a little less than the platform shows it. */
   readonly typingRenewMs: number;
-  /** The platform's limit on one message's text, in UTF-16 code units. */
-  readonly textLimit: number;
   /** Markdown as the platform's message text is split and shown (before `post` and `edit`). */
   render(markdown: string): string;
   /** Shows "typing…" in the target's chat; never rejects (a failure is the platform's to log). */
@@ -54,7 +54,10 @@ interface StreamState<Id> {
 export class MessageStreamer<Id> {
   private readonly replies = new Map<string, StreamState<Id>>();
 
-  constructor(private readonly platform: StreamingPlatform<Id>) {}
+  constructor(
+    private readonly platform: StreamingPlatform<Id>,
+    private readonly capabilities: Pick<ChannelCapabilities, 'editsInPlace' | 'maxMessageLength'>,
+  ) {}
 
   /** Handles one event of one reply; never throws (failures are logged). */
   async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
@@ -110,7 +113,8 @@ export class MessageStreamer<Id> {
   }
 
   private scheduleEdit(state: StreamState<Id>): void {
-    if (state.editTimer) return;
+    // Without edits the answer is sent whole when it is done; "typing…" shows progress meanwhile.
+    if (state.editTimer || !this.capabilities.editsInPlace) return;
     const wait = Math.max(0, state.lastEditAt + this.platform.editIntervalMs - Date.now());
     state.editTimer = setTimeout(() => {
       state.editTimer = undefined;
@@ -121,7 +125,7 @@ export class MessageStreamer<Id> {
 
   /** Shows the answer so far: the first piece only; the rest is sent when the answer is done. */
   private async showPreview(state: StreamState<Id>): Promise<void> {
-    const first = splitMessage(this.platform.render(state.text), this.platform.textLimit)[0];
+    const first = splitMessage(this.platform.render(state.text), this.capabilities.maxMessageLength)[0];
     if (first.trim() === '') return;
     await this.putFirst(state, first);
     clearInterval(state.typingTimer); // the message itself now shows progress
@@ -129,7 +133,7 @@ export class MessageStreamer<Id> {
 
   /** Sends the whole answer in pieces (the first replaces the preview), then its media. */
   private async sendFinal(state: StreamState<Id>, text: string, attachments: Attachment[]): Promise<void> {
-    const pieces = text.trim() === '' ? [] : splitMessage(this.platform.render(text), this.platform.textLimit);
+    const pieces = text.trim() === '' ? [] : splitMessage(this.platform.render(text), this.capabilities.maxMessageLength);
     for (const [index, piece] of pieces.entries()) {
       if (index === 0) await this.putFirst(state, piece);
       else await this.platform.post(state.target, piece, false);

@@ -10,9 +10,9 @@ import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js'
 import type { BlobStore } from '../../core/stores.js';
 import { markdownToTelegramHtml } from './markdown.js';
 import { MessageStreamer } from '../shared/message-streamer.js';
+import { telegramDefinition } from './definition.js';
 
 /** Telegram's limit on a message's text, in UTF-16 code units after entity parsing. */
-export const TELEGRAM_TEXT_LIMIT = 4096;
 /** A chat action shows for 5 s; renew it a little before it fades. */
 const TYPING_RENEW_MS = 4000;
 
@@ -48,7 +48,6 @@ export class TelegramReplies {
       log: deps.log,
       editIntervalMs: deps.editIntervalMs,
       typingRenewMs: TYPING_RENEW_MS,
-      textLimit: TELEGRAM_TEXT_LIMIT,
       // Pieces are cut from the Markdown; each is turned into HTML as it is sent (sendText, editText).
       render: (markdown) => markdown,
       describe,
@@ -61,7 +60,7 @@ export class TelegramReplies {
       sendError: async (target, message) => {
         await this.sendText(target, message, false, true);
       },
-    });
+    }, telegramDefinition.capabilities);
   }
 
   /** Handles one event of one reply; never throws (failures are logged). */

@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import type { Authenticator } from '../../core/auth.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { HistoryStore } from '../../core/stores.js';
-import type { Authenticator } from '../../gateway/auth.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
-import { directTextMessage } from '../shared/direct-message.js';
+import { directTextMessage } from '../../core/direct-message.js';
 
 export interface WebChatOptions {
   auth: Authenticator;

@@ -13,7 +13,6 @@ function fakePlatform(): StreamingPlatform<number> & { typing: number; posts: st
     log: pino({ level: 'silent' }),
     editIntervalMs: 0,
     typingRenewMs: 10,
-    textLimit: 100,
     typing: 0,
     posts: [] as string[],
     render: (m: string) => m,
@@ -29,7 +28,7 @@ function fakePlatform(): StreamingPlatform<number> & { typing: number; posts: st
 
 test('a redelivered start event does not leave "typing…" renewing forever after the answer', async () => {
   const platform = fakePlatform();
-  const streamer = new MessageStreamer(platform);
+  const streamer = new MessageStreamer(platform, { editsInPlace: true, maxMessageLength: 100 });
   await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
   await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
   await streamer.deliver(target, {
@@ -40,4 +39,32 @@ test('a redelivered start event does not leave "typing…" renewing forever afte
   await new Promise((r) => setTimeout(r, 60));
   streamer.close();
   assert.equal(platform.typing, after, 'typing kept being sent after the answer was done');
+});
+
+const done = (text: string) =>
+  ({ ...base, type: 'done', text, attachments: [], usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' }) as ReplyEvent;
+
+test('a channel that declares editsInPlace shows the answer growing in one message', async () => {
+  const platform = fakePlatform();
+  const streamer = new MessageStreamer(platform, { editsInPlace: true, maxMessageLength: 100 });
+  await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
+  await streamer.deliver(target, { ...base, type: 'delta', text: 'partial' } as ReplyEvent);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(platform.posts, ['partial'], 'the preview was posted before the answer was done');
+  await streamer.deliver(target, done('partial and the rest'));
+  streamer.close();
+});
+
+test('a channel without edits in place gets the answer once, whole, split at its declared length', async () => {
+  const platform = fakePlatform();
+  const streamer = new MessageStreamer(platform, { editsInPlace: false, maxMessageLength: 10 });
+  await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
+  await streamer.deliver(target, { ...base, type: 'delta', text: 'partial' } as ReplyEvent);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(platform.posts.length, 0, 'no preview on a channel that cannot edit');
+  await streamer.deliver(target, done('one two three four'));
+  assert.ok(platform.posts.length >= 2, `split into pieces: ${JSON.stringify(platform.posts)}`);
+  assert.ok(platform.posts.every((p) => p.length <= 10));
+  assert.equal(platform.posts.join('').replace(/\s/g, ''), 'onetwothreefour', 'nothing lost');
+  streamer.close();
 });

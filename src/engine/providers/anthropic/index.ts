@@ -9,7 +9,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ModelSpec } from '../../../core/config.js';
-import type { ChatRequest, ModelProvider, StreamPart } from '../../../core/model-provider.js';
+import { resolveGeneration, type ChatRequest, type ModelProvider, type StreamPart } from '../../../core/model-provider.js';
 import { abortReason, toProviderError } from '../provider-http.js';
 import { toAnthropicPrompt, toAnthropicTools } from './anthropic-messages.js';
 import { readAnthropicStream } from './anthropic-stream.js';
@@ -37,15 +37,16 @@ export function createProvider(spec: ModelSpec): ModelProvider {
 async function* streamMessage(client: Anthropic, spec: ModelSpec, request: ChatRequest): AsyncGenerator<StreamPart> {
   const { signal } = request;
   const prompt = toAnthropicPrompt(request.messages);
+  const generation = resolveGeneration(request, spec);
   const body: MessageCreateParamsStreaming = {
     model: request.model || spec.model,
-    max_tokens: request.maxTokens ?? spec.maxTokens ?? defaultMaxTokens,
+    max_tokens: generation.maxTokens ?? defaultMaxTokens,
     messages: prompt.messages,
     stream: true,
   };
   if (prompt.system) body.system = prompt.system;
   if (request.tools?.length) body.tools = toAnthropicTools(request.tools);
-  Object.assign(body, samplingParams(request.temperature ?? spec.temperature, request.topP ?? spec.topP));
+  Object.assign(body, samplingParams(generation.temperature, generation.topP));
 
   try {
     const events = await client.messages.create(body, { signal });

@@ -14,7 +14,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ModelSpec } from '../../../core/config.js';
 import type { ChatRequest, FinishReason, ModelProvider, StreamPart } from '../../../core/model-provider.js';
-import { ProviderError } from '../../../core/model-provider.js';
+import { ProviderError, resolveGeneration } from '../../../core/model-provider.js';
 import { toLlamaFunctions, toLlamaHistory } from './chat-history.js';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaGenerateResult, LlamaModel, NodeLlamaCpp } from './llama-runtime.js';
 import { loadLlama } from './llama-runtime.js';
@@ -76,7 +76,8 @@ class EmbeddedProvider implements ModelProvider {
     if (this.closed) throw new ProviderError('The embedded model was closed', true);
     request.signal?.throwIfAborted();
     const { runtime, model } = await this.load();
-    const contextSize = request.contextSize ?? this.spec.contextSize ?? defaultContextSize;
+    const params = resolveGeneration(request, this.spec);
+    const contextSize = params.contextSize ?? defaultContextSize;
     const slot = await this.acquire(model, contextSize);
 
     const chat = new runtime.LlamaChat({ contextSequence: slot.sequence });
@@ -94,9 +95,9 @@ class EmbeddedProvider implements ModelProvider {
     const generation = chat
       .generateResponse(toLlamaHistory(request.messages), {
         signal: controller.signal,
-        maxTokens: request.maxTokens ?? this.spec.maxTokens,
-        temperature: request.temperature ?? this.spec.temperature ?? defaultTemperature,
-        topP: request.topP ?? this.spec.topP,
+        maxTokens: params.maxTokens,
+        temperature: params.temperature ?? defaultTemperature,
+        topP: params.topP,
         // node-llama-cpp's own default seed is fixed; a fresh one per call lets answers vary like an API's.
         seed: this.options.seed ?? randomInt(2 ** 31),
         functions: toLlamaFunctions(request.tools),

@@ -9,7 +9,7 @@
  */
 import { Ollama, type ChatRequest as OllamaChatRequest, type Options } from 'ollama';
 import type { ModelSpec } from '../../../core/config.js';
-import type { ChatRequest, ModelProvider, StreamPart } from '../../../core/model-provider.js';
+import { resolveGeneration, type ChatRequest, type ModelProvider, type StreamPart } from '../../../core/model-provider.js';
 import { abortReason, toProviderError } from '../provider-http.js';
 import { toOllamaMessages, toOllamaTools } from './ollama-messages.js';
 import { readOllamaStream } from './ollama-stream.js';
@@ -27,10 +27,7 @@ export function createProvider(spec: ModelSpec): ModelProvider {
 /** The `options` Ollama samples with: temperature, top_p, num_predict (max tokens), num_ctx. */
 function generationOptions(spec: ModelSpec, request: ChatRequest): Partial<Options> {
   const options: Partial<Options> = {};
-  const temperature = request.temperature ?? spec.temperature;
-  const topP = request.topP ?? spec.topP;
-  const maxTokens = request.maxTokens ?? spec.maxTokens;
-  const contextSize = request.contextSize ?? spec.contextSize;
+  const { temperature, topP, maxTokens, contextSize } = resolveGeneration(request, spec);
   if (temperature !== undefined) options.temperature = temperature;
   if (topP !== undefined) options.top_p = topP;
   if (maxTokens !== undefined) options.num_predict = maxTokens;

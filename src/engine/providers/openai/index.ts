@@ -10,7 +10,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ModelSpec } from '../../../core/config.js';
-import type { ChatRequest, ModelProvider, StreamPart } from '../../../core/model-provider.js';
+import { resolveGeneration, type ChatRequest, type ModelProvider, type StreamPart } from '../../../core/model-provider.js';
 import { abortReason, toProviderError } from '../provider-http.js';
 import { toOpenAIMessages, toOpenAITools } from './openai-messages.js';
 import { readOpenAIStream } from './openai-stream.js';
@@ -49,9 +49,7 @@ async function* streamChat(client: OpenAI, spec: ModelSpec, request: ChatRequest
     stream_options: { include_usage: true },
   };
   if (request.tools?.length) body.tools = toOpenAITools(request.tools);
-  const temperature = request.temperature ?? spec.temperature;
-  const topP = request.topP ?? spec.topP;
-  const maxTokens = request.maxTokens ?? spec.maxTokens;
+  const { temperature, topP, maxTokens } = resolveGeneration(request, spec);
   if (temperature !== undefined) body.temperature = temperature;
   if (topP !== undefined) body.top_p = topP;
   // `max_tokens` rather than `max_completion_tokens`: every compatible server understands it.

@@ -2,8 +2,8 @@
  * Picks the agent for a message: the first route whose (channel, chat, user) all match, else the
  * channel's own agent, else `default`.
  */
-import type { HearthConfig } from '../core/config.js';
-import type { Message } from '../core/message.js';
+import type { HearthConfig } from '../../core/config.js';
+import type { Message } from '../../core/message.js';
 
 export function routeAgent(
   routes: HearthConfig['routes'],

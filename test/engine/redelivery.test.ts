@@ -16,7 +16,7 @@ import { ModelRegistry } from '../../src/engine/model-registry.js';
 import { LocalBlobStore } from '../../src/storage/blobs/local.js';
 import { SqliteHistoryStore } from '../../src/storage/history/sqlite.js';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
-import { message } from './bus-fixtures.js';
+import { message } from '../bus/bus-fixtures.js';
 
 describe('engine redelivery', () => {
   let model: ModelFake;

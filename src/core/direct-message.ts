@@ -3,7 +3,7 @@
  * message is a private text addressed to the assistant, so the group rule never applies. One
  * builder keeps that rule, and the shape of such a `Message`, in one place.
  */
-import type { Message, Sender } from '../../core/message.js';
+import type { Message, Sender } from './message.js';
 
 /** What differs between two direct messages. */
 export interface DirectText {

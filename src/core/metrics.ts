@@ -1,0 +1,9 @@
+/**
+ * The `EngineMetrics` seam: what the engine reports about turns and model calls. The Prometheus
+ * exporter (src/ops/metrics.ts) implements it; the engine only knows this interface.
+ */
+export interface EngineMetrics {
+  turn(channel: string, outcome: 'ok' | 'error', seconds: number): void;
+  modelCall(model: string, outcome: 'ok' | 'error' | 'timeout' | 'circuit-open', seconds: number): void;
+  tokens(model: string, prompt: number, completion: number): void;
+}

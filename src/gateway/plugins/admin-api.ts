@@ -1,0 +1,105 @@
+/**
+ * The admin API for operating the assistant: channel states (and the WhatsApp Web pairing QR),
+ * pending pairing codes of unknown senders, conversations, and per-user export and deletion.
+ * Reads need the viewer role, changes operator, user data admin (declared per route; the /admin
+ * role guard of plugins/protections.ts enforces it).
+ */
+import { z } from 'zod';
+import type { Channel } from '../../core/channel.js';
+import { ErrorCode, HearthError } from '../../core/errors.js';
+import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
+import { jsonSchema, openObject, responses } from '../route-schema.js';
+
+// A repeated parameter arrives as an array and `limit=1.5` or `-1` would reach SQL (500, or no limit at all).
+const conversationsQuery = z.object({
+  user: z.string().optional(),
+  channel: z.string().optional(),
+  limit: z.int().min(1).default(100),
+});
+const MAX_CONVERSATIONS = 1000;
+
+const byName = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
+const byCode = { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } as const;
+const byId = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
+
+export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'access' | 'stores'>> = async (app, deps) => {
+  const history = deps.stores.history;
+
+  app.get(
+    '/admin/channels',
+    { config: { role: 'viewer' }, schema: { response: responses({ 200: openObject() }) } },
+    async () => Object.fromEntries(deps.channels().map((c) => [c.name, c.status()])),
+  );
+
+  // WhatsApp Web pairing: the pending QR code as a PNG data URL, for the console to show.
+  app.get<{ Params: { name: string } }>(
+    '/admin/channels/:name/qr',
+    {
+      config: { role: 'viewer' },
+      schema: { params: byName, response: responses({ 200: openObject({ qr: { type: 'string' } }, ['qr']) }) },
+    },
+    async (req) => {
+      const channel = deps.channels().find((c) => c.name === req.params.name) as (Channel & { qr?: () => string | undefined }) | undefined;
+      const qr = channel?.qr?.();
+      if (!qr) throw new HearthError(ErrorCode.notFound, 'no QR code pending for this channel', 404);
+      return { qr };
+    },
+  );
+
+  app.get(
+    '/admin/pairings',
+    {
+      config: { role: 'viewer' },
+      schema: { response: responses({ 200: openObject({ pending: { type: 'array', items: openObject() } }, ['pending']) }) },
+    },
+    async () => ({ pending: await deps.access.list() }),
+  );
+
+  app.post<{ Params: { code: string } }>(
+    '/admin/pairings/:code/approve',
+    {
+      config: { role: 'operator' },
+      schema: { params: byCode, response: responses({ 200: openObject({ approved: openObject() }, ['approved']) }) },
+    },
+    async (req) => {
+      const p = await deps.access.approve(req.params.code);
+      if (!p) throw new HearthError(ErrorCode.notFound, 'no pending pairing with this code', 404);
+      req.log.info({ channel: p.channel, senderId: p.senderId, actor: req.principal?.id }, 'pairing approved');
+      return { approved: { channel: p.channel, senderId: p.senderId } };
+    },
+  );
+
+  app.get<{ Querystring: z.infer<typeof conversationsQuery> }>(
+    '/admin/conversations',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        querystring: jsonSchema(conversationsQuery),
+        response: responses({ 200: openObject({ conversations: { type: 'array', items: openObject() } }, ['conversations']) }),
+      },
+    },
+    async (req) => {
+      const { user, channel, limit } = req.query;
+      return { conversations: await history.listConversations({ userId: user, channel, limit: Math.min(limit, MAX_CONVERSATIONS) }) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/admin/users/:id/export',
+    { config: { role: 'admin' }, schema: { params: byId, response: responses({ 200: openObject() }) } },
+    async (req) => history.exportUser(req.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/admin/users/:id',
+    {
+      config: { role: 'admin' },
+      schema: { params: byId, response: responses({ 200: openObject({ deletedConversations: { type: 'number' } }, ['deletedConversations']) }) },
+    },
+    async (req) => {
+      const removed = await history.deleteUser(req.params.id);
+      req.log.info({ userId: req.params.id, removed, actor: req.principal?.id }, 'user data deleted');
+      return { deletedConversations: removed };
+    },
+  );
+};

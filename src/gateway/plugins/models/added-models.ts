@@ -1,0 +1,103 @@
+/**
+ * The model catalog as the gateway and engine see it: the configured models plus those added
+ * through the admin API (kept in the security module's encrypted secret store, since their API keys
+ * are secrets), or a pulled local model when there are none. Also follows the control messages by
+ * which any replica announces a change, so every engine calls the same models.
+ */
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { ControlMessage } from '../../../core/bus.js';
+import { modelSpecSchema, type HearthConfig, type ModelSpec } from '../../../core/config.js';
+import { ErrorCode, errorSummary } from '../../../core/errors.js';
+import { findPulledModel } from '../../../engine/model-pull.js';
+import type { ModelRegistry } from '../../../engine/model-registry.js';
+import type { SecretStore } from '../../../security/secret-store.js';
+
+/**
+ * The model catalog: configured models plus those added through the admin API, or a pulled local
+ * model when there are none.
+ */
+export function effectiveCatalog(
+  config: HearthConfig,
+  added: Record<string, ModelSpec> = {},
+): { catalog: Record<string, ModelSpec>; default?: string } {
+  const catalog = { ...config.models.catalog, ...added };
+  let defaultId = config.models.default;
+  if (Object.keys(catalog).length === 0) {
+    const local = findPulledModel(resolve(config.dataDir));
+    if (local) {
+      catalog.local = { provider: 'embedded', model: local };
+      defaultId = 'local';
+    }
+  }
+  return { catalog, default: defaultId };
+}
+
+const ADDED_MODEL_PREFIX = 'model:';
+
+/** Models added through the admin API in earlier runs. A damaged entry is logged and skipped. */
+export async function loadAddedModels(secrets: SecretStore, log: Logger): Promise<Record<string, ModelSpec>> {
+  const out: Record<string, ModelSpec> = {};
+  for (const name of await secrets.names()) {
+    if (!name.startsWith(ADDED_MODEL_PREFIX)) continue;
+    try {
+      out[name.slice(ADDED_MODEL_PREFIX.length)] = modelSpecSchema.parse(JSON.parse((await secrets.get(name)) ?? ''));
+    } catch (err) {
+      log.error({ model: name, errorCode: ErrorCode.config, err: errorSummary(err) }, 'a stored model could not be read; skipped');
+    }
+  }
+  return out;
+}
+
+/** The models added through the admin API, and the registry kept in step with them and the config. */
+export class AddedModels {
+  private added: Record<string, ModelSpec> = {};
+
+  constructor(
+    private readonly deps: { secrets: SecretStore; models: ModelRegistry; config: () => HearthConfig; log: Logger },
+  ) {}
+
+  /** Reads the stored models and configures the registry (at start, before the engine runs). */
+  async load(): Promise<void> {
+    this.added = await loadAddedModels(this.deps.secrets, this.deps.log);
+    const catalog = effectiveCatalog(this.deps.config(), this.added);
+    this.deps.models.configure(catalog.catalog, catalog.default, this.deps.config().models.fallback);
+  }
+
+  /** Adds or replaces a model and persists it (its API key encrypted). */
+  async save(id: string, spec: ModelSpec): Promise<void> {
+    await this.deps.secrets.set(`${ADDED_MODEL_PREFIX}${id}`, JSON.stringify(spec));
+    this.added[id] = spec;
+    this.deps.models.put(id, spec);
+  }
+
+  /** Removes a model added through the API; false for unknown ids and models from the config file. */
+  async remove(id: string): Promise<boolean> {
+    if (!(id in this.added)) return false;
+    await this.deps.secrets.delete(`${ADDED_MODEL_PREFIX}${id}`);
+    delete this.added[id];
+    const { models } = this.deps;
+    const catalog = effectiveCatalog(this.deps.config(), this.added);
+    models.configure(catalog.catalog, models.default === id ? catalog.default : models.default, this.deps.config().models.fallback);
+    return true;
+  }
+
+  /** Re-applies the catalog after a config reload: models, default and fallback from the new file. */
+  reconfigure(config: HearthConfig): void {
+    const catalog = effectiveCatalog(config, this.added);
+    this.deps.models.configure(catalog.catalog, catalog.default, config.models.fallback);
+  }
+
+  /** Follows a change another replica announced (or this one: applying it twice is harmless). */
+  async apply(message: ControlMessage): Promise<void> {
+    const { models } = this.deps;
+    if (message.type === 'models.default') {
+      if (models.has(message.model) && models.default !== message.model) models.setDefault(message.model);
+      return;
+    }
+    this.added = await loadAddedModels(this.deps.secrets, this.deps.log);
+    const catalog = effectiveCatalog(this.deps.config(), this.added);
+    const keep = models.default && catalog.catalog[models.default] ? models.default : catalog.default;
+    models.configure(catalog.catalog, keep, this.deps.config().models.fallback);
+  }
+}
