@@ -18,6 +18,7 @@ import { modelSpecSchema, type HearthConfig, type ModelSpec } from '../core/conf
 import { ErrorCode } from '../core/errors.js';
 import type { ReplyTarget } from '../core/message.js';
 import { createBus } from '../bus/index.js';
+import { canvasRoutes, openCanvas, type Canvas } from '../canvas/index.js';
 import { ApiChannel } from '../channels/api/index.js';
 import type { ChannelBaseConfig } from '../channels/common-config.js';
 import { loadChannelsFile } from '../channels/load.js';
@@ -37,6 +38,7 @@ import { resolveApiToken } from './api-token.js';
 import { requireRole, type Authenticator } from './auth.js';
 import { buildHttpApp, protectSurfaces } from './http-app.js';
 import { InboundPipeline, type ChannelPolicy } from './pipeline.js';
+import { WebApps } from './web-apps.js';
 import { VoiceNotes } from './voice-notes.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
@@ -114,6 +116,7 @@ export class Hearth {
   /** Models added through the admin API; persisted encrypted (their API keys are secrets). */
   private addedModels: Record<string, ModelSpec> = {};
   private metrics?: Metrics;
+  private canvas?: Canvas;
   private bus!: Bus;
   private channels: Channel[] = [];
   private policies = new Map<string, ChannelPolicy>();
@@ -169,6 +172,7 @@ export class Hearth {
 
     this.bus = await createBus(config, log);
     this.bus.subscribeControl((message) => this.applyControl(message));
+    if (config.canvas.enabled) this.canvas = openCanvas(config.canvas, { dataDir, bus: this.bus, log });
     this.metrics = new Metrics({
       queueDepth: () => this.bus.queueDepth?.() ?? this.bus.pending(),
       channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
@@ -181,6 +185,8 @@ export class Hearth {
         sessions: stores.sessions,
         deliver: (target, text) => this.deliverText(target, text),
         agentSkills: (agent) => this.agentSkills(agent),
+        blobs: stores.blobs,
+        canvas: this.canvas && { rooms: this.canvas.rooms, roomUrl: (room) => `${config.canvas.publicUrl?.replace(/\/$/, '') ?? this.url}/canvas/${room}` },
       }));
       await skills.start();
       this.engine = new Engine({
@@ -262,11 +268,16 @@ export class Hearth {
       allowedOrigins: config.server.allowedOrigins,
       allowedHosts: config.server.allowedHosts,
       // DNS rebinding matters where a surface answers without credentials; on loopback every real client uses an IP or localhost.
-      checkHost: loopback || webchatAuth === 'open' || voiceOpen || config.server.allowedHosts.length > 0,
+      checkHost: loopback || webchatAuth === 'open' || voiceOpen || !!this.canvas?.isOpen(loopback) || config.server.allowedHosts.length > 0,
     });
     await security.register(app);
     security.protectAdminRoutes(app);
     if (config.webchat.enabled) await this.webRoutes(app);
+    const webApps = new WebApps(join(ROOT, 'dist', 'web'));
+    if (this.canvas) {
+      webApps.registerAssets(app);
+      await canvasRoutes(app, this.canvas.routeDeps({ auth, loopback, sendPage: (reply) => webApps.sendPage(reply, 'canvas') }));
+    }
     await adminRoutes(app, {
       auth,
       models,
@@ -455,6 +466,7 @@ export class Hearth {
     await Promise.allSettled(this.channels.map((c) => c.stop()));
     await this.skills?.stop();
     await this.app?.close();
+    await this.canvas?.close();
     await this.security?.close();
     await this.models?.close();
     await this.bus?.close();
