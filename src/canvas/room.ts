@@ -87,6 +87,8 @@ export class Room {
   join(peer: Peer): void {
     this.peers.set(peer, { clients: new Set(), windowStart: Date.now(), messages: 0 });
     this.lastActive = Date.now();
+    // View-only peers learn it up front, with the standard y-protocols auth message.
+    if (!peer.canEdit) peer.send(permissionDeniedFrame('view only'));
     peer.send(syncStep1Frame(Y.encodeStateVector(this.doc)));
     const present = [...this.awareness.getStates().keys()];
     if (present.length > 0) peer.send(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present)));

@@ -61,11 +61,20 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
     return deps.sendPage(reply);
   });
 
-  app.get('/canvas/:room/ws', { websocket: true, preHandler: authorize('view') }, (socket: WebSocket, req: RoomRequest) => {
+  const roomName = async (req: RoomRequest, reply: FastifyReply) => {
+    if (!ROOM_NAME.test(req.params.room)) return sendError(reply, 404, ErrorCode.notFound, 'room names are 1-64 letters, digits, - or _');
+  };
+
+  // Rights are checked after the upgrade: a browser cannot read an HTTP 401 on a WebSocket, but it
+  // sees close code 4401 (and y-websocket then stops retrying and the page asks for a token).
+  app.get('/canvas/:room/ws', { websocket: true, preHandler: roomName }, (socket: WebSocket, req: RoomRequest) => {
     const name = req.params.room;
+    let canEdit = false;
     const peer: Peer = {
       id: `${req.ip}#${++peerSequence}`,
-      canEdit: rightsOf.get(req) === 'edit',
+      get canEdit() {
+        return canEdit;
+      },
       send(frame) {
         if (socket.readyState !== socket.OPEN) return;
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -99,12 +108,27 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
       room?.leave(peer);
     });
     socket.on('error', () => socket.terminate());
-    void rooms.join(name, peer).then((joined) => {
-      if (!joined) return;
-      if (gone) return joined.leave(peer);
-      room = joined;
-      for (const bytes of early.splice(0)) joined.receive(peer, bytes);
-    });
+    void access
+      .rights(name, { headers: req.headers, ip: req.ip, query: req.query ?? {} })
+      .then(async (rights) => {
+        if (!rights) {
+          log.warn({ room: name, peer: peer.id, errorCode: ErrorCode.unauthorized }, 'canvas client refused: no credentials for this room');
+          peer.close(CloseCode.unauthorized, 'a token, a login or a share link is needed');
+          return undefined;
+        }
+        canEdit = rights === 'edit';
+        return gone ? undefined : rooms.join(name, peer);
+      })
+      .then((joined) => {
+        if (!joined) return;
+        if (gone) return joined.leave(peer);
+        room = joined;
+        for (const bytes of early.splice(0)) joined.receive(peer, bytes);
+      })
+      .catch((err: unknown) => {
+        log.error({ room: name, peer: peer.id, errorCode: ErrorCode.internal, err: { message: (err as Error).message } }, 'canvas connection failed');
+        peer.close(1011, 'internal error');
+      });
   });
 
   app.get('/canvas/:room/elements', { preHandler: authorize('view') }, async (req: RoomRequest, reply) => {
