@@ -44,7 +44,7 @@ export function App() {
   const [attempt, setAttempt] = useState(0);
   const [tool, setTool] = useState<Tool>('pen');
   const [color, setColor] = useState(COLORS[0]!.color);
-  const [width, setWidth] = useState(WIDTHS[0]!.width);
+  const [width, setWidth] = useState(WIDTHS[1]!.width);
   const [status, setStatus] = useState<Status>('connecting');
   const [viewOnly, setViewOnly] = useState(false);
   const [reason, setReason] = useState('');
@@ -153,7 +153,11 @@ export function App() {
         <div className="group">
           <button type="button" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!undoState.undo} onClick={() => sessionRef.current?.undo.undo()}>↶</button>
           <button type="button" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!undoState.redo} onClick={() => sessionRef.current?.undo.redo()}>↷</button>
-          <button type="button" aria-label="Clear the board" title="Clear the board (undo brings it back)" disabled={!editing} onClick={() => boardRef.current?.clear()}>🗑</button>
+          <button type="button" aria-label="Clear the board" title="Clear the board (undo brings it back)" disabled={!editing} onClick={() => boardRef.current?.clear()}>
+            <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" aria-hidden="true">
+              <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
+            </svg>
+          </button>
         </div>
         <div className="group">
           <button type="button" aria-label="Zoom out" title="Zoom out" onClick={() => boardRef.current?.zoomAt(1 / 1.25)}>−</button>
