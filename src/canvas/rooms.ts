@@ -265,5 +265,6 @@ export class CanvasRooms {
     l.unsubscribe();
     if (l.room.entries > 1) this.compact(name, l);
     l.room.destroy(code, reason);
+    if (!this.closed) this.deps.log.info({ room: name, roomsInMemory: this.loaded.size }, 'canvas room unloaded');
   }
 }

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import * as Y from 'yjs';
 import { loadConfig } from '../../src/core/config-load.js';
 import { Hearth } from '../../src/gateway/server.js';
-import { elementsOf, elementToYMap, readElements } from '../../src/canvas/model/elements.js';
+import { elementsOf, liveStroke, readElements, settleStroke, storedId } from '../../src/canvas/model/elements.js';
 import { roomClient, until, type RoomClient } from './ws-client.js';
 
 const CLIENTS = 8;
@@ -39,8 +39,9 @@ describe('canvas chaos', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hearth-canvas-chaos-'));
     const file = join(dir, 'hearth.yml');
-    // Small compaction interval: the log is folded many times while clients come and go.
-    writeFileSync(file, 'canvas:\n  compactEvery: 50\n');
+    // Small compaction interval: the log is folded many times while clients come and go. Every
+    // reconnect is an HTTP upgrade from 127.0.0.1: lift the per-IP request limit (300/min).
+    writeFileSync(file, 'canvas:\n  compactEvery: 50\nsecurity:\n  rateLimit:\n    ip: { limit: 100000 }\n');
     const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: 'chaos-token-0123456789abcdef' };
     hearth = new Hearth({ loaded: loadConfig({ file, env }), env, log: pino({ level: 'silent' }) });
     await hearth.start();
@@ -64,22 +65,26 @@ describe('canvas chaos', () => {
     let running = true;
     const editLoop = async (c: RoomClient, n: number) => {
       let current: Y.Array<number> | undefined;
+      let currentMap: Y.Map<unknown> | undefined;
       let k = 0;
       while (running) {
         const list = elementsOf(c.doc);
         const r = random();
         if (r < 0.35 || !current) {
+          // The pen lifts: the finished stroke becomes a plain value, as the page does it.
+          if (currentMap) settleStroke(c.doc, currentMap);
           const id = `c${n}-${k++}`;
-          const map = elementToYMap({ id, type: 'stroke', color: '#1e1e1e', width: 2, points: [random() * 800, random() * 600] });
+          const map = liveStroke({ id, type: 'stroke', color: '#1e1e1e', width: 2, points: [random() * 800, random() * 600] });
           c.doc.transact(() => list.push([map]));
           current = map.get('points') as Y.Array<number>;
+          currentMap = map;
           added.add(id);
         } else if (r < 0.9) {
           // A stroke being drawn: points appended, connected or not.
           c.doc.transact(() => current!.push([random() * 800, random() * 600]));
         } else if (list.length > 0) {
           const i = Math.floor(random() * list.length);
-          const id = list.get(i).get('id') as string;
+          const id = storedId(list.get(i))!;
           c.doc.transact(() => list.delete(i, 1));
           deleted.add(id);
         }

@@ -5,11 +5,14 @@
 import * as Y from 'yjs';
 import {
   ELEMENT_LIMITS,
-  elementToYMap,
+  elementValue,
   hitsElement,
+  liveStroke,
   newElementId,
   parseElement,
+  readElement,
   removeElements,
+  settleStroke,
   type CanvasElement,
 } from '../../src/canvas/model/elements.js';
 import { paintCursor, paintElement } from './paint.js';
@@ -44,11 +47,13 @@ export class Board {
   width = 3;
   view: View = { x: 0, y: 0, zoom: 1 };
   private readonly ctx: CanvasRenderingContext2D;
-  /** Parsed elements by their Y.Map, dropped when the map (or its points) change. */
+  /** Parsed live strokes by their Y.Map, dropped when the map (or its points) change. */
   private readonly cache = new Map<Y.Map<unknown>, CanvasElement | undefined>();
+  /** Parsed finished elements: their stored values never change, so they are keys themselves. */
+  private readonly settled = new WeakMap<object, CanvasElement | null>();
   private readonly pointers = new Map<number, { x: number; y: number }>();
   private draft?: CanvasElement;
-  private live?: { points: Y.Array<number>; count: number; lastX: number; lastY: number };
+  private live?: { map: Y.Map<unknown>; points: Y.Array<number>; count: number; lastX: number; lastY: number };
   private gesture?: { kind: 'pan'; x: number; y: number } | { kind: 'pinch'; distance: number; cx: number; cy: number } | { kind: 'shape'; x: number; y: number } | { kind: 'erase' };
   private frame = 0;
   private lastCursor = 0;
@@ -126,7 +131,7 @@ export class Board {
     const el = parseElement({ id: newElementId(), type: 'text', x: round(world.x), y: round(world.y), text, color: this.color, width: 1, size: Math.max(12, this.width * 6) });
     if (!el) return;
     this.session.undo.stopCapturing();
-    this.session.edit(() => this.session.elements.push([elementToYMap(el)]));
+    this.session.edit(() => this.session.elements.push([elementValue(el)]));
   }
 
   clear(): void {
@@ -151,14 +156,15 @@ export class Board {
 
   private elementsNow(): CanvasElement[] {
     const out: CanvasElement[] = [];
-    for (const map of this.session.elements) {
-      if (!(map instanceof Y.Map)) continue;
-      let el = this.cache.get(map);
-      if (el === undefined && !this.cache.has(map)) {
-        const raw: Record<string, unknown> = {};
-        for (const [k, v] of map.entries()) raw[k] = v instanceof Y.Array ? v.toArray() : v;
-        el = parseElement(raw);
-        this.cache.set(map, el);
+    for (const item of this.session.elements) {
+      let el: CanvasElement | undefined;
+      if (item instanceof Y.Map) {
+        el = this.cache.get(item);
+        if (el === undefined && !this.cache.has(item)) this.cache.set(item, (el = readElement(item)));
+      } else if (item && typeof item === 'object') {
+        let hit = this.settled.get(item);
+        if (hit === undefined) this.settled.set(item, (hit = readElement(item) ?? null));
+        el = hit ?? undefined;
       }
       if (el) out.push(el);
     }
@@ -253,22 +259,25 @@ export class Board {
   }
 
   private finishGesture(): void {
+    const live = this.live;
     this.live = undefined;
+    // Part of the same undo step as the stroke (the capture window is still open).
+    if (live) this.session.edit(() => settleStroke(this.session.doc, live.map));
     const draft = this.draft;
     this.draft = undefined;
     this.gesture = undefined;
     if (draft) {
       const b = draft.points ? Math.hypot(draft.points[2]! - draft.points[0]!, draft.points[3]! - draft.points[1]!) : Math.max(draft.w!, draft.h!);
-      if (b * this.view.zoom >= 3) this.session.edit(() => this.session.elements.push([elementToYMap(draft)]));
+      if (b * this.view.zoom >= 3) this.session.edit(() => this.session.elements.push([elementValue(draft)]));
       this.requestRender();
     }
   }
 
   private startStroke(x: number, y: number): void {
     const el: CanvasElement = { id: newElementId(), type: 'stroke', color: this.color, width: this.width, points: [round(x), round(y)] };
-    const map = elementToYMap(el);
+    const map = liveStroke(el);
     this.session.edit(() => this.session.elements.push([map]));
-    this.live = { points: map.get('points') as Y.Array<number>, count: 2, lastX: x, lastY: y };
+    this.live = { map, points: map.get('points') as Y.Array<number>, count: 2, lastX: x, lastY: y };
   }
 
   private extendStroke(points: Array<{ x: number; y: number }>): void {
@@ -284,6 +293,7 @@ export class Board {
     if (add.length === 0) return;
     if (live.count + add.length > ELEMENT_LIMITS.strokeNumbers) {
       // A very long stroke continues as a new element: every element stays within the limits.
+      this.session.edit(() => settleStroke(this.session.doc, live.map));
       this.startStroke(live.lastX, live.lastY);
       return;
     }

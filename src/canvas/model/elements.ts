@@ -3,10 +3,11 @@
  * Yjs document. Pure and browser-safe (only `yjs`): the page, the server, the renderers and the
  * skill all read and write rooms through this file, so there is one definition of an element.
  *
- * Layout of a room's document: the root array `elements` holds one `Y.Map` per element in paint
- * order (last on top). A stroke's points are a nested `Y.Array<number>` (x0, y0, x1, y1, …) so a
- * stroke being drawn grows point by point and every client sees it as it is drawn; every other
- * field is a plain value. Coordinates are world units; the page opens with world (0, 0) at the
+ * Layout of a room's document: the root array `elements` holds the elements in paint order (last
+ * on top). A finished element is one plain value (one Yjs item: a 5,000-element room stays small
+ * and loads fast); a stroke being drawn is a `Y.Map` whose points are a nested `Y.Array<number>`
+ * (x0, y0, x1, y1, …), so it grows point by point and every client sees it as it is drawn, and the
+ * drawing client settles it into a plain value when the pen lifts. Coordinates are world units; the page opens with world (0, 0) at the
  * top-left corner of the drawing surface and zoom 1, for everyone.
  */
 import * as Y from 'yjs';
@@ -98,9 +99,12 @@ export function parseElement(raw: unknown): CanvasElement | undefined {
   return el;
 }
 
+/** What the element list holds: a finished element's plain value, or a live stroke's Y.Map. */
+export type StoredElement = Y.Map<unknown> | Record<string, unknown>;
+
 /** The room's element list (created on first use). */
-export function elementsOf(doc: Y.Doc): Y.Array<Y.Map<unknown>> {
-  return doc.getArray<Y.Map<unknown>>(ELEMENTS_KEY);
+export function elementsOf(doc: Y.Doc): Y.Array<StoredElement> {
+  return doc.getArray<StoredElement>(ELEMENTS_KEY);
 }
 
 /** A Y.Map's fields as a plain object, nested Y.Arrays turned into arrays. */
@@ -110,29 +114,62 @@ function plain(map: Y.Map<unknown>): Record<string, unknown> {
   return out;
 }
 
-/** The valid elements of a room in paint order; anything malformed a peer wrote is skipped. */
+/** One stored element, checked; undefined for anything malformed a peer wrote. */
+export function readElement(item: unknown): CanvasElement | undefined {
+  if (item instanceof Y.Map) return parseElement(plain(item));
+  return parseElement(item);
+}
+
+/** The id of a stored element, if it has one. */
+export function storedId(item: unknown): string | undefined {
+  const id = item instanceof Y.Map ? item.get('id') : item && typeof item === 'object' ? (item as Record<string, unknown>).id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The valid elements of a room in paint order; anything malformed is skipped. */
 export function readElements(doc: Y.Doc): CanvasElement[] {
   const out: CanvasElement[] = [];
   for (const item of elementsOf(doc)) {
-    if (!(item instanceof Y.Map)) continue;
-    const el = parseElement(plain(item));
+    const el = readElement(item);
     if (el) out.push(el);
   }
   return out;
 }
 
-/** A Y.Map holding an element, ready to be pushed into `elements`. */
-export function elementToYMap(el: CanvasElement): Y.Map<unknown> {
+/** A finished element as the plain value stored in `elements` (no undefined fields: Yjs rejects them). */
+export function elementValue(el: CanvasElement): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(el)) if (v !== undefined) out[k] = Array.isArray(v) ? [...v] : v;
+  return out;
+}
+
+/** A stroke about to be drawn: a Y.Map whose `points` Y.Array grows as the pen moves. */
+export function liveStroke(el: CanvasElement): Y.Map<unknown> {
   const map = new Y.Map<unknown>();
-  for (const [k, v] of Object.entries(el)) {
-    if (v === undefined) continue;
-    if (k === 'points' && el.type === 'stroke') {
-      const points = new Y.Array<number>();
-      points.push(v as number[]);
-      map.set(k, points);
-    } else map.set(k, v);
+  for (const [k, v] of Object.entries(elementValue(el))) {
+    if (k !== 'points') map.set(k, v);
   }
+  const points = new Y.Array<number>();
+  points.push(el.points ?? []);
+  map.set('points', points);
   return map;
+}
+
+/** Replaces a finished live stroke by its plain value, in place (one transaction). */
+export function settleStroke(doc: Y.Doc, map: Y.Map<unknown>, origin?: unknown): void {
+  const list = elementsOf(doc);
+  doc.transact(() => {
+    let i = 0;
+    for (const item of list) {
+      if (item === map) {
+        const el = readElement(map);
+        list.delete(i, 1);
+        if (el) list.insert(i, [elementValue(el)]);
+        return;
+      }
+      i++;
+    }
+  }, origin);
 }
 
 /** Removes the elements with these ids. Returns how many went. */
@@ -141,8 +178,8 @@ export function removeElements(doc: Y.Doc, ids: ReadonlySet<string>, origin?: un
   let removed = 0;
   doc.transact(() => {
     for (let i = list.length - 1; i >= 0; i--) {
-      const id = list.get(i)?.get?.('id');
-      if (typeof id === 'string' && ids.has(id)) {
+      const id = storedId(list.get(i));
+      if (id !== undefined && ids.has(id)) {
         list.delete(i, 1);
         removed++;
       }
