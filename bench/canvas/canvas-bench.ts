@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { elementsOf, elementValue, liveStroke, type CanvasElement } from '../../src/canvas/model/elements.js';
+import { elementsOf, liveStroke, storedElement, type CanvasElement } from '../../src/canvas/model/elements.js';
 import { startHearth, type HearthProcess } from '../../test/harness.js';
 import { roomClient, until } from '../../test/canvas/ws-client.js';
 
@@ -98,7 +98,7 @@ async function fillBigRoom(h: HearthProcess): Promise<void> {
           j % 3 === 0 ? { id: `s${j}`, type: 'stroke', color: '#1971c2', width: 2, points: [x, y, x + 4, y + 3, x + 8, y + 1, x + 10, y + 6] }
           : j % 3 === 1 ? { id: `r${j}`, type: 'rect', color: '#e03131', width: 1, x, y, w: 9, h: 7 }
           : { id: `t${j}`, type: 'text', color: '#1e1e1e', width: 1, x, y: y + 9, text: `n${j}`, size: 8 };
-        list.push([elementValue(el)]);
+        list.push([storedElement(el)]);
       }
     });
     await sleep(20);

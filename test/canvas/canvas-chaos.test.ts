@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import * as Y from 'yjs';
 import { loadConfig } from '../../src/core/config-load.js';
 import { Hearth } from '../../src/gateway/server.js';
-import { elementsOf, liveStroke, readElements, settleStroke, storedId } from '../../src/canvas/model/elements.js';
+import { elementsOf, liveStroke, readElements, storedId } from '../../src/canvas/model/elements.js';
 import { roomClient, until, type RoomClient } from './ws-client.js';
 
 const CLIENTS = 8;
@@ -65,19 +65,15 @@ describe('canvas chaos', () => {
     let running = true;
     const editLoop = async (c: RoomClient, n: number) => {
       let current: Y.Array<number> | undefined;
-      let currentMap: Y.Map<unknown> | undefined;
       let k = 0;
       while (running) {
         const list = elementsOf(c.doc);
         const r = random();
         if (r < 0.35 || !current) {
-          // The pen lifts: the finished stroke becomes a plain value, as the page does it.
-          if (currentMap) settleStroke(c.doc, currentMap);
           const id = `c${n}-${k++}`;
           const map = liveStroke({ id, type: 'stroke', color: '#1e1e1e', width: 2, points: [random() * 800, random() * 600] });
           c.doc.transact(() => list.push([map]));
           current = map.get('points') as Y.Array<number>;
-          currentMap = map;
           added.add(id);
         } else if (r < 0.9) {
           // A stroke being drawn: points appended, connected or not.

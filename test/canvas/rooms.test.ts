@@ -14,7 +14,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { MemoryBus, type Bus } from '../../src/core/bus.js';
 import type { CanvasLimits } from '../../src/canvas/limits.js';
-import { elementsOf, elementValue, readElements, type CanvasElement } from '../../src/canvas/model/elements.js';
+import { elementsOf, storedElement, readElements, type CanvasElement } from '../../src/canvas/model/elements.js';
 import { CloseCode } from '../../src/canvas/peer.js';
 import { CanvasRooms } from '../../src/canvas/rooms.js';
 import { SqliteRoomLog } from '../../src/canvas/sqlite-room-log.js';
@@ -49,7 +49,7 @@ function rect(id: string, x = 10): CanvasElement {
 }
 
 function draw(client: PeerClient, el: CanvasElement): void {
-  client.doc.transact(() => elementsOf(client.doc).push([elementValue(el)]));
+  client.doc.transact(() => elementsOf(client.doc).push([storedElement(el)]));
 }
 
 async function until(pred: () => boolean, ms = 2000): Promise<void> {
@@ -194,7 +194,7 @@ describe('canvas rooms', () => {
     await until(() => ids(a.doc).includes('back'));
 
     // The assistant edits through replica two; peers of replica one see it.
-    await two.edit('shared', (doc) => elementsOf(doc).push([elementValue(rect('tool', 300))]));
+    await two.edit('shared', (doc) => elementsOf(doc).push([storedElement(rect('tool', 300))]));
     await until(() => ids(a.doc).includes('tool'));
 
     // A bus that drops messages: replica one still gets replica two's edit, from the log.

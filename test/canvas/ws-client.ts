@@ -6,7 +6,7 @@ import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { elementsOf, elementValue, readElements, type CanvasElement } from '../../src/canvas/model/elements.js';
+import { elementsOf, storedElement, readElements, type CanvasElement } from '../../src/canvas/model/elements.js';
 
 export interface RoomClient {
   doc: Y.Doc;
@@ -59,7 +59,7 @@ export function roomClient(baseUrl: string, room: string, params: Record<string,
       });
     },
     draw(el) {
-      doc.transact(() => elementsOf(doc).push([elementValue(el)]));
+      doc.transact(() => elementsOf(doc).push([storedElement(el)]));
     },
     ids: () => readElements(doc).map((e) => e.id).sort(),
     destroy() {

@@ -12,7 +12,6 @@ import {
   parseElement,
   readElement,
   removeElements,
-  settleStroke,
   type CanvasElement,
 } from '../../src/canvas/model/elements.js';
 import { paintCursor, paintElement } from './paint.js';
@@ -47,13 +46,13 @@ export class Board {
   width = 3;
   view: View = { x: 0, y: 0, zoom: 1 };
   private readonly ctx: CanvasRenderingContext2D;
-  /** Parsed live strokes by their Y.Map, dropped when the map (or its points) change. */
+  /** Parsed strokes by their Y.Map, dropped when the map (or its points) change. */
   private readonly cache = new Map<Y.Map<unknown>, CanvasElement | undefined>();
-  /** Parsed finished elements: their stored values never change, so they are keys themselves. */
+  /** Parsed plain elements: stored values never change, so they are keys themselves. */
   private readonly settled = new WeakMap<object, CanvasElement | null>();
   private readonly pointers = new Map<number, { x: number; y: number }>();
   private draft?: CanvasElement;
-  private live?: { map: Y.Map<unknown>; points: Y.Array<number>; count: number; lastX: number; lastY: number };
+  private live?: { points: Y.Array<number>; count: number; lastX: number; lastY: number };
   private gesture?: { kind: 'pan'; x: number; y: number } | { kind: 'pinch'; distance: number; cx: number; cy: number } | { kind: 'shape'; x: number; y: number } | { kind: 'erase' };
   private frame = 0;
   private lastCursor = 0;
@@ -259,10 +258,7 @@ export class Board {
   }
 
   private finishGesture(): void {
-    const live = this.live;
     this.live = undefined;
-    // Part of the same undo step as the stroke (the capture window is still open).
-    if (live) this.session.edit(() => settleStroke(this.session.doc, live.map));
     const draft = this.draft;
     this.draft = undefined;
     this.gesture = undefined;
@@ -277,7 +273,7 @@ export class Board {
     const el: CanvasElement = { id: newElementId(), type: 'stroke', color: this.color, width: this.width, points: [round(x), round(y)] };
     const map = liveStroke(el);
     this.session.edit(() => this.session.elements.push([map]));
-    this.live = { map, points: map.get('points') as Y.Array<number>, count: 2, lastX: x, lastY: y };
+    this.live = { points: map.get('points') as Y.Array<number>, count: 2, lastX: x, lastY: y };
   }
 
   private extendStroke(points: Array<{ x: number; y: number }>): void {
@@ -293,7 +289,6 @@ export class Board {
     if (add.length === 0) return;
     if (live.count + add.length > ELEMENT_LIMITS.strokeNumbers) {
       // A very long stroke continues as a new element: every element stays within the limits.
-      this.session.edit(() => settleStroke(this.session.doc, live.map));
       this.startStroke(live.lastX, live.lastY);
       return;
     }

@@ -4,10 +4,12 @@
  * skill all read and write rooms through this file, so there is one definition of an element.
  *
  * Layout of a room's document: the root array `elements` holds the elements in paint order (last
- * on top). A finished element is one plain value (one Yjs item: a 5,000-element room stays small
- * and loads fast); a stroke being drawn is a `Y.Map` whose points are a nested `Y.Array<number>`
- * (x0, y0, x1, y1, …), so it grows point by point and every client sees it as it is drawn, and the
- * drawing client settles it into a plain value when the pen lifts. Coordinates are world units; the page opens with world (0, 0) at the
+ * on top). A shape or text is one plain value (one Yjs item: a 5,000-element room stays small and
+ * loads fast). A freehand stroke is a `Y.Map` of two entries — `e`, its fixed fields as one plain
+ * value, and `points`, a `Y.Array<number>` (x0, y0, x1, y1, …) — so it grows point by point while
+ * it is drawn and every client sees it as it is drawn. (Turning a finished stroke into a plain
+ * value would be smaller still, but a replace races with a concurrent erase and brings the stroke
+ * back; the chaos test caught exactly that.) Coordinates are world units; the page opens with world (0, 0) at the
  * top-left corner of the drawing surface and zoom 1, for everyone.
  */
 import * as Y from 'yjs';
@@ -99,7 +101,7 @@ export function parseElement(raw: unknown): CanvasElement | undefined {
   return el;
 }
 
-/** What the element list holds: a finished element's plain value, or a live stroke's Y.Map. */
+/** What the element list holds: a plain value, or a stroke's Y.Map. */
 export type StoredElement = Y.Map<unknown> | Record<string, unknown>;
 
 /** The room's element list (created on first use). */
@@ -107,10 +109,11 @@ export function elementsOf(doc: Y.Doc): Y.Array<StoredElement> {
   return doc.getArray<StoredElement>(ELEMENTS_KEY);
 }
 
-/** A Y.Map's fields as a plain object, nested Y.Arrays turned into arrays. */
+/** A stroke's Y.Map as a plain object: its `e` fields, then its other entries (nested Y.Arrays as arrays). */
 function plain(map: Y.Map<unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of map.entries()) out[k] = v instanceof Y.Array ? v.toArray() : v;
+  const fixed = map.get('e');
+  const out: Record<string, unknown> = fixed && typeof fixed === 'object' && !Array.isArray(fixed) ? { ...(fixed as Record<string, unknown>) } : {};
+  for (const [k, v] of map.entries()) if (k !== 'e') out[k] = v instanceof Y.Array ? v.toArray() : v;
   return out;
 }
 
@@ -122,7 +125,8 @@ export function readElement(item: unknown): CanvasElement | undefined {
 
 /** The id of a stored element, if it has one. */
 export function storedId(item: unknown): string | undefined {
-  const id = item instanceof Y.Map ? item.get('id') : item && typeof item === 'object' ? (item as Record<string, unknown>).id : undefined;
+  const fields = item instanceof Y.Map ? item.get('e') : item;
+  const id = fields && typeof fields === 'object' ? (fields as Record<string, unknown>).id : undefined;
   return typeof id === 'string' ? id : undefined;
 }
 
@@ -136,40 +140,27 @@ export function readElements(doc: Y.Doc): CanvasElement[] {
   return out;
 }
 
-/** A finished element as the plain value stored in `elements` (no undefined fields: Yjs rejects them). */
+/** An element as the plain value stored in `elements` (no undefined fields: Yjs rejects them). */
 export function elementValue(el: CanvasElement): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(el)) if (v !== undefined) out[k] = Array.isArray(v) ? [...v] : v;
   return out;
 }
 
-/** A stroke about to be drawn: a Y.Map whose `points` Y.Array grows as the pen moves. */
+/** A stroke to be stored: a Y.Map whose `points` Y.Array can keep growing as the pen moves. */
 export function liveStroke(el: CanvasElement): Y.Map<unknown> {
+  const { points: initial, ...fixed } = elementValue(el);
   const map = new Y.Map<unknown>();
-  for (const [k, v] of Object.entries(elementValue(el))) {
-    if (k !== 'points') map.set(k, v);
-  }
+  map.set('e', fixed);
   const points = new Y.Array<number>();
-  points.push(el.points ?? []);
+  points.push((initial as number[] | undefined) ?? []);
   map.set('points', points);
   return map;
 }
 
-/** Replaces a finished live stroke by its plain value, in place (one transaction). */
-export function settleStroke(doc: Y.Doc, map: Y.Map<unknown>, origin?: unknown): void {
-  const list = elementsOf(doc);
-  doc.transact(() => {
-    let i = 0;
-    for (const item of list) {
-      if (item === map) {
-        const el = readElement(map);
-        list.delete(i, 1);
-        if (el) list.insert(i, [elementValue(el)]);
-        return;
-      }
-      i++;
-    }
-  }, origin);
+/** How an element is stored: strokes as growable maps, everything else as one plain value. */
+export function storedElement(el: CanvasElement): StoredElement {
+  return el.type === 'stroke' ? liveStroke(el) : elementValue(el);
 }
 
 /** Removes the elements with these ids. Returns how many went. */

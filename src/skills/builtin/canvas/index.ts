@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Attachment } from '../../../core/message.js';
-import { elementsOf, elementValue, newElementId, parseElement, type CanvasElement } from '../../../canvas/model/elements.js';
+import { elementsOf, storedElement, newElementId, parseElement, type CanvasElement } from '../../../canvas/model/elements.js';
 import { renderPng } from '../../../canvas/render/png.js';
 import { ROOM_NAME } from '../../../canvas/rooms.js';
 import { parseManifest } from '../../manifest.js';
@@ -91,7 +91,7 @@ export const canvas: BuiltinSkill = {
         const total = await service.rooms.edit(room, (doc) => {
           const list = elementsOf(doc);
           if (args.clear === true) list.delete(0, list.length);
-          list.push(elements.map(elementValue));
+          list.push(elements.map(storedElement));
           return list.length;
         });
         return `Drew ${elements.length} element(s) in room ${room} (${total} in all): ${service.roomUrl(room)}`;
