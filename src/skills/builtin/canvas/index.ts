@@ -63,7 +63,7 @@ export const canvas: BuiltinSkill = {
     description: 'Draw on and read live canvas rooms',
     runtime: 'in-process',
     entry: '(built-in)',
-    triggers: ['canvas', 'draw', 'sketch', 'diagram', 'whiteboard', 'drawing', 'picture', 'board', '画', '白板'],
+    triggers: ['canvas', 'draw', 'sketch', 'diagram', 'whiteboard', '画', '白板'],
     tools: [
       {
         name: 'canvas_draw',
