@@ -101,6 +101,17 @@ describe('canvas on an open loopback gateway', () => {
     assert.ok(png.readUInt32BE(16) > 100 && png.readUInt32BE(20) > 100, `PNG is ${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`);
   });
 
+  it('relays presence (cursors and names) between the clients of a room, and drops it when one leaves', async () => {
+    const a = client('presence');
+    const b = client('presence');
+    await Promise.all([a.synced(), b.synced()]);
+    a.provider.awareness.setLocalState({ user: { name: 'Ada', color: '#e03131' }, cursor: { x: 120, y: 80 } });
+    const seenByB = () => [...b.provider.awareness.getStates().values()].find((st) => (st.user as { name?: string } | undefined)?.name === 'Ada');
+    await until(() => seenByB()?.cursor?.x === 120, 5000, 'B sees A’s cursor');
+    a.provider.disconnect();
+    await until(() => seenByB() === undefined, 5000, 'A’s presence is gone once A left');
+  });
+
   it('refuses the canvas socket to a foreign Origin before the upgrade, accepts its own', async () => {
     const ws = hearth.url.replace(/^http/, 'ws') + '/canvas/alpha/ws';
     assert.equal(await upgradeStatus(ws, { origin: 'https://evil.example' }), 403);

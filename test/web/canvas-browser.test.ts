@@ -130,6 +130,67 @@ describe('live canvas in a browser', () => {
     assert.ok((await darkest(other, shotOther, 350, 300)) > 200, 'another room is blank');
   });
 
+  it('undo and redo take back only your own strokes, for everyone', async () => {
+    const a = await open('undo');
+    const b = await open('undo');
+    const drag = async (page: Page, y: number) => {
+      await page.mouse.move(150, y);
+      await page.mouse.down();
+      await page.mouse.move(650, y, { steps: 12 });
+      await page.mouse.up();
+    };
+    await drag(a, 250);
+    await b.waitForSelector('canvas[data-elements="1"]');
+    await drag(b, 450);
+    await a.waitForSelector('canvas[data-elements="2"]');
+    await a.click('button[aria-label="Undo"]');
+    await b.waitForSelector('canvas[data-elements="1"]');
+    let png = await shot(b, 'undo-b');
+    assert.ok((await darkest(b, png, 400, 250)) > 200, 'A’s stroke is gone for B too');
+    assert.ok((await darkest(b, png, 400, 450)) < 90, 'B’s stroke stays');
+    await a.click('button[aria-label="Redo"]');
+    await b.waitForSelector('canvas[data-elements="2"]');
+    png = await shot(b, 'redo-b');
+    assert.ok((await darkest(b, png, 400, 250)) < 90, 'redo brings it back');
+  });
+
+  it('draws with a finger on a phone-sized touch screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    contexts.push(context);
+    const phone = await context.newPage();
+    await phone.goto(`${h.baseUrl}/canvas/phone`);
+    await phone.waitForSelector('#status[data-state="synced"]');
+    // Touch events through the DevTools protocol: the page sees pointer events of type touch.
+    const cdp = await context.newCDPSession(phone);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x: number, y: number) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    await touch('touchStart', 60, 300);
+    for (let x = 60; x <= 320; x += 20) await touch('touchMove', x, 300 + (x - 60) / 4);
+    await touch('touchEnd', 320, 365);
+    await phone.waitForSelector('canvas[data-elements="1"]');
+    const png = await shot(phone, 'phone');
+    assert.ok((await darkest(phone, png, 190 * 2, 332 * 2)) < 90, 'the stroke is under the finger');
+    // The page did not scroll or zoom away while drawing.
+    assert.equal(await phone.evaluate(() => [document.scrollingElement.scrollTop, document.scrollingElement.scrollLeft].join(',')), '0,0');
+  });
+
+  it('asks for a token when the room needs one, then opens it', async () => {
+    const guarded = await startHearth({ config: 'canvas:\n  auth: token\n' });
+    try {
+      const context = await browser.newContext({ viewport: VIEWPORT });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${guarded.baseUrl}/canvas/locked`);
+      await page.waitForSelector('#sign-in');
+      await page.getByLabel('Token').fill(guarded.token);
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector('#status[data-state="synced"]');
+      assert.equal(await page.isVisible('#sign-in'), false);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('a page opened after a server restart sees the strokes', async () => {
     await h.stop();
     await start();

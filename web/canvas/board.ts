@@ -131,11 +131,13 @@ export class Board {
     if (!el) return;
     this.session.undo.stopCapturing();
     this.session.edit(() => this.session.elements.push([elementValue(el)]));
+    this.session.undo.stopCapturing();
   }
 
   clear(): void {
     this.session.undo.stopCapturing();
     this.session.edit(() => this.session.elements.delete(0, this.session.elements.length));
+    this.session.undo.stopCapturing();
   }
 
   private listen(target: EventTarget, type: string, fn: (e: Event) => void, options?: AddEventListenerOptions): void {
@@ -267,6 +269,7 @@ export class Board {
       if (b * this.view.zoom >= 3) this.session.edit(() => this.session.elements.push([elementValue(draft)]));
       this.requestRender();
     }
+    this.session.undo.stopCapturing();
   }
 
   private startStroke(x: number, y: number): void {

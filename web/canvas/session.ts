@@ -70,7 +70,9 @@ export class RoomSession {
         this.set('refused');
       } else if (this.status === 'synced') this.set('offline');
     });
-    this.undo = new Y.UndoManager(this.elements, { trackedOrigins: new Set([LOCAL]), captureTimeout: 300 });
+    // One undo step per gesture, however long the pen rests: the board closes each step itself
+    // (stopCapturing at pen-down and pen-up), so no time window splits or merges gestures.
+    this.undo = new Y.UndoManager(this.elements, { trackedOrigins: new Set([LOCAL]), captureTimeout: Number.MAX_SAFE_INTEGER });
   }
 
   onChange(listener: () => void): () => void {
