@@ -154,6 +154,43 @@ describe('live canvas in a browser', () => {
     assert.ok((await darkest(b, png, 400, 250)) < 90, 'redo brings it back');
   });
 
+  it('shapes, text, colours and the eraser', async () => {
+    const page = await open('tools');
+    const drag = async (x1: number, y1: number, x2: number, y2: number) => {
+      await page.mouse.move(x1, y1);
+      await page.mouse.down();
+      await page.mouse.move(x2, y2, { steps: 8 });
+      await page.mouse.up();
+    };
+    await page.click('button[aria-label="Red"]');
+    await page.click('button[aria-label="Rectangle"]');
+    await drag(100, 150, 300, 250);
+    await page.click('button[aria-label="Blue"]');
+    await page.click('button[aria-label="Ellipse"]');
+    await drag(350, 150, 550, 250);
+    await page.click('button[aria-label="Black"]');
+    await page.click('button[aria-label="Arrow"]');
+    await drag(100, 400, 500, 400);
+    await page.click('button[aria-label="Line"]');
+    await drag(100, 500, 500, 550);
+    await page.click('button[aria-label="Text"]');
+    await page.mouse.click(600, 400);
+    await page.getByLabel('Text to add').fill('Hello canvas');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('canvas[data-elements="5"]');
+    const png = await shot(page, 'tools');
+    const body = (await (await fetch(`${h.baseUrl}/canvas/tools/elements`)).json()) as { elements: Array<{ type: string; color: string }> };
+    assert.deepEqual(body.elements.map((e) => `${e.type}:${e.color}`), ['rect:#e03131', 'ellipse:#1971c2', 'arrow:#1e1e1e', 'line:#1e1e1e', 'text:#1e1e1e']);
+    assert.ok((await darkest(page, png, 200, 150)) < 180, 'the red rectangle’s top edge');
+    assert.ok((await darkest(page, png, 300, 400)) < 90, 'the arrow');
+    // The eraser takes away what it touches, and only that.
+    await page.click('button[aria-label="Eraser"]');
+    await drag(290, 390, 310, 410);
+    await page.waitForSelector('canvas[data-elements="4"]');
+    const after = (await (await fetch(`${h.baseUrl}/canvas/tools/elements`)).json()) as { elements: Array<{ type: string }> };
+    assert.deepEqual(after.elements.map((e) => e.type), ['rect', 'ellipse', 'line', 'text']);
+  });
+
   it('draws with a finger on a phone-sized touch screen', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     contexts.push(context);

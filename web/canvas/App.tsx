@@ -172,7 +172,7 @@ export function App() {
       {textAt && (
         <input
           className="text-entry"
-          aria-label="Text"
+          aria-label="Text to add"
           autoFocus
           style={{ left: textAt.screen.x, top: textAt.screen.y - 14, color }}
           onKeyDown={(e) => {

@@ -53,7 +53,12 @@ export class Board {
   private readonly pointers = new Map<number, { x: number; y: number }>();
   private draft?: CanvasElement;
   private live?: { points: Y.Array<number>; count: number; lastX: number; lastY: number };
-  private gesture?: { kind: 'pan'; x: number; y: number } | { kind: 'pinch'; distance: number; cx: number; cy: number } | { kind: 'shape'; x: number; y: number } | { kind: 'erase' };
+  private gesture?:
+    | { kind: 'pan'; x: number; y: number }
+    | { kind: 'pinch'; distance: number; cx: number; cy: number }
+    | { kind: 'shape'; x: number; y: number }
+    | { kind: 'erase' }
+    | { kind: 'text'; screen: { x: number; y: number }; world: { x: number; y: number } };
   private frame = 0;
   private lastCursor = 0;
   private spaceDown = false;
@@ -201,7 +206,9 @@ export class Board {
         this.erase(w.x, w.y);
         return;
       case 'text':
-        this.callbacks.onTextAt(p, w);
+        // The entry opens on release: opened now, the rest of this click would take its focus away.
+        e.preventDefault();
+        this.gesture = { kind: 'text', screen: p, world: w };
         return;
       default:
         this.gesture = { kind: 'shape', x: w.x, y: w.y };
@@ -261,6 +268,7 @@ export class Board {
 
   private finishGesture(): void {
     this.live = undefined;
+    if (this.gesture?.kind === 'text') this.callbacks.onTextAt(this.gesture.screen, this.gesture.world);
     const draft = this.draft;
     this.draft = undefined;
     this.gesture = undefined;
