@@ -33,6 +33,12 @@ export interface RoomEvents {
   awareness(room: Room, update: Uint8Array): void;
 }
 
+/**
+ * Presence is relayed in batches at most this often: with N people moving their pointers, each
+ * peer gets one frame per interval instead of N (N² frames a second in all would swamp a big room).
+ */
+const AWARENESS_BATCH_MS = 40;
+
 interface PeerState {
   /** Awareness client ids this peer announced (removed when it leaves). */
   clients: Set<number>;
@@ -51,6 +57,10 @@ export class Room {
   bytes = 0;
   /** Log entries written since the last compaction. */
   entries = 0;
+  /** Awareness clients changed here since the last batch, and whether the batch goes to the bus too. */
+  private readonly awarenessChanged = new Set<number>();
+  private awarenessLocal = false;
+  private awarenessTimer?: NodeJS.Timeout;
 
   constructor(
     readonly name: string,
@@ -71,12 +81,25 @@ export class Room {
         for (const id of [...added, ...updated]) state.clients.add(id);
         for (const id of removed) state.clients.delete(id);
       }
-      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...added, ...updated, ...removed]);
-      const frame = awarenessFrame(update);
-      // The sender gets its own presence back too: y-websocket clients treat silence as a dead link.
-      for (const peer of this.peers.keys()) peer.send(frame);
-      if (origin !== FROM_BUS) this.events.awareness(this, update);
+      for (const id of [...added, ...updated, ...removed]) this.awarenessChanged.add(id);
+      if (origin !== FROM_BUS) this.awarenessLocal = true;
+      this.awarenessTimer ??= setTimeout(() => this.flushAwareness(), AWARENESS_BATCH_MS);
     });
+  }
+
+  /** Sends the batched presence changes (latest state of each changed client) to peers and, if made here, to the bus. */
+  private flushAwareness(): void {
+    this.awarenessTimer = undefined;
+    const clients = [...this.awarenessChanged].filter((id) => this.awareness.meta.has(id));
+    const local = this.awarenessLocal;
+    this.awarenessChanged.clear();
+    this.awarenessLocal = false;
+    if (clients.length === 0) return;
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients);
+    const frame = awarenessFrame(update);
+    // The sender gets its own presence back too: y-websocket clients treat silence as a dead link.
+    for (const peer of this.peers.keys()) peer.send(frame);
+    if (local) this.events.awareness(this, update);
   }
 
   get peerCount(): number {
@@ -197,6 +220,8 @@ export class Room {
       peer.close(code, reason);
     }
     this.awareness.destroy();
+    // After destroy(): it announces the server's own (empty) presence as removed, which schedules a batch.
+    clearTimeout(this.awarenessTimer);
     this.doc.destroy();
   }
 }
