@@ -95,11 +95,9 @@ export class CanvasRooms {
     const loaded = await this.open(name);
     const { room } = loaded;
     room.lastActive = Date.now();
-    const before = room.bytes;
+    // A full room takes no more (one tool edit is small: at most a few hundred elements).
+    if (room.bytes >= this.deps.limits.maxRoomBytes) throw new HearthError(ErrorCode.tooLarge, `room ${name} is full (canvas.maxRoomBytes)`, 413);
     const result = room.doc.transact(() => change(room.doc), FROM_TOOL);
-    if (room.bytes > this.deps.limits.maxRoomBytes && before <= this.deps.limits.maxRoomBytes) {
-      this.deps.log.warn({ room: name, bytes: room.bytes, errorCode: ErrorCode.tooLarge }, 'canvas room passed its size limit through a tool edit');
-    }
     await this.flush(name, loaded);
     return result;
   }

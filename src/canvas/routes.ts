@@ -42,28 +42,25 @@ let peerSequence = 0;
 export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps): Promise<void> {
   const { rooms, access, log } = deps;
 
-  /** preHandler: 404 for a bad room name, 401 without rights, else the rights on `req.canvasRights`. */
-  const authorize = (need: Rights) => async (req: RoomRequest, reply: FastifyReply) => {
+  /** preHandler: 404 for a name that cannot be a room. */
+  const roomName = async (req: RoomRequest, reply: FastifyReply) => {
     if (!ROOM_NAME.test(req.params.room)) return sendError(reply, 404, ErrorCode.notFound, 'room names are 1-64 letters, digits, - or _');
+  };
+
+  /** preHandler: 404 for a bad room name, 401 without rights, 403 with view rights where edit is needed. */
+  const authorize = (need: Rights) => async (req: RoomRequest, reply: FastifyReply) => {
+    await roomName(req, reply);
+    if (reply.sent) return;
     const rights = await access.rights(req.params.room, { headers: req.headers, ip: req.ip, query: req.query ?? {} });
     if (!rights) {
       reply.header('WWW-Authenticate', 'Bearer');
       return sendError(reply, 401, ErrorCode.unauthorized, 'this room needs a token, a login or a share link');
     }
     if (need === 'edit' && rights !== 'edit') return sendError(reply, 403, ErrorCode.forbidden, 'this link can only view the room');
-    rightsOf.set(req, rights);
   };
-  const rightsOf = new WeakMap<FastifyRequest, Rights>();
 
   // The page itself is public, like the web chat's: it asks for a token or login when the socket refuses it.
-  app.get<{ Params: { room: string } }>('/canvas/:room', async (req, reply) => {
-    if (!ROOM_NAME.test(req.params.room)) return sendError(reply, 404, ErrorCode.notFound, 'room names are 1-64 letters, digits, - or _');
-    return deps.sendPage(reply);
-  });
-
-  const roomName = async (req: RoomRequest, reply: FastifyReply) => {
-    if (!ROOM_NAME.test(req.params.room)) return sendError(reply, 404, ErrorCode.notFound, 'room names are 1-64 letters, digits, - or _');
-  };
+  app.get('/canvas/:room', { preHandler: roomName }, async (_req: RoomRequest, reply) => deps.sendPage(reply));
 
   // Rights are checked after the upgrade: a browser cannot read an HTTP 401 on a WebSocket, but it
   // sees close code 4401 (and y-websocket then stops retrying and the page asks for a token).

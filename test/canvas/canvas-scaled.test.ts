@@ -40,9 +40,10 @@ models:
     m: { provider: openai, baseUrl: "${model.baseUrl}", model: m }
 `;
     // One after the other: the first start creates the shared keys in the data folder.
-    engine = await startHearth({ command: 'engine', config, dataDir });
-    one = await startHearth({ command: 'gateway', config, dataDir });
-    two = await startHearth({ command: 'gateway', config, dataDir });
+    // A loaded CI machine can take a while to start three processes.
+    engine = await startHearth({ command: 'engine', config, dataDir, timeoutMs: 45_000 });
+    one = await startHearth({ command: 'gateway', config, dataDir, timeoutMs: 45_000 });
+    two = await startHearth({ command: 'gateway', config, dataDir, timeoutMs: 45_000 });
   });
   after(async () => {
     clients.forEach((c) => c.destroy());
