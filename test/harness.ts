@@ -123,7 +123,11 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
     exited.then((code) => {
       throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
     }),
-  ]);
+  ]).catch((err: unknown) => {
+    // A process that never came up must not outlive the test (it would keep the test file running).
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    throw err;
+  });
   const baseUrl = String(listening.url);
   let stopped: Promise<number | null> | undefined;
   return {
