@@ -38,7 +38,7 @@ describe('canvas skill in a chat turn', () => {
       if (user.startsWith('broken')) return { toolCalls: [{ name: 'canvas_draw', arguments: '{"room":"network","elements":[{"type":"rect","x":1}]}' }] };
       return { text: 'no tool' };
     });
-    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' } });
+    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' }, timeoutMs: 45_000 });
     watcher = roomClient(h.baseUrl, 'network');
     await watcher.synced();
   });

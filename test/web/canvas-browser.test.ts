@@ -62,7 +62,7 @@ describe('live canvas in a browser', () => {
   const contexts: BrowserContext[] = [];
 
   const start = async () => {
-    h = await startHearth({ dataDir, env: { HEARTH_PORT: String(port) } });
+    h = await startHearth({ dataDir, env: { HEARTH_PORT: String(port) }, timeoutMs: 45_000 });
   };
   const open = async (room: string): Promise<Page> => {
     const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
@@ -212,7 +212,7 @@ describe('live canvas in a browser', () => {
   });
 
   it('asks for a token when the room needs one, then opens it', async () => {
-    const guarded = await startHearth({ config: 'canvas:\n  auth: token\n' });
+    const guarded = await startHearth({ config: 'canvas:\n  auth: token\n', timeoutMs: 45_000 });
     try {
       const context = await browser.newContext({ viewport: VIEWPORT });
       contexts.push(context);
