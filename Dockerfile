@@ -23,7 +23,9 @@ WORKDIR /app
 # CUDA/Vulkan builds. It is left out unless WITH_LOCAL_MODELS=true: `npm ci --omit=optional`. Users of an
 # API or of the model-server container need none of it. --omit=optional also drops the TypeScript 7
 # compiler's native binary (an optional, per-platform package), so that one is added back explicitly
-# at the version the lockfile pins; it is a dev dependency and is pruned below.
+# at the version the lockfile pins; it is a dev dependency and is pruned below. The same goes for the
+# web build's native parts (rolldown and lightningcss, used by Vite) and, after the prune, for resvg's
+# (the canvas PNG renderer, needed at run time).
 ARG WITH_LOCAL_MODELS=false
 COPY package.json package-lock.json .npmrc ./
 RUN if [ "$WITH_LOCAL_MODELS" = "true" ]; then \
@@ -31,16 +33,23 @@ RUN if [ "$WITH_LOCAL_MODELS" = "true" ]; then \
     else \
       npm ci --omit=optional --no-audit --no-fund \
       && platform="$(node -p 'process.platform + "-" + process.arch')" \
-      && tsc_version="$(node -p 'require("./package-lock.json").packages["node_modules/typescript"].version')" \
-      && npm install --no-save --omit=optional --no-audit --no-fund "@typescript/typescript-${platform}@${tsc_version}"; \
+      && locked() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; } \
+      && npm install --no-save --omit=optional --no-audit --no-fund "@typescript/typescript-${platform}@$(locked typescript)" \
+           "@rolldown/binding-${platform}-gnu@$(locked rolldown)" "lightningcss-${platform}-gnu@$(locked lightningcss)"; \
     fi
 
-COPY tsconfig.json ./
+COPY tsconfig.json vite.config.ts ./
 COPY src ./src
 COPY sdk ./sdk
-# prune also removes the compiler binary added above (installed --no-save, so extraneous).
+COPY web ./web
+# prune also removes the binaries added above (installed --no-save, so extraneous).
 RUN npm run build \
- && if [ "$WITH_LOCAL_MODELS" = "true" ]; then npm prune --omit=dev; else npm prune --omit=dev --omit=optional; fi
+ && if [ "$WITH_LOCAL_MODELS" = "true" ]; then npm prune --omit=dev; else \
+      npm prune --omit=dev --omit=optional \
+      && platform="$(node -p 'process.platform + "-" + process.arch')" \
+      && resvg="$(node -p "require('./package-lock.json').packages['node_modules/@resvg/resvg-js'].version")" \
+      && npm install --no-save --omit=dev --omit=optional --no-audit --no-fund "@resvg/resvg-js-${platform}-gnu@${resvg}"; \
+    fi
 
 # ---- runtime: Node, the compiled code, production dependencies; no compiler, no npm cache ----
 FROM ${NODE_IMAGE} AS runtime
@@ -51,6 +60,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/web ./dist/web
 COPY --from=build /app/dist/sdk ./dist/sdk
 COPY package.json ./
 COPY bin ./bin

@@ -10,6 +10,8 @@ export interface BusKeys {
   gatewayAlive(gatewayId: string): string;
   /** Hash of the latest control message of each type, and the pub/sub channel announcing them. */
   control: string;
+  /** Pub/sub channel of a topic broadcast (canvas rooms). */
+  topic(name: string): string;
 }
 
 export const ENGINE_GROUP = 'engines';
@@ -23,5 +25,6 @@ export function busKeys(prefix: string): BusKeys {
     deliveryClaim: (replyId) => `${prefix}claim:${replyId}`,
     gatewayAlive: (id) => `${prefix}gw:${id}`,
     control: `${prefix}control`,
+    topic: (name) => `${prefix}topic:${name}`,
   };
 }

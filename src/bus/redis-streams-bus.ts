@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Bus, ControlHandler, ControlMessage, InboundHandler, OutboundHandler } from '../core/bus.js';
+import type { Bus, ControlHandler, ControlMessage, InboundHandler, OutboundHandler, TopicHandler } from '../core/bus.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
 import { conversationKey, type Message, type Outbound } from '../core/message.js';
 import { busKeys, type BusKeys } from './bus-keys.js';
@@ -58,6 +58,9 @@ export class RedisStreamBus implements Bus {
   private controlSub?: Redis;
   private controlChain: Promise<void> = Promise.resolve();
   private readonly controlHandlers = new Set<ControlHandler>();
+  /** Topic broadcasts (canvas rooms) ride plain Redis pub/sub on their own connection. */
+  private topicSub?: Redis;
+  private readonly topics = new Map<string, Set<TopicHandler>>();
 
   private constructor(private readonly opts: RedisStreamBusOptions) {
     this.keys = busKeys(opts.prefix);
@@ -160,6 +163,39 @@ export class RedisStreamBus implements Bus {
     return () => this.controlHandlers.delete(handler);
   }
 
+  async publishTopic(topic: string, data: Uint8Array): Promise<void> {
+    await this.cmd.publish(this.keys.topic(topic), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  async subscribeTopic(topic: string, handler: TopicHandler): Promise<() => void> {
+    if (!this.topicSub) {
+      const sub = (this.topicSub = this.connection());
+      sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+        for (const h of this.topics.get(channel.toString()) ?? []) {
+          try {
+            h(new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
+          } catch (err) {
+            this.opts.log.error({ errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'topic subscriber failed');
+          }
+        }
+      });
+    }
+    const key = this.keys.topic(topic);
+    let set = this.topics.get(key);
+    if (!set) {
+      this.topics.set(key, (set = new Set()));
+      // ioredis re-subscribes by itself after a reconnect (autoResubscribe).
+      await this.topicSub.subscribe(key);
+    }
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+      if (set.size > 0 || this.topics.get(key) !== set) return;
+      this.topics.delete(key);
+      void this.topicSub?.unsubscribe(key).catch(() => undefined);
+    };
+  }
+
   pending(): number {
     return this.publishing + (this.consumer?.pending() ?? 0);
   }
@@ -200,6 +236,7 @@ export class RedisStreamBus implements Bus {
     this.consumer?.abandon();
     this.fanout?.abandon();
     this.controlSub?.disconnect();
+    this.topicSub?.disconnect();
     this.cmd.disconnect();
   }
 
@@ -210,6 +247,7 @@ export class RedisStreamBus implements Bus {
     await this.consumer?.stop(true);
     await this.fanout?.stop();
     await this.controlSub?.quit().catch(() => this.controlSub?.disconnect());
+    await this.topicSub?.quit().catch(() => this.topicSub?.disconnect());
     await this.cmd.quit().catch(() => this.cmd.disconnect());
   }
 }

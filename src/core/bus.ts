@@ -21,6 +21,7 @@ export type ControlMessage =
 
 export type ControlHandler = (message: ControlMessage) => void | Promise<void>;
 export type OutboundHandler = (out: Outbound) => void | Promise<void>;
+export type TopicHandler = (data: Uint8Array) => void;
 
 export interface Bus {
   publishInbound(message: Message): Promise<void>;
@@ -37,6 +38,14 @@ export interface Bus {
   publishControl(message: ControlMessage): Promise<void>;
   /** Receives control messages; the latest of each type is replayed at once to a new subscriber. */
   subscribeControl(handler: ControlHandler): () => void;
+  /**
+   * Broadcasts bytes to the subscribers of `topic` in every replica, this one included: at most
+   * once, nothing kept for late subscribers. For state that heals itself from its own store (canvas
+   * rooms re-read their log), never for messages that must arrive.
+   */
+  publishTopic(topic: string, data: Uint8Array): Promise<void>;
+  /** Resolves, with the unsubscribe function, once messages published from then on will arrive. */
+  subscribeTopic(topic: string, handler: TopicHandler): Promise<() => void>;
   /** Resolves when nothing is pending (graceful drain). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -51,6 +60,7 @@ export class MemoryBus implements Bus {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly subscribers = new Map<string, Set<OutboundHandler>>();
   private readonly controlHandlers = new Set<ControlHandler>();
+  private readonly topics = new Map<string, Set<TopicHandler>>();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -98,6 +108,26 @@ export class MemoryBus implements Bus {
     return () => this.controlHandlers.delete(handler);
   }
 
+  async publishTopic(topic: string, data: Uint8Array): Promise<void> {
+    for (const h of this.topics.get(topic) ?? []) {
+      try {
+        h(data);
+      } catch {
+        // One subscriber's failure is its own; the others still receive the message.
+      }
+    }
+  }
+
+  async subscribeTopic(topic: string, handler: TopicHandler): Promise<() => void> {
+    let set = this.topics.get(topic);
+    if (!set) this.topics.set(topic, (set = new Set()));
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+      if (set.size === 0 && this.topics.get(topic) === set) this.topics.delete(topic);
+    };
+  }
+
   pending(): number {
     return this.inFlight;
   }
@@ -109,6 +139,7 @@ export class MemoryBus implements Bus {
 
   async close(): Promise<void> {
     this.subscribers.clear();
+    this.topics.clear();
   }
 
   private wakeIdle(): void {

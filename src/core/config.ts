@@ -339,6 +339,24 @@ export const configSchema = z.strictObject({
     .prefault({})
     .describe('Knowledge base: collections of documents, hybrid retrieval, answers with citations'),
   // </knowledge section>
+  // <canvas section: owned by the canvas work (src/canvas/)>
+  canvas: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Serve live drawing rooms at /canvas/<room> (page, WebSocket, exports) and the canvas skill'),
+      auth: z.enum(['auto', 'token', 'open']).default('auto').describe('auto: open when bound to loopback, token otherwise (like webchat.auth); share links work in every mode'),
+      publicUrl: z.url().optional().describe('Base URL of the room links the canvas skill answers with; default: the address Hearth listens on'),
+      shareLinkTtlSec: positiveInt.default(7 * 24 * 3600).describe('Lifetime of a share link unless the request asks for less'),
+      maxUpdateBytes: positiveInt.default(1024 * 1024).describe('Largest single update or message from a client (larger: the client is disconnected, the room untouched)'),
+      maxRoomBytes: positiveInt.default(16 * 1024 * 1024).describe('Largest stored room; edits beyond it are refused'),
+      maxClientsPerRoom: positiveInt.default(200).describe('Most clients connected to one room on one server'),
+      maxLoadedRooms: positiveInt.default(500).describe('Most rooms held in memory; idle ones are unloaded first'),
+      clientMessagesPerSec: positiveInt.default(400).describe('Messages one client may send per second; beyond it the client is told to reconnect later (it loses nothing)'),
+      idleUnloadMs: positiveInt.default(5 * 60_000).describe('A room nobody is connected to leaves memory after this long'),
+      compactEvery: positiveInt.default(500).describe("Log entries after which a room's update log is folded into one snapshot"),
+      resyncMs: positiveInt.default(10_000).describe('How often a loaded room re-reads its log for updates another replica wrote (missed bus messages)'),
+    })
+    .prefault({}),
+  // </canvas section>
   // <voice section: owned by the voice work (src/voice/)>
   voice: z
     .strictObject({

@@ -13,6 +13,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequireRole } from '../core/auth.js';
+import type { Canvas } from '../canvas/index.js';
 import type { Bus } from '../core/bus.js';
 import type { Channel } from '../core/channel.js';
 import type { HearthConfig } from '../core/config.js';
@@ -50,6 +51,8 @@ export interface GatewayDeps {
   skills?: SkillHost;
   /** The knowledge base (collections, ingestion, search). */
   knowledge: KnowledgeBase;
+  /** Live canvas rooms, when `canvas.enabled`. */
+  canvas?: Canvas;
   /** True once shutdown began (probes report it). */
   draining(): boolean;
 }

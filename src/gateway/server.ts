@@ -17,6 +17,7 @@ import type { HearthConfig, ModelSpec } from '../core/config.js';
 import { ErrorCode, errorSummary } from '../core/errors.js';
 import { doneEvent, type ReplyTarget } from '../core/message.js';
 import { createBus } from '../bus/index.js';
+import { openCanvas, type Canvas } from '../canvas/index.js';
 import { loadChannelsFile } from '../channels/load.js';
 import { Engine } from '../engine/engine.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
@@ -34,6 +35,7 @@ import { AccessControl } from './pipeline/access.js';
 import { InboundPipeline, type ChannelPolicy } from './pipeline/pipeline.js';
 import { mountPlugins, type GatewayDeps, type GatewayPlugin } from './plugin.js';
 import { adminApiPlugin } from './plugins/admin-api.js';
+import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { healthPlugin } from './plugins/health.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
@@ -42,6 +44,7 @@ import { protectionsPlugin } from './plugins/protections.js';
 import { securityRoutesPlugin } from './plugins/security-routes.js';
 import { skillsAdminPlugin } from './plugins/skills-admin.js';
 import { webUiPlugin } from './plugins/web-ui.js';
+import { webAppsPlugin } from './plugins/web-apps.js';
 import { VoiceNotes } from './voice-notes.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
@@ -68,6 +71,8 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     healthPlugin,
     securityRoutesPlugin,
     ...(config.webchat.enabled ? [webUiPlugin] : []),
+    webAppsPlugin,
+    canvasPlugin,
     adminApiPlugin,
     modelsPlugin,
     skillsAdminPlugin,
@@ -86,6 +91,7 @@ export class Hearth {
   private addedModels?: AddedModels;
   private skills?: SkillHost;
   private knowledge?: KnowledgeBase;
+  private canvas?: Canvas;
   private bus?: Bus;
   private channels: Channel[] = [];
   private readonly policies = new Map<string, ChannelPolicy>();
@@ -137,6 +143,7 @@ export class Hearth {
 
     const bus = (this.bus = await createBus(config, log));
     bus.subscribeControl((message) => addedModels.apply(message));
+    const canvas = (this.canvas = config.canvas.enabled ? openCanvas(config.canvas, { dataDir, bus, log }) : undefined);
     const metrics = new Metrics({
       queueDepth: () => bus.queueDepth?.() ?? bus.pending(),
       channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
@@ -150,6 +157,8 @@ export class Hearth {
         sessions: stores.sessions,
         deliver: (target, text) => this.deliverText(target, text),
         agentSkills,
+        blobs: stores.blobs,
+        canvas: canvas && { rooms: canvas.rooms, roomUrl: (room) => `${config.canvas.publicUrl?.replace(/\/$/, '') ?? this.url}/canvas/${room}` },
       }));
       await skills.start();
       this.engine = new Engine({
@@ -187,6 +196,7 @@ export class Hearth {
       access: new AccessControl(stores.history, stores.sessions),
       skills: this.skills,
       knowledge,
+      canvas,
       draining: () => this.draining,
     };
     if (this.roles.has('gateway')) await this.startGateway(app, deps, channelsFile);
@@ -241,7 +251,12 @@ export class Hearth {
         allowedOrigins: config.server.allowedOrigins,
         allowedHosts: config.server.allowedHosts,
         // DNS rebinding matters where a surface answers without credentials; on loopback every real client uses an IP or localhost.
-        checkHost: onLoopback(config) || surfaceAuth(config.webchat.auth, config) === 'open' || voiceOpen || config.server.allowedHosts.length > 0,
+        checkHost:
+          onLoopback(config) ||
+          surfaceAuth(config.webchat.auth, config) === 'open' ||
+          voiceOpen ||
+          !!this.canvas?.isOpen(onLoopback(config)) ||
+          config.server.allowedHosts.length > 0,
       },
     });
     await mountPlugins(app, [...gatewayPlugins(config, this.channels), ...(this.options.plugins ?? [])], deps);
@@ -322,6 +337,7 @@ export class Hearth {
     await this.skills?.stop();
     await this.knowledge?.stop();
     await this.app?.close();
+    await this.canvas?.close();
     await this.security?.close();
     await this.models?.close();
     await this.bus?.close();

@@ -12,7 +12,8 @@ import type { HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
 import type { ReplyTarget } from '../core/message.js';
 import type { ToolCall, ToolSpec } from '../core/model-provider.js';
-import type { SessionStore } from '../core/stores.js';
+import type { BlobStore, SessionStore } from '../core/stores.js';
+import type { CanvasService } from './builtin/builtin-skill.js';
 import type { ToolContext, ToolHost, ToolResult } from '../core/tools.js';
 import { builtinSkills } from './builtin/index.js';
 import { checkSignature } from './install/signature.js';
@@ -33,6 +34,9 @@ export interface SkillHostDeps {
   deliver: (target: ReplyTarget, text: string) => Promise<void>;
   /** The skills an agent may use; when given, calls to other skills are refused. */
   agentSkills?: (agent: string) => readonly string[] | undefined;
+  /** Services handed to the built-ins that need them (canvas rooms, blob storage for attachments). */
+  canvas?: CanvasService;
+  blobs?: BlobStore;
 }
 
 export type SkillSource = 'builtin' | 'static' | 'config' | 'uploaded';
@@ -104,7 +108,7 @@ export class SkillHost implements ToolHost {
       const dataDir = this.dataDirOf(b.manifest.name);
       this.add(b.manifest, 'builtin', undefined, async () => {
         await mkdir(dataDir, { recursive: true });
-        return new InProcessRuntime(b.create({ dataDir, log: this.deps.log, sessions: this.deps.sessions, deliver: this.deps.deliver, settings: this.settings }));
+        return new InProcessRuntime(b.create({ dataDir, log: this.deps.log, sessions: this.deps.sessions, deliver: this.deps.deliver, settings: this.settings, canvas: this.deps.canvas, blobs: this.deps.blobs }));
       });
     }
     if (this.settings.dir) await this.loadStaticDir(resolve(this.settings.dir));

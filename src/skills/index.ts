@@ -3,11 +3,8 @@
  * `start()`, hands the host to the engine as its `ToolHost`, and mounts `registerSkillRoutes`
  * inside the admin-authenticated scope.
  */
-import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
-import type { ReplyTarget } from '../core/message.js';
-import type { SessionStore } from '../core/stores.js';
-import { SkillHost } from './host.js';
+import { SkillHost, type SkillHostDeps } from './host.js';
 
 export { SkillHost } from './host.js';
 export type { SkillInfo, SkillHostDeps, SkillSource } from './host.js';
@@ -22,13 +19,7 @@ export type { SkillManifest, ToolDeclaration } from './manifest.js';
  */
 export async function createSkillHost(
   config: HearthConfig['skills'],
-  deps: {
-    dataDir: string;
-    log: Logger;
-    sessions: SessionStore;
-    deliver: (target: ReplyTarget, text: string) => Promise<void>;
-    agentSkills?: (agent: string) => readonly string[] | undefined;
-  },
+  deps: SkillHostDeps,
 ): Promise<SkillHost> {
   return new SkillHost(config, deps);
 }

@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../../core/config.js';
 import type { ReplyTarget } from '../../core/message.js';
-import type { SessionStore } from '../../core/stores.js';
+import type { BlobStore, SessionStore } from '../../core/stores.js';
+import type { CanvasRooms } from '../../canvas/rooms.js';
 import type { SkillManifest } from '../manifest.js';
 import type { InProcessSkill } from '../runtimes/in-process/index.js';
 
@@ -13,6 +14,16 @@ export interface BuiltinDeps {
   sessions: SessionStore;
   deliver: (target: ReplyTarget, text: string) => Promise<void>;
   settings: HearthConfig['skills'];
+  /** Live canvas rooms (the canvas built-in); absent when the canvas is disabled. */
+  canvas?: CanvasService;
+  /** Where built-ins store files they hand out as attachments. */
+  blobs?: BlobStore;
+}
+
+/** What the canvas built-in needs: this process's room registry and how a room is linked. */
+export interface CanvasService {
+  rooms: Pick<CanvasRooms, 'edit' | 'elements'>;
+  roomUrl(room: string): string;
 }
 
 export interface BuiltinSkill {

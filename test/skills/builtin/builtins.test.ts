@@ -33,7 +33,7 @@ describe('built-in skills', () => {
   });
 
   it('exports the built-in names', () => {
-    assert.deepEqual([...BUILTIN_SKILLS], ['clock', 'calculator', 'notes', 'reminders', 'http-fetch']);
+    assert.deepEqual([...BUILTIN_SKILLS], ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'canvas']);
   });
 
   it('clock: now in a zone, and conversion across zones', async () => {
@@ -171,7 +171,10 @@ describe('built-in skills', () => {
     assert.ok(names('what time is it in Tokyo?').includes('time_now'));
     assert.ok(names('remind me tomorrow to call Bob').includes('reminder_set'));
     assert.ok(names('请提醒我明天开会').includes('reminder_set'));
+    assert.deepEqual(names('draw our network as a diagram'), ['canvas_draw', 'canvas_read']);
     const all = t.host.toolsFor(BUILTIN_SKILLS, 'time note remind http calc 2+2');
     assert.ok(JSON.stringify(all).length < 4_000, `tool schemas are ${JSON.stringify(all).length} chars`);
+    const canvas = t.host.toolsFor(BUILTIN_SKILLS, 'draw on the canvas');
+    assert.ok(JSON.stringify(canvas).length < 1_600, `canvas tool schemas are ${JSON.stringify(canvas).length} chars`);
   });
 });

@@ -1,0 +1,20 @@
+/**
+ * PNG rendering of a room, for the export route and for vision models (the canvas skill). The SVG
+ * export is rasterized by resvg (@resvg/resvg-js: a Rust SVG renderer shipped as prebuilt binaries
+ * in registry packages, no system libraries, no browser), so PNG and SVG always agree.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import type { CanvasElement } from '../model/elements.js';
+import { exportBox, renderSvg } from './svg.js';
+
+/** Longest side of a PNG; larger drawings are scaled down to fit (memory and model image limits). */
+export const MAX_PNG_SIDE = 2048;
+
+export function renderPng(elements: readonly CanvasElement[], maxSide = MAX_PNG_SIDE): Buffer {
+  const box = exportBox(elements);
+  const svg = renderSvg(elements, { box });
+  const longest = Math.max(box.maxX - box.minX, box.maxY - box.minY);
+  const fitTo = longest > maxSide ? ({ mode: 'zoom', value: maxSide / longest } as const) : ({ mode: 'original' } as const);
+  const resvg = new Resvg(svg, { fitTo, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' });
+  return resvg.render().asPng();
+}
