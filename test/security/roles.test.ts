@@ -32,6 +32,14 @@ const expected: Record<string, Need> = {
   'GET /admin/tokens': 'admin',
   'POST /admin/tokens': 'admin',
   'DELETE /admin/tokens/:id': 'admin',
+  'GET /admin/knowledge': 'viewer',
+  'POST /admin/knowledge/:collection/documents': 'operator',
+  'GET /admin/knowledge/:collection/documents': 'viewer',
+  'GET /admin/knowledge/:collection/documents/:id': 'viewer',
+  'POST /admin/knowledge/:collection/documents/:id/reindex': 'operator',
+  'DELETE /admin/knowledge/:collection/documents/:id': 'operator',
+  'DELETE /admin/knowledge/:collection': 'operator',
+  'GET /admin/knowledge/:collection/search': 'viewer',
 };
 const rank: Record<Need, number> = { viewer: 1, operator: 2, admin: 3 };
 
