@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import Database, { type SqliteDatabase } from '../../storage/sqlite-driver.js';
 import type { CollectionInfo, IndexedChunk, KeywordHit, KnowledgeDocument, KnowledgeIndex, Passage } from '../types.js';
 import { sourceKeyOf } from '../types.js';
+import { searchForm } from '../terms.js';
 import { documentFromRow, documentRow, vectorFromBytes, vectorToBytes, type DocumentRow } from './rows.js';
 
 const SCHEMA = `
@@ -26,13 +27,28 @@ CREATE TABLE IF NOT EXISTS kb_chunks (
 CREATE INDEX IF NOT EXISTS kb_chunks_document ON kb_chunks (document_id, generation);
 CREATE INDEX IF NOT EXISTS kb_chunks_collection ON kb_chunks (collection, generation);
 CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5(heading, text, content='kb_chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+`;
+
+/**
+ * The triggers keeping the FTS table in step with the chunks. They index `kb_terms(...)`, the
+ * search form of the text (terms.ts: CJK words spaced apart, camelCase split) — a deterministic
+ * function registered on every connection, so a delete removes exactly the tokens an insert added.
+ */
+const TRIGGERS = `
 CREATE TRIGGER IF NOT EXISTS kb_chunks_ai AFTER INSERT ON kb_chunks BEGIN
-  INSERT INTO kb_fts (rowid, heading, text) VALUES (new.id, new.heading, new.text);
+  INSERT INTO kb_fts (rowid, heading, text) VALUES (new.id, kb_terms(new.heading), kb_terms(new.text));
 END;
 CREATE TRIGGER IF NOT EXISTS kb_chunks_ad AFTER DELETE ON kb_chunks BEGIN
-  INSERT INTO kb_fts (kb_fts, rowid, heading, text) VALUES ('delete', old.id, old.heading, old.text);
+  INSERT INTO kb_fts (kb_fts, rowid, heading, text) VALUES ('delete', old.id, kb_terms(old.heading), kb_terms(old.text));
 END;
 `;
+
+/**
+ * Schema versions (`PRAGMA user_version`): 0 — the first release, which indexed the raw text;
+ * 1 — the FTS table holds the search form. Opening an older file migrates it in one transaction:
+ * the triggers are replaced and the FTS table rebuilt from the chunks (chunks and vectors stay).
+ */
+const SCHEMA_VERSION = 1;
 
 /** Searchable chunks: those of their document's current generation. */
 const LIVE = 'JOIN kb_documents d ON d.id = c.document_id AND d.generation = c.generation';
@@ -53,7 +69,20 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    db.function('kb_terms', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchForm(text) : text));
     db.exec(SCHEMA);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < SCHEMA_VERSION) {
+      db.transaction(() => {
+        db.exec('DROP TRIGGER IF EXISTS kb_chunks_ai; DROP TRIGGER IF EXISTS kb_chunks_ad;');
+        db.exec(TRIGGERS);
+        db.exec("INSERT INTO kb_fts (kb_fts) VALUES ('delete-all')");
+        db.exec('INSERT INTO kb_fts (rowid, heading, text) SELECT id, kb_terms(heading), kb_terms(text) FROM kb_chunks');
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    } else {
+      db.exec(TRIGGERS);
+    }
     this.db = db;
   }
 
