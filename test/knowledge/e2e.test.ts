@@ -82,6 +82,16 @@ after(async () => {
 });
 
 describe('knowledge base end to end', () => {
+  it('opens no knowledge.db until the knowledge base is first used', async () => {
+    const file = join(h.dataDir, 'knowledge.db');
+    const health = await fetch(`${h.baseUrl}/healthz`);
+    assert.ok(health.status < 500);
+    assert.equal(existsSync(file), false, 'a started Hearth has not opened the knowledge base');
+    const res = await fetch(`${h.baseUrl}/admin/knowledge`, { headers: auth() });
+    assert.deepEqual(await res.json(), { collections: [] });
+    assert.equal(existsSync(file), true, 'the first use opened it');
+  });
+
   it('accepts one upload of several files (202 with ids); a corrupt PDF and an unsupported type fail alone', async () => {
     const res = await upload('hr', [
       { name: 'handbook.pdf', type: 'application/pdf', data: await handbook(25) },
