@@ -69,7 +69,10 @@ export async function backupSqlite(src: string, dest: string): Promise<void> {
   const db = new Database(src, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 10000');
-    await db.backup(dest);
+    // All pages in one step, under one read transaction (WAL: writers go on meanwhile). In small
+    // steps, every write by another connection between two steps restarts the copy, and a busy
+    // installation would never finish its backup.
+    await db.backup(dest, { progress: () => 0x7fffffff });
   } finally {
     db.close();
   }
