@@ -32,9 +32,16 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-/** The schema the URL's connections use (its search_path), where Hearth creates its tables. */
+/**
+ * The schema the URL's connections use, where Hearth creates its tables: the first existing one of
+ * the search_path, else (an emptied database) the first one named there.
+ */
 export function currentSchema(url: string): Promise<string> {
-  return withClient(url, async (c) => (await c.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s);
+  return withClient(url, async (c) => {
+    const row = (await c.query<{ s: string | null; p: string }>("SELECT current_schema() AS s, current_setting('search_path') AS p")).rows[0]!;
+    const named = row.p.split(',').map((x) => x.trim().replace(/^"(.*)"$/, '$1')).find((x) => x && x !== '$user');
+    return row.s ?? named ?? 'public';
+  });
 }
 
 /** How many rows the Hearth tables of the URL's schema hold (0 when they do not exist). */
