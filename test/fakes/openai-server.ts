@@ -9,8 +9,9 @@
  * Standalone, for end-to-end tests and benchmarks:
  *   node dist/test/fakes/openai-server.js [--port N] [--delay-ms N] [--print-requests-for TEXT]
  * prints `{"baseUrl":"http://127.0.0.1:PORT/v1"}` and serves the echo until SIGTERM. With
- * `--print-requests-for`, the body of each chat request whose last user text is exactly TEXT is
- * printed as one more JSON line (benchmarks count the prompt tokens a system sends for it).
+ * `--print-requests-for`, the body of each chat request whose last user text ends with TEXT (a
+ * gateway may prefix a timestamp) is printed as one more JSON line (benchmarks count the prompt
+ * tokens a system sends for it).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -233,7 +234,7 @@ async function main(args: string[]): Promise<void> {
   if (marker !== undefined) {
     fake.setReply((body) => {
       const text = lastUserText(body);
-      if (text === marker) process.stdout.write(`${JSON.stringify(body)}\n`);
+      if (text.trimEnd().endsWith(marker)) process.stdout.write(`${JSON.stringify(body)}\n`);
       return { text: `You said: ${text}` };
     });
   }
