@@ -10,7 +10,7 @@
  * --root profiles the (built) Hearth of another checkout, e.g. main, for a before/after figure.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   const root = arg('--root', HERE);
   const stream = process.argv.includes('--stream');
   const out = arg('--out', mkdtempSync(join(tmpdir(), 'hearth-profile-')));
+  mkdirSync(out, { recursive: true });
   const fake = spawn(process.execPath, [join(HERE, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const modelUrl = await new Promise<string>((resolve) => fake.stdout!.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).baseUrl)));
   const work = mkdtempSync(join(tmpdir(), 'hearth-profile-data-'));
