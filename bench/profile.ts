@@ -91,10 +91,18 @@ async function main(): Promise<void> {
     const target = { baseUrl: `http://127.0.0.1:${port}/v1`, model: 'env', token: TOKEN };
     await drive(target, { stream, concurrency: 8, seconds: 2 });
     const inspector = await connectInspector(inspectPort);
+    const memory = async (label: string) => {
+      const r = (await inspector.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as { result: { value: string } };
+      const m = JSON.parse(r.result.value) as Record<string, number>;
+      const mb = (k: string) => `${k} ${(m[k] / 1048576).toFixed(1)}`;
+      console.log(`memory ${label}: ${['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'].map(mb).join(', ')} MB`);
+    };
+    await memory('before the load (after warm-up)');
     await inspector.call('Profiler.enable');
     await inspector.call('Profiler.start');
     const r = await drive(target, { stream, concurrency: 32, seconds });
     const { profile } = (await inspector.call('Profiler.stop')) as { profile: CpuProfile };
+    await memory('right after the load');
     inspector.close();
     console.log(`${stream ? 'streaming' : 'non-streaming'} c=32: ${(r.requests / r.seconds).toFixed(0)} req/s, P50 ${r.p50.toFixed(1)} ms, errors ${r.errors}`);
     const file = join(out, `hearth-${stream ? 'stream' : 'json'}.cpuprofile`);
