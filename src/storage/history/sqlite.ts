@@ -78,6 +78,11 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     };
   }
 
+  /** Statements are prepared at open; this fails the call clearly when the store was closed. */
+  private assertOpen(): void {
+    void this.conn;
+  }
+
   private get conn(): SqliteDatabase {
     if (!this.db) throw new HearthError(ErrorCode.storage, 'history store is not open', 503);
     return this.db;
@@ -90,19 +95,25 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     return db;
   }
 
+  /** Commits every pending write (a read that must see them calls this first). */
+  private flush(): void {
+    this.assertOpen();
+    this.writes!.flush();
+  }
+
   async upsertConversation(c: Conversation): Promise<void> {
-    this.conn;
+    this.assertOpen();
     await this.writes!.run(() => this.stmts.upsertConv.run(c));
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
-    this.flushed;
+    this.flush();
     const row = this.stmts.getConv.get(id) as Row | undefined;
     return row ? conversationFromRow(row) : undefined;
   }
 
   async append(m: StoredMessage): Promise<boolean> {
-    this.conn;
+    this.assertOpen();
     const row = { ...m, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null };
     this.pendingMessages.add(m.conversationId);
     return this.writes!.run(() => {
@@ -113,13 +124,13 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async hasMessage(id: string): Promise<boolean> {
-    this.conn;
+    this.assertOpen();
     if (this.pendingMessages.size > 0) this.writes!.flush();
     return this.stmts.hasMessage.get(id) !== undefined;
   }
 
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
-    this.conn;
+    this.assertOpen();
     if (this.pendingMessages.has(conversationId)) this.writes!.flush();
     // Another connection (the CLI deleting a user, a second process) committed: the cache may be stale.
     const version = this.stmts.dataVersion.get() as number;
@@ -136,7 +147,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async recordUsage(u: UsageRecord): Promise<void> {
-    this.conn;
+    this.assertOpen();
     const row = {
       conversationId: u.conversationId,
       userId: u.userId,
@@ -209,7 +220,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async isSenderApproved(channel: string, senderId: string): Promise<boolean> {
-    this.flushed;
+    this.flush();
     return this.stmts.approved.get(channel, senderId) !== undefined;
   }
 
