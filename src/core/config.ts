@@ -33,6 +33,10 @@ export const agentSchema = z.strictObject({
   historyMessages: positiveInt.default(40).describe('Most earlier messages in the history window, whatever their size'),
   skills: z.array(z.string()).optional().describe('Skills (tools) this agent may use; "*" = all; default: the built-ins for the default agent, none for others'),
   knowledge: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)).optional().describe('Knowledge base collections this agent answers from, with citations'),
+  approval: z
+    .enum(['always', 'once-per-conversation', 'never'])
+    .default('always')
+    .describe('When a sensitive tool call needs a yes first: every call, the first call of each tool per conversation, or never'),
   ...generationSchema,
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
@@ -91,6 +95,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   agents: z.record(z.string(), agentSchema).default({}).describe('Agents by id; `default` answers unless a route says otherwise'),
   routes: z.array(routeSchema).default([]).describe('First match of (channel, chat, user) picks the agent'),
+  approvals: z
+    .strictObject({
+      expiresMinutes: positiveInt.default(30).describe('A sensitive tool call not approved within this time is denied'),
+    })
+    .prefault({}),
   webchat: z
     .strictObject({
       enabled: z.boolean().default(true),
