@@ -22,9 +22,26 @@ export const modelSpecSchema = z.strictObject({
   baseUrl: z.url().optional().describe('API base URL (OpenAI-compatible: ending in /v1)'),
   apiKey: z.string().optional().describe('API key; omit for servers that need none'),
   timeoutMs: positiveInt.optional().describe('Per-call timeout; defaults to models.timeoutMs'),
+  price: z
+    .strictObject({
+      inputPerMTok: z.number().min(0).describe('USD per million prompt tokens'),
+      outputPerMTok: z.number().min(0).describe('USD per million completion tokens'),
+      cachedInputPerMTok: z.number().min(0).optional().describe('USD per million prompt tokens served from the prompt cache; the input price when absent'),
+    })
+    .optional()
+    .describe('Prices of this model; the built-in price table (src/engine/pricing.ts) when absent'),
   ...generationSchema,
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+/** Spending limits of one budget (a user, an agent); periods are UTC days and months. */
+export const budgetLimitsSchema = z.strictObject({
+  tokensPerDay: positiveInt.optional().describe('Most prompt + completion tokens per UTC day'),
+  tokensPerMonth: positiveInt.optional().describe('Most prompt + completion tokens per UTC month'),
+  usdPerDay: z.number().positive().optional().describe('Most USD per UTC day (models with a known price)'),
+  usdPerMonth: z.number().positive().optional().describe('Most USD per UTC month (models with a known price)'),
+});
+export type BudgetLimits = z.infer<typeof budgetLimitsSchema>;
 
 export const agentSchema = z.strictObject({
   systemPrompt: z.string().optional().describe('Persona; a short default is used when absent'),
@@ -95,6 +112,12 @@ export const configSchema = z.strictObject({
     .prefault({}),
   agents: z.record(z.string(), agentSchema).default({}).describe('Agents by id; `default` answers unless a route says otherwise'),
   routes: z.array(routeSchema).default([]).describe('First match of (channel, chat, user) picks the agent'),
+  budgets: z
+    .strictObject({
+      user: budgetLimitsSchema.prefault({}).describe('Limits for each user (every user gets the same)'),
+      agent: z.record(z.string(), budgetLimitsSchema).default({}).describe('Limits per agent id (all its users together)'),
+    })
+    .prefault({}),
   approvals: z
     .strictObject({
       expiresMinutes: positiveInt.default(30).describe('A sensitive tool call not approved within this time is denied'),

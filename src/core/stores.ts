@@ -98,6 +98,11 @@ export interface SessionStore {
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   /** Sets only when absent; returns whether it was set (dedupe, locks). */
   setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean>;
+  /**
+   * Adds `by` (an integer, may be negative) to a counter, atomically across replicas, and returns the
+   * new value; a missing counter starts at 0 and gets `ttlMs` (budgets reserve tokens this way).
+   */
+  increment(key: string, by: number, ttlMs?: number): Promise<number>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;
 }

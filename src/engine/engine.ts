@@ -14,6 +14,8 @@ import { resolveGeneration, type ChatMessage, type FinishReason, type StreamPart
 import type { BlobStore, HistoryStore } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
 import { RESUME_ACTION, type Approvals, type PendingApproval } from '../approvals/approvals.js';
+import { Budgets, callMaximum, refusalMessage, warningMessage, type BudgetState } from './budgets.js';
+import { costUsd, priceOf } from './pricing.js';
 import { DEFAULT_SYSTEM_PROMPT, buildPrompt, estimateTokens, loadDocuments, loadImages, userText, type DocumentLimits } from './context.js';
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import { backoffMs, isRetryable, sleep } from './resilience.js';
@@ -50,6 +52,8 @@ export interface EngineDeps {
   agentSkills?: (agent: string) => readonly string[];
   /** Sensitive tool calls wait for a yes (src/approvals); without it they run unasked (tests of other features). */
   approvals?: Approvals;
+  /** Token and cost budgets, reserved before every model call (src/engine/budgets.ts). */
+  budgets?: Budgets;
   log: Logger;
   config: () => Pick<HearthConfig, 'agents' | 'models'>;
 }
@@ -260,6 +264,7 @@ export class Engine {
       let step: StepResult | undefined;
       let preferred: string[] = chain;
       let parked: { question: string; approval: PendingApproval } | undefined;
+      const warnings: BudgetState[] = [];
       const runCalls = async (calls: ToolCall[], model: string, approved: number): Promise<void> => {
         for (const [i, call] of calls.entries()) {
           // A sensitive call runs only when approved (the first of a resumed turn) or its policy allows it.
@@ -289,7 +294,7 @@ export class Engine {
       };
       if (turn.approvedCalls?.length && this.deps.tools) await runCalls(turn.approvedCalls, chain[0]!, 1);
       for (let i = 0; i < MAX_TOOL_STEPS && !parked; i++) {
-        step = await this.callChain(preferred, leases, { messages: prompt, tools, agent, onStart, onDelta }, turnLog);
+        step = await this.budgetedCall(turn, preferred, leases, { messages: prompt, tools, agent, onStart, onDelta }, warnings);
         // Once a model answered, the rest of the tool loop stays on it.
         preferred = [step.lease.id];
         answer += step.text;
@@ -341,6 +346,11 @@ export class Engine {
         createdAt: Date.now(),
       });
       await this.publish(target, doneEvent({ ...base, text: answer, attachments, model, usage, finishReason: parked ? 'approval' : step?.finishReason ?? 'stop' }));
+      for (const w of warnings) {
+        const id = `${base.replyId}#budget:${w.budget}`;
+        await this.publish(target, doneEvent({ replyId: id, inReplyTo: message.id, conversationId, text: warningMessage(w) }));
+        turnLog.info({ budget: w.budget, used: w.used, limit: w.limit }, 'budget 80 % used');
+      }
       this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
       this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);
       turnLog.info(
@@ -349,12 +359,44 @@ export class Engine {
       );
     } catch (err) {
       const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
-      const userMessage = err instanceof HearthError && err.code === ErrorCode.shuttingDown ? err.message : ALL_FAILED_MESSAGE;
+      const userMessage = err instanceof HearthError && (err.code === ErrorCode.shuttingDown || err.code === ErrorCode.budget) ? err.message : ALL_FAILED_MESSAGE;
       this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
       turnLog.error({ latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) }, 'turn failed');
       await this.publish(target, { type: 'error', ...base, code, message: userMessage });
     } finally {
       for (const l of leases.values()) l.release();
+    }
+  }
+
+  /**
+   * One model call inside the budgets: its maximum is reserved first (a refusal throws
+   * `HEARTH_E_BUDGET` and the model is never called), then settled with the reported usage.
+   */
+  private async budgetedCall(turn: Turn, chain: string[], leases: Map<string, ModelLease>, call: StepCall, warnings: BudgetState[]): Promise<StepResult> {
+    const budgets = this.deps.budgets;
+    if (!budgets?.active()) return this.callChain(chain, leases, call, turn.log);
+    const model = chain[0]!;
+    const spec = this.deps.config().models.catalog[model] ?? this.deps.models.list().find((m) => m.id === model);
+    const price = priceOf(spec);
+    const promptChars = JSON.stringify(call.messages).length + (call.tools.length ? JSON.stringify(call.tools).length : 0);
+    const maximum = callMaximum(promptChars, resolveGeneration(call.agent, spec).maxTokens);
+    const tokens = maximum.promptTokens + maximum.completionTokens;
+    const usdOf = (u: Usage) => (price ? costUsd(price, u) : undefined);
+    const subject = { userId: turn.message.sender.id, agent: turn.agentId };
+    const reserved = await budgets.reserve(subject, { tokens, usd: usdOf(maximum) });
+    if ('refused' in reserved) {
+      this.deps.metrics?.budgetRefused?.(reserved.refused.budget);
+      turn.log.warn({ budget: reserved.refused.budget, errorCode: ErrorCode.budget, reserve: tokens }, 'turn refused: budget reached');
+      throw new HearthError(ErrorCode.budget, refusalMessage(reserved.refused), 429);
+    }
+    try {
+      const step = await this.callChain(chain, leases, call, turn.log);
+      warnings.push(...(await budgets.settle(reserved.reservation, { tokens: step.usage.promptTokens + step.usage.completionTokens, usd: usdOf(step.usage) })));
+      return step;
+    } catch (err) {
+      // A failed call used what the provider counted, which we do not learn: release the reservation.
+      await budgets.release(reserved.reservation);
+      throw err;
     }
   }
 

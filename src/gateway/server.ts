@@ -21,6 +21,7 @@ import { openCanvas, type Canvas } from '../canvas/index.js';
 import { loadChannelsFile } from '../channels/load.js';
 import { channelDefinition } from '../channels/definitions.js';
 import { Approvals } from '../approvals/approvals.js';
+import { Budgets } from '../engine/budgets.js';
 import { Engine } from '../engine/engine.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
 import { engineKnowledge, openKnowledgeBase, type KnowledgeBase } from '../knowledge/index.js';
@@ -180,6 +181,7 @@ export class Hearth {
         tools: skills,
         agentSkills,
         approvals,
+        budgets: new Budgets({ sessions: stores.sessions, config: () => this.config }),
         knowledge: engineKnowledge(knowledge, () => this.config),
         log,
         config: () => this.config,

@@ -21,6 +21,7 @@ export class Metrics implements EngineMetrics {
   private readonly modelCalls: Counter<'model' | 'outcome'>;
   private readonly modelSeconds: Histogram<'model'>;
   private readonly tokenCount: Counter<'model' | 'kind'>;
+  private readonly budgetRefusals: Counter<'budget'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -42,6 +43,7 @@ export class Metrics implements EngineMetrics {
       registers,
     });
     this.tokenCount = new Counter({ name: 'hearth_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
+    this.budgetRefusals = new Counter({ name: 'hearth_budget_refusals_total', help: 'Turns refused before the model call because a budget was reached', labelNames: ['budget'], registers });
     new Gauge({
       name: 'hearth_queue_depth',
       help: 'Inbound messages accepted and not yet answered',
@@ -91,5 +93,9 @@ export class Metrics implements EngineMetrics {
   tokens(model: string, prompt: number, completion: number): void {
     this.tokenCount.inc({ model, kind: 'prompt' }, prompt);
     this.tokenCount.inc({ model, kind: 'completion' }, completion);
+  }
+
+  budgetRefused(budget: string): void {
+    this.budgetRefusals.inc({ budget });
   }
 }
