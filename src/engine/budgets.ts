@@ -104,8 +104,8 @@ export class Budgets {
     return Object.values(b.user).some((v) => v !== undefined) || Object.values(b.agent).some((l) => Object.values(l).some((v) => v !== undefined));
   }
 
-  /** The counters that apply to a subject right now. */
-  private counters(s: BudgetSubject): Counter[] {
+  /** The counters that apply to a subject right now (its user's and its agent's, unless `only` narrows it). */
+  private counters(s: BudgetSubject, only: { user: boolean; agent: boolean } = { user: true, agent: true }): Counter[] {
     const b = this.deps.config().budgets;
     const now = this.now();
     const scopes: Array<{ path: string; id: string; limits: BudgetLimits | undefined }> = [
@@ -113,7 +113,7 @@ export class Budgets {
       { path: `budgets.agent.${s.agent}`, id: `agent:${s.agent}`, limits: Object.hasOwn(b.agent, s.agent) ? b.agent[s.agent] : undefined },
     ];
     const out: Counter[] = [];
-    for (const scope of scopes) {
+    for (const scope of scopes.filter((_, i) => (i === 0 ? only.user : only.agent))) {
       for (const l of limitKeys) {
         const limit = scope.limits?.[l.key];
         if (limit === undefined) continue;
@@ -179,9 +179,9 @@ export class Budgets {
   }
 
   /** Every budget of a subject with its use so far in the current period. */
-  async states(s: BudgetSubject): Promise<BudgetState[]> {
+  async states(s: BudgetSubject, only?: { user: boolean; agent: boolean }): Promise<BudgetState[]> {
     const out: BudgetState[] = [];
-    for (const counter of this.counters(s)) out.push(this.state(counter, (await this.deps.sessions.get<number>(counter.key)) ?? 0));
+    for (const counter of this.counters(s, only)) out.push(this.state(counter, (await this.deps.sessions.get<number>(counter.key)) ?? 0));
     return out;
   }
 

@@ -265,6 +265,7 @@ export class Engine {
       let preferred: string[] = chain;
       let parked: { question: string; approval: PendingApproval } | undefined;
       const warnings: BudgetState[] = [];
+      let cost: number | undefined;
       const runCalls = async (calls: ToolCall[], model: string, approved: number): Promise<void> => {
         for (const [i, call] of calls.entries()) {
           // A sensitive call runs only when approved (the first of a resumed turn) or its policy allows it.
@@ -299,6 +300,8 @@ export class Engine {
         preferred = [step.lease.id];
         answer += step.text;
         addUsage(usage, step.usage);
+        const price = priceOf(step.lease.spec);
+        if (price) cost = (cost ?? 0) + costUsd(price, step.usage);
         if (step.toolCalls.length === 0 || !this.deps.tools) break;
         prompt.push({ role: 'assistant', content: step.text, toolCalls: step.toolCalls });
         await runCalls(step.toolCalls, step.lease.id, 0);
@@ -344,7 +347,9 @@ export class Engine {
         latencyMs: elapsed(started),
         ok: true,
         createdAt: Date.now(),
+        ...(cost !== undefined ? { costUsd: cost } : {}),
       });
+      if (cost !== undefined) this.deps.metrics?.cost?.(model, cost);
       await this.publish(target, doneEvent({ ...base, text: answer, attachments, model, usage, finishReason: parked ? 'approval' : step?.finishReason ?? 'stop' }));
       for (const w of warnings) {
         const id = `${base.replyId}#budget:${w.budget}`;

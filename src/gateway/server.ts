@@ -39,6 +39,7 @@ import { InboundPipeline, type ChannelPolicy } from './pipeline/pipeline.js';
 import { mountPlugins, type GatewayDeps, type GatewayPlugin } from './plugin.js';
 import { adminApiPlugin } from './plugins/admin-api.js';
 import { approvalsPlugin } from './plugins/approvals.js';
+import { usagePlugin } from './plugins/usage.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { healthPlugin } from './plugins/health.js';
@@ -82,6 +83,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     skillsAdminPlugin,
     knowledgePlugin,
     approvalsPlugin,
+    usagePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
 }
@@ -161,6 +163,7 @@ export class Hearth {
       expiresMinutes: () => this.config.approvals.expiresMinutes,
       buttons: (channel) => channelDefinition(channel)?.capabilities.buttons ?? false,
     });
+    const budgets = new Budgets({ sessions: stores.sessions, config: () => this.config });
     if (this.roles.has('engine')) {
       const skills = (this.skills = await createSkillHost(config.skills, {
         dataDir,
@@ -181,7 +184,7 @@ export class Hearth {
         tools: skills,
         agentSkills,
         approvals,
-        budgets: new Budgets({ sessions: stores.sessions, config: () => this.config }),
+        budgets,
         knowledge: engineKnowledge(knowledge, () => this.config),
         log,
         config: () => this.config,
@@ -211,6 +214,7 @@ export class Hearth {
       knowledge,
       canvas,
       approvals,
+      budgets,
       draining: () => this.draining,
     };
     if (this.roles.has('gateway')) await this.startGateway(app, deps, channelsFile);
