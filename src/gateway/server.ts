@@ -43,6 +43,7 @@ import { usagePlugin } from './plugins/usage.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { healthPlugin } from './plugins/health.js';
+import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
 import { protectionsPlugin } from './plugins/protections.js';
@@ -84,6 +85,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     knowledgePlugin,
     approvalsPlugin,
     usagePlugin,
+    backupSchedulePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
 }
@@ -199,6 +201,7 @@ export class Hearth {
     });
     const deps: GatewayDeps = {
       config: () => this.config,
+      configFile: this.options.loaded.file,
       log,
       dataDir,
       security,
