@@ -14,7 +14,7 @@ describe('budgets over the OpenAI-compatible API', () => {
   before(async () => {
     model = await startOpenAIFake();
     model.setReply(() => ({ text: 'should not be asked' }));
-    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' }, config: 'budgets:\n  user:\n    tokensPerDay: 50\n' });
+    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' }, config: 'budgets:\n  user:\n    tokensPerDay: 50\n', timeoutMs: 30_000 });
   });
   after(async () => {
     await h?.stop();
@@ -54,7 +54,7 @@ describe('usage and cost in the admin API', () => {
     model = await startOpenAIFake();
     model.setReply(() => ({ text: 'fine' }));
     // gpt-4o-mini has a price in the built-in table.
-    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'gpt-4o-mini' }, config: 'budgets:\n  user:\n    tokensPerDay: 100000\n' });
+    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'gpt-4o-mini' }, config: 'budgets:\n  user:\n    tokensPerDay: 100000\n', timeoutMs: 30_000 });
   });
   after(async () => {
     await h?.stop();
