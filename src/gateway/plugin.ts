@@ -23,7 +23,10 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Security } from '../security/index.js';
 import type { SkillHost } from '../skills/index.js';
 import type { Stores } from '../storage/index.js';
+import type { Approvals } from '../approvals/approvals.js';
+import type { Budgets } from '../engine/budgets.js';
 import type { AccessControl } from './pipeline/access.js';
+import type { Step } from './pipeline/compose.js';
 import type { AddedModels } from './plugins/models/added-models.js';
 
 /**
@@ -55,6 +58,12 @@ export interface GatewayDeps {
   knowledge: KnowledgeBase;
   /** Live canvas rooms, when `canvas.enabled`. */
   canvas?: Canvas;
+  /** Token and cost budgets (what is used and what remains). */
+  budgets: Budgets;
+  /** Sensitive tool calls waiting for a yes (src/approvals). */
+  approvals: Approvals;
+  /** The inbound pipeline, in the gateway role: a plugin adds its per-message step with `use` while mounted. */
+  pipeline?: { use(step: Step): unknown };
   /** True once shutdown began (probes report it). */
   draining(): boolean;
 }

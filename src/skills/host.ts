@@ -168,6 +168,10 @@ export class SkillHost implements ToolHost {
     return specs;
   }
 
+  isSensitive(toolName: string): boolean {
+    return this.catalog().get(toolName)?.tool.sensitive === true;
+  }
+
   async execute(call: ToolCall, ctx: ToolContext): Promise<ToolResult> {
     const started = Date.now();
     const entry = this.catalog().get(call.name);
