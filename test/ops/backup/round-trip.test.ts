@@ -57,6 +57,16 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
         body: JSON.stringify({ provider: 'openai', baseUrl: keyed.baseUrl, model: 'k', apiKey: MODEL_KEY }),
       });
       assert.equal(put.status, 200, await put.text());
+      const form = new FormData();
+      form.append('file', new Blob(['# Opening hours\n\nThe office opens at nine.\n'], { type: 'text/markdown' }), 'hours.md');
+      const upload = await fetch(`${h.baseUrl}/admin/knowledge/handbook/documents`, { method: 'POST', headers: { authorization: `Bearer ${h.token}` }, body: form });
+      assert.ok(upload.status === 201 || upload.status === 202, await upload.text());
+      for (let i = 0; ; i++) {
+        const list = (await (await fetch(`${h.baseUrl}/admin/knowledge/handbook/documents`, { headers: { authorization: `Bearer ${h.token}` } })).json()) as { documents: Array<{ status: string }> };
+        if (list.documents[0]?.status === 'indexed') break;
+        assert.ok(i < 300, `the document is indexed: ${JSON.stringify(list)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       for (let i = 0; i < 5; i++) assert.equal((await chat(h.baseUrl, h.token, 'plain', `question ${i}`)).status, 200);
       assert.equal((await chat(h.baseUrl, h.token, 'keyed', 'through the keyed model')).status, 200);
       // Online: the backup runs while the process holds every database open.
