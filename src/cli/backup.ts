@@ -34,9 +34,13 @@ export async function backupCommand(opts: { out?: string; config?: string }): Pr
       onProgress: (p) => bar.update(p.done, p.total, p.step),
     });
     bar.end();
-    const models = r.manifest.models.length ? `, ${r.manifest.models.length} model files (${r.modelsCopied} new in the model cache)` : '';
+    const models = r.manifest.models.length
+      ? `, ${r.manifest.models.length} model files (${r.modelsCopied} new in the model cache)`
+      : '';
     const note = r.manifest.history.included ? '' : ' — MongoDB history is not included: back it up with mongodump';
-    console.log(`backup written: ${r.file} (${mib(r.bytes)}, ${r.manifest.members.length} members${models}${r.encrypted ? ', encrypted' : ''})${note}`);
+    console.log(
+      `backup written: ${r.file} (${mib(r.bytes)}, ${r.manifest.members.length} members${models}${r.encrypted ? ', encrypted' : ''})${note}`,
+    );
   } catch (err) {
     bar.end();
     console.error(`backup failed: ${(err as Error).message}`);
@@ -55,7 +59,9 @@ export async function backupVerifyCommand(path: string, opts: { config?: string 
       process.exitCode = 1;
       return;
     }
-    console.log(`${path}: ok — ${r.manifest!.members.length} members and ${r.manifest!.models.length} model files match their checksums (taken ${r.manifest!.createdAt})`);
+    console.log(
+      `${path}: ok — ${r.manifest!.members.length} members and ${r.manifest!.models.length} model files match their checksums (taken ${r.manifest!.createdAt})`,
+    );
   } catch (err) {
     console.error(`${path}: ${(err as Error).message}`);
     process.exitCode = 1;
@@ -63,7 +69,10 @@ export async function backupVerifyCommand(path: string, opts: { config?: string 
 }
 
 /** Restores an archive into an empty data folder (and an empty PostgreSQL schema for PostgreSQL history). */
-export async function restoreCommand(path: string, opts: { dataDir?: string; historyUrl?: string; config?: string }): Promise<void> {
+export async function restoreCommand(
+  path: string,
+  opts: { dataDir?: string; historyUrl?: string; config?: string },
+): Promise<void> {
   const { config } = loadOrExit(opts.config);
   try {
     const r = await runRestore({
@@ -74,7 +83,10 @@ export async function restoreCommand(path: string, opts: { dataDir?: string; his
       onProgress: (step) => process.stderr.isTTY && process.stderr.write(`${step}…\n`),
     });
     console.log(`restored ${r.manifest.createdAt} backup into ${r.dataDir}`);
-    if (r.configDir) console.log(`the archived config files are in ${r.configDir} (not applied: copy them where Hearth reads its config)`);
+    if (r.configDir)
+      console.log(
+        `the archived config files are in ${r.configDir} (not applied: copy them where Hearth reads its config)`,
+      );
   } catch (err) {
     console.error(`restore failed: ${(err as Error).message}`);
     process.exitCode = 1;

@@ -2,7 +2,10 @@
  * A one-line progress bar on stderr for long CLI commands (`hearth backup`). Drawn only on a
  * terminal; piped or captured output gets no control characters.
  */
-export function progressBar(stream: NodeJS.WriteStream = process.stderr): { update(done: number, total: number, label: string): void; end(): void } {
+export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
+  update(done: number, total: number, label: string): void;
+  end(): void;
+} {
   if (!stream.isTTY) return { update: () => undefined, end: () => undefined };
   const width = 24;
   return {

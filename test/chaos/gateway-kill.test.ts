@@ -8,7 +8,13 @@ import { it } from 'node:test';
 import { chaosLine, runChaos } from './run-chaos.js';
 
 it('loses and duplicates nothing when a gateway is killed mid-conversation', { timeout: 120_000 }, async () => {
-  const r = await runChaos({ messages: 120, conversations: 24, sendOverMs: 7000, killGatewayAtMs: 2500, settleMs: 30_000 });
+  const r = await runChaos({
+    messages: 120,
+    conversations: 24,
+    sendOverMs: 7000,
+    killGatewayAtMs: 2500,
+    settleMs: 30_000,
+  });
   assert.equal(chaosLine(r), 'chaos: sent=120 answered=120 lost=0 duplicated=0 reordered=0');
   assert.ok(r.reconnects > 0, 'clients of the killed gateway reconnected to the other one');
 });

@@ -21,7 +21,8 @@ const VIP = '10.231.0.100';
 const TOKEN = 'keepalived-test-token-0123456789';
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' }).toString();
-const inNs = (ns: string, ...cmd: string[]) => execFileSync('ip', ['netns', 'exec', ns, ...cmd], { stdio: 'pipe', timeout: 20_000 }).toString();
+const inNs = (ns: string, ...cmd: string[]) =>
+  execFileSync('ip', ['netns', 'exec', ns, ...cmd], { stdio: 'pipe', timeout: 20_000 }).toString();
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -46,8 +47,20 @@ function vipHolder(): 'a' | 'b' | undefined {
 
 /** One chat turn from the client namespace through the VIP. */
 function chatViaVip(text: string): string {
-  const out = inNs(NS.client, 'curl', '-fsS', '--max-time', '10', '-H', `authorization: Bearer ${TOKEN}`, '-H', 'content-type: application/json',
-    '-d', JSON.stringify({ messages: [{ role: 'user', content: text }] }), `http://${VIP}:8080/v1/chat/completions`);
+  const out = inNs(
+    NS.client,
+    'curl',
+    '-fsS',
+    '--max-time',
+    '10',
+    '-H',
+    `authorization: Bearer ${TOKEN}`,
+    '-H',
+    'content-type: application/json',
+    '-d',
+    JSON.stringify({ messages: [{ role: 'user', content: text }] }),
+    `http://${VIP}:8080/v1/chat/completions`,
+  );
   return (JSON.parse(out) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
 }
 
@@ -57,7 +70,10 @@ describe('keepalived failover between two Hearth hosts', { timeout: 240_000 }, (
   const hearths: Partial<Record<'a' | 'b', ChildProcess>> = {};
 
   const run = (ns: string, cmd: string[], env: Record<string, string> = {}): ChildProcess => {
-    const child = spawn('ip', ['netns', 'exec', ns, ...cmd], { env: { PATH: process.env.PATH ?? '', HOME: root, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, ...cmd], {
+      env: { PATH: process.env.PATH ?? '', HOME: root, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.resume();
     child.stderr!.resume();
     children.push(child);
@@ -66,14 +82,21 @@ describe('keepalived failover between two Hearth hosts', { timeout: 240_000 }, (
 
   const startHearth = async (h: 'a' | 'b') => {
     const config = join(root, `hearth-${h}.yml`);
-    writeFileSync(config, `models:\n  default: m\n  catalog:\n    m: { provider: openai, baseUrl: "http://127.0.0.1:9000/v1", model: m }\n`);
+    writeFileSync(
+      config,
+      `models:\n  default: m\n  catalog:\n    m: { provider: openai, baseUrl: "http://127.0.0.1:9000/v1", model: m }\n`,
+    );
     hearths[h] = run(NS[h], [process.execPath, BIN, 'start', '--config', config], {
       HEARTH_HOST: '0.0.0.0',
       HEARTH_PORT: '8080',
       HEARTH_DATA_DIR: join(root, `data-${h}`),
       HEARTH_API_TOKEN: TOKEN,
     });
-    await waitFor(`hearth on ${h} ready`, () => inNs(NS[h], join(ROOT, 'deploy', 'keepalived', 'check_hearth.sh')) !== undefined, 90_000);
+    await waitFor(
+      `hearth on ${h} ready`,
+      () => inNs(NS[h], join(ROOT, 'deploy', 'keepalived', 'check_hearth.sh')) !== undefined,
+      90_000,
+    );
   };
 
   before(async () => {
@@ -102,16 +125,42 @@ describe('keepalived failover between two Hearth hosts', { timeout: 240_000 }, (
       writeFileSync(join(root, `keepalived-${h}.conf`), conf);
     }
     await startHearth('a');
-    run(NS.a, ['keepalived', '-n', '-l', '--vrrp', '-f', join(root, 'keepalived-a.conf'), '-p', join(root, 'ka-a.pid'), '-r', join(root, 'vrrp-a.pid')]);
+    run(NS.a, [
+      'keepalived',
+      '-n',
+      '-l',
+      '--vrrp',
+      '-f',
+      join(root, 'keepalived-a.conf'),
+      '-p',
+      join(root, 'ka-a.pid'),
+      '-r',
+      join(root, 'vrrp-a.pid'),
+    ]);
     await waitFor('host a to take the VIP', () => vipHolder() === 'a', 30_000);
     await startHearth('b');
-    run(NS.b, ['keepalived', '-n', '-l', '--vrrp', '-f', join(root, 'keepalived-b.conf'), '-p', join(root, 'ka-b.pid'), '-r', join(root, 'vrrp-b.pid')]);
+    run(NS.b, [
+      'keepalived',
+      '-n',
+      '-l',
+      '--vrrp',
+      '-f',
+      join(root, 'keepalived-b.conf'),
+      '-p',
+      join(root, 'ka-b.pid'),
+      '-r',
+      join(root, 'vrrp-b.pid'),
+    ]);
     await new Promise((r) => setTimeout(r, 3000)); // b has heard a's adverts and settled as backup
   });
 
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined,
+      ),
+    );
     for (const ns of Object.values(NS)) {
       try {
         ip('netns', 'del', ns);
@@ -131,7 +180,10 @@ describe('keepalived failover between two Hearth hosts', { timeout: 240_000 }, (
     await waitFor('the VIP on host b', () => vipHolder() === 'b', 15_000);
     const moved = Date.now() - killedAt;
     assert.ok(moved < 5000, `the VIP moved in ${moved} ms`);
-    assert.equal(await waitFor('an answer through the VIP', () => chatViaVip('second turn'), 10_000), 'You said: second turn');
+    assert.equal(
+      await waitFor('an answer through the VIP', () => chatViaVip('second turn'), 10_000),
+      'You said: second turn',
+    );
 
     await startHearth('a');
     await new Promise((r) => setTimeout(r, 5000)); // several check intervals and adverts

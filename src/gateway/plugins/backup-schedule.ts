@@ -10,14 +10,22 @@ import { backupJob } from '../../ops/backup/job.js';
 import { CronSchedule } from '../../ops/backup/schedule.js';
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
 
-export const backupSchedulePlugin: GatewayPlugin<Pick<GatewayDeps, 'config' | 'configFile' | 'log' | 'metrics'>> = async (app, deps) => {
+export const backupSchedulePlugin: GatewayPlugin<
+  Pick<GatewayDeps, 'config' | 'configFile' | 'log' | 'metrics'>
+> = async (app, deps) => {
   const config = deps.config();
   const metrics = new BackupMetrics(deps.metrics.registry);
   if (!config.backup.scheduled || config.bus.kind !== 'memory') return;
   const log = deps.log.child({ component: 'backup' });
   const schedule = new CronSchedule(config.backup.schedule, async () => {
     const current = deps.config();
-    await backupJob({ config: current, configFile: deps.configFile, channelsFile: current.channels ? resolve(current.channels) : undefined, log, metrics });
+    await backupJob({
+      config: current,
+      configFile: deps.configFile,
+      channelsFile: current.channels ? resolve(current.channels) : undefined,
+      log,
+      metrics,
+    });
   });
   schedule.start();
   log.info({ schedule: config.backup.schedule, next: schedule.nextRun()?.toISOString() }, 'backups scheduled');

@@ -16,12 +16,18 @@ const TAG_BYTES = 16;
  * The backup key: env HEARTH_BACKUP_KEY, else the configured key file; base64 of 32 bytes.
  * Undefined when neither is set (archives are then written unencrypted).
  */
-export function loadBackupKey(keyFile: string | undefined, env: Record<string, string | undefined> = process.env): Buffer | undefined {
+export function loadBackupKey(
+  keyFile: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Buffer | undefined {
   const text = env.HEARTH_BACKUP_KEY?.trim() || (keyFile ? readFileSync(keyFile, 'utf8').trim() : undefined);
   if (!text) return undefined;
   const key = Buffer.from(text, 'base64');
   // The key's value is never put in the message: only what is wrong with it.
-  if (key.length !== 32) throw new Error(`the backup key (${env.HEARTH_BACKUP_KEY ? 'HEARTH_BACKUP_KEY' : keyFile}) must be base64 of 32 bytes, it has ${key.length}`);
+  if (key.length !== 32)
+    throw new Error(
+      `the backup key (${env.HEARTH_BACKUP_KEY ? 'HEARTH_BACKUP_KEY' : keyFile}) must be base64 of 32 bytes, it has ${key.length}`,
+    );
   return key;
 }
 
@@ -71,6 +77,8 @@ export async function decryptFile(src: string, dest: string, key: Buffer): Promi
   try {
     await pipeline(body, decipher, createWriteStream(dest, { mode: 0o600 }));
   } catch (err) {
-    throw new Error('the archive could not be decrypted: wrong key, or the file was changed or damaged', { cause: err });
+    throw new Error('the archive could not be decrypted: wrong key, or the file was changed or damaged', {
+      cause: err,
+    });
   }
 }

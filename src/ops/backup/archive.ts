@@ -17,7 +17,10 @@ export async function writeArchive(staging: string, manifest: Manifest, out: str
   const entries = (await readdir(staging)).filter((n) => n !== MANIFEST_NAME).sort();
   const plain = `${out}.tar.tmp`;
   try {
-    await tar.c({ gzip: true, file: plain, cwd: staging, portable: true, mode: 0o600 } as tar.TarOptionsWithAliasesAsyncFile, [MANIFEST_NAME, ...entries]);
+    await tar.c(
+      { gzip: true, file: plain, cwd: staging, portable: true, mode: 0o600 } as tar.TarOptionsWithAliasesAsyncFile,
+      [MANIFEST_NAME, ...entries],
+    );
     if (key) {
       await encryptFile(plain, `${out}.tmp`, key);
       await rename(`${out}.tmp`, out);
@@ -39,7 +42,10 @@ export interface OpenedArchive {
 export async function openArchive(file: string, key: Buffer | undefined): Promise<OpenedArchive> {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
   if (!(await isEncryptedArchive(file))) return { tarFile: file, encrypted: false, close: async () => undefined };
-  if (!key) throw new Error(`${file} is encrypted: set HEARTH_BACKUP_KEY (or backup.encryption.keyFile) to the key it was written with`);
+  if (!key)
+    throw new Error(
+      `${file} is encrypted: set HEARTH_BACKUP_KEY (or backup.encryption.keyFile) to the key it was written with`,
+    );
   const dir = await mkdtemp(join(tmpdir(), 'hearth-backup-'));
   const close = () => rm(dir, { recursive: true, force: true });
   try {
@@ -110,14 +116,17 @@ export async function verifyTar(tarFile: string, modelCache?: string): Promise<V
     listed.add(m.path);
     const got = seen.get(m.path);
     if (!got) problems.push(`${m.path}: missing from the archive`);
-    else if (got.sha256 !== m.sha256 || got.size !== m.size) problems.push(`${m.path}: checksum mismatch (the member was changed or damaged)`);
+    else if (got.sha256 !== m.sha256 || got.size !== m.size)
+      problems.push(`${m.path}: checksum mismatch (the member was changed or damaged)`);
   }
-  for (const path of seen.keys()) if (!listed.has(path)) problems.push(`${path}: in the archive but not in its manifest`);
+  for (const path of seen.keys())
+    if (!listed.has(path)) problems.push(`${path}: in the archive but not in its manifest`);
   if (modelCache) {
     for (const m of manifest.models) {
       const cached = join(modelCache, m.sha256);
       if (!existsSync(cached)) problems.push(`${m.path}: not in the model cache ${modelCache}`);
-      else if ((await hashFile(cached)).sha256 !== m.sha256) problems.push(`${m.path}: the model cache copy is damaged`);
+      else if ((await hashFile(cached)).sha256 !== m.sha256)
+        problems.push(`${m.path}: the model cache copy is damaged`);
     }
   }
   return { manifest, problems };

@@ -9,10 +9,27 @@ export class BackupMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.lastSuccess = new Gauge({ name: 'hearth_backup_last_success_timestamp_seconds', help: 'Unix time of the last successful backup (0: none since start)', registers });
-    this.lastDuration = new Gauge({ name: 'hearth_backup_last_duration_seconds', help: 'Duration of the last successful backup', registers });
-    this.lastSize = new Gauge({ name: 'hearth_backup_last_size_bytes', help: 'Size of the last successful backup archive', registers });
-    this.runs = new Counter({ name: 'hearth_backups_total', help: 'Scheduled backups by outcome (ok, failed)', labelNames: ['outcome'], registers });
+    this.lastSuccess = new Gauge({
+      name: 'hearth_backup_last_success_timestamp_seconds',
+      help: 'Unix time of the last successful backup (0: none since start)',
+      registers,
+    });
+    this.lastDuration = new Gauge({
+      name: 'hearth_backup_last_duration_seconds',
+      help: 'Duration of the last successful backup',
+      registers,
+    });
+    this.lastSize = new Gauge({
+      name: 'hearth_backup_last_size_bytes',
+      help: 'Size of the last successful backup archive',
+      registers,
+    });
+    this.runs = new Counter({
+      name: 'hearth_backups_total',
+      help: 'Scheduled backups by outcome (ok, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.runs.inc({ outcome: 'ok' }, 0);
     this.runs.inc({ outcome: 'failed' }, 0);
   }

@@ -17,7 +17,10 @@ export const ARCHIVE_PREFIX = 'hearth-backup-';
 
 /** The archive name for a time: `hearth-backup-2026-12-02T03-00-00Z.tar.gz` (sorts by time; `.enc` when encrypted). */
 export function archiveName(at: Date, encrypted: boolean): string {
-  const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replaceAll(':', '-');
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replaceAll(':', '-');
   return `${ARCHIVE_PREFIX}${stamp}.tar.gz${encrypted ? '.enc' : ''}`;
 }
 
@@ -86,7 +89,14 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
       { hearthVersion: o.hearthVersion ?? '0.1.0', now: () => now, onProgress: o.onProgress },
     );
     await writeArchive(staging, manifest, file, key);
-    return { file, manifest, bytes: (await stat(file)).size, durationMs: Date.now() - started, encrypted: !!key, modelsCopied };
+    return {
+      file,
+      manifest,
+      bytes: (await stat(file)).size,
+      durationMs: Date.now() - started,
+      encrypted: !!key,
+      modelsCopied,
+    };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

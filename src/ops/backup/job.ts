@@ -34,7 +34,13 @@ export async function backupJob(o: BackupJobOptions): Promise<BackupResult & { p
   const { config, log } = o;
   const b = config.backup;
   try {
-    const result = await runBackup({ config, configFile: o.configFile, channelsFile: o.channelsFile, env: o.env, now: o.now });
+    const result = await runBackup({
+      config,
+      configFile: o.configFile,
+      channelsFile: o.channelsFile,
+      env: o.env,
+      now: o.now,
+    });
     const dir = dirname(result.file);
     const pruned = expiredBackups(dated(await readdir(dir)), b.keepDaily, b.keepWeekly);
     for (const name of pruned) await rm(join(dir, name), { force: true });
@@ -42,7 +48,13 @@ export async function backupJob(o: BackupJobOptions): Promise<BackupResult & { p
     if (b.s3) {
       const s3 = new S3BackupTarget(b.s3, o.env);
       try {
-        uploaded = (await s3.upload(result.file, join(dir, 'model-cache'), result.manifest.models.map((m) => m.sha256))).key;
+        uploaded = (
+          await s3.upload(
+            result.file,
+            join(dir, 'model-cache'),
+            result.manifest.models.map((m) => m.sha256),
+          )
+        ).key;
         for (const name of expiredBackups(dated(await s3.list()), b.keepDaily, b.keepWeekly)) await s3.delete(name);
       } finally {
         s3.close();
@@ -50,7 +62,17 @@ export async function backupJob(o: BackupJobOptions): Promise<BackupResult & { p
     }
     o.metrics?.succeeded(o.now?.() ?? new Date(), result.durationMs, result.bytes);
     log.info(
-      { backup: { file: result.file, bytes: result.bytes, durationMs: result.durationMs, members: result.manifest.members.length, encrypted: result.encrypted, uploaded, pruned } },
+      {
+        backup: {
+          file: result.file,
+          bytes: result.bytes,
+          durationMs: result.durationMs,
+          members: result.manifest.members.length,
+          encrypted: result.encrypted,
+          uploaded,
+          pruned,
+        },
+      },
       'backup done',
     );
     return { ...result, pruned, uploaded };

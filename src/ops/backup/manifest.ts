@@ -35,7 +35,9 @@ export const manifestSchema = z.strictObject({
    * Model files (`data/models/…`): kept once per content hash in the model cache beside the
    * archives (`model-cache/<sha256>`), so each backup copies only models no earlier one holds.
    */
-  models: z.array(z.strictObject({ path: z.string().min(1), size: z.int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+  models: z.array(
+    z.strictObject({ path: z.string().min(1), size: z.int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  ),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -59,6 +61,9 @@ export function parseManifest(text: string): Manifest {
     throw new Error('manifest.json is not valid JSON');
   }
   const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`manifest.json is not a ${MANIFEST_FORMAT} manifest: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new Error(
+      `manifest.json is not a ${MANIFEST_FORMAT} manifest: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   return parsed.data;
 }

@@ -38,8 +38,15 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
  */
 export function currentSchema(url: string): Promise<string> {
   return withClient(url, async (c) => {
-    const row = (await c.query<{ s: string | null; p: string }>("SELECT current_schema() AS s, current_setting('search_path') AS p")).rows[0]!;
-    const named = row.p.split(',').map((x) => x.trim().replace(/^"(.*)"$/, '$1')).find((x) => x && x !== '$user');
+    const row = (
+      await c.query<{ s: string | null; p: string }>(
+        "SELECT current_schema() AS s, current_setting('search_path') AS p",
+      )
+    ).rows[0]!;
+    const named = row.p
+      .split(',')
+      .map((x) => x.trim().replace(/^"(.*)"$/, '$1'))
+      .find((x) => x && x !== '$user');
     return row.s ?? named ?? 'public';
   });
 }
@@ -51,7 +58,8 @@ export function hearthRowCount(url: string): Promise<number> {
       "SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'hearth_schema'",
     );
     let n = 0;
-    for (const { t } of tables.rows) n += Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n);
+    for (const { t } of tables.rows)
+      n += Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n);
     return n;
   });
 }
@@ -60,9 +68,15 @@ export function hearthRowCount(url: string): Promise<number> {
 export async function pgDump(url: string, dest: string): Promise<{ schema: string }> {
   const schema = await currentSchema(url);
   try {
-    await run('pg_dump', ['--format=custom', '--no-owner', '--no-acl', `--schema=${schema}`, `--file=${dest}`, `--dbname=${url}`], { maxBuffer: 16 * 1024 * 1024 });
+    await run(
+      'pg_dump',
+      ['--format=custom', '--no-owner', '--no-acl', `--schema=${schema}`, `--file=${dest}`, `--dbname=${url}`],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
   } catch (err) {
     const detail = (err as { stderr?: string }).stderr?.trim().split('\n')[0] ?? (err as Error).message;
+    // No `cause`: the child-process error's message holds the command line, password included.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`pg_dump of ${redactUrl(url)} failed: ${detail.replaceAll(url, redactUrl(url))}`);
   }
   return { schema };
@@ -76,7 +90,8 @@ export async function pgDump(url: string, dest: string): Promise<{ schema: strin
 export async function pgRestore(url: string, dump: string, schema: string, workDir: string): Promise<void> {
   await withClient(url, (c) => c.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`));
   const fail = (err: unknown, what: string) => {
-    const detail = (err as { stderr?: string }).stderr?.trim().split('\n').slice(0, 3).join(' ') ?? (err as Error).message;
+    const detail =
+      (err as { stderr?: string }).stderr?.trim().split('\n').slice(0, 3).join(' ') ?? (err as Error).message;
     return new Error(`${what} into ${redactUrl(url)} failed: ${detail.replaceAll(url, redactUrl(url))}`);
   };
   let toc: string;
@@ -86,9 +101,27 @@ export async function pgRestore(url: string, dump: string, schema: string, workD
     throw fail(err, 'pg_restore --list');
   }
   const list = join(workDir, 'restore.list');
-  await writeFile(list, toc.split('\n').filter((l) => !/^\d+;\s+\d+\s+\d+\s+SCHEMA\s/.test(l)).join('\n'));
+  await writeFile(
+    list,
+    toc
+      .split('\n')
+      .filter((l) => !/^\d+;\s+\d+\s+\d+\s+SCHEMA\s/.test(l))
+      .join('\n'),
+  );
   try {
-    await run('pg_restore', ['--no-owner', '--no-acl', '--exit-on-error', '--single-transaction', `--use-list=${list}`, `--dbname=${url}`, dump], { maxBuffer: 16 * 1024 * 1024 });
+    await run(
+      'pg_restore',
+      [
+        '--no-owner',
+        '--no-acl',
+        '--exit-on-error',
+        '--single-transaction',
+        `--use-list=${list}`,
+        `--dbname=${url}`,
+        dump,
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
   } catch (err) {
     throw fail(err, 'pg_restore');
   }

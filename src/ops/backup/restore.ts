@@ -38,10 +38,16 @@ export interface RestoreResult {
 const refuse = (message: string) => new HearthError(ErrorCode.backup, message, 400);
 
 /** Opens and fully checks an archive; returns its manifest and problems (empty when whole). */
-export async function verifyBackup(archive: string, options: { keyFile?: string; env?: Env; modelCache?: string } = {}) {
+export async function verifyBackup(
+  archive: string,
+  options: { keyFile?: string; env?: Env; modelCache?: string } = {},
+) {
   const opened = await openArchive(archive, loadBackupKey(options.keyFile, options.env ?? process.env));
   try {
-    return { encrypted: opened.encrypted, ...(await verifyTar(opened.tarFile, options.modelCache ?? join(dirname(resolve(archive)), 'model-cache'))) };
+    return {
+      encrypted: opened.encrypted,
+      ...(await verifyTar(opened.tarFile, options.modelCache ?? join(dirname(resolve(archive)), 'model-cache'))),
+    };
   } finally {
     await opened.close();
   }
@@ -52,7 +58,8 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const step = o.onProgress ?? (() => undefined);
   if (existsSync(target)) {
     if (!statSync(target).isDirectory()) throw refuse(`${target} is not a folder; nothing was changed`);
-    if ((await readdir(target)).length > 0) throw refuse(`${target} is not empty: restore writes only into an empty or new data folder; nothing was changed`);
+    if ((await readdir(target)).length > 0)
+      throw refuse(`${target} is not empty: restore writes only into an empty or new data folder; nothing was changed`);
   }
   step('checking the archive');
   let opened;
@@ -72,12 +79,20 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
     const manifest = report.manifest;
     const pgDump = manifest.members.find((m) => m.kind === 'pg_dump');
     if (pgDump) {
-      if (!o.historyUrl) throw refuse('the archive holds PostgreSQL history: give --history-url (or storage.history.url / HEARTH_HISTORY_URL); nothing was changed');
+      if (!o.historyUrl)
+        throw refuse(
+          'the archive holds PostgreSQL history: give --history-url (or storage.history.url / HEARTH_HISTORY_URL); nothing was changed',
+        );
       const schema = await currentSchema(o.historyUrl);
       if (schema !== manifest.history.schema) {
-        throw refuse(`the archive's PostgreSQL history is schema "${manifest.history.schema}" but ${redactUrl(o.historyUrl)} uses "${schema}" (set its search_path); nothing was changed`);
+        throw refuse(
+          `the archive's PostgreSQL history is schema "${manifest.history.schema}" but ${redactUrl(o.historyUrl)} uses "${schema}" (set its search_path); nothing was changed`,
+        );
       }
-      if ((await hearthRowCount(o.historyUrl)) > 0) throw refuse(`schema "${schema}" of ${redactUrl(o.historyUrl)} already holds Hearth data; restore needs an empty one; nothing was changed`);
+      if ((await hearthRowCount(o.historyUrl)) > 0)
+        throw refuse(
+          `schema "${schema}" of ${redactUrl(o.historyUrl)} already holds Hearth data; restore needs an empty one; nothing was changed`,
+        );
     }
     step('unpacking');
     await extractTar(opened.tarFile, staging);

@@ -3,7 +3,14 @@
  * for retention. Checksums only when required: several S3-compatible servers store the SDK's
  * aws-chunked framing verbatim otherwise.
  */
-import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -53,11 +60,18 @@ export class S3BackupTarget {
   }
 
   private async put(Key: string, file: string): Promise<void> {
-    await new Upload({ client: this.s3, params: { Bucket: this.settings.bucket, Key, Body: createReadStream(file) } }).done();
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: this.settings.bucket, Key, Body: createReadStream(file) },
+    }).done();
   }
 
   /** Uploads an archive and the model-cache files it names that the bucket does not hold yet. */
-  async upload(archive: string, modelCache: string, modelHashes: string[]): Promise<{ key: string; modelsUploaded: number }> {
+  async upload(
+    archive: string,
+    modelCache: string,
+    modelHashes: string[],
+  ): Promise<{ key: string; modelsUploaded: number }> {
     await this.ensureBucket();
     let modelsUploaded = 0;
     for (const sha of new Set(modelHashes)) {
@@ -77,7 +91,9 @@ export class S3BackupTarget {
     const names: string[] = [];
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix, ContinuationToken }));
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix, ContinuationToken }),
+      );
       for (const o of page.Contents ?? []) {
         const rest = o.Key!.slice(this.settings.prefix.length);
         if (!rest.includes('/')) names.push(rest);
@@ -88,7 +104,9 @@ export class S3BackupTarget {
   }
 
   async delete(name: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: `${this.settings.prefix}${name}` }));
+    await this.s3.send(
+      new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: `${this.settings.prefix}${name}` }),
+    );
   }
 
   close(): void {

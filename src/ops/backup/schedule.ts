@@ -53,15 +53,18 @@ export class CronSchedule {
     const next = this.nextRun();
     if (!next) return;
     const delay = Math.max(0, next.getTime() - this.clock.now().getTime());
-    this.timer = this.clock.setTimeout(() => {
-      if (this.clock.now().getTime() < next.getTime()) return this.arm(); // a re-arm step of a long wait
-      this.running = this.job()
-        .catch(() => undefined) // the job reports its own failures
-        .finally(() => {
-          this.running = undefined;
-          this.arm();
-        });
-    }, Math.min(delay, MAX_DELAY));
+    this.timer = this.clock.setTimeout(
+      () => {
+        if (this.clock.now().getTime() < next.getTime()) return this.arm(); // a re-arm step of a long wait
+        this.running = this.job()
+          .catch(() => undefined) // the job reports its own failures
+          .finally(() => {
+            this.running = undefined;
+            this.arm();
+          });
+      },
+      Math.min(delay, MAX_DELAY),
+    );
   }
 
   /** Stops future runs and waits for one in progress. */

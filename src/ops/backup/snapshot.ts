@@ -82,25 +82,32 @@ export async function backupSqlite(src: string, dest: string): Promise<void> {
  * Copies model files into the cache (`<sha256>` per file) unless an earlier backup put them there.
  * Hashes are remembered by (path, size, mtime), so unchanged multi-gigabyte files are not re-read.
  */
-async function cacheModels(modelsDir: string, cacheDir: string): Promise<{ models: Manifest['models']; copied: number }> {
+async function cacheModels(
+  modelsDir: string,
+  cacheDir: string,
+): Promise<{ models: Manifest['models']; copied: number }> {
   const files = await listFiles(modelsDir, new Set());
   const models: Manifest['models'] = [];
   if (files.length === 0) return { models, copied: 0 };
   await mkdir(cacheDir, { recursive: true });
   const indexFile = join(cacheDir, 'index.json');
-  const index: Record<string, { size: number; mtimeMs: number; sha256: string }> = existsSync(indexFile) ? JSON.parse(await readFile(indexFile, 'utf8')) : {};
+  const index: Record<string, { size: number; mtimeMs: number; sha256: string }> = existsSync(indexFile)
+    ? JSON.parse(await readFile(indexFile, 'utf8'))
+    : {};
   let copied = 0;
   for (const rel of files) {
     const file = join(modelsDir, rel);
     const st = await stat(file);
     const known = index[file];
-    const sha256 = known && known.size === st.size && known.mtimeMs === st.mtimeMs ? known.sha256 : (await hashFile(file)).sha256;
+    const sha256 =
+      known && known.size === st.size && known.mtimeMs === st.mtimeMs ? known.sha256 : (await hashFile(file)).sha256;
     index[file] = { size: st.size, mtimeMs: st.mtimeMs, sha256 };
     const cached = join(cacheDir, sha256);
     if (!existsSync(cached)) {
       await copyFile(file, `${cached}.tmp`);
       // The copy is checked before it counts: a model changed mid-copy is not recorded under a wrong hash.
-      if ((await hashFile(`${cached}.tmp`)).sha256 !== sha256) throw new Error(`model file ${rel} changed while it was copied; run the backup again`);
+      if ((await hashFile(`${cached}.tmp`)).sha256 !== sha256)
+        throw new Error(`model file ${rel} changed while it was copied; run the backup again`);
       await rename(`${cached}.tmp`, cached);
       copied++;
     }
@@ -114,7 +121,9 @@ async function cacheModels(modelsDir: string, cacheDir: string): Promise<{ model
 export async function takeSnapshot(
   source: SnapshotSource,
   staging: string,
-  options: { hearthVersion: string; now?: () => Date; onProgress?: (p: BackupProgress) => void } = { hearthVersion: '0' },
+  options: { hearthVersion: string; now?: () => Date; onProgress?: (p: BackupProgress) => void } = {
+    hearthVersion: '0',
+  },
 ): Promise<{ manifest: Manifest; modelsCopied: number }> {
   const dataDir = resolve(source.dataDir);
   const modelsDir = join(dataDir, 'models');
@@ -137,26 +146,41 @@ export async function takeSnapshot(
     const src = join(dataDir, rel);
     const archivePath = ['data', ...rel.split(sep)].join('/');
     const sqlite = await isSqlite(src);
-    await add(archivePath, (dest) => (sqlite ? backupSqlite(src, dest) : copyFile(src, dest)), sqlite ? 'sqlite' : 'file');
+    await add(
+      archivePath,
+      (dest) => (sqlite ? backupSqlite(src, dest) : copyFile(src, dest)),
+      sqlite ? 'sqlite' : 'file',
+    );
     progress(rel);
   }
   const h = source.history;
   // A history file configured outside the data folder is restored as the default `hearth.db`.
-  if (h.kind === 'sqlite' && h.sqlitePath && !resolve(h.sqlitePath).startsWith(dataDir + sep) && existsSync(h.sqlitePath)) {
+  if (
+    h.kind === 'sqlite' &&
+    h.sqlitePath &&
+    !resolve(h.sqlitePath).startsWith(dataDir + sep) &&
+    existsSync(h.sqlitePath)
+  ) {
     await add('data/hearth.db', (dest) => backupSqlite(h.sqlitePath!, dest), 'sqlite');
   }
   let schema: string | undefined;
   if (h.kind === 'postgres') {
-    await add('postgres/history.dump', async (dest) => {
-      schema = (await pgDump(h.url!, dest)).schema;
-    }, 'pg_dump');
+    await add(
+      'postgres/history.dump',
+      async (dest) => {
+        schema = (await pgDump(h.url!, dest)).schema;
+      },
+      'pg_dump',
+    );
     progress('PostgreSQL history');
   }
   for (const c of source.configFiles) {
     if (existsSync(c.file)) await add(`config/${c.name}`, (dest) => copyFile(c.file, dest), 'file');
     progress(`config ${c.name}`);
   }
-  const { models, copied } = source.modelCache ? await cacheModels(modelsDir, source.modelCache) : { models: [], copied: 0 };
+  const { models, copied } = source.modelCache
+    ? await cacheModels(modelsDir, source.modelCache)
+    : { models: [], copied: 0 };
   progress('models');
   const manifest: Manifest = {
     format: 'hearth-backup/1',

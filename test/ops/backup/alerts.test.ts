@@ -17,8 +17,15 @@ describe('backup alert rules', () => {
     const registry = new Registry();
     new BackupMetrics(registry);
     const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
-    const rules = (parse(readFileSync(file, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((g) => g.rules);
-    assert.deepEqual(rules.map((r) => r.alert), ['HearthBackupFailed', 'HearthBackupStale']);
-    for (const r of rules) for (const name of r.expr.match(/hearth_[a-z_]+/g) ?? []) assert.ok(exported.has(name), `${r.alert}: ${name} is exported`);
+    const rules = (
+      parse(readFileSync(file, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }
+    ).groups.flatMap((g) => g.rules);
+    assert.deepEqual(
+      rules.map((r) => r.alert),
+      ['HearthBackupFailed', 'HearthBackupStale'],
+    );
+    for (const r of rules)
+      for (const name of r.expr.match(/hearth_[a-z_]+/g) ?? [])
+        assert.ok(exported.has(name), `${r.alert}: ${name} is exported`);
   });
 });

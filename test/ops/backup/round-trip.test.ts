@@ -15,15 +15,22 @@ import { startOpenAIFake, type ModelFake } from '../../fakes/openai-server.js';
 import { runCli, startHearth } from '../../harness.js';
 import { dumpSqlite, filesUnder, isSqliteFile } from './sqlite-tables.js';
 
+type ChatAnswer = { choices: Array<{ message: { content: string } }> };
+
 const MODEL_KEY = 'sk-backup-test-key-7f3a';
 
-async function chat(baseUrl: string, token: string, model: string, text: string): Promise<{ status: number; body: any }> {
+async function chat(
+  baseUrl: string,
+  token: string,
+  model: string,
+  text: string,
+): Promise<{ status: number; body: ChatAnswer }> {
   const res = await fetch(`${baseUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: text }] }),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as ChatAnswer };
 }
 
 describe('hearth backup / verify / restore on the embedded shape', () => {
@@ -57,6 +64,28 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
         body: JSON.stringify({ provider: 'openai', baseUrl: keyed.baseUrl, model: 'k', apiKey: MODEL_KEY }),
       });
       assert.equal(put.status, 200, await put.text());
+      const form = new FormData();
+      form.append(
+        'file',
+        new Blob(['# Opening hours\n\nThe office opens at nine.\n'], { type: 'text/markdown' }),
+        'hours.md',
+      );
+      const upload = await fetch(`${h.baseUrl}/admin/knowledge/handbook/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.token}` },
+        body: form,
+      });
+      assert.ok(upload.status === 201 || upload.status === 202, await upload.text());
+      for (let i = 0; ; i++) {
+        const list = (await (
+          await fetch(`${h.baseUrl}/admin/knowledge/handbook/documents`, {
+            headers: { authorization: `Bearer ${h.token}` },
+          })
+        ).json()) as { documents: Array<{ status: string }> };
+        if (list.documents[0]?.status === 'indexed') break;
+        assert.ok(i < 300, `the document is indexed: ${JSON.stringify(list)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       for (let i = 0; i < 5; i++) assert.equal((await chat(h.baseUrl, h.token, 'plain', `question ${i}`)).status, 200);
       assert.equal((await chat(h.baseUrl, h.token, 'keyed', 'through the keyed model')).status, 200);
       // The knowledge base (opened on first use): one indexed document, so knowledge.db exists and holds rows.
@@ -76,7 +105,10 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
       const r = await runCli(['backup', '--out', out], { env: env() });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /backup written: .*hearth-backup-.*\.tar\.gz/);
-      archive = join(out, readdirSync(out).find((n) => n.endsWith('.tar.gz'))!);
+      archive = join(
+        out,
+        readdirSync(out).find((n) => n.endsWith('.tar.gz'))!,
+      );
     } finally {
       await h.stop();
     }
@@ -94,8 +126,21 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
   });
 
   it('holds every database, key and file, and verifies', async () => {
-    for (const f of ['hearth.db', 'canvas.db', 'knowledge.db', 'security/security.db', 'security/audit.db', 'security/keyring.json', 'security/master.key', 'blobs/media/photo.bin', 'skill-data/notes/default.json']) {
-      assert.ok(originalFiles.some((o) => o === f || o.startsWith(f)), `${f} in the data folder`);
+    for (const f of [
+      'hearth.db',
+      'canvas.db',
+      'knowledge.db',
+      'security/security.db',
+      'security/audit.db',
+      'security/keyring.json',
+      'security/master.key',
+      'blobs/media/photo.bin',
+      'skill-data/notes/default.json',
+    ]) {
+      assert.ok(
+        originalFiles.some((o) => o === f || o.startsWith(f)),
+        `${f} in the data folder`,
+      );
     }
     const v = await runCli(['backup', 'verify', archive]);
     assert.equal(v.code, 0, v.stderr);
@@ -113,7 +158,10 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
       else assert.ok(readFileSync(join(target, f)).equals(readFileSync(join(dataDir, f))), `bytes of ${f}`);
     }
     const messages = original['hearth.db']!.messages!;
-    assert.ok(messages.some((m) => m.includes('question 4')), 'the conversation is in the history');
+    assert.ok(
+      messages.some((m) => m.includes('question 4')),
+      'the conversation is in the history',
+    );
 
     const before = keyed.requests.length;
     const h = await startHearth({
@@ -127,7 +175,9 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
       assert.match(answer.body.choices[0].message.content, /after the restore/);
       assert.equal(keyed.requests.length, before + 1);
       assert.equal(keyed.requests.at(-1)!.headers.authorization, `Bearer ${MODEL_KEY}`);
-      const conversations = await fetch(`${h.baseUrl}/admin/conversations`, { headers: { authorization: `Bearer ${h.token}` } });
+      const conversations = await fetch(`${h.baseUrl}/admin/conversations`, {
+        headers: { authorization: `Bearer ${h.token}` },
+      });
       assert.equal(conversations.status, 200);
       assert.ok(((await conversations.json()) as { conversations: unknown[] }).conversations.length >= 6);
     } finally {

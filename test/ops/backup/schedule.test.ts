@@ -75,7 +75,14 @@ describe('backup schedule and retention', () => {
     const s = new CronSchedule(config({}).backup.schedule, async () => void runs.push(clock.now()), clock);
     s.start();
     await clock.advanceTo(new Date(2026, 11, 4, 12, 0, 0));
-    assert.deepEqual(runs.map((d) => [d.getDate(), d.getHours(), d.getMinutes()]), [[2, 3, 0], [3, 3, 0], [4, 3, 0]]);
+    assert.deepEqual(
+      runs.map((d) => [d.getDate(), d.getHours(), d.getMinutes()]),
+      [
+        [2, 3, 0],
+        [3, 3, 0],
+        [4, 3, 0],
+      ],
+    );
     await s.stop();
     await clock.advanceTo(new Date(2026, 11, 6, 12, 0, 0));
     assert.equal(runs.length, 3);
@@ -84,13 +91,17 @@ describe('backup schedule and retention', () => {
   it('keeps the newest backup of the last N days and of the last M weeks', () => {
     // Two backups a day for 30 days, from 2026-11-01 to 2026-11-30 (UTC).
     const backups = [];
-    for (let day = 1; day <= 30; day++) for (const h of [3, 15]) backups.push({ name: `b-${day}-${h}`, at: new Date(Date.UTC(2026, 10, day, h)) });
+    for (let day = 1; day <= 30; day++)
+      for (const h of [3, 15]) backups.push({ name: `b-${day}-${h}`, at: new Date(Date.UTC(2026, 10, day, h)) });
     const expired = new Set(expiredBackups(backups, 7, 4));
     const kept = backups.filter((b) => !expired.has(b.name)).map((b) => b.name);
     // Daily: the 15:00 backup of Nov 24–30. Weekly: the newest of ISO weeks 49 (Nov 30, a Monday), 48 (Nov 29),
     // 47 (Nov 22) and 46 (Nov 15).
     assert.equal(isoWeek(new Date(Date.UTC(2026, 10, 30))), '2026-W49');
-    assert.deepEqual(kept.sort(), ['b-15-15', 'b-22-15', 'b-24-15', 'b-25-15', 'b-26-15', 'b-27-15', 'b-28-15', 'b-29-15', 'b-30-15'].sort());
+    assert.deepEqual(
+      kept.sort(),
+      ['b-15-15', 'b-22-15', 'b-24-15', 'b-25-15', 'b-26-15', 'b-27-15', 'b-28-15', 'b-29-15', 'b-30-15'].sort(),
+    );
     assert.deepEqual(expiredBackups(backups.slice(0, 1), 0, 0), [], 'the newest is always kept');
   });
 });
@@ -102,13 +113,38 @@ describe('the backup job', () => {
     const dataDir = join(root, 'data');
     const store = new SqliteHistoryStore(join(dataDir, 'hearth.db'));
     await store.open();
-    await store.upsertConversation({ id: 'c1', channel: 'webchat', chatId: 'c1', userId: 'u1', agent: 'default', createdAt: 1, updatedAt: 1 });
-    await store.append({ id: 'm1', conversationId: 'c1', role: 'user', content: 'secret plans', attachments: [], author: 'u1', createdAt: 1, tokens: 2 });
+    await store.upsertConversation({
+      id: 'c1',
+      channel: 'webchat',
+      chatId: 'c1',
+      userId: 'u1',
+      agent: 'default',
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    await store.append({
+      id: 'm1',
+      conversationId: 'c1',
+      role: 'user',
+      content: 'secret plans',
+      attachments: [],
+      author: 'u1',
+      createdAt: 1,
+      tokens: 2,
+    });
     await store.close();
     const key = randomBytes(32).toString('base64');
     const env = { HEARTH_BACKUP_KEY: key, HEARTH_S3_ACCESS_KEY_ID: 'S3RVER', HEARTH_S3_SECRET_ACCESS_KEY: 'S3RVER' };
     const bucket = `backups-${randomBytes(3).toString('hex')}`;
-    const cfg = config({ dataDir, backup: { dir: join(root, 'backups'), keepDaily: 2, keepWeekly: 0, s3: { bucket, endpoint: s3.endpoint, prefix: 'site-a/' } } });
+    const cfg = config({
+      dataDir,
+      backup: {
+        dir: join(root, 'backups'),
+        keepDaily: 2,
+        keepWeekly: 0,
+        s3: { bucket, endpoint: s3.endpoint, prefix: 'site-a/' },
+      },
+    });
     const registry = new Registry();
     const metrics = new BackupMetrics(registry);
     try {
@@ -121,15 +157,31 @@ describe('the backup job', () => {
       }
       // Encrypted: the archive's bytes do not contain the message, and verify needs the key.
       assert.equal(readFileSync(files[2]!).includes('secret plans'), false);
-      assert.match((await verifyBackup(files[2]!, { env: {} }).catch((e: Error) => e)).toString(), /encrypted: set HEARTH_BACKUP_KEY/);
+      assert.match(
+        (await verifyBackup(files[2]!, { env: {} }).catch((e: Error) => e)).toString(),
+        /encrypted: set HEARTH_BACKUP_KEY/,
+      );
       assert.deepEqual((await verifyBackup(files[2]!, { env })).problems, []);
       const wrongKey = { HEARTH_BACKUP_KEY: randomBytes(32).toString('base64') };
-      await assert.rejects(runRestore({ archive: files[2]!, dataDir: join(root, 'wrong'), env: wrongKey }), /could not be decrypted.*nothing was changed/);
+      await assert.rejects(
+        runRestore({ archive: files[2]!, dataDir: join(root, 'wrong'), env: wrongKey }),
+        /could not be decrypted.*nothing was changed/,
+      );
 
       // Retention keeps 2 days: the first archive is gone locally and in the bucket.
-      const local = readdirSync(join(root, 'backups')).filter((n) => n.startsWith('hearth-backup-')).sort();
-      assert.deepEqual(local, files.slice(1).map((f) => f.split('/').at(-1)));
-      const client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+      const local = readdirSync(join(root, 'backups'))
+        .filter((n) => n.startsWith('hearth-backup-'))
+        .sort();
+      assert.deepEqual(
+        local,
+        files.slice(1).map((f) => f.split('/').at(-1)),
+      );
+      const client = new S3Client({
+        region: 'us-east-1',
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
       const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'site-a/' }));
       client.destroy();
       assert.deepEqual((listed.Contents ?? []).map((o) => o.Key!.slice('site-a/'.length)).sort(), local);
@@ -149,7 +201,9 @@ describe('the backup job', () => {
 
       // A failing backup (the bucket's server is gone) counts and logs as a failure.
       await s3.close();
-      await assert.rejects(backupJob({ config: cfg, log, metrics, env, now: () => new Date(Date.UTC(2026, 11, 4, 3)) }));
+      await assert.rejects(
+        backupJob({ config: cfg, log, metrics, env, now: () => new Date(Date.UTC(2026, 11, 4, 3)) }),
+      );
       assert.match(await registry.metrics(), /hearth_backups_total\{outcome="failed"\} 1/);
       assert.ok(logLines.some((l) => l.msg === 'backup failed' && l.errorCode === 'HEARTH_E_BACKUP'));
     } finally {
@@ -166,8 +220,15 @@ describe('the backup job', () => {
     const cfg = config({ dataDir, backup: { dir: join(root, 'backups') } });
     const first = await runBackup({ config: cfg, now: () => new Date(Date.UTC(2026, 11, 1, 3)) });
     assert.equal(first.modelsCopied, 1);
-    assert.deepEqual(first.manifest.models.map((m) => m.path), ['data/models/a.gguf']);
-    assert.equal(first.manifest.members.some((m) => m.path.startsWith('data/models/')), false, 'models are not inside the archive');
+    assert.deepEqual(
+      first.manifest.models.map((m) => m.path),
+      ['data/models/a.gguf'],
+    );
+    assert.equal(
+      first.manifest.members.some((m) => m.path.startsWith('data/models/')),
+      false,
+      'models are not inside the archive',
+    );
     writeFileSync(join(dataDir, 'models', 'c.gguf'), randomBytes(128 * 1024));
     const second = await runBackup({ config: cfg, now: () => new Date(Date.UTC(2026, 11, 2, 3)) });
     assert.equal(second.modelsCopied, 1, 'only the new model is copied');
@@ -176,7 +237,8 @@ describe('the backup job', () => {
     assert.equal(cache.length, 2);
     const restored = join(root, 'restored');
     await runRestore({ archive: second.file, dataDir: restored });
-    for (const f of ['a.gguf', 'c.gguf']) assert.ok(readFileSync(join(restored, 'models', f)).equals(readFileSync(join(dataDir, 'models', f))));
+    for (const f of ['a.gguf', 'c.gguf'])
+      assert.ok(readFileSync(join(restored, 'models', f)).equals(readFileSync(join(dataDir, 'models', f))));
     // A model-cache file that went missing makes the archive fail verification.
     rmSync(join(root, 'backups', 'model-cache', second.manifest.models[0]!.sha256));
     assert.match((await verifyBackup(second.file)).problems.join('\n'), /not in the model cache/);

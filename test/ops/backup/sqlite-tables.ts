@@ -7,11 +7,19 @@ import Database from '../../../src/storage/sqlite-driver.js';
 export function dumpSqlite(file: string): Record<string, string[]> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all() as Array<{ name: string }>;
     const out: Record<string, string[]> = {};
     for (const { name } of tables) {
       const rows = db.prepare(`SELECT * FROM "${name.replaceAll('"', '""')}"`).all();
-      out[name] = rows.map((r) => JSON.stringify(r, (_k, v) => (Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? String(v) : v))).sort();
+      out[name] = rows
+        .map((r) =>
+          JSON.stringify(r, (_k, v) =>
+            Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? String(v) : v,
+          ),
+        )
+        .sort();
     }
     return out;
   } finally {

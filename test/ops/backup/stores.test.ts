@@ -32,13 +32,34 @@ after(() => {
 const config = (input: ConfigInput) => configSchema.parse(input);
 
 function message(conversationId: string, n: number): StoredMessage {
-  return { id: `${conversationId}-${String(n).padStart(6, '0')}`, conversationId, role: n % 2 ? 'assistant' : 'user', content: `turn ${n} ${'x'.repeat(200)}`, attachments: [], author: 'u1', createdAt: 1_700_000_000_000 + n, tokens: 50 };
+  return {
+    id: `${conversationId}-${String(n).padStart(6, '0')}`,
+    conversationId,
+    role: n % 2 ? 'assistant' : 'user',
+    content: `turn ${n} ${'x'.repeat(200)}`,
+    attachments: [],
+    author: 'u1',
+    createdAt: 1_700_000_000_000 + n,
+    tokens: 50,
+  };
 }
 
-async function seed(store: { upsertConversation: SqliteHistoryStore['upsertConversation']; append: SqliteHistoryStore['append'] }, conversations: number, turns: number) {
+async function seed(
+  store: { upsertConversation: SqliteHistoryStore['upsertConversation']; append: SqliteHistoryStore['append'] },
+  conversations: number,
+  turns: number,
+) {
   for (let c = 0; c < conversations; c++) {
     const id = `conv-${c}`;
-    await store.upsertConversation({ id, channel: 'webchat', chatId: id, userId: `user-${c}`, agent: 'default', createdAt: 1_700_000_000_000, updatedAt: 1_700_000_000_000 });
+    await store.upsertConversation({
+      id,
+      channel: 'webchat',
+      chatId: id,
+      userId: `user-${c}`,
+      agent: 'default',
+      createdAt: 1_700_000_000_000,
+      updatedAt: 1_700_000_000_000,
+    });
     for (let n = 0; n < turns; n++) await store.append(message(id, n));
   }
 }
@@ -57,9 +78,14 @@ describe('PostgreSQL history backup', () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      const tables = (await c.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1")).rows;
+      const tables = (
+        await c.query<{ t: string }>(
+          'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
+        )
+      ).rows;
       const out: Record<string, unknown[]> = {};
-      for (const { t } of tables) out[t] = (await c.query(`SELECT * FROM ${pg.escapeIdentifier(t)}`)).rows.map((r) => JSON.stringify(r)).sort();
+      for (const { t } of tables)
+        out[t] = (await c.query(`SELECT * FROM ${pg.escapeIdentifier(t)}`)).rows.map((r) => JSON.stringify(r)).sort();
       return out;
     } finally {
       await c.end();
@@ -93,7 +119,10 @@ describe('PostgreSQL history backup', () => {
     await reopened.close();
 
     const again = join(root, 'again');
-    await assert.rejects(runRestore({ archive: backup.file, dataDir: again, historyUrl: url }), /already holds Hearth data; .*nothing was changed/);
+    await assert.rejects(
+      runRestore({ archive: backup.file, dataDir: again, historyUrl: url }),
+      /already holds Hearth data; .*nothing was changed/,
+    );
     assert.equal(existsSync(again), false);
     assert.deepEqual(await allRows(), before);
   });
@@ -132,11 +161,19 @@ describe('SQLite backup under concurrent writes', () => {
     await runRestore({ archive: backup.file, dataDir: target });
     const db = new Database(join(target, 'hearth.db'), { readonly: true });
     try {
-      assert.equal((db.pragma('integrity_check', { simple: true }) as string), 'ok');
+      assert.equal(db.pragma('integrity_check', { simple: true }) as string, 'ok');
       const counts: number[] = [];
       for (let c = 0; c < 4; c++) {
-        const ids = (db.prepare('SELECT id FROM messages WHERE conversation_id = ? ORDER BY id').all(`conv-${c}`) as Array<{ id: string }>).map((r) => r.id);
-        assert.deepEqual(ids, Array.from({ length: ids.length }, (_, n) => message(`conv-${c}`, n).id), `conv-${c} has no gaps`);
+        const ids = (
+          db.prepare('SELECT id FROM messages WHERE conversation_id = ? ORDER BY id').all(`conv-${c}`) as Array<{
+            id: string;
+          }>
+        ).map((r) => r.id);
+        assert.deepEqual(
+          ids,
+          Array.from({ length: ids.length }, (_, n) => message(`conv-${c}`, n).id),
+          `conv-${c} has no gaps`,
+        );
         assert.ok(ids.length >= 520, `conv-${c} holds what was written before the backup began`);
         counts.push(ids.length);
       }
