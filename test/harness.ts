@@ -161,17 +161,18 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
 }
 
 /** Runs the `hearth` CLI to completion and returns its exit code and output. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? ('ignore' as const) : ('pipe' as const), 'pipe' as const, 'pipe' as const],
     });
+    if (options.input !== undefined) proc.stdin!.end(options.input);
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
+    proc.stdout!.on('data', (d) => (stdout += d));
+    proc.stderr!.on('data', (d) => (stderr += d));
     proc.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
