@@ -121,7 +121,7 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
   let listening: LogLine;
   try {
     listening = await Promise.race([
-      waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 45_000),
+      waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 60_000), // generous: a loaded CI machine starts slowly
       exited.then((code) => {
         throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
       }),
@@ -161,17 +161,18 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
 }
 
 /** Runs the `hearth` CLI to completion and returns its exit code and output. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? ('ignore' as const) : ('pipe' as const), 'pipe' as const, 'pipe' as const],
     });
+    if (options.input !== undefined) proc.stdin!.end(options.input);
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
+    proc.stdout!.on('data', (d) => (stdout += d));
+    proc.stderr!.on('data', (d) => (stderr += d));
     proc.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }

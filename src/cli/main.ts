@@ -63,6 +63,12 @@ audit
   .option('--since <date>', 'only entries at or after this ISO date')
   .action((opts: { config?: string; since?: string }) => import('./security.js').then((m) => m.auditExportCommand(opts)));
 
+const admin = program.command('admin').description('the local admin account');
+admin
+  .command('hash-password')
+  .description('read a password from stdin (hidden on a terminal) and print its hash for security.admin.passwordHash')
+  .action(() => import('./admin.js').then((m) => m.hashPasswordCommand()));
+
 // <knowledge commands>
 const knowledge = program.command('knowledge').description('the knowledge base: collections of documents agents answer from');
 knowledge

@@ -252,7 +252,11 @@ export const configSchema = z.strictObject({
       admin: z
         .strictObject({
           username: z.string().min(1).default('admin').describe('Local admin account name (first-run login before OIDC is set up)'),
-          passwordHash: z.string().optional().describe('scrypt hash from `hearth admin hash-password`; env HEARTH_ADMIN_PASSWORD sets the password instead'),
+          passwordHash: z
+            .string()
+            .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'not a password hash; make one with `hearth admin hash-password` (the password itself never goes in the config)')
+            .optional()
+            .describe('scrypt hash from `hearth admin hash-password`; env HEARTH_ADMIN_PASSWORD sets the password instead'),
         })
         .prefault({}),
       oidc: z

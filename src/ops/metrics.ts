@@ -1,7 +1,6 @@
 /**
  * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls per model and
- * outcome, queue depth, channel and skill health, and the process's CPU and memory (which the
- * shipped alert rules watch).
+ * outcome, queue depth, channel and skill health, and the process's CPU and memory.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineMetrics } from '../core/metrics.js';

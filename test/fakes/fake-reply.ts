@@ -23,6 +23,11 @@ export interface FakeReply {
   retryAfter?: number;
   /** Wait between streamed chunks. */
   chunkDelayMs?: number;
+  /**
+   * Stream `afterChunks` chunks, then wait for `until` before the rest: a test that must see a
+   * half-streamed answer holds the stream open until it has (no timing involved).
+   */
+  hold?: { afterChunks: number; until: Promise<unknown> };
   /** Never answer (until the fake closes). */
   hang?: boolean;
   /** Send part of the stream, then the vendor's mid-stream error. */
@@ -157,7 +162,12 @@ export async function startModelFake(routes: VendorRoutes, options: ModelFakeOpt
     const delay = reply.chunkDelayMs ?? options.delayMs ?? 0;
     // No cork()/uncork() here: on Node 24 a corked chunked response loses the writes made before
     // end(). Each chunk is its own write, as a real server streams them.
+    let sent = 0;
     const pause = async (): Promise<boolean> => {
+      if (reply.hold && ++sent === reply.hold.afterChunks && !closing.signal.aborted) {
+        const aborted = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await Promise.race([reply.hold.until, aborted]);
+      }
       if (delay > 0 && !closing.signal.aborted) {
         try {
           await sleep(delay, undefined, { signal: closing.signal });

@@ -90,7 +90,10 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
     assert.equal(finish, 'stop');
     const sent = model.requests.at(-1)!.body.messages;
     assert.deepEqual(sent.at(-1), { role: 'user', content: 'stream me a reply' });
-    assert.ok(sent.some((m: any) => m.role === 'system' && m.content === 'be brief'));
+    // The client's system message joins the agent's: one system message, first.
+    assert.equal(sent.filter((m: any) => m.role === 'system').length, 1);
+    assert.equal(sent[0].role, 'system');
+    assert.match(sent[0].content, /\n\nbe brief$/);
   });
 
   it('answers /v1/chat/completions without streaming, and lists /v1/models', async () => {

@@ -32,6 +32,30 @@ const requestSchema = z.looseObject({
 
 type ChatRequest = z.infer<typeof requestSchema>;
 
+/**
+ * The request parameters Hearth honours. Anything else a client sets (sampling parameters, `tools`,
+ * `response_format`…) is refused with a 400 naming it rather than silently ignored: the agent's own
+ * settings decide those. `null` counts as not set, and `n: 1` is the only answer count there is.
+ */
+const SUPPORTED_PARAMETERS = new Set(['model', 'messages', 'stream', 'stream_options', 'user']);
+
+/** The first request parameter (or message field) Hearth would have to ignore, if any. */
+export function unsupportedParameter(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  const top = Object.keys(record).find((k) => !SUPPORTED_PARAMETERS.has(k) && record[k] !== null && !(k === 'n' && record[k] === 1));
+  if (top) return top;
+  const messages = Array.isArray(record.messages) ? (record.messages as unknown[]) : [];
+  for (const [i, m] of messages.entries()) {
+    if (!m || typeof m !== 'object') continue;
+    const msg = m as Record<string, unknown>;
+    if (msg.role === 'tool') return `messages[${i}].role`;
+    const field = Object.keys(msg).find((k) => k !== 'role' && k !== 'content' && k !== 'name' && msg[k] !== null);
+    if (field) return `messages[${i}].${field}`;
+  }
+  return undefined;
+}
+
 function textOf(content: ChatRequest['messages'][number]['content']): string {
   if (typeof content === 'string') return content;
   if (!content) return '';
@@ -68,6 +92,12 @@ export class ApiChannel implements Channel {
       data: this.options.listModels().map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })),
     }));
     app.post('/v1/chat/completions', { preHandler: auth }, async (req, reply) => {
+      const unsupported = unsupportedParameter(req.body);
+      if (unsupported) {
+        return reply
+          .code(400)
+          .send({ error: { ...openAiError(`unsupported parameter: ${unsupported} (Hearth does not honour it; the agent's settings decide)`, 'invalid_request_error', ErrorCode.badRequest).error, param: unsupported } });
+      }
       const parsed = requestSchema.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
