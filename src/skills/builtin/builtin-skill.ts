@@ -18,6 +18,8 @@ export interface BuiltinDeps {
   canvas?: CanvasService;
   /** Where built-ins store files they hand out as attachments. */
   blobs?: BlobStore;
+  /** The home hub's device names (`home.devices`): the MQTT and Home Assistant built-ins resolve them. */
+  home?: HearthConfig['home'];
 }
 
 /** What the canvas built-in needs: this process's room registry and how a room is linked. */
@@ -29,6 +31,10 @@ export interface CanvasService {
 export interface BuiltinSkill {
   manifest: SkillManifest;
   create(deps: BuiltinDeps): InProcessSkill;
+  /** A built-in that needs settings (a broker, a server) is loaded only when this says it is configured. */
+  configured?(settings: HearthConfig['skills']): boolean;
+  /** Relevance keywords taken from the configuration (device names), added to the manifest's. */
+  configuredTriggers?(home: HearthConfig['home'] | undefined): string[];
 }
 
 /** Reads a string argument or fails with a message the model can act on. */
