@@ -96,6 +96,16 @@ describe('home hub end to end through hearth', () => {
     assert.ok(!offered.some((n) => n.startsWith('ha_') || n.startsWith('mqtt_')), offered.join());
   });
 
+  it('shows the broker connection in /readyz and /metrics', async () => {
+    const ready = await waitFor('mqtt ready in /readyz', async () => {
+      const body = (await (await fetch(`${h.baseUrl}/readyz`)).json()) as { status: string; skills?: Record<string, string> };
+      return body.skills?.mqtt === 'ready' && body;
+    });
+    assert.equal(ready.status, 'ready');
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    assert.match(metrics, /^hearth_skill_up\{skill="mqtt"\} 1$/m);
+  });
+
   it('never logs the Home Assistant token', () => {
     assert.ok(h.logs.length > 0);
     assert.ok(!JSON.stringify(h.logs).includes(ha.token));
