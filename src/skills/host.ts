@@ -113,7 +113,7 @@ export class SkillHost implements ToolHost {
       const manifest = extra.length ? { ...b.manifest, triggers: [...b.manifest.triggers, ...extra] } : b.manifest;
       this.add(manifest, 'builtin', undefined, async () => {
         await mkdir(dataDir, { recursive: true });
-        return new InProcessRuntime(b.create({ dataDir, log: this.deps.log, sessions: this.deps.sessions, deliver: this.deps.deliver, settings: this.settings, canvas: this.deps.canvas, blobs: this.deps.blobs, home: this.deps.home }));
+        return new InProcessRuntime(b.create({ dataDir, log: this.deps.log, sessions: this.deps.sessions, deliver: this.deps.deliver, settings: this.settings, canvas: this.deps.canvas, blobs: this.deps.blobs, home: this.deps.home, runTool: (call, ctx) => this.execute(call, ctx) }));
       });
     }
     if (this.settings.dir) await this.loadStaticDir(resolve(this.settings.dir));

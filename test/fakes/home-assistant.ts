@@ -20,6 +20,8 @@ export interface ServiceCall {
   domain: string;
   service: string;
   data: Record<string, unknown>;
+  /** When it arrived (ms epoch). */
+  at: number;
 }
 
 export interface HomeAssistantFake {
@@ -131,7 +133,7 @@ export async function startHomeAssistantFake(options: { token?: string; entities
         const [domain, service] = [svc[1]!, svc[2]!];
         const changed = runService(domain, service, data);
         if (!changed) return send(res, 400, { message: `Service ${domain}.${service} not found.` });
-        calls.push({ domain, service, data });
+        calls.push({ domain, service, data, at: Date.now() });
         return send(res, 200, changed);
       }
       if (url.pathname.startsWith('/api/')) return send(res, 405, { message: 'Method not allowed.' });

@@ -63,7 +63,7 @@ describe('Home Assistant built-in', () => {
     assert.equal(r.isError, undefined, r.content);
     assert.equal(ha.entities.get('light.kitchen_ceiling')?.state, 'on');
     assert.equal(ha.entities.get('light.kitchen_ceiling')?.attributes.brightness, 128);
-    assert.deepEqual(ha.calls.at(-1), { domain: 'light', service: 'turn_on', data: { brightness_pct: 50, entity_id: 'light.kitchen_ceiling' } });
+    assert.deepEqual({ ...ha.calls.at(-1), at: 0 }, { domain: 'light', service: 'turn_on', data: { brightness_pct: 50, entity_id: 'light.kitchen_ceiling' }, at: 0 });
     assert.match(r.content, /^Called light\.turn_on on light\.kitchen_ceiling\.\nNow: light\.kitchen_ceiling "Kitchen Light": on \(brightness 128\)$/);
     const temp = await t.host.execute(call('ha_call_service', { domain: 'climate', service: 'set_temperature', entity: 'climate.living_room', data: { temperature: 21 } }), ctx());
     assert.match(temp.content, /temperature 21/);

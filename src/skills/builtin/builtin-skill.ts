@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../../core/config.js';
 import type { ReplyTarget } from '../../core/message.js';
+import type { ToolCall } from '../../core/model-provider.js';
+import type { ToolContext, ToolResult } from '../../core/tools.js';
 import type { BlobStore, SessionStore } from '../../core/stores.js';
 import type { CanvasRooms } from '../../canvas/rooms.js';
 import type { SkillManifest } from '../manifest.js';
@@ -20,6 +22,8 @@ export interface BuiltinDeps {
   blobs?: BlobStore;
   /** The home hub's device names (`home.devices`): the MQTT and Home Assistant built-ins resolve them. */
   home?: HearthConfig['home'];
+  /** Runs a tool call through the skill host (scheduled device actions run this way when due). */
+  runTool?: (call: ToolCall, ctx: ToolContext) => Promise<ToolResult>;
 }
 
 /** What the canvas built-in needs: this process's room registry and how a room is linked. */
