@@ -4,7 +4,7 @@
  * `/metrics`. Mounted in every role.
  */
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
-import { openObject, responses } from '../route-schema.js';
+import { openObject } from '../route-schema.js';
 
 /** Skills that hold a connection of their own, whose state /readyz shows. */
 const connectionSkills = new Set(['mqtt']);
