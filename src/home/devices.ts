@@ -17,7 +17,8 @@ export function normalizeName(name: string): string {
     .split(/\s+/)
     .filter((w) => w && !fillers.has(w));
   const last = words.length - 1;
-  if (last >= 0 && words[last]!.length > 3 && words[last]!.endsWith('s') && !words[last]!.endsWith('ss')) words[last] = words[last]!.slice(0, -1);
+  if (last >= 0 && words[last]!.length > 3 && words[last]!.endsWith('s') && !words[last]!.endsWith('ss'))
+    words[last] = words[last]!.slice(0, -1);
   return words.join(' ');
 }
 
@@ -26,11 +27,14 @@ export function findDevice(name: string, devices: DeviceMap | undefined): { name
   if (!devices) return undefined;
   const wanted = normalizeName(name);
   if (!wanted) return undefined;
-  for (const [alias, device] of Object.entries(devices)) if (normalizeName(alias) === wanted) return { name: alias, device };
+  for (const [alias, device] of Object.entries(devices))
+    if (normalizeName(alias) === wanted) return { name: alias, device };
   return undefined;
 }
 
 /** Device names as relevance keywords: their words, so "turn on the kitchen lights" offers the tools. */
 export function deviceTriggers(devices: DeviceMap | undefined): string[] {
-  return Object.keys(devices ?? {}).map((alias) => normalizeName(alias)).filter((n) => n.length > 2);
+  return Object.keys(devices ?? {})
+    .map((alias) => normalizeName(alias))
+    .filter((n) => n.length > 2);
 }

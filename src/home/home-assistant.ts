@@ -54,8 +54,14 @@ export class HomeAssistantClient {
   }
 
   /** Calls a service; Home Assistant answers with the states that changed. */
-  callService(domain: string, service: string, data: Record<string, unknown>, signal?: AbortSignal): Promise<EntityState[]> {
-    if (!serviceNamePattern.test(domain) || !serviceNamePattern.test(service)) throw new HomeAssistantError(`"${domain}.${service}" is not a service name (like light.turn_on)`);
+  callService(
+    domain: string,
+    service: string,
+    data: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<EntityState[]> {
+    if (!serviceNamePattern.test(domain) || !serviceNamePattern.test(service))
+      throw new HomeAssistantError(`"${domain}.${service}" is not a service name (like light.turn_on)`);
     return this.request<EntityState[]>('POST', `/api/services/${domain}/${service}`, data, signal);
   }
 
@@ -65,12 +71,19 @@ export class HomeAssistantClient {
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.settings.token}`, 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          authorization: `Bearer ${this.settings.token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.any(signals),
       });
     } catch (err) {
-      const why = (err as Error).name === 'TimeoutError' ? `no answer within ${this.settings.timeoutMs} ms` : 'it is not reachable';
+      const why =
+        (err as Error).name === 'TimeoutError'
+          ? `no answer within ${this.settings.timeoutMs} ms`
+          : 'it is not reachable';
       throw new HomeAssistantError(`Home Assistant at ${new URL(this.base).host}: ${why}`);
     }
     const text = await res.text();

@@ -61,13 +61,20 @@ export class MqttLink {
       this.linkState = 'connected';
       this.reconnectMs = firstReconnectMs;
       this.client.options.reconnectPeriod = firstReconnectMs;
-      this.log.info({ skill: 'mqtt', broker: this.broker(), event: again ? 'mqtt_reconnected' : 'mqtt_connected' }, again ? 'MQTT broker reconnected' : 'MQTT broker connected');
+      this.log.info(
+        { skill: 'mqtt', broker: this.broker(), event: again ? 'mqtt_reconnected' : 'mqtt_connected' },
+        again ? 'MQTT broker reconnected' : 'MQTT broker connected',
+      );
       this.subscribe();
     });
     this.client.on('message', (topic, payload, packet) => this.remember(topic, payload, packet.retain));
     this.client.on('close', () => {
       if (this.linkState === 'closed') return;
-      if (this.linkState === 'connected') this.log.warn({ skill: 'mqtt', broker: this.broker(), event: 'mqtt_disconnected' }, 'MQTT broker connection lost');
+      if (this.linkState === 'connected')
+        this.log.warn(
+          { skill: 'mqtt', broker: this.broker(), event: 'mqtt_disconnected' },
+          'MQTT broker connection lost',
+        );
       this.linkState = 'reconnecting';
       // mqtt.js reads the period each time it schedules a reconnect: double it up to the ceiling.
       this.client.options.reconnectPeriod = this.reconnectMs;
@@ -75,12 +82,17 @@ export class MqttLink {
     });
     this.client.on('reconnect', () => this.reconnects++);
     // Errors (refused connection, bad credentials) are reported by state and log; never thrown.
-    this.client.on('error', (err) => this.log.warn({ skill: 'mqtt', broker: this.broker(), err: err.message }, 'MQTT client error'));
+    this.client.on('error', (err) =>
+      this.log.warn({ skill: 'mqtt', broker: this.broker(), err: err.message }, 'MQTT client error'),
+    );
   }
 
   /** Resolves once the first connection is up (or given up): tests and the first read wait on it. */
   waitConnected(timeoutMs: number): Promise<boolean> {
-    return Promise.race([this.ready.then(() => this.client.connected), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+    return Promise.race([
+      this.ready.then(() => this.client.connected),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+    ]);
   }
 
   state(): LinkState {
@@ -126,10 +138,16 @@ export class MqttLink {
 
   /** Publishes at QoS 1 and waits for the broker's acknowledgement. */
   async publish(topic: string, payload: string, retain: boolean): Promise<void> {
-    if (!this.client.connected) throw new Error(`the MQTT broker is not reachable right now (${this.linkState}); nothing was sent`);
+    if (!this.client.connected)
+      throw new Error(`the MQTT broker is not reachable right now (${this.linkState}); nothing was sent`);
     await Promise.race([
       this.client.publishAsync(topic, payload, { qos: 1, retain }),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('the MQTT broker did not acknowledge the message in time')), publishTimeoutMs).unref()),
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error('the MQTT broker did not acknowledge the message in time')),
+          publishTimeoutMs,
+        ).unref(),
+      ),
     ]);
   }
 

@@ -48,7 +48,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startHomeAssistantFake(options: { token?: string; entities?: Array<Pick<FakeEntity, 'entity_id' | 'state' | 'attributes'>> } = {}): Promise<HomeAssistantFake> {
+export async function startHomeAssistantFake(
+  options: { token?: string; entities?: Array<Pick<FakeEntity, 'entity_id' | 'state' | 'attributes'>> } = {},
+): Promise<HomeAssistantFake> {
   const token = options.token ?? 'ha-long-lived-token-0123456789';
   const entities = new Map<string, FakeEntity>();
   const calls: ServiceCall[] = [];
@@ -68,7 +70,12 @@ export async function startHomeAssistantFake(options: { token?: string; entities
 
   /** Runs a service on its targets; returns the entities that changed (what HA answers). */
   const runService = (domain: string, service: string, data: Record<string, unknown>): FakeEntity[] | undefined => {
-    const ids = data.entity_id === undefined ? [] : Array.isArray(data.entity_id) ? (data.entity_id as string[]) : [String(data.entity_id)];
+    const ids =
+      data.entity_id === undefined
+        ? []
+        : Array.isArray(data.entity_id)
+          ? (data.entity_id as string[])
+          : [String(data.entity_id)];
     const targets = ids.filter((id) => entities.has(id));
     const changed: FakeEntity[] = [];
     const apply = (id: string, state: string, attributes?: Record<string, unknown>) => {
@@ -81,7 +88,8 @@ export async function startHomeAssistantFake(options: { token?: string; entities
         const attrs: Record<string, unknown> = {};
         if (id.startsWith('light.')) {
           if (typeof data.brightness === 'number') attrs.brightness = data.brightness;
-          else if (typeof data.brightness_pct === 'number') attrs.brightness = Math.round((data.brightness_pct * 255) / 100);
+          else if (typeof data.brightness_pct === 'number')
+            attrs.brightness = Math.round((data.brightness_pct * 255) / 100);
           else attrs.brightness = on ? (entities.get(id)!.attributes.brightness ?? 255) : null;
         }
         apply(id, on ? 'on' : 'off', attrs);
@@ -149,9 +157,10 @@ export async function startHomeAssistantFake(options: { token?: string; entities
     calls,
     authHeaders,
     set,
-    close: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -34,8 +34,19 @@ describe('home hub end to end through hearth', () => {
       const tool = messages.findLast((m) => m.role === 'tool');
       if (tool) return { text: `Done. ${tool.content}` };
       const user = messages.findLast((m) => m.role === 'user')!.content;
-      if (/kitchen/.test(user)) return { toolCalls: [{ name: 'ha_call_service', arguments: JSON.stringify({ domain: 'light', service: 'turn_on', entity: 'kitchen lights' }) }] };
-      if (/porch/.test(user)) return { toolCalls: [{ name: 'mqtt_publish', arguments: JSON.stringify({ topic: 'porch light', payload: 'on' }) }] };
+      if (/kitchen/.test(user))
+        return {
+          toolCalls: [
+            {
+              name: 'ha_call_service',
+              arguments: JSON.stringify({ domain: 'light', service: 'turn_on', entity: 'kitchen lights' }),
+            },
+          ],
+        };
+      if (/porch/.test(user))
+        return {
+          toolCalls: [{ name: 'mqtt_publish', arguments: JSON.stringify({ topic: 'porch light', payload: 'on' }) }],
+        };
       return { text: 'no tool' };
     });
     h = await startHearth({
@@ -77,9 +88,12 @@ describe('home hub end to end through hearth', () => {
     const answer = await ask('turn on the kitchen lights');
     assert.equal(ha.entities.get('light.kitchen')?.state, 'on');
     assert.match(answer, /Called light\.turn_on on light\.kitchen/);
-    const first = model.requests.find((r) => JSON.stringify(r.body?.messages ?? '').includes('turn on the kitchen lights'))!;
+    const first = model.requests.find((r) =>
+      JSON.stringify(r.body?.messages ?? '').includes('turn on the kitchen lights'),
+    )!;
     const offered = (first.body.tools as Array<{ function: { name: string } }>).map((t) => t.function.name);
-    for (const name of ['ha_list', 'ha_state', 'ha_call_service', 'mqtt_publish', 'mqtt_read']) assert.ok(offered.includes(name), `${name} offered`);
+    for (const name of ['ha_list', 'ha_state', 'ha_call_service', 'mqtt_publish', 'mqtt_read'])
+      assert.ok(offered.includes(name), `${name} offered`);
   });
 
   it('a chat turn publishes to a device topic on the broker', async () => {
@@ -98,7 +112,10 @@ describe('home hub end to end through hearth', () => {
 
   it('shows the broker connection in /readyz and /metrics', async () => {
     const ready = await waitFor('mqtt ready in /readyz', async () => {
-      const body = (await (await fetch(`${h.baseUrl}/readyz`)).json()) as { status: string; skills?: Record<string, string> };
+      const body = (await (await fetch(`${h.baseUrl}/readyz`)).json()) as {
+        status: string;
+        skills?: Record<string, string>;
+      };
       return body.skills?.mqtt === 'ready' && body;
     });
     assert.equal(ready.status, 'ready');

@@ -17,12 +17,21 @@ export interface HomeHost {
   close(): Promise<void>;
 }
 
-export async function startHomeHost(config: Pick<ConfigInput, 'skills' | 'home'>, dataDir = tempDir()): Promise<HomeHost> {
+export async function startHomeHost(
+  config: Pick<ConfigInput, 'skills' | 'home'>,
+  dataDir = tempDir(),
+): Promise<HomeHost> {
   const parsed = configSchema.parse(config);
   const { log, lines } = memoryLogger();
   const delivered: Array<{ target: ReplyTarget; text: string }> = [];
   const deliver = async (target: ReplyTarget, text: string) => void delivered.push({ target, text });
-  const host = await createSkillHost(parsed.skills, { dataDir, log, sessions: mapSessions(), deliver, home: parsed.home });
+  const host = await createSkillHost(parsed.skills, {
+    dataDir,
+    log,
+    sessions: mapSessions(),
+    deliver,
+    home: parsed.home,
+  });
   await host.start();
   return {
     host,
@@ -37,7 +46,11 @@ export async function startHomeHost(config: Pick<ConfigInput, 'skills' | 'home'>
 }
 
 /** Waits for a condition, polling; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

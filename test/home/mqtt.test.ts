@@ -21,13 +21,24 @@ describe('MQTT built-in', () => {
 
   before(async () => {
     watcher = await connectAsync(broker, { clientId: `watch-${randomUUID().slice(0, 8)}` });
-    watcher.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    watcher.on('message', (topic, payload, packet) =>
+      received.push({ topic, payload: payload.toString(), retain: packet.retain }),
+    );
     await watcher.subscribeAsync(`${prefix}/#`, { qos: 1 });
     // A retained value set before Hearth starts: Hearth learns it when it subscribes.
     await watcher.publishAsync(`${prefix}/home/hall/temperature`, '21.5', { qos: 1, retain: true });
     t = await startHomeHost({
       skills: { mqtt: { url: broker, allowTopics: [`${prefix}/home/#`] } },
-      home: { devices: { 'kitchen light': { topic: `${prefix}/home/kitchen/light/set`, stateTopic: `${prefix}/home/kitchen/light/state`, on: '{"state":"ON"}', off: '{"state":"OFF"}' } } },
+      home: {
+        devices: {
+          'kitchen light': {
+            topic: `${prefix}/home/kitchen/light/set`,
+            stateTopic: `${prefix}/home/kitchen/light/state`,
+            on: '{"state":"ON"}',
+            off: '{"state":"OFF"}',
+          },
+        },
+      },
     });
     await waitFor('the MQTT skill to connect', () => t.host.get('mqtt')?.state === 'ready');
   });
@@ -35,7 +46,8 @@ describe('MQTT built-in', () => {
   after(async () => {
     await t?.close();
     // Clear the retained values this run left on the shared broker.
-    for (const topic of [`${prefix}/home/hall/temperature`, `${prefix}/home/porch/state`]) await watcher?.publishAsync(topic, '', { qos: 1, retain: true });
+    for (const topic of [`${prefix}/home/hall/temperature`, `${prefix}/home/porch/state`])
+      await watcher?.publishAsync(topic, '', { qos: 1, retain: true });
     await watcher?.endAsync();
   });
 
@@ -72,7 +84,9 @@ describe('MQTT built-in', () => {
   it('resolves a device name from home.devices and its on/off payloads', async () => {
     const r = await t.host.execute(call('mqtt_publish', { topic: 'the kitchen lights', payload: 'on' }), ctx());
     assert.equal(r.isError, undefined, r.content);
-    const got = await waitFor('the kitchen command', () => received.find((m) => m.topic === `${prefix}/home/kitchen/light/set`));
+    const got = await waitFor('the kitchen command', () =>
+      received.find((m) => m.topic === `${prefix}/home/kitchen/light/set`),
+    );
     assert.equal(got.payload, '{"state":"ON"}');
   });
 
@@ -122,7 +136,11 @@ describe('MQTT built-in: configuration and reconnecting', () => {
       watcher.on('message', (_topic, payload) => received.push(payload.toString()));
       await watcher.subscribeAsync(`${prefix}/#`, { qos: 1 });
       proxy = await startTcpProxy('127.0.0.1', 1883);
-      t = await startHomeHost({ skills: { mqtt: { url: `mqtt://127.0.0.1:${proxy.port}`, allowTopics: [`${prefix}/#`], reconnectMaxMs: 2_000 } } });
+      t = await startHomeHost({
+        skills: {
+          mqtt: { url: `mqtt://127.0.0.1:${proxy.port}`, allowTopics: [`${prefix}/#`], reconnectMaxMs: 2_000 },
+        },
+      });
       const host = t.host;
       await waitFor('the first connection', () => host.get('mqtt')?.state === 'ready');
       await proxy.cut();

@@ -15,7 +15,9 @@ describe('scheduled device actions', () => {
   const config = () => ({ skills: { homeAssistant: { url: ha.baseUrl, token: ha.token } } });
 
   before(async () => {
-    ha = await startHomeAssistantFake({ entities: [{ entity_id: 'switch.heater', state: 'on', attributes: { friendly_name: 'Heater' } }] });
+    ha = await startHomeAssistantFake({
+      entities: [{ entity_id: 'switch.heater', state: 'on', attributes: { friendly_name: 'Heater' } }],
+    });
   });
 
   after(async () => {
@@ -49,7 +51,10 @@ describe('scheduled device actions', () => {
       ctx({ target }),
     );
     assert.match(set.content, /^Action \w+ scheduled for /);
-    assert.match((await first.host.execute(call('reminder_list'), ctx())).content, /turn off the heater \(runs ha_call_service\)/);
+    assert.match(
+      (await first.host.execute(call('reminder_list'), ctx())).content,
+      /turn off the heater \(runs ha_call_service\)/,
+    );
     await first.stop();
     assert.equal(ha.calls.length, 0, 'nothing runs before it is due');
 
@@ -79,10 +84,16 @@ describe('scheduled device actions', () => {
   it('schedules device actions only, never other tools', async () => {
     const t = await startHomeHost(config());
     try {
-      const r = await t.host.execute(call('schedule_action', { text: 'x', tool: 'note_save', arguments: { text: 'y' }, in_minutes: 5 }), ctx());
+      const r = await t.host.execute(
+        call('schedule_action', { text: 'x', tool: 'note_save', arguments: { text: 'y' }, in_minutes: 5 }),
+        ctx(),
+      );
       assert.equal(r.isError, true);
       assert.match(r.content, /only device actions can be scheduled/);
-      const bad = await t.host.execute(call('schedule_action', { text: 'x', tool: 'mqtt_publish', arguments: 'on', in_minutes: 5 }), ctx());
+      const bad = await t.host.execute(
+        call('schedule_action', { text: 'x', tool: 'mqtt_publish', arguments: 'on', in_minutes: 5 }),
+        ctx(),
+      );
       assert.match(bad.content, /"arguments" must be the object/);
       assert.equal((await t.host.execute(call('reminder_list'), ctx())).content, 'No reminders.');
     } finally {

@@ -31,7 +31,10 @@ test('a spoken "turn on the kitchen lights" publishes to the kitchen light topic
     if (tool) return { text: 'The kitchen lights are on.' };
     const user = messages.findLast((m) => m.role === 'user')!.content;
     const offered = ((body.tools ?? []) as Array<{ function: { name: string } }>).map((x) => x.function.name);
-    if (/kitchen/.test(user) && offered.includes('mqtt_publish')) return { toolCalls: [{ name: 'mqtt_publish', arguments: JSON.stringify({ topic: 'kitchen lights', payload: 'on' }) }] };
+    if (/kitchen/.test(user) && offered.includes('mqtt_publish'))
+      return {
+        toolCalls: [{ name: 'mqtt_publish', arguments: JSON.stringify({ topic: 'kitchen lights', payload: 'on' }) }],
+      };
     return { text: 'Sorry, I cannot do that.' };
   });
   const h = await startHearth({
@@ -67,7 +70,11 @@ home:
   await page.goto(`${h.baseUrl}/voice.html?autostart=1&token=${h.token}`);
   await page.waitForSelector('.msg.user', { timeout: 60_000 });
   assert.match((await page.textContent('.msg.user')) ?? '', /turn on the kitchen lights/);
-  const got = await waitFor('the kitchen light command on the broker', () => received.find((m) => m.topic === `${prefix}/kitchen/light/set`), 60_000);
+  const got = await waitFor(
+    'the kitchen light command on the broker',
+    () => received.find((m) => m.topic === `${prefix}/kitchen/light/set`),
+    60_000,
+  );
   assert.equal(got.payload, 'ON');
   await page.waitForSelector('.msg.assistant:not(.streaming)', { timeout: 60_000 });
   assert.match((await page.textContent('.msg.assistant')) ?? '', /kitchen lights are on/);

@@ -5,7 +5,13 @@
  * alias, or the entity's friendly name.
  */
 import { deviceTriggers, findDevice, normalizeName } from '../../../home/devices.js';
-import { friendlyName, HomeAssistantClient, HomeAssistantError, isEntityId, type EntityState } from '../../../home/home-assistant.js';
+import {
+  friendlyName,
+  HomeAssistantClient,
+  HomeAssistantError,
+  isEntityId,
+  type EntityState,
+} from '../../../home/home-assistant.js';
 import { parseManifest } from '../../manifest.js';
 import { stringArg, type BuiltinDeps, type BuiltinSkill } from '../builtin-skill.js';
 import { HOME_TRIGGERS } from '../mqtt/index.js';
@@ -32,7 +38,12 @@ function matching(states: EntityState[], query: string | undefined, domain: stri
 }
 
 /** The entity a name means: an entity id, a home.devices alias, or a unique friendly name. */
-async function resolveEntity(deps: BuiltinDeps, client: HomeAssistantClient, given: string, signal: AbortSignal): Promise<string> {
+async function resolveEntity(
+  deps: BuiltinDeps,
+  client: HomeAssistantClient,
+  given: string,
+  signal: AbortSignal,
+): Promise<string> {
   const name = given.trim();
   if (isEntityId(name)) return name;
   const alias = findDevice(name, deps.home?.devices);
@@ -44,7 +55,12 @@ async function resolveEntity(deps: BuiltinDeps, client: HomeAssistantClient, giv
   const partial = exact.length ? exact : matching(states, name, undefined);
   if (partial.length === 1) return partial[0]!.entity_id;
   if (partial.length === 0) throw new HomeAssistantError(`no entity is called "${name}"; ha_list shows the names`);
-  throw new HomeAssistantError(`"${name}" could mean ${partial.slice(0, 5).map((e) => e.entity_id).join(', ')}; give the entity id`);
+  throw new HomeAssistantError(
+    `"${name}" could mean ${partial
+      .slice(0, 5)
+      .map((e) => e.entity_id)
+      .join(', ')}; give the entity id`,
+  );
 }
 
 function objectArg(args: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -65,17 +81,20 @@ export const homeAssistant: BuiltinSkill = {
     tools: [
       {
         name: 'ha_list',
-        description: 'List Home Assistant entities and their states; narrow with query (words of the name, e.g. "kitchen") and/or domain (light, switch, climate, sensor, scene…)',
+        description:
+          'List Home Assistant entities and their states; narrow with query (words of the name, e.g. "kitchen") and/or domain (light, switch, climate, sensor, scene…)',
         parameters: { type: 'object', properties: { query: { type: 'string' }, domain: { type: 'string' } } },
       },
       {
         name: 'ha_state',
-        description: 'The state and attributes of one Home Assistant entity (an entity id like light.kitchen, or its name)',
+        description:
+          'The state and attributes of one Home Assistant entity (an entity id like light.kitchen, or its name)',
         parameters: { type: 'object', properties: { entity: { type: 'string' } }, required: ['entity'] },
       },
       {
         name: 'ha_call_service',
-        description: 'Call a Home Assistant service on an entity, e.g. domain "light", service "turn_on", entity "kitchen light", data {"brightness_pct": 50}; climate.set_temperature with data {"temperature": 21}',
+        description:
+          'Call a Home Assistant service on an entity, e.g. domain "light", service "turn_on", entity "kitchen light", data {"brightness_pct": 50}; climate.set_temperature with data {"temperature": 21}',
         parameters: {
           type: 'object',
           properties: {
@@ -91,7 +110,8 @@ export const homeAssistant: BuiltinSkill = {
     ],
   }),
   configured: (settings) => !!settings.homeAssistant,
-  configuredTriggers: (home) => deviceTriggers(Object.fromEntries(Object.entries(home?.devices ?? {}).filter(([, d]) => d.entity))),
+  configuredTriggers: (home) =>
+    deviceTriggers(Object.fromEntries(Object.entries(home?.devices ?? {}).filter(([, d]) => d.entity))),
   create: (deps) => {
     const settings = deps.settings.homeAssistant!;
     const client = new HomeAssistantClient(settings);
@@ -101,7 +121,8 @@ export const homeAssistant: BuiltinSkill = {
         try {
           if (tool === 'ha_list') {
             const query = typeof args.query === 'string' && args.query.trim() ? args.query : undefined;
-            const domain = typeof args.domain === 'string' && args.domain.trim() ? args.domain.trim().toLowerCase() : undefined;
+            const domain =
+              typeof args.domain === 'string' && args.domain.trim() ? args.domain.trim().toLowerCase() : undefined;
             const found = matching(await client.states(signal), query, domain);
             if (found.length === 0) return 'No entities match.';
             const shown = found.slice(0, settings.maxEntities).map(entityLine);
@@ -116,9 +137,19 @@ export const homeAssistant: BuiltinSkill = {
           const domain = stringArg(args, 'domain').trim().toLowerCase();
           const service = stringArg(args, 'service').trim().toLowerCase();
           const data = { ...objectArg(args, 'data') };
-          if (typeof args.entity === 'string' && args.entity.trim()) data.entity_id = await resolveEntity(deps, client, args.entity, signal);
+          if (typeof args.entity === 'string' && args.entity.trim())
+            data.entity_id = await resolveEntity(deps, client, args.entity, signal);
           const changed = await client.callService(domain, service, data, signal);
-          log.info({ tool, service: `${domain}.${service}`, entity: data.entity_id, changed: changed.length, event: 'ha_service_called' }, 'Home Assistant service called');
+          log.info(
+            {
+              tool,
+              service: `${domain}.${service}`,
+              entity: data.entity_id,
+              changed: changed.length,
+              event: 'ha_service_called',
+            },
+            'Home Assistant service called',
+          );
           const now = changed.map(entityLine);
           return `Called ${domain}.${service}${data.entity_id ? ` on ${String(data.entity_id)}` : ''}.${now.length ? `\nNow: ${now.join('; ')}` : ''}`;
         } catch (err) {

@@ -12,9 +12,40 @@ import { stringArg, type BuiltinDeps, type BuiltinSkill } from '../builtin-skill
 
 /** Words that make a turn about devices or the home (the tools are offered only then). */
 export const HOME_TRIGGERS = [
-  'turn on', 'turn off', 'switch', 'light', 'lamp', 'heater', 'heating', 'thermostat', 'temperature', 'fan', 'plug',
-  'socket', 'door', 'lock', 'blind', 'curtain', 'garage', 'sensor', 'device', 'home', 'house', 'kitchen',
-  'bedroom', 'living room', 'bathroom', 'hallway', 'garden', 'mqtt', 'dim', 'brightness', '开灯', '关灯', '灯', '空调',
+  'turn on',
+  'turn off',
+  'switch',
+  'light',
+  'lamp',
+  'heater',
+  'heating',
+  'thermostat',
+  'temperature',
+  'fan',
+  'plug',
+  'socket',
+  'door',
+  'lock',
+  'blind',
+  'curtain',
+  'garage',
+  'sensor',
+  'device',
+  'home',
+  'house',
+  'kitchen',
+  'bedroom',
+  'living room',
+  'bathroom',
+  'hallway',
+  'garden',
+  'mqtt',
+  'dim',
+  'brightness',
+  '开灯',
+  '关灯',
+  '灯',
+  '空调',
 ];
 
 const readWaitMs = 1_500;
@@ -47,7 +78,8 @@ export const mqtt: BuiltinSkill = {
     tools: [
       {
         name: 'mqtt_publish',
-        description: 'Publish a message to an MQTT topic (drives a device). topic: an MQTT topic or a device name like "kitchen light"; payload: the message ("on"/"off" for a named device)',
+        description:
+          'Publish a message to an MQTT topic (drives a device). topic: an MQTT topic or a device name like "kitchen light"; payload: the message ("on"/"off" for a named device)',
         parameters: {
           type: 'object',
           properties: { topic: { type: 'string' }, payload: { type: 'string' }, retain: { type: 'boolean' } },
@@ -63,7 +95,8 @@ export const mqtt: BuiltinSkill = {
     ],
   }),
   configured: (settings) => !!settings.mqtt,
-  configuredTriggers: (home) => deviceTriggers(Object.fromEntries(Object.entries(home?.devices ?? {}).filter(([, d]) => d.topic))),
+  configuredTriggers: (home) =>
+    deviceTriggers(Object.fromEntries(Object.entries(home?.devices ?? {}).filter(([, d]) => d.topic))),
   create: (deps) => {
     const settings = deps.settings.mqtt!;
     let link: MqttLink | undefined;
@@ -80,10 +113,14 @@ export const mqtt: BuiltinSkill = {
         const purpose = tool === 'mqtt_publish' ? 'command' : 'state';
         const { topic, device } = resolveTopic(deps, stringArg(args, 'topic'), purpose);
         const problem = topicProblem(topic);
-        if (problem) return { content: `${problem}; nothing was ${tool === 'mqtt_publish' ? 'sent' : 'read'}`, isError: true };
+        if (problem)
+          return { content: `${problem}; nothing was ${tool === 'mqtt_publish' ? 'sent' : 'read'}`, isError: true };
         if (!topicAllowed(topic, settings.allowTopics)) {
           log.warn({ tool, topic, event: 'mqtt_topic_refused' }, 'MQTT topic outside allowTopics refused');
-          return { content: `topic "${topic}" is not allowed (skills.mqtt.allowTopics); nothing was ${tool === 'mqtt_publish' ? 'sent' : 'read'}`, isError: true };
+          return {
+            content: `topic "${topic}" is not allowed (skills.mqtt.allowTopics); nothing was ${tool === 'mqtt_publish' ? 'sent' : 'read'}`,
+            isError: true,
+          };
         }
         if (tool === 'mqtt_publish') {
           if (typeof args.payload !== 'string') return { content: 'missing "payload" (a string)', isError: true };
@@ -91,11 +128,15 @@ export const mqtt: BuiltinSkill = {
           const payload = device && (word === 'on' || word === 'off') ? device.device[word] : args.payload;
           const retain = args.retain === true;
           await link.publish(topic, payload, retain);
-          log.info({ tool, topic, retain, bytes: Buffer.byteLength(payload), event: 'mqtt_published' }, 'MQTT message published');
+          log.info(
+            { tool, topic, retain, bytes: Buffer.byteLength(payload), event: 'mqtt_published' },
+            'MQTT message published',
+          );
           return `Published "${payload}" to ${topic}${retain ? ' (retained)' : ''}${device ? ` (${device.name})` : ''}.`;
         }
         const seen = await link.read(topic, readWaitMs);
-        if (!seen) return `No value seen on ${topic} yet${link.state() === 'connected' ? '' : ` (the broker is ${link.state()})`}.`;
+        if (!seen)
+          return `No value seen on ${topic} yet${link.state() === 'connected' ? '' : ` (the broker is ${link.state()})`}.`;
         return `${topic} = ${JSON.stringify(seen.payload)} (${seen.retained ? 'retained, ' : ''}received ${age(Date.now() - seen.at)})`;
       },
     };

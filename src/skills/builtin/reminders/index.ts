@@ -53,6 +53,7 @@ function checkDue(at: number): number {
 /** Owns the timers; everything it schedules is stopped by `stopAll`. */
 class ReminderScheduler {
   private readonly jobs = new Map<string, Cron>();
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly file: JsonFile<Reminder[]>;
 
   constructor(private readonly deps: BuiltinDeps) {
@@ -93,13 +94,20 @@ class ReminderScheduler {
     return removed;
   }
 
-  stopAll(): void {
+  /** Stops the timers and waits for deliveries under way (their file update must not outlive the host). */
+  async stopAll(): Promise<void> {
     for (const job of this.jobs.values()) job.stop();
     this.jobs.clear();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private schedule(r: Reminder): void {
-    const fire = () => void this.fire(r);
+    const fire = () => {
+      // A failure here (the data folder gone) is logged; an unhandled rejection would take the process down.
+      const run = this.fire(r).catch((err: unknown) => this.deps.log.error({ skill: 'reminders', reminder: r.id, err: (err as Error).message }, 'reminder could not be completed'));
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
+    };
     if (r.cron) {
       this.jobs.set(r.id, new Cron(r.cron, { timezone: r.timezone, unref: true, catch: true }, fire));
     } else if (r.at !== undefined) {
