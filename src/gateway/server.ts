@@ -38,6 +38,7 @@ import { adminApiPlugin } from './plugins/admin-api.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { healthPlugin } from './plugins/health.js';
+import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
 import { protectionsPlugin } from './plugins/protections.js';
@@ -77,6 +78,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     modelsPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
+    backupSchedulePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
 }
@@ -184,6 +186,7 @@ export class Hearth {
     });
     const deps: GatewayDeps = {
       config: () => this.config,
+      configFile: this.options.loaded.file,
       log,
       dataDir,
       security,
