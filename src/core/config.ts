@@ -232,6 +232,32 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('The http_fetch built-in'),
+      mqtt: z
+        .strictObject({
+          url: z.string().regex(/^(mqtts?|wss?|tcp|tls):\/\/[^/]/, 'an MQTT URL: mqtt://host:port, mqtts://, ws:// or wss://').describe('Broker URL (Mosquitto, EMQX, …): mqtt://host:port, mqtts://, ws://, wss://'),
+          allowTopics: z.array(z.string().min(1)).min(1).describe('MQTT topic filters (+ and # wildcards) the assistant may publish to and read; anything else is refused'),
+          username: z.string().optional().describe('Broker user name'),
+          password: z.string().optional().describe('Broker password (use ${MQTT_PASSWORD}; never logged)'),
+          tls: z
+            .strictObject({
+              ca: z.string().optional().describe('PEM file of the CA that signed the broker certificate'),
+              rejectUnauthorized: z.boolean().default(true).describe('Refuse a broker certificate that does not verify'),
+            })
+            .optional()
+            .describe('TLS settings for mqtts:// and wss://'),
+          reconnectMaxMs: positiveInt.default(30_000).describe('Longest wait between reconnect attempts (the wait doubles from 1 s)'),
+        })
+        .optional()
+        .describe('The MQTT built-in (mqtt_publish, mqtt_read); absent: no MQTT tools'),
+      homeAssistant: z
+        .strictObject({
+          url: z.url().describe('Home Assistant base URL, e.g. http://homeassistant.local:8123'),
+          token: z.string().min(1).describe('Long-lived access token (use ${HA_TOKEN}; never logged)'),
+          timeoutMs: positiveInt.default(10_000).describe('Per-request timeout'),
+          maxEntities: positiveInt.default(30).describe('Most entities one listing hands the model'),
+        })
+        .optional()
+        .describe('The Home Assistant built-in (ha_list, ha_state, ha_call_service) over its REST API; absent: no Home Assistant tools'),
     })
     .prefault({})
     .describe('Skills (plugins): static folder, sidecars, limits, uploads, MCP servers, built-in settings'),
@@ -480,6 +506,27 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </voice section>
+  // <home section: owned by the home hub work (src/home/)>
+  home: z
+    .strictObject({
+      devices: z
+        .record(
+          z.string().min(1),
+          z
+            .strictObject({
+              entity: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'a Home Assistant entity id like light.kitchen').optional().describe('Home Assistant entity id'),
+              topic: z.string().min(1).optional().describe('MQTT command topic'),
+              stateTopic: z.string().min(1).optional().describe('MQTT topic the device reports its state on'),
+              on: z.string().default('ON').describe('MQTT payload that turns it on'),
+              off: z.string().default('OFF').describe('MQTT payload that turns it off'),
+            })
+            .refine((d) => !!d.entity || !!d.topic, 'give `entity` (Home Assistant) or `topic` (MQTT)'),
+        )
+        .default({})
+        .describe('Device names in the user\'s words ("kitchen light") mapped to a Home Assistant entity or an MQTT topic'),
+    })
+    .prefault({}),
+  // </home section>
 });
 
 export type HearthConfig = z.infer<typeof configSchema>;

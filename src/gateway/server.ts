@@ -174,6 +174,7 @@ export class Hearth {
         deliver: (target, text) => this.deliverText(target, text),
         agentSkills,
         blobs: stores.blobs,
+        home: config.home,
         canvas: canvas && { rooms: canvas.rooms, roomUrl: (room) => `${config.canvas.publicUrl?.replace(/\/$/, '') ?? this.url}/canvas/${room}` },
       }));
       await skills.start();
