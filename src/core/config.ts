@@ -67,6 +67,10 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      format: z
+        .enum(['ecs', 'json', 'pretty'])
+        .default('ecs')
+        .describe("Log line shape: 'ecs' (Elastic Common Schema JSON), 'json' (pino's own JSON), 'pretty' (text for a terminal) (env HEARTH_LOG_FORMAT)"),
     })
     .prefault({}),
   models: z

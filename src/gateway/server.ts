@@ -110,7 +110,7 @@ export class Hearth {
     this.config = options.loaded.config;
     this.token = resolveApiToken(this.config.server.apiToken, resolve(this.config.dataDir));
     this.apiToken = this.token.token;
-    this.log = options.log ?? createLogger(this.config.log.level, [this.token.token]);
+    this.log = options.log ?? createLogger(this.config.log.level, [this.token.token], this.config.log.format);
     this.roles = new Set(options.roles ?? ['gateway', 'engine']);
   }
 
