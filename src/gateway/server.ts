@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -148,6 +148,10 @@ export class Hearth {
       queueDepth: () => bus.queueDepth?.() ?? bus.pending(),
       channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
       skills: () => this.skills?.list() ?? [],
+      ready: () => !this.draining,
+      breakers: () => models.list().map((m) => ({ model: m.id, state: m.breaker })),
+      volumes: () => ({ data: dataDir, models: join(dataDir, 'models') }),
+      backupDir: () => join(dataDir, 'backups'),
     });
     const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
     if (this.roles.has('engine')) {

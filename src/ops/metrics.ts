@@ -1,8 +1,12 @@
 /**
- * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls per model and
- * outcome, queue depth, channel and skill health, and the process's CPU and memory (which the
- * shipped alert rules watch).
+ * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls, latency and tokens
+ * per model, circuit breakers, queue depth, readiness, channel and skill health, free disk of the data
+ * folder and the model cache, the newest backup, and the process's CPU, memory and event loop
+ * (prom-client's default metrics). `deploy/prometheus/alerts.yml` and `deploy/grafana/hearth.json` use
+ * only these (and standard node_exporter / cAdvisor / kube-state-metrics series); a test checks it.
  */
+import { readdirSync, statSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineMetrics } from '../core/metrics.js';
 
@@ -10,6 +14,14 @@ export interface MetricSources {
   queueDepth(): number | Promise<number>;
   channels(): Array<{ name: string; state: string }>;
   skills(): Array<{ name: string; state: string; calls: number; errors: number; timeouts: number; restarts: number }>;
+  /** Whether `/readyz` would answer 200. */
+  ready?(): boolean;
+  /** Circuit breaker state of each catalog model. */
+  breakers?(): Array<{ model: string; state: string }>;
+  /** Folders whose file system's free space is exported, by name (`data`, `models`). */
+  volumes?(): Record<string, string>;
+  /** The folder backups are written to (the newest archive's time is exported). */
+  backupDir?(): string | undefined;
 }
 
 const CHANNEL_STATES = ['stopped', 'connecting', 'ready', 'backing-off', 'failed'];
@@ -76,6 +88,48 @@ export class Metrics implements EngineMetrics {
     skillGauge('hearth_skill_errors', 'Tool calls of the skill that failed since start', (s) => s.errors);
     skillGauge('hearth_skill_timeouts', 'Tool calls of the skill that timed out since start', (s) => s.timeouts);
     skillGauge('hearth_skill_restarts', 'Restarts of the skill process since start', (s) => s.restarts);
+    new Gauge({
+      name: 'hearth_ready',
+      help: '1 when the process can serve (/readyz answers 200), 0 while draining',
+      registers,
+      collect() {
+        this.set(sources.ready?.() === false ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'hearth_model_breaker_open',
+      help: "1 when the model's circuit breaker is open (calls skipped), else 0",
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of sources.breakers?.() ?? []) this.set({ model: b.model }, b.state === 'open' ? 1 : 0);
+      },
+    });
+    const volumeGauge = (name: string, help: string, pick: (s: { bavail: number; blocks: number; bsize: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['volume'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [volume, path] of Object.entries(sources.volumes?.() ?? {})) {
+            const stats = statfsOf(path);
+            if (stats) this.set({ volume }, pick(stats));
+          }
+        },
+      });
+    volumeGauge('hearth_volume_free_bytes', 'Free bytes (for unprivileged users) on the file system of the data folder and the model cache', (s) => s.bavail * s.bsize);
+    volumeGauge('hearth_volume_size_bytes', 'Size in bytes of the file system of the data folder and the model cache', (s) => s.blocks * s.bsize);
+    new Gauge({
+      name: 'hearth_backup_last_timestamp_seconds',
+      help: 'Modification time of the newest backup archive in the backup folder (0 when there is none)',
+      registers,
+      collect() {
+        this.set(newestFileTime(sources.backupDir?.()));
+      },
+    });
   }
 
   turn(channel: string, outcome: 'ok' | 'error', seconds: number): void {
@@ -92,4 +146,28 @@ export class Metrics implements EngineMetrics {
     this.tokenCount.inc({ model, kind: 'prompt' }, prompt);
     this.tokenCount.inc({ model, kind: 'completion' }, completion);
   }
+}
+
+/** The file system of the folder, or of its nearest existing parent (the model cache may not exist yet). */
+function statfsOf(path: string): { bavail: number; blocks: number; bsize: number } | undefined {
+  for (let p = path; ; p = join(p, '..')) {
+    try {
+      return statfsSync(p);
+    } catch {
+      if (p === join(p, '..')) return undefined;
+    }
+  }
+}
+
+function newestFileTime(dir: string | undefined): number {
+  if (!dir) return 0;
+  let newest = 0;
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile()) newest = Math.max(newest, statSync(join(dir, entry.name)).mtimeMs / 1000);
+    }
+  } catch {
+    // no backup folder yet: no backup
+  }
+  return newest;
 }
