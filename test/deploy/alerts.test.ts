@@ -5,23 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parse, stringify } from 'yaml';
-import { ROOT } from '../harness.js';
-
-export const ALERTS_FILE = join(ROOT, 'deploy', 'prometheus', 'alerts.yml');
-
-interface Rule {
-  alert: string;
-  expr: string;
-  for: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-export const rules = (): Rule[] => (parse(readFileSync(ALERTS_FILE, 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
+import { stringify } from 'yaml';
+import { ALERTS_FILE, rules } from './alert-rules.js';
 
 interface Case {
   /** Input series, promtool notation, sampled every minute. */
@@ -119,6 +108,12 @@ describe('Prometheus alert rules (promtool)', () => {
   it('pass promtool check rules', () => {
     const out = execFileSync('promtool', ['check', 'rules', ALERTS_FILE], { encoding: 'utf8' });
     assert.match(out, /SUCCESS: \d+ rules found/);
+  });
+
+  it('load from the shipped Prometheus configuration (promtool check config)', () => {
+    const config = join(ALERTS_FILE, '..', 'prometheus.yml');
+    const out = execFileSync('promtool', ['check', 'config', '--syntax-only', config], { encoding: 'utf8' });
+    assert.match(out, /SUCCESS/);
   });
 
   it('ship the four thresholds of the source document', () => {

@@ -57,6 +57,9 @@ describe('ECS logs of the real process', () => {
     const h = await startHearth({
       env: { HEARTH_LOG_LEVEL: 'debug' },
       config: `models:\n  default: a\n  retries: 0\n  catalog:\n    a: { provider: openai, baseUrl: "${model.baseUrl}", model: ma }\n`,
+    }).catch(async (err: unknown) => {
+      await model.close();
+      throw err;
     });
     try {
       assert.equal((await chatOverWs(h.baseUrl, 'hello')).events.at(-1)!.text, 'fine');
