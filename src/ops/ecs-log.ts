@@ -10,6 +10,7 @@
  * the HTTP method, status and path and the error's type and message.
  */
 import { ecsFormat } from '@elastic/ecs-pino-format';
+import { trace } from '@opentelemetry/api';
 import type { LoggerOptions } from 'pino';
 
 /** The namespace Hearth's own fields go under. */
@@ -21,6 +22,13 @@ export function ecsLogOptions(mask: (obj: Record<string, unknown>) => Record<str
   const ecsLog = base.formatters!.log!;
   return {
     ...base,
+    // The trace a line belongs to, when tracing is on (no span is ever active when it is off).
+    mixin() {
+      const span = trace.getActiveSpan();
+      if (!span) return {};
+      const { traceId, spanId } = span.spanContext();
+      return { 'trace.id': traceId, 'span.id': spanId };
+    },
     formatters: {
       level: base.formatters!.level,
       // Child bindings (Fastify's `requestId`, a component name) get the same treatment as fields. The
