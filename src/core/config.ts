@@ -368,6 +368,36 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </canvas section>
+  // <backup section: owned by the durability work (src/ops/backup/)>
+  backup: z
+    .strictObject({
+      dir: z.string().optional().describe('Folder the archives (and the model cache) go to; default dataDir/backups (left out of the archives). Put it on another disk, or set backup.s3'),
+      scheduled: z.boolean().default(true).describe('`hearth start` (all-in-one) takes a backup on `schedule`; the scaled roles never do (run `hearth backup` from one place)'),
+      schedule: z.string().default('0 3 * * *').describe('Cron expression (server local time) of scheduled backups; default daily at 03:00'),
+      keepDaily: z.int().min(0).default(7).describe('Retention: keep the newest backup of each of the last N days that have one'),
+      keepWeekly: z.int().min(0).default(4).describe('Retention: also keep the newest backup of each of the last M ISO weeks that have one'),
+      models: z.boolean().default(true).describe('Back up dataDir/models incrementally (each file once per content hash, in dir/model-cache)'),
+      encryption: z
+        .strictObject({
+          keyFile: z.string().optional().describe('File holding the base64 32-byte AES-256-GCM archive key; env HEARTH_BACKUP_KEY wins. Unencrypted when neither is set'),
+        })
+        .prefault({}),
+      s3: z
+        .strictObject({
+          bucket: z.string().min(1).describe('Bucket the archives are uploaded to (created when missing)'),
+          prefix: z.string().default('hearth-backups/').describe('Key prefix of the archives inside the bucket'),
+          region: z.string().default('us-east-1'),
+          endpoint: z.url().optional().describe('S3-compatible endpoint (MinIO, Ceph, R2…); AWS when absent'),
+          forcePathStyle: z.boolean().default(true),
+          accessKeyId: z.string().optional().describe('Access key; env HEARTH_S3_ACCESS_KEY_ID, else the AWS default chain'),
+          secretAccessKey: z.string().optional().describe('Secret key; env HEARTH_S3_SECRET_ACCESS_KEY'),
+        })
+        .optional()
+        .describe('Also upload every archive to an S3-compatible store (retention applies there too)'),
+    })
+    .prefault({})
+    .describe('Backups: `hearth backup`, the daily schedule, retention, encryption, S3 upload'),
+  // </backup section>
   // <voice section: owned by the voice work (src/voice/)>
   voice: z
     .strictObject({

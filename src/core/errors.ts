@@ -45,6 +45,8 @@ export const ErrorCode = {
   knowledgeEmbedding: 'HEARTH_E_KNOWLEDGE_EMBEDDING',
   /** Knowledge base: a URL outside `knowledge.urls.allowedHosts`, or a fetch that failed. */
   knowledgeUrl: 'HEARTH_E_KNOWLEDGE_URL',
+  /** Backup and restore: a corrupt or unreadable archive, a non-empty restore target, a failed dump. */
+  backup: 'HEARTH_E_BACKUP',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

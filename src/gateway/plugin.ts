@@ -33,6 +33,8 @@ import type { AddedModels } from './plugins/models/added-models.js';
 export interface GatewayDeps {
   /** The running config (it changes when hearth.yml is edited). */
   config(): HearthConfig;
+  /** The hearth.yml the config was loaded from, when there is one. */
+  configFile?: string;
   log: Logger;
   /** Absolute data folder. */
   dataDir: string;

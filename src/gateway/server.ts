@@ -39,6 +39,7 @@ import { adminApiPlugin } from './plugins/admin-api.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { healthPlugin } from './plugins/health.js';
+import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
 import { protectionsPlugin } from './plugins/protections.js';
@@ -78,6 +79,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     modelsPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
+    backupSchedulePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
 }
@@ -155,7 +157,6 @@ export class Hearth {
       ready: () => !this.draining,
       breakers: () => models.list().map((m) => ({ model: m.id, state: m.breaker })),
       volumes: () => ({ data: dataDir, models: join(dataDir, 'models') }),
-      backupDir: () => join(dataDir, 'backups'),
     });
     const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
     if (this.roles.has('engine')) {
@@ -191,6 +192,7 @@ export class Hearth {
     });
     const deps: GatewayDeps = {
       config: () => this.config,
+      configFile: this.options.loaded.file,
       log,
       dataDir,
       security,

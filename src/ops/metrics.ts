@@ -1,11 +1,11 @@
 /**
  * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls, latency and tokens
  * per model, circuit breakers, queue depth, readiness, channel and skill health, free disk of the data
- * folder and the model cache, the newest backup, and the process's CPU, memory and event loop
- * (prom-client's default metrics). `deploy/prometheus/alerts.yml` and `deploy/grafana/hearth.json` use
+ * folder and the model cache, and the process's CPU, memory and event loop
+ * (prom-client's default metrics); backups add theirs (src/ops/backup/backup-metrics.ts). `deploy/prometheus/alerts.yml` and `deploy/grafana/hearth.json` use
  * only these (and standard node_exporter / cAdvisor / kube-state-metrics series); a test checks it.
  */
-import { readdirSync, statSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineMetrics } from '../core/metrics.js';
@@ -20,8 +20,6 @@ export interface MetricSources {
   breakers?(): Array<{ model: string; state: string }>;
   /** Folders whose file system's free space is exported, by name (`data`, `models`). */
   volumes?(): Record<string, string>;
-  /** The folder backups are written to (the newest archive's time is exported). */
-  backupDir?(): string | undefined;
 }
 
 const CHANNEL_STATES = ['stopped', 'connecting', 'ready', 'backing-off', 'failed'];
@@ -122,14 +120,6 @@ export class Metrics implements EngineMetrics {
       });
     volumeGauge('hearth_volume_free_bytes', 'Free bytes (for unprivileged users) on the file system of the data folder and the model cache', (s) => s.bavail * s.bsize);
     volumeGauge('hearth_volume_size_bytes', 'Size in bytes of the file system of the data folder and the model cache', (s) => s.blocks * s.bsize);
-    new Gauge({
-      name: 'hearth_backup_last_timestamp_seconds',
-      help: 'Modification time of the newest backup archive in the backup folder (0 when there is none)',
-      registers,
-      collect() {
-        this.set(newestFileTime(sources.backupDir?.()));
-      },
-    });
   }
 
   turn(channel: string, outcome: 'ok' | 'error', seconds: number): void {
@@ -157,17 +147,4 @@ function statfsOf(path: string): { bavail: number; blocks: number; bsize: number
       if (p === join(p, '..')) return undefined;
     }
   }
-}
-
-function newestFileTime(dir: string | undefined): number {
-  if (!dir) return 0;
-  let newest = 0;
-  try {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isFile()) newest = Math.max(newest, statSync(join(dir, entry.name)).mtimeMs / 1000);
-    }
-  } catch {
-    // no backup folder yet: no backup
-  }
-  return newest;
 }

@@ -78,7 +78,7 @@ const CASES: Record<string, Case[]> = {
   HearthBackupTooOld: [
     // a's last backup is at time 0: older than 26 h (1560 minutes) from 1561m, firing 10 minutes later;
     // b backs up continuously.
-    { series: { 'hearth_backup_last_timestamp_seconds{instance="a"}': '0x1600', 'hearth_backup_last_timestamp_seconds{instance="b"}': '0+60x1600' }, quietAt: 1570, firesAt: 1571, labels: { instance: 'a' } },
+    { series: { 'hearth_backup_last_success_timestamp_seconds{instance="a"}': '0x1600', 'hearth_backup_last_success_timestamp_seconds{instance="b"}': '0+60x1600' }, quietAt: 1570, firesAt: 1571, labels: { instance: 'a' } },
   ],
 };
 

@@ -55,6 +55,7 @@ describe('ECS logs of the real process', () => {
     const model = await startOpenAIFake();
     model.setReply((body) => (JSON.stringify(body).includes('please fail') ? { status: 500, errorMessage: 'boom' } : { text: 'fine' }));
     const h = await startHearth({
+      timeoutMs: 90_000,
       env: { HEARTH_LOG_LEVEL: 'debug' },
       config: `models:\n  default: a\n  retries: 0\n  catalog:\n    a: { provider: openai, baseUrl: "${model.baseUrl}", model: ma }\n`,
     }).catch(async (err: unknown) => {
@@ -90,7 +91,7 @@ describe('ECS logs of the real process', () => {
   });
 
   it("writes pino's JSON with log.format: json, and text for a terminal with pretty", async () => {
-    const json = await startHearth({ env: { HEARTH_LOG_FORMAT: 'json' } });
+    const json = await startHearth({ env: { HEARTH_LOG_FORMAT: 'json' }, timeoutMs: 90_000 });
     await json.stop();
     const listening = JSON.parse(json.rawLines.find((l) => l.includes('"listening"'))!) as Record<string, unknown>;
     assert.equal(listening.level, 30);

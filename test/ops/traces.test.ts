@@ -58,7 +58,7 @@ describe('OpenTelemetry traces', () => {
     toolCallingModel(model);
     let h: HearthProcess | undefined;
     try {
-      h = await startHearth({ env: { HEARTH_TRACING_ENDPOINT: otlp.url }, config: modelConfig(model) });
+      h = await startHearth({ env: { HEARTH_TRACING_ENDPOINT: otlp.url }, config: modelConfig(model), timeoutMs: 90_000 });
       assert.equal((await chatOverWs(h.baseUrl, 'what time is it')).events.at(-1)!.text, 'It is late.');
       const turnLine = await h.waitForLog((l) => l.msg === 'turn answered');
       await h.stop(); // flushes the spans
@@ -84,8 +84,8 @@ describe('OpenTelemetry traces', () => {
     let engine: HearthProcess | undefined;
     let gateway: HearthProcess | undefined;
     try {
-      engine = await startHearth({ command: 'engine', config, dataDir, env });
-      gateway = await startHearth({ command: 'gateway', config, dataDir, env });
+      engine = await startHearth({ command: 'engine', config, dataDir, env, timeoutMs: 90_000 });
+      gateway = await startHearth({ command: 'gateway', config, dataDir, env, timeoutMs: 90_000 });
       assert.equal((await chatOverWs(gateway.baseUrl, 'what time is it')).events.at(-1)!.text, 'It is late.');
       await gateway.stop();
       await engine.stop();
