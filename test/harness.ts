@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flattenLogLine } from './log-line.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'hearth.js');
@@ -21,7 +22,10 @@ export interface HearthProcess {
   dataDir: string;
   configFile?: string;
   proc: ChildProcess;
+  /** The log lines, read by `flattenLogLine` (pino's names and Hearth's fields at the top, ECS fields too). */
   logs: LogLine[];
+  /** Every JSON line exactly as the process wrote it. */
+  rawLines: string[];
   /** Raw stdout/stderr text that was not JSON (CLI output). */
   stderr: string[];
   waitForLog(pred: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -72,13 +76,16 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
   }
   const proc = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
+  const rawLines: string[] = [];
   const stderr: string[] = [];
   const waiters = new Set<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   const onLine = (line: string) => {
     if (!line.trim()) return;
     let parsed: LogLine | undefined;
     try {
-      parsed = JSON.parse(line) as LogLine;
+      const raw = JSON.parse(line) as LogLine;
+      rawLines.push(line);
+      parsed = flattenLogLine(raw);
     } catch {
       stderr.push(line);
       if (process.env.HEARTH_TEST_VERBOSE) console.error('[hearth]', line);
@@ -143,6 +150,7 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
     configFile,
     proc,
     logs,
+    rawLines,
     stderr,
     waitForLog,
     exited,

@@ -115,6 +115,8 @@ const ENV_KEYS: Array<[string, string[], 'string' | 'number']> = [
   ['HEARTH_DATA_DIR', ['dataDir'], 'string'],
   ['HEARTH_API_TOKEN', ['server', 'apiToken'], 'string'],
   ['HEARTH_LOG_LEVEL', ['log', 'level'], 'string'],
+  ['HEARTH_LOG_FORMAT', ['log', 'format'], 'string'],
+  ['HEARTH_TRACING_ENDPOINT', ['tracing', 'endpoint'], 'string'],
   ['CHANNEL_CONFIG', ['channels'], 'string'],
 ];
 

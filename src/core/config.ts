@@ -88,8 +88,19 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      format: z
+        .enum(['ecs', 'json', 'pretty'])
+        .default('ecs')
+        .describe("Log line shape: 'ecs' (Elastic Common Schema JSON), 'json' (pino's own JSON), 'pretty' (text for a terminal) (env HEARTH_LOG_FORMAT)"),
     })
     .prefault({}),
+  tracing: z
+    .strictObject({
+      endpoint: z.url().optional().describe('OTLP/HTTP traces URL (http://collector:4318/v1/traces); tracing is off when absent (env HEARTH_TRACING_ENDPOINT)'),
+      serviceName: z.string().min(1).default('hearth').describe('service.name of the spans'),
+    })
+    .prefault({})
+    .describe('OpenTelemetry traces: inbound message → bus → engine turn → model and tool calls → delivery'),
   models: z
     .strictObject({
       default: z.string().optional().describe('Catalog id of the default model'),

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -15,7 +15,7 @@ import type { Channel, ChannelContext } from '../core/channel.js';
 import { loadConfig, type LoadedConfig } from '../core/config-load.js';
 import type { HearthConfig, ModelSpec } from '../core/config.js';
 import { ErrorCode, errorSummary } from '../core/errors.js';
-import { doneEvent, type ReplyTarget } from '../core/message.js';
+import { doneEvent, type Message, type ReplyTarget } from '../core/message.js';
 import { createBus } from '../bus/index.js';
 import { openCanvas, type Canvas } from '../canvas/index.js';
 import { loadChannelsFile } from '../channels/load.js';
@@ -26,6 +26,7 @@ import { Engine } from '../engine/engine.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
 import { engineKnowledge, openKnowledgeBase, type KnowledgeBase } from '../knowledge/index.js';
 import { Metrics } from '../ops/metrics.js';
+import { startTracing, tracedBus, tracedModels, tracedReceive, tracedTools, type Tracing } from '../ops/tracing.js';
 import { createSecurity, valueCipher, type Security } from '../security/index.js';
 import { createSkillHost, skillsOfAgent, type SkillHost } from '../skills/index.js';
 import { EncryptingHistoryStore } from '../storage/history/encrypted.js';
@@ -102,6 +103,7 @@ export class Hearth {
   private knowledge?: KnowledgeBase;
   private canvas?: Canvas;
   private bus?: Bus;
+  private tracing?: Tracing;
   private channels: Channel[] = [];
   private readonly policies = new Map<string, ChannelPolicy>();
   private watcher?: FSWatcher;
@@ -119,7 +121,7 @@ export class Hearth {
     this.config = options.loaded.config;
     this.token = resolveApiToken(this.config.server.apiToken, resolve(this.config.dataDir));
     this.apiToken = this.token.token;
-    this.log = options.log ?? createLogger(this.config.log.level, [this.token.token]);
+    this.log = options.log ?? createLogger(this.config.log.level, [this.token.token], this.config.log.format);
     this.roles = new Set(options.roles ?? ['gateway', 'engine']);
   }
 
@@ -150,13 +152,18 @@ export class Hearth {
     const knowledge = (this.knowledge = await openKnowledgeBase(() => this.config, { blobs: stores.blobs, log: log.child({ component: 'knowledge' }), env }));
     if (this.roles.has('gateway')) await knowledge.start();
 
-    const bus = (this.bus = await createBus(config, log));
+    const tracing = (this.tracing = await startTracing(config.tracing, [...this.roles].join('+')));
+    const rawBus = await createBus(config, log);
+    const bus = (this.bus = tracing ? tracedBus(tracing.tracer, rawBus) : rawBus);
     bus.subscribeControl((message) => addedModels.apply(message));
     const canvas = (this.canvas = config.canvas.enabled ? openCanvas(config.canvas, { dataDir, bus, log }) : undefined);
     const metrics = new Metrics({
       queueDepth: () => bus.queueDepth?.() ?? bus.pending(),
       channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
       skills: () => this.skills?.list() ?? [],
+      ready: () => !this.draining,
+      breakers: () => models.list().map((m) => ({ model: m.id, state: m.breaker })),
+      volumes: () => ({ data: dataDir, models: join(dataDir, 'models') }),
     });
     const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
     const approvals = new Approvals({
@@ -183,8 +190,8 @@ export class Hearth {
         bus,
         history: stores.history,
         blobs: stores.blobs,
-        models,
-        tools: skills,
+        models: tracing ? tracedModels(tracing.tracer, models) : models,
+        tools: tracing ? tracedTools(tracing.tracer, skills) : skills,
         agentSkills,
         approvals,
         budgets,
@@ -290,7 +297,8 @@ export class Hearth {
           log.warn({ channel: c.name, requestId: out.event.inReplyTo, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'delivery failed'),
         );
       });
-      const ctx: ChannelContext = { receive: (m) => pipeline.receive(m), blobs: stores.blobs, sessions: stores.sessions, log: log.child({ channel: c.name }) };
+      const receive = (m: Message) => pipeline.receive(m);
+      const ctx: ChannelContext = { receive: this.tracing ? tracedReceive(this.tracing.tracer, c.name, receive) : receive, blobs: stores.blobs, sessions: stores.sessions, log: log.child({ channel: c.name }) };
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
       c.start(ctx).catch((err) => log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'));
     }
@@ -363,6 +371,7 @@ export class Hearth {
     await this.security?.close();
     await this.models?.close();
     await this.bus?.close();
+    await this.tracing?.shutdown().catch((err: unknown) => log.warn({ err: errorSummary(err) }, 'traces could not be flushed'));
     await this.stores?.close();
     log.info('stopped');
   }
