@@ -88,17 +88,6 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
       }
       for (let i = 0; i < 5; i++) assert.equal((await chat(h.baseUrl, h.token, 'plain', `question ${i}`)).status, 200);
       assert.equal((await chat(h.baseUrl, h.token, 'keyed', 'through the keyed model')).status, 200);
-      // The knowledge base (opened on first use): one indexed document, so knowledge.db exists and holds rows.
-      const form = new FormData();
-      form.append('file', new Blob(['# Parking\n\nVisitors park on level two.\n'], { type: 'text/markdown' }), 'parking.md');
-      const kb = `${h.baseUrl}/admin/knowledge/handbook/documents`;
-      assert.equal((await fetch(kb, { method: 'POST', headers: { authorization: `Bearer ${h.token}` }, body: form })).status, 202);
-      for (const deadline = Date.now() + 30_000; ; ) {
-        const { documents } = (await (await fetch(kb, { headers: { authorization: `Bearer ${h.token}` } })).json()) as { documents: Array<{ status: string }> };
-        if (documents[0]?.status === 'indexed') break;
-        assert.ok(Date.now() < deadline, `knowledge document still ${documents[0]?.status}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
       // Online: the backup runs while the process holds every database open.
       const out = join(root, 'backups');
       mkdirSync(out);
