@@ -40,6 +40,7 @@ import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { healthPlugin } from './plugins/health.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
+import { openapiPlugin } from './plugins/openapi.js';
 import { protectionsPlugin } from './plugins/protections.js';
 import { securityRoutesPlugin } from './plugins/security-routes.js';
 import { skillsAdminPlugin } from './plugins/skills-admin.js';
@@ -68,6 +69,8 @@ export interface HearthOptions {
  */
 export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[]): GatewayPlugin[] {
   return [
+    // First: it collects the routes every later plugin registers.
+    openapiPlugin,
     healthPlugin,
     securityRoutesPlugin,
     ...(config.webchat.enabled ? [webUiPlugin] : []),
