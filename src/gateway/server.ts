@@ -37,6 +37,7 @@ import { mountPlugins, type GatewayDeps, type GatewayPlugin } from './plugin.js'
 import { adminApiPlugin } from './plugins/admin-api.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
+import { consolePlugin } from './plugins/console.js';
 import { healthPlugin } from './plugins/health.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
@@ -80,6 +81,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     modelsPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
+    consolePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
 }

@@ -1,0 +1,89 @@
+/**
+ * The admin console: the page `GET /console` (the React app built from web/console/, served like
+ * the canvas page through `WebApps`) and the admin routes its screens need that no other plugin
+ * offers: the audit log (list, verify) and a conversation's messages. Everything else the console
+ * shows comes from the existing admin API (channels, pairings, models, skills, knowledge, tokens).
+ */
+import { z } from 'zod';
+import { ErrorCode, HearthError } from '../../core/errors.js';
+import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
+import { jsonSchema, openObject, responses } from '../route-schema.js';
+import { builtWebApps } from '../web-apps.js';
+
+const auditQuery = z.object({
+  actor: z.string().optional(),
+  action: z.string().optional(),
+  limit: z.int().min(1).max(500).default(50),
+  offset: z.int().min(0).default(0),
+});
+const messagesQuery = z.object({ limit: z.int().min(1).max(1000).default(200) });
+const byId = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
+
+interface AuditLine {
+  seq: number;
+  ts: number;
+  actor: string;
+  action: string;
+}
+
+export const consolePlugin: GatewayPlugin<Pick<GatewayDeps, 'security' | 'stores'>> = async (app, deps) => {
+  const { audit } = deps.security;
+
+  app.get('/console', { schema: { summary: 'The admin console page' } }, async (_req, reply) => builtWebApps.sendPage(reply, 'console'));
+
+  app.get<{ Querystring: z.infer<typeof auditQuery> }>(
+    '/admin/audit',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Audit log rows, newest first, filtered by actor or action (substring)',
+        querystring: jsonSchema(auditQuery),
+        response: responses({ 200: openObject({ rows: { type: 'array', items: openObject() }, total: { type: 'number' } }, ['rows', 'total']) }),
+      },
+    },
+    async (req) => {
+      const { actor, action, limit, offset } = req.query;
+      const rows: AuditLine[] = [];
+      // The log is append-only JSON lines; a console page reads a few hundred at a time.
+      for await (const line of audit.export()) {
+        const row = JSON.parse(line) as AuditLine;
+        if (actor && !row.actor.includes(actor)) continue;
+        if (action && !row.action.includes(action)) continue;
+        rows.push(row);
+      }
+      rows.reverse();
+      return { rows: rows.slice(offset, offset + limit), total: rows.length };
+    },
+  );
+
+  app.get(
+    '/admin/audit/verify',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Checks the hash chain of the audit log',
+        response: responses({ 200: openObject({ ok: { type: 'boolean' }, rows: { type: 'number' }, problems: { type: 'array', items: openObject() } }, ['ok', 'rows', 'problems']) }),
+      },
+    },
+    async () => audit.verify(),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: z.infer<typeof messagesQuery> }>(
+    '/admin/conversations/:id/messages',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'A conversation and its turns, oldest first',
+        params: byId,
+        querystring: jsonSchema(messagesQuery),
+        response: responses({ 200: openObject({ conversation: openObject(), messages: { type: 'array', items: openObject() } }, ['conversation', 'messages']) }),
+      },
+    },
+    async (req) => {
+      const history = deps.stores.history;
+      const conversation = await history.getConversation(req.params.id);
+      if (!conversation) throw new HearthError(ErrorCode.notFound, 'no such conversation', 404);
+      return { conversation, messages: await history.recent(conversation.id, Number.MAX_SAFE_INTEGER, req.query.limit) };
+    },
+  );
+};
