@@ -89,6 +89,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
 export class Hearth {
   readonly log: Logger;
   private config: HearthConfig;
+  private loaded: LoadedConfig;
   private stores?: Stores;
   private app?: FastifyInstance;
   private engine?: Engine;
@@ -113,6 +114,7 @@ export class Hearth {
 
   constructor(private readonly options: HearthOptions) {
     this.config = options.loaded.config;
+    this.loaded = options.loaded;
     this.token = resolveApiToken(this.config.server.apiToken, resolve(this.config.dataDir));
     this.apiToken = this.token.token;
     this.log = options.log ?? createLogger(this.config.log.level, [this.token.token]);
@@ -188,6 +190,7 @@ export class Hearth {
     });
     const deps: GatewayDeps = {
       config: () => this.config,
+      loaded: () => this.loaded,
       log,
       dataDir,
       security,
@@ -303,8 +306,10 @@ export class Hearth {
 
   private reloadConfig(file: string): void {
     try {
-      const { config } = loadConfig({ file, env: this.options.env ?? process.env });
+      const loaded = loadConfig({ file, env: this.options.env ?? process.env });
+      const { config } = loaded;
       this.config = config;
+      this.loaded = loaded;
       this.addedModels?.reconfigure(config);
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {

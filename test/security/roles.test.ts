@@ -25,6 +25,7 @@ const expected: Record<string, Need> = {
   'GET /admin/conversations/:id/messages': 'viewer',
   'GET /admin/audit': 'viewer',
   'GET /admin/audit/verify': 'viewer',
+  'GET /admin/settings': 'viewer',
   'GET /admin/users/:id/export': 'admin',
   'DELETE /admin/users/:id': 'admin',
   'GET /admin/skills': 'operator',

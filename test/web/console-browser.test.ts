@@ -144,6 +144,25 @@ describe('admin console in a browser', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('shows the effective settings with their sources, secrets masked', async () => {
+    const page = await open();
+    await signInWithToken(page, h.token);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const source = (key: string) => page.locator(`tr[data-key="${key}"] td.source`);
+    await source('server.port').filter({ hasText: 'environment (HEARTH_PORT, read-only)' }).waitFor();
+    await source('log.format').or(source('log.level')).first().waitFor();
+    assert.equal(await source('webchat.enabled').textContent(), 'default');
+    // Switched in the Models test above: an admin change.
+    await source('models.default').filter({ hasText: 'admin change' }).waitFor();
+    assert.equal(await page.locator('tr[data-key="models.default"] td').nth(1).textContent(), '"second"');
+    const text = (await page.locator('table[aria-label="Effective configuration"]').textContent()) ?? '';
+    assert.ok(!text.includes(h.token), 'the API token is masked');
+    assert.match(await page.locator('tr[data-key="server.apiToken"] td').nth(1).textContent() ?? '', /•/);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-settings-sources.png'), fullPage: true });
+    await page.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
   it('gives a viewer read-only screens, and the API refuses its change', async () => {
     const issued = await api('/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'console viewer', role: 'viewer' }) });
     assert.equal(issued.status, 201);

@@ -745,7 +745,57 @@ export function Settings({ api, role, onUnauthorized }: ScreenProps) {
           </>
         )}
       </section>
-      <p className="hint">The effective configuration with provenance is not shown yet; see `hearth config validate` and the README.</p>
+      <EffectiveSettings api={api} onUnauthorized={onUnauthorized} />
     </>
+  );
+}
+
+interface SettingRow {
+  key: string;
+  value: unknown;
+  source: 'default' | 'file' | 'environment' | 'admin';
+  env?: string;
+  locked: boolean;
+}
+
+/** The effective configuration, each value with where it comes from; environment values are read-only here. */
+function EffectiveSettings({ api, onUnauthorized }: Pick<ScreenProps, 'api' | 'onUnauthorized'>) {
+  const settings = useLoad<{ file: string | null; settings: SettingRow[] }>(api, '/admin/settings', onUnauthorized);
+  const [filter, setFilter] = useState('');
+  const rows = (settings.data?.settings ?? []).filter((s) => !filter || s.key.includes(filter));
+  return (
+    <section className="card">
+      <h3>Effective configuration</h3>
+      <Failure error={settings.error} />
+      <p>Config file: {settings.data?.file ?? 'none (defaults and environment only)'}</p>
+      <label>
+        Filter keys
+        <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="models." />
+      </label>
+      <table aria-label="Effective configuration">
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Value</th>
+            <th>Source</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((s) => (
+            <tr key={s.key} data-key={s.key}>
+              <td>
+                <code>{s.key}</code>
+              </td>
+              <td>
+                <code>{JSON.stringify(s.value) ?? ''}</code>
+              </td>
+              <td className="source">
+                {s.source === 'environment' ? `environment (${s.env}, read-only)` : s.source === 'admin' ? 'admin change' : s.source}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

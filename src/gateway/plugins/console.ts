@@ -1,11 +1,12 @@
 /**
  * The admin console: the page `GET /console` (the React app built from web/console/, served like
  * the canvas page through `WebApps`) and the admin routes its screens need that no other plugin
- * offers: the audit log (list, verify) and a conversation's messages. Everything else the console
+ * offers: the audit log (list, verify), a conversation's messages and the effective settings. Everything else the console
  * shows comes from the existing admin API (channels, pairings, models, skills, knowledge, tokens).
  */
 import { z } from 'zod';
 import { ErrorCode, HearthError } from '../../core/errors.js';
+import type { LoadedConfig } from '../../core/config-load.js';
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
 import { jsonSchema, openObject, responses } from '../route-schema.js';
 import { builtWebApps } from '../web-apps.js';
@@ -26,7 +27,47 @@ interface AuditLine {
   action: string;
 }
 
-export const consolePlugin: GatewayPlugin<Pick<GatewayDeps, 'security' | 'stores'>> = async (app, deps) => {
+/** Keys whose values are secrets: shown masked. */
+const SECRET_KEY = /(apikey|token|secret|password|passwordhash|masterkey|privatekey|accesskeyid)$/i;
+
+type Source = 'default' | 'file' | 'environment' | 'admin';
+interface Setting {
+  key: string;
+  value: unknown;
+  source: Source;
+  /** The environment variable that set it (such a value can only be changed there). */
+  env?: string;
+  locked: boolean;
+}
+
+/** Every leaf of the effective config with where it came from; secrets masked. */
+export function effectiveSettings(loaded: LoadedConfig, adminDefault: string | undefined): Setting[] {
+  const inFile = new Set(loaded.sources?.file ?? []);
+  const env = loaded.sources?.env ?? {};
+  const out: Setting[] = [];
+  const walk = (value: unknown, path: string[]) => {
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, [...path, k]);
+      return;
+    }
+    const key = path.join('.');
+    const fromEnv = env[key] ?? Object.entries(env).find(([k]) => key.startsWith(`${k}.`))?.[1];
+    const secret = SECRET_KEY.test(path.at(-1) ?? '') && value !== undefined && value !== '';
+    out.push({
+      key,
+      value: secret ? '••••••' : value,
+      source: fromEnv ? 'environment' : inFile.has(key) ? 'file' : 'default',
+      ...(fromEnv ? { env: fromEnv } : {}),
+      locked: !!fromEnv,
+    });
+  };
+  walk(loaded.config, []);
+  const chosen = out.find((s) => s.key === 'models.default');
+  if (chosen && adminDefault && adminDefault !== loaded.config.models.default) Object.assign(chosen, { value: adminDefault, source: 'admin' });
+  return out;
+}
+
+export const consolePlugin: GatewayPlugin<Pick<GatewayDeps, 'security' | 'stores' | 'loaded' | 'models'>> = async (app, deps) => {
   const { audit } = deps.security;
 
   app.get('/console', { schema: { summary: 'The admin console page' } }, async (_req, reply) => builtWebApps.sendPage(reply, 'console'));
@@ -66,6 +107,32 @@ export const consolePlugin: GatewayPlugin<Pick<GatewayDeps, 'security' | 'stores
       },
     },
     async () => audit.verify(),
+  );
+
+  app.get(
+    '/admin/settings',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'The effective configuration: every value with where it comes from (default, file, environment, admin change), secrets masked',
+        response: responses({
+          200: openObject(
+            {
+              file: { type: ['string', 'null'] },
+              settings: {
+                type: 'array',
+                items: openObject({ key: { type: 'string' }, value: {}, source: { type: 'string', enum: ['default', 'file', 'environment', 'admin'] }, env: { type: 'string' }, locked: { type: 'boolean' } }, ['key', 'source', 'locked']),
+              },
+            },
+            ['file', 'settings'],
+          ),
+        }),
+      },
+    },
+    async () => {
+      const loaded = deps.loaded();
+      return { file: loaded.file ?? null, settings: effectiveSettings(loaded, deps.models.default) };
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: z.infer<typeof messagesQuery> }>(
