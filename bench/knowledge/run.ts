@@ -138,6 +138,10 @@ async function evaluate(
     const hits = (await search(q.q)).slice(0, 10);
     const rel = hits.map((h) => relevant(q, judged.sections.get(h.chunkKey)));
     const first = rel.indexOf(true);
+    if (process.env.HEARTH_BENCH_VERBOSE && (first < 0 || first >= 5)) {
+      const top = hits.slice(0, 3).map((h) => { const i = judged.sections.get(h.chunkKey); return `${i?.file}#${i?.sections.join('|')}`; });
+      console.log(`  miss (rank ${first < 0 ? '-' : first + 1}): ${q.q} → want ${q.file}#${q.section}; got ${top.join(' ; ')}`);
+    }
     if (first >= 0 && first < 5) recall++;
     if (first >= 0) mrr += 1 / (first + 1);
     const totalRelevant = [...judged.sections.values()].filter((info) => relevant(q, info)).length;
@@ -256,7 +260,7 @@ async function throughput(dir: string): Promise<void> {
 }
 
 async function latency(dir: string): Promise<void> {
-  const index = new SqliteKnowledgeIndex(join(dir, 'latency.db'));
+  const index = new SqliteKnowledgeIndex(process.env.HEARTH_BENCH_LATENCY_DB ?? join(dir, 'latency.db'));
   await index.open();
   const files = markdownFiles(DOCS);
   const all: Array<{ title: string; chunks: IndexedChunk[] }> = [];
@@ -296,9 +300,10 @@ async function latency(dir: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-kb-'));
   try {
-    await quality(dir);
-    await throughput(dir);
-    await latency(dir);
+    const only = process.env.HEARTH_BENCH_ONLY;
+    if (!only || only === 'quality') await quality(dir);
+    if (!only || only === 'throughput') await throughput(dir);
+    if (!only || only === 'latency') await latency(dir);
     console.log('goal: hybrid recall@5 ≥ 0.9 and above the baseline; query P99 ≤ 50 ms');
   } finally {
     rmSync(dir, { recursive: true, force: true });

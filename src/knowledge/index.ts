@@ -3,6 +3,7 @@
  * `storage.history` (PostgreSQL full-text when history is on PostgreSQL, else SQLite FTS5 in
  * `<dataDir>/knowledge.db`, inside the data folder the backup archives).
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
@@ -28,13 +29,44 @@ export async function createKnowledgeIndex(config: HearthConfig, env: Record<str
   return new SqliteKnowledgeIndex(join(resolve(config.dataDir), 'knowledge.db'));
 }
 
-/** Opens the index and builds the service (not started: call `start()`). */
+/**
+ * Builds the service (not started: call `start()`). The index is opened on first use — the first
+ * upload, search, listing or agent turn with collections — so a Hearth that never uses the knowledge
+ * base opens no knowledge.db (and connects nothing) at all.
+ */
 export async function openKnowledgeBase(
   config: () => HearthConfig,
   deps: { blobs: BlobStore; log: Logger; env?: Record<string, string | undefined> },
 ): Promise<KnowledgeBase> {
-  const index = await createKnowledgeIndex(config(), deps.env);
-  await index.open();
+  const cfg = config();
+  const file = cfg.storage.history.kind === 'postgres' ? undefined : join(resolve(cfg.dataDir), 'knowledge.db');
+  const index = lazyIndex(await createKnowledgeIndex(cfg, deps.env), file ? () => existsSync(file) : () => true);
   const embedder = createEmbedder(config().knowledge.embeddings, { dataDir: resolve(config().dataDir), log: deps.log });
   return new KnowledgeBase({ index, blobs: deps.blobs, embedder, config: () => config().knowledge, log: deps.log });
+}
+
+/**
+ * The index, opened by the first call that needs it (concurrent first calls share one open). While
+ * its SQLite file does not exist, nothing can be unfinished, so the resume scan at start opens nothing.
+ */
+export function lazyIndex(index: KnowledgeIndex, exists: () => boolean): KnowledgeIndex {
+  let opening: Promise<void> | undefined;
+  const ready = () =>
+    (opening ??= index.open().catch((err) => {
+      opening = undefined;
+      throw err;
+    }));
+  return new Proxy(index, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (key === 'open') return ready;
+      if (key === 'close') return async () => (opening ? (await opening.catch(() => undefined), target.close()) : undefined);
+      if (key === 'unfinished') return async () => (opening || exists() ? (await ready(), target.unfinished()) : []);
+      return async (...args: unknown[]) => {
+        await ready();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }

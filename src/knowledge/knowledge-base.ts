@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
@@ -112,7 +112,9 @@ export class KnowledgeBase {
       unsupported = err as HearthError;
     }
     if (unsupported && !Buffer.isBuffer(file.data)) file.data.resume();
-    const meta = unsupported ? undefined : await this.deps.blobs.put(blobKey, file.data, { fileName, mimeType: file.mimeType });
+    // Past the limit the upload fails whole: nothing recorded, and a document of that name keeps
+    // its stored and indexed version (the blob stores replace a file only once it is complete).
+    const meta = unsupported ? undefined : await this.deps.blobs.put(blobKey, capped(file.data, this.deps.config().maxFileBytes), { fileName, mimeType: file.mimeType });
     return this.record(existing, {
       id, collection, fileName, mimeType: file.mimeType, source: { kind: 'upload', blobKey }, size: meta?.size,
       ...(unsupported ? { error: { code: unsupported.code, message: unsupported.message } } : {}),
@@ -250,6 +252,24 @@ export class KnowledgeBase {
       },
     };
   }
+}
+
+/** The upload, failing with HEARTH_E_TOO_LARGE (413) once it passes `limit` bytes. */
+function capped(data: Buffer | Readable, limit: number): Buffer | Readable {
+  const tooLarge = () => new HearthError(ErrorCode.tooLarge, `the file is larger than knowledge.maxFileBytes (${limit} bytes)`, 413);
+  if (Buffer.isBuffer(data)) {
+    if (data.length > limit) throw tooLarge();
+    return data;
+  }
+  let seen = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > limit ? tooLarge() : null, chunk);
+    },
+  });
+  data.on('error', (err) => out.destroy(err));
+  return data.pipe(out);
 }
 
 function newId(): string {

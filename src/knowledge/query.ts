@@ -2,6 +2,7 @@
  * From a question to search terms, and from matched terms to relevance. Pure, and the same for every
  * backend: the backends only report which terms a passage contains (after their own stemming).
  */
+import { isCjk, searchForm } from './terms.js';
 
 /**
  * Words that carry no topic. FTS5 keeps every word and PostgreSQL's `english` configuration drops
@@ -19,22 +20,34 @@ const STOPWORDS = new Set(
   ).split(/\s+/),
 );
 
+/** The same for Chinese questions (as the segmenter cuts them): question words, pronouns, particles. */
+const CJK_STOPWORDS = new Set(
+  (
+    '的 了 是 在 吗 呢 吧 啊 呀 么 和 与 及 或 而 就 都 也 还 又 这 那 这个 那个 这些 那些 哪 哪个 哪些 什么 怎么 怎样 怎么样 ' +
+    '如何 为什么 为何 多少 几 我 我们 你 你们 您 他 她 它 他们 请 请问 可以 能 能够 会 要 想 需要 应该 有 没有 吗 一下 告诉 ' +
+    'の は が を に で と も か な です ます'
+  ).split(/\s+/),
+);
+
 /** Most terms one question is searched with. */
 const MAX_TERMS = 16;
 
 /** The distinct topic words of a question, in order, lowercased. */
 export function queryTerms(text: string): string[] {
   const out: string[] = [];
-  for (const match of text.toLowerCase().normalize('NFKC').matchAll(/[\p{L}\p{N}]+/gu)) {
+  for (const match of searchForm(text).toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
     const word = match[0];
-    if (word.length < 2 && !/\d/.test(word)) continue;
-    if (STOPWORDS.has(word) || out.includes(word)) continue;
+    const cjk = isCjk(word);
+    if (word.length < 2 && !/\d/.test(word) && !cjk) continue;
+    if (STOPWORDS.has(word) || CJK_STOPWORDS.has(word) || out.includes(word)) continue;
     out.push(word);
     if (out.length === MAX_TERMS) break;
   }
   // A question made only of stopwords ("what is it?") still searches something.
   if (out.length === 0) {
-    for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]{2,}/gu)) if (!out.includes(match[0])) out.push(match[0]);
+    for (const match of searchForm(text).toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+      if ((match[0].length >= 2 || isCjk(match[0])) && !out.includes(match[0])) out.push(match[0]);
+    }
   }
   return out.slice(0, MAX_TERMS);
 }

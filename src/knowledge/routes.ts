@@ -68,7 +68,9 @@ function notFound(reply: FastifyReply, what: string) {
 export async function knowledgeRoutes(app: FastifyInstance, deps: KnowledgeRouteDeps): Promise<void> {
   const kb = deps.knowledge;
   await app.register(async (scope) => {
-    await scope.register(multipart, { limits: { fileSize: deps.maxFileBytes(), files: MAX_FILES, fields: 10, fieldSize: 16 * 1024, parts: MAX_FILES + 10 } });
+    // One byte over the limit reaches the knowledge base, which then refuses the file whole (the
+    // parser alone would only truncate it).
+    await scope.register(multipart, { limits: { fileSize: deps.maxFileBytes() + 1, files: MAX_FILES, fields: 10, fieldSize: 16 * 1024, parts: MAX_FILES + 10 } });
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       const { status, code, message } = errorBody(err);
       if (status >= 500) req.log.error({ err }, 'knowledge route failed');
@@ -85,7 +87,7 @@ export async function knowledgeRoutes(app: FastifyInstance, deps: KnowledgeRoute
         for await (const part of req.parts()) {
           if (part.type !== 'file') continue;
           if (part.fieldname !== 'file') throw new HearthError(ErrorCode.badRequest, `unexpected file field ${part.fieldname}: send files in field \`file\``, 400);
-          // A file past the limit fails its stream, so it is never recorded; files before it stay added.
+          // A file past the limit fails (413), so it is never recorded; files before it stay added.
           const doc = await kb.addUpload(collection, { fileName: part.filename || 'document', mimeType: part.mimetype, data: part.file });
           added.push(doc);
         }

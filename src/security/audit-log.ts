@@ -7,7 +7,7 @@
  * remaining chain still verifies and a forged anchor does not.
  */
 import { createHash } from 'node:crypto';
-import Database, { type SqliteDatabase } from '../storage/sqlite-driver.js';
+import Database from '../storage/sqlite-driver.js';
 import { maskSecrets } from './redaction.js';
 
 export interface AuditEntry {

@@ -3,7 +3,7 @@
  * admin console). SQLite table `secrets` in security.db; the value column only ever holds
  * ciphertext, bound to the secret's name so values cannot be swapped between names.
  */
-import Database, { type SqliteDatabase } from '../storage/sqlite-driver.js';
+import Database from '../storage/sqlite-driver.js';
 import type { EncryptedField, EncryptedFieldSource } from './encrypted-fields.js';
 import type { FieldCipher } from './field-cipher.js';
 

@@ -1,7 +1,7 @@
 /**
  * The embedded implementation of the security stores: one SQLite file (`security.db`).
  */
-import Database, { type SqliteDatabase } from '../storage/sqlite-driver.js';
+import Database from '../storage/sqlite-driver.js';
 import type { Role } from '../core/auth.js';
 import type { MachineTokenRecord, OidcPending, RefreshFamilyRecord, SecurityStore, UserRecord } from './store.js';
 

@@ -54,7 +54,11 @@ export function watch(proc: ChildProcess): Child {
       if (process.env.CHAOS_VERBOSE) console.error(`[${proc.pid}]`, text);
       lines.push(line);
       if (lines.length > 5000) lines.splice(0, 1000);
-      for (const w of waiters) if (w.pred(line)) (waiters.delete(w), w.resolve(line));
+      for (const w of waiters) {
+        if (!w.pred(line)) continue;
+        waiters.delete(w);
+        w.resolve(line);
+      }
     }
   });
   proc.stderr?.on('data', (d) => process.env.CHAOS_VERBOSE && process.stderr.write(d));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database, { type SqliteDatabase } from '../../src/storage/sqlite-driver.js';
+import Database from '../../src/storage/sqlite-driver.js';
 import { startOpenAIFake } from '../fakes/openai-server.js';
 import { runCli, startHearth } from '../harness.js';
 

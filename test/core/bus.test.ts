@@ -12,10 +12,12 @@ describe('MemoryBus', () => {
     const bus = new MemoryBus(() => undefined);
     const log: string[] = [];
     let active = 0;
+    let maxActive = 0;
     let maxActiveSameChat = 0;
     const activeByChat = new Map<string, number>();
     bus.consumeInbound(async (m) => {
       active++;
+      maxActive = Math.max(maxActive, active);
       activeByChat.set(m.chatId, (activeByChat.get(m.chatId) ?? 0) + 1);
       maxActiveSameChat = Math.max(maxActiveSameChat, activeByChat.get(m.chatId)!);
       await new Promise((r) => setTimeout(r, m.chatId === 'a' ? 20 - Number(m.text) * 5 : 1));
@@ -31,6 +33,7 @@ describe('MemoryBus', () => {
     assert.deepEqual(log.filter((x) => x.startsWith('a')), ['a0', 'a1', 'a2']);
     assert.ok(log.indexOf('b0') < log.indexOf('a2'), 'b is not blocked behind a');
     assert.equal(maxActiveSameChat, 1);
+    assert.equal(maxActive, 2, 'a and b are handled at the same time');
   });
 
   it('reports a failing handler and keeps the conversation going', async () => {

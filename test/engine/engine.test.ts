@@ -32,6 +32,7 @@ async function* say(text: string, usage = { promptTokens: 10, completionTokens: 
   yield { type: 'finish', reason: 'stop', usage };
 }
 
+// eslint-disable-next-line require-yield -- a stream that fails before its first part, on iteration like a real one
 async function* fail(status: number, retryAfter?: number): AsyncIterable<StreamPart> {
   throw new ProviderError(`HTTP ${status}`, status === 429 || status >= 500, status, retryAfter);
 }
@@ -161,6 +162,7 @@ describe('Engine', () => {
   });
 
   it('times a hanging model out and says so', async () => {
+    // eslint-disable-next-line require-yield -- a model that never sends a part
     async function* hang(req: ChatRequest): AsyncIterable<StreamPart> {
       await new Promise((_r, reject) => req.signal!.addEventListener('abort', () => reject(req.signal!.reason)));
     }

@@ -354,8 +354,8 @@ export class DiscordFake {
     if (req.method === 'GET' && path === '/gateway/bot') {
       return this.json(res, 200, { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }, rateHeaders);
     }
-    if (req.method === 'POST' && (m = /^\/channels\/(\d+)\/typing$/.exec(path))) return this.empty(res, rateHeaders);
-    if (req.method === 'PUT' && (m = /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/.exec(path))) return this.empty(res, rateHeaders);
+    if (req.method === 'POST' && /^\/channels\/(\d+)\/typing$/.test(path)) return this.empty(res, rateHeaders);
+    if (req.method === 'PUT' && /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/.test(path)) return this.empty(res, rateHeaders);
     if (req.method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const content = typeof call.body.content === 'string' ? call.body.content : '';
       if (content.length > 2000) return this.json(res, 400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });

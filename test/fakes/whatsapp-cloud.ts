@@ -144,7 +144,11 @@ export async function startWhatsAppCloudFake(opts: { phoneNumberId?: string; acc
   }
 
   function notify(call: GraphCall): void {
-    for (const w of [...waiters]) if (w.match(call)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(call));
+    for (const w of [...waiters]) {
+      if (!w.match(call)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(call);
+    }
   }
 
   const server: Server = createServer(async (req, res) => {

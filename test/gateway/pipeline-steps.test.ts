@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type { Message, Outbound } from '../../src/core/message.js';
-import type { HistoryStore, SessionStore } from '../../src/core/stores.js';
+import type { HistoryStore } from '../../src/core/stores.js';
 import { AccessControl } from '../../src/gateway/pipeline/access.js';
 import { compose, type ChannelPolicy, type Inbound, type Step } from '../../src/gateway/pipeline/compose.js';
 import { InboundPipeline } from '../../src/gateway/pipeline/pipeline.js';

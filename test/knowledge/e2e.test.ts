@@ -23,6 +23,8 @@ agents:
     knowledge: [it]
 routes:
   - { channel: api, agent: helpdesk }
+knowledge:
+  maxFileBytes: 200000
 `;
 
 let model: ModelFake;
@@ -82,6 +84,16 @@ after(async () => {
 });
 
 describe('knowledge base end to end', () => {
+  it('opens no knowledge.db until the knowledge base is first used', async () => {
+    const file = join(h.dataDir, 'knowledge.db');
+    const health = await fetch(`${h.baseUrl}/healthz`);
+    assert.ok(health.status < 500);
+    assert.equal(existsSync(file), false, 'a started Hearth has not opened the knowledge base');
+    const res = await fetch(`${h.baseUrl}/admin/knowledge`, { headers: auth() });
+    assert.deepEqual(await res.json(), { collections: [] });
+    assert.equal(existsSync(file), true, 'the first use opened it');
+  });
+
   it('accepts one upload of several files (202 with ids); a corrupt PDF and an unsupported type fail alone', async () => {
     const res = await upload('hr', [
       { name: 'handbook.pdf', type: 'application/pdf', data: await handbook(25) },
@@ -105,6 +117,32 @@ describe('knowledge base end to end', () => {
     assert.equal(by['photo.png'].status, 'failed');
     assert.equal(by['photo.png'].error.code, 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
     await h.waitForLog((l) => l.msg === 'document failed to index' && l.errorCode === 'HEARTH_E_KNOWLEDGE_EXTRACT');
+  });
+
+  it('refuses a file over knowledge.maxFileBytes (413) and a request of unsupported files only (415), logged, losing nothing', async () => {
+    const small = Buffer.from('# Parking\n\nVisitors park on level two of the garage.\n');
+    const big = Buffer.alloc(300_000, 'lorem ipsum ');
+    let res = await upload('limits', [
+      { name: 'parking.md', type: 'text/markdown', data: small },
+      { name: 'big.txt', type: 'text/plain', data: big },
+    ]);
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as any).error.code, 'HEARTH_E_TOO_LARGE');
+    await h.waitForLog((l) => l.msg === 'knowledge request rejected' && l.errorCode === 'HEARTH_E_TOO_LARGE');
+    let docs = await settled('limits');
+    assert.deepEqual(docs.map((d) => [d.fileName, d.status]), [['parking.md', 'indexed']], 'the file before the big one is kept; the big one is not recorded');
+
+    // The same name again, now too large: the indexed version stays as it was.
+    res = await upload('limits', [{ name: 'parking.md', type: 'text/markdown', data: big }]);
+    assert.equal(res.status, 413);
+    docs = await settled('limits');
+    assert.deepEqual(docs.map((d) => [d.fileName, d.status]), [['parking.md', 'indexed']]);
+    assert.match((await search('limits', 'where do visitors park'))[0]?.text ?? '', /level two/);
+
+    res = await upload('limits', [{ name: 'photo.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) }]);
+    assert.equal(res.status, 415);
+    assert.equal(((await res.json()) as any).error.code, 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
+    await h.waitForLog((l) => l.msg === 'document refused' && l.errorCode === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
   });
 
   it('answers the pinned search API best first, k defaulting to 5 and capped at 50', async () => {

@@ -110,6 +110,36 @@ export function knowledgeIndexContract(name: string, backend: IndexBackend): voi
       assert.deepEqual((await index.getDocument('hr', 'doc_new'))?.error, failed.error);
     });
 
+    it('finds Chinese passages by the words of a Chinese question (no spaces in either)', async () => {
+      const zh = doc('doc_zh', 'zh', '员工手册');
+      await index.putDocument(zh);
+      await index.addChunks(zh, 1, [
+        chunk(0, '年假', '员工每年享有十五天带薪年假，年假申请需提前一周提交给直属经理。', '员工手册'),
+        chunk(1, '报销', '差旅费用在提交发票后十四天内报销。', '员工手册'),
+      ]);
+      const terms = queryTerms('我每年可以休多少天年假？');
+      assert.ok(terms.includes('年假') && terms.includes('每年'), `segmented into words: ${terms.join(' ')}`);
+      assert.ok(!terms.includes('多少') && !terms.includes('我'), 'question words and pronouns are dropped');
+      const hits = await index.keywordSearch(['zh'], terms, 10);
+      assert.equal(hits[0]?.section, '年假');
+      assert.match(hits[0].text, /十五天带薪年假，/, 'the passage text is returned as written');
+      const stats = await index.termStats(['zh'], ['报销', '年假']);
+      assert.deepEqual(stats.df, [1, 1]);
+    });
+
+    it('finds a camelCase option by its words, and the words by the option', async () => {
+      const ref = doc('doc_ref', 'ref', 'Server reference');
+      await index.putDocument(ref);
+      await index.addChunks(ref, 1, [
+        chunk(0, 'connectionTimeout', 'Defines the server timeout in milliseconds.', 'Server reference'),
+        chunk(1, 'bodyLimit', 'Defines the maximum payload the server is allowed to accept.', 'Server reference'),
+      ]);
+      const hits = await index.keywordSearch(['ref'], queryTerms('connection timeout'), 10);
+      assert.equal(hits[0]?.section, 'connectionTimeout');
+      assert.deepEqual(hits[0].matched, [0, 1]);
+      assert.equal((await index.keywordSearch(['ref'], queryTerms('what is bodyLimit'), 10))[0]?.section, 'bodyLimit');
+    });
+
     it('delete removes the document with every chunk and vector, and nothing else', async () => {
       assert.equal(await index.deleteDocument('hr', 'doc_hr'), true);
       assert.equal(await index.countChunks('doc_hr'), 0);

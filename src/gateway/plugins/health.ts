@@ -4,7 +4,7 @@
  * `/metrics`. Mounted in every role.
  */
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
-import { openObject, responses } from '../route-schema.js';
+import { openObject } from '../route-schema.js';
 
 const readyResponse = openObject({ status: { type: 'string', enum: ['ready', 'draining'] }, model: { type: ['string', 'null'] }, channels: openObject() }, ['status', 'model', 'channels']);
 

@@ -34,6 +34,9 @@ export interface EmbeddedEmbedderOptions {
 /** Most tokens embedded per input: embedding models are trained on short passages. */
 const MAX_INPUT_TOKENS = 512;
 
+/** Context positions kept free of input: the beginning and end tokens added, and one spare. */
+const RESERVED_TOKENS = 3;
+
 export function createEmbeddedEmbedder(options: EmbeddedEmbedderOptions): Embedder {
   const path = isAbsolute(options.model) ? options.model : join(options.dataDir, 'models', options.model);
   let loading: Promise<{ llama: Llama; model: EmbeddingModel; context: EmbeddingContext; limit: number }> | undefined;
@@ -60,7 +63,8 @@ export function createEmbeddedEmbedder(options: EmbeddedEmbedderOptions): Embedd
         const out: Float32Array[] = [];
         for (const text of texts) {
           signal?.throwIfAborted();
-          const tokens = model.tokenize(text).slice(0, limit);
+          // Room for the BOS/EOS tokens node-llama-cpp adds: it wants input + those < the context size.
+          const tokens = model.tokenize(text).slice(0, limit - RESERVED_TOKENS);
           const { vector } = await context.getEmbeddingFor(tokens.length ? tokens : model.tokenize(' '));
           out.push(Float32Array.from(vector));
         }

@@ -6,8 +6,6 @@
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ExtractedDocument } from '../types.js';
 import { detectKind, mimeOf, type DocumentKind } from './detect.js';
-import { extractHtml } from './html.js';
-import { extractMarkdown } from './markdown.js';
 import { extractText } from './text.js';
 
 export { detectKind, mimeOf, type DocumentKind } from './detect.js';
@@ -33,12 +31,13 @@ export function kindOf(input: Pick<ExtractInput, 'fileName' | 'mimeType'> & { he
 
 export async function extractDocument(input: ExtractInput): Promise<ExtractedDocument & { kind: DocumentKind; mimeType: string }> {
   const kind = kindOf({ ...input, head: input.data.subarray(0, 4096) });
-  // PDF.js and mammoth are large: loaded the first time such a file is read.
+  // Each parser is loaded the first time such a file is read (PDF.js and mammoth are large; none
+  // is paid for by a process that never reads a document).
   const read = {
     pdf: async (d: Buffer) => (await import('./pdf.js')).extractPdf(d),
     docx: async (d: Buffer) => (await import('./docx.js')).extractDocx(d),
-    html: extractHtml,
-    markdown: extractMarkdown,
+    html: async (d: Buffer) => (await import('./html.js')).extractHtml(d),
+    markdown: async (d: Buffer) => (await import('./markdown.js')).extractMarkdown(d),
     text: extractText,
   }[kind];
   const doc = await read(input.data);

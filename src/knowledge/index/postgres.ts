@@ -7,6 +7,7 @@ import pg from 'pg';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { CollectionInfo, IndexedChunk, KeywordHit, KnowledgeDocument, KnowledgeIndex, Passage } from '../types.js';
 import { sourceKeyOf } from '../types.js';
+import { searchForm } from '../terms.js';
 import { documentFromRow, documentRow, vectorFromBytes, vectorToBytes, type DocumentRow } from './rows.js';
 
 const SCHEMA = `
@@ -20,13 +21,26 @@ CREATE TABLE IF NOT EXISTS kb_documents (
 CREATE TABLE IF NOT EXISTS kb_chunks (
   id BIGSERIAL PRIMARY KEY, document_id TEXT NOT NULL, collection TEXT NOT NULL, generation INTEGER NOT NULL,
   ordinal INTEGER NOT NULL, heading TEXT NOT NULL, section TEXT NOT NULL, page INTEGER, text TEXT NOT NULL,
-  embedding BYTEA, embedding_model TEXT,
-  tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', heading), 'A') || setweight(to_tsvector('english', text), 'B')) STORED
+  embedding BYTEA, embedding_model TEXT, tsv tsvector
 );
+CREATE TABLE IF NOT EXISTS kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS kb_chunks_document ON kb_chunks (document_id, generation);
 CREATE INDEX IF NOT EXISTS kb_chunks_collection ON kb_chunks (collection, generation);
 CREATE INDEX IF NOT EXISTS kb_chunks_tsv ON kb_chunks USING GIN (tsv);
 `;
+
+/**
+ * The tsvector of a chunk, from the search form of its heading and text (terms.ts: CJK words spaced
+ * apart, camelCase split), computed in Hearth because PostgreSQL cannot segment Chinese.
+ */
+const TSV = (h: string, t: string) => `setweight(to_tsvector('english', ${h}), 'A') || setweight(to_tsvector('english', ${t}), 'B')`;
+
+/**
+ * Schema versions (`kb_meta.schema_version`): absent — the first release, whose `tsv` was a
+ * generated column over the raw text; 1 — `tsv` is written with the search form. Migration keeps
+ * every chunk and vector and recomputes `tsv` in batches.
+ */
+const SCHEMA_VERSION = 1;
 
 const LIVE = 'JOIN kb_documents d ON d.id = c.document_id AND d.generation = c.generation';
 
@@ -75,6 +89,7 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
       await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
       try {
         await client.query(SCHEMA);
+        await migrate(client);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
       }
@@ -171,12 +186,12 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
     const values: unknown[] = [];
     const rows = chunks.map((c, i) => {
       values.push(doc.id, doc.collection, generation, c.ordinal, c.heading, c.section, c.page ?? null, c.text,
-        c.embedding ? vectorToBytes(c.embedding) : null, c.embedding ? (embeddingModel ?? null) : null);
-      const b = i * 10;
-      return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10})`;
+        c.embedding ? vectorToBytes(c.embedding) : null, c.embedding ? (embeddingModel ?? null) : null, searchForm(c.heading), searchForm(c.text));
+      const b = i * 12;
+      return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},${TSV(`$${b + 11}`, `$${b + 12}`)})`;
     });
     await this.db.query(
-      `INSERT INTO kb_chunks (document_id, collection, generation, ordinal, heading, section, page, text, embedding, embedding_model) VALUES ${rows.join(',')}`,
+      `INSERT INTO kb_chunks (document_id, collection, generation, ordinal, heading, section, page, text, embedding, embedding_model, tsv) VALUES ${rows.join(',')}`,
       values,
     );
     await this.bump(doc.collection);
@@ -245,4 +260,28 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
     const r = await this.db.query('SELECT count(*)::int AS n FROM kb_chunks WHERE document_id = $1', [documentId]);
     return Number(r.rows[0].n);
   }
+}
+
+/** Brings an older knowledge schema to SCHEMA_VERSION (called under the schema lock). */
+async function migrate(client: pg.PoolClient): Promise<void> {
+  const row = (await client.query("SELECT value FROM kb_meta WHERE key = 'schema_version'")).rows[0] as { value: string } | undefined;
+  if (Number(row?.value ?? 0) >= SCHEMA_VERSION) return;
+  const generated = await client.query(
+    "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'kb_chunks' AND column_name = 'tsv' AND is_generated = 'ALWAYS'",
+  );
+  if (generated.rowCount) await client.query('ALTER TABLE kb_chunks ALTER COLUMN tsv DROP EXPRESSION');
+  for (let last = 0; ; ) {
+    const batch = await client.query('SELECT id, heading, text FROM kb_chunks WHERE id > $1 ORDER BY id LIMIT 500', [last]);
+    if (batch.rows.length === 0) break;
+    const ids = batch.rows.map((r) => r.id as string);
+    await client.query(
+      `UPDATE kb_chunks c SET tsv = ${TSV('u.h', 'u.t')} FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, h, t) WHERE c.id = u.id`,
+      [ids, batch.rows.map((r) => searchForm(r.heading as string)), batch.rows.map((r) => searchForm(r.text as string))],
+    );
+    last = Number(ids.at(-1));
+  }
+  await client.query(
+    "INSERT INTO kb_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+    [String(SCHEMA_VERSION)],
+  );
 }

@@ -2,12 +2,15 @@
  * The embedded knowledge index: one SQLite file under dataDir (`knowledge.db`), with an FTS5 table
  * (Porter stemming, BM25 ranking, headings weighted twice the body) kept in sync with the chunk
  * table by triggers. Vectors live in the chunk rows, so deleting a document deletes them too.
+ * A query costs one FTS5 ranking query and one doclist count per term: no per-row joins.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database, { type SqliteDatabase } from '../../storage/sqlite-driver.js';
 import type { CollectionInfo, IndexedChunk, KeywordHit, KnowledgeDocument, KnowledgeIndex, Passage } from '../types.js';
 import { sourceKeyOf } from '../types.js';
+import { searchForm } from '../terms.js';
+import { stemmer } from 'stemmer';
 import { documentFromRow, documentRow, vectorFromBytes, vectorToBytes, type DocumentRow } from './rows.js';
 
 const SCHEMA = `
@@ -25,22 +28,74 @@ CREATE TABLE IF NOT EXISTS kb_chunks (
 );
 CREATE INDEX IF NOT EXISTS kb_chunks_document ON kb_chunks (document_id, generation);
 CREATE INDEX IF NOT EXISTS kb_chunks_collection ON kb_chunks (collection, generation);
-CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5(heading, text, content='kb_chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
-CREATE TRIGGER IF NOT EXISTS kb_chunks_ai AFTER INSERT ON kb_chunks BEGIN
-  INSERT INTO kb_fts (rowid, heading, text) VALUES (new.id, new.heading, new.text);
+`;
+
+/**
+ * The keyword index: a contentless FTS5 table (Porter stemming, BM25) over the search form of each
+ * chunk's heading and text (terms.ts: CJK words spaced apart, camelCase split — `kb_terms`, a
+ * deterministic function registered on every connection, so a delete removes exactly the tokens
+ * the insert added), plus a `scope` column holding one token per collection (`kbc` + hex of the
+ * name). Filtering by collection is then a doclist intersection inside FTS5, not a join per
+ * matching row; the join to chunks and documents happens only for the few rows returned.
+ */
+const SEARCH = `
+CREATE VIRTUAL TABLE kb_search USING fts5(heading, text, scope, content='', tokenize='porter unicode61 remove_diacritics 2');
+CREATE TRIGGER kb_chunks_ai AFTER INSERT ON kb_chunks BEGIN
+  INSERT INTO kb_search (rowid, heading, text, scope) VALUES (new.id, kb_terms(new.heading), kb_terms(new.text), 'kbc' || hex(new.collection));
 END;
-CREATE TRIGGER IF NOT EXISTS kb_chunks_ad AFTER DELETE ON kb_chunks BEGIN
-  INSERT INTO kb_fts (kb_fts, rowid, heading, text) VALUES ('delete', old.id, old.heading, old.text);
+CREATE TRIGGER kb_chunks_ad AFTER DELETE ON kb_chunks BEGIN
+  INSERT INTO kb_search (kb_search, rowid, heading, text, scope) VALUES ('delete', old.id, kb_terms(old.heading), kb_terms(old.text), 'kbc' || hex(old.collection));
 END;
 `;
+
+/**
+ * Schema versions (`PRAGMA user_version`): 0 — the first release (an external-content `kb_fts`
+ * over the raw text); 1 — `kb_search` above. Opening an older file migrates it in one
+ * transaction: the old FTS table and triggers go, the new one is filled from the chunks (chunks,
+ * vectors and documents stay as they are).
+ */
+const SCHEMA_VERSION = 1;
+
+/** The FTS5 token naming a collection in the `scope` column. */
+function scopeToken(collection: string): string {
+  return `kbc${Buffer.from(collection, 'utf8').toString('hex').toUpperCase()}`;
+}
+
+/** An FTS5 query: any of the terms (each quoted, so none is read as syntax), in any of the collections. */
+function ftsQuery(collections: string[], terms: string[]): string {
+  const words = terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
+  return `{heading text}: (${words}) AND scope: (${collections.map(scopeToken).join(' OR ')})`;
+}
+
+/** Rows fetched from FTS5 per result wanted, so that chunks of a generation being written (not yet searchable) never starve the results. */
+const OVERFETCH = 2;
+
+/**
+ * Which query terms a text holds, by the same rules FTS5 applies (unicode61 words, diacritics
+ * folded, Porter stems): computed here for the few returned rows instead of one FTS5 probe per term.
+ */
+function matchedTerms(terms: string[], texts: string[]): number[] {
+  const stems = new Set<string>();
+  for (const text of texts) {
+    for (const m of searchForm(text).normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) stems.add(stem(m[0]));
+  }
+  return terms.flatMap((t, i) => (stems.has(stem(t.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase())) ? [i] : []));
+}
+
+const stemCache = new Map<string, string>();
+function stem(word: string): string {
+  let s = stemCache.get(word);
+  if (s === undefined) {
+    s = stemmer(word);
+    if (stemCache.size > 50_000) stemCache.clear();
+    stemCache.set(word, s);
+  }
+  return s;
+}
 
 /** Searchable chunks: those of their document's current generation. */
 const LIVE = 'JOIN kb_documents d ON d.id = c.document_id AND d.generation = c.generation';
 
-/** An FTS5 query matching any of the terms; each is quoted, so no term is read as syntax. */
-function ftsAny(terms: string[]): string {
-  return terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
-}
 
 export class SqliteKnowledgeIndex implements KnowledgeIndex {
   private db?: SqliteDatabase;
@@ -53,7 +108,17 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    db.function('kb_terms', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchForm(text) : text));
     db.exec(SCHEMA);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < SCHEMA_VERSION) {
+      db.transaction(() => {
+        db.exec('DROP TRIGGER IF EXISTS kb_chunks_ai; DROP TRIGGER IF EXISTS kb_chunks_ad; DROP TABLE IF EXISTS kb_fts; DROP TABLE IF EXISTS kb_search;');
+        db.exec(SEARCH);
+        db.exec(`INSERT INTO kb_search (rowid, heading, text, scope) SELECT id, kb_terms(heading), kb_terms(text), 'kbc' || hex(collection) FROM kb_chunks`);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    }
     this.db = db;
   }
 
@@ -155,25 +220,21 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
   }
 
   async keywordSearch(collections: string[], terms: string[], limit: number): Promise<KeywordHit[]> {
-    if (collections.length === 0 || terms.length === 0) return [];
-    const marks = collections.map(() => '?').join(',');
-    const rows = this.sql
-      .prepare(
-        `SELECT c.id AS id, c.document_id AS documentId, c.collection AS collection, d.title AS title, c.section AS section,
-           c.text AS text, c.page AS page, d.url AS url, bm25(kb_fts, 2.0, 1.0) AS rank
-         FROM kb_fts JOIN kb_chunks c ON c.id = kb_fts.rowid ${LIVE}
-         WHERE kb_fts MATCH ? AND c.collection IN (${marks})
-         ORDER BY rank LIMIT ?`,
-      )
-      .all(ftsAny(terms), ...collections, limit) as Array<Omit<Passage, 'chunkId'> & { id: number; rank: number; page: number | null; url: string | null }>;
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    const matchedBy = new Map<number, number[]>(ids.map((id) => [id, []]));
-    const idMarks = ids.map(() => '?').join(',');
-    const probe = this.sql.prepare(`SELECT rowid AS id FROM kb_fts WHERE kb_fts MATCH ? AND rowid IN (${idMarks})`);
-    terms.forEach((term, i) => {
-      for (const r of probe.all(ftsAny([term]), ...ids) as Array<{ id: number }>) matchedBy.get(r.id)?.push(i);
-    });
+    if (collections.length === 0 || terms.length === 0 || limit <= 0) return [];
+    const query = ftsQuery(collections, terms);
+    const select = (fetch: number) =>
+      this.sql
+        .prepare(
+          `SELECT c.id AS id, c.document_id AS documentId, c.collection AS collection, d.title AS title, c.section AS section,
+             c.heading AS heading, c.text AS text, c.page AS page, d.url AS url, f.rank AS rank
+           FROM (SELECT rowid, bm25(kb_search, 2.0, 1.0, 0.0) AS rank FROM kb_search WHERE kb_search MATCH ? ORDER BY rank LIMIT ?) f
+           JOIN kb_chunks c ON c.id = f.rowid ${LIVE}
+           ORDER BY f.rank LIMIT ?`,
+        )
+        .all(query, fetch, limit) as Array<Omit<Passage, 'chunkId'> & { id: number; heading: string; rank: number; page: number | null; url: string | null }>;
+    let rows = select(limit * OVERFETCH);
+    // Rare: more unsearchable (being written) rows than the margin; fetch them all.
+    if (rows.length < limit) rows = select(-1);
     return rows.map((r) => ({
       chunkId: String(r.id),
       documentId: r.documentId,
@@ -185,18 +246,20 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
       ...(r.url ? { url: r.url } : {}),
       // bm25() is lower for better matches; the seam says higher is better.
       score: -r.rank,
-      matched: matchedBy.get(r.id) ?? [],
+      matched: matchedTerms(terms, [r.heading, r.text]),
     }));
   }
 
+  /**
+   * Document frequencies from FTS5 doclists (a count, no join). They include, for the moment a
+   * re-index runs, the chunks of the generation being written: a transient, small skew of IDF.
+   */
   async termStats(collections: string[], terms: string[]): Promise<{ chunks: number; df: number[] }> {
     if (collections.length === 0) return { chunks: 0, df: terms.map(() => 0) };
-    const marks = collections.map(() => '?').join(',');
-    const total = this.sql.prepare(`SELECT count(*) AS n FROM kb_chunks c ${LIVE} WHERE c.collection IN (${marks})`).get(...collections) as { n: number };
-    const count = this.sql.prepare(
-      `SELECT count(*) AS n FROM kb_fts JOIN kb_chunks c ON c.id = kb_fts.rowid ${LIVE} WHERE kb_fts MATCH ? AND c.collection IN (${marks})`,
-    );
-    return { chunks: total.n, df: terms.map((t) => (count.get(ftsAny([t]), ...collections) as { n: number }).n) };
+    const scope = `scope: (${collections.map(scopeToken).join(' OR ')})`;
+    const count = this.sql.prepare('SELECT count(*) AS n FROM kb_search WHERE kb_search MATCH ?');
+    const n = (q: string) => (count.get(q) as { n: number }).n;
+    return { chunks: n(scope), df: terms.map((t) => n(`{heading text}: "${t.replaceAll('"', '""')}" AND ${scope}`)) };
   }
 
   async vectors(collection: string, model: string): Promise<Array<{ chunkId: string; vector: Float32Array }>> {

@@ -66,36 +66,41 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     };
   }
 
+  /** Statements are prepared at open; this fails the call clearly when the store was closed. */
+  private assertOpen(): void {
+    void this.conn;
+  }
+
   private get conn(): SqliteDatabase {
     if (!this.db) throw new HearthError(ErrorCode.storage, 'history store is not open', 503);
     return this.db;
   }
 
   async upsertConversation(c: Conversation): Promise<void> {
-    this.conn;
+    this.assertOpen();
     this.stmts.upsertConv.run(c);
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
-    this.conn;
+    this.assertOpen();
     const row = this.stmts.getConv.get(id) as Row | undefined;
     return row ? conversationFromRow(row) : undefined;
   }
 
   async append(m: StoredMessage): Promise<boolean> {
-    this.conn;
+    this.assertOpen();
     const r = this.stmts.append.run({ ...m, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null });
     if (r.changes > 0) this.cache.appended(m);
     return r.changes > 0;
   }
 
   async hasMessage(id: string): Promise<boolean> {
-    this.conn;
+    this.assertOpen();
     return this.stmts.hasMessage.get(id) !== undefined;
   }
 
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
-    this.conn;
+    this.assertOpen();
     // Another connection (the CLI deleting a user, a second process) committed: the cache may be stale.
     const version = this.stmts.dataVersion.get() as number;
     if (version !== this.dataVersion) {
@@ -111,7 +116,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async recordUsage(u: UsageRecord): Promise<void> {
-    this.conn;
+    this.assertOpen();
     this.stmts.usage.run({
       conversationId: u.conversationId,
       userId: u.userId,

@@ -9,7 +9,7 @@ import { telegramConfigSchema } from '../../../src/channels/telegram/config.js';
 import { createChannel } from '../../../src/channels/telegram/index.js';
 import { startTelegramFake, type TelegramFake } from '../../fakes/telegram-api.js';
 import { parseTelegramHtml } from '../../fakes/telegram-html.js';
-import { createTestContext, type TestContext } from '../test-context.js';
+import { createTestContext } from '../test-context.js';
 
 const ada = { id: 42, first_name: 'Ada', username: 'ada' };
 const adaChat = { id: 42, type: 'private' as const, first_name: 'Ada' };

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database, { type SqliteDatabase } from '../../../src/storage/sqlite-driver.js';
+import Database from '../../../src/storage/sqlite-driver.js';
 import { SqliteHistoryStore, migrate } from '../../../src/storage/history/sqlite.js';
 import { sqliteMigrations } from '../../../src/storage/history/sqlite-migrations.js';
 

@@ -122,7 +122,7 @@ function timing(args: Record<string, unknown>, zone: string): { at?: number; cro
       if (!probe.nextRun()) throw new Error('never fires');
       probe.stop();
     } catch (err) {
-      throw new Error(`invalid cron "${cron}": ${(err as Error).message}`);
+      throw new Error(`invalid cron "${cron}": ${(err as Error).message}`, { cause: err });
     }
     return { cron };
   }
