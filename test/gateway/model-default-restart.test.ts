@@ -28,7 +28,8 @@ describe('the default model chosen in the admin API', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = (fileDefault: string) => startHearth({ dataDir: dir, config: catalog(model.baseUrl, fileDefault), timeoutMs: 60_000 });
+  const start = (fileDefault: string) =>
+    startHearth({ dataDir: dir, config: catalog(model.baseUrl, fileDefault), timeoutMs: 60_000 });
   const lastModel = () => model.requests.at(-1)?.body.model;
 
   it('is kept across a restart, and an edit of the file default overrides it', async () => {

@@ -26,6 +26,7 @@ const expected: Record<string, Need> = {
   'GET /admin/audit': 'viewer',
   'GET /admin/audit/verify': 'viewer',
   'GET /admin/settings': 'viewer',
+  'POST /admin/conversations/:id/reply': 'operator',
   'GET /admin/users/:id/export': 'admin',
   'DELETE /admin/users/:id': 'admin',
   'GET /admin/skills': 'operator',

@@ -28,7 +28,10 @@ describe('admin console in a browser', () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     model = await startOpenAIFake();
-    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'first-model', HEARTH_ADMIN_PASSWORD: PASSWORD }, timeoutMs: 60_000 });
+    h = await startHearth({
+      env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'first-model', HEARTH_ADMIN_PASSWORD: PASSWORD },
+      timeoutMs: 60_000,
+    });
     browser = await launchChromium();
   });
   after(async () => {
@@ -50,7 +53,10 @@ describe('admin console in a browser', () => {
   }
 
   const api = (path: string, init: RequestInit = {}, token = h.token) =>
-    fetch(h.baseUrl + path, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(h.baseUrl + path, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+    });
 
   it('refuses a wrong token, then signs in with the admin token and reaches every screen', async () => {
     const page = await open();
@@ -134,7 +140,10 @@ describe('admin console in a browser', () => {
         .locator('.msg.user')
         .filter({ hasText: 'a question for the inbox' })
         .waitFor({ timeout: 3000 })
-        .then(() => true, () => false);
+        .then(
+          () => true,
+          () => false,
+        );
       if (found) break;
     }
     await page.locator('.msg.user').filter({ hasText: 'a question for the inbox' }).waitFor();
@@ -157,14 +166,17 @@ describe('admin console in a browser', () => {
     assert.equal(await page.locator('tr[data-key="models.default"] td').nth(1).textContent(), '"second"');
     const text = (await page.locator('table[aria-label="Effective configuration"]').textContent()) ?? '';
     assert.ok(!text.includes(h.token), 'the API token is masked');
-    assert.match(await page.locator('tr[data-key="server.apiToken"] td').nth(1).textContent() ?? '', /•/);
+    assert.match((await page.locator('tr[data-key="server.apiToken"] td').nth(1).textContent()) ?? '', /•/);
     await page.screenshot({ path: join(ARTIFACTS, 'console-settings-sources.png'), fullPage: true });
     await page.close();
     assert.deepEqual(pageErrors, []);
   });
 
   it('gives a viewer read-only screens, and the API refuses its change', async () => {
-    const issued = await api('/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'console viewer', role: 'viewer' }) });
+    const issued = await api('/admin/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'console viewer', role: 'viewer' }),
+    });
     assert.equal(issued.status, 201);
     const viewer = ((await issued.json()) as { token: string }).token;
     const page = await open();
@@ -175,7 +187,10 @@ describe('admin console in a browser', () => {
     await makeDefault.waitFor();
     assert.equal(await makeDefault.isDisabled(), true);
     assert.match((await makeDefault.getAttribute('title')) ?? '', /operator role/);
-    assert.equal(await page.getByRole('form', { name: 'Add a model' }).getByRole('button', { name: 'Save model' }).isDisabled(), true);
+    assert.equal(
+      await page.getByRole('form', { name: 'Add a model' }).getByRole('button', { name: 'Save model' }).isDisabled(),
+      true,
+    );
     await page.getByRole('button', { name: 'Skills', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'needs the operator role' }).waitFor();
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
@@ -183,7 +198,11 @@ describe('admin console in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'console-viewer.png'), fullPage: true });
     await page.close();
 
-    const refused = await api('/admin/models/default', { method: 'PUT', body: JSON.stringify({ model: 'default' }) }, viewer);
+    const refused = await api(
+      '/admin/models/default',
+      { method: 'PUT', body: JSON.stringify({ model: 'default' }) },
+      viewer,
+    );
     assert.equal(refused.status, 403);
     assert.equal(((await (await api('/admin/models')).json()) as { default: string }).default, 'second');
     assert.deepEqual(pageErrors, []);

@@ -5,7 +5,17 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Api, signIn, type Me } from './api.js';
-import { Audit, Channels, Conversations, Dashboard, Knowledge, Models, Settings, Skills, type ScreenProps } from './screens.js';
+import {
+  Audit,
+  Channels,
+  Conversations,
+  Dashboard,
+  Knowledge,
+  Models,
+  Settings,
+  Skills,
+  type ScreenProps,
+} from './screens.js';
 
 const SCREENS = { Dashboard, Channels, Models, Skills, Conversations, Knowledge, Audit, Settings } as const;
 type ScreenName = keyof typeof SCREENS;
@@ -44,7 +54,12 @@ export function App() {
         <h1>Hearth console</h1>
         <nav aria-label="Screens">
           {(Object.keys(SCREENS) as ScreenName[]).map((name) => (
-            <button key={name} type="button" aria-current={name === screen ? 'page' : undefined} onClick={() => setScreen(name)}>
+            <button
+              key={name}
+              type="button"
+              aria-current={name === screen ? 'page' : undefined}
+              onClick={() => setScreen(name)}
+            >
               {name}
             </button>
           ))}
@@ -90,7 +105,14 @@ function Login({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       <form onSubmit={submit({ token })}>
         <label>
           Token
-          <input name="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required />
+          <input
+            name="token"
+            type="password"
+            autoComplete="off"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            required
+          />
         </label>
         <button type="submit" disabled={busy}>
           Sign in with token
@@ -100,11 +122,24 @@ function Login({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       <form onSubmit={submit({ username, password })}>
         <label>
           User name
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+          />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </label>
         <button type="submit" disabled={busy}>
           Sign in

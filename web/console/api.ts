@@ -47,7 +47,7 @@ export class Api {
     return data as T;
   }
 
-  get = <T,>(path: string) => this.call<T>('GET', path);
+  get = <T>(path: string) => this.call<T>('GET', path);
 }
 
 function explain(status: number, message = ''): string {
@@ -57,7 +57,9 @@ function explain(status: number, message = ''): string {
 }
 
 /** Signs in: a token is checked against /auth/me; a user name and password go through /auth/login. */
-export async function signIn(credential: { token: string } | { username: string; password: string }): Promise<{ token: string; me: Me }> {
+export async function signIn(
+  credential: { token: string } | { username: string; password: string },
+): Promise<{ token: string; me: Me }> {
   let token: string;
   if ('token' in credential) token = credential.token.trim();
   else {

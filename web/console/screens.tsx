@@ -52,12 +52,25 @@ function useAction(after?: () => unknown) {
   return { run, line };
 }
 
-function Guarded({ role, needed, children }: { role: Role; needed: Role; children: (disabled: boolean, title?: string) => ReactNode }) {
+function Guarded({
+  role,
+  needed,
+  children,
+}: {
+  role: Role;
+  needed: Role;
+  children: (disabled: boolean, title?: string) => ReactNode;
+}) {
   const allowed = allows(role, needed);
   return <>{children(!allowed, allowed ? undefined : `Needs the ${needed} role (you are ${role})`)}</>;
 }
 
-const Failure = ({ error }: { error: string }) => (error ? <p role="alert" className="error">{error}</p> : null);
+const Failure = ({ error }: { error: string }) =>
+  error ? (
+    <p role="alert" className="error">
+      {error}
+    </p>
+  ) : null;
 const when = (ms: number) => new Date(ms).toLocaleString();
 
 interface ChannelStatus {
@@ -67,7 +80,14 @@ interface ChannelStatus {
 interface ModelsAnswer {
   default: string | null;
   fallback: string[];
-  models: Array<{ id: string; provider: string; model?: string; baseUrl?: string; isDefault?: boolean; breaker?: { state?: string } | string }>;
+  models: Array<{
+    id: string;
+    provider: string;
+    model?: string;
+    baseUrl?: string;
+    isDefault?: boolean;
+    breaker?: { state?: string } | string;
+  }>;
 }
 interface Conversation {
   id: string;
@@ -80,7 +100,11 @@ interface Conversation {
 }
 
 export function Dashboard({ api, onUnauthorized }: ScreenProps) {
-  const ready = useLoad<{ status: string; model: string | null; channels: Record<string, ChannelStatus> }>(api, '/readyz', onUnauthorized);
+  const ready = useLoad<{ status: string; model: string | null; channels: Record<string, ChannelStatus> }>(
+    api,
+    '/readyz',
+    onUnauthorized,
+  );
   const models = useLoad<ModelsAnswer>(api, '/admin/models', onUnauthorized);
   const convs = useLoad<{ conversations: Conversation[] }>(api, '/admin/conversations?limit=1000', onUnauthorized);
   const perChannel = new Map<string, number>();
@@ -129,7 +153,14 @@ function BarChart({ data, label }: { data: Array<[string, number]>; label: strin
   const max = Math.max(...data.map(([, v]) => v));
   const row = 28;
   return (
-    <svg role="img" aria-label={`${label} per channel`} width="100%" height={data.length * row} viewBox={`0 0 400 ${data.length * row}`} preserveAspectRatio="xMinYMin meet">
+    <svg
+      role="img"
+      aria-label={`${label} per channel`}
+      width="100%"
+      height={data.length * row}
+      viewBox={`0 0 400 ${data.length * row}`}
+      preserveAspectRatio="xMinYMin meet"
+    >
       {data.map(([name, value], i) => (
         <g key={name} transform={`translate(0, ${i * row})`}>
           <text x="0" y="18" className="chart-label">
@@ -147,7 +178,11 @@ function BarChart({ data, label }: { data: Array<[string, number]>; label: strin
 
 export function Channels({ api, role, onUnauthorized }: ScreenProps) {
   const channels = useLoad<Record<string, ChannelStatus>>(api, '/admin/channels', onUnauthorized);
-  const pairings = useLoad<{ pending: Array<{ code: string; channel: string; senderId: string; expiresAt?: number }> }>(api, '/admin/pairings', onUnauthorized);
+  const pairings = useLoad<{ pending: Array<{ code: string; channel: string; senderId: string; expiresAt?: number }> }>(
+    api,
+    '/admin/pairings',
+    onUnauthorized,
+  );
   const { run, line } = useAction(() => Promise.all([channels.reload(), pairings.reload()]));
   useEffect(() => {
     // Channel states and a pairing QR change on their own: refresh while the screen is open.
@@ -192,7 +227,16 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
             <code>{p.code}</code> {p.channel} · {p.senderId}{' '}
             <Guarded role={role} needed="operator">
               {(disabled, title) => (
-                <button type="button" disabled={disabled} title={title} onClick={() => run(`Approve ${p.code}`, () => api.call('POST', `/admin/pairings/${encodeURIComponent(p.code)}/approve`))}>
+                <button
+                  type="button"
+                  disabled={disabled}
+                  title={title}
+                  onClick={() =>
+                    run(`Approve ${p.code}`, () =>
+                      api.call('POST', `/admin/pairings/${encodeURIComponent(p.code)}/approve`),
+                    )
+                  }
+                >
                   Approve
                 </button>
               )}
@@ -226,7 +270,11 @@ function PairingQr({ api, channel }: { api: Api; channel: string }) {
   return (
     <section className="card">
       <h3>{channel} pairing</h3>
-      {qr ? <img src={qr} alt={`${channel} pairing QR code`} width={240} height={240} /> : <p>No QR code pending: the channel is paired or not asking.</p>}
+      {qr ? (
+        <img src={qr} alt={`${channel} pairing QR code`} width={240} height={240} />
+      ) : (
+        <p>No QR code pending: the channel is paired or not asking.</p>
+      )}
     </section>
   );
 }
@@ -238,7 +286,13 @@ export function Models({ api, role, onUnauthorized }: ScreenProps) {
   const add = (e: FormEvent) => {
     e.preventDefault();
     const { id, apiKey, baseUrl, ...rest } = form;
-    void run(`Add ${id}`, () => api.call('PUT', `/admin/models/${encodeURIComponent(id)}`, { ...rest, ...(baseUrl ? { baseUrl } : {}), ...(apiKey ? { apiKey } : {}) }));
+    void run(`Add ${id}`, () =>
+      api.call('PUT', `/admin/models/${encodeURIComponent(id)}`, {
+        ...rest,
+        ...(baseUrl ? { baseUrl } : {}),
+        ...(apiKey ? { apiKey } : {}),
+      }),
+    );
   };
   return (
     <>
@@ -265,10 +319,24 @@ export function Models({ api, role, onUnauthorized }: ScreenProps) {
                 <Guarded role={role} needed="operator">
                   {(disabled, title) => (
                     <>
-                      <button type="button" disabled={disabled || m.id === models.data?.default} title={title} onClick={() => run(`Make ${m.id} default`, () => api.call('PUT', '/admin/models/default', { model: m.id }))}>
+                      <button
+                        type="button"
+                        disabled={disabled || m.id === models.data?.default}
+                        title={title}
+                        onClick={() =>
+                          run(`Make ${m.id} default`, () => api.call('PUT', '/admin/models/default', { model: m.id }))
+                        }
+                      >
                         Make default
                       </button>{' '}
-                      <button type="button" disabled={disabled} title={title} onClick={() => run(`Remove ${m.id}`, () => api.call('DELETE', `/admin/models/${encodeURIComponent(m.id)}`))}>
+                      <button
+                        type="button"
+                        disabled={disabled}
+                        title={title}
+                        onClick={() =>
+                          run(`Remove ${m.id}`, () => api.call('DELETE', `/admin/models/${encodeURIComponent(m.id)}`))
+                        }
+                      >
                         Remove
                       </button>
                     </>
@@ -287,7 +355,11 @@ export function Models({ api, role, onUnauthorized }: ScreenProps) {
               {(['id', 'model', 'baseUrl'] as const).map((k) => (
                 <label key={k}>
                   {{ id: 'Id', model: 'Upstream model', baseUrl: 'Base URL' }[k]}
-                  <input value={form[k]} required={k !== 'baseUrl'} onChange={(e) => setForm({ ...form, [k]: e.target.value })} />
+                  <input
+                    value={form[k]}
+                    required={k !== 'baseUrl'}
+                    onChange={(e) => setForm({ ...form, [k]: e.target.value })}
+                  />
                 </label>
               ))}
               <label>
@@ -300,7 +372,11 @@ export function Models({ api, role, onUnauthorized }: ScreenProps) {
               </label>
               <label>
                 API key (stored encrypted)
-                <input type="password" value={form.apiKey} onChange={(e) => setForm({ ...form, apiKey: e.target.value })} />
+                <input
+                  type="password"
+                  value={form.apiKey}
+                  onChange={(e) => setForm({ ...form, apiKey: e.target.value })}
+                />
               </label>
               <button type="submit">Save model</button>
             </fieldset>
@@ -323,10 +399,19 @@ interface SkillInfo {
 }
 
 export function Skills({ api, role, onUnauthorized }: ScreenProps) {
-  const skills = useLoad<{ skills: SkillInfo[] }>(api, allows(role, 'operator') ? '/admin/skills' : undefined, onUnauthorized);
+  const skills = useLoad<{ skills: SkillInfo[] }>(
+    api,
+    allows(role, 'operator') ? '/admin/skills' : undefined,
+    onUnauthorized,
+  );
   const { run, line } = useAction(skills.reload);
   const [file, setFile] = useState<File>();
-  if (!allows(role, 'operator')) return <p role="alert" className="error">Refused: the skill list needs the operator role (you are {role}).</p>;
+  if (!allows(role, 'operator'))
+    return (
+      <p role="alert" className="error">
+        Refused: the skill list needs the operator role (you are {role}).
+      </p>
+    );
   const upload = (e: FormEvent) => {
     e.preventDefault();
     if (!file) return;
@@ -369,11 +454,26 @@ export function Skills({ api, role, onUnauthorized }: ScreenProps) {
               <td>{s.enabled ? s.state : 'disabled'}</td>
               <td>{s.tools.join(', ')}</td>
               <td>
-                <button type="button" onClick={() => run(`${s.enabled ? 'Disable' : 'Enable'} ${s.name}`, () => api.call('POST', `/admin/skills/${encodeURIComponent(s.name)}/${s.enabled ? 'disable' : 'enable'}`))}>
+                <button
+                  type="button"
+                  onClick={() =>
+                    run(`${s.enabled ? 'Disable' : 'Enable'} ${s.name}`, () =>
+                      api.call(
+                        'POST',
+                        `/admin/skills/${encodeURIComponent(s.name)}/${s.enabled ? 'disable' : 'enable'}`,
+                      ),
+                    )
+                  }
+                >
                   {s.enabled ? 'Disable' : 'Enable'}
                 </button>{' '}
                 {s.source === 'uploaded' && (
-                  <button type="button" onClick={() => run(`Remove ${s.name}`, () => api.call('DELETE', `/admin/skills/${encodeURIComponent(s.name)}`))}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      run(`Remove ${s.name}`, () => api.call('DELETE', `/admin/skills/${encodeURIComponent(s.name)}`))
+                    }
+                  >
                     Remove
                   </button>
                 )}
@@ -398,9 +498,17 @@ interface StoredMessage {
 export function Conversations({ api, role, onUnauthorized }: ScreenProps) {
   const [filter, setFilter] = useState({ user: '', channel: '', text: '' });
   const [query, setQuery] = useState('');
-  const list = useLoad<{ conversations: Conversation[] }>(api, `/admin/conversations?limit=200${query}`, onUnauthorized);
+  const list = useLoad<{ conversations: Conversation[] }>(
+    api,
+    `/admin/conversations?limit=200${query}`,
+    onUnauthorized,
+  );
   const [open, setOpen] = useState<string>();
-  const thread = useLoad<{ conversation: Conversation; messages: StoredMessage[] }>(api, open && `/admin/conversations/${encodeURIComponent(open)}/messages`, onUnauthorized);
+  const thread = useLoad<{ conversation: Conversation; messages: StoredMessage[] }>(
+    api,
+    open && `/admin/conversations/${encodeURIComponent(open)}/messages`,
+    onUnauthorized,
+  );
   const { run, line } = useAction(list.reload);
   const search = (e: FormEvent) => {
     e.preventDefault();
@@ -409,7 +517,9 @@ export function Conversations({ api, role, onUnauthorized }: ScreenProps) {
     if (filter.channel) q.set('channel', filter.channel);
     setQuery(q.size ? `&${q}` : '');
   };
-  const shown = (list.data?.conversations ?? []).filter((c) => !filter.text || `${c.id} ${c.userId} ${c.chatId}`.includes(filter.text));
+  const shown = (list.data?.conversations ?? []).filter(
+    (c) => !filter.text || `${c.id} ${c.userId} ${c.chatId}`.includes(filter.text),
+  );
   return (
     <>
       <Failure error={list.error} />
@@ -446,20 +556,36 @@ export function Conversations({ api, role, onUnauthorized }: ScreenProps) {
           {thread.data && (
             <>
               <p>
-                {thread.data.conversation.channel} · chat {thread.data.conversation.chatId} · agent {thread.data.conversation.agent}{' '}
+                {thread.data.conversation.channel} · chat {thread.data.conversation.chatId} · agent{' '}
+                {thread.data.conversation.agent}{' '}
                 <Guarded role={role} needed="admin">
                   {(disabled, title) => (
                     <>
-                      <a className={disabled ? 'disabled' : ''} title={title} href={disabled ? undefined : '#'} onClick={(e) => {
-                        e.preventDefault();
-                        if (!disabled) void exportUser(api, thread.data!.conversation.userId);
-                      }}>
+                      <a
+                        className={disabled ? 'disabled' : ''}
+                        title={title}
+                        href={disabled ? undefined : '#'}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          if (!disabled) void exportUser(api, thread.data!.conversation.userId);
+                        }}
+                      >
                         Export user
                       </a>{' '}
-                      <button type="button" disabled={disabled} title={title} onClick={() => run(`Delete ${thread.data!.conversation.userId}`, async () => {
-                        await api.call('DELETE', `/admin/users/${encodeURIComponent(thread.data!.conversation.userId)}`);
-                        setOpen(undefined);
-                      })}>
+                      <button
+                        type="button"
+                        disabled={disabled}
+                        title={title}
+                        onClick={() =>
+                          run(`Delete ${thread.data!.conversation.userId}`, async () => {
+                            await api.call(
+                              'DELETE',
+                              `/admin/users/${encodeURIComponent(thread.data!.conversation.userId)}`,
+                            );
+                            setOpen(undefined);
+                          })
+                        }
+                      >
                         Delete user data
                       </button>
                     </>
@@ -473,10 +599,21 @@ export function Conversations({ api, role, onUnauthorized }: ScreenProps) {
                       {m.role} · {m.author} · {when(m.createdAt)}
                     </small>
                     <p>{m.content}</p>
-                    {m.attachments.length > 0 && <p className="attachments">Attachments: {m.attachments.map((a) => a.name ?? a.mimeType ?? a.kind).join(', ')}</p>}
+                    {m.attachments.length > 0 && (
+                      <p className="attachments">
+                        Attachments: {m.attachments.map((a) => a.name ?? a.mimeType ?? a.kind).join(', ')}
+                      </p>
+                    )}
                   </li>
                 ))}
               </ol>
+              <TakeoverReply
+                api={api}
+                role={role}
+                conversationId={thread.data.conversation.id}
+                channel={thread.data.conversation.channel}
+                onSent={() => void thread.reload()}
+              />
             </>
           )}
           {!open && <p>Open a conversation to read it.</p>}
@@ -495,27 +632,40 @@ async function exportUser(api: Api, userId: string) {
 }
 
 export function Knowledge({ api, role, onUnauthorized }: ScreenProps) {
-  const collections = useLoad<{ collections: Array<{ name: string; documents?: number } | string> }>(api, '/admin/knowledge', onUnauthorized);
+  const collections = useLoad<{ collections: Array<{ name: string; documents?: number } | string> }>(
+    api,
+    '/admin/knowledge',
+    onUnauthorized,
+  );
   const [collection, setCollection] = useState('');
-  const docs = useLoad<{ documents: Array<{ id: string; title?: string; fileName?: string; status: string; error?: { message: string } }> }>(api, collection ? `/admin/knowledge/${encodeURIComponent(collection)}/documents` : undefined, onUnauthorized);
+  const docs = useLoad<{
+    documents: Array<{ id: string; title?: string; fileName?: string; status: string; error?: { message: string } }>;
+  }>(api, collection ? `/admin/knowledge/${encodeURIComponent(collection)}/documents` : undefined, onUnauthorized);
   const { run, line } = useAction(() => Promise.all([collections.reload(), docs.reload()]));
   const [files, setFiles] = useState<FileList | null>(null);
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<Array<{ documentId: string; title: string; section?: string; text: string; score: number }>>();
+  const [results, setResults] =
+    useState<Array<{ documentId: string; title: string; section?: string; text: string; score: number }>>();
   const names = (collections.data?.collections ?? []).map((c) => (typeof c === 'string' ? c : c.name));
   const upload = (e: FormEvent) => {
     e.preventDefault();
     if (!files?.length || !collection) return;
     const body = new FormData();
     for (const f of files) body.append('file', f);
-    void run(`Upload to ${collection}`, () => api.call('POST', `/admin/knowledge/${encodeURIComponent(collection)}/documents`, body));
+    void run(`Upload to ${collection}`, () =>
+      api.call('POST', `/admin/knowledge/${encodeURIComponent(collection)}/documents`, body),
+    );
   };
   const search = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await api.get<{ results: typeof results }>(`/admin/knowledge/${encodeURIComponent(collection)}/search?q=${encodeURIComponent(q)}`).catch((err: Error) => {
-      void run('Search', () => Promise.reject(err));
-      return undefined;
-    });
+    const r = await api
+      .get<{ results: typeof results }>(
+        `/admin/knowledge/${encodeURIComponent(collection)}/search?q=${encodeURIComponent(q)}`,
+      )
+      .catch((err: Error) => {
+        void run('Search', () => Promise.reject(err));
+        return undefined;
+      });
     setResults(r?.results ?? []);
   };
   return (
@@ -524,7 +674,12 @@ export function Knowledge({ api, role, onUnauthorized }: ScreenProps) {
       {line}
       <label>
         Collection
-        <input list="collections" value={collection} onChange={(e) => setCollection(e.target.value)} placeholder="handbook" />
+        <input
+          list="collections"
+          value={collection}
+          onChange={(e) => setCollection(e.target.value)}
+          placeholder="handbook"
+        />
         <datalist id="collections">
           {names.map((n) => (
             <option key={n} value={n} />
@@ -609,7 +764,11 @@ export function Audit({ api, onUnauthorized }: ScreenProps) {
   if (applied.actor) q.set('actor', applied.actor);
   if (applied.action) q.set('action', applied.action);
   const rows = useLoad<{ rows: AuditRow[]; total: number }>(api, `/admin/audit?${q}`, onUnauthorized);
-  const verify = useLoad<{ ok: boolean; rows: number; problems: Array<{ seq: number; message: string }> }>(api, '/admin/audit/verify', onUnauthorized);
+  const verify = useLoad<{ ok: boolean; rows: number; problems: Array<{ seq: number; message: string }> }>(
+    api,
+    '/admin/audit/verify',
+    onUnauthorized,
+  );
   const total = rows.data?.total ?? 0;
   const download = () => {
     const text = (rows.data?.rows ?? []).map((r) => JSON.stringify(r)).join('\n');
@@ -621,7 +780,11 @@ export function Audit({ api, onUnauthorized }: ScreenProps) {
     <>
       <Failure error={rows.error || verify.error} />
       <p data-testid="chain" className={verify.data?.ok ? 'ok' : 'error'}>
-        {verify.data ? (verify.data.ok ? `Chain verified: ${verify.data.rows} rows intact` : `Chain broken: ${verify.data.problems.map((p) => `#${p.seq} ${p.message}`).join('; ')}`) : 'Verifying…'}
+        {verify.data
+          ? verify.data.ok
+            ? `Chain verified: ${verify.data.rows} rows intact`
+            : `Chain broken: ${verify.data.problems.map((p) => `#${p.seq} ${p.message}`).join('; ')}`
+          : 'Verifying…'}
       </p>
       <form
         className="inline"
@@ -684,7 +847,9 @@ export function Audit({ api, onUnauthorized }: ScreenProps) {
 
 export function Settings({ api, role, onUnauthorized }: ScreenProps) {
   const me = useLoad<{ id: string; role: string; via: string; scopes?: string[] }>(api, '/auth/me', onUnauthorized);
-  const tokens = useLoad<{ tokens: Array<{ id: string; name: string; role: string; createdAt?: number; expiresAt?: number }> }>(api, allows(role, 'admin') ? '/admin/tokens' : undefined, onUnauthorized);
+  const tokens = useLoad<{
+    tokens: Array<{ id: string; name: string; role: string; createdAt?: number; expiresAt?: number }>;
+  }>(api, allows(role, 'admin') ? '/admin/tokens' : undefined, onUnauthorized);
   const { run, line } = useAction(tokens.reload);
   const [name, setName] = useState('');
   const [tokenRole, setTokenRole] = useState<Role>('viewer');
@@ -709,7 +874,12 @@ export function Settings({ api, role, onUnauthorized }: ScreenProps) {
               {tokens.data?.tokens.map((t) => (
                 <li key={t.id}>
                   {t.name} · {t.role}{' '}
-                  <button type="button" onClick={() => run(`Revoke ${t.name}`, () => api.call('DELETE', `/admin/tokens/${encodeURIComponent(t.id)}`))}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      run(`Revoke ${t.name}`, () => api.call('DELETE', `/admin/tokens/${encodeURIComponent(t.id)}`))
+                    }
+                  >
                     Revoke
                   </button>
                 </li>
@@ -720,7 +890,11 @@ export function Settings({ api, role, onUnauthorized }: ScreenProps) {
               aria-label="Issue a token"
               onSubmit={(e) => {
                 e.preventDefault();
-                void run(`Issue ${name}`, async () => setIssued((await api.call<{ token: string }>('POST', '/admin/tokens', { name, role: tokenRole })).token));
+                void run(`Issue ${name}`, async () =>
+                  setIssued(
+                    (await api.call<{ token: string }>('POST', '/admin/tokens', { name, role: tokenRole })).token,
+                  ),
+                );
               }}
             >
               <label>
@@ -790,12 +964,60 @@ function EffectiveSettings({ api, onUnauthorized }: Pick<ScreenProps, 'api' | 'o
                 <code>{JSON.stringify(s.value) ?? ''}</code>
               </td>
               <td className="source">
-                {s.source === 'environment' ? `environment (${s.env}, read-only)` : s.source === 'admin' ? 'admin change' : s.source}
+                {s.source === 'environment'
+                  ? `environment (${s.env}, read-only)`
+                  : s.source === 'admin'
+                    ? 'admin change'
+                    : s.source}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** Human takeover: an operator's answer, sent on the conversation's channel. */
+function TakeoverReply({
+  api,
+  role,
+  conversationId,
+  channel,
+  onSent,
+}: {
+  api: Api;
+  role: Role;
+  conversationId: string;
+  channel: string;
+  onSent(): void;
+}) {
+  const [text, setText] = useState('');
+  const { run, line } = useAction(onSent);
+  return (
+    <Guarded role={role} needed="operator">
+      {(disabled, title) => (
+        <form
+          className="inline"
+          aria-label="Answer as a person"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(`Answer on ${channel}`, async () => {
+              await api.call('POST', `/admin/conversations/${encodeURIComponent(conversationId)}/reply`, { text });
+              setText('');
+            });
+          }}
+        >
+          <fieldset disabled={disabled} title={title}>
+            <label>
+              Your answer (sent on {channel})
+              <input value={text} onChange={(e) => setText(e.target.value)} required />
+            </label>
+            <button type="submit">Send answer</button>
+          </fieldset>
+          {line}
+        </form>
+      )}
+    </Guarded>
   );
 }

@@ -25,7 +25,11 @@ const webSocketSchema = {
 /** Groups operations by surface: `admin`, `auth`, `v1`, `webhooks`, `canvas`, `voice`, else `web`. */
 function tagOf(url: string): string {
   const first = url.split('/')[1] ?? '';
-  return ['admin', 'auth', 'v1', 'webhooks', 'canvas', 'voice'].includes(first) ? first : first === 'healthz' || first === 'readyz' || first === 'metrics' ? 'ops' : 'web';
+  return ['admin', 'auth', 'v1', 'webhooks', 'canvas', 'voice'].includes(first)
+    ? first
+    : first === 'healthz' || first === 'readyz' || first === 'metrics'
+      ? 'ops'
+      : 'web';
 }
 
 async function openapi(app: FastifyInstance): Promise<void> {
@@ -35,11 +39,16 @@ async function openapi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'Hearth',
         version: VERSION,
-        description: 'Self-hosted AI assistant: admin API, OpenAI-compatible API, channel webhooks, web chat, voice and canvas.',
+        description:
+          'Self-hosted AI assistant: admin API, OpenAI-compatible API, channel webhooks, web chat, voice and canvas.',
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'The admin API token, a machine token, or an access JWT from /auth/login.' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The admin API token, a machine token, or an access JWT from /auth/login.',
+          },
         },
       },
     },
