@@ -3,20 +3,10 @@
  * skills enabled, and for turns that do need tools. Counted with the GPT-4o tokenizer (o200k_base) on
  * the exact request the model received. Target (SPEC §3): a trivial turn ≤ 1,500 prompt tokens.
  */
-import { getEncoding } from 'js-tiktoken';
 import { startOpenAIFake } from '../test/fakes/openai-server.js';
 import { startHearth } from '../test/harness.js';
+import { promptTokens } from '../test/prompt-count.js';
 import { chatOverWs } from '../test/webchat-client.js';
-
-const enc = getEncoding('o200k_base');
-
-/** Tokens of a Chat Completions request as OpenAI counts them: ~3 per message of framing, plus tools. */
-export function promptTokens(body: { messages: Array<{ role: string; content?: unknown }>; tools?: unknown[] }): number {
-  let n = 3;
-  for (const m of body.messages) n += 3 + enc.encode(m.role).length + enc.encode(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')).length;
-  if (body.tools?.length) n += enc.encode(JSON.stringify(body.tools)).length;
-  return n;
-}
 
 async function main(): Promise<void> {
   const model = await startOpenAIFake();

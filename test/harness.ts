@@ -121,7 +121,7 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
   let listening: LogLine;
   try {
     listening = await Promise.race([
-      waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 15_000),
+      waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 45_000),
       exited.then((code) => {
         throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
       }),

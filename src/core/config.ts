@@ -22,9 +22,26 @@ export const modelSpecSchema = z.strictObject({
   baseUrl: z.url().optional().describe('API base URL (OpenAI-compatible: ending in /v1)'),
   apiKey: z.string().optional().describe('API key; omit for servers that need none'),
   timeoutMs: positiveInt.optional().describe('Per-call timeout; defaults to models.timeoutMs'),
+  price: z
+    .strictObject({
+      inputPerMTok: z.number().min(0).describe('USD per million prompt tokens'),
+      outputPerMTok: z.number().min(0).describe('USD per million completion tokens'),
+      cachedInputPerMTok: z.number().min(0).optional().describe('USD per million prompt tokens served from the prompt cache; the input price when absent'),
+    })
+    .optional()
+    .describe('Prices of this model; the built-in price table (src/engine/pricing.ts) when absent'),
   ...generationSchema,
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+/** Spending limits of one budget (a user, an agent); periods are UTC days and months. */
+export const budgetLimitsSchema = z.strictObject({
+  tokensPerDay: positiveInt.optional().describe('Most prompt + completion tokens per UTC day'),
+  tokensPerMonth: positiveInt.optional().describe('Most prompt + completion tokens per UTC month'),
+  usdPerDay: z.number().positive().optional().describe('Most USD per UTC day (models with a known price)'),
+  usdPerMonth: z.number().positive().optional().describe('Most USD per UTC month (models with a known price)'),
+});
+export type BudgetLimits = z.infer<typeof budgetLimitsSchema>;
 
 export const agentSchema = z.strictObject({
   systemPrompt: z.string().optional().describe('Persona; a short default is used when absent'),
@@ -33,6 +50,10 @@ export const agentSchema = z.strictObject({
   historyMessages: positiveInt.default(40).describe('Most earlier messages in the history window, whatever their size'),
   skills: z.array(z.string()).optional().describe('Skills (tools) this agent may use; "*" = all; default: the built-ins for the default agent, none for others'),
   knowledge: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)).optional().describe('Knowledge base collections this agent answers from, with citations'),
+  approval: z
+    .enum(['always', 'once-per-conversation', 'never'])
+    .default('always')
+    .describe('When a sensitive tool call needs a yes first: every call, the first call of each tool per conversation, or never'),
   ...generationSchema,
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
@@ -91,6 +112,17 @@ export const configSchema = z.strictObject({
     .prefault({}),
   agents: z.record(z.string(), agentSchema).default({}).describe('Agents by id; `default` answers unless a route says otherwise'),
   routes: z.array(routeSchema).default([]).describe('First match of (channel, chat, user) picks the agent'),
+  budgets: z
+    .strictObject({
+      user: budgetLimitsSchema.prefault({}).describe('Limits for each user (every user gets the same)'),
+      agent: z.record(z.string(), budgetLimitsSchema).default({}).describe('Limits per agent id (all its users together)'),
+    })
+    .prefault({}),
+  approvals: z
+    .strictObject({
+      expiresMinutes: positiveInt.default(30).describe('A sensitive tool call not approved within this time is denied'),
+    })
+    .prefault({}),
   webchat: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -357,6 +389,36 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </canvas section>
+  // <backup section: owned by the durability work (src/ops/backup/)>
+  backup: z
+    .strictObject({
+      dir: z.string().optional().describe('Folder the archives (and the model cache) go to; default dataDir/backups (left out of the archives). Put it on another disk, or set backup.s3'),
+      scheduled: z.boolean().default(true).describe('`hearth start` (all-in-one) takes a backup on `schedule`; the scaled roles never do (run `hearth backup` from one place)'),
+      schedule: z.string().default('0 3 * * *').describe('Cron expression (server local time) of scheduled backups; default daily at 03:00'),
+      keepDaily: z.int().min(0).default(7).describe('Retention: keep the newest backup of each of the last N days that have one'),
+      keepWeekly: z.int().min(0).default(4).describe('Retention: also keep the newest backup of each of the last M ISO weeks that have one'),
+      models: z.boolean().default(true).describe('Back up dataDir/models incrementally (each file once per content hash, in dir/model-cache)'),
+      encryption: z
+        .strictObject({
+          keyFile: z.string().optional().describe('File holding the base64 32-byte AES-256-GCM archive key; env HEARTH_BACKUP_KEY wins. Unencrypted when neither is set'),
+        })
+        .prefault({}),
+      s3: z
+        .strictObject({
+          bucket: z.string().min(1).describe('Bucket the archives are uploaded to (created when missing)'),
+          prefix: z.string().default('hearth-backups/').describe('Key prefix of the archives inside the bucket'),
+          region: z.string().default('us-east-1'),
+          endpoint: z.url().optional().describe('S3-compatible endpoint (MinIO, Ceph, R2…); AWS when absent'),
+          forcePathStyle: z.boolean().default(true),
+          accessKeyId: z.string().optional().describe('Access key; env HEARTH_S3_ACCESS_KEY_ID, else the AWS default chain'),
+          secretAccessKey: z.string().optional().describe('Secret key; env HEARTH_S3_SECRET_ACCESS_KEY'),
+        })
+        .optional()
+        .describe('Also upload every archive to an S3-compatible store (retention applies there too)'),
+    })
+    .prefault({})
+    .describe('Backups: `hearth backup`, the daily schedule, retention, encryption, S3 upload'),
+  // </backup section>
   // <voice section: owned by the voice work (src/voice/)>
   voice: z
     .strictObject({

@@ -19,6 +19,9 @@ import { doneEvent, type ReplyTarget } from '../core/message.js';
 import { createBus } from '../bus/index.js';
 import { openCanvas, type Canvas } from '../canvas/index.js';
 import { loadChannelsFile } from '../channels/load.js';
+import { channelDefinition } from '../channels/definitions.js';
+import { Approvals } from '../approvals/approvals.js';
+import { Budgets } from '../engine/budgets.js';
 import { Engine } from '../engine/engine.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
 import { engineKnowledge, openKnowledgeBase, type KnowledgeBase } from '../knowledge/index.js';
@@ -35,10 +38,13 @@ import { AccessControl } from './pipeline/access.js';
 import { InboundPipeline, type ChannelPolicy } from './pipeline/pipeline.js';
 import { mountPlugins, type GatewayDeps, type GatewayPlugin } from './plugin.js';
 import { adminApiPlugin } from './plugins/admin-api.js';
+import { approvalsPlugin } from './plugins/approvals.js';
+import { usagePlugin } from './plugins/usage.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { consolePlugin } from './plugins/console.js';
 import { healthPlugin } from './plugins/health.js';
+import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
 import { openapiPlugin } from './plugins/openapi.js';
@@ -82,6 +88,9 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     skillsAdminPlugin,
     knowledgePlugin,
     consolePlugin,
+    approvalsPlugin,
+    usagePlugin,
+    backupSchedulePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
 }
@@ -157,6 +166,13 @@ export class Hearth {
       skills: () => this.skills?.list() ?? [],
     });
     const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
+    const approvals = new Approvals({
+      sessions: stores.sessions,
+      audit: (entry) => security.audit.record(entry),
+      expiresMinutes: () => this.config.approvals.expiresMinutes,
+      buttons: (channel) => channelDefinition(channel)?.capabilities.buttons ?? false,
+    });
+    const budgets = new Budgets({ sessions: stores.sessions, config: () => this.config });
     if (this.roles.has('engine')) {
       const skills = (this.skills = await createSkillHost(config.skills, {
         dataDir,
@@ -176,6 +192,8 @@ export class Hearth {
         models,
         tools: skills,
         agentSkills,
+        approvals,
+        budgets,
         knowledge: engineKnowledge(knowledge, () => this.config),
         log,
         config: () => this.config,
@@ -191,6 +209,7 @@ export class Hearth {
     const deps: GatewayDeps = {
       config: () => this.config,
       loaded: () => this.loaded,
+      configFile: this.options.loaded.file,
       log,
       dataDir,
       security,
@@ -205,6 +224,8 @@ export class Hearth {
       skills: this.skills,
       knowledge,
       canvas,
+      approvals,
+      budgets,
       draining: () => this.draining,
     };
     if (this.roles.has('gateway')) await this.startGateway(app, deps, channelsFile);
@@ -267,7 +288,7 @@ export class Hearth {
           config.server.allowedHosts.length > 0,
       },
     });
-    await mountPlugins(app, [...gatewayPlugins(config, this.channels), ...(this.options.plugins ?? [])], deps);
+    await mountPlugins(app, [...gatewayPlugins(config, this.channels), ...(this.options.plugins ?? [])], { ...deps, pipeline });
 
     for (const c of this.channels) {
       bus.subscribeOutbound(c.name, async (out) => {

@@ -21,6 +21,8 @@ export class Metrics implements EngineMetrics {
   private readonly modelCalls: Counter<'model' | 'outcome'>;
   private readonly modelSeconds: Histogram<'model'>;
   private readonly tokenCount: Counter<'model' | 'kind'>;
+  private readonly budgetRefusals: Counter<'budget'>;
+  private readonly costCount: Counter<'model'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -42,6 +44,8 @@ export class Metrics implements EngineMetrics {
       registers,
     });
     this.tokenCount = new Counter({ name: 'hearth_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
+    this.costCount = new Counter({ name: 'hearth_cost_usd_total', help: 'USD spent on model calls, at the known price of each model', labelNames: ['model'], registers });
+    this.budgetRefusals = new Counter({ name: 'hearth_budget_refusals_total', help: 'Turns refused before the model call because a budget was reached', labelNames: ['budget'], registers });
     new Gauge({
       name: 'hearth_queue_depth',
       help: 'Inbound messages accepted and not yet answered',
@@ -91,5 +95,13 @@ export class Metrics implements EngineMetrics {
   tokens(model: string, prompt: number, completion: number): void {
     this.tokenCount.inc({ model, kind: 'prompt' }, prompt);
     this.tokenCount.inc({ model, kind: 'completion' }, completion);
+  }
+
+  cost(model: string, usd: number): void {
+    this.costCount.inc({ model }, usd);
+  }
+
+  budgetRefused(budget: string): void {
+    this.budgetRefusals.inc({ budget });
   }
 }

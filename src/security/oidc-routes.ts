@@ -5,13 +5,16 @@
  * refresh pair as a local login.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as oidc from 'openid-client';
+import type * as OidcClient from 'openid-client';
 import { ErrorCode } from '../core/errors.js';
 import type { SecurityConfig, SecurityContext } from './context.js';
 import { sendError } from './http-error.js';
 import { roleAtLeast, type Role } from '../core/auth.js';
 
 type OidcConfig = NonNullable<SecurityConfig['oidc']>;
+
+/** openid-client, loaded when OIDC is configured (registerOidcRoutes), not at every start. */
+let oidc: typeof OidcClient;
 
 const STATE_COOKIE = 'hearth_oidc_state';
 const PENDING_TTL_MS = 10 * 60_000;
@@ -38,8 +41,8 @@ function cookieValue(req: FastifyRequest, name: string): string | undefined {
 }
 
 /** Caches discovery; a failed discovery is retried on the next login rather than cached. */
-function discoverer(c: OidcConfig): () => Promise<oidc.Configuration> {
-  let pending: Promise<oidc.Configuration> | undefined;
+function discoverer(c: OidcConfig): () => Promise<OidcClient.Configuration> {
+  let pending: Promise<OidcClient.Configuration> | undefined;
   return () => {
     pending ??= oidc
       .discovery(
@@ -61,13 +64,14 @@ function discoverer(c: OidcConfig): () => Promise<oidc.Configuration> {
 export async function registerOidcRoutes(app: FastifyInstance, ctx: SecurityContext): Promise<void> {
   const c = ctx.config.oidc;
   if (!c) return;
+  oidc ??= await import('openid-client');
   const configuration = discoverer(c);
   const secureCookie = new URL(c.redirectUri).protocol === 'https:';
   const cookiePath = new URL(c.redirectUri).pathname;
   const loginLimit = ctx.rateLimits.hook('login');
 
   app.get('/auth/oidc/login', { onRequest: loginLimit }, async (_req, reply) => {
-    let config: oidc.Configuration;
+    let config: OidcClient.Configuration;
     try {
       config = await configuration();
     } catch (err) {

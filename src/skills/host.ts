@@ -18,7 +18,6 @@ import type { ToolContext, ToolHost, ToolResult } from '../core/tools.js';
 import { builtinSkills } from './builtin/index.js';
 import { checkSignature } from './install/signature.js';
 import { readInstalled, writeInstalled, type InstalledSkills } from './install/installed-skills.js';
-import { extractSkillZip } from './install/zip-extract.js';
 import { compareVersions, parseManifest, readManifest, type SkillManifest, type ToolDeclaration } from './manifest.js';
 import { createRuntime, type RuntimeEnvironment } from './runtime-factory.js';
 import type { SkillRuntime } from './runtime.js';
@@ -169,6 +168,10 @@ export class SkillHost implements ToolHost {
     return specs;
   }
 
+  isSensitive(toolName: string): boolean {
+    return this.catalog().get(toolName)?.tool.sensitive === true;
+  }
+
   async execute(call: ToolCall, ctx: ToolContext): Promise<ToolResult> {
     const started = Date.now();
     const entry = this.catalog().get(call.name);
@@ -244,6 +247,8 @@ export class SkillHost implements ToolHost {
       const signed = checkSignature(zip, signature, this.settings.signatures);
       const staging = join(this.skillsDir, '.staging', randomUUID());
       try {
+        // Loaded on the first upload: the zip reader is not needed at idle.
+        const { extractSkillZip } = await import('./install/zip-extract.js');
         await extractSkillZip(zip, staging, this.settings.upload);
         const manifest = await readManifest(staging);
         if (manifest.runtime === 'in-process') {

@@ -50,6 +50,11 @@ class MemorySessions implements SessionStore {
     this.map.set(key, value);
     return true;
   }
+  async increment(key: string, by: number): Promise<number> {
+    const value = ((this.map.get(key) as number | undefined) ?? 0) + by;
+    this.map.set(key, value);
+    return value;
+  }
   async delete(key: string): Promise<void> {
     this.map.delete(key);
   }

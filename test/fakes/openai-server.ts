@@ -7,8 +7,11 @@
  * `{error:{message,type,param,code}}`.
  *
  * Standalone, for end-to-end tests and benchmarks:
- *   node dist/test/fakes/openai-server.js [--port N] [--delay-ms N]
- * prints `{"baseUrl":"http://127.0.0.1:PORT/v1"}` and serves the echo until SIGTERM.
+ *   node dist/test/fakes/openai-server.js [--port N] [--delay-ms N] [--print-requests-for TEXT]
+ * prints `{"baseUrl":"http://127.0.0.1:PORT/v1"}` and serves the echo until SIGTERM. With
+ * `--print-requests-for`, the body of each chat request whose last user text ends with TEXT (a
+ * gateway may prefix a timestamp) is printed as one more JSON line (benchmarks count the prompt
+ * tokens a system sends for it).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -218,10 +221,23 @@ function numberFlag(args: string[], name: string): number | undefined {
   return value;
 }
 
+function stringFlag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+}
+
 async function main(args: string[]): Promise<void> {
   // Benchmarks run for a long time: keep no request log that would grow without bound.
   const fake = await startOpenAIFake({ port: numberFlag(args, '--port'), delayMs: numberFlag(args, '--delay-ms'), recordRequests: false });
   process.stdout.write(`${JSON.stringify({ baseUrl: fake.baseUrl })}\n`);
+  const marker = stringFlag(args, '--print-requests-for');
+  if (marker !== undefined) {
+    fake.setReply((body) => {
+      const text = lastUserText(body);
+      if (text.trimEnd().endsWith(marker)) process.stdout.write(`${JSON.stringify(body)}\n`);
+      return { text: `You said: ${text}` };
+    });
+  }
   const stop = () => void fake.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -127,7 +127,7 @@ describe('knowledge base end to end', () => {
       { name: 'big.txt', type: 'text/plain', data: big },
     ]);
     assert.equal(res.status, 413);
-    assert.equal(((await res.json()) as any).error.code, 'HEARTH_E_TOO_LARGE');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HEARTH_E_TOO_LARGE');
     await h.waitForLog((l) => l.msg === 'knowledge request rejected' && l.errorCode === 'HEARTH_E_TOO_LARGE');
     let docs = await settled('limits');
     assert.deepEqual(docs.map((d) => [d.fileName, d.status]), [['parking.md', 'indexed']], 'the file before the big one is kept; the big one is not recorded');
@@ -141,7 +141,7 @@ describe('knowledge base end to end', () => {
 
     res = await upload('limits', [{ name: 'photo.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) }]);
     assert.equal(res.status, 415);
-    assert.equal(((await res.json()) as any).error.code, 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
     await h.waitForLog((l) => l.msg === 'document refused' && l.errorCode === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
   });
 

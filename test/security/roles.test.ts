@@ -45,6 +45,9 @@ const expected: Record<string, Need> = {
   'DELETE /admin/knowledge/:collection/documents/:id': 'operator',
   'DELETE /admin/knowledge/:collection': 'operator',
   'GET /admin/knowledge/:collection/search': 'viewer',
+  'GET /admin/approvals': 'viewer',
+  'POST /admin/approvals/:id/:decision': 'operator',
+  'GET /admin/usage': 'viewer',
 };
 const rank: Record<Need, number> = { viewer: 1, operator: 2, admin: 3 };
 

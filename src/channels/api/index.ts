@@ -95,19 +95,35 @@ export class ApiChannel implements Channel {
         reply.hijack();
         const res = reply.raw;
         res.socket?.setNoDelay(true);
-        res.writeHead(200, {
-          'Content-Type': 'text/event-stream; charset=utf-8',
-          'Cache-Control': 'no-cache, no-transform',
-          Connection: 'keep-alive',
-          'X-Accel-Buffering': 'no',
-        });
+        // The headers go out with the first event, so a turn refused by a budget still gets its 429.
+        let headed = false;
         const includeUsage = body.stream_options?.include_usage === true;
-        this.pending.set(id, { onEvent: (e) => this.writeSse(res, e, completionId, created, body.model, includeUsage, id) });
+        this.pending.set(id, {
+          onEvent: (e) => {
+            if (!headed && e.type === 'error' && e.code === ErrorCode.budget) {
+              this.pending.delete(id);
+              res.writeHead(429, { 'Content-Type': 'application/json; charset=utf-8' });
+              res.end(JSON.stringify(openAiError(e.message, 'rate_limit_error', e.code)));
+              return;
+            }
+            if (!headed) {
+              headed = true;
+              res.writeHead(200, {
+                'Content-Type': 'text/event-stream; charset=utf-8',
+                'Cache-Control': 'no-cache, no-transform',
+                Connection: 'keep-alive',
+                'X-Accel-Buffering': 'no',
+              });
+            }
+            this.writeSse(res, e, completionId, created, body.model, includeUsage, id);
+          },
+        });
         try {
           await this.ctx.receive(message);
         } catch (err) {
           this.pending.delete(id);
           const e = err instanceof HearthError ? err : new HearthError(ErrorCode.internal, 'internal error');
+          if (!headed) res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
           res.end(`data: ${JSON.stringify(openAiError(e.message, 'server_error', e.code))}\n\ndata: [DONE]\n\n`);
         }
         return;
@@ -121,7 +137,7 @@ export class ApiChannel implements Channel {
         this.ctx!.receive(message).catch(reject);
       }).finally(() => this.pending.delete(id));
       if (event.type === 'error') {
-        const status = event.code === ErrorCode.noModel || event.code === ErrorCode.shuttingDown ? 503 : 502;
+        const status = event.code === ErrorCode.budget ? 429 : event.code === ErrorCode.noModel || event.code === ErrorCode.shuttingDown ? 503 : 502;
         return reply.code(status).send(openAiError(event.message, 'server_error', event.code));
       }
       return {

@@ -1,22 +1,29 @@
 /**
  * SQLite history (better-sqlite3): the embedded default. Synchronous calls are fine here: each is
- * a sub-millisecond local read or write, and WAL mode keeps readers off the writer's back.
+ * a sub-millisecond local read or write, and WAL mode keeps readers off the writer's back. The
+ * writes of a turn (conversation, messages, usage) are group-committed: all writes asked for in
+ * one event-loop turn share one transaction (write-batch.ts), each resolving after the commit; a
+ * read that must see a pending write commits the batch first.
  */
 import Database, { type SqliteDatabase } from '../sqlite-driver.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type { Conversation, DailyUsage, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
 import { HearthError, ErrorCode } from '../../core/errors.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { RecentCache, windowOf } from './recent-cache.js';
-import { conversationFromRow, storedMessageFromRow, type Row } from './rows.js';
+import { WriteBatch } from './write-batch.js';
+import { conversationFromRow, dailyUsage, storedMessageFromRow, type Row } from './rows.js';
 
 export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   private db?: SqliteDatabase;
   private stmts!: ReturnType<SqliteHistoryStore['prepare']>;
   private readonly cache = new RecentCache();
   private dataVersion = -1;
+  private writes?: WriteBatch;
+  /** Conversations with a message write not yet committed (a read of them commits first). */
+  private readonly pendingMessages = new Set<string>();
 
   constructor(private readonly file: string) {}
 
@@ -35,6 +42,11 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     }
     this.db = db;
     this.stmts = this.prepare(db);
+    this.writes = new WriteBatch(db, (failed) => {
+      this.pendingMessages.clear();
+      // A rolled-back batch may have added turns to the cache that are not on disk.
+      if (failed) this.cache.clear();
+    });
   }
 
   private prepare(db: SqliteDatabase) {
@@ -54,9 +66,9 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
       ),
       usage: db.prepare(
         `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens,
-           cached_prompt_tokens, latency_ms, ok, created_at)
+           cached_prompt_tokens, latency_ms, ok, created_at, cost_usd)
          VALUES (@conversationId, @userId, @agent, @model, @provider, @promptTokens, @completionTokens,
-           @cachedPromptTokens, @latencyMs, @ok, @createdAt)`,
+           @cachedPromptTokens, @latencyMs, @ok, @createdAt, @costUsd)`,
       ),
       deleteUserConvs: db.prepare('DELETE FROM conversations WHERE user_id = ?'),
       deleteUserUsage: db.prepare('DELETE FROM usage WHERE user_id = ?'),
@@ -76,31 +88,50 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     return this.db;
   }
 
+  /** The connection, with every pending write committed (for reads and out-of-turn writes). */
+  private get flushed(): SqliteDatabase {
+    const db = this.conn;
+    this.writes!.flush();
+    return db;
+  }
+
+  /** Commits every pending write (a read that must see them calls this first). */
+  private flush(): void {
+    this.assertOpen();
+    this.writes!.flush();
+  }
+
   async upsertConversation(c: Conversation): Promise<void> {
     this.assertOpen();
-    this.stmts.upsertConv.run(c);
+    await this.writes!.run(() => this.stmts.upsertConv.run(c));
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
-    this.assertOpen();
+    this.flush();
     const row = this.stmts.getConv.get(id) as Row | undefined;
     return row ? conversationFromRow(row) : undefined;
   }
 
   async append(m: StoredMessage): Promise<boolean> {
     this.assertOpen();
-    const r = this.stmts.append.run({ ...m, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null });
-    if (r.changes > 0) this.cache.appended(m);
-    return r.changes > 0;
+    const row = { ...m, attachments: m.attachments.length ? JSON.stringify(m.attachments) : null };
+    this.pendingMessages.add(m.conversationId);
+    return this.writes!.run(() => {
+      const r = this.stmts.append.run(row);
+      if (r.changes > 0) this.cache.appended(m);
+      return r.changes > 0;
+    });
   }
 
   async hasMessage(id: string): Promise<boolean> {
     this.assertOpen();
+    if (this.pendingMessages.size > 0) this.writes!.flush();
     return this.stmts.hasMessage.get(id) !== undefined;
   }
 
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
     this.assertOpen();
+    if (this.pendingMessages.has(conversationId)) this.writes!.flush();
     // Another connection (the CLI deleting a user, a second process) committed: the cache may be stale.
     const version = this.stmts.dataVersion.get() as number;
     if (version !== this.dataVersion) {
@@ -117,7 +148,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
 
   async recordUsage(u: UsageRecord): Promise<void> {
     this.assertOpen();
-    this.stmts.usage.run({
+    const row = {
       conversationId: u.conversationId,
       userId: u.userId,
       agent: u.agent,
@@ -129,14 +160,30 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
       latencyMs: Math.round(u.latencyMs),
       ok: u.ok ? 1 : 0,
       createdAt: u.createdAt,
-    });
+      costUsd: u.costUsd ?? null,
+    };
+    await this.writes!.run(() => this.stmts.usage.run(row));
+  }
+
+  async usageByDay(filter: { userId?: string; agent?: string; since: number; until?: number }): Promise<DailyUsage[]> {
+    const where = ['created_at >= @since', 'created_at < @until'];
+    if (filter.userId !== undefined) where.push('user_id = @userId');
+    if (filter.agent !== undefined) where.push('agent = @agent');
+    const rows = this.flushed
+      .prepare(
+        `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') day, user_id, agent, model,
+           SUM(prompt_tokens) p, SUM(completion_tokens) c, SUM(cached_prompt_tokens) k, COALESCE(SUM(cost_usd), 0) usd, COUNT(*) n
+         FROM usage WHERE ${where.join(' AND ')} GROUP BY day, user_id, agent, model ORDER BY day, user_id, agent, model`,
+      )
+      .all({ ...filter, until: filter.until ?? Number.MAX_SAFE_INTEGER }) as Row[];
+    return rows.map(dailyUsage);
   }
 
   async usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage> {
     const where = ['created_at >= @since'];
     if (filter.userId !== undefined) where.push('user_id = @userId');
     if (filter.agent !== undefined) where.push('agent = @agent');
-    const row = this.conn
+    const row = this.flushed
       .prepare(
         `SELECT COALESCE(SUM(prompt_tokens),0) p, COALESCE(SUM(completion_tokens),0) c, COALESCE(SUM(cached_prompt_tokens),0) k
          FROM usage WHERE ${where.join(' AND ')}`,
@@ -149,7 +196,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     const where: string[] = [];
     if (filter.userId !== undefined) where.push('user_id = @userId');
     if (filter.channel !== undefined) where.push('channel = @channel');
-    const rows = this.conn
+    const rows = this.flushed
       .prepare(
         `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY updated_at DESC LIMIT @limit`,
       )
@@ -159,7 +206,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
 
   async deleteUser(userId: string): Promise<number> {
     this.cache.clear();
-    const tx = this.conn.transaction((id: string) => {
+    const tx = this.flushed.transaction((id: string) => {
       this.stmts.deleteUserUsage.run(id);
       return this.stmts.deleteUserConvs.run(id).changes;
     });
@@ -167,11 +214,11 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
-    const conversations = (this.conn.prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]).map(
+    const conversations = (this.flushed.prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]).map(
       conversationFromRow,
     );
     const messages = (
-      this.conn
+      this.flushed
         .prepare(
           `SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
            WHERE c.user_id = ? ORDER BY m.conversation_id, m.seq`,
@@ -182,19 +229,20 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {
-    this.conn
+    this.flushed
       .prepare('INSERT OR IGNORE INTO approved_senders (channel, sender_id, approved_at) VALUES (?, ?, ?)')
       .run(channel, senderId, Date.now());
   }
 
   async isSenderApproved(channel: string, senderId: string): Promise<boolean> {
+    this.flush();
     return this.stmts.approved.get(channel, senderId) !== undefined;
   }
 
   /** Every message body, for key rotation (`MessageBodySource`). */
   async *messageBodies(): AsyncIterable<{ id: string; content: string }> {
     // A page at a time: the connection cannot write (replaceMessageBody) while a read is open.
-    const page = this.conn.prepare('SELECT seq, id, content FROM messages WHERE seq > ? ORDER BY seq LIMIT 500');
+    const page = this.flushed.prepare('SELECT seq, id, content FROM messages WHERE seq > ? ORDER BY seq LIMIT 500');
     for (let after = 0; ; ) {
       const rows = page.all(after) as Array<{ seq: number; id: string; content: string }>;
       if (rows.length === 0) return;
@@ -205,15 +253,16 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
 
   async replaceMessageBody(id: string, expected: string, content: string): Promise<boolean> {
     this.cache.clear();
-    return this.conn.prepare('UPDATE messages SET content = ? WHERE id = ? AND content = ?').run(content, id, expected).changes > 0;
+    return this.flushed.prepare('UPDATE messages SET content = ? WHERE id = ? AND content = ?').run(content, id, expected).changes > 0;
   }
 
   /** The schema version the database is at (for tests and `hearth doctor`). */
   schemaVersion(): number {
-    return Number(this.conn.pragma('user_version', { simple: true }));
+    return Number(this.flushed.pragma('user_version', { simple: true }));
   }
 
   async close(): Promise<void> {
+    this.writes?.flush();
     this.db?.close();
     this.db = undefined;
   }
