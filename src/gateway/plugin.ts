@@ -17,6 +17,7 @@ import type { Canvas } from '../canvas/index.js';
 import type { Bus } from '../core/bus.js';
 import type { Channel } from '../core/channel.js';
 import type { HearthConfig } from '../core/config.js';
+import type { LoadedConfig } from '../core/config-load.js';
 import type { ModelRegistry } from '../engine/model-registry.js';
 import type { KnowledgeBase } from '../knowledge/index.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -36,6 +37,8 @@ import type { AddedModels } from './plugins/models/added-models.js';
 export interface GatewayDeps {
   /** The running config (it changes when hearth.yml is edited). */
   config(): HearthConfig;
+  /** The running config as loaded, with where each value came from (the console's Settings screen). */
+  loaded(): LoadedConfig;
   /** The hearth.yml the config was loaded from, when there is one. */
   configFile?: string;
   log: Logger;

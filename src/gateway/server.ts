@@ -43,10 +43,12 @@ import { approvalsPlugin } from './plugins/approvals.js';
 import { usagePlugin } from './plugins/usage.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
+import { consolePlugin } from './plugins/console.js';
 import { healthPlugin } from './plugins/health.js';
 import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
+import { openapiPlugin } from './plugins/openapi.js';
 import { protectionsPlugin } from './plugins/protections.js';
 import { securityRoutesPlugin } from './plugins/security-routes.js';
 import { skillsAdminPlugin } from './plugins/skills-admin.js';
@@ -75,6 +77,8 @@ export interface HearthOptions {
  */
 export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[]): GatewayPlugin[] {
   return [
+    // First: it collects the routes every later plugin registers.
+    openapiPlugin,
     healthPlugin,
     securityRoutesPlugin,
     ...(config.webchat.enabled ? [webUiPlugin] : []),
@@ -84,6 +88,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     modelsPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
+    consolePlugin,
     approvalsPlugin,
     usagePlugin,
     backupSchedulePlugin,
@@ -94,6 +99,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
 export class Hearth {
   readonly log: Logger;
   private config: HearthConfig;
+  private loaded: LoadedConfig;
   private stores?: Stores;
   private app?: FastifyInstance;
   private engine?: Engine;
@@ -119,6 +125,7 @@ export class Hearth {
 
   constructor(private readonly options: HearthOptions) {
     this.config = options.loaded.config;
+    this.loaded = options.loaded;
     this.token = resolveApiToken(this.config.server.apiToken, resolve(this.config.dataDir));
     this.apiToken = this.token.token;
     this.log = options.log ?? createLogger(this.config.log.level, [this.token.token], this.config.log.format);
@@ -209,6 +216,7 @@ export class Hearth {
     });
     const deps: GatewayDeps = {
       config: () => this.config,
+      loaded: () => this.loaded,
       configFile: this.options.loaded.file,
       log,
       dataDir,
@@ -328,8 +336,10 @@ export class Hearth {
 
   private reloadConfig(file: string): void {
     try {
-      const { config } = loadConfig({ file, env: this.options.env ?? process.env });
+      const loaded = loadConfig({ file, env: this.options.env ?? process.env });
+      const { config } = loaded;
       this.config = config;
+      this.loaded = loaded;
       this.addedModels?.reconfigure(config);
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {
