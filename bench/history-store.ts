@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const seconds = Number(option('--seconds', '5'));
   const concurrency = Number(option('--concurrency', '32'));
   const root = option('--root', ROOT);
-  const { SqliteHistoryStore } = (await import(pathToFileURL(join(root, 'dist/src/storage/history/sqlite.js')).href)) as {
+  const { SqliteHistoryStore } = (await import(
+    pathToFileURL(join(root, 'dist/src/storage/history/sqlite.js')).href
+  )) as {
     SqliteHistoryStore: new (file: string) => HistoryStore & { open(): Promise<void> };
   };
   const dir = mkdtempSync(join(tmpdir(), 'hearth-history-bench-'));
@@ -28,11 +30,47 @@ async function main(): Promise<void> {
   const turn = async () => {
     const id = `api:${++n}`;
     const now = Date.now();
-    await store.upsertConversation({ id, channel: 'api', chatId: id, userId: 'u', agent: 'default', createdAt: now, updatedAt: now });
+    await store.upsertConversation({
+      id,
+      channel: 'api',
+      chatId: id,
+      userId: 'u',
+      agent: 'default',
+      createdAt: now,
+      updatedAt: now,
+    });
     await store.recent(id, 4000, 50);
-    await store.append({ id: `${id}-u`, conversationId: id, role: 'user', content: 'hello there', attachments: [], author: 'u', createdAt: now, tokens: 3 });
-    await store.append({ id: `${id}-a`, conversationId: id, role: 'assistant', content: 'You said: hello there', attachments: [], author: 'm', createdAt: now, tokens: 5 });
-    await store.recordUsage({ conversationId: id, userId: 'u', agent: 'default', model: 'm', provider: 'openai', usage: { promptTokens: 30, completionTokens: 5 }, latencyMs: 1, ok: true, createdAt: now });
+    await store.append({
+      id: `${id}-u`,
+      conversationId: id,
+      role: 'user',
+      content: 'hello there',
+      attachments: [],
+      author: 'u',
+      createdAt: now,
+      tokens: 3,
+    });
+    await store.append({
+      id: `${id}-a`,
+      conversationId: id,
+      role: 'assistant',
+      content: 'You said: hello there',
+      attachments: [],
+      author: 'm',
+      createdAt: now,
+      tokens: 5,
+    });
+    await store.recordUsage({
+      conversationId: id,
+      userId: 'u',
+      agent: 'default',
+      model: 'm',
+      provider: 'openai',
+      usage: { promptTokens: 30, completionTokens: 5 },
+      latencyMs: 1,
+      ok: true,
+      createdAt: now,
+    });
   };
   const deadline = performance.now() + seconds * 1000;
   const t0 = performance.now();
@@ -47,7 +85,9 @@ async function main(): Promise<void> {
   );
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  console.log(`${root}: ${(latencies.length / elapsed).toFixed(0)} turns/s, P50 ${latencies[Math.floor(latencies.length / 2)].toFixed(2)} ms (c=${concurrency}, ${seconds} s, CPU ${(process.cpuUsage().user / 1000 / latencies.length).toFixed(3)} ms user per turn)`);
+  console.log(
+    `${root}: ${(latencies.length / elapsed).toFixed(0)} turns/s, P50 ${latencies[Math.floor(latencies.length / 2)].toFixed(2)} ms (c=${concurrency}, ${seconds} s, CPU ${(process.cpuUsage().user / 1000 / latencies.length).toFixed(3)} ms user per turn)`,
+  );
   await (store as unknown as { close(): Promise<void> }).close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -23,7 +23,9 @@ export function rssMb(pid: number): number {
 }
 
 export async function startFakeModel(): Promise<{ proc: ChildProcess; baseUrl: string }> {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [join(ROOT, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const baseUrl = await new Promise<string>((resolve, reject) => {
     proc.stdout!.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).baseUrl));
     proc.once('exit', (code) => reject(new Error(`fake model exited ${code}`)));
@@ -39,10 +41,16 @@ export interface BenchHearth {
 }
 
 /** `hearth start` on a free-ish port with rate limits lifted (the load comes from one IP); logs go to <work>/hearth.log. */
-export async function startBenchHearth(modelUrl: string, opts: { channels?: string; env?: Record<string, string> } = {}): Promise<BenchHearth> {
+export async function startBenchHearth(
+  modelUrl: string,
+  opts: { channels?: string; env?: Record<string, string> } = {},
+): Promise<BenchHearth> {
   const work = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
   const config = join(work, 'hearth.yml');
-  writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n');
+  writeFileSync(
+    config,
+    'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n',
+  );
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: work,
@@ -59,11 +67,18 @@ export async function startBenchHearth(modelUrl: string, opts: { channels?: stri
   for (let attempt = 0; ; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const log = openSync(join(work, 'hearth.log'), 'a');
-    const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], { cwd: work, env: { ...env, HEARTH_PORT: String(port) }, stdio: ['ignore', log, log] });
+    const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
+      cwd: work,
+      env: { ...env, HEARTH_PORT: String(port) },
+      stdio: ['ignore', log, log],
+    });
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 120_000;
     while (proc.exitCode === null && Date.now() < deadline) {
-      const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) {
         return {
           proc,

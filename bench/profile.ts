@@ -70,20 +70,42 @@ async function main(): Promise<void> {
   const stream = process.argv.includes('--stream');
   const out = arg('--out', mkdtempSync(join(tmpdir(), 'hearth-profile-')));
   mkdirSync(out, { recursive: true });
-  const fake = spawn(process.execPath, [join(HERE, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const modelUrl = await new Promise<string>((resolve) => fake.stdout!.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).baseUrl)));
+  const fake = spawn(process.execPath, [join(HERE, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const modelUrl = await new Promise<string>((resolve) =>
+    fake.stdout!.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).baseUrl)),
+  );
   const work = mkdtempSync(join(tmpdir(), 'hearth-profile-data-'));
   const config = join(work, 'hearth.yml');
-  writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n');
+  writeFileSync(
+    config,
+    'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n',
+  );
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const inspectPort = port + 1;
-  const hearth = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'bin/hearth.js'), 'start', '--config', config], {
-    env: { PATH: process.env.PATH ?? '', HOME: work, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_DATA_DIR: join(work, 'data'), HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const hearth = spawn(
+    process.execPath,
+    [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'bin/hearth.js'), 'start', '--config', config],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: work,
+        HEARTH_HOST: '127.0.0.1',
+        HEARTH_PORT: String(port),
+        HEARTH_DATA_DIR: join(work, 'data'),
+        HEARTH_API_TOKEN: TOKEN,
+        MODEL_ENDPOINT: modelUrl,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   try {
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (hearth.exitCode !== null) throw new Error('hearth exited');
       await new Promise((r) => setTimeout(r, 20));
@@ -92,10 +114,15 @@ async function main(): Promise<void> {
     await drive(target, { stream, concurrency: 8, seconds: 2 });
     const inspector = await connectInspector(inspectPort);
     const memory = async (label: string) => {
-      const r = (await inspector.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as { result: { value: string } };
+      const r = (await inspector.call('Runtime.evaluate', {
+        expression: 'JSON.stringify(process.memoryUsage())',
+        returnByValue: true,
+      })) as { result: { value: string } };
       const m = JSON.parse(r.result.value) as Record<string, number>;
       const mb = (k: string) => `${k} ${(m[k] / 1048576).toFixed(1)}`;
-      console.log(`memory ${label}: ${['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'].map(mb).join(', ')} MB`);
+      console.log(
+        `memory ${label}: ${['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'].map(mb).join(', ')} MB`,
+      );
     };
     await memory('before the load (after warm-up)');
     await inspector.call('Profiler.enable');
@@ -104,7 +131,9 @@ async function main(): Promise<void> {
     const { profile } = (await inspector.call('Profiler.stop')) as { profile: CpuProfile };
     await memory('right after the load');
     inspector.close();
-    console.log(`${stream ? 'streaming' : 'non-streaming'} c=32: ${(r.requests / r.seconds).toFixed(0)} req/s, P50 ${r.p50.toFixed(1)} ms, errors ${r.errors}`);
+    console.log(
+      `${stream ? 'streaming' : 'non-streaming'} c=32: ${(r.requests / r.seconds).toFixed(0)} req/s, P50 ${r.p50.toFixed(1)} ms, errors ${r.errors}`,
+    );
     const file = join(out, `hearth-${stream ? 'stream' : 'json'}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     console.log(`profile: ${file} (self time during the load, idle excluded)`);
@@ -117,8 +146,12 @@ async function main(): Promise<void> {
 }
 
 /** A DevTools protocol session with the process's inspector. */
-async function connectInspector(port: number): Promise<{ call(method: string, params?: object): Promise<unknown>; close(): void }> {
-  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+async function connectInspector(
+  port: number,
+): Promise<{ call(method: string, params?: object): Promise<unknown>; close(): void }> {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+  }>;
   const ws = new WebSocket(list[0].webSocketDebuggerUrl);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let next = 0;

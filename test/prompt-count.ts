@@ -14,7 +14,11 @@ export interface ChatRequestBody {
 
 export function promptTokens(body: ChatRequestBody): number {
   let n = 3;
-  for (const m of body.messages) n += 3 + enc.encode(m.role).length + enc.encode(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')).length;
+  for (const m of body.messages)
+    n +=
+      3 +
+      enc.encode(m.role).length +
+      enc.encode(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')).length;
   if (body.tools?.length) n += enc.encode(JSON.stringify(body.tools)).length;
   return n;
 }

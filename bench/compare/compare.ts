@@ -13,7 +13,16 @@
  *            --keep (keep the work folder with the systems' logs)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  openSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,9 +78,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The fake model in its own process; collects the request bodies it prints for the probe text. */
 async function startFake(): Promise<{ proc: ChildProcess; baseUrl: string; probes: ChatRequestBody[] }> {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0', '--print-requests-for', PROBE], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0', '--print-requests-for', PROBE],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const probes: ChatRequestBody[] = [];
   let buf = '';
   return new Promise((resolve, reject) => {
@@ -110,7 +123,8 @@ async function waitReady(url: string, proc: ChildProcess, t0: number, timeoutMs:
     } catch {
       /* not listening yet */
     }
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`exited (${proc.exitCode ?? proc.signalCode}) before ${url} answered 200`);
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(`exited (${proc.exitCode ?? proc.signalCode}) before ${url} answered 200`);
     if (performance.now() - t0 > timeoutMs) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
     await sleep(5);
   }
@@ -123,12 +137,23 @@ function hearthSystem(work: string): System {
       const dataDir = join(work, 'hearth-data');
       // The load comes from one IP and one token: lift the per-IP, per-user and per-sender limits.
       const config = join(work, 'hearth.yml');
-      writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n');
+      writeFileSync(
+        config,
+        'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n',
+      );
       const log = openSync(join(work, 'hearth.log'), 'w');
       const t0 = performance.now();
       const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
         cwd: work,
-        env: { PATH: process.env.PATH ?? '', HOME: work, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: work,
+          HEARTH_HOST: '127.0.0.1',
+          HEARTH_PORT: String(port),
+          HEARTH_DATA_DIR: dataDir,
+          HEARTH_API_TOKEN: TOKEN,
+          MODEL_ENDPOINT: modelUrl,
+        },
         stdio: ['ignore', log, log],
       });
       const readyMs = await waitReady(`http://127.0.0.1:${port}/readyz`, proc, t0, 60_000);
@@ -142,7 +167,10 @@ function installOpenClaw(dir: string): { node: string; entry: string } {
   const pkgDir = join(dir, 'node_modules', 'openclaw');
   const node = join(dir, 'node_modules', 'node', 'bin', 'node');
   const npm = (spec: string, env: NodeJS.ProcessEnv = process.env) =>
-    execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', spec], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', spec], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   if (!existsSync(node)) {
     mkdirSync(dir, { recursive: true });
     console.error(`installing node@${NODE_FOR_OPENCLAW} into ${dir} …`);
@@ -169,10 +197,21 @@ function openClawSystem(work: string, install: { node: string; entry: string }):
       writeFileSync(
         configPath,
         JSON.stringify({
-          gateway: { mode: 'local', port, bind: 'loopback', auth: { mode: 'token', token: TOKEN }, http: { endpoints: { chatCompletions: { enabled: true } } } },
+          gateway: {
+            mode: 'local',
+            port,
+            bind: 'loopback',
+            auth: { mode: 'token', token: TOKEN },
+            http: { endpoints: { chatCompletions: { enabled: true } } },
+          },
           models: {
             providers: {
-              fake: { baseUrl: modelUrl, api: 'openai-completions', apiKey: 'local', models: [{ id: 'fake-gpt', name: 'fake', input: ['text'], contextWindow: 128_000, maxTokens: 4096 }] },
+              fake: {
+                baseUrl: modelUrl,
+                api: 'openai-completions',
+                apiKey: 'local',
+                models: [{ id: 'fake-gpt', name: 'fake', input: ['text'], contextWindow: 128_000, maxTokens: 4096 }],
+              },
             },
           },
           agents: { defaults: { model: { primary: 'fake/fake-gpt' } } },
@@ -220,13 +259,19 @@ async function runLoads(target: Target): Promise<Map<string, LoadResult>> {
       const r = await drive(target, { stream, concurrency: c, seconds: SECONDS });
       loads.set(loadKey(stream, c), r);
       const err = r.errors ? `  errors ${r.errors} (${r.firstError})` : '';
-      console.error(`  ${loadKey(stream, c).padEnd(12)} ${(r.requests / r.seconds).toFixed(0).padStart(7)} req/s  P50 ${r.p50.toFixed(2)} ms${err}`);
+      console.error(
+        `  ${loadKey(stream, c).padEnd(12)} ${(r.requests / r.seconds).toFixed(0).padStart(7)} req/s  P50 ${r.p50.toFixed(2)} ms${err}`,
+      );
     }
   }
   return loads;
 }
 
-async function measureSystem(system: System, fake: Awaited<ReturnType<typeof startFake>>, port: number): Promise<Measured> {
+async function measureSystem(
+  system: System,
+  fake: Awaited<ReturnType<typeof startFake>>,
+  port: number,
+): Promise<Measured> {
   const m: Measured = { name: system.name, loads: new Map() };
   let launched: Launched | undefined;
   try {
@@ -237,8 +282,15 @@ async function measureSystem(system: System, fake: Awaited<ReturnType<typeof sta
     m.idleRss = treeRssMb(launched.proc.pid!);
     // The trivial turn, counted on the request the model received.
     const before = fake.probes.length;
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${launched.target.token}` };
-    const res = await fetch(`${launched.target.baseUrl}/chat/completions`, { method: 'POST', headers, body: chatBody(launched.target.model, PROBE, false) });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${launched.target.token}`,
+    };
+    const res = await fetch(`${launched.target.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers,
+      body: chatBody(launched.target.model, PROBE, false),
+    });
     const answer = await res.text();
     if (res.status !== 200) throw new Error(`trivial turn answered ${res.status}: ${answer.slice(0, 300)}`);
     const probe = fake.probes[before];
@@ -267,16 +319,44 @@ async function measureSystem(system: System, fake: Awaited<ReturnType<typeof sta
 
 type Cell = number | undefined;
 const fmt = (v: Cell, digits = 0) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
-const ratio = (a: Cell, b: Cell) => (a === undefined || b === undefined || !b || Number.isNaN(a) || Number.isNaN(b) ? '—' : `${((a / b) * 100).toFixed(1)} %`);
+const ratio = (a: Cell, b: Cell) =>
+  a === undefined || b === undefined || !b || Number.isNaN(a) || Number.isNaN(b)
+    ? '—'
+    : `${((a / b) * 100).toFixed(1)} %`;
 
 function printTable(fake: Measured, hearth: Measured, peer: Measured | undefined): void {
-  const cols = ['', 'fake alone', 'Hearth', ...(peer ? ['OpenClaw'] : []), 'Hearth/fake', ...(peer ? ['Hearth/OpenClaw'] : []), 'target', ''];
+  const cols = [
+    '',
+    'fake alone',
+    'Hearth',
+    ...(peer ? ['OpenClaw'] : []),
+    'Hearth/fake',
+    ...(peer ? ['Hearth/OpenClaw'] : []),
+    'target',
+    '',
+  ];
   const rows: string[][] = [];
-  const add = (label: string, get: (m: Measured) => Cell, digits: number, target = '', pass?: boolean, withFake = true) => {
+  const add = (
+    label: string,
+    get: (m: Measured) => Cell,
+    digits: number,
+    target = '',
+    pass?: boolean,
+    withFake = true,
+  ) => {
     const f = withFake ? get(fake) : undefined;
     const h = get(hearth);
     const o = peer ? get(peer) : undefined;
-    rows.push([label, fmt(f, digits), fmt(h, digits), ...(peer ? [fmt(o, digits)] : []), withFake ? ratio(h, f) : '', ...(peer ? [ratio(h, o)] : []), target, pass === undefined ? '' : pass ? 'pass' : 'short']);
+    rows.push([
+      label,
+      fmt(f, digits),
+      fmt(h, digits),
+      ...(peer ? [fmt(o, digits)] : []),
+      withFake ? ratio(h, f) : '',
+      ...(peer ? [ratio(h, o)] : []),
+      target,
+      pass === undefined ? '' : pass ? 'pass' : 'short',
+    ]);
   };
   const rate = (m: Measured, k: string) => {
     const r = m.loads.get(k);
@@ -302,17 +382,57 @@ function printTable(fake: Measured, hearth: Measured, peer: Measured | undefined
           return m === fake || own === undefined || base === undefined ? undefined : own - base;
         };
         const a = added(hearth);
-        rows.push([`${k} added P50 ms`, '', fmt(a, 2), ...(peer ? [fmt(added(peer), 2)] : []), '', ...(peer ? [''] : []), '≤1', a === undefined ? '' : a <= 1 ? 'pass' : 'short']);
+        rows.push([
+          `${k} added P50 ms`,
+          '',
+          fmt(a, 2),
+          ...(peer ? [fmt(added(peer), 2)] : []),
+          '',
+          ...(peer ? [''] : []),
+          '≤1',
+          a === undefined ? '' : a <= 1 ? 'pass' : 'short',
+        ]);
       }
     }
   }
-  add('launch → /readyz ms', (m) => m.readyMs, 0, '≤500', hearth.readyMs === undefined ? undefined : hearth.readyMs <= 500, false);
-  add('idle RSS MB', (m) => m.idleRss, 1, '≤80', hearth.idleRss === undefined ? undefined : hearth.idleRss <= 80, false);
-  add('RSS after the load MB', (m) => m.loadedRss, 1, '≤150', hearth.loadedRss === undefined ? undefined : hearth.loadedRss <= 150, false);
-  const near = hearth.settledRss !== undefined && hearth.idleRss !== undefined ? hearth.settledRss <= hearth.idleRss * 1.25 + 10 : undefined;
+  add(
+    'launch → /readyz ms',
+    (m) => m.readyMs,
+    0,
+    '≤500',
+    hearth.readyMs === undefined ? undefined : hearth.readyMs <= 500,
+    false,
+  );
+  add(
+    'idle RSS MB',
+    (m) => m.idleRss,
+    1,
+    '≤80',
+    hearth.idleRss === undefined ? undefined : hearth.idleRss <= 80,
+    false,
+  );
+  add(
+    'RSS after the load MB',
+    (m) => m.loadedRss,
+    1,
+    '≤150',
+    hearth.loadedRss === undefined ? undefined : hearth.loadedRss <= 150,
+    false,
+  );
+  const near =
+    hearth.settledRss !== undefined && hearth.idleRss !== undefined
+      ? hearth.settledRss <= hearth.idleRss * 1.25 + 10
+      : undefined;
   add(`RSS ${SETTLE} s after the load MB`, (m) => m.settledRss, 1, 'near idle (≤1.25×idle+10)', near, false);
   add('shutdown (SIGTERM → exit) ms', (m) => m.shutdownMs, 0, '', undefined, false);
-  add(`prompt tokens of "${PROBE}"`, (m) => m.promptTokens, 0, '≤1500', hearth.promptTokens === undefined ? undefined : hearth.promptTokens <= 1500, false);
+  add(
+    `prompt tokens of "${PROBE}"`,
+    (m) => m.promptTokens,
+    0,
+    '≤1500',
+    hearth.promptTokens === undefined ? undefined : hearth.promptTokens <= 1500,
+    false,
+  );
 
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -332,7 +452,9 @@ async function main(): Promise<void> {
   let peer: Measured | undefined;
   let hearth: Measured | undefined;
   try {
-    console.error(`compare: ${SECONDS} s per load, concurrency ${CONCURRENCIES.join('/')}, streaming and not; fake model ${fake.baseUrl}`);
+    console.error(
+      `compare: ${SECONDS} s per load, concurrency ${CONCURRENCIES.join('/')}, streaming and not; fake model ${fake.baseUrl}`,
+    );
     console.error('fake model alone:');
     const fakeLoads = await runLoads({ baseUrl: fake.baseUrl, model: 'fake-gpt' });
     const fakeM: Measured = { name: 'fake', loads: fakeLoads };
@@ -346,7 +468,9 @@ async function main(): Promise<void> {
       }
     }
     console.log('');
-    console.log(`Hearth compare benchmark — ${new Date().toISOString()}, ${SECONDS} s per load, instant fake model, node ${process.version}`);
+    console.log(
+      `Hearth compare benchmark — ${new Date().toISOString()}, ${SECONDS} s per load, instant fake model, node ${process.version}`,
+    );
     if (hearth.failed) console.log(`Hearth failed: ${hearth.failed} (log: ${join(work, 'hearth.log')})`);
     if (peer?.failed) console.log(`OpenClaw failed: ${peer.failed} (log: ${join(work, 'openclaw.log')})`);
     printTable(fakeM, hearth, peer);

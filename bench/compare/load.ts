@@ -36,7 +36,10 @@ export function chatBody(model: string, text: string, stream: boolean): string {
   return JSON.stringify({ model, stream, messages: [{ role: 'user', content: text }] });
 }
 
-export async function drive(target: Target, opts: { stream: boolean; concurrency: number; seconds: number; text?: string }): Promise<LoadResult> {
+export async function drive(
+  target: Target,
+  opts: { stream: boolean; concurrency: number; seconds: number; text?: string },
+): Promise<LoadResult> {
   const dispatcher = new Agent({ connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   const body = chatBody(target.model, opts.text ?? 'hello there', opts.stream);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -52,7 +55,14 @@ export async function drive(target: Target, opts: { stream: boolean; concurrency
     while (performance.now() < deadline) {
       const s = performance.now();
       try {
-        const res = await request(url, { method: 'POST', body, headers, dispatcher, headersTimeout: 120_000, bodyTimeout: 120_000 });
+        const res = await request(url, {
+          method: 'POST',
+          body,
+          headers,
+          dispatcher,
+          headersTimeout: 120_000,
+          bodyTimeout: 120_000,
+        });
         let first = 0;
         let text = '';
         for await (const chunk of res.body) {

@@ -51,7 +51,10 @@ async function main(): Promise<void> {
       ws.on('error', (err) => fail(`webchat: ${err.message}`));
       ws.on('message', (data) => {
         const ev = JSON.parse(String(data));
-        if (ev.type === 'ready') timers.push(setInterval(() => ws.send(JSON.stringify({ type: 'message', text: `soak ${counts.webchat}` })), 5000));
+        if (ev.type === 'ready')
+          timers.push(
+            setInterval(() => ws.send(JSON.stringify({ type: 'message', text: `soak ${counts.webchat}` })), 5000),
+          );
         else if (ev.type === 'done') counts.webchat++;
         else if (ev.type === 'error') fail(`webchat: ${ev.code}`);
       });
@@ -79,7 +82,11 @@ async function main(): Promise<void> {
     timers.push(
       setInterval(() => {
         const id = 1000 + (tg++ % 10);
-        telegram.userMessage({ chat: { id, type: 'private', first_name: `u${id}` }, from: { id, first_name: `u${id}` }, text: `soak ${tg}` });
+        telegram.userMessage({
+          chat: { id, type: 'private', first_name: `u${id}` },
+          from: { id, first_name: `u${id}` },
+          text: `soak ${tg}`,
+        });
       }, 1000 / telegramRps),
     );
     // The fake keeps every call; keep its memory (this process) bounded, counting the answers.
@@ -93,21 +100,27 @@ async function main(): Promise<void> {
 
     const samples: Array<[number, number]> = [];
     const t0 = Date.now();
-    console.log(`soak: ${minutes} min, ${socketCount} web-chat sockets (1 msg / 5 s each), ${apiRps} API req/s, ${telegramRps} Telegram msg/s`);
+    console.log(
+      `soak: ${minutes} min, ${socketCount} web-chat sockets (1 msg / 5 s each), ${apiRps} API req/s, ${telegramRps} Telegram msg/s`,
+    );
     console.log('minute   RSS MB   answered web/api/telegram   errors');
     while (Date.now() - t0 < minutes * 60_000) {
       await sleep(10_000);
       const m = (Date.now() - t0) / 60_000;
       const rss = rssMb(hearth.proc.pid!);
       samples.push([m, rss]);
-      console.log(`${m.toFixed(2).padStart(6)}  ${rss.toFixed(1).padStart(7)}   ${`${counts.webchat}/${counts.api}/${counts.telegram}`.padStart(24)}   ${counts.errors}`);
+      console.log(
+        `${m.toFixed(2).padStart(6)}  ${rss.toFixed(1).padStart(7)}   ${`${counts.webchat}/${counts.api}/${counts.telegram}`.padStart(24)}   ${counts.errors}`,
+      );
     }
     const after = samples.filter(([m]) => m >= warmupMin);
     const s = slope(after);
     const first = after[0]?.[1];
     const last = after.at(-1)?.[1];
-    console.log(`RSS after the ${warmupMin.toFixed(1)} min warm-up: ${first?.toFixed(1)} → ${last?.toFixed(1)} MB, slope ${s.toFixed(2)} MB/min` +
-      `   (goal: flat, |slope| ≤ 0.2 MB/min: ${Math.abs(s) <= 0.2 ? 'pass' : 'short'})`);
+    console.log(
+      `RSS after the ${warmupMin.toFixed(1)} min warm-up: ${first?.toFixed(1)} → ${last?.toFixed(1)} MB, slope ${s.toFixed(2)} MB/min` +
+        `   (goal: flat, |slope| ≤ 0.2 MB/min: ${Math.abs(s) <= 0.2 ? 'pass' : 'short'})`,
+    );
     console.log(`errors ${counts.errors}${firstError ? ` (first: ${firstError})` : ''}`);
   } finally {
     for (const t of timers) clearInterval(t);

@@ -80,7 +80,13 @@ async function client(url: string, count: number, intervalMs: number): Promise<v
     } else if (msg.type === 'stop') {
       stopping = true;
       for (const t of timers) clearTimeout(t);
-      process.send!({ type: 'report', open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length, errors, firstError, latencies } satisfies ClientReport);
+      process.send!({
+        type: 'report',
+        open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length,
+        errors,
+        firstError,
+        latencies,
+      } satisfies ClientReport);
       for (const ws of sockets) ws.terminate();
       setTimeout(() => process.exit(0), 200);
     }
@@ -114,11 +120,17 @@ async function main(): Promise<void> {
   try {
     await sleep(3000);
     const idle = rssMb(hearth.proc.pid!);
-    console.error(`hearth idle RSS ${idle.toFixed(1)} MB; opening ${sockets} sockets from ${clients} client processes…`);
+    console.error(
+      `hearth idle RSS ${idle.toFixed(1)} MB; opening ${sockets} sockets from ${clients} client processes…`,
+    );
     const self = fileURLToPath(import.meta.url);
     for (let i = 0; i < clients; i++) {
       const count = Math.floor(sockets / clients) + (i < sockets % clients ? 1 : 0);
-      children.push(fork(self, ['--client', hearth.url, String(count), String(intervalMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      children.push(
+        fork(self, ['--client', hearth.url, String(count), String(intervalMs)], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        }),
+      );
     }
     const t0 = performance.now();
     const opened = await Promise.all(children.map((c) => nextMessage(c, 'opened')));
@@ -126,7 +138,9 @@ async function main(): Promise<void> {
     await sleep(5000);
     const withSockets = rssMb(hearth.proc.pid!);
     const open = opened.reduce((n, r) => n + r.open, 0);
-    console.error(`${open} sockets open in ${openSeconds.toFixed(1)} s; sending one message per socket every ${intervalMs / 1000} s for ${minutes} min…`);
+    console.error(
+      `${open} sockets open in ${openSeconds.toFixed(1)} s; sending one message per socket every ${intervalMs / 1000} s for ${minutes} min…`,
+    );
     for (const c of children) c.send({ type: 'start' });
     let peak = withSockets;
     const deadline = Date.now() + minutes * 60_000;
@@ -136,14 +150,27 @@ async function main(): Promise<void> {
     }
     const reports = await Promise.all(children.map((c) => (c.send({ type: 'stop' }), nextMessage(c, 'report'))));
     const latencies = reports.flatMap((r) => r.latencies ?? []).sort((a, b) => a - b);
-    const errors = reports.reduce((n, r) => n + r.errors, opened.reduce((n, r) => n + r.errors, 0));
+    const errors = reports.reduce(
+      (n, r) => n + r.errors,
+      opened.reduce((n, r) => n + r.errors, 0),
+    );
     const firstError = [...opened, ...reports].find((r) => r.firstError)?.firstError;
     const perSocketKb = ((withSockets - idle) * 1024) / Math.max(1, open);
-    console.log(`Hearth web-chat sockets — ${open}/${sockets} open, one message per socket per ${intervalMs / 1000} s, ${minutes} min`);
-    console.log(`RSS idle ${idle.toFixed(1)} MB, with the sockets open ${withSockets.toFixed(1)} MB, peak under messages ${peak.toFixed(1)} MB`);
-    console.log(`memory per idle socket  ${perSocketKb.toFixed(1)} KB   (goal ≤ 20 KB: ${perSocketKb <= 20 ? 'pass' : 'short'})`);
-    console.log(`answers ${latencies.length}, latency P50 ${percentile(latencies, 50).toFixed(1)} ms, P99 ${percentile(latencies, 99).toFixed(1)} ms`);
-    console.log(`errors ${errors}${firstError ? ` (first: ${firstError})` : ''}   (goal: none: ${errors === 0 && open === sockets ? 'pass' : 'short'})`);
+    console.log(
+      `Hearth web-chat sockets — ${open}/${sockets} open, one message per socket per ${intervalMs / 1000} s, ${minutes} min`,
+    );
+    console.log(
+      `RSS idle ${idle.toFixed(1)} MB, with the sockets open ${withSockets.toFixed(1)} MB, peak under messages ${peak.toFixed(1)} MB`,
+    );
+    console.log(
+      `memory per idle socket  ${perSocketKb.toFixed(1)} KB   (goal ≤ 20 KB: ${perSocketKb <= 20 ? 'pass' : 'short'})`,
+    );
+    console.log(
+      `answers ${latencies.length}, latency P50 ${percentile(latencies, 50).toFixed(1)} ms, P99 ${percentile(latencies, 99).toFixed(1)} ms`,
+    );
+    console.log(
+      `errors ${errors}${firstError ? ` (first: ${firstError})` : ''}   (goal: none: ${errors === 0 && open === sockets ? 'pass' : 'short'})`,
+    );
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();
     await hearth.stop();

@@ -36,7 +36,10 @@ test('a turn that needs a tool is offered it and still stays within the budget',
   await chatOverWs(hearth.baseUrl, 'what is 17 * 23?');
   const body = model.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!.body;
   const tools: string[] = (body.tools ?? []).map((t: { function: { name: string } }) => t.function.name);
-  assert.ok(tools.some((n) => /calc/.test(n)), `tools offered: ${tools.join(', ') || 'none'}`);
+  assert.ok(
+    tools.some((n) => /calc/.test(n)),
+    `tools offered: ${tools.join(', ') || 'none'}`,
+  );
   const tokens = promptTokens(body);
   assert.ok(tokens <= 1500, `the calculator turn cost ${tokens} prompt tokens (limit 1500)`);
 });

@@ -10,7 +10,15 @@ import type { StoredMessage } from '../../../src/core/stores.js';
 const dir = mkdtempSync(join(tmpdir(), 'hearth-batch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const conv = (id: string) => ({ id, channel: 'api', chatId: id, userId: 'u1', agent: 'default', createdAt: 1, updatedAt: 1 });
+const conv = (id: string) => ({
+  id,
+  channel: 'api',
+  chatId: id,
+  userId: 'u1',
+  agent: 'default',
+  createdAt: 1,
+  updatedAt: 1,
+});
 const msg = (conversationId: string, id: string, content = id): StoredMessage => ({
   id,
   conversationId,
@@ -70,7 +78,10 @@ describe('SQLite history group commit', () => {
     assert.equal(good.status, 'fulfilled');
     assert.equal(orphan.status, 'rejected');
     assert.equal(alsoGood.status, 'fulfilled');
-    assert.deepEqual((await store.recent('ok', 1000, 10)).map((m) => m.id), ['g1', 'g2']);
+    assert.deepEqual(
+      (await store.recent('ok', 1000, 10)).map((m) => m.id),
+      ['g1', 'g2'],
+    );
     assert.equal(await store.hasMessage('x1'), false);
     await store.close();
   });
@@ -81,7 +92,10 @@ describe('SQLite history group commit', () => {
     await store.upsertConversation(conv('r'));
     await store.recent('r', 1000, 10); // cached as empty
     const appended = store.append(msg('r', 'r1'));
-    assert.deepEqual((await store.recent('r', 1000, 10)).map((m) => m.id), ['r1']);
+    assert.deepEqual(
+      (await store.recent('r', 1000, 10)).map((m) => m.id),
+      ['r1'],
+    );
     assert.equal(await store.hasMessage('r1'), true);
     const pendingConv = store.upsertConversation(conv('s'));
     assert.equal((await store.getConversation('s'))?.id, 's');
