@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { runCli, startHearth, type HearthProcess } from '../harness.js';
+import type { Json } from '../json.js';
 
 /** A static in-process skill with one sensitive tool. */
 function lampSkillDir(): string {
@@ -34,7 +35,7 @@ function lampSkillDir(): string {
 
 /** One web chat connection kept open across several messages. */
 class Chat {
-  readonly events: Array<Record<string, any>> = [];
+  readonly events: Array<Record<string, Json>> = [];
   private constructor(private readonly ws: WebSocket) {}
 
   static async open(baseUrl: string): Promise<Chat> {
@@ -48,7 +49,7 @@ class Chat {
   }
 
   /** Waits for the first event (counted from `from`) that matches. */
-  async next(pred: (e: Record<string, any>) => boolean, from = 0, timeoutMs = 20_000): Promise<Record<string, any>> {
+  async next(pred: (e: Record<string, Json>) => boolean, from = 0, timeoutMs = 20_000): Promise<Record<string, Json>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.slice(from).find(pred);

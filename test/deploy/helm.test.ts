@@ -22,12 +22,13 @@ import { CidrList } from '../../src/security/cidr.js';
 import { clientIp } from '../../src/security/client-ip.js';
 import { ChartRenderer } from './helm-template.js';
 import { envNamesInSources, platformEnvNames, repoRoot } from './repo-paths.js';
+import type { Json } from '../json.js';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, Json>;
 const chartDir = join(repoRoot, 'deploy/helm/hearth');
 const renderer = new ChartRenderer(chartDir);
 
-const models: Record<string, new (data: any) => { validate(): void }> = {
+const models: Record<string, new (data: Json) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,

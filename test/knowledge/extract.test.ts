@@ -8,6 +8,7 @@ import { approxTokens, chunkBlocks, splitText } from '../../src/knowledge/chunki
 import { extractDocument } from '../../src/knowledge/extract/index.js';
 import type { Block } from '../../src/knowledge/types.js';
 import { makeDocx, makePdf } from './samples.js';
+import type { Json } from '../json.js';
 
 async function all(blocks: AsyncIterable<Block>): Promise<Block[]> {
   const out: Block[] = [];
@@ -40,7 +41,7 @@ describe('extractors', () => {
   it('PDF: a corrupt file fails with HEARTH_E_KNOWLEDGE_EXTRACT', async () => {
     await assert.rejects(
       extractDocument({ fileName: 'broken.pdf', data: Buffer.from('%PDF-1.7\nthis is not really a pdf\n%%EOF') }),
-      (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT' && /not a readable PDF/.test(err.message),
+      (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT' && /not a readable PDF/.test(err.message),
     );
   });
 
@@ -65,7 +66,7 @@ describe('extractors', () => {
   });
 
   it('DOCX: a ZIP that is not a Word file fails clearly', async () => {
-    await assert.rejects(extractDocument({ fileName: 'x.docx', data: Buffer.from('PK\u0003\u0004garbage') }), (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT');
+    await assert.rejects(extractDocument({ fileName: 'x.docx', data: Buffer.from('PK\u0003\u0004garbage') }), (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT');
   });
 
   it('HTML: <title>, nested headings, scripts and navigation skipped, entities decoded', async () => {
@@ -105,7 +106,7 @@ describe('extractors', () => {
   it('an unsupported type fails with HEARTH_E_KNOWLEDGE_UNSUPPORTED', async () => {
     await assert.rejects(
       extractDocument({ fileName: 'photo.png', mimeType: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]) }),
-      (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED' && /photo\.png/.test(err.message),
+      (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED' && /photo\.png/.test(err.message),
     );
   });
 });

@@ -92,7 +92,7 @@ function matchedTerms(terms: string[], texts: string[]): number[] {
   };
   for (const text of texts) {
     // Non-ASCII text (CJK, full-width forms) goes through the whole search form first.
-    const form = /[^\x00-\x7f]/.test(text) ? searchForm(text) : text;
+    const form = /[^\p{ASCII}]/u.test(text) ? searchForm(text) : text;
     for (const word of form.split(/[^\p{L}\p{N}]+/u)) {
       if (!word) continue;
       consider(word);
@@ -105,7 +105,7 @@ function matchedTerms(terms: string[], texts: string[]): number[] {
 
 /** Diacritics removed (unicode61 remove_diacritics), for non-ASCII words only. */
 function fold(word: string): string {
-  return /[^\x00-\x7f]/.test(word) ? word.normalize('NFD').replace(/\p{M}+/gu, '') : word;
+  return /[^\p{ASCII}]/u.test(word) ? word.normalize('NFD').replace(/\p{M}+/gu, '') : word;
 }
 
 const stemCache = new Map<string, string>();
