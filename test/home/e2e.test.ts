@@ -73,6 +73,22 @@ describe('home hub end to end through hearth', () => {
     await watcher?.endAsync();
   });
 
+  async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${h.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${h.token}` } });
+  }
+
+  /** Device control is sensitive: the turn stops at the question; an operator's approval runs the exact call. */
+  async function askApproved(text: string, tool: string): Promise<string> {
+    const question = await ask(text);
+    assert.match(question, new RegExp(tool), 'the assistant says what it wants to run');
+    const { approvals } = (await (await admin('/admin/approvals')).json()) as { approvals: Array<{ id: string; tool: string }> };
+    const pending = approvals.find((a) => a.tool === tool);
+    assert.ok(pending, `an approval for ${tool} waits: ${JSON.stringify(approvals)}`);
+    const res = await admin(`/admin/approvals/${pending.id}/approve`, { method: 'POST' });
+    assert.equal(res.status, 200, await res.clone().text());
+    return question;
+  }
+
   async function ask(text: string): Promise<string> {
     const res = await fetch(`${h.baseUrl}/v1/chat/completions`, {
       method: 'POST',
@@ -85,9 +101,8 @@ describe('home hub end to end through hearth', () => {
   }
 
   it('a chat turn turns on the kitchen lights in Home Assistant', async () => {
-    const answer = await ask('turn on the kitchen lights');
-    assert.equal(ha.entities.get('light.kitchen')?.state, 'on');
-    assert.match(answer, /Called light\.turn_on on light\.kitchen/);
+    await askApproved('turn on the kitchen lights', 'ha_call_service');
+    await waitFor('the kitchen light on', () => ha.entities.get('light.kitchen')?.state === 'on');
     const first = model.requests.find((r) =>
       JSON.stringify(r.body?.messages ?? '').includes('turn on the kitchen lights'),
     )!;
@@ -97,10 +112,15 @@ describe('home hub end to end through hearth', () => {
   });
 
   it('a chat turn publishes to a device topic on the broker', async () => {
-    const answer = await ask('switch on the porch light please');
+    const question = await ask('switch on the porch light please');
+    assert.match(question, /mqtt_publish/);
+    assert.equal(received.find((m) => m.topic === `${prefix}/porch/set`), undefined, 'nothing is published before the yes');
+    const { approvals } = (await (await admin('/admin/approvals')).json()) as { approvals: Array<{ id: string; tool: string }> };
+    const pending = approvals.find((a) => a.tool === 'mqtt_publish');
+    assert.ok(pending, JSON.stringify(approvals));
+    assert.equal((await admin(`/admin/approvals/${pending.id}/approve`, { method: 'POST' })).status, 200);
     const got = await waitFor('the porch command', () => received.find((m) => m.topic === `${prefix}/porch/set`));
     assert.equal(got.payload, 'ON');
-    assert.match(answer, /Published "ON"/);
   });
 
   it('offers no home tools for an unrelated turn', async () => {
