@@ -23,6 +23,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         canvas: web('canvas/index.html'),
+        console: web('console/index.html'),
       },
     },
   },

@@ -2,12 +2,15 @@
  * Pipeline benchmark: the real `hearth start` process in front of an instant fake model.
  * Prints time to /readyz, idle RSS, and messages/s with P50/P99 latency through /ws and
  * /v1/chat/completions, next to the same loads against the fake model directly and a raw `ws` echo
- * server (the ceiling), all measured in this one run.
+ * server (the ceiling), all measured in this one run; then the /ws load again with tracing on (spans
+ * exported to a local OTLP sink) next to the same load with it off.
  *
  *   npm run bench            (BENCH_SECONDS=5 BENCH_CONCURRENCY=32 by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +83,7 @@ function rssMb(pid: number): number {
 }
 
 /** Starts hearth and measures launch → first 200 from /readyz. */
-async function startHearth(modelUrl: string, dataDir: string): Promise<{ proc: ChildProcess; url: string; readyMs: number }> {
+async function startHearth(modelUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<{ proc: ChildProcess; url: string; readyMs: number }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
@@ -88,7 +91,7 @@ async function startHearth(modelUrl: string, dataDir: string): Promise<{ proc: C
   const config = join(dataDir, '..', `bench-${port}.yml`);
   writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n');
   const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
-    env: { PATH: process.env.PATH ?? '', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl },
+    env: { PATH: process.env.PATH ?? '', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (;;) {
@@ -187,12 +190,35 @@ async function main(): Promise<void> {
     console.log(row(api, direct));
     console.log(`RSS after load                      ${loadedRss.toFixed(1)} MB`);
     console.log(`/ws reaches ${((wsResult.count / wsResult.seconds / (echoResult.count / echoResult.seconds)) * 100).toFixed(1)}% of the raw ws echo ceiling`);
+    await tracingOnRow(modelUrl, wsResult);
   } finally {
     await dispatcher.close();
     hearth.proc.kill('SIGTERM');
     fake.proc.kill('SIGTERM');
     echo.proc.kill('SIGTERM');
     await new Promise((r) => hearth.proc.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The same /ws load with tracing on, every span exported to a local OTLP/HTTP sink that discards them. */
+async function tracingOnRow(modelUrl: string, tracingOff: Result): Promise<void> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-traced-'));
+  const traced = await startHearth(modelUrl, dataDir, { HEARTH_TRACING_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces` });
+  try {
+    await load('warmup', 4, 1, () => wsChatWorker(traced.url));
+    const on = await load('hearth /ws web chat, tracing on', CONCURRENCY, SECONDS, () => wsChatWorker(traced.url));
+    console.log(row({ ...tracingOff, name: 'hearth /ws web chat, tracing off' }));
+    console.log(row(on, tracingOff));
+  } finally {
+    traced.proc.kill('SIGTERM');
+    await new Promise((r) => traced.proc.once('exit', r));
+    sink.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -13,10 +13,18 @@ export interface GrpcServeOptions {
   host?: string;
 }
 
-type Handler = (call: { request: Record<string, any> }, done: grpc.sendUnaryData<unknown>) => void;
+/** The request messages of skill.proto, as proto-loader decodes them (`defaults: true` fills every field). */
+interface SkillRequest {
+  configJson?: string;
+  tool?: string;
+  argumentsJson?: string;
+  context?: { conversationId?: string; userId?: string; agent?: string };
+}
+
+type Handler = (call: { request: SkillRequest }, done: grpc.sendUnaryData<unknown>) => void;
 
 /** Wraps an async handler so a throw becomes a gRPC INTERNAL error instead of a crash. */
-function unary(fn: (request: Record<string, any>) => Promise<unknown>): Handler {
+function unary(fn: (request: SkillRequest) => Promise<unknown>): Handler {
   return (call, done) => {
     fn(call.request).then(
       (res) => done(null, res),
@@ -28,8 +36,8 @@ function unary(fn: (request: Record<string, any>) => Promise<unknown>): Handler 
 /** Loads the Skill service definition from skill.proto. */
 export function loadSkillService(): grpc.ServiceDefinition {
   const def = protoLoader.loadSync(skillProtoPath(), { keepCase: false, longs: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as any;
-  return pkg.hearth.skill.v1.Skill.service as grpc.ServiceDefinition;
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { hearth: { skill: { v1: { Skill: { service: grpc.ServiceDefinition } } } } };
+  return pkg.hearth.skill.v1.Skill.service;
 }
 
 /** Starts serving `skill`; prints the ready line on stdout once bound. Resolves with the server. */
@@ -43,7 +51,7 @@ export async function serveGrpc(skill: Skill, options: GrpcServeOptions = {}): P
     execute: unary(async (req) => {
       const ctx = req.context ?? {};
       const result = await runExecute(skill, {
-        tool: req.tool,
+        tool: req.tool ?? '',
         arguments: req.argumentsJson ? JSON.parse(req.argumentsJson) : {},
         context: { conversationId: ctx.conversationId ?? '', userId: ctx.userId ?? '', agent: ctx.agent ?? '' },
       });

@@ -23,11 +23,14 @@ export interface SkillResult {
   isError?: boolean;
 }
 
+/** Any other value (an object, a list, a number) reaches the model as its JSON. */
+export type SkillOutput = SkillResult | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
+
 export interface Skill {
   /** Called once after start with `skills.config.<name>` from Hearth's config. */
   init?(config: Record<string, unknown>): void | Promise<void>;
   /** Runs one tool call. Throwing is fine: Hearth turns it into a tool error for the model. */
-  execute(call: SkillCall): SkillResult | string | Promise<SkillResult | string>;
+  execute(call: SkillCall): SkillOutput | Promise<SkillOutput>;
   /** Called before the skill is stopped, upgraded or removed. */
   destroy?(): void | Promise<void>;
 }
@@ -40,11 +43,19 @@ export function defineSkill(skill: Skill): Skill {
 /** Normalizes what `execute` returned or threw into a `SkillResult`. */
 export async function runExecute(skill: Skill, call: SkillCall): Promise<SkillResult> {
   try {
-    const out = await skill.execute(call);
-    return typeof out === 'string' ? { content: out } : { content: String(out.content), isError: out.isError === true };
+    return toSkillResult(await skill.execute(call));
   } catch (err) {
     return { content: err instanceof Error ? err.message : String(err), isError: true };
   }
+}
+
+/** A string or `{ content: string }` as it is; anything else as JSON (never "[object Object]"). */
+export function toSkillResult(out: unknown): SkillResult {
+  if (typeof out === 'string') return { content: out };
+  if (out && typeof out === 'object' && typeof (out as SkillResult).content === 'string') {
+    return { content: (out as SkillResult).content, isError: (out as SkillResult).isError === true };
+  }
+  return { content: out === undefined ? '' : (JSON.stringify(out) ?? String(out)) };
 }
 
 /** The line a served skill prints on stdout so the host knows where to reach it. */

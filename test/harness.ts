@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flattenLogLine } from './log-line.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'hearth.js');
@@ -21,7 +22,10 @@ export interface HearthProcess {
   dataDir: string;
   configFile?: string;
   proc: ChildProcess;
+  /** The log lines, read by `flattenLogLine` (pino's names and Hearth's fields at the top, ECS fields too). */
   logs: LogLine[];
+  /** Every JSON line exactly as the process wrote it. */
+  rawLines: string[];
   /** Raw stdout/stderr text that was not JSON (CLI output). */
   stderr: string[];
   waitForLog(pred: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -72,13 +76,16 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
   }
   const proc = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
+  const rawLines: string[] = [];
   const stderr: string[] = [];
   const waiters = new Set<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   const onLine = (line: string) => {
     if (!line.trim()) return;
     let parsed: LogLine | undefined;
     try {
-      parsed = JSON.parse(line) as LogLine;
+      const raw = JSON.parse(line) as LogLine;
+      rawLines.push(line);
+      parsed = flattenLogLine(raw);
     } catch {
       stderr.push(line);
       if (process.env.HEARTH_TEST_VERBOSE) console.error('[hearth]', line);
@@ -121,7 +128,7 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
   let listening: LogLine;
   try {
     listening = await Promise.race([
-      waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 15_000),
+      waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 60_000), // generous: a loaded CI machine starts slowly
       exited.then((code) => {
         throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
       }),
@@ -143,6 +150,7 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
     configFile,
     proc,
     logs,
+    rawLines,
     stderr,
     waitForLog,
     exited,
@@ -161,17 +169,18 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
 }
 
 /** Runs the `hearth` CLI to completion and returns its exit code and output. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? ('ignore' as const) : ('pipe' as const), 'pipe' as const, 'pipe' as const],
     });
+    if (options.input !== undefined) proc.stdin!.end(options.input);
     let stdout = '';
     let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
+    proc.stdout!.on('data', (d) => (stdout += d));
+    proc.stderr!.on('data', (d) => (stderr += d));
     proc.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -1,13 +1,14 @@
 /** A minimal web chat client for tests: the same /ws protocol web/app.js speaks. */
 import WebSocket from 'ws';
+import type { Json } from './json.js';
 
 /** Opens /ws, says hello, sends one message and collects reply events until `done` or `error`. */
 export async function chatOverWs(baseUrl: string, text: string, hello: Record<string, unknown> = {}) {
   const ws = new WebSocket(baseUrl.replace('http', 'ws') + '/ws');
-  const events: Array<Record<string, any>> = [];
+  const events: Array<Record<string, Json>> = [];
   try {
-    return await new Promise<{ events: Array<Record<string, any>>; ready: Record<string, any> }>((resolve, reject) => {
-      let ready: Record<string, any>;
+    return await new Promise<{ events: Array<Record<string, Json>>; ready: Record<string, Json> }>((resolve, reject) => {
+      let ready: Record<string, Json>;
       const timer = setTimeout(() => reject(new Error(`no answer; got ${JSON.stringify(events)}`)), 10_000);
       ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', ...hello })));
       ws.on('message', (data) => {

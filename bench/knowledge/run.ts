@@ -10,7 +10,7 @@
  * model path). Without one the vector and hybrid rows print n/a. Figures are printed, not asserted.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -293,7 +293,7 @@ async function latency(dir: string): Promise<void> {
   }
   times.sort((a, b) => a - b);
   const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1);
-  console.log(`Query latency on ${total} chunks (BM25 + relevance stats, ${times.length} queries): P50 ${pct(50)} ms, P99 ${pct(99)} ms`);
+  console.log(`Query latency on ${total} chunks (BM25 + relevance stats, ${times.length} queries): P50 ${pct(50)} ms, P99 ${pct(99)} ms (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
   await index.close();
 }
 

@@ -24,14 +24,19 @@ export interface OutboundFanoutOptions {
   gatewayId: string;
   fanOutChannels: ReadonlySet<string>;
   log: Logger;
+  /** How long a claim lives (in Redis and in memory) without a final event; default 10 minutes. */
+  claimTtlMs?: number;
 }
 
 export class OutboundFanout {
   private readonly subscribers = new Map<string, Set<OutboundHandler>>();
   /** One delivery chain per chat, so events of a reply reach the platform in order. */
   private readonly chains = new Map<string, Promise<void>>();
-  /** Replies in progress on exactly-once channels: whether this gateway delivers them. */
-  private readonly claims = new Map<string, boolean>();
+  /**
+   * Replies in progress on exactly-once channels: whether this gateway delivers them, and when the
+   * reply was last seen. An entry whose final event never comes is dropped after the claim's lifetime.
+   */
+  private readonly claims = new Map<string, { mine: boolean; seenAt: number }>();
   private running = false;
   private loop?: Promise<void>;
   private alive?: NodeJS.Timeout;
@@ -54,7 +59,10 @@ export class OutboundFanout {
 
   private start(): void {
     this.running = true;
-    const beat = () => void this.cmd.set(this.keys.gatewayAlive(this.opts.gatewayId), '1', 'PX', ALIVE_MS).catch(() => undefined);
+    const beat = () => {
+      void this.cmd.set(this.keys.gatewayAlive(this.opts.gatewayId), '1', 'PX', ALIVE_MS).catch(() => undefined);
+      this.forgetStaleClaims();
+    };
     beat();
     this.alive = setInterval(beat, ALIVE_MS / 3);
     this.loop = this.readLoop();
@@ -109,20 +117,31 @@ export class OutboundFanout {
     const claimKey = this.keys.deliveryClaim(replyId);
     const me = this.opts.gatewayId;
     const terminal = type === 'done' || type === 'error';
-    let mine = this.claims.get(replyId);
+    let mine = this.claims.get(replyId)?.mine;
     if (mine === undefined) {
-      mine = (await this.cmd.set(claimKey, me, 'PX', CLAIM_MS, 'NX')) === 'OK' || (await this.cmd.get(claimKey)) === me;
+      mine = (await this.cmd.set(claimKey, me, 'PX', this.opts.claimTtlMs ?? CLAIM_MS, 'NX')) === 'OK' || (await this.cmd.get(claimKey)) === me;
     }
     if (!mine && terminal) {
       const holder = await this.cmd.get(claimKey);
       if (holder && !(await this.cmd.exists(this.keys.gatewayAlive(holder)))) {
-        mine = (await this.cmd.eval(STEAL, 1, claimKey, holder, me, CLAIM_MS)) === 1;
+        mine = (await this.cmd.eval(STEAL, 1, claimKey, holder, me, this.opts.claimTtlMs ?? CLAIM_MS)) === 1;
         if (mine) this.opts.log.info({ requestId: out.event.inReplyTo, channel: out.target.channel }, 'reply taken over from a gateway that died');
       }
     }
     if (terminal) this.claims.delete(replyId);
-    else this.claims.set(replyId, mine);
+    else this.claims.set(replyId, { mine, seenAt: Date.now() });
     return mine;
+  }
+
+  /** Replies not heard of for a claim's lifetime lost their final event: forget them. */
+  private forgetStaleClaims(): void {
+    const before = Date.now() - (this.opts.claimTtlMs ?? CLAIM_MS);
+    for (const [replyId, claim] of this.claims) if (claim.seenAt < before) this.claims.delete(replyId);
+  }
+
+  /** Replies in progress this gateway keeps track of (for tests and metrics). */
+  pendingClaims(): number {
+    return this.claims.size;
   }
 
   /** Stops reading at once; the liveness key is left to expire (crash simulation). */

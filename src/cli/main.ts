@@ -63,6 +63,12 @@ audit
   .option('--since <date>', 'only entries at or after this ISO date')
   .action((opts: { config?: string; since?: string }) => import('./security.js').then((m) => m.auditExportCommand(opts)));
 
+const admin = program.command('admin').description('the local admin account');
+admin
+  .command('hash-password')
+  .description('read a password from stdin (hidden on a terminal) and print its hash for security.admin.passwordHash')
+  .action(() => import('./admin.js').then((m) => m.hashPasswordCommand()));
+
 // <knowledge commands>
 const knowledge = program.command('knowledge').description('the knowledge base: collections of documents agents answer from');
 knowledge
@@ -88,6 +94,27 @@ knowledge
   .option('-c, --config <file>', 'config file')
   .action((collection: string, id: string | undefined, opts: { config?: string; all?: boolean }) => import('./knowledge.js').then((m) => m.knowledgeRemoveCommand(collection, id, opts)));
 // </knowledge commands>
+
+// <backup commands>
+const backup = program
+  .command('backup')
+  .description('write one archive of everything stored (history, keys, audit log, skills, knowledge base, canvas, config), online')
+  .option('--out <path>', 'archive file, or a folder for a time-named archive (default: backup.dir)')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { out?: string; config?: string }) => import('./backup.js').then((m) => m.backupCommand(opts)));
+backup
+  .command('verify <path>')
+  .description('check every member of an archive against the checksums in its manifest')
+  .option('-c, --config <file>', 'config file')
+  .action((path: string, opts: { config?: string }) => import('./backup.js').then((m) => m.backupVerifyCommand(path, opts)));
+program
+  .command('restore <path>')
+  .description('restore an archive into an empty data folder (refuses a non-empty one and changes nothing)')
+  .option('--data-dir <dir>', 'data folder to restore into (default: dataDir of the config)')
+  .option('--history-url <url>', 'PostgreSQL to restore PostgreSQL history into (default: storage.history.url)')
+  .option('-c, --config <file>', 'config file')
+  .action((path: string, opts: { dataDir?: string; historyUrl?: string; config?: string }) => import('./backup.js').then((m) => m.restoreCommand(path, opts)));
+// </backup commands>
 
 // <scale-out commands: roles on a shared bus, migrations, per-user history>
 program

@@ -115,6 +115,8 @@ const ENV_KEYS: Array<[string, string[], 'string' | 'number']> = [
   ['HEARTH_DATA_DIR', ['dataDir'], 'string'],
   ['HEARTH_API_TOKEN', ['server', 'apiToken'], 'string'],
   ['HEARTH_LOG_LEVEL', ['log', 'level'], 'string'],
+  ['HEARTH_LOG_FORMAT', ['log', 'format'], 'string'],
+  ['HEARTH_TRACING_ENDPOINT', ['tracing', 'endpoint'], 'string'],
   ['CHANNEL_CONFIG', ['channels'], 'string'],
 ];
 
@@ -258,6 +260,14 @@ export interface LoadedConfig {
   config: HearthConfig;
   /** Absolute path of the file read, if any. */
   file?: string;
+  /** Where values came from: dotted key paths set in the file, and those set by an environment variable (with its name). */
+  sources?: { file: string[]; env: Record<string, string> };
+}
+
+/** Dotted paths of the leaves (scalars and arrays) of a parsed YAML document. */
+function leafPaths(value: unknown, prefix: string[] = []): string[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return prefix.length ? [prefix.join('.')] : [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
 }
 
 /** Reads, interpolates, overrides from the environment and validates the Hearth config. */
@@ -270,10 +280,11 @@ export function loadConfig(options: { file?: string; env?: Env } = {}): LoadedCo
     if (!existsSync(file)) throw new ConfigError([{ file, path: '', reason: 'file not found' }]);
     ({ data, lineOf } = readYamlFile(file, env));
   }
+  const inFile = leafPaths(data);
   const origin = applyEnv(data, env);
   const config = validateAgainst(configSchema, data, file ?? '(no config file)', lineOf, origin);
   checkReferences(config, file ?? '(no config file)', lineOf);
-  return { config, file };
+  return { config, file, sources: { file: inFile, env: Object.fromEntries(origin) } };
 }
 
 /** Cross-key checks the schema cannot express: ids that must name catalog entries and agents. */

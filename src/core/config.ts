@@ -22,9 +22,26 @@ export const modelSpecSchema = z.strictObject({
   baseUrl: z.url().optional().describe('API base URL (OpenAI-compatible: ending in /v1)'),
   apiKey: z.string().optional().describe('API key; omit for servers that need none'),
   timeoutMs: positiveInt.optional().describe('Per-call timeout; defaults to models.timeoutMs'),
+  price: z
+    .strictObject({
+      inputPerMTok: z.number().min(0).describe('USD per million prompt tokens'),
+      outputPerMTok: z.number().min(0).describe('USD per million completion tokens'),
+      cachedInputPerMTok: z.number().min(0).optional().describe('USD per million prompt tokens served from the prompt cache; the input price when absent'),
+    })
+    .optional()
+    .describe('Prices of this model; the built-in price table (src/engine/pricing.ts) when absent'),
   ...generationSchema,
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+/** Spending limits of one budget (a user, an agent); periods are UTC days and months. */
+export const budgetLimitsSchema = z.strictObject({
+  tokensPerDay: positiveInt.optional().describe('Most prompt + completion tokens per UTC day'),
+  tokensPerMonth: positiveInt.optional().describe('Most prompt + completion tokens per UTC month'),
+  usdPerDay: z.number().positive().optional().describe('Most USD per UTC day (models with a known price)'),
+  usdPerMonth: z.number().positive().optional().describe('Most USD per UTC month (models with a known price)'),
+});
+export type BudgetLimits = z.infer<typeof budgetLimitsSchema>;
 
 export const agentSchema = z.strictObject({
   systemPrompt: z.string().optional().describe('Persona; a short default is used when absent'),
@@ -33,6 +50,10 @@ export const agentSchema = z.strictObject({
   historyMessages: positiveInt.default(40).describe('Most earlier messages in the history window, whatever their size'),
   skills: z.array(z.string()).optional().describe('Skills (tools) this agent may use; "*" = all; default: the built-ins for the default agent, none for others'),
   knowledge: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)).optional().describe('Knowledge base collections this agent answers from, with citations'),
+  approval: z
+    .enum(['always', 'once-per-conversation', 'never'])
+    .default('always')
+    .describe('When a sensitive tool call needs a yes first: every call, the first call of each tool per conversation, or never'),
   ...generationSchema,
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
@@ -67,8 +88,19 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      format: z
+        .enum(['ecs', 'json', 'pretty'])
+        .default('ecs')
+        .describe("Log line shape: 'ecs' (Elastic Common Schema JSON), 'json' (pino's own JSON), 'pretty' (text for a terminal) (env HEARTH_LOG_FORMAT)"),
     })
     .prefault({}),
+  tracing: z
+    .strictObject({
+      endpoint: z.url().optional().describe('OTLP/HTTP traces URL (http://collector:4318/v1/traces); tracing is off when absent (env HEARTH_TRACING_ENDPOINT)'),
+      serviceName: z.string().min(1).default('hearth').describe('service.name of the spans'),
+    })
+    .prefault({})
+    .describe('OpenTelemetry traces: inbound message → bus → engine turn → model and tool calls → delivery'),
   models: z
     .strictObject({
       default: z.string().optional().describe('Catalog id of the default model'),
@@ -91,6 +123,17 @@ export const configSchema = z.strictObject({
     .prefault({}),
   agents: z.record(z.string(), agentSchema).default({}).describe('Agents by id; `default` answers unless a route says otherwise'),
   routes: z.array(routeSchema).default([]).describe('First match of (channel, chat, user) picks the agent'),
+  budgets: z
+    .strictObject({
+      user: budgetLimitsSchema.prefault({}).describe('Limits for each user (every user gets the same)'),
+      agent: z.record(z.string(), budgetLimitsSchema).default({}).describe('Limits per agent id (all its users together)'),
+    })
+    .prefault({}),
+  approvals: z
+    .strictObject({
+      expiresMinutes: positiveInt.default(30).describe('A sensitive tool call not approved within this time is denied'),
+    })
+    .prefault({}),
   webchat: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -200,6 +243,32 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('The http_fetch built-in'),
+      mqtt: z
+        .strictObject({
+          url: z.string().regex(/^(mqtts?|wss?|tcp|tls):\/\/[^/]/, 'an MQTT URL: mqtt://host:port, mqtts://, ws:// or wss://').describe('Broker URL (Mosquitto, EMQX, …): mqtt://host:port, mqtts://, ws://, wss://'),
+          allowTopics: z.array(z.string().min(1)).min(1).describe('MQTT topic filters (+ and # wildcards) the assistant may publish to and read; anything else is refused'),
+          username: z.string().optional().describe('Broker user name'),
+          password: z.string().optional().describe('Broker password (use ${MQTT_PASSWORD}; never logged)'),
+          tls: z
+            .strictObject({
+              ca: z.string().optional().describe('PEM file of the CA that signed the broker certificate'),
+              rejectUnauthorized: z.boolean().default(true).describe('Refuse a broker certificate that does not verify'),
+            })
+            .optional()
+            .describe('TLS settings for mqtts:// and wss://'),
+          reconnectMaxMs: positiveInt.default(30_000).describe('Longest wait between reconnect attempts (the wait doubles from 1 s)'),
+        })
+        .optional()
+        .describe('The MQTT built-in (mqtt_publish, mqtt_read); absent: no MQTT tools'),
+      homeAssistant: z
+        .strictObject({
+          url: z.url().describe('Home Assistant base URL, e.g. http://homeassistant.local:8123'),
+          token: z.string().min(1).describe('Long-lived access token (use ${HA_TOKEN}; never logged)'),
+          timeoutMs: positiveInt.default(10_000).describe('Per-request timeout'),
+          maxEntities: positiveInt.default(30).describe('Most entities one listing hands the model'),
+        })
+        .optional()
+        .describe('The Home Assistant built-in (ha_list, ha_state, ha_call_service) over its REST API; absent: no Home Assistant tools'),
     })
     .prefault({})
     .describe('Skills (plugins): static folder, sidecars, limits, uploads, MCP servers, built-in settings'),
@@ -220,7 +289,11 @@ export const configSchema = z.strictObject({
       admin: z
         .strictObject({
           username: z.string().min(1).default('admin').describe('Local admin account name (first-run login before OIDC is set up)'),
-          passwordHash: z.string().optional().describe('scrypt hash from `hearth admin hash-password`; env HEARTH_ADMIN_PASSWORD sets the password instead'),
+          passwordHash: z
+            .string()
+            .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'not a password hash; make one with `hearth admin hash-password` (the password itself never goes in the config)')
+            .optional()
+            .describe('scrypt hash from `hearth admin hash-password`; env HEARTH_ADMIN_PASSWORD sets the password instead'),
         })
         .prefault({}),
       oidc: z
@@ -357,6 +430,36 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </canvas section>
+  // <backup section: owned by the durability work (src/ops/backup/)>
+  backup: z
+    .strictObject({
+      dir: z.string().optional().describe('Folder the archives (and the model cache) go to; default dataDir/backups (left out of the archives). Put it on another disk, or set backup.s3'),
+      scheduled: z.boolean().default(true).describe('`hearth start` (all-in-one) takes a backup on `schedule`; the scaled roles never do (run `hearth backup` from one place)'),
+      schedule: z.string().default('0 3 * * *').describe('Cron expression (server local time) of scheduled backups; default daily at 03:00'),
+      keepDaily: z.int().min(0).default(7).describe('Retention: keep the newest backup of each of the last N days that have one'),
+      keepWeekly: z.int().min(0).default(4).describe('Retention: also keep the newest backup of each of the last M ISO weeks that have one'),
+      models: z.boolean().default(true).describe('Back up dataDir/models incrementally (each file once per content hash, in dir/model-cache)'),
+      encryption: z
+        .strictObject({
+          keyFile: z.string().optional().describe('File holding the base64 32-byte AES-256-GCM archive key; env HEARTH_BACKUP_KEY wins. Unencrypted when neither is set'),
+        })
+        .prefault({}),
+      s3: z
+        .strictObject({
+          bucket: z.string().min(1).describe('Bucket the archives are uploaded to (created when missing)'),
+          prefix: z.string().default('hearth-backups/').describe('Key prefix of the archives inside the bucket'),
+          region: z.string().default('us-east-1'),
+          endpoint: z.url().optional().describe('S3-compatible endpoint (MinIO, Ceph, R2…); AWS when absent'),
+          forcePathStyle: z.boolean().default(true),
+          accessKeyId: z.string().optional().describe('Access key; env HEARTH_S3_ACCESS_KEY_ID, else the AWS default chain'),
+          secretAccessKey: z.string().optional().describe('Secret key; env HEARTH_S3_SECRET_ACCESS_KEY'),
+        })
+        .optional()
+        .describe('Also upload every archive to an S3-compatible store (retention applies there too)'),
+    })
+    .prefault({})
+    .describe('Backups: `hearth backup`, the daily schedule, retention, encryption, S3 upload'),
+  // </backup section>
   // <voice section: owned by the voice work (src/voice/)>
   voice: z
     .strictObject({
@@ -414,6 +517,27 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </voice section>
+  // <home section: owned by the home hub work (src/home/)>
+  home: z
+    .strictObject({
+      devices: z
+        .record(
+          z.string().min(1),
+          z
+            .strictObject({
+              entity: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'a Home Assistant entity id like light.kitchen').optional().describe('Home Assistant entity id'),
+              topic: z.string().min(1).optional().describe('MQTT command topic'),
+              stateTopic: z.string().min(1).optional().describe('MQTT topic the device reports its state on'),
+              on: z.string().default('ON').describe('MQTT payload that turns it on'),
+              off: z.string().default('OFF').describe('MQTT payload that turns it off'),
+            })
+            .refine((d) => !!d.entity || !!d.topic, 'give `entity` (Home Assistant) or `topic` (MQTT)'),
+        )
+        .default({})
+        .describe('Device names in the user\'s words ("kitchen light") mapped to a Home Assistant entity or an MQTT topic'),
+    })
+    .prefault({}),
+  // </home section>
 });
 
 export type HearthConfig = z.infer<typeof configSchema>;

@@ -28,6 +28,8 @@ export const ErrorCode = {
   skillTimeout: 'HEARTH_E_SKILL_TIMEOUT',
   skillUnavailable: 'HEARTH_E_SKILL_UNAVAILABLE',
   rateLimited: 'HEARTH_E_RATE_LIMITED',
+  /** A turn would pass a token or cost budget (`budgets.*`); refused before the model is called. */
+  budget: 'HEARTH_E_BUDGET',
   crypto: 'HEARTH_E_CRYPTO',
   auditBroken: 'HEARTH_E_AUDIT_BROKEN',
   asr: 'HEARTH_E_ASR',
@@ -45,6 +47,8 @@ export const ErrorCode = {
   knowledgeEmbedding: 'HEARTH_E_KNOWLEDGE_EMBEDDING',
   /** Knowledge base: a URL outside `knowledge.urls.allowedHosts`, or a fetch that failed. */
   knowledgeUrl: 'HEARTH_E_KNOWLEDGE_URL',
+  /** Backup and restore: a corrupt or unreadable archive, a non-empty restore target, a failed dump. */
+  backup: 'HEARTH_E_BACKUP',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

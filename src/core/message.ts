@@ -50,6 +50,8 @@ export interface Message {
   timestamp: number;
   /** Agent chosen by the gateway's routing rules; `default` when absent. */
   agent?: string;
+  /** W3C `traceparent` of the span that received the message, when tracing is on (carried across processes by the bus). */
+  trace?: string;
   /** Model catalog id the client asked for (the OpenAI-compatible API's `model`); the agent's model when absent. */
   model?: string;
   /**
@@ -166,4 +168,6 @@ export function doneEvent(parts: DoneParts): DoneEvent {
 export interface Outbound {
   target: ReplyTarget;
   event: ReplyEvent;
+  /** W3C `traceparent` of the turn that produced the event, when tracing is on. */
+  trace?: string;
 }

@@ -6,4 +6,8 @@ export interface EngineMetrics {
   turn(channel: string, outcome: 'ok' | 'error', seconds: number): void;
   modelCall(model: string, outcome: 'ok' | 'error' | 'timeout' | 'circuit-open', seconds: number): void;
   tokens(model: string, prompt: number, completion: number): void;
+  /** USD a turn cost at its model's price. */
+  cost?(model: string, usd: number): void;
+  /** A turn refused by a budget (`budgets.user.tokensPerDay`, …). */
+  budgetRefused?(budget: string): void;
 }

@@ -43,6 +43,24 @@ export interface UsageRecord {
   latencyMs: number;
   ok: boolean;
   createdAt: number;
+  /** USD at the model's price (src/engine/pricing.ts); absent when the price is not known. */
+  costUsd?: number;
+}
+
+/** Usage of one user with one agent and model on one UTC day. */
+export interface DailyUsage {
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  userId: string;
+  agent: string;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  cachedPromptTokens: number;
+  /** Sum over the calls whose price was known. */
+  costUsd: number;
+  /** Recorded turns. */
+  turns: number;
 }
 
 export interface HistoryStore {
@@ -59,6 +77,8 @@ export interface HistoryStore {
   recordUsage(u: UsageRecord): Promise<void>;
   /** Sum of tokens a user spent since `since` (ms epoch). */
   usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage>;
+  /** Usage per UTC day, user, agent and model in `[since, until)` (ms epoch), oldest day first. */
+  usageByDay(filter: { userId?: string; agent?: string; since: number; until?: number }): Promise<DailyUsage[]>;
   listConversations(filter: { userId?: string; channel?: string; limit?: number }): Promise<Conversation[]>;
   /** Deletes everything stored about one user; returns the number of conversations removed. */
   deleteUser(userId: string): Promise<number>;
@@ -98,6 +118,11 @@ export interface SessionStore {
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   /** Sets only when absent; returns whether it was set (dedupe, locks). */
   setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean>;
+  /**
+   * Adds `by` (an integer, may be negative) to a counter, atomically across replicas, and returns the
+   * new value; a missing counter starts at 0 and gets `ttlMs` (budgets reserve tokens this way).
+   */
+  increment(key: string, by: number, ttlMs?: number): Promise<number>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -27,6 +27,12 @@ export interface ToolResult {
 export interface ToolHost {
   /** Tools offered for this turn: the agent's enabled skills, narrowed to those relevant to the text. */
   toolsFor(agentSkills: readonly string[], userText: string): ToolSpec[];
+  /**
+   * Whether a tool (by the name the model calls) is sensitive: it sends messages to others, writes
+   * files, spends money or drives devices (manifest `sensitive`, MCP `destructiveHint`). The engine
+   * runs such a call only after approval (src/approvals), under the agent's `approval` policy.
+   */
+  isSensitive(toolName: string): boolean;
   /** Runs one call. Never throws: failures come back as `isError` results. */
   execute(call: ToolCall, ctx: ToolContext): Promise<ToolResult>;
 }

@@ -79,16 +79,21 @@ export async function loadDocuments(attachments: Attachment[], blobs: BlobStore,
   return out.join('\n\n');
 }
 
-/** System prompt, then earlier turns (stored window or client-supplied), then this turn's user message. */
+/**
+ * System prompt, then earlier turns (stored window or client-supplied), then this turn's user message.
+ * A client's own system messages (the OpenAI-compatible API) join the agent's in the one system
+ * message at the top: many models accept only one, and only first.
+ */
 export function buildPrompt(
   systemPrompt: string,
   history: Array<Pick<StoredMessage, 'role' | 'content'>>,
   text: string,
   images: ImagePart[],
 ): ChatMessage[] {
-  const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt }];
+  const system = [systemPrompt, ...history.filter((h) => h.role === 'system' && h.content.trim()).map((h) => h.content)].join('\n\n');
+  const messages: ChatMessage[] = [{ role: 'system', content: system }];
   for (const h of history) {
-    if (h.role === 'user' || h.role === 'assistant' || h.role === 'system') messages.push({ role: h.role, content: h.content });
+    if (h.role === 'user' || h.role === 'assistant') messages.push({ role: h.role, content: h.content });
   }
   messages.push(images.length ? { role: 'user', content: text, images } : { role: 'user', content: text });
   return messages;

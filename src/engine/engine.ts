@@ -13,6 +13,9 @@ import type { EngineMetrics } from '../core/metrics.js';
 import { resolveGeneration, type ChatMessage, type FinishReason, type StreamPart, type ToolCall } from '../core/model-provider.js';
 import type { BlobStore, HistoryStore } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
+import { RESUME_ACTION, type Approvals, type PendingApproval } from '../approvals/approvals.js';
+import { Budgets, callMaximum, refusalMessage, warningMessage, type BudgetState } from './budgets.js';
+import { costUsd, priceOf } from './pricing.js';
 import { DEFAULT_SYSTEM_PROMPT, buildPrompt, estimateTokens, loadDocuments, loadImages, userText, type DocumentLimits } from './context.js';
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import { backoffMs, isRetryable, sleep } from './resilience.js';
@@ -47,8 +50,30 @@ export interface EngineDeps {
   tools?: ToolHost;
   /** The skills an agent may use (the one rule: src/skills/agent-skills.ts); none when absent. */
   agentSkills?: (agent: string) => readonly string[];
+  /** Sensitive tool calls wait for a yes (src/approvals); without it they run unasked (tests of other features). */
+  approvals?: Approvals;
+  /** Token and cost budgets, reserved before every model call (src/engine/budgets.ts). */
+  budgets?: Budgets;
   log: Logger;
   config: () => Pick<HearthConfig, 'agents' | 'models'>;
+}
+
+/** Everything one turn's tool loop needs; built by `answer` for a new message, by `resume` for an approved call. */
+interface Turn {
+  message: Message;
+  agentId: string;
+  agent: AgentConfig;
+  conversationId: string;
+  target: ReplyTarget;
+  base: { replyId: string; inReplyTo: string; conversationId: string };
+  log: Logger;
+  started: number;
+  chain: string[];
+  prompt: ChatMessage[];
+  tools: ReturnType<ToolHost['toolsFor']>;
+  knowledge?: { sources: string };
+  /** Calls approved before this turn resumed: they run before the model is asked again. */
+  approvedCalls?: ToolCall[];
 }
 
 /** One model call of a turn: the prompt so far, the tools offered, and where streamed text goes. */
@@ -89,7 +114,7 @@ export class Engine {
 
   agentConfig(id: string | undefined): AgentConfig {
     const agents = this.deps.config().agents;
-    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, historyMessages: 40 };
+    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, historyMessages: 40, approval: 'always' };
   }
 
   /** Answers one inbound message. Never throws: failures become an `error` reply event. */
@@ -97,7 +122,8 @@ export class Engine {
     if (message.kind !== 'message' && message.kind !== 'action') return;
     const started = performance.now();
     try {
-      await this.answer(message, started);
+      if (message.kind === 'action' && message.value?.startsWith(RESUME_ACTION)) await this.resume(message, started);
+      else await this.answer(message, started);
     } catch (err) {
       // A store failing outside the model call (history, blobs): the sender still gets an error
       // event, never silence (an API request or web chat would otherwise wait forever).
@@ -181,6 +207,47 @@ export class Engine {
     if (knowledge?.contextBlock) prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
     const skills = this.deps.agentSkills?.(agentId) ?? [];
     const tools = this.deps.tools?.toolsFor(skills, text) ?? [];
+    await this.converse({ message, agentId, agent, conversationId, target, base, log: turnLog, started, chain, prompt, tools, knowledge });
+  }
+
+  /**
+   * Continues a turn whose sensitive call was approved: the approved call (exactly the one asked
+   * about) runs, then the model goes on from there. A resume that was not approved, or was
+   * resumed already, does nothing.
+   */
+  private async resume(message: Message, started: number): Promise<void> {
+    const id = message.value!.slice(RESUME_ACTION.length);
+    const approval = await this.deps.approvals?.claimResume(id);
+    const log = this.deps.log.child({ requestId: message.id, channel: message.channel, conversationId: approval?.conversationId });
+    if (!approval) {
+      log.warn({ approvalId: id, errorCode: ErrorCode.forbidden }, 'resume of an approval that is not approved (or ran already) ignored');
+      return;
+    }
+    const agent = this.agentConfig(approval.agent);
+    const replyId = `${message.id}#reply`;
+    const c = approval.continuation;
+    const chain = [c.model, ...this.deps.models.chain(agent.model).filter((m) => m !== c.model)];
+    await this.converse({
+      message: { ...message, sender: { id: approval.userId } },
+      agentId: approval.agent,
+      agent,
+      conversationId: approval.conversationId,
+      target: approval.target,
+      base: { replyId, inReplyTo: message.id, conversationId: approval.conversationId },
+      log,
+      started,
+      chain,
+      prompt: c.messages,
+      tools: c.tools,
+      approvedCalls: c.calls,
+    });
+  }
+
+  /** The model calls and tool calls of one turn, up to its answer (or a question asking for approval). */
+  private async converse(turn: Turn): Promise<void> {
+    const { history } = this.deps;
+    const { message, agentId, agent, conversationId, target, base, started, chain, prompt, tools, knowledge } = turn;
+    const turnLog = turn.log;
     const leases = new Map<string, ModelLease>();
     let started_ = false;
     const onStart = async (model: string) => {
@@ -196,16 +263,26 @@ export class Engine {
       const usage: Usage = { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 };
       let step: StepResult | undefined;
       let preferred: string[] = chain;
-      for (let i = 0; i < MAX_TOOL_STEPS; i++) {
-        step = await this.callChain(preferred, leases, { messages: prompt, tools, agent, onStart, onDelta }, turnLog);
-        // Once a model answered, the rest of the tool loop stays on it.
-        preferred = [step.lease.id];
-        answer += step.text;
-        addUsage(usage, step.usage);
-        if (step.toolCalls.length === 0 || !this.deps.tools) break;
-        prompt.push({ role: 'assistant', content: step.text, toolCalls: step.toolCalls });
-        for (const call of step.toolCalls) {
-          const result = await this.deps.tools.execute(call, {
+      let parked: { question: string; approval: PendingApproval } | undefined;
+      const warnings: BudgetState[] = [];
+      let cost: number | undefined;
+      const runCalls = async (calls: ToolCall[], model: string, approved: number): Promise<void> => {
+        for (const [i, call] of calls.entries()) {
+          // A sensitive call runs only when approved (the first of a resumed turn) or its policy allows it.
+          if (i >= approved && (await this.needsApproval(call, agent, conversationId))) {
+            parked = await this.deps.approvals!.request({
+              conversationId,
+              userId: message.sender.id,
+              agent: agentId,
+              target,
+              tool: call.name,
+              arguments: call.arguments,
+              continuation: { messages: prompt, tools, model, calls: calls.slice(i) },
+            });
+            turnLog.info({ tool: call.name, approvalId: parked.approval.id }, 'sensitive tool call waits for approval');
+            return;
+          }
+          const result = await this.deps.tools!.execute(call, {
             conversationId,
             userId: message.sender.id,
             agent: agentId,
@@ -215,8 +292,28 @@ export class Engine {
           prompt.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
           if (result.attachments) attachments.push(...result.attachments);
         }
+      };
+      if (turn.approvedCalls?.length && this.deps.tools) await runCalls(turn.approvedCalls, chain[0]!, 1);
+      for (let i = 0; i < MAX_TOOL_STEPS && !parked; i++) {
+        step = await this.budgetedCall(turn, preferred, leases, { messages: prompt, tools, agent, onStart, onDelta }, warnings);
+        // Once a model answered, the rest of the tool loop stays on it.
+        preferred = [step.lease.id];
+        answer += step.text;
+        addUsage(usage, step.usage);
+        const price = priceOf(step.lease.spec);
+        if (price) cost = (cost ?? 0) + costUsd(price, step.usage);
+        if (step.toolCalls.length === 0 || !this.deps.tools) break;
+        prompt.push({ role: 'assistant', content: step.text, toolCalls: step.toolCalls });
+        await runCalls(step.toolCalls, step.lease.id, 0);
       }
-      const model = step!.lease.id;
+      if (parked) {
+        // The turn ends with the question; the approved call continues it later (resume).
+        const question = (answer.trim() ? '\n\n' : '') + parked.question;
+        await onStart(preferred[0] ?? 'hearth');
+        await onDelta(question);
+        answer += question;
+      }
+      const model = step?.lease.id ?? chain[0]!;
       if (knowledge?.sources && answer.trim()) {
         // Hearth appends the sources itself, so the citation never depends on the model obeying.
         await onDelta(knowledge.sources);
@@ -231,7 +328,7 @@ export class Engine {
         return;
       }
       await history.append({
-        id: replyId,
+        id: base.replyId,
         conversationId,
         role: 'assistant',
         content: answer,
@@ -245,13 +342,20 @@ export class Engine {
         userId: message.sender.id,
         agent: agentId,
         model,
-        provider: step!.lease.spec.provider,
+        provider: step?.lease.spec.provider ?? 'none',
         usage,
         latencyMs: elapsed(started),
         ok: true,
         createdAt: Date.now(),
+        ...(cost !== undefined ? { costUsd: cost } : {}),
       });
-      await this.publish(target, doneEvent({ ...base, text: answer, attachments, model, usage, finishReason: step!.finishReason }));
+      if (cost !== undefined) this.deps.metrics?.cost?.(model, cost);
+      await this.publish(target, doneEvent({ ...base, text: answer, attachments, model, usage, finishReason: parked ? 'approval' : step?.finishReason ?? 'stop' }));
+      for (const w of warnings) {
+        const id = `${base.replyId}#budget:${w.budget}`;
+        await this.publish(target, doneEvent({ replyId: id, inReplyTo: message.id, conversationId, text: warningMessage(w) }));
+        turnLog.info({ budget: w.budget, used: w.used, limit: w.limit }, 'budget 80 % used');
+      }
       this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
       this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);
       turnLog.info(
@@ -260,13 +364,51 @@ export class Engine {
       );
     } catch (err) {
       const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
-      const userMessage = err instanceof HearthError && err.code === ErrorCode.shuttingDown ? err.message : ALL_FAILED_MESSAGE;
+      const userMessage = err instanceof HearthError && (err.code === ErrorCode.shuttingDown || err.code === ErrorCode.budget) ? err.message : ALL_FAILED_MESSAGE;
       this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
       turnLog.error({ latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) }, 'turn failed');
       await this.publish(target, { type: 'error', ...base, code, message: userMessage });
     } finally {
       for (const l of leases.values()) l.release();
     }
+  }
+
+  /**
+   * One model call inside the budgets: its maximum is reserved first (a refusal throws
+   * `HEARTH_E_BUDGET` and the model is never called), then settled with the reported usage.
+   */
+  private async budgetedCall(turn: Turn, chain: string[], leases: Map<string, ModelLease>, call: StepCall, warnings: BudgetState[]): Promise<StepResult> {
+    const budgets = this.deps.budgets;
+    if (!budgets?.active()) return this.callChain(chain, leases, call, turn.log);
+    const model = chain[0]!;
+    const spec = this.deps.config().models.catalog[model] ?? this.deps.models.list().find((m) => m.id === model);
+    const price = priceOf(spec);
+    const promptChars = JSON.stringify(call.messages).length + (call.tools.length ? JSON.stringify(call.tools).length : 0);
+    const maximum = callMaximum(promptChars, resolveGeneration(call.agent, spec).maxTokens);
+    const tokens = maximum.promptTokens + maximum.completionTokens;
+    const usdOf = (u: Usage) => (price ? costUsd(price, u) : undefined);
+    const subject = { userId: turn.message.sender.id, agent: turn.agentId };
+    const reserved = await budgets.reserve(subject, { tokens, usd: usdOf(maximum) });
+    if ('refused' in reserved) {
+      this.deps.metrics?.budgetRefused?.(reserved.refused.budget);
+      turn.log.warn({ budget: reserved.refused.budget, errorCode: ErrorCode.budget, reserve: tokens }, 'turn refused: budget reached');
+      throw new HearthError(ErrorCode.budget, refusalMessage(reserved.refused), 429);
+    }
+    try {
+      const step = await this.callChain(chain, leases, call, turn.log);
+      warnings.push(...(await budgets.settle(reserved.reservation, { tokens: step.usage.promptTokens + step.usage.completionTokens, usd: usdOf(step.usage) })));
+      return step;
+    } catch (err) {
+      // A failed call used what the provider counted, which we do not learn: release the reservation.
+      await budgets.release(reserved.reservation);
+      throw err;
+    }
+  }
+
+  /** Whether a call must wait for a yes: a sensitive tool under a policy without a standing grant. */
+  private async needsApproval(call: ToolCall, agent: AgentConfig, conversationId: string): Promise<boolean> {
+    if (!this.deps.approvals || !this.deps.tools?.isSensitive(call.name)) return false;
+    return !(await this.deps.approvals.mayRun(agent.approval ?? 'always', conversationId, call.name));
   }
 
   /** A reply Hearth gives itself (the knowledge base has no answer): stored and sent like a model's. */

@@ -17,13 +17,17 @@ import type { Canvas } from '../canvas/index.js';
 import type { Bus } from '../core/bus.js';
 import type { Channel } from '../core/channel.js';
 import type { HearthConfig } from '../core/config.js';
+import type { LoadedConfig } from '../core/config-load.js';
 import type { ModelRegistry } from '../engine/model-registry.js';
 import type { KnowledgeBase } from '../knowledge/index.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Security } from '../security/index.js';
 import type { SkillHost } from '../skills/index.js';
 import type { Stores } from '../storage/index.js';
+import type { Approvals } from '../approvals/approvals.js';
+import type { Budgets } from '../engine/budgets.js';
 import type { AccessControl } from './pipeline/access.js';
+import type { Step } from './pipeline/compose.js';
 import type { AddedModels } from './plugins/models/added-models.js';
 
 /**
@@ -33,6 +37,10 @@ import type { AddedModels } from './plugins/models/added-models.js';
 export interface GatewayDeps {
   /** The running config (it changes when hearth.yml is edited). */
   config(): HearthConfig;
+  /** The running config as loaded, with where each value came from (the console's Settings screen). */
+  loaded(): LoadedConfig;
+  /** The hearth.yml the config was loaded from, when there is one. */
+  configFile?: string;
   log: Logger;
   /** Absolute data folder. */
   dataDir: string;
@@ -53,6 +61,12 @@ export interface GatewayDeps {
   knowledge: KnowledgeBase;
   /** Live canvas rooms, when `canvas.enabled`. */
   canvas?: Canvas;
+  /** Token and cost budgets (what is used and what remains). */
+  budgets: Budgets;
+  /** Sensitive tool calls waiting for a yes (src/approvals). */
+  approvals: Approvals;
+  /** The inbound pipeline, in the gateway role: a plugin adds its per-message step with `use` while mounted. */
+  pipeline?: { use(step: Step): unknown };
   /** True once shutdown began (probes report it). */
   draining(): boolean;
 }

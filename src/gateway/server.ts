@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -15,14 +15,18 @@ import type { Channel, ChannelContext } from '../core/channel.js';
 import { loadConfig, type LoadedConfig } from '../core/config-load.js';
 import type { HearthConfig, ModelSpec } from '../core/config.js';
 import { ErrorCode, errorSummary } from '../core/errors.js';
-import { doneEvent, type ReplyTarget } from '../core/message.js';
+import { doneEvent, type Message, type ReplyTarget } from '../core/message.js';
 import { createBus } from '../bus/index.js';
 import { openCanvas, type Canvas } from '../canvas/index.js';
 import { loadChannelsFile } from '../channels/load.js';
+import { channelDefinition } from '../channels/definitions.js';
+import { Approvals } from '../approvals/approvals.js';
+import { Budgets } from '../engine/budgets.js';
 import { Engine } from '../engine/engine.js';
 import { ModelRegistry, type ProviderFactory } from '../engine/model-registry.js';
 import { engineKnowledge, openKnowledgeBase, type KnowledgeBase } from '../knowledge/index.js';
 import { Metrics } from '../ops/metrics.js';
+import { startTracing, tracedBus, tracedModels, tracedReceive, tracedTools, type Tracing } from '../ops/tracing.js';
 import { createSecurity, valueCipher, type Security } from '../security/index.js';
 import { createSkillHost, skillsOfAgent, type SkillHost } from '../skills/index.js';
 import { EncryptingHistoryStore } from '../storage/history/encrypted.js';
@@ -35,11 +39,16 @@ import { AccessControl } from './pipeline/access.js';
 import { InboundPipeline, type ChannelPolicy } from './pipeline/pipeline.js';
 import { mountPlugins, type GatewayDeps, type GatewayPlugin } from './plugin.js';
 import { adminApiPlugin } from './plugins/admin-api.js';
+import { approvalsPlugin } from './plugins/approvals.js';
+import { usagePlugin } from './plugins/usage.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
+import { consolePlugin } from './plugins/console.js';
 import { healthPlugin } from './plugins/health.js';
+import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
+import { openapiPlugin } from './plugins/openapi.js';
 import { protectionsPlugin } from './plugins/protections.js';
 import { securityRoutesPlugin } from './plugins/security-routes.js';
 import { skillsAdminPlugin } from './plugins/skills-admin.js';
@@ -68,6 +77,8 @@ export interface HearthOptions {
  */
 export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[]): GatewayPlugin[] {
   return [
+    // First: it collects the routes every later plugin registers.
+    openapiPlugin,
     healthPlugin,
     securityRoutesPlugin,
     ...(config.webchat.enabled ? [webUiPlugin] : []),
@@ -77,6 +88,10 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     modelsPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
+    consolePlugin,
+    approvalsPlugin,
+    usagePlugin,
+    backupSchedulePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
 }
@@ -84,6 +99,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
 export class Hearth {
   readonly log: Logger;
   private config: HearthConfig;
+  private loaded: LoadedConfig;
   private stores?: Stores;
   private app?: FastifyInstance;
   private engine?: Engine;
@@ -93,6 +109,7 @@ export class Hearth {
   private knowledge?: KnowledgeBase;
   private canvas?: Canvas;
   private bus?: Bus;
+  private tracing?: Tracing;
   private channels: Channel[] = [];
   private readonly policies = new Map<string, ChannelPolicy>();
   private watcher?: FSWatcher;
@@ -108,9 +125,10 @@ export class Hearth {
 
   constructor(private readonly options: HearthOptions) {
     this.config = options.loaded.config;
+    this.loaded = options.loaded;
     this.token = resolveApiToken(this.config.server.apiToken, resolve(this.config.dataDir));
     this.apiToken = this.token.token;
-    this.log = options.log ?? createLogger(this.config.log.level, [this.token.token]);
+    this.log = options.log ?? createLogger(this.config.log.level, [this.token.token], this.config.log.format);
     this.roles = new Set(options.roles ?? ['gateway', 'engine']);
   }
 
@@ -141,15 +159,27 @@ export class Hearth {
     const knowledge = (this.knowledge = await openKnowledgeBase(() => this.config, { blobs: stores.blobs, log: log.child({ component: 'knowledge' }), env }));
     if (this.roles.has('gateway')) await knowledge.start();
 
-    const bus = (this.bus = await createBus(config, log));
+    const tracing = (this.tracing = await startTracing(config.tracing, [...this.roles].join('+')));
+    const rawBus = await createBus(config, log);
+    const bus = (this.bus = tracing ? tracedBus(tracing.tracer, rawBus) : rawBus);
     bus.subscribeControl((message) => addedModels.apply(message));
     const canvas = (this.canvas = config.canvas.enabled ? openCanvas(config.canvas, { dataDir, bus, log }) : undefined);
     const metrics = new Metrics({
       queueDepth: () => bus.queueDepth?.() ?? bus.pending(),
       channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
       skills: () => this.skills?.list() ?? [],
+      ready: () => !this.draining,
+      breakers: () => models.list().map((m) => ({ model: m.id, state: m.breaker })),
+      volumes: () => ({ data: dataDir, models: join(dataDir, 'models') }),
     });
     const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
+    const approvals = new Approvals({
+      sessions: stores.sessions,
+      audit: (entry) => security.audit.record(entry),
+      expiresMinutes: () => this.config.approvals.expiresMinutes,
+      buttons: (channel) => channelDefinition(channel)?.capabilities.buttons ?? false,
+    });
+    const budgets = new Budgets({ sessions: stores.sessions, config: () => this.config });
     if (this.roles.has('engine')) {
       const skills = (this.skills = await createSkillHost(config.skills, {
         dataDir,
@@ -158,6 +188,7 @@ export class Hearth {
         deliver: (target, text) => this.deliverText(target, text),
         agentSkills,
         blobs: stores.blobs,
+        home: config.home,
         canvas: canvas && { rooms: canvas.rooms, roomUrl: (room) => `${config.canvas.publicUrl?.replace(/\/$/, '') ?? this.url}/canvas/${room}` },
       }));
       await skills.start();
@@ -166,9 +197,11 @@ export class Hearth {
         bus,
         history: stores.history,
         blobs: stores.blobs,
-        models,
-        tools: skills,
+        models: tracing ? tracedModels(tracing.tracer, models) : models,
+        tools: tracing ? tracedTools(tracing.tracer, skills) : skills,
         agentSkills,
+        approvals,
+        budgets,
         knowledge: engineKnowledge(knowledge, () => this.config),
         log,
         config: () => this.config,
@@ -183,6 +216,8 @@ export class Hearth {
     });
     const deps: GatewayDeps = {
       config: () => this.config,
+      loaded: () => this.loaded,
+      configFile: this.options.loaded.file,
       log,
       dataDir,
       security,
@@ -197,6 +232,8 @@ export class Hearth {
       skills: this.skills,
       knowledge,
       canvas,
+      approvals,
+      budgets,
       draining: () => this.draining,
     };
     if (this.roles.has('gateway')) await this.startGateway(app, deps, channelsFile);
@@ -259,7 +296,7 @@ export class Hearth {
           config.server.allowedHosts.length > 0,
       },
     });
-    await mountPlugins(app, [...gatewayPlugins(config, this.channels), ...(this.options.plugins ?? [])], deps);
+    await mountPlugins(app, [...gatewayPlugins(config, this.channels), ...(this.options.plugins ?? [])], { ...deps, pipeline });
 
     for (const c of this.channels) {
       bus.subscribeOutbound(c.name, async (out) => {
@@ -268,7 +305,8 @@ export class Hearth {
           log.warn({ channel: c.name, requestId: out.event.inReplyTo, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'delivery failed'),
         );
       });
-      const ctx: ChannelContext = { receive: (m) => pipeline.receive(m), blobs: stores.blobs, sessions: stores.sessions, log: log.child({ channel: c.name }) };
+      const receive = (m: Message) => pipeline.receive(m);
+      const ctx: ChannelContext = { receive: this.tracing ? tracedReceive(this.tracing.tracer, c.name, receive) : receive, blobs: stores.blobs, sessions: stores.sessions, log: log.child({ channel: c.name }) };
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
       c.start(ctx).catch((err) => log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'));
     }
@@ -298,8 +336,10 @@ export class Hearth {
 
   private reloadConfig(file: string): void {
     try {
-      const { config } = loadConfig({ file, env: this.options.env ?? process.env });
+      const loaded = loadConfig({ file, env: this.options.env ?? process.env });
+      const { config } = loaded;
       this.config = config;
+      this.loaded = loaded;
       this.addedModels?.reconfigure(config);
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {
@@ -341,6 +381,7 @@ export class Hearth {
     await this.security?.close();
     await this.models?.close();
     await this.bus?.close();
+    await this.tracing?.shutdown().catch((err: unknown) => log.warn({ err: errorSummary(err) }, 'traces could not be flushed'));
     await this.stores?.close();
     log.info('stopped');
   }

@@ -14,9 +14,24 @@ export interface ChunkOptions {
 /** ~4 characters per token for English text (the same rule sizes the history window). */
 const CHARS_PER_TOKEN = 4;
 
-/** Token count estimate of a text. */
+/** Han, kana and hangul characters: about one token each, not a quarter. */
+const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
+
+/** Token count estimate of a text: ~4 characters per token, each CJK character one token. */
 export function approxTokens(text: string): number {
-  return Math.ceil(text.length / CHARS_PER_TOKEN);
+  const cjk = text.match(CJK_CHAR)?.length ?? 0;
+  return Math.ceil((text.length - cjk) / CHARS_PER_TOKEN) + cjk;
+}
+
+/** A text's size in "English characters" (4 per token), the unit the chunker's caps are in. */
+function units(text: string): number {
+  const cjk = text.match(CJK_CHAR)?.length ?? 0;
+  return text.length + cjk * (CHARS_PER_TOKEN - 1);
+}
+
+/** Characters per unit of a text (1 for English, ~1/4 for Chinese): turns a unit cap into a character count. */
+function density(text: string): number {
+  return text.length / Math.max(1, units(text));
 }
 
 /** Cuts blocks into chunks; `onHeading` sees every heading (the first one may title the document). */
@@ -42,23 +57,24 @@ export async function* chunkBlocks(blocks: AsyncIterable<Block>, options: ChunkO
     }
     const text = block.text.trim();
     if (!text) continue;
-    if (buffer && buffer.length + 2 + text.length <= maxChars) {
+    if (buffer && units(buffer) + 2 + units(text) <= maxChars) {
       buffer += `\n\n${text}`;
       continue;
     }
     if (buffer) {
       yield make(buffer, page);
       // The section goes on: carry the end of the previous chunk into the next.
-      buffer = tailOf(buffer, overlapChars);
+      buffer = tailOf(buffer, Math.floor(overlapChars * density(buffer)));
     }
     page = buffer ? page : block.page;
     const combined = buffer ? `${buffer}\n\n${text}` : text;
-    if (combined.length <= maxChars) {
+    if (units(combined) <= maxChars) {
       buffer = combined;
       page = page ?? block.page;
       continue;
     }
-    const pieces = splitText(combined, maxChars, overlapChars);
+    const d = density(combined);
+    const pieces = splitText(combined, Math.max(16, Math.floor(maxChars * d)), Math.floor(overlapChars * d));
     for (const piece of pieces.slice(0, -1)) yield make(piece, block.page);
     buffer = pieces.at(-1) ?? '';
     page = block.page;
@@ -88,7 +104,11 @@ export function splitText(text: string, maxChars: number, overlapChars: number):
 function cutPoint(text: string, max: number): number {
   const window = text.slice(0, max);
   const min = Math.floor(max * 0.5);
-  const sentence = Math.max(window.lastIndexOf('. '), window.lastIndexOf('.\n'), window.lastIndexOf('? '), window.lastIndexOf('! '), window.lastIndexOf('\n\n'));
+  const sentence = Math.max(
+    window.lastIndexOf('. '), window.lastIndexOf('.\n'), window.lastIndexOf('? '), window.lastIndexOf('! '), window.lastIndexOf('\n\n'),
+    // Chinese and Japanese sentences end without a space after the mark.
+    window.lastIndexOf('。'), window.lastIndexOf('！'), window.lastIndexOf('？'), window.lastIndexOf('；'),
+  );
   if (sentence >= min) return sentence + 1;
   const space = window.lastIndexOf(' ');
   return space >= min ? space : max;

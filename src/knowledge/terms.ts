@@ -35,7 +35,7 @@ export function cjkWords(run: string): string[] {
 }
 
 /** The parts of a camelCase identifier: "getHTTPServer" → get, HTTP, Server. */
-function camelParts(word: string): string[] {
+export function camelParts(word: string): string[] {
   return word.split(/(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u).filter(Boolean);
 }
 

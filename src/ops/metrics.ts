@@ -1,8 +1,12 @@
 /**
- * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls per model and
- * outcome, queue depth, channel and skill health, and the process's CPU and memory (which the
- * shipped alert rules watch).
+ * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls, latency and tokens
+ * per model, cost and budget refusals, circuit breakers, queue depth, readiness, channel and skill health, free disk of the data
+ * folder and the model cache, and the process's CPU, memory and event loop
+ * (prom-client's default metrics); backups add theirs (src/ops/backup/backup-metrics.ts). `deploy/prometheus/alerts.yml` and `deploy/grafana/hearth.json` use
+ * only these (and standard node_exporter / cAdvisor / kube-state-metrics series); a test checks it.
  */
+import { statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineMetrics } from '../core/metrics.js';
 
@@ -10,6 +14,12 @@ export interface MetricSources {
   queueDepth(): number | Promise<number>;
   channels(): Array<{ name: string; state: string }>;
   skills(): Array<{ name: string; state: string; calls: number; errors: number; timeouts: number; restarts: number }>;
+  /** Whether `/readyz` would answer 200. */
+  ready?(): boolean;
+  /** Circuit breaker state of each catalog model. */
+  breakers?(): Array<{ model: string; state: string }>;
+  /** Folders whose file system's free space is exported, by name (`data`, `models`). */
+  volumes?(): Record<string, string>;
 }
 
 const CHANNEL_STATES = ['stopped', 'connecting', 'ready', 'backing-off', 'failed'];
@@ -21,6 +31,8 @@ export class Metrics implements EngineMetrics {
   private readonly modelCalls: Counter<'model' | 'outcome'>;
   private readonly modelSeconds: Histogram<'model'>;
   private readonly tokenCount: Counter<'model' | 'kind'>;
+  private readonly budgetRefusals: Counter<'budget'>;
+  private readonly costCount: Counter<'model'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -42,6 +54,8 @@ export class Metrics implements EngineMetrics {
       registers,
     });
     this.tokenCount = new Counter({ name: 'hearth_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
+    this.costCount = new Counter({ name: 'hearth_cost_usd_total', help: 'USD spent on model calls, at the known price of each model', labelNames: ['model'], registers });
+    this.budgetRefusals = new Counter({ name: 'hearth_budget_refusals_total', help: 'Turns refused before the model call because a budget was reached', labelNames: ['budget'], registers });
     new Gauge({
       name: 'hearth_queue_depth',
       help: 'Inbound messages accepted and not yet answered',
@@ -76,6 +90,40 @@ export class Metrics implements EngineMetrics {
     skillGauge('hearth_skill_errors', 'Tool calls of the skill that failed since start', (s) => s.errors);
     skillGauge('hearth_skill_timeouts', 'Tool calls of the skill that timed out since start', (s) => s.timeouts);
     skillGauge('hearth_skill_restarts', 'Restarts of the skill process since start', (s) => s.restarts);
+    new Gauge({
+      name: 'hearth_ready',
+      help: '1 when the process can serve (/readyz answers 200), 0 while draining',
+      registers,
+      collect() {
+        this.set(sources.ready?.() === false ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'hearth_model_breaker_open',
+      help: "1 when the model's circuit breaker is open (calls skipped), else 0",
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of sources.breakers?.() ?? []) this.set({ model: b.model }, b.state === 'open' ? 1 : 0);
+      },
+    });
+    const volumeGauge = (name: string, help: string, pick: (s: { bavail: number; blocks: number; bsize: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['volume'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [volume, path] of Object.entries(sources.volumes?.() ?? {})) {
+            const stats = statfsOf(path);
+            if (stats) this.set({ volume }, pick(stats));
+          }
+        },
+      });
+    volumeGauge('hearth_volume_free_bytes', 'Free bytes (for unprivileged users) on the file system of the data folder and the model cache', (s) => s.bavail * s.bsize);
+    volumeGauge('hearth_volume_size_bytes', 'Size in bytes of the file system of the data folder and the model cache', (s) => s.blocks * s.bsize);
   }
 
   turn(channel: string, outcome: 'ok' | 'error', seconds: number): void {
@@ -91,5 +139,24 @@ export class Metrics implements EngineMetrics {
   tokens(model: string, prompt: number, completion: number): void {
     this.tokenCount.inc({ model, kind: 'prompt' }, prompt);
     this.tokenCount.inc({ model, kind: 'completion' }, completion);
+  }
+
+  cost(model: string, usd: number): void {
+    this.costCount.inc({ model }, usd);
+  }
+
+  budgetRefused(budget: string): void {
+    this.budgetRefusals.inc({ budget });
+  }
+}
+
+/** The file system of the folder, or of its nearest existing parent (the model cache may not exist yet). */
+function statfsOf(path: string): { bavail: number; blocks: number; bsize: number } | undefined {
+  for (let p = path; ; p = join(p, '..')) {
+    try {
+      return statfsSync(p);
+    } catch {
+      if (p === join(p, '..')) return undefined;
+    }
   }
 }

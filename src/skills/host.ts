@@ -36,6 +36,8 @@ export interface SkillHostDeps {
   /** Services handed to the built-ins that need them (canvas rooms, blob storage for attachments). */
   canvas?: CanvasService;
   blobs?: BlobStore;
+  /** The home hub's device names, for the MQTT and Home Assistant built-ins. */
+  home?: HearthConfig['home'];
 }
 
 export type SkillSource = 'builtin' | 'static' | 'config' | 'uploaded';
@@ -104,10 +106,13 @@ export class SkillHost implements ToolHost {
     await mkdir(this.skillsDir, { recursive: true });
     await rm(join(this.skillsDir, '.staging'), { recursive: true, force: true });
     for (const b of builtinSkills) {
+      if (b.configured && !b.configured(this.settings)) continue;
       const dataDir = this.dataDirOf(b.manifest.name);
-      this.add(b.manifest, 'builtin', undefined, async () => {
+      const extra = b.configuredTriggers?.(this.deps.home) ?? [];
+      const manifest = extra.length ? { ...b.manifest, triggers: [...b.manifest.triggers, ...extra] } : b.manifest;
+      this.add(manifest, 'builtin', undefined, async () => {
         await mkdir(dataDir, { recursive: true });
-        return new InProcessRuntime(b.create({ dataDir, log: this.deps.log, sessions: this.deps.sessions, deliver: this.deps.deliver, settings: this.settings, canvas: this.deps.canvas, blobs: this.deps.blobs }));
+        return new InProcessRuntime(b.create({ dataDir, log: this.deps.log, sessions: this.deps.sessions, deliver: this.deps.deliver, settings: this.settings, canvas: this.deps.canvas, blobs: this.deps.blobs, home: this.deps.home, runTool: (call, ctx) => this.execute(call, ctx) }));
       });
     }
     if (this.settings.dir) await this.loadStaticDir(resolve(this.settings.dir));
@@ -166,6 +171,10 @@ export class SkillHost implements ToolHost {
       specs.push({ name: entry.exposed, description: entry.tool.description, parameters: entry.tool.parameters });
     }
     return specs;
+  }
+
+  isSensitive(toolName: string): boolean {
+    return this.catalog().get(toolName)?.tool.sensitive === true;
   }
 
   async execute(call: ToolCall, ctx: ToolContext): Promise<ToolResult> {

@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import type { ChannelContext } from '../../src/core/channel.js';
 import type { Message } from '../../src/core/message.js';
 import type { BlobMeta, BlobStore, SessionStore } from '../../src/core/stores.js';
+import type { Json } from '../json.js';
 
 export class MemoryBlobs implements BlobStore {
   readonly items = new Map<string, { bytes: Buffer; meta: BlobMeta }>();
@@ -49,6 +50,11 @@ class MemorySessions implements SessionStore {
     if (this.map.has(key)) return false;
     this.map.set(key, value);
     return true;
+  }
+  async increment(key: string, by: number): Promise<number> {
+    const value = ((this.map.get(key) as number | undefined) ?? 0) + by;
+    this.map.set(key, value);
+    return value;
   }
   async delete(key: string): Promise<void> {
     this.map.delete(key);
@@ -115,18 +121,18 @@ export async function eventually(probe: () => boolean | Promise<boolean>, what: 
 }
 
 /** A call to the real process's HTTP API with its admin bearer token (end-to-end tests). */
-export async function adminCall(hearth: { baseUrl: string; token: string }, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: any }> {
+export async function adminCall(hearth: { baseUrl: string; token: string }, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${hearth.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${hearth.token}` } });
   return { status: res.status, body: await res.json() };
 }
 
 /** The last user message of a recorded Chat Completions request: its text and image parts. */
-export function lastUserTurn(body: any): { text: string; images: string[] } {
-  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+export function lastUserTurn(body: Json): { text: string; images: string[] } {
+  const messages: Json[] = Array.isArray(body?.messages) ? body.messages : [];
   const last = [...messages].reverse().find((m) => m?.role === 'user');
   if (!last) return { text: '', images: [] };
   if (typeof last.content === 'string') return { text: last.content, images: [] };
-  const parts: any[] = Array.isArray(last.content) ? last.content : [];
+  const parts: Json[] = Array.isArray(last.content) ? last.content : [];
   return {
     text: parts.filter((p) => p?.type === 'text').map((p) => p.text).join(''),
     images: parts.filter((p) => p?.type === 'image_url').map((p) => String(p.image_url?.url)),

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { flattenLogLine } from '../log-line.js';
 
 /** This build's CLI entry and model fake (the compiled tree this file sits in). */
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -47,7 +48,7 @@ export function watch(proc: ChildProcess): Child {
       buf = buf.slice(i + 1);
       let line: Record<string, unknown>;
       try {
-        line = JSON.parse(text);
+        line = flattenLogLine(JSON.parse(text) as Record<string, unknown>);
       } catch {
         line = { raw: text };
       }

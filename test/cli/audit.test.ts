@@ -15,6 +15,9 @@ describe('audit trail through the running process and the CLI', () => {
     const h = await startHearth({
       config: `models:\n  default: a\n  catalog:\n    a: { provider: openai, baseUrl: "${model.baseUrl}", model: a }\n    b: { provider: openai, baseUrl: "${model.baseUrl}", model: b }\n`,
       keepDataDir: true,
+    }).catch(async (err) => {
+      await model.close(); // an open fake would keep this file alive past the failure
+      throw err;
     });
     const dataDir = h.dataDir;
     try {

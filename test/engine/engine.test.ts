@@ -208,6 +208,7 @@ describe('Engine', () => {
     const chart = { kind: 'image' as const, blobKey: 'media/charts/1.png', mimeType: 'image/png' };
     const tools: ToolHost = {
       toolsFor: () => [{ name: 'clock', description: 'time', parameters: { type: 'object', properties: {} } }],
+      isSensitive: () => false,
       execute: async (call) => ({ content: `result of ${call.name}`, attachments: [chart] }),
     };
     async function* callTool(): AsyncIterable<StreamPart> {

@@ -20,6 +20,7 @@ import {
   type ModelFake,
   type ModelFakeOptions,
 } from './fake-reply.js';
+import type { Json } from '../json.js';
 
 export type { FakeReply, ModelFake, RecordedRequest } from './fake-reply.js';
 
@@ -61,12 +62,12 @@ function sendError(res: ServerResponse, status: number, message: string, headers
 }
 
 /** Text of the last user turn; content is a string or blocks (text blocks are joined). */
-function lastUserText(body: any): string {
-  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+function lastUserText(body: Json): string {
+  const messages: Json[] = Array.isArray(body?.messages) ? body.messages : [];
   const last = [...messages].reverse().find((m) => m?.role === 'user');
   if (!last) return '';
   if (typeof last.content === 'string') return last.content;
-  if (Array.isArray(last.content)) return last.content.filter((b: any) => b?.type === 'text').map((b: any) => b.text).join('');
+  if (Array.isArray(last.content)) return last.content.filter((b: Json) => b?.type === 'text').map((b: Json) => b.text).join('');
   return '';
 }
 
@@ -75,9 +76,9 @@ function toolUseId(): string {
 }
 
 /** The part of a request the prompt cache covers: a `system` whose last block carries `cache_control`. */
-function cacheablePrefix(body: any): string | undefined {
+function cacheablePrefix(body: Json): string | undefined {
   if (!Array.isArray(body?.system)) return undefined;
-  if (!body.system.some((b: any) => b?.cache_control?.type === 'ephemeral')) return undefined;
+  if (!body.system.some((b: Json) => b?.cache_control?.type === 'ephemeral')) return undefined;
   return JSON.stringify([body.tools ?? [], body.system]);
 }
 

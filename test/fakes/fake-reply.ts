@@ -7,6 +7,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Json } from '../json.js';
 
 /** How a fake answers one request. Absent fields take the echo default. */
 export interface FakeReply {
@@ -23,6 +24,11 @@ export interface FakeReply {
   retryAfter?: number;
   /** Wait between streamed chunks. */
   chunkDelayMs?: number;
+  /**
+   * Stream `afterChunks` chunks, then wait for `until` before the rest: a test that must see a
+   * half-streamed answer holds the stream open until it has (no timing involved).
+   */
+  hold?: { afterChunks: number; until: Promise<unknown> };
   /** Never answer (until the fake closes). */
   hang?: boolean;
   /** Send part of the stream, then the vendor's mid-stream error. */
@@ -31,14 +37,14 @@ export interface FakeReply {
 }
 
 /** Decides the reply to a request from its parsed JSON body and how many requests the fake served before it. */
-export type ReplyFn = (body: any, requestIndex: number) => FakeReply;
+export type ReplyFn = (body: Json, requestIndex: number) => FakeReply;
 
 /** One request the fake received; `body` is the parsed JSON (undefined when empty or not JSON). */
 export interface RecordedRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  body: any;
+  body: Json;
 }
 
 /** A running model fake. */
@@ -67,7 +73,7 @@ export interface FakeExchange {
   req: IncomingMessage;
   res: ServerResponse;
   path: string;
-  body: any;
+  body: Json;
   reply: FakeReply;
   /** The text deltas to stream (from `chunks`, `text` or the echo). */
   pieces: string[];
@@ -78,11 +84,11 @@ export interface FakeExchange {
 /** A vendor's side of the harness. */
 export interface VendorRoutes {
   /** Text of the last user message in the vendor's request body, for the echo. */
-  lastUserText(body: any): string;
+  lastUserText(body: Json): string;
   /** Writes the vendor's answer; `reply` was already resolved (hang handled by the harness). */
   answer(exchange: FakeExchange): void | Promise<void>;
   /** Answers requests that need no reply decision (e.g. `GET /v1/models`); true when handled. */
-  serveStatic?(req: IncomingMessage, res: ServerResponse, path: string, body: any): boolean;
+  serveStatic?(req: IncomingMessage, res: ServerResponse, path: string, body: Json): boolean;
   /** Whether the request carries the expected key. */
   authorized?(req: IncomingMessage, apiKey: string): boolean;
   /** Writes the vendor's 401. */
@@ -114,7 +120,7 @@ export function usageFor(exchange: FakeExchange, promptPart: unknown): { promptT
   return { promptTokens: estimateTokens(promptPart), completionTokens: answer ? estimateTokens(answer) : 0 };
 }
 
-async function readBody(req: IncomingMessage): Promise<any> {
+async function readBody(req: IncomingMessage): Promise<Json> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
   if (parts.length === 0) return undefined;
@@ -157,7 +163,12 @@ export async function startModelFake(routes: VendorRoutes, options: ModelFakeOpt
     const delay = reply.chunkDelayMs ?? options.delayMs ?? 0;
     // No cork()/uncork() here: on Node 24 a corked chunked response loses the writes made before
     // end(). Each chunk is its own write, as a real server streams them.
+    let sent = 0;
     const pause = async (): Promise<boolean> => {
+      if (reply.hold && ++sent === reply.hold.afterChunks && !closing.signal.aborted) {
+        const aborted = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await Promise.race([reply.hold.until, aborted]);
+      }
       if (delay > 0 && !closing.signal.aborted) {
         try {
           await sleep(delay, undefined, { signal: closing.signal });

@@ -15,12 +15,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { BSON, Long } from 'mongodb';
 import { Aggregator, find, update } from 'mingo';
+import type { Json } from '../json.js';
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;
 const OP_MSG = 2013;
 
-type Doc = Record<string, any>;
+type Doc = Record<string, Json>;
 
 export interface MongoFake {
   url: string;

@@ -8,11 +8,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { retryAfterHeader, sendJson, startModelFake, usageFor, type FakeExchange, type ModelFake, type ModelFakeOptions } from './fake-reply.js';
+import type { Json } from '../json.js';
 
 export type { FakeReply, ModelFake, RecordedRequest } from './fake-reply.js';
 
-function lastUserText(body: any): string {
-  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+function lastUserText(body: Json): string {
+  const messages: Json[] = Array.isArray(body?.messages) ? body.messages : [];
   const last = [...messages].reverse().find((m) => m?.role === 'user');
   return typeof last?.content === 'string' ? last.content : '';
 }

@@ -25,6 +25,7 @@ import {
   type ModelFake,
   type ModelFakeOptions,
 } from './fake-reply.js';
+import type { Json } from '../json.js';
 
 export type { FakeReply, ModelFake, RecordedRequest } from './fake-reply.js';
 
@@ -45,12 +46,12 @@ function errorBody(status: number, message: string): { error: { message: string;
 }
 
 /** Text of the last user message; content may be a string or an array of parts. */
-function lastUserText(body: any): string {
-  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+function lastUserText(body: Json): string {
+  const messages: Json[] = Array.isArray(body?.messages) ? body.messages : [];
   const last = [...messages].reverse().find((m) => m?.role === 'user');
   if (!last) return '';
   if (typeof last.content === 'string') return last.content;
-  if (Array.isArray(last.content)) return last.content.filter((p: any) => p?.type === 'text').map((p: any) => p.text).join('');
+  if (Array.isArray(last.content)) return last.content.filter((p: Json) => p?.type === 'text').map((p: Json) => p.text).join('');
   return '';
 }
 
@@ -171,7 +172,7 @@ export function fakeEmbedding(text: string): number[] {
 }
 
 /** `POST /v1/embeddings`, shaped like OpenAI's `CreateEmbeddingResponse`. */
-function serveEmbeddings(res: ServerResponse, body: any): void {
+function serveEmbeddings(res: ServerResponse, body: Json): void {
   const input: unknown = body?.input;
   const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input : undefined;
   if (!texts || texts.length === 0 || texts.some((t) => typeof t !== 'string') || typeof body?.model !== 'string') {
@@ -187,7 +188,7 @@ function serveEmbeddings(res: ServerResponse, body: any): void {
   sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
 }
 
-function serveStatic(req: IncomingMessage, res: ServerResponse, path: string, body: any): boolean {
+function serveStatic(req: IncomingMessage, res: ServerResponse, path: string, body: Json): boolean {
   if (req.method === 'POST' && path === '/v1/embeddings') {
     serveEmbeddings(res, body);
     return true;

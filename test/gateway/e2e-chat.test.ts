@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { startHearth, type HearthProcess } from '../harness.js';
 import { chatOverWs } from '../webchat-client.js';
+import type { Json } from '../json.js';
 
 describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
   let model: ModelFake;
@@ -64,7 +65,7 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
     const second = await chatOverWs(h.baseUrl, 'what is my name?', { conversationId });
     assert.equal(second.ready.history.length, 2);
     assert.equal(second.events.at(-1)!.type, 'done');
-    const sent = model.requests.at(-1)!.body.messages.map((m: any) => `${m.role}:${m.content}`);
+    const sent = model.requests.at(-1)!.body.messages.map((m: Json) => `${m.role}:${m.content}`);
     assert.deepEqual(sent.slice(1), ['user:my name is Ada', 'assistant:You said: my name is Ada', 'user:what is my name?']);
   });
 
@@ -90,7 +91,10 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
     assert.equal(finish, 'stop');
     const sent = model.requests.at(-1)!.body.messages;
     assert.deepEqual(sent.at(-1), { role: 'user', content: 'stream me a reply' });
-    assert.ok(sent.some((m: any) => m.role === 'system' && m.content === 'be brief'));
+    // The client's system message joins the agent's: one system message, first.
+    assert.equal(sent.filter((m: Json) => m.role === 'system').length, 1);
+    assert.equal(sent[0].role, 'system');
+    assert.match(sent[0].content, /\n\nbe brief$/);
   });
 
   it('answers /v1/chat/completions without streaming, and lists /v1/models', async () => {

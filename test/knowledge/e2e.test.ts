@@ -14,6 +14,7 @@ import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { startHearth, type HearthProcess } from '../harness.js';
 import { chatOverWs } from '../webchat-client.js';
 import { makePdf } from './samples.js';
+import type { Json } from '../json.js';
 
 const CONFIG = `
 agents:
@@ -38,14 +39,14 @@ async function upload(collection: string, files: Array<{ name: string; type: str
   return fetch(`${h.baseUrl}/admin/knowledge/${collection}/documents`, { method: 'POST', headers: auth(token), body: form });
 }
 
-async function documents(collection: string): Promise<any[]> {
+async function documents(collection: string): Promise<Json[]> {
   const res = await fetch(`${h.baseUrl}/admin/knowledge/${collection}/documents`, { headers: auth() });
   assert.equal(res.status, 200);
-  return ((await res.json()) as { documents: any[] }).documents;
+  return ((await res.json()) as { documents: Json[] }).documents;
 }
 
 /** Waits until no document of the collection is still indexing. */
-async function settled(collection: string): Promise<any[]> {
+async function settled(collection: string): Promise<Json[]> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const docs = await documents(collection);
@@ -55,10 +56,10 @@ async function settled(collection: string): Promise<any[]> {
   }
 }
 
-async function search(collection: string, q: string, k?: number): Promise<any[]> {
+async function search(collection: string, q: string, k?: number): Promise<Json[]> {
   const res = await fetch(`${h.baseUrl}/admin/knowledge/${collection}/search?q=${encodeURIComponent(q)}${k ? `&k=${k}` : ''}`, { headers: auth() });
   assert.equal(res.status, 200);
-  return ((await res.json()) as { results: any[] }).results;
+  return ((await res.json()) as { results: Json[] }).results;
 }
 
 const handbook = (days: number) =>
@@ -127,7 +128,7 @@ describe('knowledge base end to end', () => {
       { name: 'big.txt', type: 'text/plain', data: big },
     ]);
     assert.equal(res.status, 413);
-    assert.equal(((await res.json()) as any).error.code, 'HEARTH_E_TOO_LARGE');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HEARTH_E_TOO_LARGE');
     await h.waitForLog((l) => l.msg === 'knowledge request rejected' && l.errorCode === 'HEARTH_E_TOO_LARGE');
     let docs = await settled('limits');
     assert.deepEqual(docs.map((d) => [d.fileName, d.status]), [['parking.md', 'indexed']], 'the file before the big one is kept; the big one is not recorded');
@@ -141,7 +142,7 @@ describe('knowledge base end to end', () => {
 
     res = await upload('limits', [{ name: 'photo.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) }]);
     assert.equal(res.status, 415);
-    assert.equal(((await res.json()) as any).error.code, 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
     await h.waitForLog((l) => l.msg === 'document refused' && l.errorCode === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
   });
 
@@ -203,7 +204,7 @@ describe('knowledge base end to end', () => {
     const v30 = await handbook(30);
     const res = await upload('hr', [{ name: 'handbook.pdf', type: 'application/pdf', data: v30 }]);
     assert.equal(res.status, 202);
-    const [doc] = ((await res.json()) as { documents: any[] }).documents;
+    const [doc] = ((await res.json()) as { documents: Json[] }).documents;
     assert.equal(doc.id, handbookId, 'the same file name replaces its document');
     await settled('hr');
     const results = await search('hr', 'vacation days');

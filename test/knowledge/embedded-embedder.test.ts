@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { HearthError } from '../../src/core/errors.js';
 import { createEmbedder } from '../../src/knowledge/embeddings/index.js';
 import { SqliteKnowledgeIndex } from '../../src/knowledge/index/sqlite.js';
 import { Retriever } from '../../src/knowledge/retrieval.js';
@@ -80,7 +81,7 @@ describe('embedded GGUF embedder (node-llama-cpp)', () => {
 
   it('a model file that is missing fails with HEARTH_E_KNOWLEDGE_EMBEDDING (503), naming the path', async () => {
     const missing = createEmbedder({ provider: 'embedded', model: 'nope.gguf', batchSize: 8, minSimilarity: 0.6, timeoutMs: 60_000 }, { dataDir: dir })!;
-    await assert.rejects(missing.embed(['x']), (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_EMBEDDING' && err.httpStatus === 503 && /nope\.gguf/.test(err.message));
+    await assert.rejects(missing.embed(['x']), (err: HearthError) => err.code === 'HEARTH_E_KNOWLEDGE_EMBEDDING' && err.httpStatus === 503 && /nope\.gguf/.test(err.message));
     await missing.close?.();
   });
 });

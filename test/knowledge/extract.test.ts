@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunkBlocks, splitText } from '../../src/knowledge/chunking.js';
+import { approxTokens, chunkBlocks, splitText } from '../../src/knowledge/chunking.js';
 import { extractDocument } from '../../src/knowledge/extract/index.js';
 import type { Block } from '../../src/knowledge/types.js';
 import { makeDocx, makePdf } from './samples.js';
+import type { Json } from '../json.js';
 
 async function all(blocks: AsyncIterable<Block>): Promise<Block[]> {
   const out: Block[] = [];
@@ -40,7 +41,7 @@ describe('extractors', () => {
   it('PDF: a corrupt file fails with HEARTH_E_KNOWLEDGE_EXTRACT', async () => {
     await assert.rejects(
       extractDocument({ fileName: 'broken.pdf', data: Buffer.from('%PDF-1.7\nthis is not really a pdf\n%%EOF') }),
-      (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT' && /not a readable PDF/.test(err.message),
+      (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT' && /not a readable PDF/.test(err.message),
     );
   });
 
@@ -65,7 +66,7 @@ describe('extractors', () => {
   });
 
   it('DOCX: a ZIP that is not a Word file fails clearly', async () => {
-    await assert.rejects(extractDocument({ fileName: 'x.docx', data: Buffer.from('PK\u0003\u0004garbage') }), (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT');
+    await assert.rejects(extractDocument({ fileName: 'x.docx', data: Buffer.from('PK\u0003\u0004garbage') }), (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT');
   });
 
   it('HTML: <title>, nested headings, scripts and navigation skipped, entities decoded', async () => {
@@ -105,7 +106,7 @@ describe('extractors', () => {
   it('an unsupported type fails with HEARTH_E_KNOWLEDGE_UNSUPPORTED', async () => {
     await assert.rejects(
       extractDocument({ fileName: 'photo.png', mimeType: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]) }),
-      (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED' && /photo\.png/.test(err.message),
+      (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED' && /photo\.png/.test(err.message),
     );
   });
 });
@@ -132,6 +133,25 @@ describe('chunking', () => {
       assert.ok(chunks[i - 1].text.includes(firstWords), `piece ${i} starts with the end of piece ${i - 1}`);
     }
     assert.deepEqual(chunks.map((c) => c.ordinal), chunks.map((_, i) => i));
+  });
+
+  it('sizes Chinese by characters (about a token each) and cuts it after a sentence mark, with overlap', async () => {
+    const sentences = Array.from({ length: 40 }, (_, i) => `第${i}条规定员工在提交报销申请时必须附上发票。`).join('');
+    const blocks = (async function* (): AsyncGenerator<Block> {
+      yield { kind: 'heading', level: 1, text: '报销制度' };
+      yield { kind: 'text', text: sentences };
+    })();
+    const chunks = [];
+    for await (const c of chunkBlocks(blocks, { maxTokens: 100, overlapTokens: 20 })) chunks.push(c);
+    assert.ok(chunks.length >= 8, `${chunks.length} chunks: a 100-token cap holds about 100 Chinese characters, not 400`);
+    for (const c of chunks) {
+      assert.ok(approxTokens(c.text) <= 100, `chunk of ~${approxTokens(c.text)} tokens`);
+      assert.equal(c.section, '报销制度');
+    }
+    for (let i = 0; i < chunks.length - 1; i++) assert.ok(chunks[i].text.endsWith('。'), `piece ${i} ends at a sentence mark: …${chunks[i].text.slice(-8)}`);
+    for (let i = 1; i < chunks.length; i++) {
+      assert.ok(chunks[i - 1].text.includes(chunks[i].text.slice(0, 6)), `piece ${i} starts with the end of piece ${i - 1}`);
+    }
   });
 
   it('always makes progress, even on one unbroken word longer than the cap', () => {

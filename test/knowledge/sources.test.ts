@@ -18,6 +18,7 @@ import { KnowledgeBase } from '../../src/knowledge/knowledge-base.js';
 import type { Embedder } from '../../src/knowledge/types.js';
 import { LocalBlobStore } from '../../src/storage/blobs/local.js';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
+import type { Json } from '../json.js';
 
 const log = pino({ level: 'silent' });
 let dir: string;
@@ -114,7 +115,7 @@ describe('knowledge sources and vectors', () => {
 
   it('fetches documents from allowed hosts only, with the page title and its URL for citations', async () => {
     const base = await kb({ urls: { allowedHosts: ['127.0.0.1'] } });
-    await assert.rejects(base.addUrl('web', 'http://example.com/x.html'), (err: any) => err.code === 'HEARTH_E_KNOWLEDGE_URL' && err.httpStatus === 400);
+    await assert.rejects(base.addUrl('web', 'http://example.com/x.html'), (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_URL' && err.httpStatus === 400);
     const doc = await base.addUrl('web', `${webUrl}/guide.html`);
     await base.idle();
     const indexed = await base.getDocument('web', doc.id);

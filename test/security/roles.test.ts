@@ -22,6 +22,11 @@ const expected: Record<string, Need> = {
   'GET /admin/pairings': 'viewer',
   'POST /admin/pairings/:code/approve': 'operator',
   'GET /admin/conversations': 'viewer',
+  'GET /admin/conversations/:id/messages': 'viewer',
+  'GET /admin/audit': 'viewer',
+  'GET /admin/audit/verify': 'viewer',
+  'GET /admin/settings': 'viewer',
+  'POST /admin/conversations/:id/reply': 'operator',
   'GET /admin/users/:id/export': 'admin',
   'DELETE /admin/users/:id': 'admin',
   'GET /admin/skills': 'operator',
@@ -40,6 +45,9 @@ const expected: Record<string, Need> = {
   'DELETE /admin/knowledge/:collection/documents/:id': 'operator',
   'DELETE /admin/knowledge/:collection': 'operator',
   'GET /admin/knowledge/:collection/search': 'viewer',
+  'GET /admin/approvals': 'viewer',
+  'POST /admin/approvals/:id/:decision': 'operator',
+  'GET /admin/usage': 'viewer',
 };
 const rank: Record<Need, number> = { viewer: 1, operator: 2, admin: 3 };
 

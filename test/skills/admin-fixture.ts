@@ -4,10 +4,11 @@ import type { ConfigInput } from '../../src/core/config.js';
 import { registerSkillRoutes } from '../../src/skills/index.js';
 import { startTestHost, type TestHost } from './host-fixture.js';
 import { multipartBody } from './zip-builder.js';
+import type { Json } from '../json.js';
 
 export interface AdminFixture extends TestHost {
   app: FastifyInstance;
-  upload(zip: Buffer, fields?: Record<string, string>): Promise<{ status: number; body: any }>;
+  upload(zip: Buffer, fields?: Record<string, string>): Promise<{ status: number; body: Json }>;
   close(): Promise<void>;
 }
 

@@ -14,6 +14,11 @@ export function mapSessions(): SessionStore {
     get: async <T>(k: string) => m.get(k) as T | undefined,
     set: async (k, v) => void m.set(k, v),
     setIfAbsent: async (k, v) => (m.has(k) ? false : (m.set(k, v), true)),
+    increment: async (k, by) => {
+      const v = ((m.get(k) as number | undefined) ?? 0) + by;
+      m.set(k, v);
+      return v;
+    },
     delete: async (k) => void m.delete(k),
     close: async () => undefined,
   };

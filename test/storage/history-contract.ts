@@ -77,6 +77,23 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       assert.deepEqual(await store.usageSince({ userId: 'nobody' }, 0), { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
     });
 
+    it('sums usage and cost per UTC day, user, agent and model', async () => {
+      const base = { conversationId: 'webchat:c9', agent: 'shop', model: 'gpt', provider: 'openai', latencyMs: 5, ok: true };
+      const day1 = Date.parse('2026-03-01T23:59:00Z');
+      const day2 = Date.parse('2026-03-02T00:01:00Z');
+      await store.recordUsage({ ...base, userId: 'buyer', usage: { promptTokens: 10, completionTokens: 5, cachedPromptTokens: 4 }, costUsd: 0.25, createdAt: day1 });
+      await store.recordUsage({ ...base, userId: 'buyer', usage: { promptTokens: 20, completionTokens: 5 }, costUsd: 0.5, createdAt: day1 + 1 });
+      await store.recordUsage({ ...base, userId: 'buyer', usage: { promptTokens: 1, completionTokens: 1 }, createdAt: day2 });
+      await store.recordUsage({ ...base, userId: 'window', usage: { promptTokens: 1, completionTokens: 1 }, createdAt: day2 });
+      const rows = await store.usageByDay({ agent: 'shop', userId: 'buyer', since: Date.parse('2026-03-01T00:00:00Z') });
+      assert.deepEqual(rows, [
+        { day: '2026-03-01', userId: 'buyer', agent: 'shop', model: 'gpt', promptTokens: 30, completionTokens: 10, cachedPromptTokens: 4, costUsd: 0.75, turns: 2 },
+        { day: '2026-03-02', userId: 'buyer', agent: 'shop', model: 'gpt', promptTokens: 1, completionTokens: 1, cachedPromptTokens: 0, costUsd: 0, turns: 1 },
+      ]);
+      assert.equal((await store.usageByDay({ agent: 'shop', since: day2 })).length, 2, 'both users on the second day');
+      assert.deepEqual(await store.usageByDay({ agent: 'shop', since: 0, until: day1 }), []);
+    });
+
     it('lists conversations newest first, filtered by user and channel, limited', async () => {
       await store.upsertConversation(conv('telegram:t1', 'u3', 9000, 'telegram'));
       await store.upsertConversation(conv('telegram:t2', 'u3', 9100, 'telegram'));

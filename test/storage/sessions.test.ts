@@ -46,6 +46,18 @@ function sessionContract(name: string, create: () => Promise<[SessionStore, Sess
       assert.equal(await a.get('lock'), 'later');
     });
 
+    it('increments counters atomically across instances, keeping the first expiry', async () => {
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).increment('count', 5, 60_000)));
+      assert.equal(Math.max(...results), 200);
+      assert.equal(new Set(results).size, 40, 'every increment saw its own total');
+      assert.equal(await a.increment('count', -50), 150);
+      assert.equal(await b.get('count'), 150);
+      await a.increment('brief', 1, 80);
+      await b.increment('brief', 1, 60_000);
+      await sleep(150);
+      assert.equal(await a.get('brief'), undefined, 'a later increment does not extend the expiry');
+    });
+
     it('deletes', async () => {
       await a.set('gone', 1);
       await b.delete('gone');

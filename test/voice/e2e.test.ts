@@ -1,13 +1,13 @@
 /**
  * End to end: the real `hearth` process (dist/, spawned by the harness) with `voice.enabled`, the
  * OpenAI fake as its model, and headless Chromium on /voice.html speaking through its fake
- * microphone. Skips while the gateway does not serve the voice channel yet.
+ * microphone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ok } from 'node:assert/strict';
+import { equal, ok } from 'node:assert/strict';
 import { startOpenAIFake } from '../fakes/openai-server.js';
 import { startHearth } from '../harness.js';
 import { inboundAudio, launchChromium, micWav } from './chromium.js';
@@ -33,8 +33,7 @@ test('hearth process: browser voice turn through the real gateway, engine and mo
   model.setReply(() => ({ text: 'It is five o clock. Time for tea.' }));
   const h = await startHearth({ config: VOICE_CONFIG(model.baseUrl) });
   t.after(() => h.stop());
-  const page404 = (await fetch(`${h.baseUrl}/voice.html`)).status === 404;
-  if (page404) return t.skip('the gateway does not serve the voice channel yet (composition root wiring pending)');
+  equal((await fetch(`${h.baseUrl}/voice.html`)).status, 200, 'the gateway serves the voice page');
 
   const dir = mkdtempSync(join(tmpdir(), 'hearth-voice-e2e-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

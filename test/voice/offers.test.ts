@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RTCPeerConnection } from 'werift';
 import { startVoiceServer, VOICE_TOKEN, type VoiceServer } from './voice-server.js';
+import type { Json } from '../json.js';
 
 /** A real WebRTC offer (audio + data channel) from a werift client, as a browser would send. */
 async function clientOffer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
@@ -49,7 +50,7 @@ async function slowStun(delayMs: number): Promise<{ close(): void; url: string }
   };
 }
 
-async function postOffer(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
+async function postOffer(url: string, body: unknown, token?: string): Promise<{ status: number; body: Json }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const res = await fetch(`${url}/voice/offer`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };

@@ -14,10 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../browser.js';
 import { ROOT, startHearth, type HearthProcess } from '../harness.js';
+import type { Json } from '../json.js';
 
 // Names used inside page.evaluate (they run in the browser; the test project has no DOM types).
-declare const document: any;
-declare const Image: any;
+declare const document: Json;
+declare const Image: Json;
 
 const VIEWPORT = { width: 1000, height: 700 };
 const ARTIFACTS = join(ROOT, 'test-artifacts');

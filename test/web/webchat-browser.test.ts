@@ -15,12 +15,14 @@ describe('web chat in a browser', () => {
   let model: ModelFake;
   let h: HearthProcess;
   let browser: Browser;
+  /** When set, the model streams two chunks and then waits until the test has seen the partial bubble. */
+  let held: { afterChunks: number; until: Promise<unknown> } | undefined;
 
   before(async () => {
     model = await startOpenAIFake();
     model.setReply((body) => {
       const text = `Streaming reply to: ${body.messages.at(-1).content}`;
-      return { chunks: text.split(/(?<= )/), chunkDelayMs: 60 };
+      return { chunks: text.split(/(?<= )/), chunkDelayMs: 20, ...(held ? { hold: held } : {}) };
     });
     h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl } });
     browser = await launchChromium();
@@ -56,13 +58,20 @@ describe('web chat in a browser', () => {
     await page.goto(h.baseUrl + '/');
     await page.waitForSelector('#status[data-state="ready"]');
     assert.equal(await page.isVisible('#token-form'), false, 'no token prompt on an open loopback web chat');
+    let seen!: () => void;
+    held = { afterChunks: 2, until: new Promise<void>((resolve) => (seen = resolve)) };
     await page.fill('#input', 'hello from the browser');
     await page.click('#send');
     await page.waitForSelector('.msg.user');
     assert.equal(await page.textContent('.msg.user'), 'hello from the browser');
-    // While streaming, the bubble holds a prefix of the answer and is marked as streaming.
-    const partial = await page.waitForSelector('.msg.assistant.streaming');
+    // While streaming, the bubble holds a prefix of the answer and is marked as streaming: the model
+    // holds the rest of the stream until the test has seen it.
+    const partial = await page.waitForSelector('.msg.assistant.streaming', { timeout: 60_000 });
+    await page.waitForFunction("(document.querySelector('.msg.assistant.streaming')?.textContent ?? '').length > 0", undefined, { timeout: 60_000 });
     const early = (await partial.textContent()) ?? '';
+    assert.ok(await partial.evaluate((el) => el.classList.contains('streaming')), 'still streaming while the model holds the rest');
+    held = undefined;
+    seen();
     await page.waitForSelector('.msg.assistant[data-done="true"]');
     const final = await page.textContent('.msg.assistant');
     assert.equal(final, 'Streaming reply to: hello from the browser');

@@ -32,6 +32,30 @@ const requestSchema = z.looseObject({
 
 type ChatRequest = z.infer<typeof requestSchema>;
 
+/**
+ * The request parameters Hearth honours. Anything else a client sets (sampling parameters, `tools`,
+ * `response_format`…) is refused with a 400 naming it rather than silently ignored: the agent's own
+ * settings decide those. `null` counts as not set, and `n: 1` is the only answer count there is.
+ */
+const SUPPORTED_PARAMETERS = new Set(['model', 'messages', 'stream', 'stream_options', 'user']);
+
+/** The first request parameter (or message field) Hearth would have to ignore, if any. */
+export function unsupportedParameter(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  const top = Object.keys(record).find((k) => !SUPPORTED_PARAMETERS.has(k) && record[k] !== null && !(k === 'n' && record[k] === 1));
+  if (top) return top;
+  const messages = Array.isArray(record.messages) ? (record.messages as unknown[]) : [];
+  for (const [i, m] of messages.entries()) {
+    if (!m || typeof m !== 'object') continue;
+    const msg = m as Record<string, unknown>;
+    if (msg.role === 'tool') return `messages[${i}].role`;
+    const field = Object.keys(msg).find((k) => k !== 'role' && k !== 'content' && k !== 'name' && msg[k] !== null);
+    if (field) return `messages[${i}].${field}`;
+  }
+  return undefined;
+}
+
 function textOf(content: ChatRequest['messages'][number]['content']): string {
   if (typeof content === 'string') return content;
   if (!content) return '';
@@ -68,6 +92,12 @@ export class ApiChannel implements Channel {
       data: this.options.listModels().map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })),
     }));
     app.post('/v1/chat/completions', { preHandler: auth }, async (req, reply) => {
+      const unsupported = unsupportedParameter(req.body);
+      if (unsupported) {
+        return reply
+          .code(400)
+          .send({ error: { ...openAiError(`unsupported parameter: ${unsupported} (Hearth does not honour it; the agent's settings decide)`, 'invalid_request_error', ErrorCode.badRequest).error, param: unsupported } });
+      }
       const parsed = requestSchema.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -95,19 +125,35 @@ export class ApiChannel implements Channel {
         reply.hijack();
         const res = reply.raw;
         res.socket?.setNoDelay(true);
-        res.writeHead(200, {
-          'Content-Type': 'text/event-stream; charset=utf-8',
-          'Cache-Control': 'no-cache, no-transform',
-          Connection: 'keep-alive',
-          'X-Accel-Buffering': 'no',
-        });
+        // The headers go out with the first event, so a turn refused by a budget still gets its 429.
+        let headed = false;
         const includeUsage = body.stream_options?.include_usage === true;
-        this.pending.set(id, { onEvent: (e) => this.writeSse(res, e, completionId, created, body.model, includeUsage, id) });
+        this.pending.set(id, {
+          onEvent: (e) => {
+            if (!headed && e.type === 'error' && e.code === ErrorCode.budget) {
+              this.pending.delete(id);
+              res.writeHead(429, { 'Content-Type': 'application/json; charset=utf-8' });
+              res.end(JSON.stringify(openAiError(e.message, 'rate_limit_error', e.code)));
+              return;
+            }
+            if (!headed) {
+              headed = true;
+              res.writeHead(200, {
+                'Content-Type': 'text/event-stream; charset=utf-8',
+                'Cache-Control': 'no-cache, no-transform',
+                Connection: 'keep-alive',
+                'X-Accel-Buffering': 'no',
+              });
+            }
+            this.writeSse(res, e, completionId, created, body.model, includeUsage, id);
+          },
+        });
         try {
           await this.ctx.receive(message);
         } catch (err) {
           this.pending.delete(id);
           const e = err instanceof HearthError ? err : new HearthError(ErrorCode.internal, 'internal error');
+          if (!headed) res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
           res.end(`data: ${JSON.stringify(openAiError(e.message, 'server_error', e.code))}\n\ndata: [DONE]\n\n`);
         }
         return;
@@ -121,7 +167,7 @@ export class ApiChannel implements Channel {
         this.ctx!.receive(message).catch(reject);
       }).finally(() => this.pending.delete(id));
       if (event.type === 'error') {
-        const status = event.code === ErrorCode.noModel || event.code === ErrorCode.shuttingDown ? 503 : 502;
+        const status = event.code === ErrorCode.budget ? 429 : event.code === ErrorCode.noModel || event.code === ErrorCode.shuttingDown ? 503 : 502;
         return reply.code(status).send(openAiError(event.message, 'server_error', event.code));
       }
       return {

@@ -20,6 +20,12 @@ export interface StreamingPlatform<Id> {
   readonly editIntervalMs: number;
   /** How often "typing…" is renewed, a little less than the platform shows it. */
   readonly typingRenewMs: number;
+  /**
+   * A reply with no event for this long is given up (its final event was lost: the engine died,
+   * the bus dropped it): "typing…" stops and its state is forgotten. Default 10 minutes, longer
+   * than any model call may take.
+   */
+  readonly replyTimeoutMs?: number;
   /** Markdown as the platform's message text is split and shown (before `post` and `edit`). */
   render(markdown: string): string;
   /** Shows "typing…" in the target's chat; never rejects (a failure is the platform's to log). */
@@ -47,8 +53,12 @@ interface StreamState<Id> {
   queue: Promise<void>;
   editTimer?: NodeJS.Timeout;
   typingTimer?: NodeJS.Timeout;
+  /** Gives the reply up when its final event never comes. */
+  abandonTimer?: NodeJS.Timeout;
   lastEditAt: number;
 }
+
+const DEFAULT_REPLY_TIMEOUT_MS = 10 * 60_000;
 
 /** Streams replies into one platform's chats; one instance per channel. */
 export class MessageStreamer<Id> {
@@ -67,6 +77,7 @@ export class MessageStreamer<Id> {
       this.replies.set(event.replyId, state);
     }
     const reply = state;
+    this.watch(event.replyId, reply);
     switch (event.type) {
       case 'start':
         this.startTyping(reply);
@@ -94,7 +105,19 @@ export class MessageStreamer<Id> {
   private finish(replyId: string, state: StreamState<Id>): void {
     clearTimeout(state.editTimer);
     clearInterval(state.typingTimer);
-    this.replies.delete(replyId);
+    clearTimeout(state.abandonTimer);
+    if (this.replies.get(replyId) === state) this.replies.delete(replyId);
+  }
+
+  /** (Re)arms the reply's timeout: every event proves it is still alive. */
+  private watch(replyId: string, state: StreamState<Id>): void {
+    clearTimeout(state.abandonTimer);
+    const timeoutMs = this.platform.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
+    state.abandonTimer = setTimeout(() => {
+      this.platform.log.warn({ replyId, chatId: state.target.chatId, timeoutMs }, `${this.platform.channel} reply never finished; typing stopped and the reply given up`);
+      this.finish(replyId, state);
+    }, timeoutMs);
+    state.abandonTimer.unref();
   }
 
   private enqueue(state: StreamState<Id>, step: () => Promise<void>): Promise<void> {

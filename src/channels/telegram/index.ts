@@ -5,6 +5,7 @@
  * logged and skipped, an unreachable API is retried with backoff.
  */
 import { Bot, GrammyError } from 'grammy';
+import { HearthError } from '../../core/errors.js';
 import type { Update } from 'grammy/types';
 import type { FastifyInstance } from 'fastify';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
@@ -22,6 +23,20 @@ import { StatusReporter } from '../shared/status.js';
 import { registerWebhookRoute } from './webhook.js';
 
 const CHANNEL = 'telegram';
+/** Telegram keeps an unconfirmed update for 24 hours; its id is remembered as long. */
+const SEEN_UPDATE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The gateway did not take the message (shutting down, the bus or a store failed): Telegram must send it again. */
+class NotAccepted extends Error {
+  constructor(readonly reason: unknown) {
+    super('the gateway did not accept the message');
+  }
+}
+
+/** Whether an error of `receive` means "not taken, try again" rather than a deliberate refusal (rate limit). */
+function retryable(err: unknown): boolean {
+  return !(err instanceof HearthError) || err.httpStatus >= 500;
+}
 
 /** Builds the Telegram channel from its channels.yml section. */
 export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channel {
@@ -52,23 +67,50 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
         item.attachment.description ??= 'A file that could not be downloaded';
       }
     }
-    await ctx!.receive(result.message);
+    try {
+      await ctx!.receive(result.message);
+    } catch (err) {
+      if (retryable(err)) throw new NotAccepted(err);
+      log.warn({ updateId: tg.update.update_id, reason: describe(err) }, 'telegram message refused');
+    }
   });
   bot.use((tg) => {
     log.debug({ updateId: tg.update.update_id }, 'telegram update of an unhandled type ignored');
   });
 
-  /** Runs one update through the middleware; a malformed one is logged and skipped. */
-  async function handle(update: Update): Promise<void> {
+  /**
+   * Runs one update through the middleware. Returns whether it was taken — accepted by the gateway,
+   * already taken before (the same update id, seen again after a crash or a webhook retry), or
+   * deliberately skipped (malformed) — so its offset may be confirmed. False means Telegram must
+   * deliver it again.
+   */
+  async function handle(update: Update): Promise<boolean> {
     if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') {
       log.warn({ reason: 'update_id missing' }, 'telegram update skipped');
-      return;
+      return true;
+    }
+    const seenKey = `telegram:update:${bot.botInfo.id}:${update.update_id}`;
+    try {
+      if (!(await ctx!.sessions.setIfAbsent(seenKey, 1, SEEN_UPDATE_TTL_MS))) {
+        log.info({ updateId: update.update_id }, 'telegram update seen before; not handled twice');
+        return true;
+      }
+    } catch (err) {
+      log.warn({ updateId: update.update_id, reason: describe(err) }, 'telegram update not taken: the session store failed');
+      return false;
     }
     try {
       await bot.handleUpdate(update);
+      return true;
     } catch (err) {
       const cause = err instanceof Error && 'error' in err ? (err as { error: unknown }).error : err;
+      if (cause instanceof NotAccepted) {
+        await ctx!.sessions.delete(seenKey).catch(() => undefined);
+        log.warn({ updateId: update.update_id, reason: describe(cause.reason) }, 'telegram update not accepted; Telegram will deliver it again');
+        return false;
+      }
       log.warn({ updateId: update.update_id, reason: describe(cause) }, 'telegram update skipped');
+      return true;
     }
   }
 

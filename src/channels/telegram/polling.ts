@@ -1,7 +1,7 @@
 /**
  * Long polling with grammY's API client. A loop of our own rather than `bot.start()` so that the
  * channel can report connecting / ready / backing-off, back off exponentially, and stop promptly;
- * it mirrors `bot.start()` otherwise: deleteWebhook first, offsets confirm handled updates, and
+ * it mirrors `bot.start()` otherwise: deleteWebhook first, offsets confirm updates the gateway took, and
  * stopping confirms the last offset with one more `getUpdates {offset, limit: 1}`.
  */
 import { GrammyError, type Bot } from 'grammy';
@@ -18,8 +18,8 @@ export interface PollerOptions {
   status: StatusReporter;
   timeoutSeconds: number;
   backoff: Backoff;
-  /** Runs one update; must not throw. */
-  handle(update: Update): Promise<void>;
+  /** Runs one update; must not throw. False: not taken, so its offset must not be confirmed. */
+  handle(update: Update): Promise<boolean>;
 }
 
 /** Polls until stopped; survives any number of network failures. */
@@ -61,9 +61,11 @@ export class Poller {
           first = false;
           status.set('ready');
           this.opts.backoff.reset();
+          // The offset moves past an update only once it was taken: one refused during shutdown, or
+          // while the bus is down, is left unconfirmed and comes again (then de-duplicated by id).
           for (const update of updates) {
+            if (!(await this.opts.handle(update))) throw new Error(`update ${update.update_id} was not accepted`);
             if (typeof update.update_id === 'number') this.offset = Math.max(this.offset, update.update_id + 1);
-            await this.opts.handle(update);
           }
         }
       } catch (err) {

@@ -1,8 +1,8 @@
 /**
  * Webhook mode: `POST /webhooks/telegram`. Telegram sends the secret given to setWebhook in the
  * `X-Telegram-Bot-Api-Secret-Token` header; a request without the right one is rejected (401)
- * and logged. Valid updates are acknowledged at once and handled in the background, because
- * Telegram re-sends an update whose request does not answer quickly.
+ * and logged. A valid update is acknowledged once the gateway took it (on the bus); one it could
+ * not take (shutting down, bus down) gets a 503, so Telegram sends it again later.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -25,8 +25,8 @@ export interface WebhookRouteOptions {
   log: Logger;
   /** False until the bot knows who it is (getMe); Telegram retries a 503 later. */
   ready(): boolean;
-  /** Handles one update; must not throw. */
-  handle(update: Update): Promise<void>;
+  /** Handles one update; must not throw. False: not taken, Telegram must send it again. */
+  handle(update: Update): Promise<boolean>;
 }
 
 /** Registers the webhook route inside its own Fastify scope. */
@@ -39,7 +39,7 @@ export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRo
       }
       if (!opts.ready()) return reply.code(503).send({ ok: false });
       const update = request.body as Update;
-      void opts.handle(update);
+      if (!(await opts.handle(update))) return reply.code(503).send({ ok: false });
       return reply.code(200).send({ ok: true });
     });
   });

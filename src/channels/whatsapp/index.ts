@@ -24,7 +24,7 @@ export function createChannel(config: WhatsappConfig, deps: ChannelDeps, testing
   const dir = config.web.authDir;
   const authDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : join(deps.dataDir, 'whatsapp');
   return new WhatsAppWebChannel(
-    { authDir, printQr: config.web.printQr, reconnect: config.reconnect, cipher: deps.cipher, makeSocket: testing?.makeSocket, writeTerminal: testing?.writeTerminal },
+    { authDir, printQr: config.web.printQr, reconnect: config.reconnect, cipher: deps.cipher, makeSocket: testing?.makeSocket, writeTerminal: testing?.writeTerminal, maxMediaBytes: config.maxMediaBytes },
     log,
   );
 }

@@ -4,6 +4,7 @@
  * re-established on close according to Baileys' `DisconnectReason`: logged out → failed
  * (credentials cleared), restart required → at once, anything else → exponential backoff.
  */
+import type { Readable } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
@@ -46,6 +47,15 @@ export interface WebChannelOptions {
   makeSocket?: SocketFactory;
   /** Where the terminal QR is written (default: stderr, so JSON logs on stdout stay parseable). */
   writeTerminal?: (text: string) => void;
+  /** Largest inbound file downloaded (channels.yml `maxMediaBytes`); larger ones are described, not fetched. */
+  maxMediaBytes?: number;
+}
+
+/** An inbound file over `maxMediaBytes`. */
+class MediaTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`larger than maxMediaBytes (${maxBytes} bytes)`);
+  }
 }
 
 /** Close reasons no reconnect can fix. */
@@ -278,19 +288,43 @@ export class WhatsAppWebChannel implements Channel {
       const attachment = message.attachments[0];
       if (attachment && this.ctx) {
         try {
-          const data = (await downloadMediaMessage(msg, 'buffer', {}, { logger: this.baileysLog as never, reuploadRequest: sock.updateMediaMessage })) as Buffer;
+          const data = await this.downloadCapped(msg, sock, attachment.size);
           const key = `media/whatsapp/${String(msg.key.id).replace(/[^A-Za-z0-9_-]/g, '')}.${mediaExtension(attachment)}`;
           const meta = await this.ctx.blobs.put(key, data, { mimeType: attachment.mimeType, fileName: attachment.fileName });
           attachment.blobKey = key;
           attachment.size = meta.size;
         } catch (error) {
+          // The text still goes through; the model is told a file could not be read.
           this.log.warn({ code: ErrorCode.download, reason: String(error) }, 'whatsapp: media download failed');
+          attachment.description ??= error instanceof MediaTooLarge ? `A file too large to download (over ${error.maxBytes} bytes)` : 'A file that could not be downloaded';
         }
       }
       await this.ctx?.receive(message);
     } catch (error) {
       this.log.warn({ code: ErrorCode.internal, err: String(error) }, 'whatsapp: handling a message failed');
     }
+  }
+
+  /**
+   * Downloads and decrypts an inbound file through Baileys, never more than `maxMediaBytes`: a
+   * declared size over the cap is not fetched at all, and a stream that runs past it (the declared
+   * size was wrong) is cut off.
+   */
+  private async downloadCapped(msg: WAMessage, sock: WebSocketLike, declared: number | undefined): Promise<Buffer> {
+    const max = this.options.maxMediaBytes ?? Number.MAX_SAFE_INTEGER;
+    if (declared !== undefined && declared > max) throw new MediaTooLarge(max);
+    const stream = (await downloadMediaMessage(msg, 'stream', {}, { logger: this.baileysLog as never, reuploadRequest: sock.updateMediaMessage })) as Readable;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stream) {
+      size += (chunk as Buffer).length;
+      if (size > max) {
+        stream.destroy();
+        throw new MediaTooLarge(max);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
   }
 
   /** A plain text reply naming an offered choice becomes that button's `action`; anything else is unchanged. */

@@ -19,7 +19,9 @@ export function createEmbedder(config: HearthConfig['knowledge']['embeddings'], 
     model: config.provider === 'embedded' ? `embedded:${config.model}` : `openai:${config.model}`,
     embed: async (texts, signal) => (await load()).embed(texts, signal),
     close: async () => {
-      if (loading) await (await loading).close?.();
+      // An embedder that never loaded (its module failed) has nothing to release.
+      const loaded = await loading?.catch(() => undefined);
+      await loaded?.close?.();
     },
   };
 }

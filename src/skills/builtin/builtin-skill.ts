@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../../core/config.js';
 import type { ReplyTarget } from '../../core/message.js';
+import type { ToolCall } from '../../core/model-provider.js';
+import type { ToolContext, ToolResult } from '../../core/tools.js';
 import type { BlobStore, SessionStore } from '../../core/stores.js';
 import type { CanvasRooms } from '../../canvas/rooms.js';
 import type { SkillManifest } from '../manifest.js';
@@ -18,6 +20,10 @@ export interface BuiltinDeps {
   canvas?: CanvasService;
   /** Where built-ins store files they hand out as attachments. */
   blobs?: BlobStore;
+  /** The home hub's device names (`home.devices`): the MQTT and Home Assistant built-ins resolve them. */
+  home?: HearthConfig['home'];
+  /** Runs a tool call through the skill host (scheduled device actions run this way when due). */
+  runTool?: (call: ToolCall, ctx: ToolContext) => Promise<ToolResult>;
 }
 
 /** What the canvas built-in needs: this process's room registry and how a room is linked. */
@@ -29,6 +35,10 @@ export interface CanvasService {
 export interface BuiltinSkill {
   manifest: SkillManifest;
   create(deps: BuiltinDeps): InProcessSkill;
+  /** A built-in that needs settings (a broker, a server) is loaded only when this says it is configured. */
+  configured?(settings: HearthConfig['skills']): boolean;
+  /** Relevance keywords taken from the configuration (device names), added to the manifest's. */
+  configuredTriggers?(home: HearthConfig['home'] | undefined): string[];
 }
 
 /** Reads a string argument or fails with a message the model can act on. */

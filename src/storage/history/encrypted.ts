@@ -47,6 +47,10 @@ export class EncryptingHistoryStore implements HistoryStore {
     return this.inner.usageSince(...args);
   }
 
+  usageByDay(...args: Parameters<HistoryStore['usageByDay']>): ReturnType<HistoryStore['usageByDay']> {
+    return this.inner.usageByDay(...args);
+  }
+
   listConversations(...args: Parameters<HistoryStore['listConversations']>): ReturnType<HistoryStore['listConversations']> {
     return this.inner.listConversations(...args);
   }

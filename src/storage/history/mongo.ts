@@ -7,7 +7,7 @@
  */
 import { MongoClient, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type { Conversation, DailyUsage, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 
 interface ConversationDoc extends Omit<Conversation, 'id'> {
@@ -122,6 +122,29 @@ export class MongoHistoryStore implements HistoryStore {
       completionTokens: usage.completionTokens,
       cachedPromptTokens: usage.cachedPromptTokens ?? 0,
     });
+  }
+
+  async usageByDay(filter: { userId?: string; agent?: string; since: number; until?: number }): Promise<DailyUsage[]> {
+    const match: Record<string, unknown> = { createdAt: { $gte: filter.since, $lt: filter.until ?? Number.MAX_SAFE_INTEGER } };
+    if (filter.userId !== undefined) match.userId = filter.userId;
+    if (filter.agent !== undefined) match.agent = filter.agent;
+    const rows = await this.usage
+      .aggregate<{ _id: { day: string; userId: string; agent: string; model: string }; p: number; c: number; k: number; usd: number; n: number }>([
+        { $match: match },
+        {
+          $group: {
+            _id: { day: { $dateToString: { format: '%Y-%m-%d', date: { $toDate: '$createdAt' } } }, userId: '$userId', agent: '$agent', model: '$model' },
+            p: { $sum: '$promptTokens' },
+            c: { $sum: '$completionTokens' },
+            k: { $sum: '$cachedPromptTokens' },
+            usd: { $sum: { $ifNull: ['$costUsd', 0] } },
+            n: { $sum: 1 },
+          },
+        },
+        { $sort: { '_id.day': 1, '_id.userId': 1, '_id.agent': 1, '_id.model': 1 } },
+      ])
+      .toArray();
+    return rows.map((r) => ({ ...r._id, promptTokens: r.p, completionTokens: r.c, cachedPromptTokens: r.k, costUsd: r.usd, turns: r.n }));
   }
 
   async usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage> {

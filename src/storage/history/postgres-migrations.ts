@@ -47,4 +47,6 @@ export const postgresMigrations: readonly string[] = [
      approved_at BIGINT NOT NULL,
      PRIMARY KEY (channel, sender_id)
    );`,
+  // 2: the cost of each recorded turn in USD (NULL where the model's price is not known)
+  `ALTER TABLE usage ADD COLUMN IF NOT EXISTS cost_usd DOUBLE PRECISION;`,
 ];

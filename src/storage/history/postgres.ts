@@ -6,10 +6,10 @@
  */
 import pg from 'pg';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type { Conversation, DailyUsage, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import { postgresMigrations } from './postgres-migrations.js';
-import { conversationFromRow, storedMessageFromRow, type Row } from './rows.js';
+import { conversationFromRow, dailyUsage, storedMessageFromRow, type Row } from './rows.js';
 
 /** Arbitrary constant naming Hearth's migration lock among other applications' advisory locks. */
 const MIGRATION_LOCK = 0x48_45_41_52; // "HEAR"
@@ -101,8 +101,8 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
 
   async recordUsage(u: UsageRecord): Promise<void> {
     await this.db.query(
-      `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens, cached_prompt_tokens, latency_ms, ok, created_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+      `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens, cached_prompt_tokens, latency_ms, ok, created_at, cost_usd)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
       [
         u.conversationId,
         u.userId,
@@ -115,8 +115,23 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
         Math.round(u.latencyMs),
         u.ok,
         u.createdAt,
+        u.costUsd ?? null,
       ],
     );
+  }
+
+  async usageByDay(filter: { userId?: string; agent?: string; since: number; until?: number }): Promise<DailyUsage[]> {
+    const params: unknown[] = [filter.since, filter.until ?? Number.MAX_SAFE_INTEGER];
+    const where = ['created_at >= $1', 'created_at < $2'];
+    if (filter.userId !== undefined) where.push(`user_id = $${params.push(filter.userId)}`);
+    if (filter.agent !== undefined) where.push(`agent = $${params.push(filter.agent)}`);
+    const r = await this.db.query(
+      `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, user_id, agent, model,
+         SUM(prompt_tokens) p, SUM(completion_tokens) c, SUM(cached_prompt_tokens) k, COALESCE(SUM(cost_usd), 0) usd, COUNT(*) n
+       FROM usage WHERE ${where.join(' AND ')} GROUP BY 1, user_id, agent, model ORDER BY 1, user_id, agent, model`,
+      params,
+    );
+    return (r.rows as Row[]).map(dailyUsage);
   }
 
   async usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage> {

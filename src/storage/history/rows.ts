@@ -3,7 +3,7 @@
  * tables, same snake_case columns), so one mapping serves both; only how the `attachments`
  * column arrives differs by driver, and each driver decodes that one column itself.
  */
-import type { Conversation, StoredMessage } from '../../core/stores.js';
+import type { Conversation, DailyUsage, StoredMessage } from '../../core/stores.js';
 
 /** One row as the SQL drivers return it: column name → value. */
 export type Row = Record<string, unknown>;
@@ -35,5 +35,20 @@ export function storedMessageFromRow(row: Row, attachments: StoredMessage['attac
     author: String(row.author),
     createdAt: Number(row.created_at),
     tokens: Number(row.tokens),
+  };
+}
+
+/** One `usageByDay` row of the SQL stores (columns day, user_id, agent, model, p, c, k, usd, n). */
+export function dailyUsage(row: Row): DailyUsage {
+  return {
+    day: String(row.day),
+    userId: String(row.user_id),
+    agent: String(row.agent),
+    model: String(row.model),
+    promptTokens: Number(row.p),
+    completionTokens: Number(row.c),
+    cachedPromptTokens: Number(row.k),
+    costUsd: Number(row.usd),
+    turns: Number(row.n),
   };
 }

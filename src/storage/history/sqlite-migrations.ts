@@ -52,4 +52,6 @@ export const sqliteMigrations: readonly string[] = [
   `CREATE INDEX messages_conversation_seq ON messages(conversation_id, seq);`,
   // 4: the (conversation, time) index is unused since 3; dropping it makes every append cheaper
   `DROP INDEX IF EXISTS messages_conversation;`,
+  // 5: the cost of each recorded turn in USD (NULL where the model's price is not known)
+  `ALTER TABLE usage ADD COLUMN cost_usd REAL;`,
 ];

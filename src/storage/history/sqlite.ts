@@ -9,12 +9,12 @@ import Database, { type SqliteDatabase } from '../sqlite-driver.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type { Conversation, DailyUsage, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
 import { HearthError, ErrorCode } from '../../core/errors.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { RecentCache, windowOf } from './recent-cache.js';
 import { WriteBatch } from './write-batch.js';
-import { conversationFromRow, storedMessageFromRow, type Row } from './rows.js';
+import { conversationFromRow, dailyUsage, storedMessageFromRow, type Row } from './rows.js';
 
 export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   private db?: SqliteDatabase;
@@ -66,9 +66,9 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
       ),
       usage: db.prepare(
         `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens,
-           cached_prompt_tokens, latency_ms, ok, created_at)
+           cached_prompt_tokens, latency_ms, ok, created_at, cost_usd)
          VALUES (@conversationId, @userId, @agent, @model, @provider, @promptTokens, @completionTokens,
-           @cachedPromptTokens, @latencyMs, @ok, @createdAt)`,
+           @cachedPromptTokens, @latencyMs, @ok, @createdAt, @costUsd)`,
       ),
       deleteUserConvs: db.prepare('DELETE FROM conversations WHERE user_id = ?'),
       deleteUserUsage: db.prepare('DELETE FROM usage WHERE user_id = ?'),
@@ -160,8 +160,23 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
       latencyMs: Math.round(u.latencyMs),
       ok: u.ok ? 1 : 0,
       createdAt: u.createdAt,
+      costUsd: u.costUsd ?? null,
     };
     await this.writes!.run(() => this.stmts.usage.run(row));
+  }
+
+  async usageByDay(filter: { userId?: string; agent?: string; since: number; until?: number }): Promise<DailyUsage[]> {
+    const where = ['created_at >= @since', 'created_at < @until'];
+    if (filter.userId !== undefined) where.push('user_id = @userId');
+    if (filter.agent !== undefined) where.push('agent = @agent');
+    const rows = this.flushed
+      .prepare(
+        `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') day, user_id, agent, model,
+           SUM(prompt_tokens) p, SUM(completion_tokens) c, SUM(cached_prompt_tokens) k, COALESCE(SUM(cost_usd), 0) usd, COUNT(*) n
+         FROM usage WHERE ${where.join(' AND ')} GROUP BY day, user_id, agent, model ORDER BY day, user_id, agent, model`,
+      )
+      .all({ ...filter, until: filter.until ?? Number.MAX_SAFE_INTEGER }) as Row[];
+    return rows.map(dailyUsage);
   }
 
   async usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage> {

@@ -40,6 +40,15 @@ export class MemorySessionStore implements SessionStore {
     return true;
   }
 
+  async increment(key: string, by: number, ttlMs?: number): Promise<number> {
+    // Read and write in one synchronous step: parallel reservations must never lose an update.
+    const e = this.entries.get(key);
+    const live = e && e.expiresAt > Date.now() ? e : undefined;
+    const value = (typeof live?.value === 'number' ? live.value : 0) + by;
+    this.entries.set(key, { value, expiresAt: live ? live.expiresAt : ttlMs ? Date.now() + ttlMs : Infinity });
+    return value;
+  }
+
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
   }

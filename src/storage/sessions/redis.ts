@@ -53,6 +53,17 @@ export class RedisSessionStore implements SessionStore {
     return r === 'OK';
   }
 
+  async increment(key: string, by: number, ttlMs?: number): Promise<number> {
+    const k = this.key(key);
+    const multi = this.redis.multi().incrby(k, Math.round(by));
+    // NX: only a new counter gets the expiry; later increments keep the period's end.
+    if (ttlMs) multi.pexpire(k, Math.max(1, Math.round(ttlMs)), 'NX');
+    const results = await multi.exec();
+    const [err, value] = results?.[0] ?? [new Error('no reply')];
+    if (err) throw err;
+    return Number(value);
+  }
+
   async delete(key: string): Promise<void> {
     await this.redis.del(this.key(key));
   }

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { snowflake } from '../../fakes/discord-server.js';
 import { eventually } from '../test-context.js';
 import { startDiscordRig, type DiscordRig } from './e2e-setup.js';
+import type { Json } from '../../json.js';
 
 let rig: DiscordRig;
 const ada = { id: snowflake(), username: 'ada' };
@@ -49,7 +50,7 @@ test('a refused resume (INVALID_SESSION) makes Hearth identify again and keep an
   fake.invalidateSessions();
   await eventually(() => fake.identifies === 2, 'a second IDENTIFY');
   assert.ok(fake.gatewayLog.some((e) => e.dir === 'out' && e.op === 9), 'INVALID_SESSION was sent');
-  await eventually(async () => ((await (await fetch(`${rig.hearth.baseUrl}/readyz`)).json()) as any).channels.discord.state === 'ready', 'ready again');
+  await eventually(async () => ((await (await fetch(`${rig.hearth.baseUrl}/readyz`)).json()) as Json).channels.discord.state === 'ready', 'ready again');
   fake.userMessage({ author: ada, content: 'new session', where: 'dm' });
   await eventually(() => rig.answers(fake.dmChannelId(ada.id)).some((t) => t.includes('You said: new session')), 'the answer in the new session');
 });

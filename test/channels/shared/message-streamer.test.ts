@@ -68,3 +68,25 @@ test('a channel without edits in place gets the answer once, whole, split at its
   assert.equal(platform.posts.join('').replace(/\s/g, ''), 'onetwothreefour', 'nothing lost');
   streamer.close();
 });
+
+test('a reply whose final event never arrives stops "typing…" and is forgotten after the reply timeout', async () => {
+  const platform = { ...fakePlatform(), replyTimeoutMs: 80 };
+  let typing = 0;
+  platform.sendTyping = () => void typing++;
+  const streamer = new MessageStreamer(platform, { editsInPlace: false, maxMessageLength: 100 });
+  await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
+  await streamer.deliver(target, { ...base, type: 'delta', text: 'half an ans' } as ReplyEvent);
+  // The engine died: no done, no error. Wait (on the condition, generously) until typing stops.
+  const deadline = Date.now() + 10_000;
+  let last = -1;
+  while (typing !== last && Date.now() < deadline) {
+    last = typing;
+    await new Promise((r) => setTimeout(r, 200)); // > 10 renewals apart while typing is on
+  }
+  assert.equal(typing, last, 'typing stopped');
+  // The forgotten reply does not leak into a later one with the same id: a fresh answer arrives whole.
+  await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
+  await streamer.deliver(target, done('a new answer'));
+  assert.deepEqual(platform.posts, ['a new answer']);
+  streamer.close();
+});

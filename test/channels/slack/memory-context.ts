@@ -67,6 +67,11 @@ export function memoryContext(): TestContext {
       kv.set(key, value);
       return true;
     },
+    async increment(key, by) {
+      const value = ((kv.get(key) as number | undefined) ?? 0) + by;
+      kv.set(key, value);
+      return value;
+    },
     async delete(key) {
       kv.delete(key);
     },

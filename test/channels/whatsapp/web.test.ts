@@ -64,6 +64,7 @@ let channel: WhatsAppWebChannel;
 let terminal: string[];
 let mediaServer: Server;
 let mediaBase: string;
+const mediaRequests: string[] = [];
 const encFiles = new Map<string, Buffer>();
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
@@ -85,6 +86,7 @@ function upsert(sock: FakeSocket, msg: Partial<WAMessage>): void {
 
 before(async () => {
   mediaServer = createServer((req, res) => {
+    mediaRequests.push(req.url ?? '');
     const body = encFiles.get(req.url ?? '');
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
@@ -97,12 +99,12 @@ after(async () => {
   await new Promise((r) => mediaServer.close(r));
 });
 
-async function startChannel(): Promise<void> {
+async function startChannel(extra: Record<string, unknown> = {}): Promise<void> {
   authDir = await mkdtemp(join(tmpdir(), 'hearth-wa-'));
   sockets = [];
   terminal = [];
   ctx = memoryContext();
-  const config = whatsappConfigSchema.parse({ mode: 'web', web: { authDir }, reconnect: { initialDelayMs: 40, maxDelayMs: 100 } });
+  const config = whatsappConfigSchema.parse({ mode: 'web', web: { authDir }, reconnect: { initialDelayMs: 40, maxDelayMs: 100 }, ...extra });
   channel = createChannel(config, { log: ctx.log, dataDir: '/nonexistent' }, {
     makeSocket: () => {
       const s = fakeSocket();
@@ -189,6 +191,31 @@ test('inbound media is downloaded and decrypted by Baileys into the blob store',
   assert.equal(m.attachments[0].kind, 'image');
   assert.equal(m.attachments[0].blobKey, 'media/whatsapp/IMG1.jpg');
   assert.deepEqual(ctx.blobsByKey.get('media/whatsapp/IMG1.jpg')?.data, original);
+});
+
+test('inbound media obeys maxMediaBytes: a declared size over it is not fetched, a stream running past it is cut off', async () => {
+  await startChannel({ maxMediaBytes: 500 });
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  const original = Buffer.from('a JPEG would be here '.repeat(50)); // 1,050 bytes
+  const enc = await encryptedStream(original, 'image', { logger: pino({ level: 'silent' }) as never });
+  encFiles.set('/mms/image/big', await readFile(enc.encFilePath));
+  await rm(enc.encFilePath, { force: true });
+  const image = { url: `${mediaBase}/mms/image/big`, mimetype: 'image/jpeg', caption: 'big one', mediaKey: enc.mediaKey, fileEncSha256: enc.fileEncSha256, fileSha256: enc.fileSha256 };
+
+  upsert(latest(), { key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'BIG1' }, message: { imageMessage: { ...image, fileLength: enc.fileLength } } });
+  const declared = await ctx.waitForMessage((x) => x.id.endsWith(':BIG1'));
+  assert.equal(declared.text, 'big one', 'the message still arrives');
+  assert.equal(declared.attachments[0].blobKey, undefined);
+  assert.match(declared.attachments[0].description ?? '', /too large/);
+  assert.ok(!mediaRequests.includes('/mms/image/big'), 'not fetched at all');
+
+  // The sender's client under-declares the size: the download stops at the cap.
+  upsert(latest(), { key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'BIG2' }, message: { imageMessage: { ...image, fileLength: 100 } } });
+  const lying = await ctx.waitForMessage((x) => x.id.endsWith(':BIG2'));
+  assert.equal(lying.attachments[0].blobKey, undefined);
+  assert.match(lying.attachments[0].description ?? '', /too large/);
+  assert.equal(ctx.blobsByKey.get('media/whatsapp/BIG2.jpg'), undefined, 'nothing stored');
 });
 
 test('outbound: typing presence, formatted text with choices, media, quoting in groups', async () => {

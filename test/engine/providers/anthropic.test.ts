@@ -101,8 +101,34 @@ describe('anthropic provider against the Anthropic fake', () => {
         ],
       },
       { role: 'assistant', content: [{ type: 'text', text: 'A cat in a hat.' }] },
-      { role: 'user', content: [{ type: 'text', text: 'thanks' }] },
+      { role: 'user', content: [{ type: 'text', text: 'thanks', cache_control: { type: 'ephemeral' } }] },
     ]);
+  });
+
+  it('keeps the cached prefix stable across turns: same tools in the same order, same system, history extended', async () => {
+    const tool = (name: string) => ({ name, description: name, parameters: { type: 'object', properties: {} } });
+    const system = { role: 'system' as const, content: 'You are Hearth.' };
+    const provider = createProvider(spec);
+    await collectParts(provider.stream(request({ messages: [system, { role: 'user', content: 'one' }], tools: [tool('clock'), tool('calc')] })));
+    const second = await collectParts(
+      provider.stream(
+        request({
+          messages: [system, { role: 'user', content: 'one' }, { role: 'assistant', content: 'first answer' }, { role: 'user', content: 'two' }],
+          tools: [tool('calc'), tool('clock')],
+        }),
+      ),
+    );
+    const [a, b] = fake.requests.map((r) => r.body);
+    assert.deepEqual(b.tools, a.tools, 'identical tools, in one order');
+    assert.deepEqual(b.tools.map((t: { name: string }) => t.name), ['calc', 'clock']);
+    assert.deepEqual(b.system, a.system);
+    assert.deepEqual(b.system.at(-1).cache_control, { type: 'ephemeral' });
+    // The history breakpoint sits on the newest user turn; the earlier turns are byte-identical.
+    assert.deepEqual(a.messages.at(-1).content.at(-1).cache_control, { type: 'ephemeral' });
+    assert.deepEqual(b.messages.at(-1).content.at(-1), { type: 'text', text: 'two', cache_control: { type: 'ephemeral' } });
+    const strip = (m: { role: string; content: Array<Record<string, unknown>> }) => ({ ...m, content: m.content.map(({ cache_control: _c, ...rest }) => rest) });
+    assert.deepEqual(b.messages.slice(0, a.messages.length).map(strip), a.messages.map(strip), 'the first prompt is a prefix of the second');
+    assert.ok((finishes(second)[0]!.usage.cachedPromptTokens ?? 0) > 0, 'the second request read the prefix from the cache');
   });
 
   it('defaults max_tokens to 1024 and reports prompt-cache reads as cachedPromptTokens', async () => {

@@ -33,7 +33,7 @@ describe('built-in skills', () => {
   });
 
   it('exports the built-in names', () => {
-    assert.deepEqual([...BUILTIN_SKILLS], ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'canvas']);
+    assert.deepEqual([...BUILTIN_SKILLS], ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'canvas', 'mqtt', 'home-assistant']);
   });
 
   it('clock: now in a zone, and conversion across zones', async () => {

@@ -22,10 +22,13 @@ export interface AnthropicPrompt {
 }
 
 /**
- * Maps the conversation. The system prompt is always marked `cache_control: ephemeral`: the
- * API silently ignores the mark below the model's minimum cacheable length (1,024–4,096
- * tokens), so there is nothing to estimate, and above it every later turn of the conversation
- * reads tools + system from the cache at a tenth of the price.
+ * Maps the conversation. Two cache breakpoints (`cache_control: ephemeral`) make the prompt
+ * cache hit: one on the system prompt (tools + system, the same every turn) and one on the last
+ * block of the newest user turn, so the next turn — the same history plus one exchange — reads
+ * everything up to there from the cache (Anthropic looks back from a breakpoint for the longest
+ * cached prefix). The API silently ignores a mark below the model's minimum cacheable length
+ * (1,024–4,096 tokens), so there is nothing to estimate: a short system prompt alone is not
+ * cached, but the growing history soon is.
  */
 export function toAnthropicPrompt(messages: ChatMessage[]): AnthropicPrompt {
   const systemText = messages
@@ -42,6 +45,9 @@ export function toAnthropicPrompt(messages: ChatMessage[]): AnthropicPrompt {
     if (previous && previous.role === role) (previous.content as ContentBlockParam[]).push(...blocks);
     else turns.push({ role, content: blocks });
   }
+  const lastUser = turns.findLast((t) => t.role === 'user');
+  const lastBlock = (lastUser?.content as ContentBlockParam[] | undefined)?.at(-1);
+  if (lastBlock && lastBlock.type !== 'thinking' && lastBlock.type !== 'redacted_thinking') Object.assign(lastBlock, { cache_control: { type: 'ephemeral' } });
   return {
     ...(systemText ? { system: [{ type: 'text', text: systemText, cache_control: { type: 'ephemeral' } }] } : {}),
     messages: turns,
@@ -72,9 +78,12 @@ function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): ContentBlo
   }
 }
 
-/** Maps tool specs to Anthropic custom tools (`input_schema` is the JSON Schema). */
+/**
+ * Maps tool specs to Anthropic custom tools (`input_schema` is the JSON Schema), sorted by name:
+ * tools come first in the cached prefix, so their order must not depend on the order they were offered in.
+ */
 export function toAnthropicTools(tools: ToolSpec[]): Tool[] {
-  return tools.map((tool) => ({
+  return [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((tool) => ({
     name: tool.name,
     description: tool.description,
     input_schema: { type: 'object', ...tool.parameters } as Tool['input_schema'],

@@ -34,6 +34,8 @@ export function effectiveCatalog(
 }
 
 const ADDED_MODEL_PREFIX = 'model:';
+/** The default chosen through the admin API (`PUT /admin/models/default`), kept across restarts. */
+const CHOSEN_DEFAULT = 'models.default';
 
 /** Models added through the admin API in earlier runs. A damaged entry is logged and skipped. */
 export async function loadAddedModels(secrets: SecretStore, log: Logger): Promise<Record<string, ModelSpec>> {
@@ -52,6 +54,10 @@ export async function loadAddedModels(secrets: SecretStore, log: Logger): Promis
 /** The models added through the admin API, and the registry kept in step with them and the config. */
 export class AddedModels {
   private added: Record<string, ModelSpec> = {};
+  /** The admin's choice of default, when one was made and the model still exists. */
+  private chosenDefault?: string;
+  /** The config file's default at the last (re)load: an edit of it overrides the admin's choice. */
+  private fileDefault?: string;
 
   constructor(
     private readonly deps: { secrets: SecretStore; models: ModelRegistry; config: () => HearthConfig; log: Logger },
@@ -61,7 +67,35 @@ export class AddedModels {
   async load(): Promise<void> {
     this.added = await loadAddedModels(this.deps.secrets, this.deps.log);
     const catalog = effectiveCatalog(this.deps.config(), this.added);
-    this.deps.models.configure(catalog.catalog, catalog.default, this.deps.config().models.fallback);
+    this.fileDefault = catalog.default;
+    this.chosenDefault = await this.storedChoice(catalog.default);
+    this.deps.models.configure(catalog.catalog, this.defaultIn(catalog), this.deps.config().models.fallback);
+  }
+
+  /** Makes a catalog model the default, live and across restarts (until hearth.yml's `models.default` is edited). */
+  async chooseDefault(id: string): Promise<void> {
+    // Stored with the file's default of the moment, so an edit of the file made while stopped still wins.
+    await this.deps.secrets.set(CHOSEN_DEFAULT, JSON.stringify({ model: id, fileDefault: this.fileDefault ?? null }));
+    this.chosenDefault = id;
+    this.deps.models.setDefault(id);
+  }
+
+  /** The stored choice, unless the file's default changed since it was made. */
+  private async storedChoice(fileDefault: string | undefined): Promise<string | undefined> {
+    const raw = await this.deps.secrets.get(CHOSEN_DEFAULT);
+    if (!raw) return undefined;
+    try {
+      const stored = JSON.parse(raw) as { model: string; fileDefault: string | null };
+      if ((stored.fileDefault ?? undefined) === fileDefault) return stored.model;
+      await this.deps.secrets.delete(CHOSEN_DEFAULT);
+    } catch (err) {
+      this.deps.log.warn({ errorCode: ErrorCode.config, err: errorSummary(err) }, 'the chosen default model could not be read; using the configured one');
+    }
+    return undefined;
+  }
+
+  private defaultIn(catalog: ReturnType<typeof effectiveCatalog>): string | undefined {
+    return this.chosenDefault && catalog.catalog[this.chosenDefault] ? this.chosenDefault : catalog.default;
   }
 
   /** Adds or replaces a model and persists it (its API key encrypted). */
@@ -85,13 +119,20 @@ export class AddedModels {
   /** Re-applies the catalog after a config reload: models, default and fallback from the new file. */
   reconfigure(config: HearthConfig): void {
     const catalog = effectiveCatalog(config, this.added);
-    this.deps.models.configure(catalog.catalog, catalog.default, config.models.fallback);
+    if (catalog.default !== this.fileDefault) {
+      // The file's default was edited: the newer decision wins over the admin's earlier choice.
+      this.chosenDefault = undefined;
+      this.deps.secrets.delete(CHOSEN_DEFAULT).catch((err: unknown) => this.deps.log.warn({ err: errorSummary(err) }, 'could not forget the chosen default model'));
+    }
+    this.fileDefault = catalog.default;
+    this.deps.models.configure(catalog.catalog, this.defaultIn(catalog), config.models.fallback);
   }
 
   /** Follows a change another replica announced (or this one: applying it twice is harmless). */
   async apply(message: ControlMessage): Promise<void> {
     const { models } = this.deps;
     if (message.type === 'models.default') {
+      this.chosenDefault = message.model;
       if (models.has(message.model) && models.default !== message.model) models.setDefault(message.model);
       return;
     }

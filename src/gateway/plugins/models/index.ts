@@ -1,6 +1,6 @@
 /**
  * Models in the admin API: list them (`GET /admin/models`), switch the default live
- * (`PUT /admin/models/default`), add or replace one (`PUT /admin/models/:id`) and remove one added
+ * (`PUT /admin/models/default`, kept across restarts), add or replace one (`PUT /admin/models/:id`) and remove one added
  * that way (`DELETE /admin/models/:id`). Every change is announced on the bus so all replicas follow.
  */
 import { z } from 'zod';
@@ -49,7 +49,7 @@ export const modelsPlugin: GatewayPlugin<Pick<GatewayDeps, 'models' | 'addedMode
     async (req) => {
       const { model } = req.body;
       if (!models.has(model)) throw new HearthError(ErrorCode.unknownModel, `no model "${model}" in the catalog`, 404);
-      models.setDefault(model);
+      await addedModels.chooseDefault(model);
       await bus.publishControl({ type: 'models.default', model });
       req.log.info({ model, actor: req.principal?.id }, 'admin switched the default model');
       return { default: models.default };

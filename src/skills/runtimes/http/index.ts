@@ -49,6 +49,8 @@ export class HttpRuntime extends ProcessSkillRuntime {
       { tool: call.tool, arguments: call.arguments, context: wireContext(call.context) },
       call.signal,
     );
-    return { content: String(res.content ?? ''), isError: res.isError === true };
+    // A skill written without the SDK may answer `content` as an object: the model gets its JSON.
+    const content = res.content === undefined || res.content === null ? '' : typeof res.content === 'string' ? res.content : JSON.stringify(res.content);
+    return { content, isError: res.isError === true };
   }
 }

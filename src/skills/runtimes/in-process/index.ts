@@ -12,6 +12,10 @@ export interface InProcessSkill {
   init?(config: Record<string, unknown>): void | Promise<void>;
   execute(call: { tool: string; arguments: Record<string, unknown>; context: ToolContext; signal: AbortSignal }): Promise<ToolResult | string> | ToolResult | string;
   destroy?(): void | Promise<void>;
+  /** A skill holding a connection (the MQTT broker) reports it: `ready` when usable, else e.g. `reconnecting`. */
+  state?(): string;
+  /** How often that connection was re-established. */
+  restarts?(): number;
 }
 
 export class InProcessRuntime implements SkillRuntime {
@@ -38,11 +42,11 @@ export class InProcessRuntime implements SkillRuntime {
   }
 
   state(): string {
-    return this.status;
+    return this.status === 'ready' ? (this.skill.state?.() ?? 'ready') : this.status;
   }
 
   restarts(): number {
-    return 0;
+    return this.skill.restarts?.() ?? 0;
   }
 }
 
