@@ -6,6 +6,7 @@
 import { loadConfig } from '../core/config-load.js';
 import { ErrorCode, errorSummary } from '../core/errors.js';
 import { Hearth, type ProcessRole } from '../gateway/server.js';
+import { collectWhenIdle } from '../ops/idle-gc.js';
 import { reportConfigError } from './config-validate.js';
 
 const ALL_ROLES: ProcessRole[] = ['gateway', 'engine'];
@@ -48,6 +49,8 @@ export async function runRoles(roles: ProcessRole[], opts: { config?: string }):
     await hearth.stop().catch(() => undefined);
     process.exit(1);
   }
+  // Memory that start-up or a burst of traffic grew is returned once the process is idle.
+  collectWhenIdle();
   if (roles.includes('gateway') && !process.env.HEARTH_QUIET && process.stderr.isTTY) {
     process.stderr.write(`\nHearth is ready: open ${hearth.url} to chat.\n\n`);
   }
