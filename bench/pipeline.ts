@@ -41,7 +41,12 @@ function summarize(name: string, latencies: number[], seconds: number): Result {
 }
 
 /** Runs `worker` in `concurrency` loops for `seconds`, collecting per-operation latency in ms. */
-async function load(name: string, concurrency: number, seconds: number, makeWorker: () => Promise<() => Promise<void>>): Promise<Result> {
+async function load(
+  name: string,
+  concurrency: number,
+  seconds: number,
+  makeWorker: () => Promise<() => Promise<void>>,
+): Promise<Result> {
   const workers = await Promise.all(Array.from({ length: concurrency }, makeWorker));
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
@@ -58,9 +63,15 @@ async function load(name: string, concurrency: number, seconds: number, makeWork
   return summarize(name, latencies, (performance.now() - t0) / 1000);
 }
 
-function spawnJsonLine(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; line: Record<string, unknown> }> {
+function spawnJsonLine(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ proc: ChildProcess; line: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let buf = '';
     proc.stdout!.setEncoding('utf8');
     proc.stdout!.on('data', (d: string) => {
@@ -83,15 +94,29 @@ function rssMb(pid: number): number {
 }
 
 /** Starts hearth and measures launch → first 200 from /readyz. */
-async function startHearth(modelUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<{ proc: ChildProcess; url: string; readyMs: number }> {
+async function startHearth(
+  modelUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ proc: ChildProcess; url: string; readyMs: number }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   // The load comes from one IP and one token: lift the per-IP and per-user limits for the run.
   const config = join(dataDir, '..', `bench-${port}.yml`);
-  writeFileSync(config, 'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n');
+  writeFileSync(
+    config,
+    'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n',
+  );
   const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
-    env: { PATH: process.env.PATH ?? '', HEARTH_PORT: String(port), HEARTH_DATA_DIR: dataDir, HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: modelUrl, ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HEARTH_PORT: String(port),
+      HEARTH_DATA_DIR: dataDir,
+      HEARTH_API_TOKEN: TOKEN,
+      MODEL_ENDPOINT: modelUrl,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (;;) {
@@ -160,7 +185,9 @@ wss.on('connection', (ws) => ws.on('message', (d) => ws.send(d)));
 
 function row(r: Result, baseline?: Result): string {
   const rate = (r.count / r.seconds).toFixed(0).padStart(7);
-  const added = baseline ? `  added P50 ${(r.p50 - baseline.p50).toFixed(2)} ms, P99 ${(r.p99 - baseline.p99).toFixed(2)} ms` : '';
+  const added = baseline
+    ? `  added P50 ${(r.p50 - baseline.p50).toFixed(2)} ms, P99 ${(r.p99 - baseline.p99).toFixed(2)} ms`
+    : '';
   return `${r.name.padEnd(38)} ${rate} msg/s   P50 ${r.p50.toFixed(2).padStart(7)} ms   P99 ${r.p99.toFixed(2).padStart(7)} ms${added}`;
 }
 
@@ -174,22 +201,33 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 2000));
     const idleRss = rssMb(hearth.proc.pid!);
-    console.log(`Hearth pipeline benchmark — ${SECONDS}s per load, ${CONCURRENCY} concurrent clients, instant fake model`);
+    console.log(
+      `Hearth pipeline benchmark — ${SECONDS}s per load, ${CONCURRENCY} concurrent clients, instant fake model`,
+    );
     console.log(`time from launch to /readyz = 200   ${hearth.readyMs.toFixed(0)} ms`);
     console.log(`idle RSS of hearth start            ${idleRss.toFixed(1)} MB`);
     // Warm up both paths so JIT and connection setup do not count.
     await load('warmup', 4, 1, () => wsChatWorker(hearth.url));
-    const echoResult = await load('raw ws echo server (ceiling)', CONCURRENCY, SECONDS, () => wsEchoWorker(String(echo.line.url)));
+    const echoResult = await load('raw ws echo server (ceiling)', CONCURRENCY, SECONDS, () =>
+      wsEchoWorker(String(echo.line.url)),
+    );
     const wsResult = await load('hearth /ws web chat', CONCURRENCY, SECONDS, () => wsChatWorker(hearth.url));
     const direct = await load('fake model direct (SSE)', CONCURRENCY, SECONDS, sseWorker(modelUrl, dispatcher));
-    const api = await load('hearth /v1/chat/completions (SSE)', CONCURRENCY, SECONDS, sseWorker(`${hearth.url}/v1`, dispatcher, TOKEN));
+    const api = await load(
+      'hearth /v1/chat/completions (SSE)',
+      CONCURRENCY,
+      SECONDS,
+      sseWorker(`${hearth.url}/v1`, dispatcher, TOKEN),
+    );
     const loadedRss = rssMb(hearth.proc.pid!);
     console.log(row(echoResult));
     console.log(row(wsResult, echoResult));
     console.log(row(direct));
     console.log(row(api, direct));
     console.log(`RSS after load                      ${loadedRss.toFixed(1)} MB`);
-    console.log(`/ws reaches ${((wsResult.count / wsResult.seconds / (echoResult.count / echoResult.seconds)) * 100).toFixed(1)}% of the raw ws echo ceiling`);
+    console.log(
+      `/ws reaches ${((wsResult.count / wsResult.seconds / (echoResult.count / echoResult.seconds)) * 100).toFixed(1)}% of the raw ws echo ceiling`,
+    );
     await tracingOnRow(modelUrl, wsResult);
   } finally {
     await dispatcher.close();
@@ -209,7 +247,9 @@ async function tracingOnRow(modelUrl: string, tracingOff: Result): Promise<void>
   });
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-traced-'));
-  const traced = await startHearth(modelUrl, dataDir, { HEARTH_TRACING_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces` });
+  const traced = await startHearth(modelUrl, dataDir, {
+    HEARTH_TRACING_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`,
+  });
   try {
     await load('warmup', 4, 1, () => wsChatWorker(traced.url));
     const on = await load('hearth /ws web chat, tracing on', CONCURRENCY, SECONDS, () => wsChatWorker(traced.url));

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
       await chatOverWs(h.baseUrl, text);
       const body = model.requests.at(-1)!.body;
       const tools = (body.tools ?? []).map((t: { function: { name: string } }) => t.function.name);
-      console.log(`${JSON.stringify(text).padEnd(40)} ${String(promptTokens(body)).padStart(5)} tokens   tools offered: ${tools.length ? tools.join(', ') : 'none'}`);
+      console.log(
+        `${JSON.stringify(text).padEnd(40)} ${String(promptTokens(body)).padStart(5)} tokens   tools offered: ${tools.length ? tools.join(', ') : 'none'}`,
+      );
     }
     console.log('target: trivial turn ("hi") ≤ 1500; the best-known alternative sends ~15000 for "hi" on this machine');
   } finally {

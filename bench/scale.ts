@@ -34,8 +34,14 @@ async function run(replicas: number): Promise<Run> {
   const prefix = `hearth-bench:${randomBytes(4).toString('hex')}:`;
   const open = () =>
     RedisStreamBus.open({
-      url: REDIS_URL, prefix, shards: 16, maxQueueDepth: 1_000_000, engineConcurrency: CONCURRENCY,
-      leaseMs: 5000, fanOutChannels: ['webchat'], log: pino({ level: 'silent' }),
+      url: REDIS_URL,
+      prefix,
+      shards: 16,
+      maxQueueDepth: 1_000_000,
+      engineConcurrency: CONCURRENCY,
+      leaseMs: 5000,
+      fanOutChannels: ['webchat'],
+      log: pino({ level: 'silent' }),
     });
   const gateways = await Promise.all(Array.from({ length: replicas }, open));
   const engines = await Promise.all(Array.from({ length: replicas }, open));
@@ -57,8 +63,16 @@ async function run(replicas: number): Promise<Run> {
   for (let i = 0; i < MESSAGES; i++) {
     const chat = `c${i % CONVERSATIONS}`;
     const m: Message = {
-      id: `webchat:${chat}-${i}`, kind: 'message', channel: 'webchat', chatId: chat, sender: { id: chat },
-      text: 'hi', attachments: [], isGroup: false, mentioned: true, timestamp: Date.now(),
+      id: `webchat:${chat}-${i}`,
+      kind: 'message',
+      channel: 'webchat',
+      chatId: chat,
+      sender: { id: chat },
+      text: 'hi',
+      attachments: [],
+      isGroup: false,
+      mentioned: true,
+      timestamp: Date.now(),
     };
     sends.push(gateways[i % gateways.length].publishInbound(m));
   }
@@ -76,8 +90,12 @@ async function run(replicas: number): Promise<Run> {
 
 const one = await run(1);
 const two = await run(2);
-console.log(`scale: ${MESSAGES} messages, ${CONVERSATIONS} conversations, model ${MODEL_MS} ms, ${CONCURRENCY} concurrent turns per engine`);
+console.log(
+  `scale: ${MESSAGES} messages, ${CONVERSATIONS} conversations, model ${MODEL_MS} ms, ${CONCURRENCY} concurrent turns per engine`,
+);
 for (const r of [one, two]) {
-  console.log(`  ${r.replicas} gateway + ${r.replicas} engine: ${r.perSecond.toFixed(0)} msg/s, queue latency P50 ${r.p50} ms, P99 ${r.p99} ms`);
+  console.log(
+    `  ${r.replicas} gateway + ${r.replicas} engine: ${r.perSecond.toFixed(0)} msg/s, queue latency P50 ${r.p50} ms, P99 ${r.p99} ms`,
+  );
 }
 console.log(`  throughput ratio 2+2 / 1+1: ${(two.perSecond / one.perSecond).toFixed(2)}x`);

@@ -17,7 +17,12 @@ import { addNoise, chunks20ms, concat, PHRASES, silence, speak } from '../test/v
 const TURNS = 20;
 const endSilenceMs = Number(process.env.VOICE_END_SILENCE_MS ?? 300);
 
-const asr = new PocketsphinxAsr({ mode: 'grammar', phrases: PHRASES, modelDir: '/usr/share/pocketsphinx/model/en-us', timeoutMs: 10_000 });
+const asr = new PocketsphinxAsr({
+  mode: 'grammar',
+  phrases: PHRASES,
+  modelDir: '/usr/share/pocketsphinx/model/en-us',
+  timeoutMs: 10_000,
+});
 const tts = new EspeakTts({ voice: 'en-us', wordsPerMinute: 175, timeoutMs: 10_000 });
 const metrics = new VoiceMetrics();
 const output = new AudioOutput(() => undefined);
@@ -42,7 +47,18 @@ const session: VoiceSession = new VoiceSession({
     queueMicrotask(() => {
       session.replyEvent({ type: 'start', ...ids, model: 'instant' }, utteranceId);
       session.replyEvent({ type: 'delta', ...ids, text: answer }, utteranceId);
-      session.replyEvent({ type: 'done', ...ids, text: answer, attachments: [], model: 'instant', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' }, utteranceId);
+      session.replyEvent(
+        {
+          type: 'done',
+          ...ids,
+          text: answer,
+          attachments: [],
+          model: 'instant',
+          usage: { promptTokens: 1, completionTokens: 1 },
+          finishReason: 'stop',
+        },
+        utteranceId,
+      );
     });
   },
 });
@@ -61,13 +77,17 @@ for (let i = 0; i < TURNS; i++) {
 }
 
 const snap = metrics.snapshot();
-console.log(`voice pipeline, ${snap.turns} turns, end-of-turn silence ${endSilenceMs} ms (pocketsphinx grammar, espeak-ng, instant model)`);
+console.log(
+  `voice pipeline, ${snap.turns} turns, end-of-turn silence ${endSilenceMs} ms (pocketsphinx grammar, espeak-ng, instant model)`,
+);
 console.log('stage'.padEnd(18), 'P50 ms'.padStart(8), 'P95 ms'.padStart(8));
 for (const stage of STAGES) {
   const s = snap.stages[stage];
   console.log(stage.padEnd(18), String(s.p50 ?? '-').padStart(8), String(s.p95 ?? '-').padStart(8));
 }
 const p50 = snap.stages.totalMs.p50 ?? Infinity;
-console.log(`end of speech → first answer audio: P50 ${p50} ms, P95 ${snap.stages.totalMs.p95} ms (goal ≤ 500 ms: ${p50 <= 500 ? 'met' : 'missed'} at P50)`);
+console.log(
+  `end of speech → first answer audio: P50 ${p50} ms, P95 ${snap.stages.totalMs.p95} ms (goal ≤ 500 ms: ${p50 <= 500 ? 'met' : 'missed'} at P50)`,
+);
 session.close();
 await asr.close();

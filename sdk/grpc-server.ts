@@ -36,7 +36,9 @@ function unary(fn: (request: SkillRequest) => Promise<unknown>): Handler {
 /** Loads the Skill service definition from skill.proto. */
 export function loadSkillService(): grpc.ServiceDefinition {
   const def = protoLoader.loadSync(skillProtoPath(), { keepCase: false, longs: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { hearth: { skill: { v1: { Skill: { service: grpc.ServiceDefinition } } } } };
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    hearth: { skill: { v1: { Skill: { service: grpc.ServiceDefinition } } } };
+  };
   return pkg.hearth.skill.v1.Skill.service;
 }
 

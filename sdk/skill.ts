@@ -24,7 +24,8 @@ export interface SkillResult {
 }
 
 /** Any other value (an object, a list, a number) reaches the model as its JSON. */
-export type SkillOutput = SkillResult | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
+export type SkillOutput =
+  SkillResult | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
 
 export interface Skill {
   /** Called once after start with `skills.config.<name>` from Hearth's config. */

@@ -93,10 +93,11 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
     }
     logs.push(parsed);
     if (process.env.HEARTH_TEST_VERBOSE) console.error('[hearth]', line);
-    for (const w of waiters) if (w.pred(parsed)) {
-      waiters.delete(w);
-      w.resolve(parsed);
-    }
+    for (const w of waiters)
+      if (w.pred(parsed)) {
+        waiters.delete(w);
+        w.resolve(parsed);
+      }
   };
   for (const stream of [proc.stdout!, proc.stderr!]) {
     let buf = '';
@@ -120,7 +121,14 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
       const w = { pred, resolve: (l: LogLine) => (clearTimeout(t), resolve(l)) };
       const t = setTimeout(() => {
         waiters.delete(w);
-        reject(new Error(`timed out waiting for a log line; last lines:\n${logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}\n${stderr.slice(-5).join('\n')}`));
+        reject(
+          new Error(
+            `timed out waiting for a log line; last lines:\n${logs
+              .slice(-8)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}\n${stderr.slice(-5).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(w);
     });
@@ -130,7 +138,9 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
     listening = await Promise.race([
       waitForLog((l) => l.msg === 'listening', options.timeoutMs ?? 60_000), // generous: a loaded CI machine starts slowly
       exited.then((code) => {
-        throw new Error(`hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
+        throw new Error(
+          `hearth exited with ${code} before listening:\n${stderr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`,
+        );
       }),
     ]);
   } catch (err) {
@@ -169,7 +179,10 @@ export async function startHearth(options: StartOptions = {}): Promise<HearthPro
 }
 
 /** Runs the `hearth` CLI to completion and returns its exit code and output. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,

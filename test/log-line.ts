@@ -8,7 +8,8 @@ const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 4
 export function flattenLogLine<T extends Record<string, unknown>>(line: T): T & { msg?: string; level?: number } {
   if (line['ecs.version'] === undefined) return line;
   const flat: Record<string, unknown> = { ...line };
-  for (const [key, value] of Object.entries(line)) if (key.startsWith('hearth.')) flat[key.slice('hearth.'.length)] = value;
+  for (const [key, value] of Object.entries(line))
+    if (key.startsWith('hearth.')) flat[key.slice('hearth.'.length)] = value;
   if (typeof line.message === 'string') flat.msg = line.message;
   const level = line['log.level'];
   if (typeof level === 'string' && LEVELS[level] !== undefined) flat.level = LEVELS[level];

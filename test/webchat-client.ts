@@ -7,31 +7,33 @@ export async function chatOverWs(baseUrl: string, text: string, hello: Record<st
   const ws = new WebSocket(baseUrl.replace('http', 'ws') + '/ws');
   const events: Array<Record<string, Json>> = [];
   try {
-    return await new Promise<{ events: Array<Record<string, Json>>; ready: Record<string, Json> }>((resolve, reject) => {
-      let ready: Record<string, Json>;
-      const timer = setTimeout(() => reject(new Error(`no answer; got ${JSON.stringify(events)}`)), 10_000);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', ...hello })));
-      ws.on('message', (data) => {
-        const ev = JSON.parse(String(data));
-        if (ev.type === 'ready') {
-          ready = ev;
-          ws.send(JSON.stringify({ type: 'message', text }));
-          return;
-        }
-        events.push(ev);
-        if (ev.type === 'done' || ev.type === 'error') {
+    return await new Promise<{ events: Array<Record<string, Json>>; ready: Record<string, Json> }>(
+      (resolve, reject) => {
+        let ready: Record<string, Json>;
+        const timer = setTimeout(() => reject(new Error(`no answer; got ${JSON.stringify(events)}`)), 10_000);
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', ...hello })));
+        ws.on('message', (data) => {
+          const ev = JSON.parse(String(data));
+          if (ev.type === 'ready') {
+            ready = ev;
+            ws.send(JSON.stringify({ type: 'message', text }));
+            return;
+          }
+          events.push(ev);
+          if (ev.type === 'done' || ev.type === 'error') {
+            clearTimeout(timer);
+            resolve({ events, ready });
+          }
+        });
+        ws.on('error', reject);
+        ws.on('close', (code) => {
           clearTimeout(timer);
-          resolve({ events, ready });
-        }
-      });
-      ws.on('error', reject);
-      ws.on('close', (code) => {
-        clearTimeout(timer);
-        if (!events.some((e) => e.type === 'done' || e.type === 'error')) reject(new Error(`closed ${code}: ${JSON.stringify(events)}`));
-      });
-    });
+          if (!events.some((e) => e.type === 'done' || e.type === 'error'))
+            reject(new Error(`closed ${code}: ${JSON.stringify(events)}`));
+        });
+      },
+    );
   } finally {
     ws.close();
   }
 }
-

@@ -30,11 +30,13 @@ function connect() {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   ws = new WebSocket(`${proto}://${location.host}/ws`);
   ws.onopen = () => {
-    ws.send(JSON.stringify({
-      type: 'hello',
-      conversationId: localStorage.getItem('hearth.conversation') || undefined,
-      token: sessionStorage.getItem('hearth.token') || undefined,
-    }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        conversationId: localStorage.getItem('hearth.conversation') || undefined,
+        token: sessionStorage.getItem('hearth.token') || undefined,
+      }),
+    );
   };
   ws.onmessage = (e) => {
     const ev = JSON.parse(e.data);

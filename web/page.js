@@ -3,7 +3,8 @@
 
 /** Keeps a token passed in the URL (#token=… or ?token=…) for this tab and removes it from the address bar. */
 export function takeTokenFromUrl() {
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? new URLSearchParams(location.search).get('token');
+  const token =
+    new URLSearchParams(location.hash.slice(1)).get('token') ?? new URLSearchParams(location.search).get('token');
   if (!token) return;
   sessionStorage.setItem('hearth.token', token);
   history.replaceState(null, '', location.pathname);

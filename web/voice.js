@@ -83,7 +83,9 @@ async function connect() {
   connectBtn.disabled = true;
   setStatus('connecting', 'connecting…');
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: false, autoGainControl: true } });
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: false, autoGainControl: true },
+    });
     mic = stream.getAudioTracks()[0];
     const pc = (state.pc = new RTCPeerConnection());
     pc.addTrack(mic, stream);
@@ -102,7 +104,10 @@ async function connect() {
     const res = await fetch('/voice/offer', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ sdp: pc.localDescription.sdp, sessionId: localStorage.getItem('hearth.voice-session') || undefined }),
+      body: JSON.stringify({
+        sdp: pc.localDescription.sdp,
+        sessionId: localStorage.getItem('hearth.voice-session') || undefined,
+      }),
     });
     if (res.status === 401) {
       tokenForm.hidden = false;

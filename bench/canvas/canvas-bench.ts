@@ -52,7 +52,9 @@ function rawReceiver(h: HearthProcess, room: string, onUpdate: (n: number, at: n
   });
 }
 
-async function fanOut(h: HearthProcess): Promise<{ p50: number; p99: number; max: number; samples: number; expected: number }> {
+async function fanOut(
+  h: HearthProcess,
+): Promise<{ p50: number; p99: number; max: number; samples: number; expected: number }> {
   const sentAt: number[] = [];
   const latencies: number[] = [];
   const receivers: WebSocket[] = [];
@@ -83,7 +85,13 @@ async function fanOut(h: HearthProcess): Promise<{ p50: number; p99: number; max
   sender.destroy();
   receivers.forEach((r) => r.close());
   const sorted = latencies.sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, samples: sorted.length, expected };
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? NaN,
+    samples: sorted.length,
+    expected,
+  };
 }
 
 async function fillBigRoom(h: HearthProcess): Promise<void> {
@@ -93,17 +101,32 @@ async function fillBigRoom(h: HearthProcess): Promise<void> {
   for (let i = 0; i < BIG_ROOM; i += 250) {
     writer.doc.transact(() => {
       for (let j = i; j < i + 250; j++) {
-        const x = (j % 100) * 12, y = Math.floor(j / 100) * 12;
+        const x = (j % 100) * 12,
+          y = Math.floor(j / 100) * 12;
         const el: CanvasElement =
-          j % 3 === 0 ? { id: `s${j}`, type: 'stroke', color: '#1971c2', width: 2, points: [x, y, x + 4, y + 3, x + 8, y + 1, x + 10, y + 6] }
-          : j % 3 === 1 ? { id: `r${j}`, type: 'rect', color: '#e03131', width: 1, x, y, w: 9, h: 7 }
-          : { id: `t${j}`, type: 'text', color: '#1e1e1e', width: 1, x, y: y + 9, text: `n${j}`, size: 8 };
+          j % 3 === 0
+            ? {
+                id: `s${j}`,
+                type: 'stroke',
+                color: '#1971c2',
+                width: 2,
+                points: [x, y, x + 4, y + 3, x + 8, y + 1, x + 10, y + 6],
+              }
+            : j % 3 === 1
+              ? { id: `r${j}`, type: 'rect', color: '#e03131', width: 1, x, y, w: 9, h: 7 }
+              : { id: `t${j}`, type: 'text', color: '#1e1e1e', width: 1, x, y: y + 9, text: `n${j}`, size: 8 };
         list.push([storedElement(el)]);
       }
     });
     await sleep(20);
   }
-  await until(async () => ((await (await fetch(`${h.baseUrl}/canvas/big/elements`)).json()) as { elements: unknown[] }).elements.length === BIG_ROOM, 30_000, 'the server holds the big room');
+  await until(
+    async () =>
+      ((await (await fetch(`${h.baseUrl}/canvas/big/elements`)).json()) as { elements: unknown[] }).elements.length ===
+      BIG_ROOM,
+    30_000,
+    'the server holds the big room',
+  );
   writer.destroy();
 }
 
@@ -130,16 +153,31 @@ async function main(): Promise<void> {
     const hot = await lateJoinMs(h);
     const loaded = rssMb(h.proc.pid!);
     // Everyone gone: the rooms leave memory after idleUnloadMs (the sweep runs every half of it).
-    const unloaded = await h.waitForLog((l) => l.msg === 'canvas room unloaded' && l.roomsInMemory === 0, IDLE_UNLOAD_MS * 4);
+    const unloaded = await h.waitForLog(
+      (l) => l.msg === 'canvas room unloaded' && l.roomsInMemory === 0,
+      IDLE_UNLOAD_MS * 4,
+    );
     await sleep(1000);
     const afterIdle = rssMb(h.proc.pid!);
     const cold = await lateJoinMs(h);
     const ok = (v: boolean) => (v ? 'ok' : 'MISSED');
-    console.log(`canvas fan-out: ${CLIENTS} clients in one room (one y-websocket client drawing at 60 points/s for ${SECONDS} s, ${CLIENTS - 1} receivers timing each update's arrival on their socket)`);
-    console.log(`  per point to every other client: P50 ${fan.p50.toFixed(1)} ms, P99 ${fan.p99.toFixed(1)} ms, max ${fan.max.toFixed(1)} ms (${fan.samples}/${fan.expected} deliveries; goal P99 <= 25 ms: ${ok(fan.p99 <= 25)})`);
-    console.log(`canvas late join of a ${BIG_ROOM.toLocaleString('en')}-element room: ${hot.toFixed(0)} ms with the room in memory, ${cold.toFixed(0)} ms read from the room log (goal <= 1000 ms: ${ok(Math.max(hot, cold) <= 1000)})`);
-    console.log(`canvas server RSS: ${idle.toFixed(1)} MB idle, ${loaded.toFixed(1)} MB with the clients and rooms loaded, ${afterIdle.toFixed(1)} MB after the rooms went idle (rooms in memory: ${unloaded.roomsInMemory}; V8 keeps some freed heap)`);
-    console.log(`(machine load average while measuring: ${loadavg().map((v) => v.toFixed(1)).join(' ')} on ${cpus().length} cores)`);
+    console.log(
+      `canvas fan-out: ${CLIENTS} clients in one room (one y-websocket client drawing at 60 points/s for ${SECONDS} s, ${CLIENTS - 1} receivers timing each update's arrival on their socket)`,
+    );
+    console.log(
+      `  per point to every other client: P50 ${fan.p50.toFixed(1)} ms, P99 ${fan.p99.toFixed(1)} ms, max ${fan.max.toFixed(1)} ms (${fan.samples}/${fan.expected} deliveries; goal P99 <= 25 ms: ${ok(fan.p99 <= 25)})`,
+    );
+    console.log(
+      `canvas late join of a ${BIG_ROOM.toLocaleString('en')}-element room: ${hot.toFixed(0)} ms with the room in memory, ${cold.toFixed(0)} ms read from the room log (goal <= 1000 ms: ${ok(Math.max(hot, cold) <= 1000)})`,
+    );
+    console.log(
+      `canvas server RSS: ${idle.toFixed(1)} MB idle, ${loaded.toFixed(1)} MB with the clients and rooms loaded, ${afterIdle.toFixed(1)} MB after the rooms went idle (rooms in memory: ${unloaded.roomsInMemory}; V8 keeps some freed heap)`,
+    );
+    console.log(
+      `(machine load average while measuring: ${loadavg()
+        .map((v) => v.toFixed(1))
+        .join(' ')} on ${cpus().length} cores)`,
+    );
   } finally {
     await h.stop();
   }

@@ -52,7 +52,18 @@ async function blocksOf(file: string): Promise<{ title?: string; blocks: Block[]
 
 function docRow(id: string, collection: string, title: string, fileName: string): KnowledgeDocument {
   const now = Date.now();
-  return { id, collection, title, fileName, source: { kind: 'file', path: fileName }, status: 'indexed', progress: { pages: 0, chunks: 0 }, generation: 1, createdAt: now, updatedAt: now };
+  return {
+    id,
+    collection,
+    title,
+    fileName,
+    source: { kind: 'file', path: fileName },
+    status: 'indexed',
+    progress: { pages: 0, chunks: 0 },
+    generation: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /** Section-aware chunks (Hearth's) and fixed-size windows (the baseline) of every doc, in two indexes. */
@@ -70,7 +81,12 @@ async function buildIndexes(dir: string, embedder?: Embedder) {
     const id = `doc_${n++}`;
     // Hearth: chunks follow the sections.
     const chunks: IndexedChunk[] = [];
-    for await (const c of chunkBlocks((async function* () { yield* blocks; })(), CHUNK)) {
+    for await (const c of chunkBlocks(
+      (async function* () {
+        yield* blocks;
+      })(),
+      CHUNK,
+    )) {
       chunks.push({ ...c, heading: c.section ? `${title}\n${c.section}` : title });
     }
     if (embedder) {
@@ -99,7 +115,11 @@ async function buildIndexes(dir: string, embedder?: Embedder) {
     const windows = splitText(text, CHUNK.maxTokens * 4, CHUNK.overlapTokens * 4);
     const fixedDoc = docRow(id, 'docs', title, file);
     await fixed.putDocument(fixedDoc);
-    await fixed.addChunks(fixedDoc, 1, windows.map((w, i) => ({ ordinal: i, section: '', text: w, heading: title })));
+    await fixed.addChunks(
+      fixedDoc,
+      1,
+      windows.map((w, i) => ({ ordinal: i, section: '', text: w, heading: title })),
+    );
     // Judge by content: which sections a window's text came from.
     let at = 0;
     const fixedIds = (await fixed.keywordSearch(['docs'], ['the'], 0)).length; // warm-up no-op
@@ -109,7 +129,10 @@ async function buildIndexes(dir: string, embedder?: Embedder) {
       const from = start >= 0 ? start : at;
       const to = from + w.length;
       at = to;
-      judged.fixed.sections.set(`${id}:${i}`, { file, sections: ranges.filter((r) => r.from < to && r.to > from).map((r) => r.section) });
+      judged.fixed.sections.set(`${id}:${i}`, {
+        file,
+        sections: ranges.filter((r) => r.from < to && r.to > from).map((r) => r.section),
+      });
     });
     chunks.forEach((c) => judged.aware.sections.set(`${id}:${c.ordinal}`, { file, sections: [c.section] }));
   }
@@ -139,8 +162,13 @@ async function evaluate(
     const rel = hits.map((h) => relevant(q, judged.sections.get(h.chunkKey)));
     const first = rel.indexOf(true);
     if (process.env.HEARTH_BENCH_VERBOSE && (first < 0 || first >= 5)) {
-      const top = hits.slice(0, 3).map((h) => { const i = judged.sections.get(h.chunkKey); return `${i?.file}#${i?.sections.join('|')}`; });
-      console.log(`  miss (rank ${first < 0 ? '-' : first + 1}): ${q.q} → want ${q.file}#${q.section}; got ${top.join(' ; ')}`);
+      const top = hits.slice(0, 3).map((h) => {
+        const i = judged.sections.get(h.chunkKey);
+        return `${i?.file}#${i?.sections.join('|')}`;
+      });
+      console.log(
+        `  miss (rank ${first < 0 ? '-' : first + 1}): ${q.q} → want ${q.file}#${q.section}; got ${top.join(' ; ')}`,
+      );
     }
     if (first >= 0 && first < 5) recall++;
     if (first >= 0) mrr += 1 / (first + 1);
@@ -155,16 +183,28 @@ async function evaluate(
 }
 
 /** Chunk ids are index row ids; map them back to `doc:ordinal` through the passage text. */
-async function keyed(index: SqliteKnowledgeIndex, passages: Array<{ chunkId: string; documentId: string; text: string }>, ordinals: Map<string, string>) {
+async function keyed(
+  index: SqliteKnowledgeIndex,
+  passages: Array<{ chunkId: string; documentId: string; text: string }>,
+  ordinals: Map<string, string>,
+) {
   void index;
-  return passages.map((p) => ({ documentId: p.documentId, chunkKey: ordinals.get(`${p.documentId}\u0000${p.text}`) ?? '' }));
+  return passages.map((p) => ({
+    documentId: p.documentId,
+    chunkKey: ordinals.get(`${p.documentId}\u0000${p.text}`) ?? '',
+  }));
 }
 
 async function ordinalMap(index: SqliteKnowledgeIndex): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   // Every chunk of the bench corpus, by document and text (unique enough inside one document).
-  const db = (index as unknown as { db: { prepare(sql: string): { all(): Array<{ document_id: string; ordinal: number; text: string }> } } }).db;
-  for (const r of db.prepare('SELECT document_id, ordinal, text FROM kb_chunks').all()) map.set(`${r.document_id}\u0000${r.text}`, `${r.document_id}:${r.ordinal}`);
+  const db = (
+    index as unknown as {
+      db: { prepare(sql: string): { all(): Array<{ document_id: string; ordinal: number; text: string }> } };
+    }
+  ).db;
+  for (const r of db.prepare('SELECT document_id, ordinal, text FROM kb_chunks').all())
+    map.set(`${r.document_id}\u0000${r.text}`, `${r.document_id}:${r.ordinal}`);
   return map;
 }
 
@@ -175,7 +215,13 @@ function fmt(s: Scores | undefined): string {
 
 function benchEmbedder(): Embedder | undefined {
   const url = process.env.HEARTH_BENCH_EMBEDDINGS_URL;
-  if (url) return createOpenAIEmbedder({ baseUrl: url, model: process.env.HEARTH_BENCH_EMBEDDINGS_MODEL ?? 'default', apiKey: process.env.HEARTH_BENCH_EMBEDDINGS_KEY, timeoutMs: 120_000 });
+  if (url)
+    return createOpenAIEmbedder({
+      baseUrl: url,
+      model: process.env.HEARTH_BENCH_EMBEDDINGS_MODEL ?? 'default',
+      apiKey: process.env.HEARTH_BENCH_EMBEDDINGS_KEY,
+      timeoutMs: 120_000,
+    });
   const gguf = process.env.HEARTH_BENCH_EMBEDDED_MODEL;
   if (gguf) return createEmbeddedEmbedder({ dataDir: ROOT, model: gguf });
   return undefined;
@@ -189,7 +235,8 @@ async function quality(dir: string): Promise<void> {
   const baseline = new Retriever(fixed, opts);
   const awareKeys = await ordinalMap(aware);
   const fixedKeys = await ordinalMap(fixed);
-  const run = (r: Retriever, index: SqliteKnowledgeIndex, keys: Map<string, string>) => async (q: string) => keyed(index, await r.search(['docs'], q, 10), keys);
+  const run = (r: Retriever, index: SqliteKnowledgeIndex, keys: Map<string, string>) => async (q: string) =>
+    keyed(index, await r.search(['docs'], q, 10), keys);
   const rows: Array<[string, Scores | undefined]> = [
     ['BM25, fixed-size chunks (baseline)', await evaluate(run(baseline, fixed, fixedKeys), judged.fixed)],
     ['BM25, section-aware chunks', await evaluate(run(bm25, aware, awareKeys), judged.aware)],
@@ -202,13 +249,18 @@ async function quality(dir: string): Promise<void> {
       return keyed(aware, await aware.passages(hits.map((h) => h.chunkId)), awareKeys);
     };
     rows.push(['vectors', await evaluate(vectorOnly, judged.aware)]);
-    rows.push(['hybrid (BM25 + vectors, RRF)', await evaluate(run(new Retriever(aware, opts, { embedder, index: vectors }), aware, awareKeys), judged.aware)]);
+    rows.push([
+      'hybrid (BM25 + vectors, RRF)',
+      await evaluate(run(new Retriever(aware, opts, { embedder, index: vectors }), aware, awareKeys), judged.aware),
+    ]);
     await embedder.close?.();
   } else {
     rows.push(['vectors (no embedding model here)', undefined], ['hybrid (BM25 + vectors, RRF)', undefined]);
   }
   const collections = await aware.listCollections();
-  console.log(`Retrieval quality: ${questions.length} questions on Fastify's docs (${collections[0]?.documents ?? 0} files, ${collections[0]?.chunks ?? 0} section-aware chunks)`);
+  console.log(
+    `Retrieval quality: ${questions.length} questions on Fastify's docs (${collections[0]?.documents ?? 0} files, ${collections[0]?.chunks ?? 0} section-aware chunks)`,
+  );
   console.log(`${'ranker'.padEnd(40)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}nDCG@10`);
   for (const [name, s] of rows) console.log(`${name.padEnd(40)}${fmt(s)}`);
   await aware.close();
@@ -219,7 +271,10 @@ async function quality(dir: string): Promise<void> {
 async function makePdf(pages: number): Promise<Buffer> {
   const pdf = await PDFDocument.create();
   const font = await pdf.embedFont(StandardFonts.Helvetica);
-  const words = readFileSync(join(DOCS, 'Reference', 'Server.md'), 'utf8').replace(/[^\x20-\x7e]/g, ' ').split(/\s+/).filter(Boolean);
+  const words = readFileSync(join(DOCS, 'Reference', 'Server.md'), 'utf8')
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
   let w = 0;
   for (let p = 0; p < pages; p++) {
     const page = pdf.addPage([595, 842]);
@@ -255,7 +310,9 @@ async function throughput(dir: string): Promise<void> {
   await index.addChunks(row, 1, batch);
   chunks += batch.length;
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`\nIngest: a ${pages}-page PDF (${(data.length / 1024).toFixed(0)} KB) → ${chunks} chunks in ${seconds.toFixed(2)} s = ${(pages / seconds).toFixed(1)} pages/s (extract, chunk, index; no embeddings)`);
+  console.log(
+    `\nIngest: a ${pages}-page PDF (${(data.length / 1024).toFixed(0)} KB) → ${chunks} chunks in ${seconds.toFixed(2)} s = ${(pages / seconds).toFixed(1)} pages/s (extract, chunk, index; no embeddings)`,
+  );
   await index.close();
 }
 
@@ -268,7 +325,13 @@ async function latency(dir: string): Promise<void> {
     const { title, blocks } = await blocksOf(f);
     const t = title ?? relative(DOCS, f);
     const chunks: IndexedChunk[] = [];
-    for await (const c of chunkBlocks((async function* () { yield* blocks; })(), CHUNK)) chunks.push({ ...c, heading: `${t}\n${c.section}` });
+    for await (const c of chunkBlocks(
+      (async function* () {
+        yield* blocks;
+      })(),
+      CHUNK,
+    ))
+      chunks.push({ ...c, heading: `${t}\n${c.section}` });
     all.push({ title: t, chunks });
   }
   let total = 0;
@@ -293,7 +356,9 @@ async function latency(dir: string): Promise<void> {
   }
   times.sort((a, b) => a - b);
   const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1);
-  console.log(`Query latency on ${total} chunks (BM25 + relevance stats, ${times.length} queries): P50 ${pct(50)} ms, P99 ${pct(99)} ms (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+  console.log(
+    `Query latency on ${total} chunks (BM25 + relevance stats, ${times.length} queries): P50 ${pct(50)} ms, P99 ${pct(99)} ms (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
+  );
   await index.close();
 }
 

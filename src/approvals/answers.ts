@@ -5,7 +5,14 @@
  */
 import type { Bus } from '../core/bus.js';
 import { doneEvent, type Message } from '../core/message.js';
-import { RESUME_ACTION, resumeMessageId, type Approvals, type DecisionOutcome, type PendingApproval, type ApprovalDecision } from './approvals.js';
+import {
+  RESUME_ACTION,
+  resumeMessageId,
+  type Approvals,
+  type DecisionOutcome,
+  type PendingApproval,
+  type ApprovalDecision,
+} from './approvals.js';
 
 /** The inbound message that makes the engine continue an approved turn. */
 export function resumeMessage(a: PendingApproval, now = Date.now()): Message {
@@ -46,6 +53,9 @@ export async function answerApproval(
       ? `OK, I did not run ${a.tool}.`
       : `That request to run ${a.tool} expired, so it was not run. Ask again if you still want it.`;
   const replyId = `${resumeMessageId(a)}#${outcome.kind}`;
-  await bus.publishOutbound({ target: a.target, event: doneEvent({ replyId, inReplyTo: replyId, conversationId: a.conversationId, text }) });
+  await bus.publishOutbound({
+    target: a.target,
+    event: doneEvent({ replyId, inReplyTo: replyId, conversationId: a.conversationId, text }),
+  });
   return outcome;
 }

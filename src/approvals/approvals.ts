@@ -113,12 +113,19 @@ export function describeArguments(args: string): string {
  * Reads an answer out of a chat message: `yes` / `no`, `/approve` / `/deny` (also `/approve@bot`),
  * or a click on an approval button (`approval:<id>:approve`). Anything else is not an answer.
  */
-export function parseAnswer(m: { kind: string; text: string; value?: string }): { decision: ApprovalDecision; id?: string } | undefined {
+export function parseAnswer(m: {
+  kind: string;
+  text: string;
+  value?: string;
+}): { decision: ApprovalDecision; id?: string } | undefined {
   if (m.kind === 'action' && m.value) {
     const button = /^approval:([A-Za-z0-9-]+):(approve|deny)$/.exec(m.value);
     if (button) return { id: button[1], decision: button[2] as ApprovalDecision };
   }
-  const word = m.text.trim().toLowerCase().replace(/[.!]+$/, '');
+  const word = m.text
+    .trim()
+    .toLowerCase()
+    .replace(/[.!]+$/, '');
   if (word === 'yes' || /^\/approve(@\w+)?$/.test(word)) return { decision: 'approve' };
   if (word === 'no' || /^\/deny(@\w+)?$/.test(word)) return { decision: 'deny' };
   return undefined;
@@ -146,15 +153,25 @@ export class Approvals {
   /** Whether a sensitive call may run now under the agent's policy (`never`, or a grant for this conversation). */
   async mayRun(policy: ApprovalPolicy, conversationId: string, tool: string): Promise<boolean> {
     if (policy === 'never') return true;
-    if (policy === 'once-per-conversation') return (await this.deps.sessions.get(keys.grant(conversationId, tool))) === true;
+    if (policy === 'once-per-conversation')
+      return (await this.deps.sessions.get(keys.grant(conversationId, tool))) === true;
     return false;
   }
 
   /** Parks a call and records the request; returns the question to put to the user. */
-  async request(p: Omit<PendingApproval, 'id' | 'hash' | 'requestedAt' | 'expiresAt'>): Promise<{ approval: PendingApproval; question: string }> {
+  async request(
+    p: Omit<PendingApproval, 'id' | 'hash' | 'requestedAt' | 'expiresAt'>,
+  ): Promise<{ approval: PendingApproval; question: string }> {
     const requestedAt = this.now();
     const ttlMs = this.deps.expiresMinutes() * 60_000;
-    const approval: PendingApproval = { ...p, continuation: structuredClone(p.continuation), id: randomUUID(), hash: callHash(p.tool, p.arguments), requestedAt, expiresAt: requestedAt + ttlMs };
+    const approval: PendingApproval = {
+      ...p,
+      continuation: structuredClone(p.continuation),
+      id: randomUUID(),
+      hash: callHash(p.tool, p.arguments),
+      requestedAt,
+      expiresAt: requestedAt + ttlMs,
+    };
     // Kept past expiry so a late answer is told it expired (instead of being read as a new message).
     await this.deps.sessions.set(keys.record(approval.id), approval, ttlMs + GRANT_TTL_MS);
     await this.deps.sessions.set(keys.conversation(approval.conversationId), approval.id, ttlMs + GRANT_TTL_MS);
@@ -165,7 +182,13 @@ export class Approvals {
       action: 'approval.request',
       target: approval.tool,
       result: 'ok',
-      detail: { id: approval.id, conversationId: approval.conversationId, agent: approval.agent, hash: approval.hash, arguments: approval.arguments },
+      detail: {
+        id: approval.id,
+        conversationId: approval.conversationId,
+        agent: approval.agent,
+        hash: approval.hash,
+        arguments: approval.arguments,
+      },
     });
     return { approval, question: this.question(approval) };
   }
@@ -189,7 +212,11 @@ export class Approvals {
       const a = await this.get(id);
       if (a && a.expiresAt > this.now()) open.push(a);
     }
-    if (open.length !== ids.length) await this.deps.sessions.set(keys.index, open.map((a) => a.id));
+    if (open.length !== ids.length)
+      await this.deps.sessions.set(
+        keys.index,
+        open.map((a) => a.id),
+      );
     return open;
   }
 
@@ -203,10 +230,15 @@ export class Approvals {
     const expired = this.now() > approval.expiresAt;
     const kind = expired ? 'expired' : decision === 'approve' ? 'approved' : 'denied';
     if (!(await this.deps.sessions.setIfAbsent(keys.decided(id), kind, GRANT_TTL_MS))) return { kind: 'unknown' };
-    if ((await this.deps.sessions.get(keys.conversation(approval.conversationId))) === id) await this.deps.sessions.delete(keys.conversation(approval.conversationId));
+    if ((await this.deps.sessions.get(keys.conversation(approval.conversationId))) === id)
+      await this.deps.sessions.delete(keys.conversation(approval.conversationId));
     const index = (await this.deps.sessions.get<string[]>(keys.index)) ?? [];
-    await this.deps.sessions.set(keys.index, index.filter((x) => x !== id));
-    if (kind === 'approved') await this.deps.sessions.set(keys.grant(approval.conversationId, approval.tool), true, GRANT_TTL_MS);
+    await this.deps.sessions.set(
+      keys.index,
+      index.filter((x) => x !== id),
+    );
+    if (kind === 'approved')
+      await this.deps.sessions.set(keys.grant(approval.conversationId, approval.tool), true, GRANT_TTL_MS);
     await this.deps.audit({
       actor,
       action: kind === 'approved' ? 'approval.approve' : kind === 'denied' ? 'approval.deny' : 'approval.expire',
@@ -226,7 +258,8 @@ export class Approvals {
     if ((await this.deps.sessions.get(keys.decided(id))) !== 'approved') return undefined;
     const approval = await this.deps.sessions.get<PendingApproval>(keys.record(id));
     const call = approval?.continuation.calls[0];
-    if (!approval || !call || call.name !== approval.tool || callHash(call.name, call.arguments) !== approval.hash) return undefined;
+    if (!approval || !call || call.name !== approval.tool || callHash(call.name, call.arguments) !== approval.hash)
+      return undefined;
     if (!(await this.deps.sessions.setIfAbsent(keys.resumed(id), true, GRANT_TTL_MS))) return undefined;
     return approval;
   }

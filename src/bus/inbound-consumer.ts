@@ -45,11 +45,16 @@ export class InboundConsumer {
     private readonly opts: InboundConsumerOptions,
     private readonly handler: InboundHandler,
   ) {
-    this.leases = new ShardLeases(cmd, keys, { engineId: opts.consumerId, shards: opts.shards, leaseMs: opts.leaseMs }, {
-      acquired: (s) => this.recover(s),
-      lost: () => undefined,
-      inFlight: (s) => this.perShard.get(s) ?? 0,
-    });
+    this.leases = new ShardLeases(
+      cmd,
+      keys,
+      { engineId: opts.consumerId, shards: opts.shards, leaseMs: opts.leaseMs },
+      {
+        acquired: (s) => this.recover(s),
+        lost: () => undefined,
+        inFlight: (s) => this.perShard.get(s) ?? 0,
+      },
+    );
   }
 
   start(): void {
@@ -94,7 +99,15 @@ export class InboundConsumer {
     let cursor = '0-0';
     let recovered = 0;
     do {
-      const [next, entries] = (await this.cmd.xautoclaim(key, ENGINE_GROUP, this.opts.consumerId, 0, cursor, 'COUNT', 200)) as [string, StreamEntry[]];
+      const [next, entries] = (await this.cmd.xautoclaim(
+        key,
+        ENGINE_GROUP,
+        this.opts.consumerId,
+        0,
+        cursor,
+        'COUNT',
+        200,
+      )) as [string, StreamEntry[]];
       for (const [id, fields] of entries) {
         if (!fields) continue; // deleted meanwhile
         this.dispatch(shard, id, fields);
@@ -120,9 +133,16 @@ export class InboundConsumer {
         // COUNT applies per stream, so a read may prefetch up to one message per partition beyond
         // the room; prefetched messages stay pending (safe) and wait for a turn slot below.
         const res = (await this.reader.xreadgroup(
-          'GROUP', ENGINE_GROUP, this.opts.consumerId,
-          'COUNT', Math.max(1, Math.floor(room / shards.length)), 'BLOCK', 500,
-          'STREAMS', ...shards.map((s) => this.keys.inbound(s)), ...shards.map(() => '>'),
+          'GROUP',
+          ENGINE_GROUP,
+          this.opts.consumerId,
+          'COUNT',
+          Math.max(1, Math.floor(room / shards.length)),
+          'BLOCK',
+          500,
+          'STREAMS',
+          ...shards.map((s) => this.keys.inbound(s)),
+          ...shards.map(() => '>'),
         )) as Array<[string, StreamEntry[]]> | null;
         for (const [key, entries] of res ?? []) {
           const shard = Number(key.slice(key.lastIndexOf(':') + 1));
@@ -132,7 +152,9 @@ export class InboundConsumer {
         if (!this.running) break;
         if (/NOGROUP/.test((err as Error).message)) {
           // Redis lost the group (restarted without persistence): recreate it; nothing else to recover.
-          await Promise.allSettled(shards.map((s) => this.cmd.xgroup('CREATE', this.keys.inbound(s), ENGINE_GROUP, '0', 'MKSTREAM')));
+          await Promise.allSettled(
+            shards.map((s) => this.cmd.xgroup('CREATE', this.keys.inbound(s), ENGINE_GROUP, '0', 'MKSTREAM')),
+          );
         } else await sleep(250);
       }
     }
@@ -161,14 +183,22 @@ export class InboundConsumer {
         try {
           await this.handler(message);
         } catch (err) {
-          this.opts.log.error({ requestId: message.id, errorCode: ErrorCode.internal, err: { message: (err as Error).message } }, 'message handling failed');
+          this.opts.log.error(
+            { requestId: message.id, errorCode: ErrorCode.internal, err: { message: (err as Error).message } },
+            'message handling failed',
+          );
         } finally {
           this.answering--;
           this.slotWaiters.shift()?.();
         }
         await this.ack(shard, id);
       })
-      .catch((err) => this.opts.log.warn({ requestId: message.id, errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'bus acknowledgement failed'))
+      .catch((err) =>
+        this.opts.log.warn(
+          { requestId: message.id, errorCode: ErrorCode.bus, err: { message: (err as Error).message } },
+          'bus acknowledgement failed',
+        ),
+      )
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);
         this.dispatched.delete(tag);

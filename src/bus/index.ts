@@ -7,7 +7,11 @@ import { MemoryBus, type Bus } from '../core/bus.js';
 import type { HearthConfig } from '../core/config.js';
 import { ErrorCode } from '../core/errors.js';
 
-export async function createBus(config: HearthConfig, log: Logger, env: Record<string, string | undefined> = process.env): Promise<Bus> {
+export async function createBus(
+  config: HearthConfig,
+  log: Logger,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Bus> {
   const b = config.bus;
   if (b.kind === 'redis') {
     // Imported only for the scaled shape: the all-in-one process never loads a Redis client.
@@ -25,7 +29,12 @@ export async function createBus(config: HearthConfig, log: Logger, env: Record<s
   }
   return new MemoryBus((err, m) =>
     log.error(
-      { requestId: m.id, channel: m.channel, errorCode: ErrorCode.internal, err: { message: err instanceof Error ? err.message : String(err) } },
+      {
+        requestId: m.id,
+        channel: m.channel,
+        errorCode: ErrorCode.internal,
+        err: { message: err instanceof Error ? err.message : String(err) },
+      },
       'message handling failed',
     ),
   );

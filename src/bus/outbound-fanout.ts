@@ -77,7 +77,15 @@ export class OutboundFanout {
           const newest = (await this.cmd.xrevrange(this.keys.outbound, '+', '-', 'COUNT', 1)) as StreamEntry[];
           last = newest[0]?.[0] ?? '0-0';
         }
-        const res = (await this.reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', this.keys.outbound, last)) as Array<[string, StreamEntry[]]> | null;
+        const res = (await this.reader.xread(
+          'COUNT',
+          500,
+          'BLOCK',
+          1000,
+          'STREAMS',
+          this.keys.outbound,
+          last,
+        )) as Array<[string, StreamEntry[]]> | null;
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
             last = id;
@@ -103,7 +111,15 @@ export class OutboundFanout {
         for (const h of handlers) await h(out);
       })
       .catch((err) =>
-        this.opts.log.warn({ channel: out.target.channel, requestId: out.event.inReplyTo, errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'reply routing failed'),
+        this.opts.log.warn(
+          {
+            channel: out.target.channel,
+            requestId: out.event.inReplyTo,
+            errorCode: ErrorCode.bus,
+            err: { message: (err as Error).message },
+          },
+          'reply routing failed',
+        ),
       )
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);
@@ -119,13 +135,19 @@ export class OutboundFanout {
     const terminal = type === 'done' || type === 'error';
     let mine = this.claims.get(replyId)?.mine;
     if (mine === undefined) {
-      mine = (await this.cmd.set(claimKey, me, 'PX', this.opts.claimTtlMs ?? CLAIM_MS, 'NX')) === 'OK' || (await this.cmd.get(claimKey)) === me;
+      mine =
+        (await this.cmd.set(claimKey, me, 'PX', this.opts.claimTtlMs ?? CLAIM_MS, 'NX')) === 'OK' ||
+        (await this.cmd.get(claimKey)) === me;
     }
     if (!mine && terminal) {
       const holder = await this.cmd.get(claimKey);
       if (holder && !(await this.cmd.exists(this.keys.gatewayAlive(holder)))) {
         mine = (await this.cmd.eval(STEAL, 1, claimKey, holder, me, this.opts.claimTtlMs ?? CLAIM_MS)) === 1;
-        if (mine) this.opts.log.info({ requestId: out.event.inReplyTo, channel: out.target.channel }, 'reply taken over from a gateway that died');
+        if (mine)
+          this.opts.log.info(
+            { requestId: out.event.inReplyTo, channel: out.target.channel },
+            'reply taken over from a gateway that died',
+          );
       }
     }
     if (terminal) this.claims.delete(replyId);

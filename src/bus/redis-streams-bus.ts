@@ -20,7 +20,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Bus, ControlHandler, ControlMessage, InboundHandler, OutboundHandler, TopicHandler } from '../core/bus.js';
+import type {
+  Bus,
+  ControlHandler,
+  ControlMessage,
+  InboundHandler,
+  OutboundHandler,
+  TopicHandler,
+} from '../core/bus.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
 import { conversationKey, type Message, type Outbound } from '../core/message.js';
 import { busKeys, type BusKeys } from './bus-keys.js';
@@ -75,14 +82,20 @@ export class RedisStreamBus implements Bus {
       await bus.cmd.ping();
     } catch (err) {
       bus.cmd.disconnect();
-      throw new HearthError(ErrorCode.bus, `cannot reach Redis for the bus: ${(err as Error).message}`, 503, { cause: err });
+      throw new HearthError(ErrorCode.bus, `cannot reach Redis for the bus: ${(err as Error).message}`, 503, {
+        cause: err,
+      });
     }
     return bus;
   }
 
   /** Commands wait through a Redis restart (offline queue, unlimited retries) instead of failing. */
   private connection(): Redis {
-    const r = new Redis(this.opts.url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * n, 500) });
+    const r = new Redis(this.opts.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: (n) => Math.min(50 * n, 500),
+    });
     r.on('error', () => undefined);
     return r;
   }
@@ -105,13 +118,19 @@ export class RedisStreamBus implements Bus {
   consumeInbound(handler: InboundHandler): void {
     if (this.consumer) throw new Error('only one inbound consumer per process');
     const reader = this.connection();
-    this.consumer = new InboundConsumer(this.cmd, reader, this.keys, {
-      consumerId: this.id,
-      shards: this.opts.shards,
-      leaseMs: this.opts.leaseMs,
-      concurrency: this.opts.engineConcurrency,
-      log: this.opts.log,
-    }, handler);
+    this.consumer = new InboundConsumer(
+      this.cmd,
+      reader,
+      this.keys,
+      {
+        consumerId: this.id,
+        shards: this.opts.shards,
+        leaseMs: this.opts.leaseMs,
+        concurrency: this.opts.engineConcurrency,
+        log: this.opts.log,
+      },
+      handler,
+    );
     this.consumer.start();
   }
 
@@ -149,7 +168,12 @@ export class RedisStreamBus implements Bus {
         for (const h of this.controlHandlers) {
           this.controlChain = this.controlChain
             .then(() => h(message))
-            .catch((err: unknown) => this.opts.log.error({ errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'control message failed'));
+            .catch((err: unknown) =>
+              this.opts.log.error(
+                { errorCode: ErrorCode.bus, err: { message: (err as Error).message } },
+                'control message failed',
+              ),
+            );
         }
       };
       sub.on('message', (_channel: string, json: string) => deliver(json));
@@ -158,7 +182,12 @@ export class RedisStreamBus implements Bus {
         .subscribe(this.keys.control)
         .then(() => this.cmd.hgetall(this.keys.control))
         .then((latest) => Object.values(latest).forEach(deliver))
-        .catch((err: unknown) => this.opts.log.error({ errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'control subscription failed'));
+        .catch((err: unknown) =>
+          this.opts.log.error(
+            { errorCode: ErrorCode.bus, err: { message: (err as Error).message } },
+            'control subscription failed',
+          ),
+        );
     }
     return () => this.controlHandlers.delete(handler);
   }
@@ -175,7 +204,10 @@ export class RedisStreamBus implements Bus {
           try {
             h(new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
           } catch (err) {
-            this.opts.log.error({ errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'topic subscriber failed');
+            this.opts.log.error(
+              { errorCode: ErrorCode.bus, err: { message: (err as Error).message } },
+              'topic subscriber failed',
+            );
           }
         }
       });

@@ -48,7 +48,9 @@ export class ShardLeases {
   /** Partitions we may start messages on now. */
   readable(): number[] {
     const now = Date.now();
-    return [...this.owned].filter(([s, until]) => until > now && !this.releasing.has(s) && !this.recovering.has(s)).map(([s]) => s);
+    return [...this.owned]
+      .filter(([s, until]) => until > now && !this.releasing.has(s) && !this.recovering.has(s))
+      .map(([s]) => s);
   }
 
   /** Whether a message of this partition may start now (the lease is held and fresh). */
@@ -121,7 +123,9 @@ export class ShardLeases {
   private async handBack(share: number): Promise<void> {
     const extra = this.owned.size - share;
     if (extra > 0) {
-      const candidates = [...this.owned.keys()].filter((s) => !this.releasing.has(s)).slice(0, extra - this.releasing.size);
+      const candidates = [...this.owned.keys()]
+        .filter((s) => !this.releasing.has(s))
+        .slice(0, extra - this.releasing.size);
       for (const s of candidates) this.releasing.add(s);
     }
     for (const s of [...this.releasing]) {

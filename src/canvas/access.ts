@@ -31,7 +31,10 @@ export class CanvasAccess {
     let best: Rights | undefined;
     if (typeof req.query.share === 'string' && req.query.share) best = await this.shares.verify(req.query.share, room);
     if (best === 'edit') return best;
-    const headers = typeof req.query.token === 'string' && req.query.token ? { authorization: `Bearer ${req.query.token}` } : req.headers;
+    const headers =
+      typeof req.query.token === 'string' && req.query.token
+        ? { authorization: `Bearer ${req.query.token}` }
+        : req.headers;
     const principal = await this.auth.authenticate({ headers, ip: req.ip });
     if (principal) return principal.role === 'viewer' ? 'view' : 'edit';
     return best;

@@ -24,7 +24,11 @@ export interface Canvas {
   rooms: CanvasRooms;
   shares: ShareLinks;
   /** Dependencies of `canvasRoutes`. `loopback`: the server listens on a loopback address. */
-  routeDeps(opts: { auth: Authenticator; loopback: boolean; sendPage: (reply: FastifyReply) => Promise<FastifyReply> }): CanvasRouteDeps;
+  routeDeps(opts: {
+    auth: Authenticator;
+    loopback: boolean;
+    sendPage: (reply: FastifyReply) => Promise<FastifyReply>;
+  }): CanvasRouteDeps;
   /** Whether rooms are open without credentials on this server. */
   isOpen(loopback: boolean): boolean;
   close(): Promise<void>;
@@ -32,7 +36,12 @@ export interface Canvas {
 
 export function openCanvas(config: CanvasConfig, deps: { dataDir: string; bus: Bus; log: Logger }): Canvas {
   const log = deps.log.child({ component: 'canvas' });
-  const rooms = new CanvasRooms({ store: new SqliteRoomLog(join(deps.dataDir, 'canvas.db')), bus: deps.bus, limits: config, log });
+  const rooms = new CanvasRooms({
+    store: new SqliteRoomLog(join(deps.dataDir, 'canvas.db')),
+    bus: deps.bus,
+    limits: config,
+    log,
+  });
   const shares = new ShareLinks(join(deps.dataDir, 'canvas', 'share-link.key'));
   const isOpen = (loopback: boolean) => config.auth === 'open' || (config.auth === 'auto' && loopback);
   return {

@@ -19,7 +19,15 @@ import { ErrorCode } from '../core/errors.js';
 import type { CanvasLimits } from './limits.js';
 import { CloseCode, type Peer } from './peer.js';
 import { checkUpdate } from './update-check.js';
-import { awarenessFrame, decodeClientMessage, MalformedMessage, permissionDeniedFrame, syncStep1Frame, syncStep2Frame, updateFrame } from './wire.js';
+import {
+  awarenessFrame,
+  decodeClientMessage,
+  MalformedMessage,
+  permissionDeniedFrame,
+  syncStep1Frame,
+  syncStep2Frame,
+  updateFrame,
+} from './wire.js';
 
 /** Origin of updates that came from another replica through the bus: relayed, never re-published. */
 export const FROM_BUS = Symbol('canvas:bus');
@@ -75,16 +83,19 @@ export class Room {
       for (const peer of this.peers.keys()) if (peer !== origin) peer.send(frame);
       if (origin !== FROM_BUS && origin !== FROM_STORE) this.events.changed(this, update);
     });
-    this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      const state = this.peers.get(origin as Peer);
-      if (state) {
-        for (const id of [...added, ...updated]) state.clients.add(id);
-        for (const id of removed) state.clients.delete(id);
-      }
-      for (const id of [...added, ...updated, ...removed]) this.awarenessChanged.add(id);
-      if (origin !== FROM_BUS) this.awarenessLocal = true;
-      this.awarenessTimer ??= setTimeout(() => this.flushAwareness(), AWARENESS_BATCH_MS);
-    });
+    this.awareness.on(
+      'update',
+      ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+        const state = this.peers.get(origin as Peer);
+        if (state) {
+          for (const id of [...added, ...updated]) state.clients.add(id);
+          for (const id of removed) state.clients.delete(id);
+        }
+        for (const id of [...added, ...updated, ...removed]) this.awarenessChanged.add(id);
+        if (origin !== FROM_BUS) this.awarenessLocal = true;
+        this.awarenessTimer ??= setTimeout(() => this.flushAwareness(), AWARENESS_BATCH_MS);
+      },
+    );
   }
 
   /** Sends the batched presence changes (latest state of each changed client) to peers and, if made here, to the bus. */
@@ -137,14 +148,26 @@ export class Room {
     }
     if (++state.messages > this.limits.clientMessagesPerSec) {
       // 1013: the client reconnects after a back-off and resyncs, so nothing it drew is lost.
-      this.reject(peer, CloseCode.tryAgainLater, ErrorCode.rateLimited, 'too many messages', `over ${this.limits.clientMessagesPerSec}/s`);
+      this.reject(
+        peer,
+        CloseCode.tryAgainLater,
+        ErrorCode.rateLimited,
+        'too many messages',
+        `over ${this.limits.clientMessagesPerSec}/s`,
+      );
       return;
     }
     let message: ReturnType<typeof decodeClientMessage>;
     try {
       message = decodeClientMessage(data);
     } catch (err) {
-      this.reject(peer, CloseCode.malformed, ErrorCode.badRequest, 'malformed message', (err as MalformedMessage).message);
+      this.reject(
+        peer,
+        CloseCode.malformed,
+        ErrorCode.badRequest,
+        'malformed message',
+        (err as MalformedMessage).message,
+      );
       return;
     }
     switch (message.kind) {
@@ -153,7 +176,13 @@ export class Room {
         try {
           reply = Y.encodeStateAsUpdate(this.doc, message.stateVector);
         } catch (err) {
-          this.reject(peer, CloseCode.malformed, ErrorCode.badRequest, 'malformed state vector', (err as Error).message);
+          this.reject(
+            peer,
+            CloseCode.malformed,
+            ErrorCode.badRequest,
+            'malformed state vector',
+            (err as Error).message,
+          );
           return;
         }
         peer.send(syncStep2Frame(reply));
@@ -163,13 +192,25 @@ export class Room {
         return this.receiveUpdate(peer, message.update);
       case 'awareness': {
         if (message.update.byteLength > Math.min(this.limits.maxUpdateBytes, 64 * 1024)) {
-          this.reject(peer, CloseCode.tooLarge, ErrorCode.tooLarge, 'awareness update too large', `${message.update.byteLength} bytes`);
+          this.reject(
+            peer,
+            CloseCode.tooLarge,
+            ErrorCode.tooLarge,
+            'awareness update too large',
+            `${message.update.byteLength} bytes`,
+          );
           return;
         }
         try {
           awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, peer);
         } catch (err) {
-          this.reject(peer, CloseCode.malformed, ErrorCode.badRequest, 'malformed awareness update', (err as Error).message);
+          this.reject(
+            peer,
+            CloseCode.malformed,
+            ErrorCode.badRequest,
+            'malformed awareness update',
+            (err as Error).message,
+          );
         }
         return;
       }
@@ -185,25 +226,46 @@ export class Room {
     const verdict = checkUpdate(update, this.limits.maxUpdateBytes);
     if (!verdict.ok) {
       const tooLarge = verdict.reason === 'too-large';
-      this.reject(peer, tooLarge ? CloseCode.tooLarge : CloseCode.malformed, tooLarge ? ErrorCode.tooLarge : ErrorCode.badRequest, `update rejected (${verdict.reason})`, verdict.detail);
+      this.reject(
+        peer,
+        tooLarge ? CloseCode.tooLarge : CloseCode.malformed,
+        tooLarge ? ErrorCode.tooLarge : ErrorCode.badRequest,
+        `update rejected (${verdict.reason})`,
+        verdict.detail,
+      );
       return;
     }
     if (verdict.empty) return;
     if (!peer.canEdit) {
       // A view-only client answers our sync step 1 with whatever it holds; it must not land here.
-      this.log.warn({ room: this.name, peer: peer.id, errorCode: ErrorCode.forbidden }, 'canvas edit refused: view-only access');
+      this.log.warn(
+        { room: this.name, peer: peer.id, errorCode: ErrorCode.forbidden },
+        'canvas edit refused: view-only access',
+      );
       peer.send(permissionDeniedFrame('this link can only view the room'));
       return;
     }
     if (this.bytes + update.byteLength > this.limits.maxRoomBytes) {
-      this.reject(peer, CloseCode.tooLarge, ErrorCode.tooLarge, 'room is full', `${this.bytes} bytes, limit ${this.limits.maxRoomBytes}`);
+      this.reject(
+        peer,
+        CloseCode.tooLarge,
+        ErrorCode.tooLarge,
+        'room is full',
+        `${this.bytes} bytes, limit ${this.limits.maxRoomBytes}`,
+      );
       return;
     }
     try {
       Y.applyUpdate(this.doc, update, peer);
     } catch (err) {
       // decodeUpdate accepted it, so this is unexpected; the document is left as Yjs left it.
-      this.reject(peer, CloseCode.malformed, ErrorCode.badRequest, 'update could not be applied', (err as Error).message);
+      this.reject(
+        peer,
+        CloseCode.malformed,
+        ErrorCode.badRequest,
+        'update could not be applied',
+        (err as Error).message,
+      );
     }
   }
 

@@ -49,7 +49,10 @@ export class CanvasRooms {
 
   constructor(private readonly deps: CanvasRoomsDeps) {
     // Both unref'd: they tidy memory and heal gaps, and must never keep a process alive.
-    this.sweepTimer = setInterval(() => this.unloadIdle(), Math.max(50, Math.min(30_000, deps.limits.idleUnloadMs / 2)));
+    this.sweepTimer = setInterval(
+      () => this.unloadIdle(),
+      Math.max(50, Math.min(30_000, deps.limits.idleUnloadMs / 2)),
+    );
     this.sweepTimer.unref();
     this.resyncTimer = setInterval(() => this.resyncAll(), deps.limits.resyncMs);
     this.resyncTimer.unref();
@@ -66,13 +69,24 @@ export class CanvasRooms {
   async join(name: string, peer: Peer): Promise<Room | undefined> {
     const loaded = await this.open(name).catch((err: unknown) => {
       const busy = err instanceof HearthError && err.code === ErrorCode.busy;
-      this.deps.log.warn({ room: name, peer: peer.id, errorCode: busy ? ErrorCode.busy : ErrorCode.storage, err: { message: (err as Error).message } }, 'canvas room could not be opened');
+      this.deps.log.warn(
+        {
+          room: name,
+          peer: peer.id,
+          errorCode: busy ? ErrorCode.busy : ErrorCode.storage,
+          err: { message: (err as Error).message },
+        },
+        'canvas room could not be opened',
+      );
       peer.close(CloseCode.tryAgainLater, busy ? 'too many rooms open; try again later' : 'room unavailable');
       return undefined;
     });
     if (!loaded) return undefined;
     if (loaded.room.peerCount >= this.deps.limits.maxClientsPerRoom) {
-      this.deps.log.warn({ room: name, peer: peer.id, errorCode: ErrorCode.busy }, 'canvas client refused: room is full of clients');
+      this.deps.log.warn(
+        { room: name, peer: peer.id, errorCode: ErrorCode.busy },
+        'canvas client refused: room is full of clients',
+      );
       peer.close(CloseCode.tryAgainLater, 'room is full');
       return undefined;
     }
@@ -96,7 +110,8 @@ export class CanvasRooms {
     const { room } = loaded;
     room.lastActive = Date.now();
     // A full room takes no more (one tool edit is small: at most a few hundred elements).
-    if (room.bytes >= this.deps.limits.maxRoomBytes) throw new HearthError(ErrorCode.tooLarge, `room ${name} is full (canvas.maxRoomBytes)`, 413);
+    if (room.bytes >= this.deps.limits.maxRoomBytes)
+      throw new HearthError(ErrorCode.tooLarge, `room ${name} is full (canvas.maxRoomBytes)`, 413);
     const result = room.doc.transact(() => change(room.doc), FROM_TOOL);
     await this.flush(name, loaded);
     return result;
@@ -118,7 +133,8 @@ export class CanvasRooms {
 
   private open(name: string): Promise<Loaded> {
     if (this.closed) return Promise.reject(new HearthError(ErrorCode.shuttingDown, 'canvas is shutting down', 503));
-    if (!ROOM_NAME.test(name)) return Promise.reject(new HearthError(ErrorCode.badRequest, 'room names are 1-64 letters, digits, - or _', 400));
+    if (!ROOM_NAME.test(name))
+      return Promise.reject(new HearthError(ErrorCode.badRequest, 'room names are 1-64 letters, digits, - or _', 400));
     const hit = this.loaded.get(name);
     if (hit) return Promise.resolve(hit);
     let p = this.loading.get(name);
@@ -131,7 +147,8 @@ export class CanvasRooms {
 
   private async load(name: string): Promise<Loaded> {
     if (this.loaded.size >= this.deps.limits.maxLoadedRooms) this.unloadIdle(true);
-    if (this.loaded.size >= this.deps.limits.maxLoadedRooms) throw new HearthError(ErrorCode.busy, 'too many canvas rooms are open', 503);
+    if (this.loaded.size >= this.deps.limits.maxLoadedRooms)
+      throw new HearthError(ErrorCode.busy, 'too many canvas rooms are open', 503);
     const log = this.deps.log;
     const loaded: Loaded = {
       room: new Room(name, this.deps.limits, log, {
@@ -148,7 +165,12 @@ export class CanvasRooms {
       // we read or arrives on the subscription (applying it twice is harmless).
       loaded.unsubscribe = await this.deps.bus.subscribeTopic(roomTopic(name), (data) => this.fromBus(name, data));
       const read = this.deps.store.load(name);
-      if (read.updates.length > 0) Y.applyUpdate(room.doc, read.updates.length === 1 ? read.updates[0]! : Y.mergeUpdates(read.updates), FROM_STORE);
+      if (read.updates.length > 0)
+        Y.applyUpdate(
+          room.doc,
+          read.updates.length === 1 ? read.updates[0]! : Y.mergeUpdates(read.updates),
+          FROM_STORE,
+        );
       room.lastLogId = read.lastId;
       room.bytes = read.bytes;
       room.entries = read.updates.length;
@@ -184,7 +206,10 @@ export class CanvasRooms {
     } catch (err) {
       // Keep them for the next try; the peers still hold them too, and resend on reconnect.
       l.pending.unshift(...updates);
-      this.deps.log.error({ room: name, errorCode: ErrorCode.storage, err: { message: (err as Error).message } }, 'canvas update could not be stored; retrying');
+      this.deps.log.error(
+        { room: name, errorCode: ErrorCode.storage, err: { message: (err as Error).message } },
+        'canvas update could not be stored; retrying',
+      );
       if (!l.flushScheduled && !this.closed) {
         l.flushScheduled = true;
         setTimeout(() => void this.flush(name, l), 1000).unref();
@@ -202,7 +227,10 @@ export class CanvasRooms {
       l.room.entries = 0;
       l.room.bytes = this.deps.store.since(name, Number.MAX_SAFE_INTEGER).bytes;
     } catch (err) {
-      this.deps.log.error({ room: name, errorCode: ErrorCode.storage, err: { message: (err as Error).message } }, 'canvas log compaction failed');
+      this.deps.log.error(
+        { room: name, errorCode: ErrorCode.storage, err: { message: (err as Error).message } },
+        'canvas log compaction failed',
+      );
     }
   }
 
@@ -211,7 +239,10 @@ export class CanvasRooms {
       await this.deps.bus.publishTopic(roomTopic(name), encodeBusFrame({ from: this.instance, kind, payload }));
     } catch (err) {
       // Other replicas heal from the log (resyncMs); presence is refreshed by the clients every 15 s.
-      this.deps.log.warn({ room: name, errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'canvas update not broadcast to other replicas');
+      this.deps.log.warn(
+        { room: name, errorCode: ErrorCode.bus, err: { message: (err as Error).message } },
+        'canvas update not broadcast to other replicas',
+      );
     }
   }
 
@@ -228,7 +259,10 @@ export class CanvasRooms {
       // Yjs parks updates whose predecessors it has not seen: we missed a message; read the log.
       if (l.room.doc.store.pendingStructs !== null || l.room.doc.store.pendingDs !== null) this.resync(name, l);
     } catch (err) {
-      this.deps.log.warn({ room: name, errorCode: ErrorCode.bus, err: { message: (err as Error).message } }, 'malformed canvas message from the bus ignored');
+      this.deps.log.warn(
+        { room: name, errorCode: ErrorCode.bus, err: { message: (err as Error).message } },
+        'malformed canvas message from the bus ignored',
+      );
     }
   }
 
@@ -244,7 +278,10 @@ export class CanvasRooms {
       l.room.lastLogId = read.lastId;
       l.room.bytes = Math.max(l.room.bytes, read.bytes);
     } catch (err) {
-      this.deps.log.error({ room: name, errorCode: ErrorCode.storage, err: { message: (err as Error).message } }, 'canvas resync from the log failed');
+      this.deps.log.error(
+        { room: name, errorCode: ErrorCode.storage, err: { message: (err as Error).message } },
+        'canvas resync from the log failed',
+      );
     }
   }
 

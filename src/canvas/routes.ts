@@ -44,7 +44,8 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
 
   /** preHandler: 404 for a name that cannot be a room. */
   const roomName = async (req: RoomRequest, reply: FastifyReply) => {
-    if (!ROOM_NAME.test(req.params.room)) return sendError(reply, 404, ErrorCode.notFound, 'room names are 1-64 letters, digits, - or _');
+    if (!ROOM_NAME.test(req.params.room))
+      return sendError(reply, 404, ErrorCode.notFound, 'room names are 1-64 letters, digits, - or _');
   };
 
   /** preHandler: 404 for a bad room name, 401 without rights, 403 with view rights where edit is needed. */
@@ -56,7 +57,8 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
       reply.header('WWW-Authenticate', 'Bearer');
       return sendError(reply, 401, ErrorCode.unauthorized, 'this room needs a token, a login or a share link');
     }
-    if (need === 'edit' && rights !== 'edit') return sendError(reply, 403, ErrorCode.forbidden, 'this link can only view the room');
+    if (need === 'edit' && rights !== 'edit')
+      return sendError(reply, 403, ErrorCode.forbidden, 'this link can only view the room');
   };
 
   // The page itself is public, like the web chat's: it asks for a token or login when the socket refuses it.
@@ -75,7 +77,10 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
       send(frame) {
         if (socket.readyState !== socket.OPEN) return;
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          log.warn({ room: name, peer: this.id, errorCode: ErrorCode.busy }, 'canvas client too slow; disconnected (it resyncs on reconnect)');
+          log.warn(
+            { room: name, peer: this.id, errorCode: ErrorCode.busy },
+            'canvas client too slow; disconnected (it resyncs on reconnect)',
+          );
           socket.close(CloseCode.tryAgainLater, 'too slow');
           return;
         }
@@ -109,7 +114,10 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
       .rights(name, { headers: req.headers, ip: req.ip, query: req.query ?? {} })
       .then(async (rights) => {
         if (!rights) {
-          log.warn({ room: name, peer: peer.id, errorCode: ErrorCode.unauthorized }, 'canvas client refused: no credentials for this room');
+          log.warn(
+            { room: name, peer: peer.id, errorCode: ErrorCode.unauthorized },
+            'canvas client refused: no credentials for this room',
+          );
           peer.close(CloseCode.unauthorized, 'a token, a login or a share link is needed');
           return undefined;
         }
@@ -123,7 +131,10 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
         for (const bytes of early.splice(0)) joined.receive(peer, bytes);
       })
       .catch((err: unknown) => {
-        log.error({ room: name, peer: peer.id, errorCode: ErrorCode.internal, err: { message: (err as Error).message } }, 'canvas connection failed');
+        log.error(
+          { room: name, peer: peer.id, errorCode: ErrorCode.internal, err: { message: (err as Error).message } },
+          'canvas connection failed',
+        );
         peer.close(1011, 'internal error');
       });
   });
@@ -151,7 +162,11 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
       .send(png);
   });
 
-  app.post<{ Params: { room: string }; Querystring: { token?: string; share?: string }; Body: { rights: Rights; ttlSec?: number } }>(
+  app.post<{
+    Params: { room: string };
+    Querystring: { token?: string; share?: string };
+    Body: { rights: Rights; ttlSec?: number };
+  }>(
     '/canvas/:room/share',
     {
       preHandler: authorize('edit'),
@@ -168,7 +183,16 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
       const ttl = Math.min(req.body.ttlSec ?? deps.shareLinkTtlSec, deps.shareLinkTtlSec);
       const { token, expiresAt } = await deps.shares.issue(req.params.room, req.body.rights, ttl);
       const path = `/canvas/${req.params.room}#share=${token}`;
-      return reply.code(201).header('cache-control', 'no-store').send({ room: req.params.room, rights: req.body.rights, path, token, expiresAt: new Date(expiresAt).toISOString() });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({
+          room: req.params.room,
+          rights: req.body.rights,
+          path,
+          token,
+          expiresAt: new Date(expiresAt).toISOString(),
+        });
     },
   );
 }

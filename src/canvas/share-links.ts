@@ -60,7 +60,12 @@ export class ShareLinks {
   /** The rights a token grants on `room`, or undefined for a forged, expired or other room's token. */
   async verify(token: string, room: string): Promise<Rights | undefined> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: AUDIENCE, issuer: ISSUER, subject: room });
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        audience: AUDIENCE,
+        issuer: ISSUER,
+        subject: room,
+      });
       return payload.rights === 'edit' || payload.rights === 'view' ? payload.rights : undefined;
     } catch {
       return undefined;

@@ -30,7 +30,10 @@ interface Snapshot {
 
 export class SqliteRoomLog implements RoomLog {
   private readonly db: SqliteDatabase;
-  private readonly stmt: Record<'insert' | 'snapshot' | 'updatesAfter' | 'logBytes' | 'count' | 'putSnapshot' | 'deleteUpTo' | 'lastId', SqliteStatement>;
+  private readonly stmt: Record<
+    'insert' | 'snapshot' | 'updatesAfter' | 'logBytes' | 'count' | 'putSnapshot' | 'deleteUpTo' | 'lastId',
+    SqliteStatement
+  >;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -57,7 +60,10 @@ export class SqliteRoomLog implements RoomLog {
     let last = 0;
     const now = Date.now();
     this.db.transaction(() => {
-      for (const u of updates) last = Number(this.stmt.insert.run(room, Buffer.from(u.buffer, u.byteOffset, u.byteLength), now).lastInsertRowid);
+      for (const u of updates)
+        last = Number(
+          this.stmt.insert.run(room, Buffer.from(u.buffer, u.byteOffset, u.byteLength), now).lastInsertRowid,
+        );
     })();
     return last;
   }
@@ -101,7 +107,8 @@ export class SqliteRoomLog implements RoomLog {
         const doc = new Y.Doc({ gc: true });
         try {
           if (snap) Y.applyUpdate(doc, new Uint8Array(snap.data));
-          for (const row of this.stmt.updatesAfter.iterate(room, snap?.upto ?? 0) as Iterable<{ data: Buffer }>) Y.applyUpdate(doc, new Uint8Array(row.data));
+          for (const row of this.stmt.updatesAfter.iterate(room, snap?.upto ?? 0) as Iterable<{ data: Buffer }>)
+            Y.applyUpdate(doc, new Uint8Array(row.data));
           this.stmt.putSnapshot.run(room, Buffer.from(Y.encodeStateAsUpdate(doc)), upto, Date.now());
           this.stmt.deleteUpTo.run(room, upto);
         } finally {

@@ -7,10 +7,12 @@
 import * as Y from 'yjs';
 import { ROOT_TYPES } from './model/elements.js';
 
-export type UpdateVerdict = { ok: true; empty: boolean } | { ok: false; reason: 'malformed' | 'too-large' | 'foreign-root'; detail: string };
+export type UpdateVerdict =
+  { ok: true; empty: boolean } | { ok: false; reason: 'malformed' | 'too-large' | 'foreign-root'; detail: string };
 
 export function checkUpdate(update: Uint8Array, maxBytes: number): UpdateVerdict {
-  if (update.byteLength > maxBytes) return { ok: false, reason: 'too-large', detail: `${update.byteLength} bytes, limit ${maxBytes}` };
+  if (update.byteLength > maxBytes)
+    return { ok: false, reason: 'too-large', detail: `${update.byteLength} bytes, limit ${maxBytes}` };
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
     decoded = Y.decodeUpdate(update);
@@ -20,7 +22,8 @@ export function checkUpdate(update: Uint8Array, maxBytes: number): UpdateVerdict
   for (const struct of decoded.structs) {
     // An item names its parent by root-type name only when it sits directly in a root type.
     const parent: unknown = struct instanceof Y.Item ? struct.parent : null;
-    if (typeof parent === 'string' && !ROOT_TYPES.includes(parent)) return { ok: false, reason: 'foreign-root', detail: `root type "${parent.slice(0, 40)}"` };
+    if (typeof parent === 'string' && !ROOT_TYPES.includes(parent))
+      return { ok: false, reason: 'foreign-root', detail: `root type "${parent.slice(0, 40)}"` };
   }
   return { ok: true, empty: decoded.structs.length === 0 && decoded.ds.clients.size === 0 };
 }

@@ -35,7 +35,8 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
       const sub = decoding.readVarUint(d);
       const body = decoding.readVarUint8Array(d);
       if (sub === syncProtocol.messageYjsSyncStep1) out = { kind: 'sync-step1', stateVector: body };
-      else if (sub === syncProtocol.messageYjsSyncStep2 || sub === syncProtocol.messageYjsUpdate) out = { kind: 'update', update: body, step2: sub === syncProtocol.messageYjsSyncStep2 };
+      else if (sub === syncProtocol.messageYjsSyncStep2 || sub === syncProtocol.messageYjsUpdate)
+        out = { kind: 'update', update: body, step2: sub === syncProtocol.messageYjsSyncStep2 };
       else throw new MalformedMessage(`unknown sync message ${sub}`);
     } else if (type === MESSAGE_AWARENESS) out = { kind: 'awareness', update: decoding.readVarUint8Array(d) };
     else if (type === MESSAGE_QUERY_AWARENESS) out = { kind: 'query-awareness' };

@@ -8,14 +8,20 @@ import { z } from 'zod';
 export const allowFromSchema = z
   .array(z.union([z.string(), z.number().transform((n) => String(n))]))
   .optional()
-  .describe('Who may talk: ids or @usernames; "*" admits everyone; absent = pairing (unknown senders get a code an admin approves)');
+  .describe(
+    'Who may talk: ids or @usernames; "*" admits everyone; absent = pairing (unknown senders get a code an admin approves)',
+  );
 
 export const channelBase = {
   enabled: z.boolean().default(true),
   allowFrom: allowFromSchema,
   requireMention: z.boolean().default(true).describe('In groups, answer only when mentioned or replied to'),
   agent: z.string().optional().describe('Agent answering on this channel unless a route says otherwise'),
-  maxMediaBytes: z.int().positive().default(25 * 1024 * 1024).describe('Largest inbound file downloaded; larger ones are described, not fetched'),
+  maxMediaBytes: z
+    .int()
+    .positive()
+    .default(25 * 1024 * 1024)
+    .describe('Largest inbound file downloaded; larger ones are described, not fetched'),
 };
 
 export type ChannelBaseConfig = {

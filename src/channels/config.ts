@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { channelDefinitions } from './definitions.js';
 
-type Sections = { [K in keyof typeof channelDefinitions]: z.ZodOptional<(typeof channelDefinitions)[K]['configSchema']> };
+type Sections = {
+  [K in keyof typeof channelDefinitions]: z.ZodOptional<(typeof channelDefinitions)[K]['configSchema']>;
+};
 
 const sections = Object.fromEntries(
   Object.entries(channelDefinitions).map(([name, definition]) => [name, definition.configSchema.optional()]),

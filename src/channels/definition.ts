@@ -21,6 +21,8 @@ export interface ChannelDefinition<Schema extends z.ZodType = z.ZodType> {
 }
 
 /** Declares a channel; the identity function exists to check and infer the types. */
-export function defineChannel<Schema extends z.ZodType>(definition: ChannelDefinition<Schema>): ChannelDefinition<Schema> {
+export function defineChannel<Schema extends z.ZodType>(
+  definition: ChannelDefinition<Schema>,
+): ChannelDefinition<Schema> {
   return definition;
 }

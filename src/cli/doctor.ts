@@ -22,7 +22,8 @@ interface Check {
 function probeUrl(spec: ModelSpec): string | undefined {
   if (spec.provider === 'openai') return `${(spec.baseUrl ?? 'https://api.openai.com/v1').replace(/\/$/, '')}/models`;
   if (spec.provider === 'ollama') return `${(spec.baseUrl ?? 'http://127.0.0.1:11434').replace(/\/$/, '')}/api/tags`;
-  if (spec.provider === 'anthropic') return `${(spec.baseUrl ?? 'https://api.anthropic.com').replace(/\/$/, '')}/v1/models`;
+  if (spec.provider === 'anthropic')
+    return `${(spec.baseUrl ?? 'https://api.anthropic.com').replace(/\/$/, '')}/v1/models`;
   return undefined;
 }
 
@@ -34,18 +35,28 @@ async function checkModel(id: string, spec: ModelSpec, dataDir: string): Promise
       await import('node-llama-cpp' as string);
       return { name: `model ${id}`, ok: true, detail: `embedded GGUF ${spec.model}` };
     } catch (err) {
-      return { name: `model ${id}`, ok: false, detail: `embedded model not usable: ${(err as Error).message.split('\n')[0]}` };
+      return {
+        name: `model ${id}`,
+        ok: false,
+        detail: `embedded model not usable: ${(err as Error).message.split('\n')[0]}`,
+      };
     }
   }
   const url = probeUrl(spec)!;
   const headers: Record<string, string> = {};
-  if (spec.apiKey && spec.provider === 'anthropic') Object.assign(headers, { 'x-api-key': spec.apiKey, 'anthropic-version': '2023-06-01' });
+  if (spec.apiKey && spec.provider === 'anthropic')
+    Object.assign(headers, { 'x-api-key': spec.apiKey, 'anthropic-version': '2023-06-01' });
   else if (spec.apiKey) headers.authorization = `Bearer ${spec.apiKey}`;
   try {
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
     await res.body?.cancel();
-    if (res.status === 401 || res.status === 403) return { name: `model ${id}`, ok: false, detail: `${url} refused the API key (${res.status})` };
-    return { name: `model ${id}`, ok: res.status < 500, detail: `${spec.provider} server at ${url} answered ${res.status}` };
+    if (res.status === 401 || res.status === 403)
+      return { name: `model ${id}`, ok: false, detail: `${url} refused the API key (${res.status})` };
+    return {
+      name: `model ${id}`,
+      ok: res.status < 500,
+      detail: `${spec.provider} server at ${url} answered ${res.status}`,
+    };
   } catch (err) {
     return { name: `model ${id}`, ok: false, detail: `${url} unreachable: ${(err as Error).message}` };
   }
@@ -54,7 +65,11 @@ async function checkModel(id: string, spec: ModelSpec, dataDir: string): Promise
 export async function runChecks(config: HearthConfig, file: string | undefined): Promise<Check[]> {
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
-  checks.push({ name: 'node', ok: major >= 20 && major <= 24, detail: `Node ${process.versions.node} (supported: 20, 22, 24)` });
+  checks.push({
+    name: 'node',
+    ok: major >= 20 && major <= 24,
+    detail: `Node ${process.versions.node} (supported: 20, 22, 24)`,
+  });
   checks.push({ name: 'config', ok: true, detail: file ?? 'no config file: defaults and environment' });
   const dataDir = resolve(config.dataDir);
   try {
@@ -76,7 +91,9 @@ export async function runChecks(config: HearthConfig, file: string | undefined):
   }
   try {
     const channels = loadChannelsFile(config.channels);
-    const enabled = Object.entries(channels).filter(([, c]) => c && (c as { enabled?: boolean }).enabled !== false).map(([n]) => n);
+    const enabled = Object.entries(channels)
+      .filter(([, c]) => c && (c as { enabled?: boolean }).enabled !== false)
+      .map(([n]) => n);
     checks.push({ name: 'channels', ok: true, detail: enabled.length ? enabled.join(', ') : 'web chat and API only' });
   } catch (err) {
     checks.push({ name: 'channels', ok: false, detail: (err as Error).message });
@@ -84,7 +101,11 @@ export async function runChecks(config: HearthConfig, file: string | undefined):
   const catalog = effectiveCatalog(config);
   const ids = Object.keys(catalog.catalog);
   if (ids.length === 0) {
-    checks.push({ name: 'models', ok: false, detail: 'none configured: set MODEL_ENDPOINT or an API key, or run `hearth models pull`' });
+    checks.push({
+      name: 'models',
+      ok: false,
+      detail: 'none configured: set MODEL_ENDPOINT or an API key, or run `hearth models pull`',
+    });
   }
   for (const id of ids) checks.push(await checkModel(id, catalog.catalog[id], dataDir));
   return checks;

@@ -8,7 +8,10 @@ import type { HistoryStore } from '../core/stores.js';
 import { createHistoryStore } from '../storage/index.js';
 import { reportConfigError } from './config-validate.js';
 
-async function withHistory<T>(configFile: string | undefined, fn: (h: HistoryStore) => Promise<T>): Promise<T | undefined> {
+async function withHistory<T>(
+  configFile: string | undefined,
+  fn: (h: HistoryStore) => Promise<T>,
+): Promise<T | undefined> {
   try {
     const store = await createHistoryStore(loadConfig({ file: configFile }).config);
     await store.open();
@@ -31,7 +34,9 @@ export async function historyExportCommand(opts: { user: string; out?: string; c
     const text = JSON.stringify(dump, null, 2) + '\n';
     if (opts.out) {
       writeFileSync(opts.out, text, { mode: 0o600 });
-      console.error(`exported ${dump.conversations.length} conversations, ${dump.messages.length} messages to ${opts.out}`);
+      console.error(
+        `exported ${dump.conversations.length} conversations, ${dump.messages.length} messages to ${opts.out}`,
+      );
     } else process.stdout.write(text);
   });
 }

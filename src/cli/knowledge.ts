@@ -12,7 +12,10 @@ import { sourceLabel } from '../knowledge/citations.js';
 import { openStores } from '../storage/index.js';
 import { reportConfigError } from './config-validate.js';
 
-async function withKnowledge(configFile: string | undefined, fn: (kb: KnowledgeBase, config: HearthConfig) => Promise<void>): Promise<void> {
+async function withKnowledge(
+  configFile: string | undefined,
+  fn: (kb: KnowledgeBase, config: HearthConfig) => Promise<void>,
+): Promise<void> {
   let config: HearthConfig;
   try {
     config = loadConfig({ file: configFile }).config;
@@ -36,7 +39,11 @@ async function withKnowledge(configFile: string | undefined, fn: (kb: KnowledgeB
 }
 
 /** Adds files (or URLs) to a collection and waits for each to be indexed; exit 1 if any failed. */
-export async function knowledgeAddCommand(collection: string, sources: string[], opts: { config?: string }): Promise<void> {
+export async function knowledgeAddCommand(
+  collection: string,
+  sources: string[],
+  opts: { config?: string },
+): Promise<void> {
   await withKnowledge(opts.config, async (kb) => {
     const ids: string[] = [];
     for (const s of sources) {
@@ -58,7 +65,8 @@ async function progress(kb: KnowledgeBase, collection: string, ids: string[], fi
     const pages = d.progress.totalPages ? `${d.progress.pages}/${d.progress.totalPages} pages, ` : '';
     const why = d.error ? `: ${d.error.message} (${d.error.code})` : '';
     if (d.status === 'failed') ok = false;
-    if (final || d.status === 'indexing') console.log(`${d.id}\t${d.status}\t${pages}${d.progress.chunks} chunks\t${d.fileName}${why}`);
+    if (final || d.status === 'indexing')
+      console.log(`${d.id}\t${d.status}\t${pages}${d.progress.chunks} chunks\t${d.fileName}${why}`);
   }
   return ok;
 }
@@ -68,29 +76,42 @@ export async function knowledgeListCommand(collection: string | undefined, opts:
   await withKnowledge(opts.config, async (kb) => {
     if (!collection) {
       const list = await kb.collections();
-      if (list.length === 0) console.log('No collections yet. Add documents with `hearth knowledge add <collection> <file…>`.');
+      if (list.length === 0)
+        console.log('No collections yet. Add documents with `hearth knowledge add <collection> <file…>`.');
       for (const c of list) console.log(`${c.name}\t${c.documents} documents\t${c.chunks} chunks`);
       return;
     }
     for (const d of await kb.listDocuments(collection)) {
-      console.log(`${d.id}\t${d.status}\t${d.progress.chunks} chunks\t${d.title}\t${d.fileName}${d.error ? `\t${d.error.code}: ${d.error.message}` : ''}`);
+      console.log(
+        `${d.id}\t${d.status}\t${d.progress.chunks} chunks\t${d.title}\t${d.fileName}${d.error ? `\t${d.error.code}: ${d.error.message}` : ''}`,
+      );
     }
   });
 }
 
-export async function knowledgeSearchCommand(collection: string, query: string, opts: { config?: string; k?: string }): Promise<void> {
+export async function knowledgeSearchCommand(
+  collection: string,
+  query: string,
+  opts: { config?: string; k?: string },
+): Promise<void> {
   await withKnowledge(opts.config, async (kb) => {
     const k = Math.min(50, Math.max(1, Number(opts.k ?? 5) || 5));
     const hits = await kb.search([collection], query, k);
     if (hits.length === 0) console.log('No passage found.');
     hits.forEach((h, i) => {
-      console.log(`${i + 1}. ${sourceLabel(h)}  [${h.documentId}, score ${h.score.toFixed(4)}${h.relevant ? '' : ', below the relevance threshold'}]`);
+      console.log(
+        `${i + 1}. ${sourceLabel(h)}  [${h.documentId}, score ${h.score.toFixed(4)}${h.relevant ? '' : ', below the relevance threshold'}]`,
+      );
       console.log(`   ${h.text.replace(/\s+/g, ' ').slice(0, 300)}`);
     });
   });
 }
 
-export async function knowledgeRemoveCommand(collection: string, id: string | undefined, opts: { config?: string; all?: boolean }): Promise<void> {
+export async function knowledgeRemoveCommand(
+  collection: string,
+  id: string | undefined,
+  opts: { config?: string; all?: boolean },
+): Promise<void> {
   await withKnowledge(opts.config, async (kb) => {
     if (opts.all) {
       console.log(`removed ${await kb.removeCollection(collection)} documents from ${collection}`);

@@ -41,7 +41,9 @@ models
   .command('pull [name]')
   .description('download a small local GGUF model into the data folder (resumable, checksum-verified)')
   .option('-c, --config <file>', 'config file')
-  .action((name: string | undefined, opts: { config?: string }) => import('./models.js').then((m) => m.modelsPullCommand(name, opts)));
+  .action((name: string | undefined, opts: { config?: string }) =>
+    import('./models.js').then((m) => m.modelsPullCommand(name, opts)),
+  );
 
 const keys = program.command('keys').description('encryption keys of stored secrets');
 keys
@@ -61,7 +63,9 @@ audit
   .description('print the audit log as JSON lines')
   .option('-c, --config <file>', 'config file')
   .option('--since <date>', 'only entries at or after this ISO date')
-  .action((opts: { config?: string; since?: string }) => import('./security.js').then((m) => m.auditExportCommand(opts)));
+  .action((opts: { config?: string; since?: string }) =>
+    import('./security.js').then((m) => m.auditExportCommand(opts)),
+  );
 
 const admin = program.command('admin').description('the local admin account');
 admin
@@ -70,35 +74,47 @@ admin
   .action(() => import('./admin.js').then((m) => m.hashPasswordCommand()));
 
 // <knowledge commands>
-const knowledge = program.command('knowledge').description('the knowledge base: collections of documents agents answer from');
+const knowledge = program
+  .command('knowledge')
+  .description('the knowledge base: collections of documents agents answer from');
 knowledge
   .command('add <collection> <files...>')
   .description('add files (or http(s) URLs of allowed hosts) to a collection and index them, showing progress')
   .option('-c, --config <file>', 'config file')
-  .action((collection: string, files: string[], opts: { config?: string }) => import('./knowledge.js').then((m) => m.knowledgeAddCommand(collection, files, opts)));
+  .action((collection: string, files: string[], opts: { config?: string }) =>
+    import('./knowledge.js').then((m) => m.knowledgeAddCommand(collection, files, opts)),
+  );
 knowledge
   .command('list [collection]')
   .description('list collections, or the documents of one with their status')
   .option('-c, --config <file>', 'config file')
-  .action((collection: string | undefined, opts: { config?: string }) => import('./knowledge.js').then((m) => m.knowledgeListCommand(collection, opts)));
+  .action((collection: string | undefined, opts: { config?: string }) =>
+    import('./knowledge.js').then((m) => m.knowledgeListCommand(collection, opts)),
+  );
 knowledge
   .command('search <collection> <query>')
   .description('the best passages for a question')
   .option('-k <n>', 'how many (default 5, at most 50)')
   .option('-c, --config <file>', 'config file')
-  .action((collection: string, query: string, opts: { config?: string; k?: string }) => import('./knowledge.js').then((m) => m.knowledgeSearchCommand(collection, query, opts)));
+  .action((collection: string, query: string, opts: { config?: string; k?: string }) =>
+    import('./knowledge.js').then((m) => m.knowledgeSearchCommand(collection, query, opts)),
+  );
 knowledge
   .command('remove <collection> [id]')
   .description('remove a document (every chunk and vector), or --all of the collection')
   .option('--all', 'remove the whole collection')
   .option('-c, --config <file>', 'config file')
-  .action((collection: string, id: string | undefined, opts: { config?: string; all?: boolean }) => import('./knowledge.js').then((m) => m.knowledgeRemoveCommand(collection, id, opts)));
+  .action((collection: string, id: string | undefined, opts: { config?: string; all?: boolean }) =>
+    import('./knowledge.js').then((m) => m.knowledgeRemoveCommand(collection, id, opts)),
+  );
 // </knowledge commands>
 
 // <backup commands>
 const backup = program
   .command('backup')
-  .description('write one archive of everything stored (history, keys, audit log, skills, knowledge base, canvas, config), online')
+  .description(
+    'write one archive of everything stored (history, keys, audit log, skills, knowledge base, canvas, config), online',
+  )
   .option('--out <path>', 'archive file, or a folder for a time-named archive (default: backup.dir)')
   .option('-c, --config <file>', 'config file')
   .action((opts: { out?: string; config?: string }) => import('./backup.js').then((m) => m.backupCommand(opts)));
@@ -106,14 +122,18 @@ backup
   .command('verify <path>')
   .description('check every member of an archive against the checksums in its manifest')
   .option('-c, --config <file>', 'config file')
-  .action((path: string, opts: { config?: string }) => import('./backup.js').then((m) => m.backupVerifyCommand(path, opts)));
+  .action((path: string, opts: { config?: string }) =>
+    import('./backup.js').then((m) => m.backupVerifyCommand(path, opts)),
+  );
 program
   .command('restore <path>')
   .description('restore an archive into an empty data folder (refuses a non-empty one and changes nothing)')
   .option('--data-dir <dir>', 'data folder to restore into (default: dataDir of the config)')
   .option('--history-url <url>', 'PostgreSQL to restore PostgreSQL history into (default: storage.history.url)')
   .option('-c, --config <file>', 'config file')
-  .action((path: string, opts: { dataDir?: string; historyUrl?: string; config?: string }) => import('./backup.js').then((m) => m.restoreCommand(path, opts)));
+  .action((path: string, opts: { dataDir?: string; historyUrl?: string; config?: string }) =>
+    import('./backup.js').then((m) => m.restoreCommand(path, opts)),
+  );
 // </backup commands>
 
 // <scale-out commands: roles on a shared bus, migrations, per-user history>
@@ -129,7 +149,7 @@ program
   .action((opts: { config?: string }) => import('./start.js').then((m) => m.runRoles(['engine'], opts)));
 program
   .command('migrate')
-  .description('bring the history database to this release\'s schema (start does it automatically)')
+  .description("bring the history database to this release's schema (start does it automatically)")
   .option('-c, --config <file>', 'config file')
   .action((opts: { config?: string }) => import('./migrate.js').then((m) => m.migrateCommand(opts)));
 program
@@ -138,7 +158,9 @@ program
   .option('--from <file>', 'SQLite file (default: the configured one)')
   .option('--to <url>', 'postgres://… or mongodb://… (default: $HEARTH_HISTORY_URL)')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { from?: string; to?: string; config?: string }) => import('./migrate-store.js').then((m) => m.migrateStoreCommand(opts)));
+  .action((opts: { from?: string; to?: string; config?: string }) =>
+    import('./migrate-store.js').then((m) => m.migrateStoreCommand(opts)),
+  );
 const history = program.command('history').description('per-user export and deletion, on every history backend');
 history
   .command('export')
@@ -146,13 +168,17 @@ history
   .requiredOption('--user <id>', 'user id')
   .option('--out <file>', 'write to this file instead of stdout')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { user: string; out?: string; config?: string }) => import('./history.js').then((m) => m.historyExportCommand(opts)));
+  .action((opts: { user: string; out?: string; config?: string }) =>
+    import('./history.js').then((m) => m.historyExportCommand(opts)),
+  );
 history
   .command('delete')
   .description('delete everything stored about one user')
   .requiredOption('--user <id>', 'user id')
   .option('-c, --config <file>', 'config file')
-  .action((opts: { user: string; config?: string }) => import('./history.js').then((m) => m.historyDeleteCommand(opts)));
+  .action((opts: { user: string; config?: string }) =>
+    import('./history.js').then((m) => m.historyDeleteCommand(opts)),
+  );
 // </scale-out commands>
 
 await program.parseAsync(process.argv);

@@ -22,7 +22,11 @@ export interface CopyReport {
 }
 
 /** Copies every conversation and turn, user by user, from one history store to another. */
-export async function copyHistory(from: HistoryStore, to: HistoryStore, onProgress?: (r: CopyReport) => void): Promise<CopyReport> {
+export async function copyHistory(
+  from: HistoryStore,
+  to: HistoryStore,
+  onProgress?: (r: CopyReport) => void,
+): Promise<CopyReport> {
   const report: CopyReport = { users: 0, conversations: 0, messages: 0, skipped: 0 };
   const all = await from.listConversations({ limit: Number.MAX_SAFE_INTEGER });
   const users = [...new Set(all.map((c) => c.userId))];
@@ -56,7 +60,9 @@ export async function migrateStoreCommand(opts: { from?: string; to?: string; co
     await to.open();
     try {
       const r = await copyHistory(from, to);
-      console.log(`copied ${r.users} users, ${r.conversations} conversations, ${r.messages} messages (${r.skipped} already present)`);
+      console.log(
+        `copied ${r.users} users, ${r.conversations} conversations, ${r.messages} messages (${r.skipped} already present)`,
+      );
       console.log('now set storage.history.kind and url in hearth.yml and restart');
     } finally {
       await Promise.allSettled([from.close(), to.close()]);

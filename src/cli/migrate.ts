@@ -13,15 +13,22 @@ import { reportConfigError } from './config-validate.js';
 export async function migrateCommand(opts: { config?: string }): Promise<void> {
   try {
     const { config } = loadConfig({ file: opts.config });
-    const cfg = { ...config, storage: { ...config.storage, history: { ...config.storage.history, autoMigrate: true } } };
+    const cfg = {
+      ...config,
+      storage: { ...config.storage, history: { ...config.storage.history, autoMigrate: true } },
+    };
     const store = await createHistoryStore(cfg);
     await store.open();
     const version =
-      store instanceof PostgresHistoryStore ? await store.schemaVersion()
-      : store instanceof SqliteHistoryStore ? store.schemaVersion()
-      : undefined;
+      store instanceof PostgresHistoryStore
+        ? await store.schemaVersion()
+        : store instanceof SqliteHistoryStore
+          ? store.schemaVersion()
+          : undefined;
     await store.close();
-    console.log(`history (${config.storage.history.kind}): schema is current${version !== undefined ? ` (version ${version})` : ''}`);
+    console.log(
+      `history (${config.storage.history.kind}): schema is current${version !== undefined ? ` (version ${version})` : ''}`,
+    );
   } catch (err) {
     reportConfigError(err);
     process.exitCode = 1;

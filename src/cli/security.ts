@@ -4,7 +4,13 @@ import { whatsappAuthKeySource } from '../channels/whatsapp/auth-key-rotation.js
 import { loadConfig } from '../core/config-load.js';
 import { createLogger } from '../gateway/logger.js';
 import type { MessageBodySource } from '../core/stores.js';
-import { exportAudit, messageBodySource, rotateKeys, verifyAudit, type EncryptedFieldSource } from '../security/index.js';
+import {
+  exportAudit,
+  messageBodySource,
+  rotateKeys,
+  verifyAudit,
+  type EncryptedFieldSource,
+} from '../security/index.js';
 import { createHistoryStore } from '../storage/index.js';
 import { reportConfigError } from './config-validate.js';
 
@@ -32,7 +38,9 @@ export async function keysRotateCommand(opts: { config?: string }): Promise<void
   let retire = true;
   try {
     if ('messageBodies' in history) {
-      sources.push(messageBodySource(history as unknown as MessageBodySource, config.security.encryption.messageBodies));
+      sources.push(
+        messageBodySource(history as unknown as MessageBodySource, config.security.encryption.messageBodies),
+      );
     } else if (config.security.encryption.messageBodies) {
       // This backend cannot list its bodies: keep every old key so none of them becomes unreadable.
       retire = false;
@@ -50,7 +58,9 @@ export async function keysRotateCommand(opts: { config?: string }): Promise<void
 /** `hearth audit verify`: exit 0 when the hash chain is intact, 1 when a row was edited or removed, 2 when there is no log. */
 export async function auditVerifyCommand(opts: { config?: string }): Promise<void> {
   const config = configOrExit(opts.config);
-  process.exitCode = (await verifyAudit({ dataDir: resolve(config.dataDir), retentionDays: config.security.audit.retentionDays })).exitCode;
+  process.exitCode = (
+    await verifyAudit({ dataDir: resolve(config.dataDir), retentionDays: config.security.audit.retentionDays })
+  ).exitCode;
 }
 
 /** `hearth audit export [--since ISO]`: JSON lines on stdout. */

@@ -17,7 +17,9 @@ export async function runRoles(roles: ProcessRole[], opts: { config?: string }):
   try {
     const loaded = loadConfig({ file: opts.config });
     if (roles.length < ALL_ROLES.length && loaded.config.bus.kind === 'memory') {
-      console.error(`${ErrorCode.config}: bus.kind is memory; \`hearth ${roles.join(' ')}\` needs a shared bus (bus.kind: redis). Use \`hearth start\` for one process.`);
+      console.error(
+        `${ErrorCode.config}: bus.kind is memory; \`hearth ${roles.join(' ')}\` needs a shared bus (bus.kind: redis). Use \`hearth start\` for one process.`,
+      );
       process.exit(1);
     }
     hearth = new Hearth({ loaded, roles });
@@ -27,8 +29,12 @@ export async function runRoles(roles: ProcessRole[], opts: { config?: string }):
   }
   const log = hearth.log;
   // A misbehaving adapter must not take the assistant down: log it and keep serving.
-  process.on('unhandledRejection', (err) => log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'unhandled rejection'));
-  process.on('uncaughtException', (err) => log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) =>
+    log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'unhandled rejection'),
+  );
+  process.on('uncaughtException', (err) =>
+    log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'uncaught exception'),
+  );
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     hearth.stop().then(

@@ -51,13 +51,21 @@ export function interpolate(value: unknown, env: Env, path: string[], missing: s
 }
 
 /** Parses a YAML file into a plain object, reporting syntax errors with their line. */
-export function readYamlFile(file: string, env: Env): { data: Record<string, unknown>; lineOf: (path: string[]) => number | undefined } {
+export function readYamlFile(
+  file: string,
+  env: Env,
+): { data: Record<string, unknown>; lineOf: (path: string[]) => number | undefined } {
   const text = readFileSync(file, 'utf8');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({ file, path: '', line: lineCounter.linePos(e.pos[0]).line, reason: `YAML syntax: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({
+        file,
+        path: '',
+        line: lineCounter.linePos(e.pos[0]).line,
+        reason: `YAML syntax: ${e.message.split('\n')[0]}`,
+      })),
     );
   }
   const lineOf = (path: string[]): number | undefined => {
@@ -77,7 +85,12 @@ export function readYamlFile(file: string, env: Env): { data: Record<string, unk
     throw new ConfigError(
       missing.map((m) => {
         const keyPath = m.slice(0, -1);
-        return { file, path: keyPath.join('.'), line: lineOf(keyPath), reason: `environment variable ${m[m.length - 1]} is not set` };
+        return {
+          file,
+          path: keyPath.join('.'),
+          line: lineOf(keyPath),
+          reason: `environment variable ${m[m.length - 1]} is not set`,
+        };
       }),
     );
   }
@@ -166,7 +179,13 @@ function applyEnv(data: Record<string, unknown>, env: Env): Map<string, string> 
   return origin;
 }
 
-function addKeyedModel(data: Record<string, unknown>, env: Env, keyVar: string, id: string, spec: Record<string, unknown>): void {
+function addKeyedModel(
+  data: Record<string, unknown>,
+  env: Env,
+  keyVar: string,
+  id: string,
+  spec: Record<string, unknown>,
+): void {
   const key = env[keyVar];
   if (!key || getIn(data, ['models', 'catalog', id]) !== undefined) return;
   setIn(data, ['models', 'catalog', id], { ...spec, apiKey: key });
@@ -307,7 +326,12 @@ function checkReferences(config: HearthConfig, file: string, lineOf: (path: stri
   const agents = ['default', ...Object.keys(config.agents)];
   config.routes.forEach((r, i) => {
     if (!agents.includes(r.agent)) {
-      problems.push({ file, path: `routes.${i}.agent`, line: lineOf(['routes', String(i), 'agent']), reason: `no agent "${r.agent}" in agents` });
+      problems.push({
+        file,
+        path: `routes.${i}.agent`,
+        line: lineOf(['routes', String(i), 'agent']),
+        reason: `no agent "${r.agent}" in agents`,
+      });
     }
   });
   if (problems.length > 0) throw new ConfigError(problems);

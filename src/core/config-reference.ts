@@ -56,7 +56,9 @@ function typeName(s: z.ZodType): string {
   const d = def(s);
   switch (d.type) {
     case 'enum':
-      return Object.values(d.entries ?? {}).map((v) => `\`${v}\``).join(' \\| ');
+      return Object.values(d.entries ?? {})
+        .map((v) => `\`${v}\``)
+        .join(' \\| ');
     case 'literal':
       return (d.values ?? []).map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
     case 'array':
@@ -87,7 +89,10 @@ export function referenceRows(schema: z.ZodType, prefix = ''): ReferenceRow[] {
     const isObject = d.type === 'object';
     const recordOfObjects = d.type === 'record' && def(unwrap(d.valueType!).core).type === 'object';
     const arrayOfObjects = d.type === 'array' && def(unwrap(d.element!).core).type === 'object';
-    const showDefault = dflt !== undefined && !isObject && !(typeof dflt === 'object' && dflt && Object.keys(dflt).length === 0 && !Array.isArray(dflt));
+    const showDefault =
+      dflt !== undefined &&
+      !isObject &&
+      !(typeof dflt === 'object' && dflt && Object.keys(dflt).length === 0 && !Array.isArray(dflt));
     rows.push({
       key: path,
       type: isObject ? 'section' : typeName(c),
@@ -106,7 +111,9 @@ export function referenceMarkdown(schema: z.ZodType): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = ['| key | type | default | description |', '|---|---|---|---|'];
   for (const r of referenceRows(schema)) {
-    lines.push(`| \`${r.key}\` | ${r.type} | ${r.default ? `\`${esc(r.default)}\`` : ''} | ${r.description ? esc(r.description) : ''} |`);
+    lines.push(
+      `| \`${r.key}\` | ${r.type} | ${r.default ? `\`${esc(r.default)}\`` : ''} | ${r.description ? esc(r.description) : ''} |`,
+    );
   }
   return lines.join('\n');
 }

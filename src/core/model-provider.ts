@@ -45,7 +45,8 @@ export interface GenerationParams {
  * it wins (the engine passes agent, then model spec; a provider passes the request, then its spec).
  */
 export function resolveGeneration(...layers: ReadonlyArray<GenerationParams | undefined>): GenerationParams {
-  const pick = <K extends keyof GenerationParams>(key: K): GenerationParams[K] => layers.find((l) => l?.[key] !== undefined)?.[key];
+  const pick = <K extends keyof GenerationParams>(key: K): GenerationParams[K] =>
+    layers.find((l) => l?.[key] !== undefined)?.[key];
   const out: GenerationParams = {};
   for (const key of ['temperature', 'topP', 'maxTokens', 'contextSize'] as const) {
     const value = pick(key);

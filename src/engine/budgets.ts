@@ -83,7 +83,9 @@ export interface BudgetsDeps {
 /** The start of the next UTC day or month after `t`. */
 export function periodEnd(t: number, period: Period): number {
   const d = new Date(t);
-  return period === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return period === 'day'
+    ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)
+    : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 function periodId(t: number, period: Period): string {
@@ -101,7 +103,10 @@ export class Budgets {
   /** Whether any budget is configured (no counters are kept otherwise). */
   active(): boolean {
     const b = this.deps.config().budgets;
-    return Object.values(b.user).some((v) => v !== undefined) || Object.values(b.agent).some((l) => Object.values(l).some((v) => v !== undefined));
+    return (
+      Object.values(b.user).some((v) => v !== undefined) ||
+      Object.values(b.agent).some((l) => Object.values(l).some((v) => v !== undefined))
+    );
   }
 
   /** The counters that apply to a subject right now (its user's and its agent's, unless `only` narrows it). */
@@ -110,7 +115,11 @@ export class Budgets {
     const now = this.now();
     const scopes: Array<{ path: string; id: string; limits: BudgetLimits | undefined }> = [
       { path: 'budgets.user', id: `user:${s.userId}`, limits: b.user },
-      { path: `budgets.agent.${s.agent}`, id: `agent:${s.agent}`, limits: Object.hasOwn(b.agent, s.agent) ? b.agent[s.agent] : undefined },
+      {
+        path: `budgets.agent.${s.agent}`,
+        id: `agent:${s.agent}`,
+        limits: Object.hasOwn(b.agent, s.agent) ? b.agent[s.agent] : undefined,
+      },
     ];
     const out: Counter[] = [];
     for (const scope of scopes.filter((_, i) => (i === 0 ? only.user : only.agent))) {
@@ -140,7 +149,10 @@ export class Budgets {
    * Reserves one call's maximum on every budget of the subject. Either all are reserved, or none
    * is and the first budget it would pass is returned.
    */
-  async reserve(s: BudgetSubject, amount: BudgetAmount): Promise<{ reservation: Reservation } | { refused: BudgetRefusal }> {
+  async reserve(
+    s: BudgetSubject,
+    amount: BudgetAmount,
+  ): Promise<{ reservation: Reservation } | { refused: BudgetRefusal }> {
     const reservation: Reservation = { entries: [] };
     for (const counter of this.counters(s)) {
       const units = this.units(counter, amount);
@@ -149,7 +161,15 @@ export class Budgets {
       if (total > counter.limit) {
         await this.release(reservation);
         const limit = counter.metric === 'usd' ? counter.limit / MICRO : counter.limit;
-        return { refused: { budget: counter.budget, limit, metric: counter.metric, period: counter.period, resetsAt: counter.resetsAt } };
+        return {
+          refused: {
+            budget: counter.budget,
+            limit,
+            metric: counter.metric,
+            period: counter.period,
+            resetsAt: counter.resetsAt,
+          },
+        };
       }
     }
     return { reservation };
@@ -157,7 +177,8 @@ export class Budgets {
 
   /** Takes a reservation back entirely (the call never happened). */
   async release(r: Reservation): Promise<void> {
-    for (const { counter, amount } of r.entries) if (amount) await this.deps.sessions.increment(counter.key, -amount, counter.ttlMs);
+    for (const { counter, amount } of r.entries)
+      if (amount) await this.deps.sessions.increment(counter.key, -amount, counter.ttlMs);
     r.entries = [];
   }
 
@@ -170,7 +191,10 @@ export class Budgets {
     for (const { counter, amount } of r.entries) {
       const used = this.units(counter, actual);
       const total = await this.deps.sessions.increment(counter.key, used - amount, counter.ttlMs);
-      if (total >= counter.limit * 0.8 && (await this.deps.sessions.setIfAbsent(`${counter.key}:warned`, true, counter.ttlMs))) {
+      if (
+        total >= counter.limit * 0.8 &&
+        (await this.deps.sessions.setIfAbsent(`${counter.key}:warned`, true, counter.ttlMs))
+      ) {
         warnings.push(this.state(counter, total));
       }
     }
@@ -181,7 +205,8 @@ export class Budgets {
   /** Every budget of a subject with its use so far in the current period. */
   async states(s: BudgetSubject, only?: { user: boolean; agent: boolean }): Promise<BudgetState[]> {
     const out: BudgetState[] = [];
-    for (const counter of this.counters(s, only)) out.push(this.state(counter, (await this.deps.sessions.get<number>(counter.key)) ?? 0));
+    for (const counter of this.counters(s, only))
+      out.push(this.state(counter, (await this.deps.sessions.get<number>(counter.key)) ?? 0));
     return out;
   }
 
@@ -203,7 +228,10 @@ export class Budgets {
 export const DEFAULT_RESERVED_OUTPUT = 1024;
 
 /** The most one call can use: the prompt (and tool schemas) as estimated, plus the most it may generate. */
-export function callMaximum(promptChars: number, maxTokens: number | undefined): { promptTokens: number; completionTokens: number } {
+export function callMaximum(
+  promptChars: number,
+  maxTokens: number | undefined,
+): { promptTokens: number; completionTokens: number } {
   return { promptTokens: Math.ceil(promptChars / 4), completionTokens: maxTokens ?? DEFAULT_RESERVED_OUTPUT };
 }
 

@@ -38,12 +38,17 @@ export function userText(m: Pick<Message, 'text' | 'attachments' | 'kind' | 'val
 }
 
 /** Loads image attachments from the blob store for vision-capable models. */
-export async function loadImages(attachments: Attachment[], blobs: BlobStore, maxBytes = 5 * 1024 * 1024): Promise<ImagePart[]> {
+export async function loadImages(
+  attachments: Attachment[],
+  blobs: BlobStore,
+  maxBytes = 5 * 1024 * 1024,
+): Promise<ImagePart[]> {
   const out: ImagePart[] = [];
   for (const a of attachments) {
     if (a.kind !== 'image' || !a.blobKey) continue;
     const data = await blobs.get(a.blobKey);
-    if (data && data.length <= maxBytes) out.push({ mimeType: a.mimeType ?? 'image/jpeg', data: data.toString('base64') });
+    if (data && data.length <= maxBytes)
+      out.push({ mimeType: a.mimeType ?? 'image/jpeg', data: data.toString('base64') });
   }
   return out;
 }
@@ -59,7 +64,11 @@ export interface DocumentLimits {
  * extractors, for this turn's user message; one that cannot be read is named with the reason.
  * The extractors load only when a document is attached.
  */
-export async function loadDocuments(attachments: Attachment[], blobs: BlobStore, limits: DocumentLimits = { maxBytes: 25 * 1024 * 1024, maxTokens: 6000 }): Promise<string> {
+export async function loadDocuments(
+  attachments: Attachment[],
+  blobs: BlobStore,
+  limits: DocumentLimits = { maxBytes: 25 * 1024 * 1024, maxTokens: 6000 },
+): Promise<string> {
   const docs = attachments.filter((a) => a.kind === 'document' && a.blobKey);
   if (docs.length === 0) return '';
   const { attachmentText } = await import('../knowledge/attachment-text.js');
@@ -73,7 +82,9 @@ export async function loadDocuments(attachments: Attachment[], blobs: BlobStore,
       if (data.length > limits.maxBytes) throw new Error(`larger than ${limits.maxBytes} bytes`);
       out.push(await attachmentText({ fileName: name, mimeType: a.mimeType, data }, limits.maxTokens));
     } catch (err) {
-      out.push(`<document name="${name.replaceAll('"', "'")}">[could not be read: ${(err as Error).message}]</document>`);
+      out.push(
+        `<document name="${name.replaceAll('"', "'")}">[could not be read: ${(err as Error).message}]</document>`,
+      );
     }
   }
   return out.join('\n\n');
@@ -90,7 +101,10 @@ export function buildPrompt(
   text: string,
   images: ImagePart[],
 ): ChatMessage[] {
-  const system = [systemPrompt, ...history.filter((h) => h.role === 'system' && h.content.trim()).map((h) => h.content)].join('\n\n');
+  const system = [
+    systemPrompt,
+    ...history.filter((h) => h.role === 'system' && h.content.trim()).map((h) => h.content),
+  ].join('\n\n');
   const messages: ChatMessage[] = [{ role: 'system', content: system }];
   for (const h of history) {
     if (h.role === 'user' || h.role === 'assistant') messages.push({ role: h.role, content: h.content });

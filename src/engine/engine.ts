@@ -8,15 +8,38 @@ import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
 import type { AgentConfig, HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError, errorSummary } from '../core/errors.js';
-import { conversationKey, doneEvent, replyTargetOf, type Attachment, type Message, type ReplyEvent, type ReplyTarget, type Usage } from '../core/message.js';
+import {
+  conversationKey,
+  doneEvent,
+  replyTargetOf,
+  type Attachment,
+  type Message,
+  type ReplyEvent,
+  type ReplyTarget,
+  type Usage,
+} from '../core/message.js';
 import type { EngineMetrics } from '../core/metrics.js';
-import { resolveGeneration, type ChatMessage, type FinishReason, type StreamPart, type ToolCall } from '../core/model-provider.js';
+import {
+  resolveGeneration,
+  type ChatMessage,
+  type FinishReason,
+  type StreamPart,
+  type ToolCall,
+} from '../core/model-provider.js';
 import type { BlobStore, HistoryStore } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
 import { RESUME_ACTION, type Approvals, type PendingApproval } from '../approvals/approvals.js';
 import { Budgets, callMaximum, refusalMessage, warningMessage, type BudgetState } from './budgets.js';
 import { costUsd, priceOf } from './pricing.js';
-import { DEFAULT_SYSTEM_PROMPT, buildPrompt, estimateTokens, loadDocuments, loadImages, userText, type DocumentLimits } from './context.js';
+import {
+  DEFAULT_SYSTEM_PROMPT,
+  buildPrompt,
+  estimateTokens,
+  loadDocuments,
+  loadImages,
+  userText,
+  type DocumentLimits,
+} from './context.js';
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import { backoffMs, isRetryable, sleep } from './resilience.js';
 
@@ -35,7 +58,11 @@ const ALL_FAILED_MESSAGE = 'Sorry, no model could answer right now. Please try a
 /** Knowledge base retrieval for an agent's turn (implemented by `src/knowledge/`). */
 export interface EngineKnowledge {
   /** Undefined when the agent has no collections. */
-  prepare(agentId: string, agent: AgentConfig, userText: string): Promise<{ contextBlock?: string; sources: string; noAnswer?: string } | undefined>;
+  prepare(
+    agentId: string,
+    agent: AgentConfig,
+    userText: string,
+  ): Promise<{ contextBlock?: string; sources: string; noAnswer?: string } | undefined>;
   /** Limits on reading documents attached in a chat. */
   attachmentLimits?(): DocumentLimits;
 }
@@ -114,7 +141,9 @@ export class Engine {
 
   agentConfig(id: string | undefined): AgentConfig {
     const agents = this.deps.config().agents;
-    return agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, historyMessages: 40, approval: 'always' };
+    return (
+      agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, historyMessages: 40, approval: 'always' }
+    );
   }
 
   /** Answers one inbound message. Never throws: failures become an `error` reply event. */
@@ -131,7 +160,14 @@ export class Engine {
       const conversationId = conversationKey(message);
       this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
       this.deps.log.error(
-        { requestId: message.id, channel: message.channel, conversationId, latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) },
+        {
+          requestId: message.id,
+          channel: message.channel,
+          conversationId,
+          latencyMs: elapsed(started),
+          errorCode: code,
+          err: errorSummary(err),
+        },
         'turn failed',
       );
       await this.publish(replyTargetOf(message), {
@@ -202,12 +238,35 @@ export class Engine {
     const images = await loadImages(message.attachments, this.deps.blobs);
     // On a redelivery the window already holds this user turn; the prompt must carry it once.
     const earlier = window.filter((w) => w.id !== message.id);
-    const documents = await loadDocuments(message.attachments, this.deps.blobs, this.deps.knowledge?.attachmentLimits?.());
-    const prompt = buildPrompt(agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT, message.history ?? earlier, documents ? `${text}\n\n${documents}` : text, images);
-    if (knowledge?.contextBlock) prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
+    const documents = await loadDocuments(
+      message.attachments,
+      this.deps.blobs,
+      this.deps.knowledge?.attachmentLimits?.(),
+    );
+    const prompt = buildPrompt(
+      agent.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
+      message.history ?? earlier,
+      documents ? `${text}\n\n${documents}` : text,
+      images,
+    );
+    if (knowledge?.contextBlock)
+      prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
     const skills = this.deps.agentSkills?.(agentId) ?? [];
     const tools = this.deps.tools?.toolsFor(skills, text) ?? [];
-    await this.converse({ message, agentId, agent, conversationId, target, base, log: turnLog, started, chain, prompt, tools, knowledge });
+    await this.converse({
+      message,
+      agentId,
+      agent,
+      conversationId,
+      target,
+      base,
+      log: turnLog,
+      started,
+      chain,
+      prompt,
+      tools,
+      knowledge,
+    });
   }
 
   /**
@@ -218,9 +277,16 @@ export class Engine {
   private async resume(message: Message, started: number): Promise<void> {
     const id = message.value!.slice(RESUME_ACTION.length);
     const approval = await this.deps.approvals?.claimResume(id);
-    const log = this.deps.log.child({ requestId: message.id, channel: message.channel, conversationId: approval?.conversationId });
+    const log = this.deps.log.child({
+      requestId: message.id,
+      channel: message.channel,
+      conversationId: approval?.conversationId,
+    });
     if (!approval) {
-      log.warn({ approvalId: id, errorCode: ErrorCode.forbidden }, 'resume of an approval that is not approved (or ran already) ignored');
+      log.warn(
+        { approvalId: id, errorCode: ErrorCode.forbidden },
+        'resume of an approval that is not approved (or ran already) ignored',
+      );
       return;
     }
     const agent = this.agentConfig(approval.agent);
@@ -295,7 +361,13 @@ export class Engine {
       };
       if (turn.approvedCalls?.length && this.deps.tools) await runCalls(turn.approvedCalls, chain[0]!, 1);
       for (let i = 0; i < MAX_TOOL_STEPS && !parked; i++) {
-        step = await this.budgetedCall(turn, preferred, leases, { messages: prompt, tools, agent, onStart, onDelta }, warnings);
+        step = await this.budgetedCall(
+          turn,
+          preferred,
+          leases,
+          { messages: prompt, tools, agent, onStart, onDelta },
+          warnings,
+        );
         // Once a model answered, the rest of the tool loop stays on it.
         preferred = [step.lease.id];
         answer += step.text;
@@ -323,8 +395,16 @@ export class Engine {
         // Chat apps would show "typing…" and then nothing: say so instead (a token limit hit
         // before any text, or a model that only "thought").
         this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
-        turnLog.warn({ latencyMs: elapsed(started), model, errorCode: ErrorCode.modelFailed }, 'model returned an empty answer');
-        await this.publish(target, { type: 'error', ...base, code: ErrorCode.modelFailed, message: EMPTY_ANSWER_MESSAGE });
+        turnLog.warn(
+          { latencyMs: elapsed(started), model, errorCode: ErrorCode.modelFailed },
+          'model returned an empty answer',
+        );
+        await this.publish(target, {
+          type: 'error',
+          ...base,
+          code: ErrorCode.modelFailed,
+          message: EMPTY_ANSWER_MESSAGE,
+        });
         return;
       }
       await history.append({
@@ -350,21 +430,42 @@ export class Engine {
         ...(cost !== undefined ? { costUsd: cost } : {}),
       });
       if (cost !== undefined) this.deps.metrics?.cost?.(model, cost);
-      await this.publish(target, doneEvent({ ...base, text: answer, attachments, model, usage, finishReason: parked ? 'approval' : step?.finishReason ?? 'stop' }));
+      await this.publish(
+        target,
+        doneEvent({
+          ...base,
+          text: answer,
+          attachments,
+          model,
+          usage,
+          finishReason: parked ? 'approval' : (step?.finishReason ?? 'stop'),
+        }),
+      );
       for (const w of warnings) {
         const id = `${base.replyId}#budget:${w.budget}`;
-        await this.publish(target, doneEvent({ replyId: id, inReplyTo: message.id, conversationId, text: warningMessage(w) }));
+        await this.publish(
+          target,
+          doneEvent({ replyId: id, inReplyTo: message.id, conversationId, text: warningMessage(w) }),
+        );
         turnLog.info({ budget: w.budget, used: w.used, limit: w.limit }, 'budget 80 % used');
       }
       this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
       this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);
       turnLog.info(
-        { latencyMs: elapsed(started), model, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens },
+        {
+          latencyMs: elapsed(started),
+          model,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+        },
         'turn answered',
       );
     } catch (err) {
       const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
-      const userMessage = err instanceof HearthError && (err.code === ErrorCode.shuttingDown || err.code === ErrorCode.budget) ? err.message : ALL_FAILED_MESSAGE;
+      const userMessage =
+        err instanceof HearthError && (err.code === ErrorCode.shuttingDown || err.code === ErrorCode.budget)
+          ? err.message
+          : ALL_FAILED_MESSAGE;
       this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
       turnLog.error({ latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) }, 'turn failed');
       await this.publish(target, { type: 'error', ...base, code, message: userMessage });
@@ -377,13 +478,20 @@ export class Engine {
    * One model call inside the budgets: its maximum is reserved first (a refusal throws
    * `HEARTH_E_BUDGET` and the model is never called), then settled with the reported usage.
    */
-  private async budgetedCall(turn: Turn, chain: string[], leases: Map<string, ModelLease>, call: StepCall, warnings: BudgetState[]): Promise<StepResult> {
+  private async budgetedCall(
+    turn: Turn,
+    chain: string[],
+    leases: Map<string, ModelLease>,
+    call: StepCall,
+    warnings: BudgetState[],
+  ): Promise<StepResult> {
     const budgets = this.deps.budgets;
     if (!budgets?.active()) return this.callChain(chain, leases, call, turn.log);
     const model = chain[0]!;
     const spec = this.deps.config().models.catalog[model] ?? this.deps.models.list().find((m) => m.id === model);
     const price = priceOf(spec);
-    const promptChars = JSON.stringify(call.messages).length + (call.tools.length ? JSON.stringify(call.tools).length : 0);
+    const promptChars =
+      JSON.stringify(call.messages).length + (call.tools.length ? JSON.stringify(call.tools).length : 0);
     const maximum = callMaximum(promptChars, resolveGeneration(call.agent, spec).maxTokens);
     const tokens = maximum.promptTokens + maximum.completionTokens;
     const usdOf = (u: Usage) => (price ? costUsd(price, u) : undefined);
@@ -391,12 +499,20 @@ export class Engine {
     const reserved = await budgets.reserve(subject, { tokens, usd: usdOf(maximum) });
     if ('refused' in reserved) {
       this.deps.metrics?.budgetRefused?.(reserved.refused.budget);
-      turn.log.warn({ budget: reserved.refused.budget, errorCode: ErrorCode.budget, reserve: tokens }, 'turn refused: budget reached');
+      turn.log.warn(
+        { budget: reserved.refused.budget, errorCode: ErrorCode.budget, reserve: tokens },
+        'turn refused: budget reached',
+      );
       throw new HearthError(ErrorCode.budget, refusalMessage(reserved.refused), 429);
     }
     try {
       const step = await this.callChain(chain, leases, call, turn.log);
-      warnings.push(...(await budgets.settle(reserved.reservation, { tokens: step.usage.promptTokens + step.usage.completionTokens, usd: usdOf(step.usage) })));
+      warnings.push(
+        ...(await budgets.settle(reserved.reservation, {
+          tokens: step.usage.promptTokens + step.usage.completionTokens,
+          usd: usdOf(step.usage),
+        })),
+      );
       return step;
     } catch (err) {
       // A failed call used what the provider counted, which we do not learn: release the reservation.
@@ -422,12 +538,26 @@ export class Engine {
     const target = replyTargetOf(message);
     const usage: Usage = { promptTokens: 0, completionTokens: 0 };
     await this.deps.history.append({
-      id: base.replyId, conversationId: base.conversationId, role: 'assistant', content: text, attachments: [],
-      author: 'hearth', createdAt: Date.now(), tokens: estimateTokens(text),
+      id: base.replyId,
+      conversationId: base.conversationId,
+      role: 'assistant',
+      content: text,
+      attachments: [],
+      author: 'hearth',
+      createdAt: Date.now(),
+      tokens: estimateTokens(text),
     });
     await this.publish(target, { type: 'start', ...base, model: 'hearth' });
     await this.publish(target, { type: 'delta', ...base, text });
-    await this.publish(target, { type: 'done', ...base, text, attachments: [], model: 'hearth', usage, finishReason: 'stop' });
+    await this.publish(target, {
+      type: 'done',
+      ...base,
+      text,
+      attachments: [],
+      model: 'hearth',
+      usage,
+      finishReason: 'stop',
+    });
     this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
     turnLog.info({ latencyMs: elapsed(started), model: 'hearth', knowledge: 'no-answer' }, 'turn answered');
   }
@@ -451,7 +581,10 @@ export class Engine {
           lease = await this.deps.models.lease(id);
         } catch (err) {
           lastError = err;
-          log.error({ model: id, errorCode: ErrorCode.modelFailed, err: errorSummary(err) }, 'model could not be loaded');
+          log.error(
+            { model: id, errorCode: ErrorCode.modelFailed, err: errorSummary(err) },
+            'model could not be loaded',
+          );
           continue;
         }
         leases.set(id, lease);
@@ -476,7 +609,10 @@ export class Engine {
           lastError = err;
           const code = isTimeout(err) ? ErrorCode.modelTimeout : ErrorCode.modelFailed;
           this.deps.metrics?.modelCall(id, code === ErrorCode.modelTimeout ? 'timeout' : 'error', elapsed(t0) / 1000);
-          log.warn({ model: id, attempt, latencyMs: elapsed(t0), errorCode: code, err: errorSummary(err) }, 'model call failed');
+          log.warn(
+            { model: id, attempt, latencyMs: elapsed(t0), errorCode: code, err: errorSummary(err) },
+            'model call failed',
+          );
           if (this.hardStop.signal.aborted) throw this.hardStop.signal.reason;
           // Text already reached the user: retrying or falling back would repeat or contradict it.
           if (streamed) throw err;
@@ -500,7 +636,10 @@ export class Engine {
     // One controller with a timer cleared when the call ends: AbortSignal.timeout() would leave a
     // timer per call pending for the whole timeout, tens of thousands of them under load.
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException(`model call timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`model call timed out after ${timeoutMs} ms`, 'TimeoutError')),
+      timeoutMs,
+    );
     const stop = () => controller.abort(this.hardStop.signal.reason);
     if (this.hardStop.signal.aborted) stop();
     else this.hardStop.signal.addEventListener('abort', stop, { once: true });
@@ -513,7 +652,12 @@ export class Engine {
   }
 
   /** Streams one call, forwarding text as it arrives and collecting tool calls and usage. */
-  private async consume(lease: ModelLease, call: StepCall, signal: AbortSignal, markStreamed: () => void): Promise<StepResult> {
+  private async consume(
+    lease: ModelLease,
+    call: StepCall,
+    signal: AbortSignal,
+    markStreamed: () => void,
+  ): Promise<StepResult> {
     const { agent, messages, tools } = call;
     const stream = lease.provider.stream({
       model: lease.spec.model,

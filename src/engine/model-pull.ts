@@ -13,7 +13,16 @@
  * When neither exists the pull is refused (HEARTH_E_CHECKSUM) unless `allowUnverified` is set.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
@@ -70,14 +79,22 @@ export function resolvePullTarget(name: string = defaultPullableModel, baseUrl: 
     const url = new URL(name);
     const file = decodeURIComponent(url.pathname.split('/').pop() ?? '');
     if (!/^[\w.+-]+\.gguf$/i.test(file)) {
-      throw new HearthError(ErrorCode.download, `The URL must point at a .gguf file (got "${file || url.pathname}")`, 400);
+      throw new HearthError(
+        ErrorCode.download,
+        `The URL must point at a .gguf file (got "${file || url.pathname}")`,
+        400,
+      );
     }
     return { url: url.href, file };
   }
   const model = findPullableModel(name);
   if (!model) {
     const names = pullableModels.map((m) => m.name).join(', ');
-    throw new HearthError(ErrorCode.unknownModel, `Unknown model "${name}". Pull one of: ${names}, or give a full URL of a .gguf file.`, 404);
+    throw new HearthError(
+      ErrorCode.unknownModel,
+      `Unknown model "${name}". Pull one of: ${names}, or give a full URL of a .gguf file.`,
+      404,
+    );
   }
   return { url: hubFileUrl(model, baseUrl), file: model.file, sha256: model.sha256 };
 }
@@ -109,9 +126,17 @@ export async function pullModel(options: PullModelOptions): Promise<string> {
       if (options.signal?.aborted) throw options.signal.reason;
       if (!(err instanceof TransferError)) throw err;
       if (attempt >= retries) {
-        throw new HearthError(ErrorCode.download, `Downloading ${target.url} failed: ${err.message}. Run the pull again to resume.`, 502, { cause: err });
+        throw new HearthError(
+          ErrorCode.download,
+          `Downloading ${target.url} failed: ${err.message}. Run the pull again to resume.`,
+          502,
+          { cause: err },
+        );
       }
-      options.log?.warn({ url: target.url, attempt: attempt + 1, err: err.message }, 'model download interrupted; resuming');
+      options.log?.warn(
+        { url: target.url, attempt: attempt + 1, err: err.message },
+        'model download interrupted; resuming',
+      );
       await delay(Math.min((options.retryDelayMs ?? 1000) * 2 ** attempt, 10_000), options.signal);
     }
   }
@@ -120,13 +145,21 @@ export async function pullModel(options: PullModelOptions): Promise<string> {
   if (!expected && !options.allowUnverified) {
     // Reached when a complete `.part` was confirmed by a 416 that carried no checksum header.
     rmSync(partPath, { force: true });
-    throw new HearthError(ErrorCode.checksum, `No SHA-256 is known for ${target.file}, so it cannot be verified. The download was deleted.`, 502);
+    throw new HearthError(
+      ErrorCode.checksum,
+      `No SHA-256 is known for ${target.file}, so it cannot be verified. The download was deleted.`,
+      502,
+    );
   }
   if (expected) {
     const actual = await sha256OfFile(partPath);
     if (actual !== expected) {
       rmSync(partPath, { force: true });
-      throw new HearthError(ErrorCode.checksum, `Checksum mismatch for ${target.file}: expected sha256 ${expected}, got ${actual}. The download was deleted.`, 502);
+      throw new HearthError(
+        ErrorCode.checksum,
+        `Checksum mismatch for ${target.file}: expected sha256 ${expected}, got ${actual}. The download was deleted.`,
+        502,
+      );
     }
   }
   renameSync(partPath, finalPath);
@@ -137,9 +170,18 @@ export async function pullModel(options: PullModelOptions): Promise<string> {
  * One request: continues `partPath` from its current size with `Range`, or starts over when the
  * server ignores Range. Returns the checksum the server advertised, if any.
  */
-async function downloadOnce(url: string, partPath: string, options: PullModelOptions, requireChecksum: boolean): Promise<string | undefined> {
+async function downloadOnce(
+  url: string,
+  partPath: string,
+  options: PullModelOptions,
+  requireChecksum: boolean,
+): Promise<string | undefined> {
   const offset = existsSync(partPath) ? statSync(partPath).size : 0;
-  const { response, linkedSha256 } = await fetchFollowingRedirects(url, offset > 0 ? { range: `bytes=${offset}-` } : {}, options.signal);
+  const { response, linkedSha256 } = await fetchFollowingRedirects(
+    url,
+    offset > 0 ? { range: `bytes=${offset}-` } : {},
+    options.signal,
+  );
   const advertised = linkedSha256 ?? normalizeSha256(response.headers.get('etag'));
 
   if (response.status === 416 && offset > 0) {
@@ -152,7 +194,11 @@ async function downloadOnce(url: string, partPath: string, options: PullModelOpt
   if (!response.ok) {
     await response.body?.cancel();
     if (response.status === 429 || response.status >= 500) throw new TransferError(`HTTP ${response.status}`);
-    throw new HearthError(ErrorCode.download, `Downloading ${url} failed: HTTP ${response.status}`, response.status === 404 ? 404 : 502);
+    throw new HearthError(
+      ErrorCode.download,
+      `Downloading ${url} failed: HTTP ${response.status}`,
+      response.status === 404 ? 404 : 502,
+    );
   }
   if (requireChecksum && !advertised) {
     await response.body?.cancel();
@@ -185,7 +231,9 @@ async function downloadOnce(url: string, partPath: string, options: PullModelOpt
   // byte received is on disk and the retry's Range starts exactly where the data ends.
   const file = await open(partPath, start > 0 ? 'a' : 'w');
   try {
-    for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) as AsyncIterable<Buffer>) {
+    for await (const chunk of Readable.fromWeb(
+      response.body as WebReadableStream<Uint8Array>,
+    ) as AsyncIterable<Buffer>) {
       await file.write(chunk);
       received += chunk.length;
       options.onProgress?.({ received, total });
@@ -235,7 +283,12 @@ function contentLength(response: Response): number | undefined {
 
 /** `"abc…"`, `W/"abc…"` or `sha256:abc…` → lowercase hex, when it is a SHA-256 at all. */
 function normalizeSha256(value: string | null | undefined): string | undefined {
-  const hex = value?.trim().replace(/^W\//, '').replaceAll('"', '').replace(/^sha256:/i, '').toLowerCase();
+  const hex = value
+    ?.trim()
+    .replace(/^W\//, '')
+    .replaceAll('"', '')
+    .replace(/^sha256:/i, '')
+    .toLowerCase();
   return hex && sha256Pattern.test(hex) ? hex : undefined;
 }
 

@@ -48,5 +48,10 @@ export function priceOf(spec: Pick<ModelSpec, 'provider' | 'model' | 'price'> | 
 export function costUsd(price: ModelPrice, usage: Usage): number {
   const cached = Math.min(usage.cachedPromptTokens ?? 0, usage.promptTokens);
   const fresh = usage.promptTokens - cached;
-  return (fresh * price.inputPerMTok + cached * (price.cachedInputPerMTok ?? price.inputPerMTok) + usage.completionTokens * price.outputPerMTok) / 1e6;
+  return (
+    (fresh * price.inputPerMTok +
+      cached * (price.cachedInputPerMTok ?? price.inputPerMTok) +
+      usage.completionTokens * price.outputPerMTok) /
+    1e6
+  );
 }

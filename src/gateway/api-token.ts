@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function resolveApiToken(configured: string | undefined, dataDir: string): { token: string; file?: string; generated: boolean } {
+export function resolveApiToken(
+  configured: string | undefined,
+  dataDir: string,
+): { token: string; file?: string; generated: boolean } {
   if (configured) return { token: configured, generated: false };
   const file = join(dataDir, 'api-token');
   if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file, generated: false };

@@ -34,11 +34,25 @@ export function surfaceAuth(setting: 'auto' | 'token' | 'open', config: HearthCo
 /** The built-in surfaces; each authenticates its callers itself (trusted by the pipeline). */
 export async function builtinChannels(
   config: HearthConfig,
-  deps: { authenticator: Authenticator; requireRole: RequireRole; history: HistoryStore; listModels: () => Array<{ id: string; provider: string }>; log: Logger; dataDir: string },
+  deps: {
+    authenticator: Authenticator;
+    requireRole: RequireRole;
+    history: HistoryStore;
+    listModels: () => Array<{ id: string; provider: string }>;
+    log: Logger;
+    dataDir: string;
+  },
 ): Promise<Channel[]> {
   const out: Channel[] = [new ApiChannel({ guard: deps.requireRole('viewer'), listModels: deps.listModels })];
   if (config.webchat.enabled) {
-    out.push(new WebChatChannel({ auth: deps.authenticator, requireAuth: surfaceAuth(config.webchat.auth, config) === 'token', history: deps.history, maxPayload: config.server.bodyLimit }));
+    out.push(
+      new WebChatChannel({
+        auth: deps.authenticator,
+        requireAuth: surfaceAuth(config.webchat.auth, config) === 'token',
+        history: deps.history,
+        maxPayload: config.server.bodyLimit,
+      }),
+    );
   }
   if (config.voice.enabled) {
     // Loaded only when enabled: WebRTC, Opus and RNNoise cost start-up time and memory.
@@ -70,7 +84,13 @@ export async function platformChannels(file: ChannelsFile, deps: ChannelDeps): P
     if (!cfg || !cfg.enabled || !definition) continue;
     const { createChannel } = await definition.load();
     channels.push(await createChannel(cfg as never, { ...deps, log: deps.log.child({ channel: name }) }));
-    policies.set(name, { trusted: false, limitSenders: true, allowFrom: cfg.allowFrom, requireMention: cfg.requireMention, agent: cfg.agent });
+    policies.set(name, {
+      trusted: false,
+      limitSenders: true,
+      allowFrom: cfg.allowFrom,
+      requireMention: cfg.requireMention,
+      agent: cfg.agent,
+    });
   }
   return { channels, policies };
 }

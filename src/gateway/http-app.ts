@@ -74,7 +74,11 @@ export function buildHttpApp(
     const message = status >= 500 && !(err instanceof HearthError) ? 'internal error' : err.message;
     return reply.code(status).send({ error: { code, message } });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: ErrorCode.notFound, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .send({ error: { code: ErrorCode.notFound, message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
+  );
   return app as unknown as FastifyInstance;
 }
 

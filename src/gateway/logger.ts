@@ -11,15 +11,23 @@ import { logRedaction } from '../security/index.js';
 
 export type LogFormat = HearthConfig['log']['format'];
 
-export function createLogger(level: HearthConfig['log']['level'], knownSecrets: readonly string[] = [], format: LogFormat = 'ecs'): Logger {
+export function createLogger(
+  level: HearthConfig['log']['level'],
+  knownSecrets: readonly string[] = [],
+  format: LogFormat = 'ecs',
+): Logger {
   const redaction = logRedaction(knownSecrets);
   if (format === 'ecs') {
     const mask = redaction.formatters!.log! as (obj: Record<string, unknown>) => Record<string, unknown>;
     const options = ecsLogOptions(mask);
-    return withChildBindings(pino({ level, base: undefined, redact: redaction.redact, hooks: redaction.hooks, ...options }), options.formatters!.bindings!);
+    return withChildBindings(
+      pino({ level, base: undefined, redact: redaction.redact, hooks: redaction.hooks, ...options }),
+      options.formatters!.bindings!,
+    );
   }
   const options = { level, base: undefined, messageKey: 'msg', timestamp: pino.stdTimeFunctions.isoTime, ...redaction };
-  if (format === 'pretty') return pino(options, prettyStream({ sync: true, messageKey: 'msg', translateTime: 'SYS:HH:MM:ss.l' }));
+  if (format === 'pretty')
+    return pino(options, prettyStream({ sync: true, messageKey: 'msg', translateTime: 'SYS:HH:MM:ss.l' }));
   return pino(options);
 }
 

@@ -75,7 +75,12 @@ export interface GatewayDeps {
 export type GatewayPlugin<D = GatewayDeps> = (app: FastifyInstance, deps: D) => Promise<void>;
 
 /** Mounts plugins in order, each in its own encapsulated scope. */
-export async function mountPlugins<D>(app: FastifyInstance, plugins: ReadonlyArray<GatewayPlugin<D>>, deps: D): Promise<void> {
+export async function mountPlugins<D>(
+  app: FastifyInstance,
+  plugins: ReadonlyArray<GatewayPlugin<D>>,
+  deps: D,
+): Promise<void> {
   // Fastify types plugin options as a plain record; the deps are ours, typed by the caller.
-  for (const plugin of plugins) await app.register(plugin as unknown as GatewayPlugin<Record<string, unknown>>, deps as Record<string, unknown>);
+  for (const plugin of plugins)
+    await app.register(plugin as unknown as GatewayPlugin<Record<string, unknown>>, deps as Record<string, unknown>);
 }

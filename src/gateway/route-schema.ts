@@ -8,7 +8,10 @@ import { z } from 'zod';
 
 /** A zod schema as the JSON Schema (draft-07) Fastify's validator reads, describing the accepted input. */
 export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 

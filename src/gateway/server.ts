@@ -141,9 +141,17 @@ export class Hearth {
 
     const channelsFile = loadChannelsFile(config.channels, env);
     const stores = (this.stores = await openStores(config));
-    if (this.token.generated) log.info({ file: this.token.file }, 'generated an API token (HEARTH_API_TOKEN was not set); it is in this file');
-    const security = (this.security = await createSecurity(config.security, { dataDir, log, apiToken: this.token.token, redisUrl: env.REDIS_URL, env }));
-    if (security.encryptMessageBodies) stores.history = new EncryptingHistoryStore(stores.history, valueCipher(security.crypto));
+    if (this.token.generated)
+      log.info({ file: this.token.file }, 'generated an API token (HEARTH_API_TOKEN was not set); it is in this file');
+    const security = (this.security = await createSecurity(config.security, {
+      dataDir,
+      log,
+      apiToken: this.token.token,
+      redisUrl: env.REDIS_URL,
+      env,
+    }));
+    if (security.encryptMessageBodies)
+      stores.history = new EncryptingHistoryStore(stores.history, valueCipher(security.crypto));
 
     const models = (this.models = new ModelRegistry({
       dataDir,
@@ -151,12 +159,25 @@ export class Hearth {
       breaker: config.models.breaker,
       loadFactory: this.options.loadProvider as ((k: ModelSpec['provider']) => Promise<ProviderFactory>) | undefined,
     }));
-    const addedModels = (this.addedModels = new AddedModels({ secrets: security.secrets, models, config: () => this.config, log }));
+    const addedModels = (this.addedModels = new AddedModels({
+      secrets: security.secrets,
+      models,
+      config: () => this.config,
+      log,
+    }));
     await addedModels.load();
-    if (!models.default) log.warn({ errorCode: ErrorCode.noModel }, 'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`');
+    if (!models.default)
+      log.warn(
+        { errorCode: ErrorCode.noModel },
+        'no model configured: set MODEL_ENDPOINT, an API key, models.catalog, or run `hearth models pull`',
+      );
 
     // Knowledge base: documents are ingested where they are uploaded (the gateway); every role retrieves.
-    const knowledge = (this.knowledge = await openKnowledgeBase(() => this.config, { blobs: stores.blobs, log: log.child({ component: 'knowledge' }), env }));
+    const knowledge = (this.knowledge = await openKnowledgeBase(() => this.config, {
+      blobs: stores.blobs,
+      log: log.child({ component: 'knowledge' }),
+      env,
+    }));
     if (this.roles.has('gateway')) await knowledge.start();
 
     const tracing = (this.tracing = await startTracing(config.tracing, [...this.roles].join('+')));
@@ -189,7 +210,10 @@ export class Hearth {
         agentSkills,
         blobs: stores.blobs,
         home: config.home,
-        canvas: canvas && { rooms: canvas.rooms, roomUrl: (room) => `${config.canvas.publicUrl?.replace(/\/$/, '') ?? this.url}/canvas/${room}` },
+        canvas: canvas && {
+          rooms: canvas.rooms,
+          roomUrl: (room) => `${config.canvas.publicUrl?.replace(/\/$/, '') ?? this.url}/canvas/${room}`,
+        },
       }));
       await skills.start();
       this.engine = new Engine({
@@ -212,7 +236,8 @@ export class Hearth {
     const tls = security.tlsOptions();
     const app = (this.app = buildHttpApp(config, log, () => this.draining, tls));
     app.addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) this.routes.push({ method, url: route.url, role: (route.config as { role?: string } | undefined)?.role });
+      for (const method of [route.method].flat())
+        this.routes.push({ method, url: route.url, role: (route.config as { role?: string } | undefined)?.role });
     });
     const deps: GatewayDeps = {
       config: () => this.config,
@@ -245,12 +270,24 @@ export class Hearth {
     const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
     this.url = `${tls ? 'https' : 'http'}://${host}:${port}`;
-    log.info({ url: this.url, roles: [...this.roles], models: models.list().map((m) => m.id), default: models.default ?? null }, 'listening');
+    log.info(
+      {
+        url: this.url,
+        roles: [...this.roles],
+        models: models.list().map((m) => m.id),
+        default: models.default ?? null,
+      },
+      'listening',
+    );
     this.watchConfig();
   }
 
   /** The gateway role: channels, the inbound pipeline, protections and every plugin, then the channels start. */
-  private async startGateway(app: FastifyInstance, deps: GatewayDeps, channelsFile: ReturnType<typeof loadChannelsFile>): Promise<void> {
+  private async startGateway(
+    app: FastifyInstance,
+    deps: GatewayDeps,
+    channelsFile: ReturnType<typeof loadChannelsFile>,
+  ): Promise<void> {
     const config = this.config;
     const { log, security, stores, bus } = deps;
     const builtins = await builtinChannels(config, {
@@ -266,7 +303,11 @@ export class Hearth {
     for (const [name, policy] of platforms.policies) this.policies.set(name, policy);
     this.channels = [...builtins, ...platforms.channels];
 
-    const voiceNotes = new VoiceNotes(() => this.config, () => stores.blobs, log);
+    const voiceNotes = new VoiceNotes(
+      () => this.config,
+      () => stores.blobs,
+      log,
+    );
     const pipeline = new InboundPipeline({
       bus,
       access: deps.access,
@@ -296,26 +337,44 @@ export class Hearth {
           config.server.allowedHosts.length > 0,
       },
     });
-    await mountPlugins(app, [...gatewayPlugins(config, this.channels), ...(this.options.plugins ?? [])], { ...deps, pipeline });
+    await mountPlugins(app, [...gatewayPlugins(config, this.channels), ...(this.options.plugins ?? [])], {
+      ...deps,
+      pipeline,
+    });
 
     for (const c of this.channels) {
       bus.subscribeOutbound(c.name, async (out) => {
         await voiceNotes.speak(out.target, out.event);
-        return c.deliver(out.target, out.event).catch((err) =>
-          log.warn({ channel: c.name, requestId: out.event.inReplyTo, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'delivery failed'),
-        );
+        return c
+          .deliver(out.target, out.event)
+          .catch((err) =>
+            log.warn(
+              { channel: c.name, requestId: out.event.inReplyTo, errorCode: ErrorCode.channel, err: errorSummary(err) },
+              'delivery failed',
+            ),
+          );
       });
       const receive = (m: Message) => pipeline.receive(m);
-      const ctx: ChannelContext = { receive: this.tracing ? tracedReceive(this.tracing.tracer, c.name, receive) : receive, blobs: stores.blobs, sessions: stores.sessions, log: log.child({ channel: c.name }) };
+      const ctx: ChannelContext = {
+        receive: this.tracing ? tracedReceive(this.tracing.tracer, c.name, receive) : receive,
+        blobs: stores.blobs,
+        sessions: stores.sessions,
+        log: log.child({ channel: c.name }),
+      };
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
-      c.start(ctx).catch((err) => log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'));
+      c.start(ctx).catch((err) =>
+        log.error({ channel: c.name, errorCode: ErrorCode.channel, err: errorSummary(err) }, 'channel failed to start'),
+      );
     }
   }
 
   /** Sends a plain text to a chat outside a turn (reminders, notices). */
   private async deliverText(target: ReplyTarget, text: string): Promise<void> {
     const id = `${target.channel}:notice:${randomUUID()}`;
-    await this.bus!.publishOutbound({ target, event: doneEvent({ replyId: id, inReplyTo: id, conversationId: `${target.channel}:${target.chatId}`, text }) });
+    await this.bus!.publishOutbound({
+      target,
+      event: doneEvent({ replyId: id, inReplyTo: id, conversationId: `${target.channel}:${target.chatId}`, text }),
+    });
   }
 
   /** Re-reads the config file on change: models, agents and routes switch live; a bad edit is logged and ignored. */
@@ -343,7 +402,10 @@ export class Hearth {
       this.addedModels?.reconfigure(config);
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {
-      this.log.error({ errorCode: ErrorCode.config, err: errorSummary(err) }, 'config change rejected; keeping the running config');
+      this.log.error(
+        { errorCode: ErrorCode.config, err: errorSummary(err) },
+        'config change rejected; keeping the running config',
+      );
     }
   }
 
@@ -381,7 +443,9 @@ export class Hearth {
     await this.security?.close();
     await this.models?.close();
     await this.bus?.close();
-    await this.tracing?.shutdown().catch((err: unknown) => log.warn({ err: errorSummary(err) }, 'traces could not be flushed'));
+    await this.tracing
+      ?.shutdown()
+      .catch((err: unknown) => log.warn({ err: errorSummary(err) }, 'traces could not be flushed'));
     await this.stores?.close();
     log.info('stopped');
   }

@@ -47,7 +47,10 @@ export class VoiceNotes {
       const { transcribeVoiceAttachments } = await import('../voice/index.js');
       await transcribeVoiceAttachments(message, this.blobs(), asr);
     } catch (err) {
-      this.log.warn({ requestId: message.id, channel: message.channel, errorCode: 'HEARTH_E_ASR', err: errorSummary(err) }, 'voice note not transcribed');
+      this.log.warn(
+        { requestId: message.id, channel: message.channel, errorCode: 'HEARTH_E_ASR', err: errorSummary(err) },
+        'voice note not transcribed',
+      );
     }
   }
 
@@ -62,7 +65,10 @@ export class VoiceNotes {
       this.tts ??= Promise.resolve(createTts(this.config().voice.tts));
       await attachVoiceReply(event, this.blobs(), await this.tts);
     } catch (err) {
-      this.log.warn({ requestId: event.inReplyTo, errorCode: 'HEARTH_E_TTS', err: errorSummary(err) }, 'voice reply not synthesized');
+      this.log.warn(
+        { requestId: event.inReplyTo, errorCode: 'HEARTH_E_TTS', err: errorSummary(err) },
+        'voice reply not synthesized',
+      );
     }
   }
 
@@ -71,7 +77,10 @@ export class VoiceNotes {
     try {
       return createAsr(this.config().voice.asr);
     } catch (err) {
-      this.log.warn({ errorCode: 'HEARTH_E_CONFIG', err: errorSummary(err) }, 'voice notes cannot be transcribed: configure voice.asr');
+      this.log.warn(
+        { errorCode: 'HEARTH_E_CONFIG', err: errorSummary(err) },
+        'voice notes cannot be transcribed: configure voice.asr',
+      );
       return undefined;
     }
   }

@@ -47,9 +47,9 @@ export class WebApps {
   async sendPage(reply: FastifyReply, appName: string): Promise<FastifyReply> {
     const html = await readFile(join(this.dist, appName, 'index.html')).catch(() => undefined);
     if (!html) {
-      return reply
-        .code(503)
-        .send({ error: { code: ErrorCode.internal, message: `the ${appName} page is not built; run \`npm run build\`` } });
+      return reply.code(503).send({
+        error: { code: ErrorCode.internal, message: `the ${appName} page is not built; run \`npm run build\`` },
+      });
     }
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
   }

@@ -6,7 +6,10 @@
 import { approxTokens } from './chunking.js';
 import { extractDocument } from './extract/index.js';
 
-export async function attachmentText(file: { fileName: string; mimeType?: string; data: Buffer }, maxTokens: number): Promise<string> {
+export async function attachmentText(
+  file: { fileName: string; mimeType?: string; data: Buffer },
+  maxTokens: number,
+): Promise<string> {
   const doc = await extractDocument(file);
   const parts: string[] = [];
   let tokens = 0;
@@ -26,6 +29,7 @@ export async function attachmentText(file: { fileName: string; mimeType?: string
   // Stop the extractor (a PDF releases its document) when reading ended early.
   await (doc.blocks as AsyncGenerator<unknown>).return?.(undefined);
   const title = doc.title ? ` title="${doc.title.replaceAll('"', "'")}"` : '';
-  const body = parts.join('\n\n') + (cut ? `\n\n[… the rest of the document is cut: it is longer than ${maxTokens} tokens]` : '');
+  const body =
+    parts.join('\n\n') + (cut ? `\n\n[… the rest of the document is cut: it is longer than ${maxTokens} tokens]` : '');
   return `<document name="${file.fileName.replaceAll('"', "'")}"${title}>\n${body}\n</document>`;
 }

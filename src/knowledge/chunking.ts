@@ -35,7 +35,11 @@ function density(text: string): number {
 }
 
 /** Cuts blocks into chunks; `onHeading` sees every heading (the first one may title the document). */
-export async function* chunkBlocks(blocks: AsyncIterable<Block>, options: ChunkOptions, onHeading?: (text: string) => void): AsyncGenerator<Chunk> {
+export async function* chunkBlocks(
+  blocks: AsyncIterable<Block>,
+  options: ChunkOptions,
+  onHeading?: (text: string) => void,
+): AsyncGenerator<Chunk> {
   const maxChars = options.maxTokens * CHARS_PER_TOKEN;
   const overlapChars = Math.min(options.overlapTokens * CHARS_PER_TOKEN, Math.floor(maxChars / 4));
   const path: Array<{ level: number; text: string }> = [];
@@ -43,7 +47,12 @@ export async function* chunkBlocks(blocks: AsyncIterable<Block>, options: ChunkO
   let page: number | undefined;
   let ordinal = 0;
   const section = () => path.map((h) => h.text).join(' > ');
-  const make = (text: string, at: number | undefined): Chunk => ({ ordinal: ordinal++, section: section(), page: at, text });
+  const make = (text: string, at: number | undefined): Chunk => ({
+    ordinal: ordinal++,
+    section: section(),
+    page: at,
+    text,
+  });
 
   for await (const block of blocks) {
     if (block.kind === 'heading') {
@@ -105,9 +114,16 @@ function cutPoint(text: string, max: number): number {
   const window = text.slice(0, max);
   const min = Math.floor(max * 0.5);
   const sentence = Math.max(
-    window.lastIndexOf('. '), window.lastIndexOf('.\n'), window.lastIndexOf('? '), window.lastIndexOf('! '), window.lastIndexOf('\n\n'),
+    window.lastIndexOf('. '),
+    window.lastIndexOf('.\n'),
+    window.lastIndexOf('? '),
+    window.lastIndexOf('! '),
+    window.lastIndexOf('\n\n'),
     // Chinese and Japanese sentences end without a space after the mark.
-    window.lastIndexOf('。'), window.lastIndexOf('！'), window.lastIndexOf('？'), window.lastIndexOf('；'),
+    window.lastIndexOf('。'),
+    window.lastIndexOf('！'),
+    window.lastIndexOf('？'),
+    window.lastIndexOf('；'),
   );
   if (sentence >= min) return sentence + 1;
   const space = window.lastIndexOf(' ');

@@ -29,7 +29,13 @@ export function numberSources(passages: RetrievedPassage[]): { sources: Source[]
     if (n === undefined) {
       n = sources.length + 1;
       byKey.set(key, n);
-      sources.push({ n, title: p.title, section: p.section, ...(p.page ? { page: p.page } : {}), ...(p.url ? { url: p.url } : {}) });
+      sources.push({
+        n,
+        title: p.title,
+        section: p.section,
+        ...(p.page ? { page: p.page } : {}),
+        ...(p.url ? { url: p.url } : {}),
+      });
     }
     return n;
   });

@@ -5,7 +5,8 @@ import type { KnowledgeBase } from './knowledge-base.js';
 
 export function engineKnowledge(kb: KnowledgeBase, config: () => Pick<HearthConfig, 'knowledge'>): EngineKnowledge {
   return {
-    prepare: async (_agentId: string, agent: AgentConfig, text: string) => (agent.knowledge?.length ? kb.prepare(agent.knowledge, text) : undefined),
+    prepare: async (_agentId: string, agent: AgentConfig, text: string) =>
+      agent.knowledge?.length ? kb.prepare(agent.knowledge, text) : undefined,
     attachmentLimits: () => config().knowledge.attachments,
   };
 }

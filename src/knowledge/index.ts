@@ -18,11 +18,15 @@ export { KnowledgeBase, type TurnKnowledge } from './knowledge-base.js';
 export { knowledgeRoutes } from './routes.js';
 export { engineKnowledge } from './engine-hook.js';
 
-export async function createKnowledgeIndex(config: HearthConfig, env: Record<string, string | undefined> = process.env): Promise<KnowledgeIndex> {
+export async function createKnowledgeIndex(
+  config: HearthConfig,
+  env: Record<string, string | undefined> = process.env,
+): Promise<KnowledgeIndex> {
   const h = config.storage.history;
   if (h.kind === 'postgres') {
     const url = h.url ?? env.HEARTH_HISTORY_URL;
-    if (!url) throw new HearthError(ErrorCode.config, 'storage.history.url (or HEARTH_HISTORY_URL) is required for postgres');
+    if (!url)
+      throw new HearthError(ErrorCode.config, 'storage.history.url (or HEARTH_HISTORY_URL) is required for postgres');
     const { PostgresKnowledgeIndex } = await import('./index/postgres.js');
     return new PostgresKnowledgeIndex({ url, poolSize: Math.min(5, h.poolSize) });
   }
@@ -61,7 +65,8 @@ export function lazyIndex(index: KnowledgeIndex, exists: () => boolean): Knowled
       const value = Reflect.get(target, key, receiver) as unknown;
       if (typeof value !== 'function') return value;
       if (key === 'open') return ready;
-      if (key === 'close') return async () => (opening ? (await opening.catch(() => undefined), target.close()) : undefined);
+      if (key === 'close')
+        return async () => (opening ? (await opening.catch(() => undefined), target.close()) : undefined);
       if (key === 'unfinished') return async () => (opening || exists() ? (await ready(), target.unfinished()) : []);
       return async (...args: unknown[]) => {
         await ready();

@@ -89,7 +89,11 @@ export class Ingestion {
         jobLog.info('document unchanged; kept its index');
         return;
       }
-      const extracted = await extractDocument({ fileName: input.fileName, mimeType: input.mimeType ?? doc.mimeType, data: input.data });
+      const extracted = await extractDocument({
+        fileName: input.fileName,
+        mimeType: input.mimeType ?? doc.mimeType,
+        data: input.data,
+      });
       let firstHeading: string | undefined;
       const progress = { pages: 0, chunks: 0, ...(extracted.totalPages ? { totalPages: extracted.totalPages } : {}) };
       const titleNow = () => extracted.title ?? firstHeading ?? doc.fileName;
@@ -107,17 +111,30 @@ export class Ingestion {
         await index.addChunks(doc, generation, chunks, this.deps.embedder?.model);
         progress.chunks += batch.length;
         batch = [];
-        await index.putDocument({ ...doc, mimeType: extracted.mimeType, progress: { ...progress }, updatedAt: Date.now() });
+        await index.putDocument({
+          ...doc,
+          mimeType: extracted.mimeType,
+          progress: { ...progress },
+          updatedAt: Date.now(),
+        });
       };
       const { maxTokens, overlapTokens } = this.deps.config().chunk;
-      for await (const chunk of chunkBlocks(pagesSeen(extracted.blocks), { maxTokens, overlapTokens }, (h) => (firstHeading ??= h))) {
+      for await (const chunk of chunkBlocks(
+        pagesSeen(extracted.blocks),
+        { maxTokens, overlapTokens },
+        (h) => (firstHeading ??= h),
+      )) {
         batch.push(chunk);
         if (batch.length >= BATCH) await flush();
         if (this.stopping.signal.aborted) return;
       }
       await flush();
       if (progress.chunks === 0) {
-        throw new HearthError(ErrorCode.knowledgeExtract, 'no text found in the document (a scanned PDF needs OCR first)', 422);
+        throw new HearthError(
+          ErrorCode.knowledgeExtract,
+          'no text found in the document (a scanned PDF needs OCR first)',
+          422,
+        );
       }
       if (this.cancelled.has(doc.id)) throw new Cancelled();
       await index.putDocument({
@@ -134,7 +151,10 @@ export class Ingestion {
         updatedAt: Date.now(),
       });
       await index.dropOtherGenerations(doc.id, generation);
-      jobLog.info({ chunks: progress.chunks, pages: progress.pages, latencyMs: Math.round(performance.now() - started) }, 'document indexed');
+      jobLog.info(
+        { chunks: progress.chunks, pages: progress.pages, latencyMs: Math.round(performance.now() - started) },
+        'document indexed',
+      );
     } catch (err) {
       await index.dropOtherGenerations(doc.id, doc.generation).catch(() => undefined);
       if (err instanceof Cancelled || this.cancelled.has(doc.id)) {
@@ -144,7 +164,9 @@ export class Ingestion {
       }
       const code = err instanceof HearthError ? err.code : ErrorCode.knowledgeExtract;
       const message = err instanceof Error ? err.message : String(err);
-      await index.putDocument({ ...doc, status: 'failed', error: { code, message }, updatedAt: Date.now() }).catch(() => undefined);
+      await index
+        .putDocument({ ...doc, status: 'failed', error: { code, message }, updatedAt: Date.now() })
+        .catch(() => undefined);
       jobLog.warn({ errorCode: code, err: { message } }, 'document failed to index');
     }
   }
@@ -157,19 +179,34 @@ export class Ingestion {
     const batchSize = this.deps.config().embeddings?.batchSize ?? BATCH;
     for (let i = 0; i < out.length; i += batchSize) {
       const slice = out.slice(i, i + batchSize);
-      const vectors = await embedder.embed(slice.map((c) => `${c.heading}\n${c.text}`), this.stopping.signal);
+      const vectors = await embedder.embed(
+        slice.map((c) => `${c.heading}\n${c.text}`),
+        this.stopping.signal,
+      );
       slice.forEach((c, j) => (c.embedding = vectors[j]));
     }
     return out;
   }
 
-  private async read(doc: KnowledgeDocument): Promise<{ data: Buffer; fileName: string; mimeType?: string; url?: string }> {
+  private async read(
+    doc: KnowledgeDocument,
+  ): Promise<{ data: Buffer; fileName: string; mimeType?: string; url?: string }> {
     const { maxFileBytes, urls } = this.deps.config();
-    const tooLarge = (size: number) => new HearthError(ErrorCode.tooLarge, `the document is ${size} bytes, more than knowledge.maxFileBytes (${maxFileBytes})`, 413);
+    const tooLarge = (size: number) =>
+      new HearthError(
+        ErrorCode.tooLarge,
+        `the document is ${size} bytes, more than knowledge.maxFileBytes (${maxFileBytes})`,
+        413,
+      );
     const source = doc.source;
     if (source.kind === 'upload') {
       const data = await this.deps.blobs.get(source.blobKey);
-      if (!data) throw new HearthError(ErrorCode.notFound, 'the uploaded file is gone from the blob store; upload it again', 404);
+      if (!data)
+        throw new HearthError(
+          ErrorCode.notFound,
+          'the uploaded file is gone from the blob store; upload it again',
+          404,
+        );
       return { data, fileName: doc.fileName, mimeType: doc.mimeType };
     }
     if (source.kind === 'file') {
@@ -178,7 +215,12 @@ export class Ingestion {
       if (info.size > maxFileBytes) throw tooLarge(info.size);
       return { data: await readFile(source.path), fileName: doc.fileName };
     }
-    const fetched = await fetchDocument(source.url, { allowedHosts: urls.allowedHosts, maxBytes: maxFileBytes, timeoutMs: urls.timeoutMs, signal: this.stopping.signal });
+    const fetched = await fetchDocument(source.url, {
+      allowedHosts: urls.allowedHosts,
+      maxBytes: maxFileBytes,
+      timeoutMs: urls.timeoutMs,
+      signal: this.stopping.signal,
+    });
     return { data: fetched.data, fileName: doc.fileName, mimeType: fetched.mimeType, url: source.url };
   }
 }

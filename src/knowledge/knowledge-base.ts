@@ -15,7 +15,15 @@ import { contextBlock, noAnswerText, numberSources, sourcesText } from './citati
 import { kindOf, mimeOf } from './extract/index.js';
 import { Ingestion } from './ingestion.js';
 import { Retriever, type RetrievedPassage } from './retrieval.js';
-import { COLLECTION_NAME, sourceKeyOf, type CollectionInfo, type DocumentSource, type Embedder, type KnowledgeDocument, type KnowledgeIndex } from './types.js';
+import {
+  COLLECTION_NAME,
+  sourceKeyOf,
+  type CollectionInfo,
+  type DocumentSource,
+  type Embedder,
+  type KnowledgeDocument,
+  type KnowledgeIndex,
+} from './types.js';
 import { checkUrl } from './url-fetch.js';
 import { VectorIndex } from './vector-index.js';
 import { FolderWatcher } from './watcher.js';
@@ -51,13 +59,19 @@ export class KnowledgeBase {
       ? {
           embedder: deps.embedder,
           index: new VectorIndex(deps.index, deps.embedder.model, (collection, size) =>
-            deps.log.warn({ collection, chunks: size }, 'collection is past the exact vector scan size limit; queries slow down'),
+            deps.log.warn(
+              { collection, chunks: size },
+              'collection is past the exact vector scan size limit; queries slow down',
+            ),
           ),
         }
       : undefined;
     this.retriever = new Retriever(
       deps.index,
-      () => ({ minRelevance: deps.config().minRelevance, minSimilarity: deps.config().embeddings?.minSimilarity ?? 1.01 }),
+      () => ({
+        minRelevance: deps.config().minRelevance,
+        minSimilarity: deps.config().embeddings?.minSimilarity ?? 1.01,
+      }),
       vectors,
       deps.log,
     );
@@ -68,7 +82,11 @@ export class KnowledgeBase {
     for (const doc of await this.deps.index.unfinished()) this.ingestion.enqueue(doc.collection, doc.id);
     const folders = this.deps.config().folders;
     if (folders.length) {
-      this.watcher = new FolderWatcher(folders, this.folderSink(), this.deps.log.child({ component: 'knowledge-watcher' }));
+      this.watcher = new FolderWatcher(
+        folders,
+        this.folderSink(),
+        this.deps.log.child({ component: 'knowledge-watcher' }),
+      );
       this.watcher.start();
     }
   }
@@ -96,10 +114,16 @@ export class KnowledgeBase {
    * Adds (or replaces, when a file of that name is already in the collection) an uploaded file and
    * queues it. An unsupported type is recorded as failed at once, with the reason.
    */
-  async addUpload(collection: string, file: { fileName: string; mimeType?: string; data: Buffer | Readable }): Promise<KnowledgeDocument> {
+  async addUpload(
+    collection: string,
+    file: { fileName: string; mimeType?: string; data: Buffer | Readable },
+  ): Promise<KnowledgeDocument> {
     checkCollection(collection);
     const fileName = basename(file.fileName.replaceAll('\\', '/')) || 'document';
-    const existing = await this.deps.index.findBySourceKey(collection, sourceKeyOf(fileName, { kind: 'upload', blobKey: '' }));
+    const existing = await this.deps.index.findBySourceKey(
+      collection,
+      sourceKeyOf(fileName, { kind: 'upload', blobKey: '' }),
+    );
     const id = existing?.id ?? newId();
     const blobKey = `knowledge/${collection}/${id}`;
     let unsupported: HearthError | undefined;
@@ -107,16 +131,31 @@ export class KnowledgeBase {
     // first bytes when the job reads it.
     const judgeable = Buffer.isBuffer(file.data) || /\.[A-Za-z0-9]+$/.test(fileName) || !!file.mimeType;
     try {
-      if (judgeable) kindOf({ fileName, mimeType: file.mimeType, head: Buffer.isBuffer(file.data) ? file.data.subarray(0, 4096) : Buffer.alloc(0) });
+      if (judgeable)
+        kindOf({
+          fileName,
+          mimeType: file.mimeType,
+          head: Buffer.isBuffer(file.data) ? file.data.subarray(0, 4096) : Buffer.alloc(0),
+        });
     } catch (err) {
       unsupported = err as HearthError;
     }
     if (unsupported && !Buffer.isBuffer(file.data)) file.data.resume();
     // Past the limit the upload fails whole: nothing recorded, and a document of that name keeps
     // its stored and indexed version (the blob stores replace a file only once it is complete).
-    const meta = unsupported ? undefined : await this.deps.blobs.put(blobKey, capped(file.data, this.deps.config().maxFileBytes), { fileName, mimeType: file.mimeType });
+    const meta = unsupported
+      ? undefined
+      : await this.deps.blobs.put(blobKey, capped(file.data, this.deps.config().maxFileBytes), {
+          fileName,
+          mimeType: file.mimeType,
+        });
     return this.record(existing, {
-      id, collection, fileName, mimeType: file.mimeType, source: { kind: 'upload', blobKey }, size: meta?.size,
+      id,
+      collection,
+      fileName,
+      mimeType: file.mimeType,
+      source: { kind: 'upload', blobKey },
+      size: meta?.size,
       ...(unsupported ? { error: { code: unsupported.code, message: unsupported.message } } : {}),
     });
   }
@@ -128,7 +167,11 @@ export class KnowledgeBase {
     const source: DocumentSource = { kind: 'url', url: checked.href };
     const existing = await this.deps.index.findBySourceKey(collection, sourceKeyOf('', source));
     const fileName = decodeURIComponent(checked.pathname.split('/').filter(Boolean).pop() ?? '') || checked.hostname;
-    return this.record(existing, { id: existing?.id ?? newId(), collection, fileName, source, url: checked.href }, true);
+    return this.record(
+      existing,
+      { id: existing?.id ?? newId(), collection, fileName, source, url: checked.href },
+      true,
+    );
   }
 
   /** Adds a file on disk (watched folders, `hearth knowledge add`). */
@@ -143,12 +186,19 @@ export class KnowledgeBase {
     } catch (err) {
       error = { code: (err as HearthError).code, message: (err as Error).message };
     }
-    return this.record(existing, { id: existing?.id ?? newId(), collection, fileName, source, ...(error ? { error } : {}) });
+    return this.record(existing, {
+      id: existing?.id ?? newId(),
+      collection,
+      fileName,
+      source,
+      ...(error ? { error } : {}),
+    });
   }
 
   private async record(
     existing: KnowledgeDocument | undefined,
-    fields: Pick<KnowledgeDocument, 'id' | 'collection' | 'fileName' | 'source'> & Partial<Pick<KnowledgeDocument, 'mimeType' | 'size' | 'url' | 'error'>>,
+    fields: Pick<KnowledgeDocument, 'id' | 'collection' | 'fileName' | 'source'> &
+      Partial<Pick<KnowledgeDocument, 'mimeType' | 'size' | 'url' | 'error'>>,
     force = false,
   ): Promise<KnowledgeDocument> {
     const now = Date.now();
@@ -165,7 +215,11 @@ export class KnowledgeBase {
     };
     if (!fields.error) delete doc.error;
     await this.deps.index.putDocument(doc);
-    if (fields.error) this.deps.log.warn({ collection: doc.collection, documentId: doc.id, fileName: doc.fileName, errorCode: fields.error.code }, 'document refused');
+    if (fields.error)
+      this.deps.log.warn(
+        { collection: doc.collection, documentId: doc.id, fileName: doc.fileName, errorCode: fields.error.code },
+        'document refused',
+      );
     else this.ingestion.enqueue(doc.collection, doc.id, force);
     return doc;
   }
@@ -231,7 +285,8 @@ export class KnowledgeBase {
     if (chosen.length === 0) {
       if (config.strict) return { sources: '', noAnswer: noAnswerText([...collections]) };
       return {
-        contextBlock: 'The knowledge base has no passage about this question. If you answer from general knowledge, say so.',
+        contextBlock:
+          'The knowledge base has no passage about this question. If you answer from general knowledge, say so.',
         sources: '',
       };
     }
@@ -244,7 +299,9 @@ export class KnowledgeBase {
       upsertFile: async (collection: string, path: string) => void (await this.addFile(collection, path)),
       knownFiles: async (collection: string, folder: string) =>
         (await this.deps.index.listDocuments(collection)).flatMap((d) =>
-          d.source.kind === 'file' && (d.source.path === folder || d.source.path.startsWith(folder + sep)) ? [d.source.path] : [],
+          d.source.kind === 'file' && (d.source.path === folder || d.source.path.startsWith(folder + sep))
+            ? [d.source.path]
+            : [],
         ),
       removeFile: async (collection: string, path: string) => {
         const doc = await this.deps.index.findBySourceKey(collection, sourceKeyOf('', { kind: 'file', path }));
@@ -256,7 +313,8 @@ export class KnowledgeBase {
 
 /** The upload, failing with HEARTH_E_TOO_LARGE (413) once it passes `limit` bytes. */
 function capped(data: Buffer | Readable, limit: number): Buffer | Readable {
-  const tooLarge = () => new HearthError(ErrorCode.tooLarge, `the file is larger than knowledge.maxFileBytes (${limit} bytes)`, 413);
+  const tooLarge = () =>
+    new HearthError(ErrorCode.tooLarge, `the file is larger than knowledge.maxFileBytes (${limit} bytes)`, 413);
   if (Buffer.isBuffer(data)) {
     if (data.length > limit) throw tooLarge();
     return data;
@@ -279,7 +337,11 @@ function newId(): string {
 /** Throws 400 for a collection name that is not `[A-Za-z0-9][A-Za-z0-9_-]{0,63}`. */
 export function checkCollection(name: string): string {
   if (!COLLECTION_NAME.test(name)) {
-    throw new HearthError(ErrorCode.badRequest, `invalid collection name "${name}": letters, digits, - and _ (at most 64, starting with a letter or digit)`, 400);
+    throw new HearthError(
+      ErrorCode.badRequest,
+      `invalid collection name "${name}": letters, digits, - and _ (at most 64, starting with a letter or digit)`,
+      400,
+    );
   }
   return name;
 }

@@ -35,7 +35,9 @@ const MAX_TERMS = 16;
 /** The distinct topic words of a question, in order, lowercased. */
 export function queryTerms(text: string): string[] {
   const out: string[] = [];
-  for (const match of searchForm(text).toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+  for (const match of searchForm(text)
+    .toLowerCase()
+    .matchAll(/[\p{L}\p{N}]+/gu)) {
     const word = match[0];
     const cjk = isCjk(word);
     if (word.length < 2 && !/\d/.test(word) && !cjk) continue;
@@ -45,7 +47,9 @@ export function queryTerms(text: string): string[] {
   }
   // A question made only of stopwords ("what is it?") still searches something.
   if (out.length === 0) {
-    for (const match of searchForm(text).toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+    for (const match of searchForm(text)
+      .toLowerCase()
+      .matchAll(/[\p{L}\p{N}]+/gu)) {
       if ((match[0].length >= 2 || isCjk(match[0])) && !out.includes(match[0])) out.push(match[0]);
     }
   }

@@ -67,16 +67,30 @@ export class Retriever {
       const coverage = e.matched ? termCoverage(e.matched, stats.df, stats.chunks) : 0;
       const relevant = coverage >= minRelevance || (e.similarity !== undefined && e.similarity >= minSimilarity);
       const { chunkId, documentId, collection, title, section, text, page, url } = passage as Passage;
-      return [{
-        chunkId, documentId, collection, title, section, text,
-        ...(page !== undefined ? { page } : {}),
-        ...(url ? { url } : {}),
-        score: e.score, coverage, ...(e.similarity !== undefined ? { similarity: e.similarity } : {}), relevant,
-      }];
+      return [
+        {
+          chunkId,
+          documentId,
+          collection,
+          title,
+          section,
+          text,
+          ...(page !== undefined ? { page } : {}),
+          ...(url ? { url } : {}),
+          score: e.score,
+          coverage,
+          ...(e.similarity !== undefined ? { similarity: e.similarity } : {}),
+          relevant,
+        },
+      ];
     });
   }
 
-  private async vectorSearch(collections: string[], question: string, limit: number): Promise<Array<{ chunkId: string; similarity: number }>> {
+  private async vectorSearch(
+    collections: string[],
+    question: string,
+    limit: number,
+  ): Promise<Array<{ chunkId: string; similarity: number }>> {
     if (!this.vectors) return [];
     try {
       const [q] = await this.vectors.embedder.embed([question]);

@@ -50,14 +50,20 @@ const searchQuery = z.object({
   k: z.coerce.number().int().min(1).max(50).default(5),
 });
 
-const urlBody = z.union([z.object({ url: z.string().min(1) }), z.object({ urls: z.array(z.string().min(1)).min(1).max(MAX_FILES) })]);
+const urlBody = z.union([
+  z.object({ url: z.string().min(1) }),
+  z.object({ urls: z.array(z.string().min(1)).min(1).max(MAX_FILES) }),
+]);
 
 function errorBody(err: FastifyError | HearthError | Error): { status: number; code: string; message: string } {
   if (err instanceof HearthError) return { status: err.httpStatus, code: err.code, message: err.message };
   const fe = err as FastifyError;
-  if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.statusCode === 413) return { status: 413, code: ErrorCode.tooLarge, message: 'the file is larger than knowledge.maxFileBytes' };
-  if (fe.code === 'FST_FILES_LIMIT') return { status: 413, code: ErrorCode.tooLarge, message: `at most ${MAX_FILES} files per upload` };
-  if (fe.statusCode && fe.statusCode < 500) return { status: fe.statusCode, code: ErrorCode.badRequest, message: fe.message };
+  if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.statusCode === 413)
+    return { status: 413, code: ErrorCode.tooLarge, message: 'the file is larger than knowledge.maxFileBytes' };
+  if (fe.code === 'FST_FILES_LIMIT')
+    return { status: 413, code: ErrorCode.tooLarge, message: `at most ${MAX_FILES} files per upload` };
+  if (fe.statusCode && fe.statusCode < 500)
+    return { status: fe.statusCode, code: ErrorCode.badRequest, message: fe.message };
   return { status: 500, code: ErrorCode.internal, message: 'internal error' };
 }
 
@@ -70,7 +76,15 @@ export async function knowledgeRoutes(app: FastifyInstance, deps: KnowledgeRoute
   await app.register(async (scope) => {
     // One byte over the limit reaches the knowledge base, which then refuses the file whole (the
     // parser alone would only truncate it).
-    await scope.register(multipart, { limits: { fileSize: deps.maxFileBytes() + 1, files: MAX_FILES, fields: 10, fieldSize: 16 * 1024, parts: MAX_FILES + 10 } });
+    await scope.register(multipart, {
+      limits: {
+        fileSize: deps.maxFileBytes() + 1,
+        files: MAX_FILES,
+        fields: 10,
+        fieldSize: 16 * 1024,
+        parts: MAX_FILES + 10,
+      },
+    });
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       const { status, code, message } = errorBody(err);
       if (status >= 500) req.log.error({ err }, 'knowledge route failed');
@@ -86,20 +100,38 @@ export async function knowledgeRoutes(app: FastifyInstance, deps: KnowledgeRoute
       if (req.isMultipart()) {
         for await (const part of req.parts()) {
           if (part.type !== 'file') continue;
-          if (part.fieldname !== 'file') throw new HearthError(ErrorCode.badRequest, `unexpected file field ${part.fieldname}: send files in field \`file\``, 400);
+          if (part.fieldname !== 'file')
+            throw new HearthError(
+              ErrorCode.badRequest,
+              `unexpected file field ${part.fieldname}: send files in field \`file\``,
+              400,
+            );
           // A file past the limit fails (413), so it is never recorded; files before it stay added.
-          const doc = await kb.addUpload(collection, { fileName: part.filename || 'document', mimeType: part.mimetype, data: part.file });
+          const doc = await kb.addUpload(collection, {
+            fileName: part.filename || 'document',
+            mimeType: part.mimetype,
+            data: part.file,
+          });
           added.push(doc);
         }
-        if (added.length === 0) throw new HearthError(ErrorCode.badRequest, 'no file: put documents in multipart field `file`', 400);
+        if (added.length === 0)
+          throw new HearthError(ErrorCode.badRequest, 'no file: put documents in multipart field `file`', 400);
       } else {
         const body = urlBody.safeParse(req.body);
-        if (!body.success) throw new HearthError(ErrorCode.badRequest, 'send multipart/form-data with files in field `file`, or JSON {"url": "https://…"}', 400);
+        if (!body.success)
+          throw new HearthError(
+            ErrorCode.badRequest,
+            'send multipart/form-data with files in field `file`, or JSON {"url": "https://…"}',
+            400,
+          );
         const urls = 'url' in body.data ? [body.data.url] : body.data.urls;
         for (const url of urls) added.push(await kb.addUrl(collection, url));
       }
       const documents = added.map(documentView);
-      req.log.info({ collection, documents: documents.map((d) => d.id), actor: req.principal?.id }, 'knowledge documents added');
+      req.log.info(
+        { collection, documents: documents.map((d) => d.id), actor: req.principal?.id },
+        'knowledge documents added',
+      );
       // Every file refused (all of an unsupported type): the request as a whole is a 415.
       if (added.every((d) => d.status === 'failed' && d.error?.code === ErrorCode.knowledgeUnsupported)) {
         return reply.code(415).send({ error: added[0].error, documents });
@@ -111,20 +143,35 @@ export async function knowledgeRoutes(app: FastifyInstance, deps: KnowledgeRoute
       documents: (await kb.listDocuments(req.params.collection)).map(documentView),
     }));
 
-    scope.get<{ Params: { collection: string; id: string } }>('/admin/knowledge/:collection/documents/:id', async (req, reply) => {
-      const doc = await kb.getDocument(req.params.collection, req.params.id);
-      return doc ? { document: documentView(doc) } : notFound(reply, `no document ${req.params.id} in ${req.params.collection}`);
-    });
+    scope.get<{ Params: { collection: string; id: string } }>(
+      '/admin/knowledge/:collection/documents/:id',
+      async (req, reply) => {
+        const doc = await kb.getDocument(req.params.collection, req.params.id);
+        return doc
+          ? { document: documentView(doc) }
+          : notFound(reply, `no document ${req.params.id} in ${req.params.collection}`);
+      },
+    );
 
-    scope.post<{ Params: { collection: string; id: string } }>('/admin/knowledge/:collection/documents/:id/reindex', async (req, reply) => {
-      const doc = await kb.reindex(req.params.collection, req.params.id);
-      return doc ? reply.code(202).send({ document: documentView(doc) }) : notFound(reply, `no document ${req.params.id} in ${req.params.collection}`);
-    });
+    scope.post<{ Params: { collection: string; id: string } }>(
+      '/admin/knowledge/:collection/documents/:id/reindex',
+      async (req, reply) => {
+        const doc = await kb.reindex(req.params.collection, req.params.id);
+        return doc
+          ? reply.code(202).send({ document: documentView(doc) })
+          : notFound(reply, `no document ${req.params.id} in ${req.params.collection}`);
+      },
+    );
 
-    scope.delete<{ Params: { collection: string; id: string } }>('/admin/knowledge/:collection/documents/:id', async (req, reply) => {
-      const gone = await kb.remove(req.params.collection, req.params.id);
-      return gone ? { removed: req.params.id } : notFound(reply, `no document ${req.params.id} in ${req.params.collection}`);
-    });
+    scope.delete<{ Params: { collection: string; id: string } }>(
+      '/admin/knowledge/:collection/documents/:id',
+      async (req, reply) => {
+        const gone = await kb.remove(req.params.collection, req.params.id);
+        return gone
+          ? { removed: req.params.id }
+          : notFound(reply, `no document ${req.params.id} in ${req.params.collection}`);
+      },
+    );
 
     scope.delete<{ Params: { collection: string } }>('/admin/knowledge/:collection', async (req) => ({
       removedDocuments: await kb.removeCollection(req.params.collection),

@@ -12,9 +12,7 @@ export type DocumentStatus = 'indexing' | 'indexed' | 'failed';
 
 /** Where a document's bytes come from; re-indexing reads them from there again. */
 export type DocumentSource =
-  | { kind: 'upload'; blobKey: string }
-  | { kind: 'file'; path: string }
-  | { kind: 'url'; url: string };
+  { kind: 'upload'; blobKey: string } | { kind: 'file'; path: string } | { kind: 'url'; url: string };
 
 export interface KnowledgeDocument {
   id: string;
@@ -42,8 +40,7 @@ export interface KnowledgeDocument {
 
 /** One piece of extracted text: a heading (starting a section) or body text. */
 export type Block =
-  | { kind: 'heading'; level: number; text: string; page?: number }
-  | { kind: 'text'; text: string; page?: number };
+  { kind: 'heading'; level: number; text: string; page?: number } | { kind: 'text'; text: string; page?: number };
 
 /** What an extractor returns: the document's own title and its blocks, read lazily (page by page). */
 export interface ExtractedDocument {
@@ -110,7 +107,12 @@ export interface KnowledgeIndex {
   /** Removes the document with every chunk and vector of every generation. */
   deleteDocument(collection: string, id: string): Promise<boolean>;
   /** Appends chunks of one generation of a document. */
-  addChunks(doc: Pick<KnowledgeDocument, 'id' | 'collection'>, generation: number, chunks: IndexedChunk[], embeddingModel?: string): Promise<void>;
+  addChunks(
+    doc: Pick<KnowledgeDocument, 'id' | 'collection'>,
+    generation: number,
+    chunks: IndexedChunk[],
+    embeddingModel?: string,
+  ): Promise<void>;
   /** Drops a document's chunks of every generation except `keep`. */
   dropOtherGenerations(documentId: string, keep: number): Promise<void>;
   /** Chunks of the searchable generation, best first, in any of `collections`, matching any term. */

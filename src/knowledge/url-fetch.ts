@@ -32,21 +32,42 @@ export function checkUrl(raw: string, allowed: readonly string[]): URL {
   } catch {
     throw new HearthError(ErrorCode.knowledgeUrl, `not a URL: ${raw}`, 400);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HearthError(ErrorCode.knowledgeUrl, `only http and https URLs are fetched (got ${url.protocol})`, 400);
-  if (allowed.length === 0) throw new HearthError(ErrorCode.knowledgeUrl, 'URL ingestion is off: list hosts in knowledge.urls.allowedHosts', 400);
-  if (!hostAllowed(url.hostname, allowed)) throw new HearthError(ErrorCode.knowledgeUrl, `host ${url.hostname} is not in knowledge.urls.allowedHosts`, 400);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new HearthError(ErrorCode.knowledgeUrl, `only http and https URLs are fetched (got ${url.protocol})`, 400);
+  if (allowed.length === 0)
+    throw new HearthError(
+      ErrorCode.knowledgeUrl,
+      'URL ingestion is off: list hosts in knowledge.urls.allowedHosts',
+      400,
+    );
+  if (!hostAllowed(url.hostname, allowed))
+    throw new HearthError(ErrorCode.knowledgeUrl, `host ${url.hostname} is not in knowledge.urls.allowedHosts`, 400);
   return url;
 }
 
-export async function fetchDocument(raw: string, options: { allowedHosts: readonly string[]; maxBytes: number; timeoutMs: number; signal?: AbortSignal }): Promise<FetchedDocument> {
+export async function fetchDocument(
+  raw: string,
+  options: { allowedHosts: readonly string[]; maxBytes: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<FetchedDocument> {
   let url = checkUrl(raw, options.allowedHosts);
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)])
+    : AbortSignal.timeout(options.timeoutMs);
   for (let hop = 0; ; hop++) {
     let res: Response;
     try {
-      res = await fetch(url, { redirect: 'manual', signal, headers: { accept: 'text/html, text/markdown, text/plain, application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document, */*;q=0.5' } });
+      res = await fetch(url, {
+        redirect: 'manual',
+        signal,
+        headers: {
+          accept:
+            'text/html, text/markdown, text/plain, application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document, */*;q=0.5',
+        },
+      });
     } catch (err) {
-      throw new HearthError(ErrorCode.knowledgeUrl, `fetching ${url.href} failed: ${(err as Error).message}`, 502, { cause: err });
+      throw new HearthError(ErrorCode.knowledgeUrl, `fetching ${url.href} failed: ${(err as Error).message}`, 502, {
+        cause: err,
+      });
     }
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
       await res.body?.cancel();
@@ -61,16 +82,26 @@ export async function fetchDocument(raw: string, options: { allowedHosts: readon
     const declared = Number(res.headers.get('content-length') ?? 0);
     if (declared > options.maxBytes) {
       await res.body?.cancel();
-      throw new HearthError(ErrorCode.tooLarge, `${url.href} is ${declared} bytes, more than knowledge.maxFileBytes`, 413);
+      throw new HearthError(
+        ErrorCode.tooLarge,
+        `${url.href} is ${declared} bytes, more than knowledge.maxFileBytes`,
+        413,
+      );
     }
     const parts: Buffer[] = [];
     let size = 0;
     for await (const chunk of res.body ?? []) {
       size += chunk.length;
-      if (size > options.maxBytes) throw new HearthError(ErrorCode.tooLarge, `${url.href} is larger than knowledge.maxFileBytes`, 413);
+      if (size > options.maxBytes)
+        throw new HearthError(ErrorCode.tooLarge, `${url.href} is larger than knowledge.maxFileBytes`, 413);
       parts.push(Buffer.from(chunk));
     }
-    return { data: Buffer.concat(parts), fileName: fileNameOf(url, res.headers.get('content-disposition')), mimeType: res.headers.get('content-type') ?? undefined, url: url.href };
+    return {
+      data: Buffer.concat(parts),
+      fileName: fileNameOf(url, res.headers.get('content-disposition')),
+      mimeType: res.headers.get('content-type') ?? undefined,
+      url: url.href,
+    };
   }
 }
 

@@ -33,7 +33,11 @@ export class VectorIndex {
   ) {}
 
   /** The `limit` chunks most similar to `query` in `collections`, best first, with cosine similarity. */
-  async search(collections: string[], query: Float32Array, limit: number): Promise<Array<{ chunkId: string; similarity: number }>> {
+  async search(
+    collections: string[],
+    query: Float32Array,
+    limit: number,
+  ): Promise<Array<{ chunkId: string; similarity: number }>> {
     const q = normalized(query);
     const hits: Array<{ chunkId: string; similarity: number }> = [];
     for (const collection of collections) {

@@ -53,7 +53,10 @@ export class FolderWatcher {
         this.watchers.push(w);
         w.on('close', () => clearTimeout(debounce));
       } catch (err) {
-        this.log.warn({ folder: f.path, err: { message: (err as Error).message } }, 'cannot watch the folder; it is rescanned every intervalMs');
+        this.log.warn(
+          { folder: f.path, err: { message: (err as Error).message } },
+          'cannot watch the folder; it is rescanned every intervalMs',
+        );
       }
     }
   }
@@ -94,7 +97,10 @@ export class FolderWatcher {
         await this.sink.removeFile(folder.collection, known);
       }
     } catch (err) {
-      this.log.warn({ folder: folder.path, collection: folder.collection, err: { message: (err as Error).message } }, 'watched folder scan failed');
+      this.log.warn(
+        { folder: folder.path, collection: folder.collection, err: { message: (err as Error).message } },
+        'watched folder scan failed',
+      );
     }
   }
 }

@@ -37,7 +37,12 @@ export class Metrics implements EngineMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.turns = new Counter({ name: 'hearth_turns_total', help: 'Answered turns by channel and outcome', labelNames: ['channel', 'outcome'], registers });
+    this.turns = new Counter({
+      name: 'hearth_turns_total',
+      help: 'Answered turns by channel and outcome',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    });
     this.turnSeconds = new Histogram({
       name: 'hearth_message_latency_seconds',
       help: 'Time from an accepted message to the end of its answer',
@@ -45,7 +50,12 @@ export class Metrics implements EngineMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
     });
-    this.modelCalls = new Counter({ name: 'hearth_model_calls_total', help: 'Model calls by model and outcome', labelNames: ['model', 'outcome'], registers });
+    this.modelCalls = new Counter({
+      name: 'hearth_model_calls_total',
+      help: 'Model calls by model and outcome',
+      labelNames: ['model', 'outcome'],
+      registers,
+    });
     this.modelSeconds = new Histogram({
       name: 'hearth_model_call_seconds',
       help: 'Duration of model calls',
@@ -53,9 +63,24 @@ export class Metrics implements EngineMetrics {
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
       registers,
     });
-    this.tokenCount = new Counter({ name: 'hearth_tokens_total', help: 'Tokens by model and kind (prompt, completion)', labelNames: ['model', 'kind'], registers });
-    this.costCount = new Counter({ name: 'hearth_cost_usd_total', help: 'USD spent on model calls, at the known price of each model', labelNames: ['model'], registers });
-    this.budgetRefusals = new Counter({ name: 'hearth_budget_refusals_total', help: 'Turns refused before the model call because a budget was reached', labelNames: ['budget'], registers });
+    this.tokenCount = new Counter({
+      name: 'hearth_tokens_total',
+      help: 'Tokens by model and kind (prompt, completion)',
+      labelNames: ['model', 'kind'],
+      registers,
+    });
+    this.costCount = new Counter({
+      name: 'hearth_cost_usd_total',
+      help: 'USD spent on model calls, at the known price of each model',
+      labelNames: ['model'],
+      registers,
+    });
+    this.budgetRefusals = new Counter({
+      name: 'hearth_budget_refusals_total',
+      help: 'Turns refused before the model call because a budget was reached',
+      labelNames: ['budget'],
+      registers,
+    });
     new Gauge({
       name: 'hearth_queue_depth',
       help: 'Inbound messages accepted and not yet answered',
@@ -71,7 +96,8 @@ export class Metrics implements EngineMetrics {
       registers,
       collect() {
         this.reset();
-        for (const c of sources.channels()) for (const s of CHANNEL_STATES) this.set({ channel: c.name, state: s }, c.state === s ? 1 : 0);
+        for (const c of sources.channels())
+          for (const s of CHANNEL_STATES) this.set({ channel: c.name, state: s }, c.state === s ? 1 : 0);
       },
     });
     const skillGauge = (name: string, help: string, pick: (s: ReturnType<MetricSources['skills']>[number]) => number) =>
@@ -85,7 +111,9 @@ export class Metrics implements EngineMetrics {
           for (const s of sources.skills()) this.set({ skill: s.name }, pick(s));
         },
       });
-    skillGauge('hearth_skill_up', '1 when the skill is running', (s) => (s.state === 'ready' || s.state === 'running' ? 1 : 0));
+    skillGauge('hearth_skill_up', '1 when the skill is running', (s) =>
+      s.state === 'ready' || s.state === 'running' ? 1 : 0,
+    );
     skillGauge('hearth_skill_calls', 'Tool calls served by the skill since start', (s) => s.calls);
     skillGauge('hearth_skill_errors', 'Tool calls of the skill that failed since start', (s) => s.errors);
     skillGauge('hearth_skill_timeouts', 'Tool calls of the skill that timed out since start', (s) => s.timeouts);
@@ -108,7 +136,11 @@ export class Metrics implements EngineMetrics {
         for (const b of sources.breakers?.() ?? []) this.set({ model: b.model }, b.state === 'open' ? 1 : 0);
       },
     });
-    const volumeGauge = (name: string, help: string, pick: (s: { bavail: number; blocks: number; bsize: number }) => number) =>
+    const volumeGauge = (
+      name: string,
+      help: string,
+      pick: (s: { bavail: number; blocks: number; bsize: number }) => number,
+    ) =>
       new Gauge({
         name,
         help,
@@ -122,8 +154,16 @@ export class Metrics implements EngineMetrics {
           }
         },
       });
-    volumeGauge('hearth_volume_free_bytes', 'Free bytes (for unprivileged users) on the file system of the data folder and the model cache', (s) => s.bavail * s.bsize);
-    volumeGauge('hearth_volume_size_bytes', 'Size in bytes of the file system of the data folder and the model cache', (s) => s.blocks * s.bsize);
+    volumeGauge(
+      'hearth_volume_free_bytes',
+      'Free bytes (for unprivileged users) on the file system of the data folder and the model cache',
+      (s) => s.bavail * s.bsize,
+    );
+    volumeGauge(
+      'hearth_volume_size_bytes',
+      'Size in bytes of the file system of the data folder and the model cache',
+      (s) => s.blocks * s.bsize,
+    );
   }
 
   turn(channel: string, outcome: 'ok' | 'error', seconds: number): void {

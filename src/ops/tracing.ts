@@ -56,7 +56,13 @@ function contextOf(traceparent: string | undefined) {
   return traceparent ? propagation.extract(context.active(), { traceparent }) : context.active();
 }
 
-async function inSpan<T>(tracer: Tracer, name: string, options: { kind: SpanKind; attributes?: Record<string, string | number> }, parent: ReturnType<typeof context.active>, fn: (span: Span) => Promise<T>): Promise<T> {
+async function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  options: { kind: SpanKind; attributes?: Record<string, string | number> },
+  parent: ReturnType<typeof context.active>,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer.startActiveSpan(name, options, parent, async (span) => {
     try {
       return await fn(span);
@@ -71,8 +77,19 @@ async function inSpan<T>(tracer: Tracer, name: string, options: { kind: SpanKind
 }
 
 /** A channel's `receive`, as the root span of the message's trace. */
-export function tracedReceive(tracer: Tracer, channel: string, receive: (m: Message) => Promise<void>): (m: Message) => Promise<void> {
-  return (m) => inSpan(tracer, `receive ${channel}`, { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': channel, 'hearth.message.id': m.id } }, context.active(), () => receive(m));
+export function tracedReceive(
+  tracer: Tracer,
+  channel: string,
+  receive: (m: Message) => Promise<void>,
+): (m: Message) => Promise<void> {
+  return (m) =>
+    inSpan(
+      tracer,
+      `receive ${channel}`,
+      { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': channel, 'hearth.message.id': m.id } },
+      context.active(),
+      () => receive(m),
+    );
 }
 
 /** The bus, carrying the trace context in its messages; the engine's turn and each delivery as spans. */
@@ -80,19 +97,36 @@ export function tracedBus(tracer: Tracer, bus: Bus): Bus {
   return new Proxy(bus, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop === 'publishInbound') return (m: Message) => target.publishInbound({ ...m, trace: m.trace ?? currentTraceparent() });
-      if (prop === 'publishOutbound') return (out: Outbound) => target.publishOutbound({ ...out, trace: out.trace ?? currentTraceparent() });
+      if (prop === 'publishInbound')
+        return (m: Message) => target.publishInbound({ ...m, trace: m.trace ?? currentTraceparent() });
+      if (prop === 'publishOutbound')
+        return (out: Outbound) => target.publishOutbound({ ...out, trace: out.trace ?? currentTraceparent() });
       if (prop === 'consumeInbound')
         return (handler: (m: Message) => Promise<void>) =>
           target.consumeInbound((m) =>
-            inSpan(tracer, `turn ${m.channel}`, { kind: SpanKind.CONSUMER, attributes: { 'hearth.message.id': m.id, 'hearth.agent': m.agent ?? 'default' } }, contextOf(m.trace), () => handler(m)),
+            inSpan(
+              tracer,
+              `turn ${m.channel}`,
+              {
+                kind: SpanKind.CONSUMER,
+                attributes: { 'hearth.message.id': m.id, 'hearth.agent': m.agent ?? 'default' },
+              },
+              contextOf(m.trace),
+              () => handler(m),
+            ),
           );
       if (prop === 'subscribeOutbound')
         return (channel: string, handler: (out: Outbound) => void | Promise<void>) =>
           target.subscribeOutbound(channel, (out) =>
             // One span per finished answer, not per streamed delta.
             out.event.type === 'done' || out.event.type === 'error'
-              ? inSpan(tracer, `deliver ${channel}`, { kind: SpanKind.PRODUCER, attributes: { 'hearth.event': out.event.type } }, contextOf(out.trace), async () => handler(out))
+              ? inSpan(
+                  tracer,
+                  `deliver ${channel}`,
+                  { kind: SpanKind.PRODUCER, attributes: { 'hearth.event': out.event.type } },
+                  contextOf(out.trace),
+                  async () => handler(out),
+                )
               : handler(out),
           );
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -112,9 +146,16 @@ export function tracedProvider(tracer: Tracer, provider: ModelProvider, catalogI
         [Symbol.asyncIterator]: () => {
           const span = tracer.startSpan(`chat ${request.model}`, {
             kind: SpanKind.CLIENT,
-            attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': target.kind, 'gen_ai.request.model': request.model, 'hearth.model': catalogId },
+            attributes: {
+              'gen_ai.operation.name': 'chat',
+              'gen_ai.provider.name': target.kind,
+              'gen_ai.request.model': request.model,
+              'hearth.model': catalogId,
+            },
           });
-          const inner = context.with(trace.setSpan(context.active(), span), () => target.stream(request)[Symbol.asyncIterator]());
+          const inner = context.with(trace.setSpan(context.active(), span), () =>
+            target.stream(request)[Symbol.asyncIterator](),
+          );
           let ended = false;
           const end = (err?: unknown) => {
             if (ended) return;
@@ -130,7 +171,11 @@ export function tracedProvider(tracer: Tracer, provider: ModelProvider, catalogI
               try {
                 const r = await inner.next();
                 if (!r.done && r.value.type === 'finish') {
-                  span.setAttributes({ 'gen_ai.usage.input_tokens': r.value.usage.promptTokens, 'gen_ai.usage.output_tokens': r.value.usage.completionTokens, 'gen_ai.response.finish_reasons': [r.value.reason] });
+                  span.setAttributes({
+                    'gen_ai.usage.input_tokens': r.value.usage.promptTokens,
+                    'gen_ai.usage.output_tokens': r.value.usage.completionTokens,
+                    'gen_ai.response.finish_reasons': [r.value.reason],
+                  });
                 }
                 if (r.done) end();
                 return r;
@@ -157,14 +202,26 @@ export function tracedTools<T extends ToolHost>(tracer: Tracer, tools: T): T {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (prop === 'execute')
         return (call: Parameters<ToolHost['execute']>[0], ctx: Parameters<ToolHost['execute']>[1]) =>
-          inSpan(tracer, `execute_tool ${call.name}`, { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': call.name } }, context.active(), () => target.execute(call, ctx));
+          inSpan(
+            tracer,
+            `execute_tool ${call.name}`,
+            {
+              kind: SpanKind.INTERNAL,
+              attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': call.name },
+            },
+            context.active(),
+            () => target.execute(call, ctx),
+          );
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
 
 /** A model registry whose leased providers are traced (`lease(id)` → a lease with a traced provider). */
-export function tracedModels<T extends { lease(id: string): Promise<{ id: string; provider: ModelProvider }> }>(tracer: Tracer, models: T): T {
+export function tracedModels<T extends { lease(id: string): Promise<{ id: string; provider: ModelProvider }> }>(
+  tracer: Tracer,
+  models: T,
+): T {
   return new Proxy(models, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -172,7 +229,9 @@ export function tracedModels<T extends { lease(id: string): Promise<{ id: string
         return async (id: string) => {
           const lease = await target.lease(id);
           const provider = tracedProvider(tracer, lease.provider, lease.id);
-          return new Proxy(lease, { get: (l, p, r) => (p === 'provider' ? provider : (Reflect.get(l, p, r) as unknown)) });
+          return new Proxy(lease, {
+            get: (l, p, r) => (p === 'provider' ? provider : (Reflect.get(l, p, r) as unknown)),
+          });
         };
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

@@ -174,24 +174,44 @@ export function openSqliteAuditLog(file: string, retentionDays: number): AuditLo
       for (const r of q.all.iterate() as Iterable<DbRow>) {
         rows++;
         if (r.seq !== expectedSeq) {
-          const msg = r.seq > expectedSeq ? `rows ${expectedSeq}..${r.seq - 1} are missing (deleted)` : `row ${r.seq} is out of order`;
+          const msg =
+            r.seq > expectedSeq
+              ? `rows ${expectedSeq}..${r.seq - 1} are missing (deleted)`
+              : `row ${r.seq} is out of order`;
           problems.push({ seq: expectedSeq, kind: 'deleted', message: msg });
         } else if (r.prev_hash !== prev) {
-          problems.push({ seq: r.seq, kind: 'relinked', message: `row ${r.seq} does not follow row ${r.seq - 1}: the earlier row was rewritten` });
+          problems.push({
+            seq: r.seq,
+            kind: 'relinked',
+            message: `row ${r.seq} does not follow row ${r.seq - 1}: the earlier row was rewritten`,
+          });
         }
         const { hash, ...content } = r;
-        if (rowHash(content) !== hash) problems.push({ seq: r.seq, kind: 'edited', message: `row ${r.seq} (${r.action}) was edited after it was written` });
+        if (rowHash(content) !== hash)
+          problems.push({
+            seq: r.seq,
+            kind: 'edited',
+            message: `row ${r.seq} (${r.action}) was edited after it was written`,
+          });
         prev = r.hash;
         expectedSeq = r.seq + 1;
       }
       if (head.seq !== expectedSeq - 1 || head.hash !== prev) {
-        problems.push({ seq: head.seq, kind: 'truncated', message: `the log should end at row ${head.seq} but ends at row ${expectedSeq - 1}: rows were removed from the end` });
+        problems.push({
+          seq: head.seq,
+          kind: 'truncated',
+          message: `the log should end at row ${head.seq} but ends at row ${expectedSeq - 1}: rows were removed from the end`,
+        });
       }
       if (anchor.seq > 0) {
         const last = q.lastPrune.get() as { detail: string } | undefined;
         const d = last ? (JSON.parse(last.detail) as { throughSeq?: number; anchorHash?: string }) : undefined;
         if (!d || d.throughSeq !== anchor.seq || d.anchorHash !== anchor.hash) {
-          problems.push({ seq: anchor.seq, kind: 'anchor', message: `the prune anchor (row ${anchor.seq}) matches no audit.prune record: rows were removed outside retention pruning` });
+          problems.push({
+            seq: anchor.seq,
+            kind: 'anchor',
+            message: `the prune anchor (row ${anchor.seq}) matches no audit.prune record: rows were removed outside retention pruning`,
+          });
         }
       }
       return { ok: problems.length === 0, rows, problems };
@@ -199,7 +219,8 @@ export function openSqliteAuditLog(file: string, retentionDays: number): AuditLo
 
     async *export(options = {}) {
       const stmt = options.since === undefined ? q.all.iterate() : q.since.iterate(options.since);
-      for (const r of stmt as Iterable<DbRow>) yield JSON.stringify({ ...toRow(r), time: new Date(r.ts).toISOString() });
+      for (const r of stmt as Iterable<DbRow>)
+        yield JSON.stringify({ ...toRow(r), time: new Date(r.ts).toISOString() });
     },
 
     async prune(now = Date.now()) {
@@ -207,7 +228,12 @@ export function openSqliteAuditLog(file: string, retentionDays: number): AuditLo
       const last = q.lastBefore.get(cutoff) as { seq: number; hash: string } | undefined;
       if (!last) return { removed: 0 };
       const removed = pruneThrough.immediate(last.seq, last.hash);
-      append.immediate({ actor: 'system', action: 'audit.prune', result: 'ok', detail: { throughSeq: last.seq, anchorHash: last.hash, removed, retentionDays } });
+      append.immediate({
+        actor: 'system',
+        action: 'audit.prune',
+        result: 'ok',
+        detail: { throughSeq: last.seq, anchorHash: last.hash, removed, retentionDays },
+      });
       return { removed };
     },
 

@@ -12,7 +12,10 @@ const credentialsBody = {
   type: 'object',
   required: ['username', 'password'],
   additionalProperties: false,
-  properties: { username: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 200 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
 } as const;
 
 const refreshBody = {
@@ -37,35 +40,70 @@ export async function registerAuthRoutes(app: FastifyInstance, ctx: SecurityCont
       const ip = ctx.clientIp(req);
       const user = await ctx.users.findUser(username);
       decoyHash ??= hashPassword('decoy password');
-      const ok = user ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, await decoyHash), false);
+      const ok = user
+        ? await verifyPassword(password, user.passwordHash)
+        : (await verifyPassword(password, await decoyHash), false);
       if (!user || !ok) {
-        await ctx.audit.record({ actor: username.slice(0, 200), action: 'auth.login', ip, result: 'denied', detail: { via: 'password' } });
+        await ctx.audit.record({
+          actor: username.slice(0, 200),
+          action: 'auth.login',
+          ip,
+          result: 'denied',
+          detail: { via: 'password' },
+        });
         return sendError(reply, 401, ErrorCode.unauthorized, 'wrong username or password');
       }
       const tokens = await ctx.sessions.start(user.username, user.role, 'password');
-      await ctx.audit.record({ actor: user.username, action: 'auth.login', ip, result: 'ok', detail: { via: 'password', role: user.role } });
+      await ctx.audit.record({
+        actor: user.username,
+        action: 'auth.login',
+        ip,
+        result: 'ok',
+        detail: { via: 'password', role: user.role },
+      });
       return reply.header('cache-control', 'no-store').send(tokens);
     },
   );
 
-  app.post<{ Body: { refreshToken: string } }>('/auth/refresh', { onRequest: loginLimit, schema: { body: refreshBody } }, async (req, reply) => {
-    const out = await ctx.sessions.refresh(req.body.refreshToken);
-    if (!out.ok) {
-      if (out.reason === 'reused') {
-        ctx.log.warn({ subject: out.subject }, 'refresh token reused; session revoked');
-        await ctx.audit.record({ actor: out.subject ?? 'anonymous', action: 'auth.refresh', ip: ctx.clientIp(req), result: 'denied', detail: { reason: 'reused', sessionRevoked: true } });
+  app.post<{ Body: { refreshToken: string } }>(
+    '/auth/refresh',
+    { onRequest: loginLimit, schema: { body: refreshBody } },
+    async (req, reply) => {
+      const out = await ctx.sessions.refresh(req.body.refreshToken);
+      if (!out.ok) {
+        if (out.reason === 'reused') {
+          ctx.log.warn({ subject: out.subject }, 'refresh token reused; session revoked');
+          await ctx.audit.record({
+            actor: out.subject ?? 'anonymous',
+            action: 'auth.refresh',
+            ip: ctx.clientIp(req),
+            result: 'denied',
+            detail: { reason: 'reused', sessionRevoked: true },
+          });
+        }
+        return sendError(
+          reply,
+          401,
+          ErrorCode.unauthorized,
+          out.reason === 'reused'
+            ? 'refresh token already used; the session was revoked'
+            : 'invalid or expired refresh token',
+        );
       }
-      return sendError(reply, 401, ErrorCode.unauthorized, out.reason === 'reused' ? 'refresh token already used; the session was revoked' : 'invalid or expired refresh token');
-    }
-    return reply.header('cache-control', 'no-store').send(out.tokens);
-  });
+      return reply.header('cache-control', 'no-store').send(out.tokens);
+    },
+  );
 
-  app.post<{ Body: { refreshToken: string } }>('/auth/logout', { schema: { body: refreshBody } }, async (req: FastifyRequest<{ Body: { refreshToken: string } }>, reply: FastifyReply) => {
-    const subject = await ctx.sessions.end(req.body.refreshToken);
-    if (!subject) return sendError(reply, 401, ErrorCode.unauthorized, 'invalid refresh token');
-    await ctx.audit.record({ actor: subject, action: 'auth.logout', ip: ctx.clientIp(req), result: 'ok' });
-    return reply.code(204).send();
-  });
+  app.post<{ Body: { refreshToken: string } }>(
+    '/auth/logout',
+    { schema: { body: refreshBody } },
+    async (req: FastifyRequest<{ Body: { refreshToken: string } }>, reply: FastifyReply) => {
+      const subject = await ctx.sessions.end(req.body.refreshToken);
+      if (!subject) return sendError(reply, 401, ErrorCode.unauthorized, 'invalid refresh token');
+      await ctx.audit.record({ actor: subject, action: 'auth.logout', ip: ctx.clientIp(req), result: 'ok' });
+      return reply.code(204).send();
+    },
+  );
 
   app.get('/auth/me', async (req, reply) => {
     const p = await ctx.authenticator.authenticate(req);

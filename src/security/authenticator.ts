@@ -29,7 +29,8 @@ export function createAuthenticator(parts: AuthenticatorParts): Authenticator {
     const token = bearerToken(req.headers);
     if (!token) return undefined;
     // Compare digests so the comparison takes the same time whatever the length of the guess.
-    if (parts.apiToken && timingSafeEqual(digest(token), apiTokenDigest)) return { id: 'api-token', role: 'admin', via: 'api-token' };
+    if (parts.apiToken && timingSafeEqual(digest(token), apiTokenDigest))
+      return { id: 'api-token', role: 'admin', via: 'api-token' };
     if (MachineTokens.looksLike(token)) return parts.machineTokens.authenticate(token);
     const claims = await parts.signer.verifyAccess(token);
     if (!claims || !(await parts.sessions.isActive(claims.sid))) return undefined;
@@ -57,7 +58,9 @@ export function apiTokenAuthenticator(apiToken: string): Authenticator {
   return {
     async authenticate(req) {
       const token = bearerToken(req.headers);
-      return token && timingSafeEqual(digest(token), expected) ? { id: 'api-token', role: 'admin', via: 'api-token' } : undefined;
+      return token && timingSafeEqual(digest(token), expected)
+        ? { id: 'api-token', role: 'admin', via: 'api-token' }
+        : undefined;
     },
   };
 }

@@ -77,14 +77,25 @@ export function browserGuard(options: BrowserGuardOptions, log: Logger) {
     if (exempt(path)) return;
     const host = req.headers.host;
     if (options.checkHost && !hostAllowed(host, options.allowedHosts)) {
-      log.warn({ requestId: req.id, host, path, errorCode: ErrorCode.forbidden }, 'request refused: Host is not this server (DNS rebinding?)');
+      log.warn(
+        { requestId: req.id, host, path, errorCode: ErrorCode.forbidden },
+        'request refused: Host is not this server (DNS rebinding?)',
+      );
       await sendError(reply, 403, ErrorCode.forbidden, 'this Host is not allowed; add it to server.allowedHosts');
       return;
     }
     const origin = req.headers.origin;
     if (origin !== undefined && isStateChanging(req) && !originAllowed(origin, host, options.allowedOrigins)) {
-      log.warn({ requestId: req.id, origin, path, errorCode: ErrorCode.forbidden }, 'request refused: cross-origin browser request');
-      await sendError(reply, 403, ErrorCode.forbidden, 'cross-origin requests are not allowed; add the origin to server.allowedOrigins');
+      log.warn(
+        { requestId: req.id, origin, path, errorCode: ErrorCode.forbidden },
+        'request refused: cross-origin browser request',
+      );
+      await sendError(
+        reply,
+        403,
+        ErrorCode.forbidden,
+        'cross-origin requests are not allowed; add the origin to server.allowedOrigins',
+      );
     }
   };
 }

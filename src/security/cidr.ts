@@ -29,7 +29,13 @@ export class CidrList {
       const family = ip ? isIP(ip) : 0;
       const max = family === 6 ? 128 : 32;
       const prefix = bits === undefined ? max : Number(bits);
-      if (!ip || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
+      if (
+        !ip ||
+        !Number.isInteger(prefix) ||
+        prefix < 0 ||
+        prefix > max ||
+        (bits !== undefined && !/^\d+$/.test(bits))
+      ) {
         throw new HearthError(ErrorCode.config, `${what}: "${entry}" is not an IP address or CIDR block`);
       }
       this.list.addSubnet(ip, prefix, family === 6 ? 'ipv6' : 'ipv4');

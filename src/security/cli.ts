@@ -32,10 +32,21 @@ export async function rotateKeys(o: RotateKeysOptions): Promise<RotationReport> 
   const audit = openSqliteAuditLog(paths.audit, o.config.audit.retentionDays);
   try {
     const report = await rotateDataKey(cipher, [secrets, ...(o.sources ?? [])], o.retire ?? true);
-    await audit.record({ actor: 'cli', action: 'keys.rotate', target: report.newKeyId, result: 'ok', detail: { ...report } });
+    await audit.record({
+      actor: 'cli',
+      action: 'keys.rotate',
+      target: report.newKeyId,
+      result: 'ok',
+      detail: { ...report },
+    });
     return report;
   } catch (err) {
-    await audit.record({ actor: 'cli', action: 'keys.rotate', result: 'error', detail: { error: (err as Error).message } });
+    await audit.record({
+      actor: 'cli',
+      action: 'keys.rotate',
+      result: 'error',
+      detail: { error: (err as Error).message },
+    });
     throw err;
   } finally {
     secrets.close();
@@ -47,7 +58,11 @@ export async function rotateKeys(o: RotateKeysOptions): Promise<RotationReport> 
  * `hearth audit verify`: checks the hash chain and prints one line per problem.
  * Returns the exit code (0 intact, 1 tampered, 2 no audit log) with the report.
  */
-export async function verifyAudit(o: { dataDir: string; retentionDays?: number; print?: (line: string) => void }): Promise<{ exitCode: number; report?: AuditVerifyReport }> {
+export async function verifyAudit(o: {
+  dataDir: string;
+  retentionDays?: number;
+  print?: (line: string) => void;
+}): Promise<{ exitCode: number; report?: AuditVerifyReport }> {
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const file = securityPaths(o.dataDir).audit;
   if (!existsSync(file)) {

@@ -23,7 +23,12 @@ export function securityPaths(dataDir: string) {
 }
 
 /** Opens the field cipher (keyring + master key) of a data folder. */
-export function openFieldCipher(config: SecurityConfig, dataDir: string, env: Record<string, string | undefined>, log: Logger): FieldCipher {
+export function openFieldCipher(
+  config: SecurityConfig,
+  dataDir: string,
+  env: Record<string, string | undefined>,
+  log: Logger,
+): FieldCipher {
   const paths = securityPaths(dataDir);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   const kek = loadMasterKey({ env, file: config.encryption.masterKeyFile, generatedFile: paths.masterKey, log });

@@ -116,17 +116,31 @@ export class FieldCipher {
 
   /** Decrypts a value from `encrypt`; a clear HEARTH_E_CRYPTO error for unknown keys, tampering or a wrong key. */
   decrypt(value: string, context = ''): string {
-    if (!FieldCipher.isEncrypted(value)) throw new HearthError(ErrorCode.crypto, 'value is not in the encrypted format');
+    if (!FieldCipher.isEncrypted(value))
+      throw new HearthError(ErrorCode.crypto, 'value is not in the encrypted format');
     const [kid, iv, body, extra] = value.slice(PREFIX.length).split(':');
-    if (!kid || !iv || !body || extra !== undefined) throw new HearthError(ErrorCode.crypto, 'encrypted value is malformed');
+    if (!kid || !iv || !body || extra !== undefined)
+      throw new HearthError(ErrorCode.crypto, 'encrypted value is malformed');
     let key = this.keys.get(kid);
     if (!key) {
       this.reloadIfChanged(true);
       key = this.keys.get(kid);
     }
-    if (!key) throw new HearthError(ErrorCode.crypto, `value was encrypted with data key ${kid}, which is not in the keyring (retired or from another installation)`);
-    const plain = open(key, Buffer.concat([Buffer.from(iv, 'base64url'), Buffer.from(body, 'base64url')]), `${kid}|${context}`);
-    if (!plain) throw new HearthError(ErrorCode.crypto, `value failed authentication under data key ${kid}: it was altered, or belongs to another field`);
+    if (!key)
+      throw new HearthError(
+        ErrorCode.crypto,
+        `value was encrypted with data key ${kid}, which is not in the keyring (retired or from another installation)`,
+      );
+    const plain = open(
+      key,
+      Buffer.concat([Buffer.from(iv, 'base64url'), Buffer.from(body, 'base64url')]),
+      `${kid}|${context}`,
+    );
+    if (!plain)
+      throw new HearthError(
+        ErrorCode.crypto,
+        `value failed authentication under data key ${kid}: it was altered, or belongs to another field`,
+      );
     return plain.toString('utf8');
   }
 
@@ -144,7 +158,8 @@ export class FieldCipher {
   /** Removes a data key; values still encrypted with it become unreadable, so callers check usage first. */
   retireKey(id: string): void {
     this.reloadIfChanged();
-    if (id === this.active) throw new HearthError(ErrorCode.crypto, `data key ${id} is the active key; add a new key before retiring it`);
+    if (id === this.active)
+      throw new HearthError(ErrorCode.crypto, `data key ${id} is the active key; add a new key before retiring it`);
     if (!this.keys.delete(id)) throw new HearthError(ErrorCode.crypto, `no data key ${id} in the keyring`);
     this.save();
   }
@@ -159,7 +174,8 @@ export class FieldCipher {
   private load(): void {
     const st = statSync(this.file);
     const ring = JSON.parse(readFileSync(this.file, 'utf8')) as KeyringFile;
-    if (ring.version !== 1 || !Array.isArray(ring.keys)) throw new HearthError(ErrorCode.crypto, `keyring ${this.file} has an unknown format`);
+    if (ring.version !== 1 || !Array.isArray(ring.keys))
+      throw new HearthError(ErrorCode.crypto, `keyring ${this.file} has an unknown format`);
     if (ring.kek !== kekFingerprint(this.kek)) {
       throw new HearthError(
         ErrorCode.crypto,
@@ -170,10 +186,15 @@ export class FieldCipher {
     this.created = new Map(ring.keys.map((k) => [k.id, k.createdAt]));
     for (const k of ring.keys) {
       const key = open(this.kek, Buffer.from(k.wrapped, 'base64url'), `keyring|${k.id}`);
-      if (!key) throw new HearthError(ErrorCode.crypto, `data key ${k.id} in ${this.file} does not open with the master key (file altered?)`);
+      if (!key)
+        throw new HearthError(
+          ErrorCode.crypto,
+          `data key ${k.id} in ${this.file} does not open with the master key (file altered?)`,
+        );
       keys.set(k.id, key);
     }
-    if (!keys.has(ring.active)) throw new HearthError(ErrorCode.crypto, `keyring ${this.file} names a missing active key ${ring.active}`);
+    if (!keys.has(ring.active))
+      throw new HearthError(ErrorCode.crypto, `keyring ${this.file} names a missing active key ${ring.active}`);
     this.keys = keys;
     this.active = ring.active;
     this.loadedMtime = st.mtimeMs;
@@ -190,7 +211,11 @@ export class FieldCipher {
       version: 1,
       kek: kekFingerprint(this.kek),
       active: this.active,
-      keys: [...this.keys].map(([id, key]) => ({ id, createdAt: this.created.get(id) ?? Date.now(), wrapped: seal(this.kek, key, `keyring|${id}`).toString('base64url') })),
+      keys: [...this.keys].map(([id, key]) => ({
+        id,
+        createdAt: this.created.get(id) ?? Date.now(),
+        wrapped: seal(this.kek, key, `keyring|${id}`).toString('base64url'),
+      })),
     };
     return JSON.stringify(ring, null, 2);
   }

@@ -70,7 +70,12 @@ export interface Security {
 }
 
 /** Makes sure the configured local admin account exists with the configured password. */
-async function ensureLocalAdmin(config: SecurityConfig, users: SecurityContext['users'], env: Record<string, string | undefined>, log: Logger): Promise<void> {
+async function ensureLocalAdmin(
+  config: SecurityConfig,
+  users: SecurityContext['users'],
+  env: Record<string, string | undefined>,
+  log: Logger,
+): Promise<void> {
   const username = config.admin.username;
   if (config.admin.passwordHash) {
     await users.upsertUser({ username, passwordHash: config.admin.passwordHash, role: 'admin' });
@@ -84,7 +89,8 @@ async function ensureLocalAdmin(config: SecurityConfig, users: SecurityContext['
     }
     return;
   }
-  if (!(await users.findUser(username))) log.info('no local admin password set (HEARTH_ADMIN_PASSWORD); sign in with the API token or OIDC');
+  if (!(await users.findUser(username)))
+    log.info('no local admin password set (HEARTH_ADMIN_PASSWORD); sign in with the API token or OIDC');
 }
 
 /** Builds the security module. Opens its SQLite files under `dataDir/security`. */
@@ -104,17 +110,32 @@ export async function createSecurity(config: SecurityConfig, deps: SecurityDeps)
   const machineTokens = new MachineTokens(store);
   const authenticator = createAuthenticator({ apiToken: deps.apiToken, signer, sessions, machineTokens });
   const useRedis = config.rateLimit.store === 'redis' || (config.rateLimit.store === 'auto' && !!deps.redisUrl);
-  if (config.rateLimit.store === 'redis' && !deps.redisUrl) log.warn('rateLimit.store is redis but no Redis URL is configured; counting per process');
+  if (config.rateLimit.store === 'redis' && !deps.redisUrl)
+    log.warn('rateLimit.store is redis but no Redis URL is configured; counting per process');
   // ioredis is imported only when limits are shared through Redis.
   const limiter: RateLimiter =
-    useRedis && deps.redisUrl ? new (await import('./redis-rate-limiter.js')).RedisRateLimiter(deps.redisUrl, log) : new MemoryRateLimiter();
+    useRedis && deps.redisUrl
+      ? new (await import('./redis-rate-limiter.js')).RedisRateLimiter(deps.redisUrl, log)
+      : new MemoryRateLimiter();
   const clientIp = (req: FastifyRequest) => ipPolicy.clientIp(req);
   const rateLimits = new RateLimits(limiter, config.rateLimit, clientIp, authenticator);
   await ensureLocalAdmin(config, store, env, log);
 
-  const ctx: SecurityContext = { config, log, authenticator, sessions, users: store, oidcPending: store, machineTokens, audit, rateLimits, clientIp };
+  const ctx: SecurityContext = {
+    config,
+    log,
+    authenticator,
+    sessions,
+    users: store,
+    oidcPending: store,
+    machineTokens,
+    audit,
+    rateLimits,
+    clientIp,
+  };
   // Retention runs at start and daily; unref'd so it never holds the process open.
-  const pruneAudit = () => audit.prune().catch((err: unknown) => log.error({ err: (err as Error).message }, 'audit pruning failed'));
+  const pruneAudit = () =>
+    audit.prune().catch((err: unknown) => log.error({ err: (err as Error).message }, 'audit pruning failed'));
   void pruneAudit();
   const pruneTimer = setInterval(pruneAudit, 24 * 3600_000);
   pruneTimer.unref();

@@ -17,7 +17,10 @@ export interface RotationReport {
 }
 
 /** Re-encrypts values not under the active key; returns how many were rewritten and skipped. */
-export async function reencryptAll(cipher: FieldCipher, sources: EncryptedFieldSource[]): Promise<{ reencrypted: number; skipped: number }> {
+export async function reencryptAll(
+  cipher: FieldCipher,
+  sources: EncryptedFieldSource[],
+): Promise<{ reencrypted: number; skipped: number }> {
   let reencrypted = 0;
   let skipped = 0;
   const active = cipher.activeKeyId;
@@ -45,7 +48,11 @@ export async function keyUsage(sources: EncryptedFieldSource[]): Promise<Record<
 }
 
 /** Full rotation; with `retire`, old keys no value uses are removed from the keyring. */
-export async function rotateDataKey(cipher: FieldCipher, sources: EncryptedFieldSource[], retire = true): Promise<RotationReport> {
+export async function rotateDataKey(
+  cipher: FieldCipher,
+  sources: EncryptedFieldSource[],
+  retire = true,
+): Promise<RotationReport> {
   const newKeyId = cipher.addKey();
   const { reencrypted, skipped } = await reencryptAll(cipher, sources);
   const usage = await keyUsage(sources);

@@ -59,7 +59,8 @@ export class MachineTokens {
     if (!TOKEN_SHAPE.test(token)) return undefined;
     const record = await this.store.findTokenByHash(hashOf(token));
     const now = Date.now();
-    if (!record || record.revokedAt !== undefined || (record.expiresAt !== undefined && record.expiresAt <= now)) return undefined;
+    if (!record || record.revokedAt !== undefined || (record.expiresAt !== undefined && record.expiresAt <= now))
+      return undefined;
     await this.store.touchToken(record.id, now);
     const principal: Principal = { id: `token:${record.id}`, role: record.role, via: 'machine-token' };
     if (record.scopes.length > 0) principal.scopes = record.scopes;

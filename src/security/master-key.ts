@@ -12,7 +12,10 @@ import { ErrorCode, HearthError } from '../core/errors.js';
 function decode(text: string, where: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64');
   if (key.length !== 32) {
-    throw new HearthError(ErrorCode.crypto, `${where} must be 32 bytes encoded as base64 (got ${key.length} bytes); generate one with: openssl rand -base64 32`);
+    throw new HearthError(
+      ErrorCode.crypto,
+      `${where} must be 32 bytes encoded as base64 (got ${key.length} bytes); generate one with: openssl rand -base64 32`,
+    );
   }
   return key;
 }
@@ -34,9 +37,13 @@ export function loadMasterKey(src: MasterKeySource): Buffer {
     if (!existsSync(src.file)) throw new HearthError(ErrorCode.crypto, `master key file ${src.file} does not exist`);
     return decode(readFileSync(src.file, 'utf8'), `master key file ${src.file}`);
   }
-  if (existsSync(src.generatedFile)) return decode(readFileSync(src.generatedFile, 'utf8'), `master key file ${src.generatedFile}`);
+  if (existsSync(src.generatedFile))
+    return decode(readFileSync(src.generatedFile, 'utf8'), `master key file ${src.generatedFile}`);
   const mine = randomBytes(32).toString('base64') + '\n';
   const key = decode(createOnce(src.generatedFile, mine), `master key file ${src.generatedFile}`);
-  src.log.warn({ file: src.generatedFile }, 'generated a master key inside the data folder; set HEARTH_MASTER_KEY and remove the file to keep the key apart from the data');
+  src.log.warn(
+    { file: src.generatedFile },
+    'generated a master key inside the data folder; set HEARTH_MASTER_KEY and remove the file to keep the key apart from the data',
+  );
   return key;
 }

@@ -20,7 +20,10 @@ const STATE_COOKIE = 'hearth_oidc_state';
 const PENDING_TTL_MS = 10 * 60_000;
 
 /** The Hearth role for a set of claims, or undefined when the login is refused. */
-export function roleFromClaims(claims: Record<string, unknown>, c: Pick<OidcConfig, 'roleClaim' | 'roleMap' | 'defaultRole'>): Role | undefined {
+export function roleFromClaims(
+  claims: Record<string, unknown>,
+  c: Pick<OidcConfig, 'roleClaim' | 'roleMap' | 'defaultRole'>,
+): Role | undefined {
   const raw = claims[c.roleClaim];
   const values = new Set((Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String));
   let best: Role | undefined;
@@ -107,8 +110,19 @@ export async function registerOidcRoutes(app: FastifyInstance, ctx: SecurityCont
     // The state must come back in the same browser that started the login (login CSRF).
     const pending = state && cookieState === state ? await ctx.oidcPending.takePending(state, Date.now()) : undefined;
     if (!pending) {
-      await ctx.audit.record({ actor: 'anonymous', action: 'auth.login', ip, result: 'denied', detail: { via: 'oidc', reason: 'unknown or expired state' } });
-      return sendError(reply, 401, ErrorCode.unauthorized, 'login session expired or not started in this browser; start again');
+      await ctx.audit.record({
+        actor: 'anonymous',
+        action: 'auth.login',
+        ip,
+        result: 'denied',
+        detail: { via: 'oidc', reason: 'unknown or expired state' },
+      });
+      return sendError(
+        reply,
+        401,
+        ErrorCode.unauthorized,
+        'login session expired or not started in this browser; start again',
+      );
     }
     let claims: Record<string, unknown>;
     try {
@@ -127,21 +141,44 @@ export async function registerOidcRoutes(app: FastifyInstance, ctx: SecurityCont
       }
     } catch (err) {
       ctx.log.warn({ err: (err as Error).message }, 'OIDC code exchange or ID-token validation failed');
-      await ctx.audit.record({ actor: 'anonymous', action: 'auth.login', ip, result: 'denied', detail: { via: 'oidc', reason: 'code exchange failed' } });
+      await ctx.audit.record({
+        actor: 'anonymous',
+        action: 'auth.login',
+        ip,
+        result: 'denied',
+        detail: { via: 'oidc', reason: 'code exchange failed' },
+      });
       return sendError(reply, 401, ErrorCode.unauthorized, 'the identity provider did not confirm the login');
     }
     const subject = `oidc:${String(claims.sub)}`;
     const role = roleFromClaims(claims, c);
     const who = typeof claims.email === 'string' ? claims.email : undefined;
     if (!role) {
-      await ctx.audit.record({ actor: subject, action: 'auth.login', ip, result: 'denied', detail: { via: 'oidc', email: who, reason: 'no role' } });
+      await ctx.audit.record({
+        actor: subject,
+        action: 'auth.login',
+        ip,
+        result: 'denied',
+        detail: { via: 'oidc', email: who, reason: 'no role' },
+      });
       return sendError(reply, 403, ErrorCode.forbidden, 'your account has no Hearth role');
     }
     const pair = await ctx.sessions.start(subject, role, 'oidc');
-    await ctx.audit.record({ actor: subject, action: 'auth.login', ip, result: 'ok', detail: { via: 'oidc', email: who, role } });
+    await ctx.audit.record({
+      actor: subject,
+      action: 'auth.login',
+      ip,
+      result: 'ok',
+      detail: { via: 'oidc', email: who, role },
+    });
     reply.header('cache-control', 'no-store');
     if (c.postLoginRedirect) {
-      const fragment = new URLSearchParams({ access_token: pair.accessToken, refresh_token: pair.refreshToken, expires_in: String(pair.expiresIn), token_type: 'Bearer' });
+      const fragment = new URLSearchParams({
+        access_token: pair.accessToken,
+        refresh_token: pair.refreshToken,
+        expires_in: String(pair.expiresIn),
+        token_type: 'Bearer',
+      });
       return reply.redirect(`${c.postLoginRedirect}#${fragment}`, 302);
     }
     return reply.send({ ...pair, subject, role });

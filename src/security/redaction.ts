@@ -41,7 +41,8 @@ export const redactPaths: string[] = [
 ];
 
 /** Field names whose values are secrets wherever they appear. */
-const SECRET_KEY = /(password|passwd|passphrase|secret|token|apikey|api_key|api-key|authorization|cookie|privatekey|private_key|masterkey|master_key)$/i;
+const SECRET_KEY =
+  /(password|passwd|passphrase|secret|token|apikey|api_key|api-key|authorization|cookie|privatekey|private_key|masterkey|master_key)$/i;
 
 /** Secret-shaped substrings, each replaced by `$1[REDACTED]` (group 1 keeps the harmless prefix). */
 const SECRET_PATTERNS: RegExp[] = [
@@ -76,12 +77,18 @@ export function maskSecrets<T>(value: T, known: readonly string[] = [], depth = 
     const e = new Error(maskString(value.message, known));
     e.name = value.name;
     e.stack = value.stack ? maskString(value.stack, known) : undefined;
-    for (const [k, v] of Object.entries(value)) (e as unknown as Record<string, unknown>)[k] = SECRET_KEY.test(k) ? CENSOR : maskSecrets(v, known, depth + 1, seen);
+    for (const [k, v] of Object.entries(value))
+      (e as unknown as Record<string, unknown>)[k] = SECRET_KEY.test(k)
+        ? CENSOR
+        : maskSecrets(v, known, depth + 1, seen);
     return e as T;
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && typeof v !== 'object' ? CENSOR : maskSecrets(v, known, depth + 1, seen);
+    out[k] =
+      SECRET_KEY.test(k) && v !== undefined && v !== null && typeof v !== 'object'
+        ? CENSOR
+        : maskSecrets(v, known, depth + 1, seen);
   }
   return out as T;
 }
@@ -90,7 +97,9 @@ export function maskSecrets<T>(value: T, known: readonly string[] = [], depth = 
  * Options to spread into the root `pino({...})` call. `knownSecrets` are values this deployment
  * holds (the admin API token, channel tokens…) masked verbatim wherever they appear.
  */
-export function logRedaction(knownSecrets: readonly string[] = []): Pick<LoggerOptions, 'redact' | 'formatters' | 'hooks'> {
+export function logRedaction(
+  knownSecrets: readonly string[] = [],
+): Pick<LoggerOptions, 'redact' | 'formatters' | 'hooks'> {
   return {
     redact: { paths: redactPaths, censor: CENSOR },
     formatters: {
@@ -98,7 +107,9 @@ export function logRedaction(knownSecrets: readonly string[] = []): Pick<LoggerO
     },
     hooks: {
       logMethod(args, method) {
-        const masked = args.map((a) => (typeof a === 'string' ? maskString(a, knownSecrets) : a)) as Parameters<typeof method>;
+        const masked = args.map((a) => (typeof a === 'string' ? maskString(a, knownSecrets) : a)) as Parameters<
+          typeof method
+        >;
         return method.apply(this, masked);
       },
     },

@@ -26,7 +26,12 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly log: Logger,
     private readonly prefix = 'hearth:rl:',
   ) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+    this.redis = new Redis(url, {
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 2000,
+    });
     // Connection errors are handled per hit (fallback); without a listener ioredis would print them.
     this.redis.on('error', () => {});
   }
@@ -35,7 +40,10 @@ export class RedisRateLimiter implements RateLimiter {
     // Bucket names embed caller-controlled ids; hashing bounds the key size.
     const key = this.prefix + (bucket.length > 120 ? createHash('sha256').update(bucket).digest('hex') : bucket);
     try {
-      const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, key, String(rule.windowSec * 1000))) as [number, number];
+      const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, key, String(rule.windowSec * 1000))) as [
+        number,
+        number,
+      ];
       return decide(count, ttl, rule);
     } catch (err) {
       const now = Date.now();

@@ -2,7 +2,14 @@
  * Role enforcement: `requireRole` guards one route; `protectAdminRoutes` guards every route under
  * `/admin` by construction (an `onRoute` hook), so an admin route cannot be added unprotected.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+  RouteOptions,
+} from 'fastify';
 import { ErrorCode } from '../core/errors.js';
 import { sendError } from './http-error.js';
 import { isRole, roleAtLeast, type Authenticator, type Principal, type Role } from '../core/auth.js';
@@ -45,7 +52,14 @@ export function requireScope(scope: string): preHandlerAsyncHookHandler {
 }
 
 /** Admin areas only admins may touch, even to read: they expose credentials or the audit trail. */
-const adminOnlyPrefixes = ['/admin/tokens', '/admin/users', '/admin/audit', '/admin/keys', '/admin/config', '/admin/settings'];
+const adminOnlyPrefixes = [
+  '/admin/tokens',
+  '/admin/users',
+  '/admin/audit',
+  '/admin/keys',
+  '/admin/config',
+  '/admin/settings',
+];
 
 /**
  * The role a route under /admin needs: `config: { role }` on the route wins; otherwise admin for

@@ -11,7 +11,13 @@ export function securityErrorHandler(err: FastifyError, req: FastifyRequest, rep
   if (err instanceof HearthError) return sendError(reply, err.httpStatus, err.code, err.message);
   const status = err.statusCode ?? 500;
   if (status === 413) return sendError(reply, 413, ErrorCode.tooLarge, 'request body too large');
-  if (status >= 400 && status < 500) return sendError(reply, status, ErrorCode.badRequest, err.validation ? `invalid request: ${err.message}` : 'bad request');
+  if (status >= 400 && status < 500)
+    return sendError(
+      reply,
+      status,
+      ErrorCode.badRequest,
+      err.validation ? `invalid request: ${err.message}` : 'bad request',
+    );
   req.log.error({ err }, 'security route failed');
   return sendError(reply, 500, ErrorCode.internal, 'internal error');
 }

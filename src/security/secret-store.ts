@@ -22,7 +22,9 @@ export function openSqliteSecretStore(file: string, cipher: FieldCipher): Secret
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
-  db.exec('CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL)',
+  );
   const q = {
     set: db.prepare(
       'INSERT INTO secrets (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
@@ -48,7 +50,8 @@ export function openSqliteSecretStore(file: string, cipher: FieldCipher): Secret
       return (q.all.all() as Array<{ name: string }>).map((r) => r.name);
     },
     *fields(): Iterable<EncryptedField> {
-      for (const r of q.all.all() as Array<{ name: string; value: string }>) yield { id: r.name, value: r.value, context: contextOf(r.name) };
+      for (const r of q.all.all() as Array<{ name: string; value: string }>)
+        yield { id: r.name, value: r.value, context: contextOf(r.name) };
     },
     async replace(id, expected, value) {
       return q.replace.run(value, Date.now(), id, expected).changes > 0;

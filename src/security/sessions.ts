@@ -30,7 +30,15 @@ export class Sessions {
   /** Starts a session for a verified person and returns its first token pair. */
   async start(subject: string, role: Role, via: string): Promise<TokenPair> {
     const now = Date.now();
-    const family = { id: randomUUID(), subject, role, via, currentJti: randomUUID(), createdAt: now, expiresAt: now + this.refreshTtlSec * 1000 };
+    const family = {
+      id: randomUUID(),
+      subject,
+      role,
+      via,
+      currentJti: randomUUID(),
+      createdAt: now,
+      expiresAt: now + this.refreshTtlSec * 1000,
+    };
     await this.store.deleteExpiredFamilies(now);
     await this.store.createFamily(family);
     return this.pair(family.id, subject, role, via, family.currentJti, family.expiresAt);
@@ -42,7 +50,8 @@ export class Sessions {
     if (!claims) return { ok: false, reason: 'invalid' };
     const family = await this.store.getFamily(claims.sid);
     if (!family || family.subject !== claims.sub) return { ok: false, reason: 'invalid' };
-    if (family.revokedAt !== undefined || family.expiresAt < Date.now()) return { ok: false, reason: 'revoked', subject: family.subject };
+    if (family.revokedAt !== undefined || family.expiresAt < Date.now())
+      return { ok: false, reason: 'revoked', subject: family.subject };
     const next = randomUUID();
     if (family.currentJti !== claims.jti || !(await this.store.rotateFamily(family.id, claims.jti, next))) {
       await this.store.revokeFamily(family.id, Date.now(), 'refresh token reused');
@@ -71,7 +80,14 @@ export class Sessions {
     return !!f && f.revokedAt === undefined && f.expiresAt >= Date.now();
   }
 
-  private async pair(sid: string, sub: string, role: Role, via: string, jti: string, expiresAt: number): Promise<TokenPair> {
+  private async pair(
+    sid: string,
+    sub: string,
+    role: Role,
+    via: string,
+    jti: string,
+    expiresAt: number,
+  ): Promise<TokenPair> {
     return {
       accessToken: await this.signer.signAccess({ sub, role, via, sid }),
       refreshToken: await this.signer.signRefresh({ sub, sid, jti, expiresAt }),

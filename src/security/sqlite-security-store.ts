@@ -76,8 +76,12 @@ export function openSqliteSecurityStore(file: string): SecurityStore {
       'INSERT INTO refresh_families (id, subject, role, via, current_jti, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     getFamily: db.prepare('SELECT * FROM refresh_families WHERE id = ?'),
-    rotateFamily: db.prepare('UPDATE refresh_families SET current_jti = ? WHERE id = ? AND current_jti = ? AND revoked_at IS NULL'),
-    revokeFamily: db.prepare('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL'),
+    rotateFamily: db.prepare(
+      'UPDATE refresh_families SET current_jti = ? WHERE id = ? AND current_jti = ? AND revoked_at IS NULL',
+    ),
+    revokeFamily: db.prepare(
+      'UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL',
+    ),
     deleteExpired: db.prepare('DELETE FROM refresh_families WHERE expires_at < ?'),
     putPending: db.prepare('INSERT INTO oidc_pending (state, code_verifier, nonce, expires_at) VALUES (?, ?, ?, ?)'),
     takePending: db.prepare('DELETE FROM oidc_pending WHERE state = ? RETURNING *'),
@@ -86,13 +90,24 @@ export function openSqliteSecurityStore(file: string): SecurityStore {
   return {
     async findUser(username) {
       const r = q.findUser.get(username) as Row | undefined;
-      return r ? { username: String(r.username), passwordHash: String(r.password_hash), role: r.role as Role } : undefined;
+      return r
+        ? { username: String(r.username), passwordHash: String(r.password_hash), role: r.role as Role }
+        : undefined;
     },
     async upsertUser(u: UserRecord) {
       q.upsertUser.run(u.username, u.passwordHash, u.role);
     },
     async insertToken(t) {
-      q.insertToken.run(t.id, t.name, t.hash, t.role, JSON.stringify(t.scopes), t.createdBy, t.createdAt, t.expiresAt ?? null);
+      q.insertToken.run(
+        t.id,
+        t.name,
+        t.hash,
+        t.role,
+        JSON.stringify(t.scopes),
+        t.createdBy,
+        t.createdAt,
+        t.expiresAt ?? null,
+      );
     },
     async findTokenByHash(hash) {
       const r = q.findToken.get(hash) as Row | undefined;
@@ -130,7 +145,12 @@ export function openSqliteSecurityStore(file: string): SecurityStore {
     async takePending(state, now) {
       const r = q.takePending.get(state) as Row | undefined;
       if (!r || Number(r.expires_at) < now) return undefined;
-      return { state: String(r.state), codeVerifier: String(r.code_verifier), nonce: String(r.nonce), expiresAt: Number(r.expires_at) };
+      return {
+        state: String(r.state),
+        codeVerifier: String(r.code_verifier),
+        nonce: String(r.nonce),
+        expiresAt: Number(r.expires_at),
+      };
     },
     close() {
       db.close();

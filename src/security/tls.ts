@@ -28,7 +28,9 @@ export function readTlsFiles(c: TlsConfig): SecureContextOptions & Pick<TlsOptio
       minVersion: c.minVersion,
     };
   } catch (err) {
-    throw new HearthError(ErrorCode.config, `cannot read TLS files (security.tls): ${(err as Error).message}`, 500, { cause: err });
+    throw new HearthError(ErrorCode.config, `cannot read TLS files (security.tls): ${(err as Error).message}`, 500, {
+      cause: err,
+    });
   }
 }
 
@@ -39,15 +41,18 @@ export function watchCertificates(server: Pick<Server, 'setSecureContext'>, c: T
   const reload = () => {
     // Both files change during a renewal; wait for the pair to settle before loading it.
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      try {
-        server.setSecureContext(readTlsFiles(c));
-        log.info({ cert: c.cert }, 'TLS certificate reloaded');
-      } catch (err) {
-        // A half-written pair fails here; the next change retries, and the old context stays in use.
-        log.error({ err: (err as Error).message }, 'TLS certificate reload failed; keeping the previous certificate');
-      }
-    }, Math.min(500, c.reloadIntervalMs));
+    timer = setTimeout(
+      () => {
+        try {
+          server.setSecureContext(readTlsFiles(c));
+          log.info({ cert: c.cert }, 'TLS certificate reloaded');
+        } catch (err) {
+          // A half-written pair fails here; the next change retries, and the old context stays in use.
+          log.error({ err: (err as Error).message }, 'TLS certificate reload failed; keeping the previous certificate');
+        }
+      },
+      Math.min(500, c.reloadIntervalMs),
+    );
   };
   const onChange = (cur: { mtimeMs: number; size: number }, prev: { mtimeMs: number; size: number }) => {
     if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) reload();

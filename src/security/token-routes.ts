@@ -24,7 +24,9 @@ const issueBody = {
 export async function registerTokenRoutes(app: FastifyInstance, ctx: SecurityContext): Promise<void> {
   const adminOnly = requireRole('admin', ctx.authenticator);
 
-  app.get('/admin/tokens', { preHandler: adminOnly, config: { role: 'admin' } }, async () => ({ tokens: await ctx.machineTokens.list() }));
+  app.get('/admin/tokens', { preHandler: adminOnly, config: { role: 'admin' } }, async () => ({
+    tokens: await ctx.machineTokens.list(),
+  }));
 
   app.post<{ Body: { name: string; role: Role; scopes?: string[]; expiresInSec?: number } }>(
     '/admin/tokens',
@@ -32,16 +34,36 @@ export async function registerTokenRoutes(app: FastifyInstance, ctx: SecurityCon
     async (req, reply) => {
       const actor = principalOf(req)!.id;
       const { token, info } = await ctx.machineTokens.issue({ ...req.body, createdBy: actor });
-      await ctx.audit.record({ actor, action: 'token.issue', target: info.id, ip: ctx.clientIp(req), result: 'ok', detail: { name: info.name, role: info.role, scopes: info.scopes } });
-      return reply.code(201).header('cache-control', 'no-store').send({ token, ...info });
+      await ctx.audit.record({
+        actor,
+        action: 'token.issue',
+        target: info.id,
+        ip: ctx.clientIp(req),
+        result: 'ok',
+        detail: { name: info.name, role: info.role, scopes: info.scopes },
+      });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ token, ...info });
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/admin/tokens/:id', { preHandler: adminOnly, config: { role: 'admin' } }, async (req, reply) => {
-    const actor = principalOf(req)!.id;
-    const revoked = await ctx.machineTokens.revoke(req.params.id);
-    await ctx.audit.record({ actor, action: 'token.revoke', target: req.params.id, ip: ctx.clientIp(req), result: revoked ? 'ok' : 'error' });
-    if (!revoked) return sendError(reply, 404, ErrorCode.notFound, 'no such live token');
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/admin/tokens/:id',
+    { preHandler: adminOnly, config: { role: 'admin' } },
+    async (req, reply) => {
+      const actor = principalOf(req)!.id;
+      const revoked = await ctx.machineTokens.revoke(req.params.id);
+      await ctx.audit.record({
+        actor,
+        action: 'token.revoke',
+        target: req.params.id,
+        ip: ctx.clientIp(req),
+        result: revoked ? 'ok' : 'error',
+      });
+      if (!revoked) return sendError(reply, 404, ErrorCode.notFound, 'no such live token');
+      return reply.code(204).send();
+    },
+  );
 }

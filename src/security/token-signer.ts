@@ -7,7 +7,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createOnce } from './exclusive-file.js';
 import { randomUUID } from 'node:crypto';
-import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { isRole, type Role } from '../core/auth.js';
 
 const ALG = 'ES256';
@@ -40,7 +49,9 @@ export interface RefreshClaims {
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 
 /** Reads the ES256 private JWK at `file`, creating it (mode 0600) on first run. */
-async function loadOrCreateKey(file: string): Promise<{ privateKey: SigningKey; publicKey: SigningKey; kid: string; publicJwk: JWK }> {
+async function loadOrCreateKey(
+  file: string,
+): Promise<{ privateKey: SigningKey; publicKey: SigningKey; kid: string; publicJwk: JWK }> {
   let jwk: JWK;
   if (existsSync(file)) {
     jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
@@ -110,14 +121,22 @@ export class TokenSigner {
   /** The claims of a valid access token, or undefined for anything else. */
   async verifyAccess(token: string): Promise<AccessClaims | undefined> {
     const p = await this.verify(token, ACCESS_TYP, this.settings.audience);
-    if (!p || typeof p.sub !== 'string' || !isRole(p.role) || typeof p.via !== 'string' || typeof p.sid !== 'string') return undefined;
+    if (!p || typeof p.sub !== 'string' || !isRole(p.role) || typeof p.via !== 'string' || typeof p.sid !== 'string')
+      return undefined;
     return { sub: p.sub, role: p.role, via: p.via, sid: p.sid };
   }
 
   /** The claims of a valid refresh token, or undefined for anything else. */
   async verifyRefresh(token: string): Promise<RefreshClaims | undefined> {
     const p = await this.verify(token, REFRESH_TYP, this.refreshAudience);
-    if (!p || typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.jti !== 'string' || typeof p.exp !== 'number') return undefined;
+    if (
+      !p ||
+      typeof p.sub !== 'string' ||
+      typeof p.sid !== 'string' ||
+      typeof p.jti !== 'string' ||
+      typeof p.exp !== 'number'
+    )
+      return undefined;
     return { sub: p.sub, sid: p.sid, jti: p.jti, exp: p.exp };
   }
 

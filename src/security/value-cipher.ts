@@ -24,7 +24,8 @@ export function messageBodySource(store: MessageBodySource, includePlaintext: bo
     name: 'history.messages',
     async *fields(): AsyncIterable<EncryptedField> {
       for await (const m of store.messageBodies()) {
-        if (includePlaintext || FieldCipher.isEncrypted(m.content)) yield { id: m.id, value: m.content, context: messageContext(m.id) };
+        if (includePlaintext || FieldCipher.isEncrypted(m.content))
+          yield { id: m.id, value: m.content, context: messageContext(m.id) };
       }
     },
     replace: (id, expected, value) => store.replaceMessageBody(id, expected, value),

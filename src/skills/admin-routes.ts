@@ -16,15 +16,23 @@ import type { SkillHost } from './host.js';
 function errorBody(err: FastifyError | HearthError | Error): { status: number; code: string; message: string } {
   if (err instanceof HearthError) return { status: err.httpStatus, code: err.code, message: err.message };
   const fe = err as FastifyError;
-  if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.statusCode === 413) return { status: 413, code: ErrorCode.tooLarge, message: 'the upload is larger than the limit' };
-  if (fe.statusCode && fe.statusCode < 500) return { status: fe.statusCode, code: ErrorCode.badRequest, message: fe.message };
+  if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.statusCode === 413)
+    return { status: 413, code: ErrorCode.tooLarge, message: 'the upload is larger than the limit' };
+  if (fe.statusCode && fe.statusCode < 500)
+    return { status: fe.statusCode, code: ErrorCode.badRequest, message: fe.message };
   return { status: 500, code: ErrorCode.internal, message: 'internal error' };
 }
 
 /** Adds the skill admin routes to `app`. */
-export async function registerSkillRoutes(app: FastifyInstance, host: SkillHost, opts: { uploadLimit: number }): Promise<void> {
+export async function registerSkillRoutes(
+  app: FastifyInstance,
+  host: SkillHost,
+  opts: { uploadLimit: number },
+): Promise<void> {
   await app.register(async (scope) => {
-    await scope.register(multipart, { limits: { fileSize: opts.uploadLimit, files: 1, fields: 4, fieldSize: 16 * 1024, parts: 6 } });
+    await scope.register(multipart, {
+      limits: { fileSize: opts.uploadLimit, files: 1, fields: 4, fieldSize: 16 * 1024, parts: 6 },
+    });
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       const { status, code, message } = errorBody(err);
       if (status >= 500) req.log.error({ err }, 'skill admin route failed');
@@ -35,12 +43,14 @@ export async function registerSkillRoutes(app: FastifyInstance, host: SkillHost,
     scope.get('/admin/skills', async () => ({ skills: host.list() }));
 
     scope.post('/admin/skills', async (req, reply) => {
-      if (!req.isMultipart()) throw new HearthError(ErrorCode.badRequest, 'send multipart/form-data with the ZIP in field `file`', 400);
+      if (!req.isMultipart())
+        throw new HearthError(ErrorCode.badRequest, 'send multipart/form-data with the ZIP in field `file`', 400);
       let zip: Buffer | undefined;
       let signature: string | undefined;
       for await (const part of req.parts()) {
         if (part.type === 'file') {
-          if (part.fieldname !== 'file') throw new HearthError(ErrorCode.badRequest, `unexpected file field ${part.fieldname}`, 400);
+          if (part.fieldname !== 'file')
+            throw new HearthError(ErrorCode.badRequest, `unexpected file field ${part.fieldname}`, 400);
           zip = await part.toBuffer();
         } else if (part.fieldname === 'signature') {
           signature = String(part.value);
@@ -53,8 +63,12 @@ export async function registerSkillRoutes(app: FastifyInstance, host: SkillHost,
       return reply.code(existing.has(skill.name) ? 200 : 201).send({ skill });
     });
 
-    scope.post<{ Params: { name: string } }>('/admin/skills/:name/enable', async (req) => ({ skill: await host.setEnabled(req.params.name, true) }));
-    scope.post<{ Params: { name: string } }>('/admin/skills/:name/disable', async (req) => ({ skill: await host.setEnabled(req.params.name, false) }));
+    scope.post<{ Params: { name: string } }>('/admin/skills/:name/enable', async (req) => ({
+      skill: await host.setEnabled(req.params.name, true),
+    }));
+    scope.post<{ Params: { name: string } }>('/admin/skills/:name/disable', async (req) => ({
+      skill: await host.setEnabled(req.params.name, false),
+    }));
     scope.delete<{ Params: { name: string } }>('/admin/skills/:name', async (req, reply) => {
       await host.remove(req.params.name);
       return reply.code(204).send();

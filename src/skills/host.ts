@@ -98,7 +98,11 @@ export class SkillHost implements ToolHost {
     private readonly deps: SkillHostDeps,
   ) {
     this.skillsDir = resolve(deps.dataDir, 'skills');
-    this.runtimeEnv = { settings, sidecarDir: resolve(settings.sidecarDir ?? join(deps.dataDir, 'sidecars')), log: deps.log };
+    this.runtimeEnv = {
+      settings,
+      sidecarDir: resolve(settings.sidecarDir ?? join(deps.dataDir, 'sidecars')),
+      log: deps.log,
+    };
   }
 
   /** Loads built-ins, static skills (skills.dir), configured MCP servers and uploaded skills. */
@@ -112,7 +116,19 @@ export class SkillHost implements ToolHost {
       const manifest = extra.length ? { ...b.manifest, triggers: [...b.manifest.triggers, ...extra] } : b.manifest;
       this.add(manifest, 'builtin', undefined, async () => {
         await mkdir(dataDir, { recursive: true });
-        return new InProcessRuntime(b.create({ dataDir, log: this.deps.log, sessions: this.deps.sessions, deliver: this.deps.deliver, settings: this.settings, canvas: this.deps.canvas, blobs: this.deps.blobs, home: this.deps.home, runTool: (call, ctx) => this.execute(call, ctx) }));
+        return new InProcessRuntime(
+          b.create({
+            dataDir,
+            log: this.deps.log,
+            sessions: this.deps.sessions,
+            deliver: this.deps.deliver,
+            settings: this.settings,
+            canvas: this.deps.canvas,
+            blobs: this.deps.blobs,
+            home: this.deps.home,
+            runTool: (call, ctx) => this.execute(call, ctx),
+          }),
+        );
       });
     }
     if (this.settings.dir) await this.loadStaticDir(resolve(this.settings.dir));
@@ -189,16 +205,31 @@ export class SkillHost implements ToolHost {
         if (outcome === 'timeout') skill.stats.timeouts++;
       }
       const level = outcome === 'ok' ? 'info' : 'warn';
-      this.deps.log[level]({ skill: entry?.skill, tool: entry?.tool.name ?? call.name, latencyMs, outcome, code, agent: ctx.agent }, 'tool call');
-      return { content: capResult(result.content, this.settings.maxResultChars), ...(result.isError ? { isError: true } : {}) };
+      this.deps.log[level](
+        { skill: entry?.skill, tool: entry?.tool.name ?? call.name, latencyMs, outcome, code, agent: ctx.agent },
+        'tool call',
+      );
+      return {
+        content: capResult(result.content, this.settings.maxResultChars),
+        ...(result.isError ? { isError: true } : {}),
+      };
     };
-    if (!entry || !skill) return finish('unknown', { content: `unknown tool "${call.name}"`, isError: true }, ErrorCode.tool);
+    if (!entry || !skill)
+      return finish('unknown', { content: `unknown tool "${call.name}"`, isError: true }, ErrorCode.tool);
     const allowed = this.deps.agentSkills?.(ctx.agent);
     if (allowed && !allowed.includes('*') && !allowed.includes(skill.manifest.name)) {
-      return finish('refused', { content: `tool "${call.name}" is not enabled for this assistant`, isError: true }, ErrorCode.forbidden);
+      return finish(
+        'refused',
+        { content: `tool "${call.name}" is not enabled for this assistant`, isError: true },
+        ErrorCode.forbidden,
+      );
     }
     if (!skill.enabled || !skill.runtime) {
-      return finish('disabled', { content: `skill ${skill.manifest.name} is disabled`, isError: true }, ErrorCode.skillUnavailable);
+      return finish(
+        'disabled',
+        { content: `skill ${skill.manifest.name} is disabled`, isError: true },
+        ErrorCode.skillUnavailable,
+      );
     }
     let args: Record<string, unknown>;
     try {
@@ -206,7 +237,11 @@ export class SkillHost implements ToolHost {
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
       args = parsed as Record<string, unknown>;
     } catch {
-      return finish('bad_arguments', { content: 'the tool arguments are not a valid JSON object', isError: true }, ErrorCode.badRequest);
+      return finish(
+        'bad_arguments',
+        { content: 'the tool arguments are not a valid JSON object', isError: true },
+        ErrorCode.badRequest,
+      );
     }
     const missing = missingArguments(entry.tool, args);
     if (missing) return finish('bad_arguments', { content: missing, isError: true }, ErrorCode.badRequest);
@@ -228,9 +263,16 @@ export class SkillHost implements ToolHost {
       ]);
       return finish(result.isError ? 'tool_error' : 'ok', result);
     } catch (err) {
-      if (err instanceof CallTimeout || (controller.signal.reason instanceof CallTimeout && controller.signal.aborted)) {
+      if (
+        err instanceof CallTimeout ||
+        (controller.signal.reason instanceof CallTimeout && controller.signal.aborted)
+      ) {
         runtime.recover?.('timeout');
-        return finish('timeout', { content: `skill ${skill.manifest.name} did not answer within ${timeoutMs} ms`, isError: true }, ErrorCode.skillTimeout);
+        return finish(
+          'timeout',
+          { content: `skill ${skill.manifest.name} did not answer within ${timeoutMs} ms`, isError: true },
+          ErrorCode.skillTimeout,
+        );
       }
       if (ctx.signal.aborted) return finish('cancelled', { content: 'the call was cancelled', isError: true });
       const code = err instanceof HearthError ? err.code : ErrorCode.tool;
@@ -257,14 +299,26 @@ export class SkillHost implements ToolHost {
         await extractSkillZip(zip, staging, this.settings.upload);
         const manifest = await readManifest(staging);
         if (manifest.runtime === 'in-process') {
-          throw new HearthError(ErrorCode.skillInvalid, 'uploaded skills run out of process: use runtime http, grpc, sidecar or mcp', 400);
+          throw new HearthError(
+            ErrorCode.skillInvalid,
+            'uploaded skills run out of process: use runtime http, grpc, sidecar or mcp',
+            400,
+          );
         }
         const old = this.skills.get(manifest.name);
         if (old && old.source !== 'uploaded') {
-          throw new HearthError(ErrorCode.skillExists, `the name ${manifest.name} belongs to a ${old.source} skill`, 409);
+          throw new HearthError(
+            ErrorCode.skillExists,
+            `the name ${manifest.name} belongs to a ${old.source} skill`,
+            409,
+          );
         }
         if (old && compareVersions(manifest.version, old.manifest.version) <= 0) {
-          throw new HearthError(ErrorCode.skillExists, `${manifest.name} ${old.manifest.version} is installed; upload a higher version to upgrade`, 409);
+          throw new HearthError(
+            ErrorCode.skillExists,
+            `${manifest.name} ${old.manifest.version} is installed; upload a higher version to upgrade`,
+            409,
+          );
         }
         const dir = join(this.skillsDir, manifest.name, manifest.version);
         await rm(dir, { recursive: true, force: true });
@@ -280,12 +334,22 @@ export class SkillHost implements ToolHost {
           }
         }
         this.skills.set(manifest.name, fresh);
-        await this.saveInstalled({ [manifest.name]: { version: manifest.version, enabled: fresh.enabled, installedAt: Date.now(), signed } });
+        await this.saveInstalled({
+          [manifest.name]: { version: manifest.version, enabled: fresh.enabled, installedAt: Date.now(), signed },
+        });
         if (old) {
           await this.stopSkill(old);
           if (old.dir) await rm(old.dir, { recursive: true, force: true });
         }
-        this.deps.log.info({ skill: manifest.name, version: manifest.version, upgradedFrom: old?.manifest.version, event: 'skill_installed' }, 'skill installed');
+        this.deps.log.info(
+          {
+            skill: manifest.name,
+            version: manifest.version,
+            upgradedFrom: old?.manifest.version,
+            event: 'skill_installed',
+          },
+          'skill installed',
+        );
         return this.info(fresh);
       } finally {
         await rm(staging, { recursive: true, force: true });
@@ -301,8 +365,12 @@ export class SkillHost implements ToolHost {
         s.enabled = enabled;
         if (enabled) await this.startSkill(s);
         else await this.stopSkill(s);
-        if (s.source === 'uploaded') await this.saveInstalled({ [name]: { ...(await readInstalled(this.skillsDir))[name]!, enabled } });
-        this.deps.log.info({ skill: name, enabled, event: 'skill_toggled' }, enabled ? 'skill enabled' : 'skill disabled');
+        if (s.source === 'uploaded')
+          await this.saveInstalled({ [name]: { ...(await readInstalled(this.skillsDir))[name]!, enabled } });
+        this.deps.log.info(
+          { skill: name, enabled, event: 'skill_toggled' },
+          enabled ? 'skill enabled' : 'skill disabled',
+        );
       }
       return this.info(s);
     });
@@ -312,7 +380,8 @@ export class SkillHost implements ToolHost {
   remove(name: string): Promise<void> {
     return this.serialized(async () => {
       const s = this.require(name);
-      if (s.source !== 'uploaded') throw new HearthError(ErrorCode.badRequest, `${name} is a ${s.source} skill; disable it instead`, 400);
+      if (s.source !== 'uploaded')
+        throw new HearthError(ErrorCode.badRequest, `${name} is a ${s.source} skill; disable it instead`, 400);
       this.skills.delete(name);
       await this.stopSkill(s);
       await this.saveInstalled({ [name]: undefined });
@@ -355,11 +424,23 @@ export class SkillHost implements ToolHost {
     return resolve(this.deps.dataDir, 'skill-data', name);
   }
 
-  private make(manifest: SkillManifest, source: SkillSource, dir: string | undefined, makeRuntime: () => Promise<SkillRuntime>, enabled = true): LoadedSkill {
+  private make(
+    manifest: SkillManifest,
+    source: SkillSource,
+    dir: string | undefined,
+    makeRuntime: () => Promise<SkillRuntime>,
+    enabled = true,
+  ): LoadedSkill {
     return { manifest, source, dir, makeRuntime, enabled, stats: { calls: 0, errors: 0, timeouts: 0 } };
   }
 
-  private add(manifest: SkillManifest, source: SkillSource, dir: string | undefined, makeRuntime: () => Promise<SkillRuntime>, enabled = true): void {
+  private add(
+    manifest: SkillManifest,
+    source: SkillSource,
+    dir: string | undefined,
+    makeRuntime: () => Promise<SkillRuntime>,
+    enabled = true,
+  ): void {
     this.skills.set(manifest.name, this.make(manifest, source, dir, makeRuntime, enabled));
   }
 
@@ -375,14 +456,21 @@ export class SkillHost implements ToolHost {
     } catch (err) {
       s.error = err instanceof Error ? err.message : String(err);
       await runtime?.stop().catch(() => undefined);
-      this.deps.log.error({ skill: s.manifest.name, err: s.error, event: 'skill_start_failed' }, 'skill failed to start');
+      this.deps.log.error(
+        { skill: s.manifest.name, err: s.error, event: 'skill_start_failed' },
+        'skill failed to start',
+      );
     }
   }
 
   private async stopSkill(s: LoadedSkill): Promise<void> {
     const runtime = s.runtime;
     s.runtime = undefined;
-    await runtime?.stop().catch((err: unknown) => this.deps.log.warn({ skill: s.manifest.name, err: (err as Error).message }, 'skill stop failed'));
+    await runtime
+      ?.stop()
+      .catch((err: unknown) =>
+        this.deps.log.warn({ skill: s.manifest.name, err: (err as Error).message }, 'skill stop failed'),
+      );
   }
 
   private require(name: string): LoadedSkill {

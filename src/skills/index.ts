@@ -17,9 +17,6 @@ export type { SkillManifest, ToolDeclaration } from './manifest.js';
  * Creates the skill host (nothing runs until `start()`). `agentSkills`, when given, lets the
  * host refuse calls to skills the calling agent has not enabled.
  */
-export async function createSkillHost(
-  config: HearthConfig['skills'],
-  deps: SkillHostDeps,
-): Promise<SkillHost> {
+export async function createSkillHost(config: HearthConfig['skills'], deps: SkillHostDeps): Promise<SkillHost> {
   return new SkillHost(config, deps);
 }

@@ -36,7 +36,10 @@ export const manifestSchema = z
     /** http/grpc/mcp: reach an already running server instead of starting one. */
     url: z.url().optional(),
     /** sidecar: socket file name inside skills.sidecarDir. */
-    socket: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
+    socket: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .optional(),
     /** mcp: stdio (command) or streamable HTTP (url). */
     transport: z.enum(['stdio', 'http']).optional(),
     configSchema: z.record(z.string(), z.unknown()).optional(),
@@ -57,9 +60,11 @@ export const manifestSchema = z
   .superRefine((m, ctx) => {
     const need = (ok: boolean, message: string) => ok || ctx.addIssue({ code: 'custom', message });
     if (m.runtime === 'in-process') need(!!m.entry, 'in-process skills need `entry` (a module file)');
-    if (m.runtime === 'http' || m.runtime === 'grpc') need(!!(m.command || m.url), `${m.runtime} skills need \`command\` or \`url\``);
+    if (m.runtime === 'http' || m.runtime === 'grpc')
+      need(!!(m.command || m.url), `${m.runtime} skills need \`command\` or \`url\``);
     if (m.runtime === 'sidecar') need(!!m.socket, 'sidecar skills need `socket`');
-    if (m.runtime === 'mcp') need(!!(m.command || m.url), 'mcp skills need `command` (stdio) or `url` (streamable HTTP)');
+    if (m.runtime === 'mcp')
+      need(!!(m.command || m.url), 'mcp skills need `command` (stdio) or `url` (streamable HTTP)');
     if (m.runtime !== 'mcp') need(m.tools.length > 0, 'declare at least one tool');
     const names = new Set<string>();
     for (const t of m.tools) {
@@ -89,7 +94,10 @@ export async function readManifest(dir: string): Promise<SkillManifest> {
       const text = await readFile(path, 'utf8');
       raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'a folder, not a file' : `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}`;
+      const why =
+        (err as NodeJS.ErrnoException).code === 'EISDIR'
+          ? 'a folder, not a file'
+          : `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}`;
       throw new HearthError(ErrorCode.skillInvalid, `${file} is ${why}`, 400, { cause: err });
     }
     return parseManifest(raw);

@@ -18,7 +18,12 @@ export interface RuntimeEnvironment {
 // which an installation that uses neither should not pay.
 
 /** Builds (does not start) the runtime for a skill unpacked in `skillDir` with data in `dataDir`. */
-export async function createRuntime(manifest: SkillManifest, skillDir: string, dataDir: string, env: RuntimeEnvironment): Promise<SkillRuntime> {
+export async function createRuntime(
+  manifest: SkillManifest,
+  skillDir: string,
+  dataDir: string,
+  env: RuntimeEnvironment,
+): Promise<SkillRuntime> {
   const s = env.settings;
   const opts: ProcessRuntimeOptions = {
     manifest,

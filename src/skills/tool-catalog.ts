@@ -17,7 +17,9 @@ export interface CatalogEntry {
 }
 
 /** Builds the name → tool map over all loaded skills. */
-export function buildCatalog(skills: ReadonlyArray<{ name: string; tools: readonly ToolDeclaration[] }>): Map<string, CatalogEntry> {
+export function buildCatalog(
+  skills: ReadonlyArray<{ name: string; tools: readonly ToolDeclaration[] }>,
+): Map<string, CatalogEntry> {
   const owners = new Map<string, number>();
   for (const s of skills) for (const t of s.tools) owners.set(t.name, (owners.get(t.name) ?? 0) + 1);
   const catalog = new Map<string, CatalogEntry>();
@@ -44,7 +46,10 @@ function triggerPattern(trigger: string): RegExp {
     re =
       trigger.length > 2 && trigger.startsWith('/') && trigger.endsWith('/')
         ? new RegExp(trigger.slice(1, -1), 'i')
-        : new RegExp(`${/^[A-Za-z0-9]/.test(trigger) ? '(^|[^\\p{L}\\p{N}_])' : ''}${trigger.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'iu');
+        : new RegExp(
+            `${/^[A-Za-z0-9]/.test(trigger) ? '(^|[^\\p{L}\\p{N}_])' : ''}${trigger.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+            'iu',
+          );
     compiled.set(trigger, re);
   }
   return re;

@@ -32,7 +32,8 @@ export async function createHistoryStore(config: HearthConfig, env: Env = proces
   const h = config.storage.history;
   const url = h.url ?? env.HEARTH_HISTORY_URL;
   if (h.kind === 'sqlite') return new SqliteHistoryStore(h.path ?? join(resolve(config.dataDir), 'hearth.db'));
-  if (!url) throw new HearthError(ErrorCode.config, `storage.history.url (or HEARTH_HISTORY_URL) is required for ${h.kind}`);
+  if (!url)
+    throw new HearthError(ErrorCode.config, `storage.history.url (or HEARTH_HISTORY_URL) is required for ${h.kind}`);
   if (h.kind === 'postgres') {
     const { PostgresHistoryStore } = await import('./history/postgres.js');
     return new PostgresHistoryStore({ url, poolSize: h.poolSize, autoMigrate: h.autoMigrate });

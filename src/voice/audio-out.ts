@@ -45,7 +45,8 @@ export class AudioOutput {
     all.set(this.partial);
     all.set(pcm, this.partial.length);
     let off = 0;
-    for (; off + FRAME_SAMPLES <= all.length; off += FRAME_SAMPLES) this.queue.push(all.slice(off, off + FRAME_SAMPLES));
+    for (; off + FRAME_SAMPLES <= all.length; off += FRAME_SAMPLES)
+      this.queue.push(all.slice(off, off + FRAME_SAMPLES));
     this.partial = all.slice(off);
     if (!this.timer && this.queue.length) this.startPacing();
   }

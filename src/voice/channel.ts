@@ -85,7 +85,9 @@ export class VoiceChannel implements Channel {
     for (const [route, [name, type]] of Object.entries(files)) {
       if (app.hasRoute({ method: 'GET', url: route })) continue;
       const body = await readFile(join(ROOT, 'web', name));
-      app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(body));
+      app.get(route, async (_req, reply) =>
+        reply.header('content-type', type).header('cache-control', 'no-cache').send(body),
+      );
     }
     app.post('/voice/offer', async (req, reply) => {
       const principal = await this.deps.auth.authenticate({ headers: req.headers, ip: req.ip });
@@ -97,13 +99,17 @@ export class VoiceChannel implements Channel {
       if (!body || typeof body.sdp !== 'string' || body.sdp.length > MAX_SDP || !body.sdp.startsWith('v=0')) {
         throw new HearthError(ErrorCode.badRequest, 'body must be {sdp: "<SDP offer>"}', 400);
       }
-      const requested = typeof body.sessionId === 'string' && SESSION_ID.test(body.sessionId) ? body.sessionId : undefined;
+      const requested =
+        typeof body.sessionId === 'string' && SESSION_ID.test(body.sessionId) ? body.sessionId : undefined;
       return this.accept(body.sdp, requested ?? randomUUID(), principal, req);
     });
     // Metrics carry no conversation content, but they are operational data: same auth as the admin API.
     app.get('/voice/metrics', async (req, reply) => {
       const principal = await this.deps.auth.authenticate({ headers: req.headers, ip: req.ip });
-      if (!principal) return reply.code(401).send({ error: { code: ErrorCode.unauthorized, message: 'missing or invalid credentials' } });
+      if (!principal)
+        return reply
+          .code(401)
+          .send({ error: { code: ErrorCode.unauthorized, message: 'missing or invalid credentials' } });
       if ((req.headers.accept ?? '').includes('application/json')) return this.metrics.snapshot();
       return reply.header('content-type', 'text/plain; version=0.0.4').send(this.metrics.prometheus());
     });
@@ -128,7 +134,12 @@ export class VoiceChannel implements Channel {
     await this.tts.close?.();
   }
 
-  private async accept(sdp: string, sessionId: string, principal: Principal | undefined, req: FastifyRequest): Promise<{ sdp: string; sessionId: string }> {
+  private async accept(
+    sdp: string,
+    sessionId: string,
+    principal: Principal | undefined,
+    req: FastifyRequest,
+  ): Promise<{ sdp: string; sessionId: string }> {
     const ctx = this.ctx;
     if (!ctx) throw new HearthError(ErrorCode.shuttingDown, 'voice is not running', 503);
     // A session id names one caller's call: another caller reusing it must not take it (and its chat) over.
@@ -147,7 +158,13 @@ export class VoiceChannel implements Channel {
     }
   }
 
-  private async open(sdp: string, sessionId: string, principal: Principal | undefined, req: FastifyRequest, ctx: ChannelContext): Promise<{ sdp: string; sessionId: string }> {
+  private async open(
+    sdp: string,
+    sessionId: string,
+    principal: Principal | undefined,
+    req: FastifyRequest,
+    ctx: ChannelContext,
+  ): Promise<{ sdp: string; sessionId: string }> {
     await this.calls.get(sessionId)?.peer.close();
     const log = this.deps.log;
     const senderId = principal ? principal.id : `voice-${sessionId}`;
@@ -167,7 +184,9 @@ export class VoiceChannel implements Channel {
       log,
       send: (event) => peer?.send(event),
       onUtterance: (text, utteranceId) =>
-        ctx.receive(directTextMessage({ channel: 'voice', id: utteranceId, chatId: sessionId, sender: { id: senderId }, text })),
+        ctx.receive(
+          directTextMessage({ channel: 'voice', id: utteranceId, chatId: sessionId, sender: { id: senderId }, text }),
+        ),
     });
     try {
       const answered = await VoicePeer.answer(sdp, this.config.ice, {

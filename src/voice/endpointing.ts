@@ -56,7 +56,8 @@ export class Endpointer {
     const speech = this.isSpeech(frame);
     if (!this.speaking) {
       this.preRoll.push(frame.samples);
-      const keep = Math.ceil((this.options.preRollMs ?? 200) / this.frameMs) + Math.ceil(this.options.startMs / this.frameMs);
+      const keep =
+        Math.ceil((this.options.preRollMs ?? 200) / this.frameMs) + Math.ceil(this.options.startMs / this.frameMs);
       if (this.preRoll.length > keep) this.preRoll.shift();
       this.speechRun = speech ? this.speechRun + 1 : 0;
       if (this.speechRun * this.frameMs >= this.options.startMs) {

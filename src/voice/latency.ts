@@ -52,7 +52,11 @@ export class VoiceMetrics {
   }
 
   /** P50/P95 per stage over the window. */
-  snapshot(): { turns: number; bargeIns: number; stages: Record<Stage, { count: number; p50?: number; p95?: number }> } {
+  snapshot(): {
+    turns: number;
+    bargeIns: number;
+    stages: Record<Stage, { count: number; p50?: number; p95?: number }>;
+  } {
     const stages = {} as Record<Stage, { count: number; p50?: number; p95?: number }>;
     for (const stage of STAGES) {
       const list = this.samples.get(stage)!;

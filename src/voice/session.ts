@@ -145,7 +145,10 @@ export class VoiceSession {
       text = (await this.o.asr.transcribe(resample({ samples, sampleRate: OPUS_RATE }, this.o.asr.sampleRate))).text;
     } catch (err) {
       const e = err instanceof HearthError ? err : new HearthError(ErrorCode.asr, 'speech recognition failed');
-      this.o.log.warn({ sessionId: this.o.id, errorCode: e.code, err: { message: e.message } }, 'voice recognition failed');
+      this.o.log.warn(
+        { sessionId: this.o.id, errorCode: e.code, err: { message: e.message } },
+        'voice recognition failed',
+      );
       return this.o.send({ type: 'error', code: e.code, message: 'speech recognition failed' });
     }
     const asrMs = Math.round(performance.now() - started);
@@ -193,7 +196,10 @@ export class VoiceSession {
         }
       } catch (err) {
         const e = err instanceof HearthError ? err : new HearthError(ErrorCode.tts, 'speech synthesis failed');
-        this.o.log.warn({ sessionId: this.o.id, errorCode: e.code, err: { message: e.message } }, 'voice synthesis failed');
+        this.o.log.warn(
+          { sessionId: this.o.id, errorCode: e.code, err: { message: e.message } },
+          'voice synthesis failed',
+        );
         this.o.send({ type: 'error', code: e.code, message: 'speech synthesis failed' });
       }
     });

@@ -20,7 +20,11 @@ function isSpeech(a: Attachment): boolean {
  * has no text of its own, `text` with the transcripts. Attachments that fail to decode or recognize
  * are left as they are (the model still sees that a voice note came), and the message is returned.
  */
-export async function transcribeVoiceAttachments(message: Message, blobs: BlobStore, asr: AsrProvider): Promise<Message> {
+export async function transcribeVoiceAttachments(
+  message: Message,
+  blobs: BlobStore,
+  asr: AsrProvider,
+): Promise<Message> {
   const transcripts: string[] = [];
   for (const attachment of message.attachments) {
     if (!isSpeech(attachment) || !attachment.blobKey || attachment.description) continue;
@@ -41,7 +45,10 @@ export async function transcribeVoiceAttachments(message: Message, blobs: BlobSt
 }
 
 /** Speaks a whole answer and returns it as an Ogg Opus voice note. */
-export async function synthesizeVoiceReply(text: string, tts: TtsProvider): Promise<{ buffer: Buffer; mimeType: 'audio/ogg' }> {
+export async function synthesizeVoiceReply(
+  text: string,
+  tts: TtsProvider,
+): Promise<{ buffer: Buffer; mimeType: 'audio/ogg' }> {
   const parts: PcmAudio[] = [];
   for await (const pcm of tts.synthesize(speakable(text))) parts.push(resample(pcm, 48_000));
   const samples = new Int16Array(parts.reduce((n, p) => n + p.samples.length, 0));
@@ -57,7 +64,11 @@ export async function synthesizeVoiceReply(text: string, tts: TtsProvider): Prom
  * Stores a voice-note rendition of a `done` answer in the BlobStore and appends it to the event's
  * attachments (kind `voice`), which the Telegram and WhatsApp adapters send as a voice message.
  */
-export async function attachVoiceReply(event: Extract<ReplyEvent, { type: 'done' }>, blobs: BlobStore, tts: TtsProvider): Promise<void> {
+export async function attachVoiceReply(
+  event: Extract<ReplyEvent, { type: 'done' }>,
+  blobs: BlobStore,
+  tts: TtsProvider,
+): Promise<void> {
   if (!event.text.trim()) return;
   const note = await synthesizeVoiceReply(event.text, tts);
   const blobKey = `voice-replies/${event.replyId.replace(/[^A-Za-z0-9_.-]/g, '_')}.ogg`;

@@ -53,7 +53,11 @@ class Tools implements ToolHost {
   ran: ToolCall[] = [];
   toolsFor() {
     return [
-      { name: 'lamp_on', description: 'switch a lamp on', parameters: { type: 'object', properties: { room: { type: 'string' } } } },
+      {
+        name: 'lamp_on',
+        description: 'switch a lamp on',
+        parameters: { type: 'object', properties: { room: { type: 'string' } } },
+      },
       { name: 'clock', description: 'time', parameters: { type: 'object', properties: {} } },
     ];
   }
@@ -80,8 +84,16 @@ describe('approvals of sensitive tool calls', () => {
   let receive: (m: Message) => Promise<void>;
 
   async function setup(agent: NonNullable<ConfigInput['agents']>[string] = {}, buttons = false) {
-    const config = configSchema.parse({ models: { default: 'm', catalog: { m: { provider: 'openai', model: 'm' } } }, agents: { default: agent } });
-    registry = new ModelRegistry({ dataDir: '.', log, breaker: config.models.breaker, loadFactory: async () => (_spec: ModelSpec) => model });
+    const config = configSchema.parse({
+      models: { default: 'm', catalog: { m: { provider: 'openai', model: 'm' } } },
+      agents: { default: agent },
+    });
+    registry = new ModelRegistry({
+      dataDir: '.',
+      log,
+      breaker: config.models.breaker,
+      loadFactory: async () => (_spec: ModelSpec) => model,
+    });
     registry.configure(config.models.catalog, config.models.default, config.models.fallback);
     approvals = new Approvals({
       sessions,
@@ -90,7 +102,16 @@ describe('approvals of sensitive tool calls', () => {
       buttons: () => buttons,
       now: () => now,
     });
-    const engine = new Engine({ bus, history, blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))), models: registry, tools, approvals, log, config: () => config });
+    const engine = new Engine({
+      bus,
+      history,
+      blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))),
+      models: registry,
+      tools,
+      approvals,
+      log,
+      config: () => config,
+    });
     engine.start();
     const run = compose([approvalAnswerStep(approvals, bus), async ({ message }) => bus.publishInbound(message)]);
     receive = (message) => run({ message, log, meta: { requestId: message.id, channel: message.channel } });
@@ -99,7 +120,19 @@ describe('approvals of sensitive tool calls', () => {
   let seq = 0;
   function msg(text: string, extra: Partial<Message> = {}): Message {
     seq++;
-    return { id: `test:c1:${seq}`, kind: 'message', channel: 'test', chatId: 'c1', sender: { id: 'u1' }, text, attachments: [], isGroup: false, mentioned: true, timestamp: now, ...extra };
+    return {
+      id: `test:c1:${seq}`,
+      kind: 'message',
+      channel: 'test',
+      chatId: 'c1',
+      sender: { id: 'u1' },
+      text,
+      attachments: [],
+      isGroup: false,
+      mentioned: true,
+      timestamp: now,
+      ...extra,
+    };
   }
 
   /** Sends one message through the step and waits for the engine; returns the texts of the answers. */
@@ -138,13 +171,19 @@ describe('approvals of sensitive tool calls', () => {
 
     now += 60_000;
     const [answer] = await say(msg('yes'));
-    assert.deepEqual(tools.ran.map((c) => [c.name, c.arguments]), [['lamp_on', '{"room":"kitchen"}']]);
+    assert.deepEqual(
+      tools.ran.map((c) => [c.name, c.arguments]),
+      [['lamp_on', '{"room":"kitchen"}']],
+    );
     assert.equal(answer, 'Done: lamp_on ran with {"room":"kitchen"}');
     assert.equal(model.calls.length, 2, 'the yes itself never reaches the model as a turn');
-    assert.deepEqual(audit.map((a) => [a.action, a.actor, a.result]), [
-      ['approval.request', 'user:u1', 'ok'],
-      ['approval.approve', 'user:u1', 'ok'],
-    ]);
+    assert.deepEqual(
+      audit.map((a) => [a.action, a.actor, a.result]),
+      [
+        ['approval.request', 'user:u1', 'ok'],
+        ['approval.approve', 'user:u1', 'ok'],
+      ],
+    );
     assert.equal(audit[0]!.detail!.hash, callHash('lamp_on', '{"room":"kitchen"}'));
 
     // Always-ask: the next call asks again.

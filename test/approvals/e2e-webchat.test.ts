@@ -26,10 +26,20 @@ function lampSkillDir(): string {
       description: 'Switches lamps',
       runtime: 'in-process',
       entry: 'index.mjs',
-      tools: [{ name: 'lamp_on', description: 'Switch a lamp on', sensitive: true, parameters: { type: 'object', properties: { room: { type: 'string' } }, required: ['room'] } }],
+      tools: [
+        {
+          name: 'lamp_on',
+          description: 'Switch a lamp on',
+          sensitive: true,
+          parameters: { type: 'object', properties: { room: { type: 'string' } }, required: ['room'] },
+        },
+      ],
     }),
   );
-  writeFileSync(join(skill, 'index.mjs'), 'export default { execute: ({ arguments: a }) => `lamp in the ${a.room} is on` };\n');
+  writeFileSync(
+    join(skill, 'index.mjs'),
+    'export default { execute: ({ arguments: a }) => `lamp in the ${a.room} is on` };\n',
+  );
   return dir;
 }
 
@@ -82,11 +92,20 @@ describe('approvals end to end over the web chat and the admin API', () => {
       const last = messages.at(-1)!;
       if (last.role === 'tool') return { text: `Tool said: ${last.content}` };
       const room = /lamp in the (\w+)/.exec(last.content)?.[1];
-      return room ? { toolCalls: [{ name: 'lamp_on', arguments: JSON.stringify({ room }) }] } : { text: `You said: ${last.content}` };
+      return room
+        ? { toolCalls: [{ name: 'lamp_on', arguments: JSON.stringify({ room }) }] }
+        : { text: `You said: ${last.content}` };
     });
     h = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
-      config: ['skills:', `  dir: ${JSON.stringify(lampSkillDir())}`, 'agents:', '  default:', '    skills: ["*"]', ''].join('\n'),
+      config: [
+        'skills:',
+        `  dir: ${JSON.stringify(lampSkillDir())}`,
+        'agents:',
+        '  default:',
+        '    skills: ["*"]',
+        '',
+      ].join('\n'),
       keepDataDir: true,
       timeoutMs: 30_000,
     });
@@ -97,7 +116,8 @@ describe('approvals end to end over the web chat and the admin API', () => {
   });
 
   const toolRan = () => h.logs.some((l) => l.msg === 'tool call' && l.tool === 'lamp_on');
-  const toolResultsSeen = () => model.requests.filter((r) => r.body.messages.some((m: { role: string }) => m.role === 'tool')).length;
+  const toolResultsSeen = () =>
+    model.requests.filter((r) => r.body.messages.some((m: { role: string }) => m.role === 'tool')).length;
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${h.baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${h.token}`, ...(init.headers ?? {}) } });
 
@@ -110,15 +130,27 @@ describe('approvals end to end over the web chat and the admin API', () => {
       assert.match(question, /yes/);
       assert.equal(toolRan(), false, 'the tool did not run before the answer');
 
-      const listed = (await (await admin('/admin/approvals')).json()) as { approvals: Array<{ tool: string; arguments: string }> };
-      assert.deepEqual(listed.approvals.map((a) => [a.tool, a.arguments]), [['lamp_on', '{"room":"kitchen"}']]);
+      const listed = (await (await admin('/admin/approvals')).json()) as {
+        approvals: Array<{ tool: string; arguments: string }>;
+      };
+      assert.deepEqual(
+        listed.approvals.map((a) => [a.tool, a.arguments]),
+        [['lamp_on', '{"room":"kitchen"}']],
+      );
 
       const requestsBefore = model.requests.length;
       const answer = await chat.say('yes');
       assert.equal(answer, 'Tool said: lamp in the kitchen is on');
       assert.equal(toolRan(), true);
-      assert.equal(model.requests.length, requestsBefore + 1, 'the yes is not a turn of its own: only the continuation reached the model');
-      assert.ok(!model.requests.some((r) => r.body.messages.some((m: { content: string }) => m.content === 'yes')), 'the answer never reaches the model');
+      assert.equal(
+        model.requests.length,
+        requestsBefore + 1,
+        'the yes is not a turn of its own: only the continuation reached the model',
+      );
+      assert.ok(
+        !model.requests.some((r) => r.body.messages.some((m: { content: string }) => m.content === 'yes')),
+        'the answer never reaches the model',
+      );
     } finally {
       chat.close();
     }
@@ -131,7 +163,11 @@ describe('approvals end to end over the web chat and the admin API', () => {
       const seen = toolResultsSeen();
       assert.match(await chat.say('no'), /did not run lamp_on/);
       assert.equal(toolResultsSeen(), seen);
-      assert.equal(h.logs.filter((l) => l.msg === 'tool call' && l.tool === 'lamp_on').length, 1, 'only the call approved in the first test ran');
+      assert.equal(
+        h.logs.filter((l) => l.msg === 'tool call' && l.tool === 'lamp_on').length,
+        1,
+        'only the call approved in the first test ran',
+      );
     } finally {
       chat.close();
     }
@@ -141,7 +177,9 @@ describe('approvals end to end over the web chat and the admin API', () => {
     const chat = await Chat.open(h.baseUrl);
     try {
       await chat.say('lamp in the garden');
-      const { approvals } = (await (await admin('/admin/approvals')).json()) as { approvals: Array<{ id: string; tool: string }> };
+      const { approvals } = (await (await admin('/admin/approvals')).json()) as {
+        approvals: Array<{ id: string; tool: string }>;
+      };
       const pending = approvals.find((a) => a.tool === 'lamp_on')!;
       assert.equal((await fetch(`${h.baseUrl}/admin/approvals/${pending.id}/approve`, { method: 'POST' })).status, 401);
 
@@ -152,7 +190,11 @@ describe('approvals end to end over the web chat and the admin API', () => {
       const done = await chat.next((e) => e.type === 'done', from);
       assert.equal(done.text, 'Tool said: lamp in the garden is on', 'the answer reaches the chat that asked');
 
-      assert.equal((await admin(`/admin/approvals/${pending.id}/deny`, { method: 'POST' })).status, 404, 'answered already');
+      assert.equal(
+        (await admin(`/admin/approvals/${pending.id}/deny`, { method: 'POST' })).status,
+        404,
+        'answered already',
+      );
       assert.equal((await admin('/admin/approvals/no-such-id/approve', { method: 'POST' })).status, 404);
     } finally {
       chat.close();
@@ -163,7 +205,10 @@ describe('approvals end to end over the web chat and the admin API', () => {
     await h.stop();
     const exported = await runCli(['audit', 'export'], { env: { HEARTH_DATA_DIR: h.dataDir } });
     assert.equal(exported.code, 0, exported.stderr);
-    const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor: string; target: string });
+    const rows = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; actor: string; target: string });
     const approvals = rows.filter((r) => r.action.startsWith('approval.')).map((r) => [r.action, r.target]);
     assert.deepEqual(approvals, [
       ['approval.request', 'lamp_on'],

@@ -31,7 +31,8 @@ function dynamicImports(node: unknown, out: string[]): void {
     return;
   }
   const n = node as { type?: string; source?: { type?: string; value?: unknown } };
-  if (n.type === 'ImportExpression' && n.source?.type === 'Literal' && typeof n.source.value === 'string') out.push(n.source.value);
+  if (n.type === 'ImportExpression' && n.source?.type === 'Literal' && typeof n.source.value === 'string')
+    out.push(n.source.value);
   for (const value of Object.values(node)) if (value && typeof value === 'object') dynamicImports(value, out);
 }
 
@@ -50,9 +51,12 @@ export function readImportGraph(root: string): ImportGraph {
     const parsed = parseSync(file, source);
     if (parsed.errors.length > 0) throw new Error(`${from}: ${parsed.errors[0].message}`);
     const edges: ImportEdge[] = [];
-    for (const i of parsed.module.staticImports) edges.push({ to: resolveSpecifier(root, from, i.moduleRequest.value), dynamic: false });
+    for (const i of parsed.module.staticImports)
+      edges.push({ to: resolveSpecifier(root, from, i.moduleRequest.value), dynamic: false });
     for (const e of parsed.module.staticExports) {
-      for (const entry of e.entries) if (entry.moduleRequest) edges.push({ to: resolveSpecifier(root, from, entry.moduleRequest.value), dynamic: false });
+      for (const entry of e.entries)
+        if (entry.moduleRequest)
+          edges.push({ to: resolveSpecifier(root, from, entry.moduleRequest.value), dynamic: false });
     }
     const lazy: string[] = [];
     dynamicImports(parsed.program, lazy);

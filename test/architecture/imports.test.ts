@@ -17,22 +17,41 @@ const ours = (to: string) => to.startsWith('src/');
 /** Every `from → to` edge where `from` matches and `to` breaks the rule. */
 function violations(g: ImportGraph, from: (file: string) => boolean, forbidden: (to: string) => boolean): string[] {
   const out: string[] = [];
-  for (const [file, edges] of g) if (from(file)) for (const e of edges) if (forbidden(e.to)) out.push(`${file} → ${e.to}${e.dynamic ? ' (dynamic)' : ''}`);
+  for (const [file, edges] of g)
+    if (from(file))
+      for (const e of edges) if (forbidden(e.to)) out.push(`${file} → ${e.to}${e.dynamic ? ' (dynamic)' : ''}`);
   return out;
 }
 
 describe('the import rules', () => {
   it('reads the whole source tree', () => {
     assert.ok(graph.size > 100, `only ${graph.size} files parsed`);
-    assert.ok(graph.get('src/gateway/server.ts')?.some((e) => e.to === 'src/engine/engine.ts'), 'a known import was not found');
+    assert.ok(
+      graph.get('src/gateway/server.ts')?.some((e) => e.to === 'src/engine/engine.ts'),
+      'a known import was not found',
+    );
   });
 
   it('no adapter imports the gateway', () => {
-    assert.deepEqual(violations(graph, (f) => ADAPTERS.some((a) => f.startsWith(a)), (to) => to.startsWith('src/gateway/')), []);
+    assert.deepEqual(
+      violations(
+        graph,
+        (f) => ADAPTERS.some((a) => f.startsWith(a)),
+        (to) => to.startsWith('src/gateway/'),
+      ),
+      [],
+    );
   });
 
   it('core imports nothing of ours outside core', () => {
-    assert.deepEqual(violations(graph, (f) => f.startsWith('src/core/'), (to) => ours(to) && !to.startsWith('src/core/')), []);
+    assert.deepEqual(
+      violations(
+        graph,
+        (f) => f.startsWith('src/core/'),
+        (to) => ours(to) && !to.startsWith('src/core/'),
+      ),
+      [],
+    );
   });
 
   it('channel adapters do not import each other (only core and src/channels/ shared parts)', () => {
@@ -42,14 +61,29 @@ describe('the import rules', () => {
     for (const [file, edges] of graph) {
       const own = platform(file);
       if (!own || own === 'src/channels/shared/') continue;
-      for (const e of edges) if (e.to.startsWith('src/channels/') && !shared(e.to) && !e.to.startsWith(own)) found.push(`${file} → ${e.to}`);
+      for (const e of edges)
+        if (e.to.startsWith('src/channels/') && !shared(e.to) && !e.to.startsWith(own)) found.push(`${file} → ${e.to}`);
     }
     assert.deepEqual(found, []);
   });
 
   it('voice does not import the channels, ops does not import the engine', () => {
-    assert.deepEqual(violations(graph, (f) => f.startsWith('src/voice/'), (to) => to.startsWith('src/channels/')), []);
-    assert.deepEqual(violations(graph, (f) => f.startsWith('src/ops/'), (to) => to.startsWith('src/engine/')), []);
+    assert.deepEqual(
+      violations(
+        graph,
+        (f) => f.startsWith('src/voice/'),
+        (to) => to.startsWith('src/channels/'),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      violations(
+        graph,
+        (f) => f.startsWith('src/ops/'),
+        (to) => to.startsWith('src/engine/'),
+      ),
+      [],
+    );
   });
 
   it('there is no import cycle', () => {

@@ -25,9 +25,19 @@ export function message(chatId: string, n: number, channel = 'webchat'): Message
 export function reply(m: Message, type: 'start' | 'delta' | 'done', text = ''): Outbound {
   const base = { replyId: `${m.id}#reply`, inReplyTo: m.id, conversationId: `${m.channel}:${m.chatId}` };
   const event =
-    type === 'start' ? { type, ...base, model: 'm' }
-    : type === 'delta' ? { type, ...base, text }
-    : { type, ...base, text, attachments: [], model: 'm', usage: { promptTokens: 0, completionTokens: 0 }, finishReason: 'stop' };
+    type === 'start'
+      ? { type, ...base, model: 'm' }
+      : type === 'delta'
+        ? { type, ...base, text }
+        : {
+            type,
+            ...base,
+            text,
+            attachments: [],
+            model: 'm',
+            usage: { promptTokens: 0, completionTokens: 0 },
+            finishReason: 'stop',
+          };
   return { target: { channel: m.channel, chatId: m.chatId, messageId: m.id }, event } as Outbound;
 }
 

@@ -27,7 +27,12 @@ test('a reply whose final event never comes leaves the claim map after the claim
   await cmd.connect();
   const prefix = `hearth-test:${randomBytes(4).toString('hex')}:`;
   const keys = busKeys(prefix);
-  const fanout = new OutboundFanout(cmd, new Redis(REDIS_URL), keys, { gatewayId: 'gw-1', fanOutChannels: new Set(['webchat']), log: pino({ level: 'silent' }), claimTtlMs: 300 });
+  const fanout = new OutboundFanout(cmd, new Redis(REDIS_URL), keys, {
+    gatewayId: 'gw-1',
+    fanOutChannels: new Set(['webchat']),
+    log: pino({ level: 'silent' }),
+    claimTtlMs: 300,
+  });
   const seen: Outbound[] = [];
   fanout.subscribe('telegram', async (out) => void seen.push(out));
   try {

@@ -45,7 +45,10 @@ describe('RedisStreamBus', () => {
     await until(() => [...handled.values()].reduce((s, l) => s + l.length, 0) >= sent.length, 15_000, 'all handled');
     await sleep(200);
     for (let c = 0; c < 10; c++) {
-      assert.deepEqual(handled.get(`chat${c}`), Array.from({ length: 20 }, (_, n) => `webchat:chat${c}-${n}`));
+      assert.deepEqual(
+        handled.get(`chat${c}`),
+        Array.from({ length: 20 }, (_, n) => `webchat:chat${c}-${n}`),
+      );
     }
     assert.equal(overlaps, 0);
     assert.ok(byEngine[0] > 0 && byEngine[1] > 0, `both engines answered (${byEngine})`);
@@ -72,7 +75,10 @@ describe('RedisStreamBus', () => {
     const handled: string[] = [];
     survivor.consumeInbound(async (m) => void handled.push(m.id));
     await until(() => handled.length === 4, 10_000, 'the survivor to take over');
-    assert.deepEqual(handled, sent.map((m) => m.id));
+    assert.deepEqual(
+      handled,
+      sent.map((m) => m.id),
+    );
     await sleep(100);
     assert.equal(await gateway.queueDepth(), 0);
   });
@@ -83,7 +89,10 @@ describe('RedisStreamBus', () => {
     const gateway = await f.open();
     for (let n = 0; n < 5; n++) await gateway.publishInbound(message('bp', n));
     await sleep(300);
-    await assert.rejects(gateway.publishInbound(message('bp', 5)), (err: Error & { code?: string; httpStatus?: number }) => err.code === 'HEARTH_E_BUSY' && err.httpStatus === 503);
+    await assert.rejects(
+      gateway.publishInbound(message('bp', 5)),
+      (err: Error & { code?: string; httpStatus?: number }) => err.code === 'HEARTH_E_BUSY' && err.httpStatus === 503,
+    );
     assert.equal(await gateway.queueDepth(), 5);
     const engine = await f.open();
     let done = 0;
@@ -114,14 +123,21 @@ describe('RedisStreamBus', () => {
       await engine.publishOutbound(reply(m, 'delta', 'a'));
       await engine.publishOutbound(reply(m, 'done', 'a'));
     }
-    await until(() => web[0].length === 2 && web[1].length === 2 && tg[0].length + tg[1].length === 18, 5000, 'deliveries');
+    await until(
+      () => web[0].length === 2 && web[1].length === 2 && tg[0].length + tg[1].length === 18,
+      5000,
+      'deliveries',
+    );
     await sleep(100);
     assert.equal(tg[0].length + tg[1].length, 18, 'each chat-app event delivered once');
     for (const m of tgMessages) {
       const events = [...tg[0], ...tg[1]].filter((o) => o.event.inReplyTo === m.id);
       const holders = [tg[0], tg[1]].filter((list) => list.some((o) => o.event.inReplyTo === m.id));
       assert.equal(holders.length, 1, 'one gateway delivers a whole reply');
-      assert.deepEqual(events.map((e) => e.event.type), ['start', 'delta', 'done']);
+      assert.deepEqual(
+        events.map((e) => e.event.type),
+        ['start', 'delta', 'done'],
+      );
     }
   });
 

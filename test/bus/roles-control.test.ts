@@ -46,7 +46,11 @@ models:
 
   it('answers through the queue, and a default-model switch on the gateway reaches the engine', async () => {
     assert.equal((await chatOverWs(gateway.baseUrl, 'hi')).events.at(-1)!.text, 'from A');
-    const sw = await fetch(`${gateway.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"b"}' });
+    const sw = await fetch(`${gateway.baseUrl}/admin/models/default`, {
+      method: 'PUT',
+      headers: auth,
+      body: '{"model":"b"}',
+    });
     assert.equal(sw.status, 200);
     await engine.waitForLog((l) => l.msg === 'default model switched' && l.model === 'b');
     assert.equal((await chatOverWs(gateway.baseUrl, 'hi again')).events.at(-1)!.text, 'from B');
@@ -62,7 +66,16 @@ models:
         body: JSON.stringify({ provider: 'openai', baseUrl: c.baseUrl, model: 'c' }),
       });
       assert.equal(put.status, 200);
-      assert.equal((await fetch(`${gateway.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"c"}' })).status, 200);
+      assert.equal(
+        (
+          await fetch(`${gateway.baseUrl}/admin/models/default`, {
+            method: 'PUT',
+            headers: auth,
+            body: '{"model":"c"}',
+          })
+        ).status,
+        200,
+      );
       await engine.waitForLog((l) => l.msg === 'default model switched' && l.model === 'c');
       assert.equal((await chatOverWs(gateway.baseUrl, 'and now')).events.at(-1)!.text, 'from C');
     } finally {

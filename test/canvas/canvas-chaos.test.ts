@@ -42,7 +42,12 @@ describe('canvas chaos', () => {
     // Small compaction interval: the log is folded many times while clients come and go. Every
     // reconnect is an HTTP upgrade from 127.0.0.1: lift the per-IP request limit (300/min).
     writeFileSync(file, 'canvas:\n  compactEvery: 50\nsecurity:\n  rateLimit:\n    ip: { limit: 100000 }\n');
-    const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: 'chaos-token-0123456789abcdef' };
+    const env = {
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_PORT: '0',
+      HEARTH_DATA_DIR: join(dir, 'data'),
+      HEARTH_API_TOKEN: 'chaos-token-0123456789abcdef',
+    };
     hearth = new Hearth({ loaded: loadConfig({ file, env }), env, log: pino({ level: 'silent' }) });
     await hearth.start();
   });
@@ -71,7 +76,13 @@ describe('canvas chaos', () => {
         const r = random();
         if (r < 0.35 || !current) {
           const id = `c${n}-${k++}`;
-          const map = liveStroke({ id, type: 'stroke', color: '#1e1e1e', width: 2, points: [random() * 800, random() * 600] });
+          const map = liveStroke({
+            id,
+            type: 'stroke',
+            color: '#1e1e1e',
+            width: 2,
+            points: [random() * 800, random() * 600],
+          });
           c.doc.transact(() => list.push([map]));
           current = map.get('points') as Y.Array<number>;
           added.add(id);
@@ -113,17 +124,28 @@ describe('canvas chaos', () => {
     const expected = [...added].filter((id) => !deleted.has(id)).sort();
     const same = () => {
       const first = JSON.stringify(readElements(clients[0]!.doc));
-      return clients.every((c) => JSON.stringify(readElements(c.doc)) === first) && clients[0]!.ids().length === expected.length;
+      return (
+        clients.every((c) => JSON.stringify(readElements(c.doc)) === first) &&
+        clients[0]!.ids().length === expected.length
+      );
     };
     await until(same, 20_000, `every client converged (seed ${seed})`);
     assert.deepEqual(clients[0]!.ids(), expected, `seed ${seed}: adds minus deletes`);
 
     const server = (await (await fetch(`${hearth.url}/canvas/chaos/elements`)).json()) as { elements: unknown[] };
-    assert.equal(JSON.stringify(server.elements), JSON.stringify(readElements(clients[0]!.doc)), 'the server holds the same room');
+    assert.equal(
+      JSON.stringify(server.elements),
+      JSON.stringify(readElements(clients[0]!.doc)),
+      'the server holds the same room',
+    );
     const fresh = roomClient(hearth.url, 'chaos');
     clients.push(fresh);
     await fresh.synced();
-    assert.equal(JSON.stringify(readElements(fresh.doc)), JSON.stringify(readElements(clients[0]!.doc)), 'a fresh client gets the same room');
+    assert.equal(
+      JSON.stringify(readElements(fresh.doc)),
+      JSON.stringify(readElements(clients[0]!.doc)),
+      'a fresh client gets the same room',
+    );
     assert.ok(edits > 500 && disconnects === DISCONNECTS, `edits=${edits} disconnects=${disconnects}`);
   });
 });

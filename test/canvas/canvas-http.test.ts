@@ -19,7 +19,12 @@ const TOKEN = 'canvas-test-token-0123456789abcdef';
 async function startGateway(dir: string, yml: string): Promise<Hearth> {
   const file = join(dir, 'hearth.yml');
   writeFileSync(file, yml);
-  const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: TOKEN };
+  const env = {
+    HEARTH_HOST: '127.0.0.1',
+    HEARTH_PORT: '0',
+    HEARTH_DATA_DIR: join(dir, 'data'),
+    HEARTH_API_TOKEN: TOKEN,
+  };
   const hearth = new Hearth({ loaded: loadConfig({ file, env }), env, log: pino({ level: 'silent' }) });
   await hearth.start();
   return hearth;
@@ -40,7 +45,16 @@ function upgradeStatus(url: string, headers: Record<string, string>): Promise<nu
   });
 }
 
-const rect = (id: string, x = 40) => ({ id, type: 'rect' as const, color: '#e03131', width: 3, x, y: 30, w: 120, h: 60 });
+const rect = (id: string, x = 40) => ({
+  id,
+  type: 'rect' as const,
+  color: '#e03131',
+  width: 3,
+  x,
+  y: 30,
+  w: 120,
+  h: 60,
+});
 
 describe('canvas on an open loopback gateway', () => {
   let dir: string;
@@ -84,11 +98,22 @@ describe('canvas on an open loopback gateway', () => {
     const c = client('beta');
     await Promise.all([a.synced(), b.synced(), c.synced()]);
     a.draw(rect('one'));
-    b.draw({ id: 'two', type: 'text', color: '#1e1e1e', width: 1, x: 50, y: 150, text: 'Hello <canvas> & co', size: 24 });
+    b.draw({
+      id: 'two',
+      type: 'text',
+      color: '#1e1e1e',
+      width: 1,
+      x: 50,
+      y: 150,
+      text: 'Hello <canvas> & co',
+      size: 24,
+    });
     await until(() => a.ids().length === 2 && b.ids().length === 2, 5000, 'both clients see both elements');
     assert.deepEqual(c.ids(), []);
 
-    const json = (await (await fetch(`${hearth.url}/canvas/alpha/elements`)).json()) as { elements: Array<{ id: string }> };
+    const json = (await (await fetch(`${hearth.url}/canvas/alpha/elements`)).json()) as {
+      elements: Array<{ id: string }>;
+    };
     assert.deepEqual(json.elements.map((e) => e.id).sort(), ['one', 'two']);
     const svg = await fetch(`${hearth.url}/canvas/alpha/export.svg`);
     assert.equal(svg.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
@@ -98,7 +123,10 @@ describe('canvas on an open loopback gateway', () => {
     const png = Buffer.from(await (await fetch(`${hearth.url}/canvas/alpha/export.png`)).arrayBuffer());
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
     // 120+2*pad wide content plus the export padding: a real raster, not a placeholder.
-    assert.ok(png.readUInt32BE(16) > 100 && png.readUInt32BE(20) > 100, `PNG is ${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`);
+    assert.ok(
+      png.readUInt32BE(16) > 100 && png.readUInt32BE(20) > 100,
+      `PNG is ${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`,
+    );
   });
 
   it('relays presence (cursors and names) between the clients of a room, and drops it when one leaves', async () => {
@@ -106,7 +134,10 @@ describe('canvas on an open loopback gateway', () => {
     const b = client('presence');
     await Promise.all([a.synced(), b.synced()]);
     a.provider.awareness.setLocalState({ user: { name: 'Ada', color: '#e03131' }, cursor: { x: 120, y: 80 } });
-    const seenByB = () => [...b.provider.awareness.getStates().values()].find((st) => (st.user as { name?: string } | undefined)?.name === 'Ada');
+    const seenByB = () =>
+      [...b.provider.awareness.getStates().values()].find(
+        (st) => (st.user as { name?: string } | undefined)?.name === 'Ada',
+      );
     await until(() => seenByB()?.cursor?.x === 120, 5000, 'B sees A’s cursor');
     a.provider.disconnect();
     await until(() => seenByB() === undefined, 5000, 'A’s presence is gone once A left');
@@ -169,10 +200,21 @@ describe('canvas rooms that need credentials', () => {
     await owner.synced();
     owner.draw(rect('owned'));
     const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    await until(async () => ((await (await fetch(`${hearth.url}/canvas/private/elements`, { headers: auth })).json()) as { elements: unknown[] }).elements.length === 1);
+    await until(
+      async () =>
+        (
+          (await (await fetch(`${hearth.url}/canvas/private/elements`, { headers: auth })).json()) as {
+            elements: unknown[];
+          }
+        ).elements.length === 1,
+    );
 
     const share = async (rights: string) => {
-      const res = await fetch(`${hearth.url}/canvas/private/share`, { method: 'POST', headers: auth, body: JSON.stringify({ rights }) });
+      const res = await fetch(`${hearth.url}/canvas/private/share`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ rights }),
+      });
       assert.equal(res.status, 201);
       const body = (await res.json()) as { token: string; path: string };
       assert.ok(body.path.startsWith('/canvas/private#share='));
@@ -197,7 +239,11 @@ describe('canvas rooms that need credentials', () => {
     const elsewhere = client('other-room', { share: editLink });
     await until(() => elsewhere.closes.length > 0, 5000, 'a close');
     assert.equal(elsewhere.closes[0]!.code, 4401);
-    const mint = await fetch(`${hearth.url}/canvas/private/share?share=${viewLink}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rights":"edit"}' });
+    const mint = await fetch(`${hearth.url}/canvas/private/share?share=${viewLink}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"rights":"edit"}',
+    });
     assert.equal(mint.status, 403);
     assert.equal((await fetch(`${hearth.url}/canvas/private/export.svg?share=${viewLink}`)).status, 200);
   });
@@ -205,7 +251,11 @@ describe('canvas rooms that need credentials', () => {
   it('a login from /auth/login opens the room', async () => {
     await hearth.stop();
     hearth = await startGatewayWithAdmin(dir);
-    const login = await fetch(`${hearth.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }) });
+    const login = await fetch(`${hearth.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }),
+    });
     assert.equal(login.status, 200);
     const { accessToken } = (await login.json()) as { accessToken: string };
     const c = client('private', { token: accessToken });
@@ -216,7 +266,13 @@ describe('canvas rooms that need credentials', () => {
 
 async function startGatewayWithAdmin(dir: string): Promise<Hearth> {
   const file = join(dir, 'hearth.yml');
-  const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: TOKEN, HEARTH_ADMIN_PASSWORD: 'correct horse battery' };
+  const env = {
+    HEARTH_HOST: '127.0.0.1',
+    HEARTH_PORT: '0',
+    HEARTH_DATA_DIR: join(dir, 'data'),
+    HEARTH_API_TOKEN: TOKEN,
+    HEARTH_ADMIN_PASSWORD: 'correct horse battery',
+  };
   const hearth = new Hearth({ loaded: loadConfig({ file, env }), env, log: pino({ level: 'silent' }) });
   await hearth.start();
   return hearth;

@@ -28,7 +28,14 @@ describe('canvas rooms across replicas on the Redis bus', () => {
       const messages = body.messages as Array<{ role: string; content: string }>;
       const tool = messages.findLast((m) => m.role === 'tool');
       if (tool) return { text: tool.content };
-      return { toolCalls: [{ name: 'canvas_draw', arguments: JSON.stringify({ room: 'scaled', elements: [{ type: 'ellipse', x: 10, y: 10, w: 50, h: 30 }] }) }] };
+      return {
+        toolCalls: [
+          {
+            name: 'canvas_draw',
+            arguments: JSON.stringify({ room: 'scaled', elements: [{ type: 'ellipse', x: 10, y: 10, w: 50, h: 30 }] }),
+          },
+        ],
+      };
     });
     dataDir = mkdtempSync(join(tmpdir(), 'hearth-canvas-scaled-'));
     const prefix = `hearth:test:${randomBytes(4).toString('hex')}:`;
@@ -76,8 +83,13 @@ models:
       body: JSON.stringify({ model: 'env', messages: [{ role: 'user', content: 'draw an ellipse on the canvas' }] }),
     });
     assert.equal(res.status, 200);
-    const answer = ((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+    const answer = ((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message
+      .content;
     assert.match(answer, /in room scaled \(3 in all\): https:\/\/draw\.example\.org\/canvas\/scaled$/);
-    await until(() => a!.ids().length === 3 && b!.ids().length === 3, 5000, 'both gateways’ clients see the assistant’s ellipse');
+    await until(
+      () => a!.ids().length === 3 && b!.ids().length === 3,
+      5000,
+      'both gateways’ clients see the assistant’s ellipse',
+    );
   });
 });

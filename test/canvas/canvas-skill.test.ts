@@ -35,7 +35,10 @@ describe('canvas skill in a chat turn', () => {
       const user = messages.findLast((m) => m.role === 'user')!.content;
       if (user.startsWith('draw')) return { toolCalls: [{ name: 'canvas_draw', arguments: JSON.stringify(DIAGRAM) }] };
       if (user.startsWith('what')) return { toolCalls: [{ name: 'canvas_read', arguments: '{"room":"network"}' }] };
-      if (user.startsWith('broken')) return { toolCalls: [{ name: 'canvas_draw', arguments: '{"room":"network","elements":[{"type":"rect","x":1}]}' }] };
+      if (user.startsWith('broken'))
+        return {
+          toolCalls: [{ name: 'canvas_draw', arguments: '{"room":"network","elements":[{"type":"rect","x":1}]}' }],
+        };
       return { text: 'no tool' };
     });
     h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' }, timeoutMs: 45_000 });
@@ -60,10 +63,18 @@ describe('canvas skill in a chat turn', () => {
 
   it('"draw the architecture of our network" answers with the room link, and the room shows it live', async () => {
     const answer = await ask('draw the architecture of our network');
-    assert.match(answer, new RegExp(`Drew 4 element\\(s\\) in room network \\(4 in all\\): ${h.baseUrl}/canvas/network$`));
+    assert.match(
+      answer,
+      new RegExp(`Drew 4 element\\(s\\) in room network \\(4 in all\\): ${h.baseUrl}/canvas/network$`),
+    );
     await until(() => watcher.ids().length === 4, 5000, 'the watcher sees the drawing');
-    const body = (await (await fetch(`${h.baseUrl}/canvas/network/elements`)).json()) as { elements: Array<{ type: string }> };
-    assert.deepEqual(body.elements.map((e) => e.type), ['rect', 'text', 'arrow', 'ellipse']);
+    const body = (await (await fetch(`${h.baseUrl}/canvas/network/elements`)).json()) as {
+      elements: Array<{ type: string }>;
+    };
+    assert.deepEqual(
+      body.elements.map((e) => e.type),
+      ['rect', 'text', 'arrow', 'ellipse'],
+    );
     // Offered only when relevant: a turn about something else carries no canvas tools.
     await ask('hello there');
     const plain = model.requests.at(-1)!.body as { tools?: Array<{ function: { name: string } }> };
@@ -73,8 +84,13 @@ describe('canvas skill in a chat turn', () => {
   it('reads the room back: elements for the model, a PNG rendering as an attachment', async () => {
     const answer = await ask('what is on the canvas?');
     assert.match(answer, /Room network .* has 4 element\(s\):/);
-    const toolMessage = (model.requests.at(-1)!.body as { messages: Array<{ role: string; content: string }> }).messages.findLast((m) => m.role === 'tool')!;
-    const listed = JSON.parse(toolMessage.content.slice(toolMessage.content.indexOf('\n') + 1)) as Array<{ type: string; text?: string }>;
+    const toolMessage = (
+      model.requests.at(-1)!.body as { messages: Array<{ role: string; content: string }> }
+    ).messages.findLast((m) => m.role === 'tool')!;
+    const listed = JSON.parse(toolMessage.content.slice(toolMessage.content.indexOf('\n') + 1)) as Array<{
+      type: string;
+      text?: string;
+    }>;
     assert.equal(listed.find((e) => e.type === 'text')?.text, 'Router');
     const dir = join(h.dataDir, 'blobs', 'canvas', 'network');
     const pngs = readdirSync(dir).filter((f) => f.endsWith('.png'));

@@ -40,8 +40,17 @@ function dataDir(): string {
 }
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function registry(dir: string, bus: Bus = new MemoryBus(() => undefined), more: Partial<CanvasLimits> = {}): CanvasRooms {
-  return new CanvasRooms({ store: new SqliteRoomLog(join(dir, 'canvas.db')), bus, limits: { ...limits, ...more }, log: pino({ level: 'silent' }) });
+function registry(
+  dir: string,
+  bus: Bus = new MemoryBus(() => undefined),
+  more: Partial<CanvasLimits> = {},
+): CanvasRooms {
+  return new CanvasRooms({
+    store: new SqliteRoomLog(join(dir, 'canvas.db')),
+    bus,
+    limits: { ...limits, ...more },
+    log: pino({ level: 'silent' }),
+  });
 }
 
 function rect(id: string, x = 10): CanvasElement {
@@ -60,7 +69,10 @@ async function until(pred: () => boolean, ms = 2000): Promise<void> {
   }
 }
 
-const ids = (doc: Y.Doc) => readElements(doc).map((e) => e.id).sort();
+const ids = (doc: Y.Doc) =>
+  readElements(doc)
+    .map((e) => e.id)
+    .sort();
 
 describe('canvas rooms', () => {
   it('peers of a room see each other’s elements; another room does not', async () => {
@@ -117,7 +129,13 @@ describe('canvas rooms', () => {
     assert.equal(foreign.closed?.code, CloseCode.malformed);
 
     const big = await new PeerClient().join(rooms, 'safe');
-    draw(big, { id: 'huge', type: 'stroke', color: '#000', width: 2, points: Array.from({ length: 19_000 }, (_, i) => i + 0.5) });
+    draw(big, {
+      id: 'huge',
+      type: 'stroke',
+      color: '#000',
+      width: 2,
+      points: Array.from({ length: 19_000 }, (_, i) => i + 0.5),
+    });
     assert.equal(big.closed?.code, CloseCode.tooLarge);
 
     draw(good, rect('after'));
@@ -137,7 +155,10 @@ describe('canvas rooms', () => {
     const deniedBefore = viewer.denied;
     draw(viewer, rect('sneaky'));
     await until(() => viewer.denied > deniedBefore);
-    assert.deepEqual((await rooms.elements('show')).map((el) => el.id), ['shown']);
+    assert.deepEqual(
+      (await rooms.elements('show')).map((el) => el.id),
+      ['shown'],
+    );
     assert.deepEqual(ids(editor.doc), ['shown']);
     await rooms.close();
   });
@@ -165,7 +186,10 @@ describe('canvas rooms', () => {
     assert.ok(log.pendingEntries('compact') < 5, `log entries after compaction: ${log.pendingEntries('compact')}`);
     const doc = new Y.Doc();
     for (const u of log.load('compact').updates) Y.applyUpdate(doc, u);
-    assert.deepEqual(readElements(doc).map((e) => e.id), Array.from({ length: 8 }, (_, i) => `c${i + 4}`));
+    assert.deepEqual(
+      readElements(doc).map((e) => e.id),
+      Array.from({ length: 8 }, (_, i) => `c${i + 4}`),
+    );
     log.close();
   });
 
@@ -177,7 +201,10 @@ describe('canvas rooms', () => {
     a.leave();
     assert.equal(rooms.stats().rooms, 1);
     await until(() => rooms.stats().rooms === 0, 3000);
-    assert.deepEqual((await rooms.elements('idle')).map((e) => e.id), ['stay']);
+    assert.deepEqual(
+      (await rooms.elements('idle')).map((e) => e.id),
+      ['stay'],
+    );
     await rooms.close();
   });
 

@@ -21,7 +21,12 @@ export interface RoomClient {
   destroy(): void;
 }
 
-export function roomClient(baseUrl: string, room: string, params: Record<string, string> = {}, options: { connect?: boolean } = {}): RoomClient {
+export function roomClient(
+  baseUrl: string,
+  room: string,
+  params: Record<string, string> = {},
+  options: { connect?: boolean } = {},
+): RoomClient {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(baseUrl.replace(/^http/, 'ws') + '/canvas', `${room}/ws`, doc, {
     params,
@@ -48,7 +53,10 @@ export function roomClient(baseUrl: string, room: string, params: Record<string,
     synced(timeoutMs = 5000) {
       if (provider.synced) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`room ${room} did not sync; closes: ${JSON.stringify(closes)}`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`room ${room} did not sync; closes: ${JSON.stringify(closes)}`)),
+          timeoutMs,
+        );
         const on = (s: boolean) => {
           if (!s) return;
           clearTimeout(t);
@@ -61,7 +69,10 @@ export function roomClient(baseUrl: string, room: string, params: Record<string,
     draw(el) {
       doc.transact(() => elementsOf(doc).push([storedElement(el)]));
     },
-    ids: () => readElements(doc).map((e) => e.id).sort(),
+    ids: () =>
+      readElements(doc)
+        .map((e) => e.id)
+        .sort(),
     destroy() {
       provider.destroy();
       doc.destroy();
@@ -70,7 +81,11 @@ export function roomClient(baseUrl: string, room: string, params: Record<string,
 }
 
 /** Polls until `pred` holds. */
-export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function until(
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);

@@ -15,7 +15,15 @@ describe('DeltaCoalescer', () => {
     c.push(target, { type: 'delta', ...base, text: 'b' });
     await new Promise((r) => setImmediate(r));
     c.push(target, { type: 'delta', ...base, text: 'c' });
-    c.push(target, { type: 'done', ...base, text: 'abc', attachments: [], model: 'x', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' });
+    c.push(target, {
+      type: 'done',
+      ...base,
+      text: 'abc',
+      attachments: [],
+      model: 'x',
+      usage: { promptTokens: 1, completionTokens: 1 },
+      finishReason: 'stop',
+    });
     assert.deepEqual(
       out.map((e) => (e.type === 'delta' ? `delta:${e.text}` : e.type)),
       ['start', 'delta:ab', 'delta:c', 'done'],

@@ -87,7 +87,8 @@ export function createTestContext(): TestContext & { log: Logger } {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });
@@ -103,7 +104,11 @@ export function createTestContext(): TestContext & { log: Logger } {
       received.push(message);
     },
     waitForMessages(count, timeoutMs = 5000) {
-      return poll(() => (received.length >= count ? received.slice(0, count) : undefined), timeoutMs, `${count} messages`);
+      return poll(
+        () => (received.length >= count ? received.slice(0, count) : undefined),
+        timeoutMs,
+        `${count} messages`,
+      );
     },
     waitForLog(test, timeoutMs = 5000) {
       return poll(() => logs.find(test), timeoutMs, 'a log line');
@@ -112,7 +117,11 @@ export function createTestContext(): TestContext & { log: Logger } {
 }
 
 /** Polls `probe` until it holds; fails with `what` after `timeoutMs`. For end-to-end tests, where nothing can be awaited directly. */
-export async function eventually(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  probe: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
@@ -121,7 +130,11 @@ export async function eventually(probe: () => boolean | Promise<boolean>, what: 
 }
 
 /** A call to the real process's HTTP API with its admin bearer token (end-to-end tests). */
-export async function adminCall(hearth: { baseUrl: string; token: string }, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: Json }> {
+export async function adminCall(
+  hearth: { baseUrl: string; token: string },
+  method: 'GET' | 'POST',
+  path: string,
+): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${hearth.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${hearth.token}` } });
   return { status: res.status, body: await res.json() };
 }
@@ -134,7 +147,10 @@ export function lastUserTurn(body: Json): { text: string; images: string[] } {
   if (typeof last.content === 'string') return { text: last.content, images: [] };
   const parts: Json[] = Array.isArray(last.content) ? last.content : [];
   return {
-    text: parts.filter((p) => p?.type === 'text').map((p) => p.text).join(''),
+    text: parts
+      .filter((p) => p?.type === 'text')
+      .map((p) => p.text)
+      .join(''),
     images: parts.filter((p) => p?.type === 'image_url').map((p) => String(p.image_url?.url)),
   };
 }

@@ -15,6 +15,8 @@ const result = await runChaos({
   settleMs: 60_000,
   log: (line) => process.stderr.write(`${line}\n`),
 });
-process.stderr.write(`(${result.reconnects} client reconnects, ${result.fromHistoryOnly} answers recovered from history after a lost socket, ${Math.round(result.elapsedMs / 1000)} s)\n`);
+process.stderr.write(
+  `(${result.reconnects} client reconnects, ${result.fromHistoryOnly} answers recovered from history after a lost socket, ${Math.round(result.elapsedMs / 1000)} s)\n`,
+);
 console.log(chaosLine(result));
 process.exit(result.lost === 0 && result.duplicated === 0 && result.reordered === 0 && result.sent > 0 ? 0 : 1);

@@ -37,7 +37,10 @@ export interface Child {
 
 export function watch(proc: ChildProcess): Child {
   const lines: Array<Record<string, unknown>> = [];
-  const waiters = new Set<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>();
+  const waiters = new Set<{
+    pred: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }>();
   let buf = '';
   proc.stdout?.setEncoding('utf8');
   proc.stdout?.on('data', (chunk: string) => {
@@ -72,7 +75,13 @@ export function watch(proc: ChildProcess): Child {
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
         const w = { pred, resolve: (l: Record<string, unknown>) => (clearTimeout(t), resolve(l)) };
-        const t = setTimeout(() => (waiters.delete(w), reject(new Error(`pid ${proc.pid}: timed out; last: ${JSON.stringify(lines.slice(-3))}`))), timeoutMs);
+        const t = setTimeout(
+          () => (
+            waiters.delete(w),
+            reject(new Error(`pid ${proc.pid}: timed out; last: ${JSON.stringify(lines.slice(-3))}`))
+          ),
+          timeoutMs,
+        );
         waiters.add(w);
         void exited.then(() => {
           if (!waiters.has(w)) return;
@@ -109,10 +118,28 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    const proc = spawn('redis-server', [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
-      '--appendonly', 'yes', '--appendfsync', 'always', '--loglevel', 'warning', '--logfile', '',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--loglevel',
+        'warning',
+        '--logfile',
+        '',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.child = watch(proc);
     for (let i = 0; i < 100; i++) {
       if (await canConnect(this.port)) return;
@@ -144,16 +171,28 @@ async function canConnect(port: number): Promise<boolean> {
 
 /** Starts the standalone OpenAI fake; resolves with its base URL. */
 export async function startModelProcess(delayMs: number): Promise<{ child: Child; baseUrl: string }> {
-  const proc = spawn(process.execPath, [OPENAI_FAKE, '--port', '0', '--delay-ms', String(delayMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [OPENAI_FAKE, '--port', '0', '--delay-ms', String(delayMs)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const child = watch(proc);
   const line = await child.waitFor((l) => typeof l.baseUrl === 'string');
   return { child, baseUrl: String(line.baseUrl) };
 }
 
 /** Spawns `hearth gateway` or `hearth engine`; resolves once it listens. */
-export async function startRole(role: 'gateway' | 'engine', configFile: string, env: Record<string, string>): Promise<{ child: Child; url: string }> {
+export async function startRole(
+  role: 'gateway' | 'engine',
+  configFile: string,
+  env: Record<string, string>,
+): Promise<{ child: Child; url: string }> {
   const proc = spawn(process.execPath, [MAIN, role, '--config', configFile], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const child = watch(proc);

@@ -103,7 +103,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     schedule.sort((a, b) => a.at - b.at);
     const faults: Array<{ at: number; what: string; act: () => Promise<void> }> = [];
-    if (o.killEngineAtMs !== undefined) faults.push({ at: o.killEngineAtMs, what: 'kill -9 engine 1', act: () => engines[0].child.kill9() });
+    if (o.killEngineAtMs !== undefined)
+      faults.push({ at: o.killEngineAtMs, what: 'kill -9 engine 1', act: () => engines[0].child.kill9() });
     if (o.killGatewayAtMs !== undefined) {
       faults.push({
         at: o.killGatewayAtMs,
@@ -114,7 +115,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         },
       });
     }
-    if (o.restartRedisAtMs !== undefined) faults.push({ at: o.restartRedisAtMs, what: 'kill -9 redis, restart', act: () => redis.crashAndRestart(300) });
+    if (o.restartRedisAtMs !== undefined)
+      faults.push({ at: o.restartRedisAtMs, what: 'kill -9 redis, restart', act: () => redis.crashAndRestart(300) });
 
     const began = Date.now();
     const faultRuns = faults.map(async (f) => {
@@ -150,7 +152,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let reordered = 0;
     for (const c of clients) {
       await c.fetchHistory([...alive][0]);
-      const rows = await admin.query(`SELECT id FROM ${schema}.messages WHERE conversation_id = $1 ORDER BY seq`, [`webchat:${c.conversationId}`]);
+      const rows = await admin.query(`SELECT id FROM ${schema}.messages WHERE conversation_id = $1 ORDER BY seq`, [
+        `webchat:${c.conversationId}`,
+      ]);
       if (!c.inOrder(rows.rows.map((r) => String(r.id)))) {
         reordered++;
         log(`out of order: ${c.conversationId}: ${rows.rows.map((r) => r.id).join(' ')}`);
@@ -171,7 +175,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       duplicated,
       reordered,
       reconnects: clients.reduce((s, c) => s + c.reconnects, 0),
-      fromHistoryOnly: clients.reduce((s, c) => s + c.sent.filter((id) => !c.liveDone.has(id) && c.fromHistory.has(id)).length, 0),
+      fromHistoryOnly: clients.reduce(
+        (s, c) => s + c.sent.filter((id) => !c.liveDone.has(id) && c.fromHistory.has(id)).length,
+        0,
+      ),
       elapsedMs: Date.now() - t0,
     };
   } finally {

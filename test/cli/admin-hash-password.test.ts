@@ -22,7 +22,11 @@ describe('hearth admin hash-password', () => {
     const h = await startHearth({ config: `security:\n  admin:\n    passwordHash: "${hash}"\n` });
     try {
       const login = (password: string) =>
-        fetch(`${h.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+        fetch(`${h.baseUrl}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password }),
+        });
       assert.equal((await login(PASSWORD)).status, 200);
       assert.equal((await login('correct horse battery staple')).status, 401);
     } finally {

@@ -27,7 +27,11 @@ describe('audit trail through the running process and the CLI', () => {
         body: JSON.stringify({ model: 'b' }),
       });
       assert.equal(res.status, 200);
-      const denied = await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"model":"a"}' });
+      const denied = await fetch(`${h.baseUrl}/admin/models/default`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: '{"model":"a"}',
+      });
       assert.equal(denied.status, 401);
     } finally {
       await h.stop();
@@ -36,7 +40,10 @@ describe('audit trail through the running process and the CLI', () => {
     const env = { HEARTH_DATA_DIR: dataDir };
     const exported = await runCli(['audit', 'export'], { env });
     assert.equal(exported.code, 0, exported.stderr);
-    const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const sw = rows.find((r) => r.action === 'PUT /admin/models/default' && r.result === 'ok');
     assert.ok(sw, exported.stdout);
     assert.equal(sw.actor, 'api-token');

@@ -11,7 +11,9 @@ describe('hearth doctor', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-doctor-'));
     const model = await startOpenAIFake();
     try {
-      const ok = await runCli(['doctor'], { env: { HEARTH_DATA_DIR: join(dir, 'data'), MODEL_ENDPOINT: model.baseUrl } });
+      const ok = await runCli(['doctor'], {
+        env: { HEARTH_DATA_DIR: join(dir, 'data'), MODEL_ENDPOINT: model.baseUrl },
+      });
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /✓ model env\s+openai server at .*\/v1\/models answered 200/);
       assert.match(ok.stdout, /✓ history\s+sqlite opens/);
@@ -19,7 +21,9 @@ describe('hearth doctor', () => {
     } finally {
       await model.close();
     }
-    const down = await runCli(['doctor'], { env: { HEARTH_DATA_DIR: join(dir, 'data'), MODEL_ENDPOINT: 'http://127.0.0.1:9/v1' } });
+    const down = await runCli(['doctor'], {
+      env: { HEARTH_DATA_DIR: join(dir, 'data'), MODEL_ENDPOINT: 'http://127.0.0.1:9/v1' },
+    });
     assert.equal(down.code, 1);
     assert.match(down.stdout, /✗ model env\s+http:\/\/127\.0\.0\.1:9\/v1\/models unreachable/);
     const none = await runCli(['doctor'], { env: { HEARTH_DATA_DIR: join(dir, 'data2') } });

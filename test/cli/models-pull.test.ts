@@ -47,7 +47,10 @@ describe('hearth models pull → hearth start answers from the local model', () 
       assert.equal(done.model, 'local');
       assert.ok(done.text.length > 0);
       assert.ok(events.some((e) => e.type === 'delta'));
-      assert.ok(done.usage.completionTokens > 0 && done.usage.completionTokens <= 6, `maxTokens 6 honoured: ${done.usage.completionTokens}`);
+      assert.ok(
+        done.usage.completionTokens > 0 && done.usage.completionTokens <= 6,
+        `maxTokens 6 honoured: ${done.usage.completionTokens}`,
+      );
     } finally {
       await h.stop();
     }

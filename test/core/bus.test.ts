@@ -4,7 +4,18 @@ import { MemoryBus } from '../../src/core/bus.js';
 import type { Message } from '../../src/core/message.js';
 
 function msg(chatId: string, n: number): Message {
-  return { id: `t:${chatId}:${n}`, kind: 'message', channel: 't', chatId, sender: { id: 'u' }, text: String(n), attachments: [], isGroup: false, mentioned: false, timestamp: n };
+  return {
+    id: `t:${chatId}:${n}`,
+    kind: 'message',
+    channel: 't',
+    chatId,
+    sender: { id: 'u' },
+    text: String(n),
+    attachments: [],
+    isGroup: false,
+    mentioned: false,
+    timestamp: n,
+  };
 }
 
 describe('MemoryBus', () => {
@@ -30,7 +41,10 @@ describe('MemoryBus', () => {
     assert.equal(bus.pending(), 4);
     await bus.drain();
     assert.equal(bus.pending(), 0);
-    assert.deepEqual(log.filter((x) => x.startsWith('a')), ['a0', 'a1', 'a2']);
+    assert.deepEqual(
+      log.filter((x) => x.startsWith('a')),
+      ['a0', 'a1', 'a2'],
+    );
     assert.ok(log.indexOf('b0') < log.indexOf('a2'), 'b is not blocked behind a');
     assert.equal(maxActiveSameChat, 1);
     assert.equal(maxActive, 2, 'a and b are handled at the same time');
@@ -57,9 +71,15 @@ describe('MemoryBus', () => {
     const off = bus.subscribeOutbound('web', (o) => void got.push(o.event.type));
     bus.subscribeOutbound('other', () => void got.push('wrong'));
     const target = { channel: 'web', chatId: 'c', messageId: 'm' };
-    await bus.publishOutbound({ target, event: { type: 'delta', replyId: 'r', inReplyTo: 'm', conversationId: 'c', text: 'x' } });
+    await bus.publishOutbound({
+      target,
+      event: { type: 'delta', replyId: 'r', inReplyTo: 'm', conversationId: 'c', text: 'x' },
+    });
     off();
-    await bus.publishOutbound({ target, event: { type: 'delta', replyId: 'r', inReplyTo: 'm', conversationId: 'c', text: 'y' } });
+    await bus.publishOutbound({
+      target,
+      event: { type: 'delta', replyId: 'r', inReplyTo: 'm', conversationId: 'c', text: 'y' },
+    });
     assert.deepEqual(got, ['delta']);
   });
 });

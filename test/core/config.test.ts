@@ -34,7 +34,9 @@ describe('config loading', () => {
   });
 
   it('interpolates ${ENV} and ${ENV:-default}, and names the key of a missing variable', () => {
-    const p = file('models:\n  catalog:\n    m:\n      provider: openai\n      model: ${NAME:-gpt}\n      apiKey: ${KEY}\n');
+    const p = file(
+      'models:\n  catalog:\n    m:\n      provider: openai\n      model: ${NAME:-gpt}\n      apiKey: ${KEY}\n',
+    );
     const { config } = loadConfig({ file: p, env: { KEY: 'sk-123' } });
     assert.equal(config.models.catalog.m.apiKey, 'sk-123');
     assert.equal(config.models.catalog.m.model, 'gpt');
@@ -85,7 +87,11 @@ describe('config loading', () => {
     assert.equal(config.server.port, 9001);
     assert.equal(config.dataDir, '/srv/hearth');
     assert.equal(config.models.default, 'env');
-    assert.deepEqual(config.models.catalog.env, { provider: 'openai', baseUrl: 'http://model-server:8000/v1', model: 'llama' });
+    assert.deepEqual(config.models.catalog.env, {
+      provider: 'openai',
+      baseUrl: 'http://model-server:8000/v1',
+      model: 'llama',
+    });
     assert.equal(config.agents.default.temperature, 0.2);
     assert.equal(config.agents.default.maxTokens, 256);
   });

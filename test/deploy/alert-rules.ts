@@ -13,5 +13,5 @@ export interface Rule {
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
-export const rules = (): Rule[] => (parse(readFileSync(ALERTS_FILE, 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
-
+export const rules = (): Rule[] =>
+  (parse(readFileSync(ALERTS_FILE, 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);

@@ -25,7 +25,15 @@ interface Case {
 const CASES: Record<string, Case[]> = {
   HearthHostCpuHigh: [
     // idle 14 % of a second per second → 86 % busy; 16 % → 84 %. rate() has two samples from 1m: fires at 1m + 5m.
-    { series: { 'node_cpu_seconds_total{instance="a",cpu="0",mode="idle"}': '0+8.4x20', 'node_cpu_seconds_total{instance="b",cpu="0",mode="idle"}': '0+9.6x20' }, quietAt: 5, firesAt: 6, labels: { instance: 'a' } },
+    {
+      series: {
+        'node_cpu_seconds_total{instance="a",cpu="0",mode="idle"}': '0+8.4x20',
+        'node_cpu_seconds_total{instance="b",cpu="0",mode="idle"}': '0+9.6x20',
+      },
+      quietAt: 5,
+      firesAt: 6,
+      labels: { instance: 'a' },
+    },
   ],
   HearthHostMemoryHigh: [
     {
@@ -42,26 +50,101 @@ const CASES: Record<string, Case[]> = {
   ],
   HearthMessageLatencyP99High: [
     // 100 answers a minute, 3 of them slower than 2 s: the 99th percentile is above 2 s.
-    { series: { 'hearth_message_latency_seconds_bucket{le="1"}': '0x20', 'hearth_message_latency_seconds_bucket{le="2"}': '0+97x20', 'hearth_message_latency_seconds_bucket{le="5"}': '0+100x20', 'hearth_message_latency_seconds_bucket{le="+Inf"}': '0+100x20' }, quietAt: 5, firesAt: 6, labels: {} },
+    {
+      series: {
+        'hearth_message_latency_seconds_bucket{le="1"}': '0x20',
+        'hearth_message_latency_seconds_bucket{le="2"}': '0+97x20',
+        'hearth_message_latency_seconds_bucket{le="5"}': '0+100x20',
+        'hearth_message_latency_seconds_bucket{le="+Inf"}': '0+100x20',
+      },
+      quietAt: 5,
+      firesAt: 6,
+      labels: {},
+    },
     // all 100 within 2 s: the 99th percentile is 1.99 s.
-    { series: { 'hearth_message_latency_seconds_bucket{le="1"}': '0x20', 'hearth_message_latency_seconds_bucket{le="2"}': '0+100x20', 'hearth_message_latency_seconds_bucket{le="5"}': '0+100x20', 'hearth_message_latency_seconds_bucket{le="+Inf"}': '0+100x20' }, quietAt: 20 },
+    {
+      series: {
+        'hearth_message_latency_seconds_bucket{le="1"}': '0x20',
+        'hearth_message_latency_seconds_bucket{le="2"}': '0+100x20',
+        'hearth_message_latency_seconds_bucket{le="5"}': '0+100x20',
+        'hearth_message_latency_seconds_bucket{le="+Inf"}': '0+100x20',
+      },
+      quietAt: 20,
+    },
   ],
   HearthModelFailureRateHigh: [
-    { series: { 'hearth_model_calls_total{model="a",outcome="ok"}': '0+94x20', 'hearth_model_calls_total{model="a",outcome="error"}': '0+3x20', 'hearth_model_calls_total{model="a",outcome="timeout"}': '0+3x20' }, quietAt: 5, firesAt: 6, labels: {} },
+    {
+      series: {
+        'hearth_model_calls_total{model="a",outcome="ok"}': '0+94x20',
+        'hearth_model_calls_total{model="a",outcome="error"}': '0+3x20',
+        'hearth_model_calls_total{model="a",outcome="timeout"}': '0+3x20',
+      },
+      quietAt: 5,
+      firesAt: 6,
+      labels: {},
+    },
     // 4 % failing; skipped calls (circuit-open) are not calls and do not count.
-    { series: { 'hearth_model_calls_total{model="a",outcome="ok"}': '0+96x20', 'hearth_model_calls_total{model="a",outcome="error"}': '0+4x20', 'hearth_model_calls_total{model="a",outcome="circuit-open"}': '0+50x20' }, quietAt: 20 },
+    {
+      series: {
+        'hearth_model_calls_total{model="a",outcome="ok"}': '0+96x20',
+        'hearth_model_calls_total{model="a",outcome="error"}': '0+4x20',
+        'hearth_model_calls_total{model="a",outcome="circuit-open"}': '0+50x20',
+      },
+      quietAt: 20,
+    },
   ],
-  HearthDown: [{ series: { 'up{job="hearth",instance="a"}': '0x5', 'up{job="hearth",instance="b"}': '1x5' }, quietAt: 0, firesAt: 1, labels: { job: 'hearth', instance: 'a' } }],
-  HearthNotReady: [{ series: { 'hearth_ready{instance="a"}': '0x5', 'hearth_ready{instance="b"}': '1x5' }, quietAt: 1, firesAt: 2, labels: { instance: 'a' } }],
+  HearthDown: [
+    {
+      series: { 'up{job="hearth",instance="a"}': '0x5', 'up{job="hearth",instance="b"}': '1x5' },
+      quietAt: 0,
+      firesAt: 1,
+      labels: { job: 'hearth', instance: 'a' },
+    },
+  ],
+  HearthNotReady: [
+    {
+      series: { 'hearth_ready{instance="a"}': '0x5', 'hearth_ready{instance="b"}': '1x5' },
+      quietAt: 1,
+      firesAt: 2,
+      labels: { instance: 'a' },
+    },
+  ],
   HearthQueueGrowing: [
     // a grows 5 a minute: above 20 from 5m, so firing at 15m; b holds 30 waiting, not growing.
-    { series: { 'hearth_queue_depth{instance="a"}': '0+5x20', 'hearth_queue_depth{instance="b"}': '30x20' }, quietAt: 14, firesAt: 15, labels: { instance: 'a' } },
+    {
+      series: { 'hearth_queue_depth{instance="a"}': '0+5x20', 'hearth_queue_depth{instance="b"}': '30x20' },
+      quietAt: 14,
+      firesAt: 15,
+      labels: { instance: 'a' },
+    },
   ],
   HearthChannelDisconnected: [
-    { series: { 'hearth_channel_state{channel="telegram",state="ready"}': '0x10', 'hearth_channel_state{channel="discord",state="ready"}': '1x10' }, quietAt: 4, firesAt: 5, labels: { channel: 'telegram', state: 'ready' } },
+    {
+      series: {
+        'hearth_channel_state{channel="telegram",state="ready"}': '0x10',
+        'hearth_channel_state{channel="discord",state="ready"}': '1x10',
+      },
+      quietAt: 4,
+      firesAt: 5,
+      labels: { channel: 'telegram', state: 'ready' },
+    },
   ],
-  HearthModelBreakerOpen: [{ series: { 'hearth_model_breaker_open{model="a"}': '1x5', 'hearth_model_breaker_open{model="b"}': '0x5' }, quietAt: 1, firesAt: 2, labels: { model: 'a' } }],
-  HearthSkillDown: [{ series: { 'hearth_skill_up{skill="weather"}': '0x10', 'hearth_skill_up{skill="clock"}': '1x10' }, quietAt: 4, firesAt: 5, labels: { skill: 'weather' } }],
+  HearthModelBreakerOpen: [
+    {
+      series: { 'hearth_model_breaker_open{model="a"}': '1x5', 'hearth_model_breaker_open{model="b"}': '0x5' },
+      quietAt: 1,
+      firesAt: 2,
+      labels: { model: 'a' },
+    },
+  ],
+  HearthSkillDown: [
+    {
+      series: { 'hearth_skill_up{skill="weather"}': '0x10', 'hearth_skill_up{skill="clock"}': '1x10' },
+      quietAt: 4,
+      firesAt: 5,
+      labels: { skill: 'weather' },
+    },
+  ],
   HearthVolumeFilling: [
     {
       series: {
@@ -78,11 +161,20 @@ const CASES: Record<string, Case[]> = {
   HearthBackupTooOld: [
     // a's last backup is at time 0: older than 26 h (1560 minutes) from 1561m, firing 10 minutes later;
     // b backs up continuously.
-    { series: { 'hearth_backup_last_success_timestamp_seconds{instance="a"}': '0x1600', 'hearth_backup_last_success_timestamp_seconds{instance="b"}': '0+60x1600' }, quietAt: 1570, firesAt: 1571, labels: { instance: 'a' } },
+    {
+      series: {
+        'hearth_backup_last_success_timestamp_seconds{instance="a"}': '0x1600',
+        'hearth_backup_last_success_timestamp_seconds{instance="b"}': '0+60x1600',
+      },
+      quietAt: 1570,
+      firesAt: 1571,
+      labels: { instance: 'a' },
+    },
   ],
 };
 
-const render = (template: string, labels: Record<string, string>) => template.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_m, name: string) => labels[name] ?? '');
+const render = (template: string, labels: Record<string, string>) =>
+  template.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_m, name: string) => labels[name] ?? '');
 
 function promtoolTests(): object {
   const byName = new Map(rules().map((r) => [r.alert, r]));
@@ -92,10 +184,20 @@ function promtoolTests(): object {
       const alertRuleTests: object[] = [{ eval_time: `${c.quietAt}m`, alertname: alert, exp_alerts: [] }];
       if (c.firesAt !== undefined) {
         const labels = { ...rule.labels, ...c.labels };
-        const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, render(v, { ...c.labels })]));
-        alertRuleTests.push({ eval_time: `${c.firesAt}m`, alertname: alert, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] });
+        const annotations = Object.fromEntries(
+          Object.entries(rule.annotations).map(([k, v]) => [k, render(v, { ...c.labels })]),
+        );
+        alertRuleTests.push({
+          eval_time: `${c.firesAt}m`,
+          alertname: alert,
+          exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }],
+        });
       }
-      return { interval: '1m', input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })), alert_rule_test: alertRuleTests };
+      return {
+        interval: '1m',
+        input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
+        alert_rule_test: alertRuleTests,
+      };
     }),
   );
   return { rule_files: [ALERTS_FILE], evaluation_interval: '1m', tests };
@@ -129,9 +231,16 @@ describe('Prometheus alert rules (promtool)', () => {
   it('give every rule a runbook and a firing and a quiet case', () => {
     for (const rule of rules()) {
       assert.ok(rule.annotations.runbook && rule.annotations.summary, `${rule.alert} has a summary and a runbook`);
-      assert.ok(CASES[rule.alert]?.some((c) => c.firesAt !== undefined), `${rule.alert} has a firing case`);
+      assert.ok(
+        CASES[rule.alert]?.some((c) => c.firesAt !== undefined),
+        `${rule.alert} has a firing case`,
+      );
     }
-    assert.deepEqual(Object.keys(CASES).filter((a) => !rules().some((r) => r.alert === a)), [], 'no case for a rule that is gone');
+    assert.deepEqual(
+      Object.keys(CASES).filter((a) => !rules().some((r) => r.alert === a)),
+      [],
+      'no case for a rule that is gone',
+    );
   });
 
   it('pass promtool test rules: each fires past its threshold after its duration, not before, not below', () => {

@@ -30,18 +30,30 @@ interface Service {
   ports?: string[];
 }
 
-const compose = parse(readRepoFile('compose.yaml'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(readRepoFile('compose.yaml'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const services = compose.services;
 const hearthServices = ['gateway', 'engine'];
 
 /** Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?message}` with an empty .env. */
 const interpolate = (s: string) =>
-  s.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, _name: string, op?: string, arg?: string) => (op === '-' ? (arg ?? '') : 'set-by-dotenv-0123456789abcdef'));
+  s.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, _name: string, op?: string, arg?: string) =>
+    op === '-' ? (arg ?? '') : 'set-by-dotenv-0123456789abcdef',
+  );
 
 /** Runs the CLI of this build; resolves with its exit code and output. */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliMain, ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -56,14 +68,17 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
 }
 
 test('the scaled shape: gateway, engine, model server, Redis, PostgreSQL and a reverse proxy', () => {
-  for (const name of ['gateway', 'engine', 'model-server', 'redis', 'postgres', 'proxy']) assert.ok(services[name], `service ${name}`);
+  for (const name of ['gateway', 'engine', 'model-server', 'redis', 'postgres', 'proxy'])
+    assert.ok(services[name], `service ${name}`);
   for (const [name, svc] of Object.entries(services)) {
     assert.equal(svc.restart, 'unless-stopped', `${name} restarts unless stopped`);
     assert.ok(svc.healthcheck?.test && svc.healthcheck.test.length > 1, `${name} has a health check`);
-    for (const dep of Object.keys(svc.depends_on ?? {})) assert.ok(services[dep], `${name} depends on a declared service ${dep}`);
+    for (const dep of Object.keys(svc.depends_on ?? {}))
+      assert.ok(services[dep], `${name} depends on a declared service ${dep}`);
     for (const v of svc.volumes ?? []) {
       const source = interpolate(v).split(':')[0];
-      if (!source.startsWith('.') && !source.startsWith('/')) assert.ok(compose.volumes && source in compose.volumes, `named volume ${source} is declared`);
+      if (!source.startsWith('.') && !source.startsWith('/'))
+        assert.ok(compose.volumes && source in compose.volumes, `named volume ${source} is declared`);
     }
   }
   for (const name of hearthServices) {
@@ -76,7 +91,10 @@ test('the scaled shape: gateway, engine, model server, Redis, PostgreSQL and a r
     assert.ok(env.TZ, 'TZ');
     assert.equal(env.HEARTH_HOST, '0.0.0.0', 'listens beyond loopback inside the container');
     const targets = (svc.volumes ?? []).map((v) => interpolate(v).split(':')[1]);
-    assert.ok(targets.includes('/config') && targets.includes('/data') && targets.some((t) => t.startsWith('/var/log')), `${name} mounts config, data and logs`);
+    assert.ok(
+      targets.includes('/config') && targets.includes('/data') && targets.some((t) => t.startsWith('/var/log')),
+      `${name} mounts config, data and logs`,
+    );
     assert.match(svc.healthcheck?.test?.join(' ') ?? '', /\/readyz|\/healthz/);
   }
   const reservations = services.engine.deploy?.resources?.reservations;
@@ -84,14 +102,20 @@ test('the scaled shape: gateway, engine, model server, Redis, PostgreSQL and a r
   assert.equal(reservations?.memory, '4G');
 });
 
-test('the model server is llama.cpp with the source document\'s memory settings', () => {
+test("the model server is llama.cpp with the source document's memory settings", () => {
   const ms = services['model-server'];
   assert.equal(ms.image, 'ghcr.io/ggml-org/llama.cpp:server');
   assert.equal(ms.shm_size, '2gb');
   assert.equal(ms.ulimits?.memlock, -1);
   assert.equal(ms.ulimits?.stack, 65536);
-  assert.ok((ms.volumes ?? []).some((v) => interpolate(v).split(':')[1] === '/models'), 'a model volume');
-  assert.ok(ms.command?.includes('--port') && ms.command[ms.command.indexOf('--port') + 1] === '8080', 'serves on the port MODEL_ENDPOINT names');
+  assert.ok(
+    (ms.volumes ?? []).some((v) => interpolate(v).split(':')[1] === '/models'),
+    'a model volume',
+  );
+  assert.ok(
+    ms.command?.includes('--port') && ms.command[ms.command.indexOf('--port') + 1] === '8080',
+    'serves on the port MODEL_ENDPOINT names',
+  );
 });
 
 test('the proxy serves deploy/nginx/hearth.conf with its upstream pointed at the gateway', () => {
@@ -112,7 +136,10 @@ test('Hearth services set only environment variables Hearth reads', () => {
   const known = envNamesInSources();
   for (const name of hearthServices) {
     for (const key of Object.keys(services[name].environment ?? {})) {
-      assert.ok(known.has(key) || platformEnvNames.has(key), `${name}: ${key} is read by Hearth (found in src/) or by the runtime`);
+      assert.ok(
+        known.has(key) || platformEnvNames.has(key),
+        `${name}: ${key} is read by Hearth (found in src/) or by the runtime`,
+      );
     }
   }
 });
@@ -132,7 +159,8 @@ test('the mounted config validates with `hearth config validate` under the compo
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(svc.environment ?? {})) env[k] = interpolate(String(v));
   const configDir = interpolate((svc.volumes ?? []).find((v) => v.includes(':/config'))!).split(':')[0];
-  for (const key of ['HEARTH_CONFIG', 'CHANNEL_CONFIG']) env[key] = join(repoRoot, configDir, env[key].replace(/^\/config\//, ''));
+  for (const key of ['HEARTH_CONFIG', 'CHANNEL_CONFIG'])
+    env[key] = join(repoRoot, configDir, env[key].replace(/^\/config\//, ''));
   const r = await runCli(['config', 'validate'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /hearth\.scaled\.yml: ok/);
@@ -143,7 +171,8 @@ test('the gateway believes the compose proxy: users behind it are counted by the
   const config = configSchema.parse(parse(readFileSync(configFile, 'utf8')));
   const trusted = new CidrList(config.security.ipAllowlist.trustedProxies);
   // The proxy container's address on a compose network (Docker's default pools), passing the user's address on.
-  const behindProxy = (peer: string) => clientIp({ headers: { 'x-forwarded-for': '203.0.113.7' }, socket: { remoteAddress: peer } }, trusted);
+  const behindProxy = (peer: string) =>
+    clientIp({ headers: { 'x-forwarded-for': '203.0.113.7' }, socket: { remoteAddress: peer } }, trusted);
   assert.equal(behindProxy('172.18.0.5'), '203.0.113.7');
   assert.equal(behindProxy('192.168.16.3'), '203.0.113.7');
   // Anyone else's header is not believed.

@@ -13,11 +13,17 @@ import { readRepoFile, repoRoot } from './repo-paths.js';
 
 const text = readRepoFile('Dockerfile');
 const dockerfile = DockerfileParser.parse(text);
-const stages = dockerfile.getFROMs().map((from) => ({ from, stage: dockerfile.getContainingImage(from.getRange().start) as ImageTemplate }));
+const stages = dockerfile
+  .getFROMs()
+  .map((from) => ({ from, stage: dockerfile.getContainingImage(from.getRange().start) as ImageTemplate }));
 const final = stages[stages.length - 1];
 
-const ofKeyword = (image: ImageTemplate, keyword: string): Instruction[] => image.getInstructions().filter((i) => i.getKeyword() === keyword);
-const runText = (image: ImageTemplate): string => ofKeyword(image, 'RUN').map((i) => i.getRawArgumentsContent() ?? '').join('\n');
+const ofKeyword = (image: ImageTemplate, keyword: string): Instruction[] =>
+  image.getInstructions().filter((i) => i.getKeyword() === keyword);
+const runText = (image: ImageTemplate): string =>
+  ofKeyword(image, 'RUN')
+    .map((i) => i.getRawArgumentsContent() ?? '')
+    .join('\n');
 const jsonArgs = (i: Instruction): string[] => JSON.parse(i.getRawArgumentsContent() ?? 'null') as string[];
 
 /** Default values of the ARGs declared before the first FROM. */
@@ -55,13 +61,19 @@ test('multi-stage: a build stage with dev dependencies and a runtime stage on No
   assert.match(run, /\bmake\b/);
   assert.match(run, /g\+\+/);
   // node-llama-cpp stays out unless asked for.
-  const localModels = ofKeyword(build.stage, 'ARG').find((a) => /WITH_LOCAL_MODELS/.test(a.getRawArgumentsContent() ?? ''));
+  const localModels = ofKeyword(build.stage, 'ARG').find((a) =>
+    /WITH_LOCAL_MODELS/.test(a.getRawArgumentsContent() ?? ''),
+  );
   assert.equal(localModels?.getRawArgumentsContent(), 'WITH_LOCAL_MODELS=false');
   assert.match(run, /npm ci --omit=optional/);
   // Runtime copies only the build's output and pruned dependencies from the build stage.
   for (const copy of final.stage.getCOPYs()) {
     const from = copy.getFromFlag()?.getValue();
-    if (from) assert.ok(stages.some((s) => s.from.getBuildStage() === from), `COPY --from=${from} names a stage`);
+    if (from)
+      assert.ok(
+        stages.some((s) => s.from.getBuildStage() === from),
+        `COPY --from=${from} names a stage`,
+      );
   }
 });
 
@@ -75,8 +87,16 @@ test('the runtime stage: non-root, env, volume, port, health check, entry comman
   for (const e of final.stage.getENVs()) for (const p of e.getProperties()) env.set(p.getName(), p.getValue() ?? '');
   assert.equal(env.get('HEARTH_HOST'), '0.0.0.0');
   assert.equal(env.get('HEARTH_DATA_DIR'), '/data');
-  assert.match(ofKeyword(final.stage, 'VOLUME').map((v) => v.getRawArgumentsContent()).join(' '), /"\/data"|\s\/data\b|^\/data\b/);
-  assert.ok(ofKeyword(final.stage, 'EXPOSE').some((e) => /\b8080\b/.test(e.getRawArgumentsContent() ?? '')), 'EXPOSE 8080');
+  assert.match(
+    ofKeyword(final.stage, 'VOLUME')
+      .map((v) => v.getRawArgumentsContent())
+      .join(' '),
+    /"\/data"|\s\/data\b|^\/data\b/,
+  );
+  assert.ok(
+    ofKeyword(final.stage, 'EXPOSE').some((e) => /\b8080\b/.test(e.getRawArgumentsContent() ?? '')),
+    'EXPOSE 8080',
+  );
 
   const [health] = final.stage.getHEALTHCHECKs();
   assert.ok(health, 'HEALTHCHECK in the final stage');
@@ -90,7 +110,10 @@ test('the runtime stage: non-root, env, volume, port, health check, entry comman
   assert.deepEqual(jsonArgs(cmd), ['start']);
   // bin/hearth.js loads dist/src/cli/main.js, which the runtime stage copies from the build.
   assert.match(readRepoFile('bin/hearth.js'), /\.\.\/dist\/src\/cli\/main\.js/);
-  assert.ok(final.stage.getCOPYs().some((c) => /\/app\/dist\/src\b/.test(c.getRawArgumentsContent() ?? '')), 'runtime copies dist/src');
+  assert.ok(
+    final.stage.getCOPYs().some((c) => /\/app\/dist\/src\b/.test(c.getRawArgumentsContent() ?? '')),
+    'runtime copies dist/src',
+  );
 });
 
 test('every COPY from the build context exists and is not excluded by .dockerignore', () => {
@@ -107,7 +130,10 @@ test('every COPY from the build context exists and is not excluded by .dockerign
   for (const { stage } of stages) {
     for (const copy of stage.getCOPYs()) {
       if (copy.getFromFlag()) continue;
-      const args = copy.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith('--'));
+      const args = copy
+        .getArguments()
+        .map((a) => a.getValue())
+        .filter((a) => !a.startsWith('--'));
       for (const source of args.slice(0, -1)) {
         assert.ok(existsSync(join(repoRoot, source)), `COPY source ${source} exists`);
         assert.ok(!excluded(source), `COPY source ${source} is not excluded by .dockerignore`);

@@ -163,7 +163,10 @@ export class ChartRenderer {
   }
 
   /** Renders every template; returns the Kubernetes objects by template file. */
-  render(values: Record<string, unknown>, release = { Name: 'hearth', Namespace: 'default' }): Map<string, Array<Record<string, unknown>>> {
+  render(
+    values: Record<string, unknown>,
+    release = { Name: 'hearth', Namespace: 'default' },
+  ): Map<string, Array<Record<string, unknown>>> {
     const chart = parseYaml(readFileSync(join(this.chartDir, 'Chart.yaml'), 'utf8')) as Record<string, string>;
     const ctx = {
       Values: values,
@@ -176,7 +179,8 @@ export class ChartRenderer {
       const docs = parseAllDocuments(text);
       const objects: Array<Record<string, unknown>> = [];
       for (const doc of docs) {
-        if (doc.errors.length > 0) throw new Error(`${name}: rendered YAML is invalid: ${doc.errors[0].message}\n${text}`);
+        if (doc.errors.length > 0)
+          throw new Error(`${name}: rendered YAML is invalid: ${doc.errors[0].message}\n${text}`);
         const obj = doc.toJS() as Record<string, unknown> | null;
         if (obj) objects.push(obj);
       }
@@ -189,7 +193,8 @@ export class ChartRenderer {
     let s = '';
     for (const node of nodes) {
       if (node.kind === 'text') s += node.text;
-      else if (node.kind === 'if') s += this.renderNodes(truthy(this.evalPipe(node.cond, dot)) ? node.then : node.else, dot);
+      else if (node.kind === 'if')
+        s += this.renderNodes(truthy(this.evalPipe(node.cond, dot)) ? node.then : node.else, dot);
       else {
         const v = this.evalPipe(node.pipe, dot);
         s += v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -246,7 +251,8 @@ export class ChartRenderer {
 function lookup(dot: Value, path: string, pipe: string): Value {
   let cur = dot;
   for (const key of path.slice(1).split('.')) {
-    if (!cur || typeof cur !== 'object' || !(key in (cur as object))) throw new Error(`no value at ${path} in {{ ${pipe} }}`);
+    if (!cur || typeof cur !== 'object' || !(key in (cur as object)))
+      throw new Error(`no value at ${path} in {{ ${pipe} }}`);
     cur = (cur as Record<string, Value>)[key];
   }
   return cur;

@@ -44,8 +44,10 @@ function renderAll(overrides: (values: Obj) => void = () => undefined): Obj[] {
   overrides(values);
   return [...renderer.render(values).values()].flat() as Obj[];
 }
-const find = (objs: Obj[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
-const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const find = (objs: Obj[], kind: string, name: string) =>
+  objs.find((o) => o.kind === kind && o.metadata?.name === name);
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 const objects = renderAll((v) => (v.ingress.enabled = true));
 
@@ -83,7 +85,10 @@ test('gateway and engine Deployments: role, probes, security, resources, volumes
     assert.ok(c.resources.requests.cpu && c.resources.limits.memory, 'requests and limits');
     const volumes = new Set(pod.volumes.map((v: Obj) => v.name));
     for (const m of c.volumeMounts) assert.ok(volumes.has(m.name), `mount ${m.name} has a volume`);
-    assert.ok(c.volumeMounts.some((m: Obj) => m.mountPath === '/tmp'), 'writable /tmp with a read-only root');
+    assert.ok(
+      c.volumeMounts.some((m: Obj) => m.mountPath === '/tmp'),
+      'writable /tmp with a read-only root',
+    );
     assert.equal(pod.volumes.find((v: Obj) => v.name === 'config').configMap.name, 'hearth-config');
     const sa = find(objects, 'ServiceAccount', pod.serviceAccountName);
     assert.equal(sa?.automountServiceAccountToken, false);
@@ -92,7 +97,8 @@ test('gateway and engine Deployments: role, probes, security, resources, volumes
     for (const secret of ['HEARTH_API_TOKEN', 'HEARTH_MASTER_KEY', 'HEARTH_HISTORY_URL', 'HEARTH_REDIS_URL']) {
       assert.ok(env.get(secret)?.valueFrom?.secretKeyRef, `${secret} comes from a Secret`);
     }
-    for (const name of env.keys()) assert.ok(known.has(name) || platformEnvNames.has(name), `${name} is read by Hearth`);
+    for (const name of env.keys())
+      assert.ok(known.has(name) || platformEnvNames.has(name), `${name} is read by Hearth`);
     assert.equal(dep.spec.replicas, undefined, 'replicas left to the HPA when autoscaling');
   }
   const engine = find(objects, 'Deployment', 'hearth-engine')!.spec.template.spec.containers[0];
@@ -100,7 +106,7 @@ test('gateway and engine Deployments: role, probes, security, resources, volumes
   assert.equal(engine.resources.requests.memory, '4Gi');
 });
 
-test('the ConfigMap holds a hearth.yml and channels.yml that Hearth\'s own schemas accept', () => {
+test("the ConfigMap holds a hearth.yml and channels.yml that Hearth's own schemas accept", () => {
   const cm = find(objects, 'ConfigMap', 'hearth-config')!;
   const config = configSchema.safeParse(parse(cm.data['hearth.yml']));
   assert.ok(config.success, JSON.stringify(config.error?.issues));
@@ -119,7 +125,14 @@ test('HPA (autoscaling/v2) and PodDisruptionBudget for both roles target their D
     assert.ok(hpa.spec.minReplicas >= 2 && hpa.spec.maxReplicas > hpa.spec.minReplicas);
     const pdb = find(objects, 'PodDisruptionBudget', `hearth-${role}`)!;
     assert.ok(matches(pdb.spec.selector.matchLabels, dep.spec.template.metadata.labels));
-    assert.ok(!matches(pdb.spec.selector.matchLabels, find(objects, 'Deployment', `hearth-${role === 'gateway' ? 'engine' : 'gateway'}`)!.spec.template.metadata.labels), 'each PDB covers one role');
+    assert.ok(
+      !matches(
+        pdb.spec.selector.matchLabels,
+        find(objects, 'Deployment', `hearth-${role === 'gateway' ? 'engine' : 'gateway'}`)!.spec.template.metadata
+          .labels,
+      ),
+      'each PDB covers one role',
+    );
   }
   const fixed = renderAll((v) => (v.gateway.autoscaling.enabled = false));
   assert.equal(find(fixed, 'Deployment', 'hearth-gateway')!.spec.replicas, 2);
@@ -131,8 +144,12 @@ test('NetworkPolicies: gateway from the ingress controller only, engine from the
   const enginePods = find(objects, 'Deployment', 'hearth-engine')!.spec.template.metadata.labels;
   const gw = find(objects, 'NetworkPolicy', 'hearth-gateway')!;
   const en = find(objects, 'NetworkPolicy', 'hearth-engine')!;
-  assert.ok(matches(gw.spec.podSelector.matchLabels, gatewayPods) && !matches(gw.spec.podSelector.matchLabels, enginePods));
-  assert.ok(matches(en.spec.podSelector.matchLabels, enginePods) && !matches(en.spec.podSelector.matchLabels, gatewayPods));
+  assert.ok(
+    matches(gw.spec.podSelector.matchLabels, gatewayPods) && !matches(gw.spec.podSelector.matchLabels, enginePods),
+  );
+  assert.ok(
+    matches(en.spec.podSelector.matchLabels, enginePods) && !matches(en.spec.podSelector.matchLabels, gatewayPods),
+  );
   for (const np of [gw, en]) assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
 
   assert.equal(gw.spec.ingress.length, 1);
@@ -143,7 +160,10 @@ test('NetworkPolicies: gateway from the ingress controller only, engine from the
   assert.equal(en.spec.ingress.length, 1);
   const [enFrom] = en.spec.ingress[0].from;
   assert.equal(enFrom.namespaceSelector, undefined);
-  assert.ok(matches(enFrom.podSelector.matchLabels, gatewayPods) && !matches(enFrom.podSelector.matchLabels, enginePods), 'engine ingress admits gateway pods only');
+  assert.ok(
+    matches(enFrom.podSelector.matchLabels, gatewayPods) && !matches(enFrom.podSelector.matchLabels, enginePods),
+    'engine ingress admits gateway pods only',
+  );
 
   const egressPorts = (np: Obj) => new Set(np.spec.egress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)));
   for (const port of [53, 6379, 5432]) {
@@ -166,7 +186,11 @@ test('Service and Ingress route to the gateway pods', () => {
 
 test('kubectl parses the rendered manifests offline (kubectl kustomize)', () => {
   // No skip without kubectl: .ci/run installs it (Debian's kubernetes-client), so a missing tool fails loudly.
-  assert.equal(spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status, 0, 'kubectl is installed (apt-get install kubernetes-client)');
+  assert.equal(
+    spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status,
+    0,
+    'kubectl is installed (apt-get install kubernetes-client)',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'hearth-helm-'));
   try {
     const files = objects.map((obj, i) => {
@@ -176,7 +200,10 @@ test('kubectl parses the rendered manifests offline (kubectl kustomize)', () => 
     });
     writeFileSync(join(dir, 'kustomization.yaml'), stringify({ resources: files }));
     // kustomize builds locally and contacts no cluster; an empty kubeconfig makes sure of it.
-    const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '/dev/null' } });
+    const r = spawnSync('kubectl', ['kustomize', dir], {
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: '/dev/null' },
+    });
     assert.equal(r.status, 0, r.stderr);
     const stdout = r.stdout;
     assert.equal(stdout.match(/^kind: /gm)?.length, objects.length);
@@ -197,7 +224,10 @@ test('the renderer refuses templates outside its subset and unknown value paths'
       const r = new ChartRenderer(dir);
       return r.render(r.defaultValues()).get('t.yaml');
     };
-    assert.deepEqual(chart('kind: X\nv: {{ .Values.a.b }}\n{{- if .Values.list }}\nw: {{ "s" | quote }}\n{{- end }}\n'), [{ kind: 'X', v: 1, w: 's' }]);
+    assert.deepEqual(
+      chart('kind: X\nv: {{ .Values.a.b }}\n{{- if .Values.list }}\nw: {{ "s" | quote }}\n{{- end }}\n'),
+      [{ kind: 'X', v: 1, w: 's' }],
+    );
     assert.throws(() => chart('{{ range .Values.list }}x{{ end }}'), /outside the rendered subset/);
     assert.throws(() => chart('v: {{ .Values.a.typo }}'), /no value at \.Values\.a\.typo/);
     assert.throws(() => chart('v: {{ lookup "v1" "Secret" "" "" }}'), /outside the rendered subset/);
@@ -211,7 +241,8 @@ test('the gateway believes the ingress controller: users behind it are counted b
   const config = configSchema.parse(parse(cm.data['hearth.yml']));
   const trusted = new CidrList(config.security.ipAllowlist.trustedProxies);
   // An ingress controller pod on a typical pod network, passing the user's address on.
-  const behindProxy = (peer: string) => clientIp({ headers: { 'x-forwarded-for': '203.0.113.7' }, socket: { remoteAddress: peer } }, trusted);
+  const behindProxy = (peer: string) =>
+    clientIp({ headers: { 'x-forwarded-for': '203.0.113.7' }, socket: { remoteAddress: peer } }, trusted);
   assert.equal(behindProxy('10.244.1.17'), '203.0.113.7');
   assert.equal(behindProxy('198.51.100.9'), '198.51.100.9', 'a header from outside the cluster is not believed');
 });

@@ -20,7 +20,8 @@ export function envNamesInSources(): Set<string> {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g)) names.add(m[0]);
+      else if (name.endsWith('.ts'))
+        for (const m of readFileSync(p, 'utf8').matchAll(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g)) names.add(m[0]);
     }
   };
   walk(join(repoRoot, 'src'));

@@ -25,7 +25,11 @@ if [ "$1" = history ]; then cat "$FAKE_HISTORY"; fi
 `;
 
 interface Sandbox {
-  run(script: string, args: string[], env?: Record<string, string>): { status: number | null; stdout: string; stderr: string };
+  run(
+    script: string,
+    args: string[],
+    env?: Record<string, string>,
+  ): { status: number | null; stdout: string; stderr: string };
   log(): string;
   tags(): string[];
   envFile: string;
@@ -34,7 +38,10 @@ interface Sandbox {
 function withSandbox(tags: string[], body: (s: Sandbox) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-release-'));
   try {
-    for (const [name, text] of [['docker', fakeDocker], ['helm', fakeHelm]]) {
+    for (const [name, text] of [
+      ['docker', fakeDocker],
+      ['helm', fakeHelm],
+    ]) {
       writeFileSync(join(dir, name), text);
       chmodSync(join(dir, name), 0o755);
     }
@@ -44,14 +51,28 @@ function withSandbox(tags: string[], body: (s: Sandbox) => void): void {
     writeFileSync(envFile, 'POSTGRES_PASSWORD=x\nHEARTH_VERSION=0.3.0\n');
     writeFileSync(
       join(dir, 'history.json'),
-      JSON.stringify([1, 2, 3, 4].map((revision, i) => ({ revision, status: 'superseded', chart: 'hearth-0.1.0', description: `hearth:0.${[1, 2, 3, 2][i]}.0` }))),
+      JSON.stringify(
+        [1, 2, 3, 4].map((revision, i) => ({
+          revision,
+          status: 'superseded',
+          chart: 'hearth-0.1.0',
+          description: `hearth:0.${[1, 2, 3, 2][i]}.0`,
+        })),
+      ),
     );
     body({
       envFile,
       run: (script, args, env = {}) =>
         spawnSync('bash', [join(repoRoot, 'deploy', script), ...args], {
           encoding: 'utf8',
-          env: { PATH: `${dir}:${process.env.PATH}`, FAKE_LOG: join(dir, 'log'), FAKE_TAGS: join(dir, 'tags'), FAKE_HISTORY: join(dir, 'history.json'), HEARTH_ENV_FILE: envFile, ...env },
+          env: {
+            PATH: `${dir}:${process.env.PATH}`,
+            FAKE_LOG: join(dir, 'log'),
+            FAKE_TAGS: join(dir, 'tags'),
+            FAKE_HISTORY: join(dir, 'history.json'),
+            HEARTH_ENV_FILE: envFile,
+            ...env,
+          },
         }),
       log: () => readFileSync(join(dir, 'log'), 'utf8'),
       tags: () => readFileSync(join(dir, 'tags'), 'utf8').split('\n').filter(Boolean),
@@ -103,7 +124,11 @@ test('release.sh builds hearth:<version>, deploys it and keeps the newest 3 rele
     assert.equal(r.status, 0, r.stderr);
     assert.match(s.log(), /^docker build -t hearth:0\.11\.0 /m);
     assert.match(s.log(), /^docker compose .*up -d --no-build --wait gateway engine HEARTH_VERSION=0\.11\.0$/m);
-    assert.deepEqual(s.tags().sort(), ['0.10.0', '0.11.0', '0.9.0'], 'version order (0.8.0 is the oldest), not text order');
+    assert.deepEqual(
+      s.tags().sort(),
+      ['0.10.0', '0.11.0', '0.9.0'],
+      'version order (0.8.0 is the oldest), not text order',
+    );
     assert.match(readFileSync(s.envFile, 'utf8'), /^HEARTH_VERSION=0\.11\.0$/m);
   });
 });

@@ -30,7 +30,10 @@ describe('README', () => {
   it('documents every error code', () => {
     for (const code of Object.values(ErrorCode)) {
       const short = code.replace(/^HEARTH_E_SKILL_/, '_');
-      assert.ok(readme.includes(code) || (code.startsWith('HEARTH_E_SKILL_') && readme.includes(`\`${short}\``)), `${code} is not in the README`);
+      assert.ok(
+        readme.includes(code) || (code.startsWith('HEARTH_E_SKILL_') && readme.includes(`\`${short}\``)),
+        `${code} is not in the README`,
+      );
     }
   });
 });

@@ -47,17 +47,42 @@ describe('budgets', () => {
       models: { default: 'm', catalog: { m: { provider: 'openai', model: 'local-model', maxTokens: 100, ...spec } } },
       budgets,
     });
-    registry = new ModelRegistry({ dataDir: '.', log, breaker: config.models.breaker, loadFactory: async () => () => model });
+    registry = new ModelRegistry({
+      dataDir: '.',
+      log,
+      breaker: config.models.breaker,
+      loadFactory: async () => () => model,
+    });
     registry.configure(config.models.catalog, config.models.default, config.models.fallback);
     const b = new Budgets({ sessions, config: () => config, now: () => now });
-    engine = new Engine({ bus, history, blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))), models: registry, budgets: b, log, config: () => config });
+    engine = new Engine({
+      bus,
+      history,
+      blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))),
+      models: registry,
+      budgets: b,
+      log,
+      config: () => config,
+    });
     return b;
   }
 
   let seq = 0;
   function msg(user = 'u1', agent = 'default'): Message {
     seq++;
-    return { id: `test:c${seq}:1`, kind: 'message', channel: 'test', chatId: `c${seq}`, sender: { id: user }, text: 'hi', attachments: [], isGroup: false, mentioned: true, timestamp: now, agent };
+    return {
+      id: `test:c${seq}:1`,
+      kind: 'message',
+      channel: 'test',
+      chatId: `c${seq}`,
+      sender: { id: user },
+      text: 'hi',
+      attachments: [],
+      isGroup: false,
+      mentioned: true,
+      timestamp: now,
+      agent,
+    };
   }
 
   async function turn(m: Message): Promise<ReplyEvent[]> {
@@ -143,7 +168,8 @@ describe('budgets', () => {
 
   it('warns once per period when 80 % is used', async () => {
     const b = setup({ user: { tokensPerDay: 500 } });
-    const notices = async () => (await turn(msg())).filter((e) => e.type === 'done' && /80|%/.test(e.text) && e.text.startsWith('Note'));
+    const notices = async () =>
+      (await turn(msg())).filter((e) => e.type === 'done' && /80|%/.test(e.text) && e.text.startsWith('Note'));
     assert.equal((await notices()).length, 0);
     assert.equal((await notices()).length, 0);
     assert.equal((await notices()).length, 0);
@@ -155,12 +181,18 @@ describe('budgets', () => {
   });
 
   it('prices: catalog price first, the built-in table by model name, local models free', () => {
-    assert.deepEqual(priceOf({ provider: 'openai', model: 'x', price: { inputPerMTok: 1, outputPerMTok: 2 } }), { inputPerMTok: 1, outputPerMTok: 2 });
+    assert.deepEqual(priceOf({ provider: 'openai', model: 'x', price: { inputPerMTok: 1, outputPerMTok: 2 } }), {
+      inputPerMTok: 1,
+      outputPerMTok: 2,
+    });
     assert.equal(priceOf({ provider: 'openai', model: 'gpt-4o-mini-2024-07-18' })!.inputPerMTok, 0.15);
     assert.equal(priceOf({ provider: 'openai', model: 'gpt-4o' })!.inputPerMTok, 2.5);
     assert.equal(priceOf({ provider: 'ollama', model: 'llama3' })!.outputPerMTok, 0);
     assert.equal(priceOf({ provider: 'openai', model: 'some-local-model' }), undefined);
-    const usd = costUsd({ inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3 }, { promptTokens: 1_000_000, completionTokens: 0, cachedPromptTokens: 500_000 });
+    const usd = costUsd(
+      { inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3 },
+      { promptTokens: 1_000_000, completionTokens: 0, cachedPromptTokens: 500_000 },
+    );
     assert.ok(Math.abs(usd - 1.65) < 1e-9, String(usd));
   });
 });

@@ -38,7 +38,18 @@ async function* fail(status: number, retryAfter?: number): AsyncIterable<StreamP
 }
 
 function message(text: string, n = 1, chatId = 'c1'): Message {
-  return { id: `test:${chatId}:${n}`, kind: 'message', channel: 'test', chatId, sender: { id: 'u1' }, text, attachments: [], isGroup: false, mentioned: true, timestamp: Date.now() };
+  return {
+    id: `test:${chatId}:${n}`,
+    kind: 'message',
+    channel: 'test',
+    chatId,
+    sender: { id: 'u1' },
+    text,
+    attachments: [],
+    isGroup: false,
+    mentioned: true,
+    timestamp: Date.now(),
+  };
 }
 
 describe('Engine', () => {
@@ -59,7 +70,15 @@ describe('Engine', () => {
       loadFactory: async () => (spec: ModelSpec) => providers.get(spec.model)!,
     });
     registry.configure(config.models.catalog, config.models.default, config.models.fallback);
-    engine = new Engine({ bus, history, blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))), models: registry, tools, log: pino({ level: 'silent' }), config: () => config });
+    engine = new Engine({
+      bus,
+      history,
+      blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))),
+      models: registry,
+      tools,
+      log: pino({ level: 'silent' }),
+      config: () => config,
+    });
     engine.start();
   }
 
@@ -94,12 +113,21 @@ describe('Engine', () => {
   it('streams start, deltas and done, and records the turn and its usage', async () => {
     await setup(twoModels(), { a: () => say('hello there friend'), b: () => say('x') });
     const ev = await ask(message('hi'));
-    assert.deepEqual(ev.map((e) => e.type), ['start', 'delta', 'delta', 'delta', 'done']);
+    assert.deepEqual(
+      ev.map((e) => e.type),
+      ['start', 'delta', 'delta', 'delta', 'done'],
+    );
     const done = ev.at(-1) as Extract<ReplyEvent, { type: 'done' }>;
     assert.equal(done.text, 'hello there friend');
     assert.equal(done.usage.promptTokens, 10);
     const stored = await history.recent('test:c1', 10_000);
-    assert.deepEqual(stored.map((m) => [m.role, m.content]), [['user', 'hi'], ['assistant', 'hello there friend']]);
+    assert.deepEqual(
+      stored.map((m) => [m.role, m.content]),
+      [
+        ['user', 'hi'],
+        ['assistant', 'hello there friend'],
+      ],
+    );
     const usage = await history.usageSince({ userId: 'u1' }, 0);
     assert.equal(usage.promptTokens, 10);
   });
@@ -166,7 +194,10 @@ describe('Engine', () => {
     async function* hang(req: ChatRequest): AsyncIterable<StreamPart> {
       await new Promise((_r, reject) => req.signal!.addEventListener('abort', () => reject(req.signal!.reason)));
     }
-    await setup({ models: { default: 'a', retries: 0, timeoutMs: 100, catalog: { a: { provider: 'openai', model: 'a' } } } }, { a: (r) => hang(r) });
+    await setup(
+      { models: { default: 'a', retries: 0, timeoutMs: 100, catalog: { a: { provider: 'openai', model: 'a' } } } },
+      { a: (r) => hang(r) },
+    );
     // AbortSignal.timeout's timer does not keep a process alive; in Hearth the server does.
     const keepAlive = setInterval(() => undefined, 1000);
     const ev = await ask(message('hi')).finally(() => clearInterval(keepAlive));
@@ -181,7 +212,10 @@ describe('Engine', () => {
       throw new Error('SQLITE_IOERR: disk I/O error');
     };
     const ev = await ask(message('hi'));
-    assert.deepEqual(ev.map((e) => e.type), ['error']);
+    assert.deepEqual(
+      ev.map((e) => e.type),
+      ['error'],
+    );
     const err = ev[0] as Extract<ReplyEvent, { type: 'error' }>;
     assert.equal(err.code, 'HEARTH_E_STORAGE');
     assert.equal(err.inReplyTo, 'test:c1:1');
@@ -189,7 +223,10 @@ describe('Engine', () => {
   });
 
   it('keeps the history window within the agent token budget', async () => {
-    await setup({ ...twoModels(), agents: { default: { historyTokens: 40 } } }, { a: () => say('ok'), b: () => say('x') });
+    await setup(
+      { ...twoModels(), agents: { default: { historyTokens: 40 } } },
+      { a: () => say('ok'), b: () => say('x') },
+    );
     for (let i = 1; i <= 6; i++) await ask(message(`message number ${i} with some padding text`, i));
     const last = providers.get('a')!.calls.at(-1)!;
     const historyTurns = last.messages.slice(1, -1);
@@ -198,10 +235,16 @@ describe('Engine', () => {
   });
 
   it('caps the history window at historyMessages', async () => {
-    await setup({ ...twoModels(), agents: { default: { historyMessages: 3 } } }, { a: () => say('ok'), b: () => say('x') });
+    await setup(
+      { ...twoModels(), agents: { default: { historyMessages: 3 } } },
+      { a: () => say('ok'), b: () => say('x') },
+    );
     for (let i = 1; i <= 5; i++) await ask(message(`m${i}`, i));
     const last = providers.get('a')!.calls.at(-1)!;
-    assert.deepEqual(last.messages.slice(1).map((m) => m.content), ['ok', 'm4', 'ok', 'm5']);
+    assert.deepEqual(
+      last.messages.slice(1).map((m) => m.content),
+      ['ok', 'm4', 'ok', 'm5'],
+    );
   });
 
   it('runs the tool-call loop: tool result goes back to the model, answer streams', async () => {
@@ -218,7 +261,11 @@ describe('Engine', () => {
     await setup(twoModels(), { a: (_r, n) => (n === 0 ? callTool() : say('it is noon')), b: () => say('x') }, tools);
     const ev = await ask(message('what time is it'));
     assert.equal((ev.at(-1) as { text: string }).text, 'it is noon');
-    assert.deepEqual((ev.at(-1) as { attachments: unknown[] }).attachments, [chart], 'files a tool made go out with the answer');
+    assert.deepEqual(
+      (ev.at(-1) as { attachments: unknown[] }).attachments,
+      [chart],
+      'files a tool made go out with the answer',
+    );
     const second = providers.get('a')!.calls[1];
     const toolMsg = second.messages.find((m) => m.role === 'tool');
     assert.deepEqual(toolMsg, { role: 'tool', toolCallId: 'c1', name: 'clock', content: 'result of clock' });

@@ -13,7 +13,13 @@ describe('model pull progress', () => {
 
   test('on a TTY the bar is redrawn in place, throttled, and ends with a newline', () => {
     let clock = 0;
-    const out = { isTTY: true, text: '', write(s: string) { this.text += s; } };
+    const out = {
+      isTTY: true,
+      text: '',
+      write(s: string) {
+        this.text += s;
+      },
+    };
     const reporter = createProgressReporter(out, () => clock);
     for (let i = 1; i <= 10; i++) {
       clock += 20;
@@ -27,7 +33,13 @@ describe('model pull progress', () => {
   });
 
   test('without a TTY it prints a few plain lines and no control characters', () => {
-    const out = { isTTY: false, text: '', write(s: string) { this.text += s; } };
+    const out = {
+      isTTY: false,
+      text: '',
+      write(s: string) {
+        this.text += s;
+      },
+    };
     const reporter = createProgressReporter(out);
     for (let i = 0; i <= 100; i++) reporter.onProgress({ received: i * 10_000, total: 1_000_000 });
     reporter.done();

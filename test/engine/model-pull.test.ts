@@ -5,7 +5,16 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPulledModel, pullModel, resolvePullTarget } from '../../src/engine/model-pull.js';
@@ -164,7 +173,10 @@ describe('pullModel', () => {
 
   test('the default source is the Hugging Face hub', () => {
     assert.equal(resolvePullTarget().url, `https://huggingface.co/${model.repo}/resolve/main/${model.file}`);
-    assert.equal(resolvePullTarget(undefined, 'https://mirror.example/').url, `https://mirror.example/${model.repo}/resolve/main/${model.file}`);
+    assert.equal(
+      resolvePullTarget(undefined, 'https://mirror.example/').url,
+      `https://mirror.example/${model.repo}/resolve/main/${model.file}`,
+    );
   });
 });
 

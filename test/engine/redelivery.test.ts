@@ -36,7 +36,14 @@ describe('engine redelivery', () => {
     models.configure({ fake: { provider: 'openai', model: 'fake-gpt', baseUrl: model.baseUrl } }, 'fake', []);
     bus = new MemoryBus(() => undefined);
     bus.subscribeOutbound('webchat', (o) => void out.push(o));
-    const engine = new Engine({ bus, history, blobs: new LocalBlobStore(join(dir, 'blobs')), models, log, config: () => ({ agents: {}, models: { timeoutMs: 5000, retries: 0 } }) as never });
+    const engine = new Engine({
+      bus,
+      history,
+      blobs: new LocalBlobStore(join(dir, 'blobs')),
+      models,
+      log,
+      config: () => ({ agents: {}, models: { timeoutMs: 5000, retries: 0 } }) as never,
+    });
     engine.start();
   });
   after(async () => {
@@ -49,8 +56,25 @@ describe('engine redelivery', () => {
   it('answers a message whose user turn was stored by an engine that died before replying', async () => {
     const m = message('redeliver', 1);
     // What the dead engine left behind: the conversation and the user turn, no reply.
-    await history.upsertConversation({ id: 'webchat:redeliver', channel: 'webchat', chatId: 'redeliver', userId: m.sender.id, agent: 'default', createdAt: 1, updatedAt: 1 });
-    await history.append({ id: m.id, conversationId: 'webchat:redeliver', role: 'user', content: m.text, attachments: [], author: m.sender.id, createdAt: m.timestamp, tokens: 3 });
+    await history.upsertConversation({
+      id: 'webchat:redeliver',
+      channel: 'webchat',
+      chatId: 'redeliver',
+      userId: m.sender.id,
+      agent: 'default',
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    await history.append({
+      id: m.id,
+      conversationId: 'webchat:redeliver',
+      role: 'user',
+      content: m.text,
+      attachments: [],
+      author: m.sender.id,
+      createdAt: m.timestamp,
+      tokens: 3,
+    });
     await bus.publishInbound(m);
     await bus.drain();
     const done = out.filter((o) => o.event.type === 'done' && o.event.inReplyTo === m.id);
@@ -58,7 +82,11 @@ describe('engine redelivery', () => {
     assert.equal(done[0].event.type === 'done' && done[0].event.text, `echo: ${m.text}`);
     assert.equal(await history.hasMessage(`${m.id}#reply`), true);
     const prompt = model.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>;
-    assert.equal(prompt.filter((p) => p.role === 'user' && p.content === m.text).length, 1, 'the user turn is in the prompt once');
+    assert.equal(
+      prompt.filter((p) => p.role === 'user' && p.content === m.text).length,
+      1,
+      'the user turn is in the prompt once',
+    );
   });
 
   it('ignores a redelivered message whose reply is stored', async () => {
@@ -70,6 +98,9 @@ describe('engine redelivery', () => {
     assert.equal(model.requests.length, before, 'no model call');
     assert.equal(out.length, events, 'no reply events');
     const turns = await history.recent('webchat:redeliver', 10_000);
-    assert.deepEqual(turns.map((t) => t.id), [m.id, `${m.id}#reply`]);
+    assert.deepEqual(
+      turns.map((t) => t.id),
+      [m.id, `${m.id}#reply`],
+    );
   });
 });

@@ -58,7 +58,12 @@ function requestId(): string {
 
 function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   const id = requestId();
-  sendJson(res, status, { type: 'error', error: { type: errorType(status), message }, request_id: id }, { 'request-id': id, ...headers });
+  sendJson(
+    res,
+    status,
+    { type: 'error', error: { type: errorType(status), message }, request_id: id },
+    { 'request-id': id, ...headers },
+  );
 }
 
 /** Text of the last user turn; content is a string or blocks (text blocks are joined). */
@@ -67,7 +72,11 @@ function lastUserText(body: Json): string {
   const last = [...messages].reverse().find((m) => m?.role === 'user');
   if (!last) return '';
   if (typeof last.content === 'string') return last.content;
-  if (Array.isArray(last.content)) return last.content.filter((b: Json) => b?.type === 'text').map((b: Json) => b.text).join('');
+  if (Array.isArray(last.content))
+    return last.content
+      .filter((b: Json) => b?.type === 'text')
+      .map((b: Json) => b.text)
+      .join('');
   return '';
 }
 
@@ -128,23 +137,33 @@ function answerMessage(exchange: FakeExchange, cache: Set<string>): void {
   const content: object[] = [];
   const text = pieces.join('');
   if (text) content.push({ type: 'text', text });
-  for (const call of reply.toolCalls ?? []) content.push({ type: 'tool_use', id: toolUseId(), name: call.name, input: JSON.parse(call.arguments || '{}') });
-  sendJson(res, 200, {
-    id: `msg_fake${++sequence}`,
-    type: 'message',
-    role: 'assistant',
-    model: body?.model ?? 'claude-fake',
-    content,
-    stop_reason: reply.toolCalls?.length ? 'tool_use' : 'end_turn',
-    stop_sequence: null,
-    usage: messageUsage(exchange, cache),
-  }, { 'request-id': requestId() });
+  for (const call of reply.toolCalls ?? [])
+    content.push({ type: 'tool_use', id: toolUseId(), name: call.name, input: JSON.parse(call.arguments || '{}') });
+  sendJson(
+    res,
+    200,
+    {
+      id: `msg_fake${++sequence}`,
+      type: 'message',
+      role: 'assistant',
+      model: body?.model ?? 'claude-fake',
+      content,
+      stop_reason: reply.toolCalls?.length ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: messageUsage(exchange, cache),
+    },
+    { 'request-id': requestId() },
+  );
 }
 
 async function streamMessage(exchange: FakeExchange, cache: Set<string>): Promise<void> {
   const { res, body, reply, pieces, pause } = exchange;
   const usage = messageUsage(exchange, cache);
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': requestId() });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': requestId(),
+  });
   sse(res, 'message_start', {
     type: 'message_start',
     message: {
@@ -166,7 +185,11 @@ async function streamMessage(exchange: FakeExchange, cache: Set<string>): Promis
     for (let i = 0; i < pieces.length; i++) {
       if (i === failAt) return failStream(res);
       if (i > 0 && !(await pause())) return void res.end();
-      sse(res, 'content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: pieces[i] } });
+      sse(res, 'content_block_delta', {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'text_delta', text: pieces[i] },
+      });
     }
     sse(res, 'content_block_stop', { type: 'content_block_stop', index });
     index++;
@@ -176,10 +199,18 @@ async function streamMessage(exchange: FakeExchange, cache: Set<string>): Promis
   if (reply.failMidStream) return failStream(res);
   for (const call of reply.toolCalls ?? []) {
     if (!(await pause())) return void res.end();
-    sse(res, 'content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: toolUseId(), name: call.name, input: {} } });
+    sse(res, 'content_block_start', {
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id: toolUseId(), name: call.name, input: {} },
+    });
     // The API opens each tool input with an empty fragment, then streams the JSON text.
     for (const part of ['', ...fragments(call.arguments)]) {
-      sse(res, 'content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+      sse(res, 'content_block_delta', {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json: part },
+      });
     }
     sse(res, 'content_block_stop', { type: 'content_block_stop', index });
     index++;

@@ -43,7 +43,10 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Splits a multipart/form-data body into named fields (text) and files (bytes). */
-export function parseMultipart(body: Buffer, contentType: string): { fields: Record<string, string>; files: Record<string, Buffer> } {
+export function parseMultipart(
+  body: Buffer,
+  contentType: string,
+): { fields: Record<string, string>; files: Record<string, Buffer> } {
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
   const fields: Record<string, string> = {};
   const files: Record<string, Buffer> = {};
@@ -93,7 +96,8 @@ export async function startAudioFake(options: AudioFakeOptions = {}): Promise<Au
     const path = (req.url ?? '').split('?')[0];
     const record: AudioFakeRequest = { path, authorization: req.headers.authorization, fields: {} };
     requests.push(record);
-    const fail = (status: number, message: string) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
+    const fail = (status: number, message: string) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
     if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return fail(401, 'bad key');
     if (options.failWith) return fail(options.failWith, 'configured failure');
     if (req.method === 'POST' && path === '/v1/audio/transcriptions') {
@@ -102,7 +106,9 @@ export async function startAudioFake(options: AudioFakeOptions = {}): Promise<Au
       if (!files.file || !fields.model) return fail(400, 'file and model are required');
       const audio = decodeWav(files.file);
       record.audio = audio;
-      const text = options.transcribe ? options.transcribe(audio, fields) : `${Math.round((audio.samples.length / audio.sampleRate) * 1000)} ms of audio`;
+      const text = options.transcribe
+        ? options.transcribe(audio, fields)
+        : `${Math.round((audio.samples.length / audio.sampleRate) * 1000)} ms of audio`;
       return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text }));
     }
     if (req.method === 'POST' && path === '/v1/audio/speech') {
@@ -120,7 +126,8 @@ export async function startAudioFake(options: AudioFakeOptions = {}): Promise<Au
         if (sent >= total || res.destroyed) return res.end();
         const n = Math.min(chunk, total - sent);
         const pcm = Buffer.alloc(n * 2);
-        for (let i = 0; i < n; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 300 * (sent + i)) / rate)), i * 2);
+        for (let i = 0; i < n; i++)
+          pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 300 * (sent + i)) / rate)), i * 2);
         sent += n;
         res.write(pcm);
         const t = setTimeout(() => (timers.delete(t), sendNext()), options.chunkDelayMs ?? 5);

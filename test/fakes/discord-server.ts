@@ -53,7 +53,14 @@ export interface FakeUser {
 }
 
 function apiUser(u: FakeUser): Record<string, unknown> {
-  return { id: u.id, username: u.username, discriminator: '0', global_name: u.global_name ?? null, avatar: null, ...(u.bot ? { bot: true } : {}) };
+  return {
+    id: u.id,
+    username: u.username,
+    discriminator: '0',
+    global_name: u.global_name ?? null,
+    avatar: null,
+    ...(u.bot ? { bot: true } : {}),
+  };
 }
 
 export class DiscordFake {
@@ -86,7 +93,9 @@ export class DiscordFake {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    this.server.on('upgrade', (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onGateway(ws, req)));
+    this.server.on('upgrade', (req, socket, head) =>
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onGateway(ws, req)),
+    );
   }
 
   async listen(): Promise<void> {
@@ -145,7 +154,12 @@ export class DiscordFake {
     attachments?: Array<{ filename: string; url: string; size: number; content_type: string }>;
     replyTo?: { id: string; author: FakeUser };
   }): Record<string, unknown> {
-    const channelId = opts.where === 'dm' ? this.dmChannelId(opts.author.id) : opts.where === 'thread' ? this.thread.id : this.textChannel.id;
+    const channelId =
+      opts.where === 'dm'
+        ? this.dmChannelId(opts.author.id)
+        : opts.where === 'thread'
+          ? this.thread.id
+          : this.textChannel.id;
     const content = opts.mentionBot ? `<@${this.bot.id}> ${opts.content}` : opts.content;
     const message: Record<string, unknown> = {
       id: snowflake(),
@@ -158,9 +172,19 @@ export class DiscordFake {
       edited_timestamp: null,
       tts: false,
       mention_everyone: false,
-      mentions: [...(opts.mentionBot ? [apiUser(this.bot)] : []), ...(opts.replyTo ? [apiUser(opts.replyTo.author)] : [])],
+      mentions: [
+        ...(opts.mentionBot ? [apiUser(this.bot)] : []),
+        ...(opts.replyTo ? [apiUser(opts.replyTo.author)] : []),
+      ],
       mention_roles: [],
-      attachments: (opts.attachments ?? []).map((a) => ({ id: snowflake(), filename: a.filename, size: a.size, url: a.url, proxy_url: a.url, content_type: a.content_type })),
+      attachments: (opts.attachments ?? []).map((a) => ({
+        id: snowflake(),
+        filename: a.filename,
+        size: a.size,
+        url: a.url,
+        proxy_url: a.url,
+        content_type: a.content_type,
+      })),
       embeds: [],
       pinned: false,
       type: opts.replyTo ? 19 : 0,
@@ -168,11 +192,36 @@ export class DiscordFake {
       components: [],
       ...(opts.replyTo
         ? {
-            message_reference: { type: 0, message_id: opts.replyTo.id, channel_id: channelId, ...(opts.where !== 'dm' ? { guild_id: this.guild.id } : {}) },
-            referenced_message: { id: opts.replyTo.id, channel_id: channelId, author: apiUser(opts.replyTo.author), content: '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0 },
+            message_reference: {
+              type: 0,
+              message_id: opts.replyTo.id,
+              channel_id: channelId,
+              ...(opts.where !== 'dm' ? { guild_id: this.guild.id } : {}),
+            },
+            referenced_message: {
+              id: opts.replyTo.id,
+              channel_id: channelId,
+              author: apiUser(opts.replyTo.author),
+              content: '',
+              timestamp: new Date().toISOString(),
+              edited_timestamp: null,
+              tts: false,
+              mention_everyone: false,
+              mentions: [],
+              mention_roles: [],
+              attachments: [],
+              embeds: [],
+              pinned: false,
+              type: 0,
+            },
           }
         : {}),
-      ...(opts.where !== 'dm' ? { guild_id: this.guild.id, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
+      ...(opts.where !== 'dm'
+        ? {
+            guild_id: this.guild.id,
+            member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+          }
+        : {}),
     };
     this.dispatch('MESSAGE_CREATE', message);
     return message;
@@ -192,7 +241,8 @@ export class DiscordFake {
     for (;;) {
       const found = this.calls.slice(from).find(test);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out; calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out; calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -280,7 +330,20 @@ export class DiscordFake {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: this.guild.id, name: '@everyone', color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, position: 0, permissions: '68608', managed: false, mentionable: false, flags: 0 }],
+      roles: [
+        {
+          id: this.guild.id,
+          name: '@everyone',
+          color: 0,
+          colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+          hoist: false,
+          position: 0,
+          permissions: '68608',
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+      ],
       emojis: [],
       features: [],
       mfa_level: 0,
@@ -305,8 +368,36 @@ export class DiscordFake {
       member_count: 2,
       voice_states: [],
       members: [{ user: apiUser(this.bot), roles: [], joined_at: now, deaf: false, mute: false, flags: 0 }],
-      channels: [{ id: this.textChannel.id, type: 0, guild_id: this.guild.id, name: this.textChannel.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, last_message_id: null, rate_limit_per_user: 0 }],
-      threads: [{ id: this.thread.id, type: 11, guild_id: this.guild.id, parent_id: this.textChannel.id, name: this.thread.name, owner_id: snowflake(), message_count: 0, member_count: 1, last_message_id: null, rate_limit_per_user: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: now, locked: false } }],
+      channels: [
+        {
+          id: this.textChannel.id,
+          type: 0,
+          guild_id: this.guild.id,
+          name: this.textChannel.name,
+          position: 0,
+          permission_overwrites: [],
+          nsfw: false,
+          parent_id: null,
+          topic: null,
+          last_message_id: null,
+          rate_limit_per_user: 0,
+        },
+      ],
+      threads: [
+        {
+          id: this.thread.id,
+          type: 11,
+          guild_id: this.guild.id,
+          parent_id: this.textChannel.id,
+          name: this.thread.name,
+          owner_id: snowflake(),
+          message_count: 0,
+          member_count: 1,
+          last_message_id: null,
+          rate_limit_per_user: 0,
+          thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: now, locked: false },
+        },
+      ],
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
@@ -329,7 +420,8 @@ export class DiscordFake {
     }
     const path = url.pathname.replace(/^\/api\/v10/, '');
     if (path === url.pathname) return this.json(res, 404, { message: '404: Not Found', code: 0 });
-    if (req.headers.authorization !== `Bot ${this.token}`) return this.json(res, 401, { message: '401: Unauthorized', code: 0 });
+    if (req.headers.authorization !== `Bot ${this.token}`)
+      return this.json(res, 401, { message: '401: Unauthorized', code: 0 });
     const at = Date.now();
     const call = { method: req.method ?? 'GET', path, at, ...(await readBody(req)) };
     this.calls.push(call);
@@ -346,28 +438,59 @@ export class DiscordFake {
         'x-ratelimit-bucket': 'fakebucket',
         'x-ratelimit-scope': 'user',
       });
-      res.end(JSON.stringify({ message: 'You are being rate limited.', retry_after: failure.retryAfter, global: false }));
+      res.end(
+        JSON.stringify({ message: 'You are being rate limited.', retry_after: failure.retryAfter, global: false }),
+      );
       return;
     }
-    const rateHeaders = { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset': String(Date.now() / 1000 + 1), 'x-ratelimit-reset-after': '1', 'x-ratelimit-bucket': 'fakebucket' };
+    const rateHeaders = {
+      'x-ratelimit-limit': '5',
+      'x-ratelimit-remaining': '4',
+      'x-ratelimit-reset': String(Date.now() / 1000 + 1),
+      'x-ratelimit-reset-after': '1',
+      'x-ratelimit-bucket': 'fakebucket',
+    };
     let m: RegExpExecArray | null;
     if (req.method === 'GET' && path === '/gateway/bot') {
-      return this.json(res, 200, { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }, rateHeaders);
+      return this.json(
+        res,
+        200,
+        {
+          url: this.gatewayUrl,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        },
+        rateHeaders,
+      );
     }
     if (req.method === 'POST' && /^\/channels\/(\d+)\/typing$/.test(path)) return this.empty(res, rateHeaders);
-    if (req.method === 'PUT' && /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/.test(path)) return this.empty(res, rateHeaders);
+    if (req.method === 'PUT' && /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/.test(path))
+      return this.empty(res, rateHeaders);
     if (req.method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const content = typeof call.body.content === 'string' ? call.body.content : '';
-      if (content.length > 2000) return this.json(res, 400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
-      if (!content && !call.body.embeds && call.files.length === 0) return this.json(res, 400, { message: 'Cannot send an empty message', code: 50006 });
+      if (content.length > 2000)
+        return this.json(res, 400, {
+          message: 'Invalid Form Body',
+          code: 50035,
+          errors: {
+            content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] },
+          },
+        });
+      if (!content && !call.body.embeds && call.files.length === 0)
+        return this.json(res, 400, { message: 'Cannot send an empty message', code: 50006 });
       const message = this.botMessage(m[1], call);
       return this.json(res, 200, message, rateHeaders);
     }
     if (req.method === 'PATCH' && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
       const current = this.botMessages.get(m[2]);
       if (!current) return this.json(res, 404, { message: 'Unknown Message', code: 10008 });
-      if (typeof call.body.content === 'string' && call.body.content.length > 2000) return this.json(res, 400, { message: 'Invalid Form Body', code: 50035 });
-      const edited = { ...current, ...(call.body.content !== undefined ? { content: call.body.content } : {}), edited_timestamp: new Date().toISOString() };
+      if (typeof call.body.content === 'string' && call.body.content.length > 2000)
+        return this.json(res, 400, { message: 'Invalid Form Body', code: 50035 });
+      const edited = {
+        ...current,
+        ...(call.body.content !== undefined ? { content: call.body.content } : {}),
+        edited_timestamp: new Date().toISOString(),
+      };
       this.botMessages.set(m[2], edited);
       return this.json(res, 200, edited, rateHeaders);
     }
@@ -389,7 +512,14 @@ export class DiscordFake {
       mention_roles: [],
       attachments: call.files.map((f) => {
         const url = this.addCdnFile(f.fileName, f.bytes, f.contentType ?? 'application/octet-stream');
-        return { id: snowflake(), filename: f.fileName, size: f.bytes.length, url, proxy_url: url, ...(f.contentType ? { content_type: f.contentType } : {}) };
+        return {
+          id: snowflake(),
+          filename: f.fileName,
+          size: f.bytes.length,
+          url,
+          proxy_url: url,
+          ...(f.contentType ? { content_type: f.contentType } : {}),
+        };
       }),
       embeds: call.body.embeds ?? [],
       pinned: false,
@@ -416,13 +546,15 @@ async function readBody(req: IncomingMessage): Promise<Pick<DiscordCall, 'body' 
   const raw = Buffer.concat(chunks);
   const type = req.headers['content-type'] ?? '';
   if (raw.length === 0) return { body: {}, files: [] };
-  if (type.startsWith('application/json')) return { body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, files: [] };
+  if (type.startsWith('application/json'))
+    return { body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, files: [] };
   if (type.startsWith('multipart/form-data')) {
     let body: Record<string, unknown> = {};
     const files: DiscordCall['files'] = [];
     for (const part of parseMultipart(raw, type)) {
       if (part.name === 'payload_json') body = JSON.parse(part.body.toString('utf8')) as Record<string, unknown>;
-      else if (part.fileName !== undefined) files.push({ field: part.name, fileName: part.fileName, bytes: part.body, contentType: part.contentType });
+      else if (part.fileName !== undefined)
+        files.push({ field: part.name, fileName: part.fileName, bytes: part.body, contentType: part.contentType });
     }
     return { body, files };
   }

@@ -114,7 +114,10 @@ export function estimateTokens(value: unknown): number {
 }
 
 /** Usage to report: the reply's, or estimates from the request and the answer. */
-export function usageFor(exchange: FakeExchange, promptPart: unknown): { promptTokens: number; completionTokens: number } {
+export function usageFor(
+  exchange: FakeExchange,
+  promptPart: unknown,
+): { promptTokens: number; completionTokens: number } {
   if (exchange.reply.usage) return exchange.reply.usage;
   const answer = exchange.pieces.join('') + (exchange.reply.toolCalls ?? []).map((c) => c.name + c.arguments).join('');
   return { promptTokens: estimateTokens(promptPart), completionTokens: answer ? estimateTokens(answer) : 0 };
@@ -136,7 +139,11 @@ async function readBody(req: IncomingMessage): Promise<Json> {
  * Starts a fake on 127.0.0.1. `basePath` is appended to the origin in `baseUrl`
  * (`/v1` for the OpenAI fake, empty for the others).
  */
-export async function startModelFake(routes: VendorRoutes, options: ModelFakeOptions = {}, basePath = ''): Promise<ModelFake> {
+export async function startModelFake(
+  routes: VendorRoutes,
+  options: ModelFakeOptions = {},
+  basePath = '',
+): Promise<ModelFake> {
   const requests: RecordedRequest[] = [];
   let replyFn: ReplyFn | undefined;
   let served = 0;
@@ -151,7 +158,8 @@ export async function startModelFake(routes: VendorRoutes, options: ModelFakeOpt
     const path = (req.url ?? '/').split('?')[0];
     const body = await readBody(req);
     const index = served++;
-    if (options.recordRequests !== false) requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
+    if (options.recordRequests !== false)
+      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
     if (options.apiKey && routes.authorized && !routes.authorized(req, options.apiKey)) {
       routes.unauthorized?.(res);
       return;
@@ -166,7 +174,9 @@ export async function startModelFake(routes: VendorRoutes, options: ModelFakeOpt
     let sent = 0;
     const pause = async (): Promise<boolean> => {
       if (reply.hold && ++sent === reply.hold.afterChunks && !closing.signal.aborted) {
-        const aborted = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
+        const aborted = new Promise<void>((resolve) =>
+          closing.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
         await Promise.race([reply.hold.until, aborted]);
       }
       if (delay > 0 && !closing.signal.aborted) {
@@ -203,7 +213,12 @@ export async function startModelFake(routes: VendorRoutes, options: ModelFakeOpt
 }
 
 /** Writes a JSON body with the given status and extra headers. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);

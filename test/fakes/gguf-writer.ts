@@ -175,11 +175,31 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Buffer {
 /** Serializes header, metadata, tensor infos and aligned tensor data (little-endian throughout). */
 function serialize(meta: [string, MetaValue][], tensors: Tensor[]): Buffer {
   const parts: Buffer[] = [];
-  const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); parts.push(b); };
-  const i32 = (n: number) => { const b = Buffer.alloc(4); b.writeInt32LE(n); parts.push(b); };
-  const u64 = (n: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); parts.push(b); };
-  const f32 = (n: number) => { const b = Buffer.alloc(4); b.writeFloatLE(n); parts.push(b); };
-  const str = (s: string) => { const b = Buffer.from(s, 'utf8'); u64(b.length); parts.push(b); };
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    parts.push(b);
+  };
+  const i32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(n);
+    parts.push(b);
+  };
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    parts.push(b);
+  };
+  const f32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(n);
+    parts.push(b);
+  };
+  const str = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    u64(b.length);
+    parts.push(b);
+  };
 
   parts.push(Buffer.from('GGUF', 'ascii'));
   u32(3);
@@ -188,13 +208,40 @@ function serialize(meta: [string, MetaValue][], tensors: Tensor[]): Buffer {
   for (const [key, v] of meta) {
     str(key);
     switch (v.type) {
-      case 'u32': u32(GgufType.uint32); u32(v.value); break;
-      case 'f32': u32(GgufType.float32); f32(v.value); break;
-      case 'bool': u32(GgufType.bool); parts.push(Buffer.from([v.value ? 1 : 0])); break;
-      case 'string': u32(GgufType.string); str(v.value); break;
-      case 'strings': u32(GgufType.array); u32(GgufType.string); u64(v.value.length); v.value.forEach(str); break;
-      case 'f32s': u32(GgufType.array); u32(GgufType.float32); u64(v.value.length); v.value.forEach(f32); break;
-      case 'i32s': u32(GgufType.array); u32(GgufType.int32); u64(v.value.length); v.value.forEach(i32); break;
+      case 'u32':
+        u32(GgufType.uint32);
+        u32(v.value);
+        break;
+      case 'f32':
+        u32(GgufType.float32);
+        f32(v.value);
+        break;
+      case 'bool':
+        u32(GgufType.bool);
+        parts.push(Buffer.from([v.value ? 1 : 0]));
+        break;
+      case 'string':
+        u32(GgufType.string);
+        str(v.value);
+        break;
+      case 'strings':
+        u32(GgufType.array);
+        u32(GgufType.string);
+        u64(v.value.length);
+        v.value.forEach(str);
+        break;
+      case 'f32s':
+        u32(GgufType.array);
+        u32(GgufType.float32);
+        u64(v.value.length);
+        v.value.forEach(f32);
+        break;
+      case 'i32s':
+        u32(GgufType.array);
+        u32(GgufType.int32);
+        u64(v.value.length);
+        v.value.forEach(i32);
+        break;
     }
   }
   let offset = 0;

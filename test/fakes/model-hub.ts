@@ -78,7 +78,12 @@ export async function startModelHub(options: ModelHubOptions): Promise<ModelHub>
     serveBytes(req.headers.range, data, sha, res);
   });
 
-  function serveBytes(range: string | undefined, data: Buffer, sha: string | undefined, res: import('node:http').ServerResponse): void {
+  function serveBytes(
+    range: string | undefined,
+    data: Buffer,
+    sha: string | undefined,
+    res: import('node:http').ServerResponse,
+  ): void {
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     if (sha) headers.etag = `"${sha}"`;
     let body = data;
@@ -112,7 +117,8 @@ export async function startModelHub(options: ModelHubOptions): Promise<ModelHub>
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    fileRequests: () => requests.filter((r) => r.path.startsWith(cdnPrefix) || (options.redirect === false && files.has(r.path))),
+    fileRequests: () =>
+      requests.filter((r) => r.path.startsWith(cdnPrefix) || (options.redirect === false && files.has(r.path))),
     cutNext(bytes, count = 1) {
       for (let i = 0; i < count; i++) cuts.push(bytes);
     },

@@ -85,7 +85,8 @@ export async function startMongoFake(port = 0): Promise<MongoFake> {
         const idEnd = frame.indexOf(0, p + 4);
         const id = frame.toString('utf8', p + 4, idEnd);
         const docs: Doc[] = [];
-        for (let q = idEnd + 1; q < sectionEnd; q += frame.readInt32LE(q)) docs.push(BSON.deserialize(frame.subarray(q, q + frame.readInt32LE(q))));
+        for (let q = idEnd + 1; q < sectionEnd; q += frame.readInt32LE(q))
+          docs.push(BSON.deserialize(frame.subarray(q, q + frame.readInt32LE(q))));
         body[id] = docs;
         p = sectionEnd;
       }
@@ -171,13 +172,22 @@ export async function startMongoFake(port = 0): Promise<MongoFake> {
           return cursorReply(db, cmd.find, structuredBson(cursor.all() as Doc[]));
         }
         case 'aggregate':
-          return cursorReply(db, cmd.aggregate, structuredBson(new Aggregator(cmd.pipeline).run(coll(db, cmd.aggregate)) as Doc[]));
+          return cursorReply(
+            db,
+            cmd.aggregate,
+            structuredBson(new Aggregator(cmd.pipeline).run(coll(db, cmd.aggregate)) as Doc[]),
+          );
         case 'update':
           return updateDocs(coll(db, cmd.update), cmd.updates ?? []);
         case 'delete':
           return deleteDocs(coll(db, cmd.delete), cmd.deletes ?? []);
         case 'createIndexes':
-          return { numIndexesBefore: 1, numIndexesAfter: 1 + (cmd.indexes?.length ?? 0), createdCollectionAutomatically: false, ok: 1 };
+          return {
+            numIndexesBefore: 1,
+            numIndexesAfter: 1 + (cmd.indexes?.length ?? 0),
+            createdCollectionAutomatically: false,
+            ok: 1,
+          };
         case 'drop':
           data.delete(`${db}.${cmd.drop}`);
           return { ok: 1 };
@@ -220,7 +230,11 @@ function insert(c: Doc[], docs: Doc[]): Doc {
   let n = 0;
   docs.forEach((d, index) => {
     if (c.some((x) => sameId(x._id, d._id))) {
-      writeErrors.push({ index, code: 11000, errmsg: `E11000 duplicate key error collection index: _id_ dup key: { _id: ${JSON.stringify(d._id)} }` });
+      writeErrors.push({
+        index,
+        code: 11000,
+        errmsg: `E11000 duplicate key error collection index: _id_ dup key: { _id: ${JSON.stringify(d._id)} }`,
+      });
     } else {
       c.push(d);
       n++;
@@ -242,7 +256,13 @@ function updateDocs(c: Doc[], updates: Doc[]): Doc {
       if (Object.keys(modifier).length && update(doc, modifier).length) nModified++;
     }
     if (targets.length === 0 && u.upsert) {
-      const doc: Doc = Object.fromEntries(Object.entries(u.q).filter(([k, v]) => !k.startsWith('$') && (typeof v !== 'object' || v === null || !Object.keys(v).some((x) => x.startsWith('$')))));
+      const doc: Doc = Object.fromEntries(
+        Object.entries(u.q).filter(
+          ([k, v]) =>
+            !k.startsWith('$') &&
+            (typeof v !== 'object' || v === null || !Object.keys(v).some((x) => x.startsWith('$'))),
+        ),
+      );
       update(doc, { ...modifier, $set: { ...(modifier.$set ?? {}), ...($setOnInsert ?? {}) } });
       doc._id ??= new BSON.ObjectId();
       c.push(doc);
@@ -258,7 +278,7 @@ function deleteDocs(c: Doc[], deletes: Doc[]): Doc {
   for (const d of deletes) {
     const matched = new Set(find(c, d.q).all() as Doc[]);
     let budget = d.limit === 1 ? 1 : Infinity;
-    for (let i = 0; i < c.length && budget > 0; ) {
+    for (let i = 0; i < c.length && budget > 0;) {
       if (matched.has(c[i])) {
         c.splice(i, 1);
         n++;

@@ -34,11 +34,19 @@ export function parseMultipart(body: Buffer, contentType: string): Part[] {
     const split = raw.indexOf('\r\n\r\n');
     const headers = raw.subarray(0, split).toString('utf8').split('\r\n');
     const header = (name: string): string | undefined =>
-      headers.find((h) => h.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
+      headers
+        .find((h) => h.toLowerCase().startsWith(`${name}:`))
+        ?.slice(name.length + 1)
+        .trim();
     const disposition = header('content-disposition') ?? '';
     const name = param(disposition, 'name');
     if (!name) throw new Error('multipart part without a name');
-    parts.push({ name, fileName: param(disposition, 'filename'), contentType: header('content-type'), body: Buffer.from(raw.subarray(split + 4)) });
+    parts.push({
+      name,
+      fileName: param(disposition, 'filename'),
+      contentType: header('content-type'),
+      body: Buffer.from(raw.subarray(split + 4)),
+    });
     at = next;
   }
   return parts;

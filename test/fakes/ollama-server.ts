@@ -7,7 +7,15 @@
  * Ollama streams unless the request says `stream: false`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { retryAfterHeader, sendJson, startModelFake, usageFor, type FakeExchange, type ModelFake, type ModelFakeOptions } from './fake-reply.js';
+import {
+  retryAfterHeader,
+  sendJson,
+  startModelFake,
+  usageFor,
+  type FakeExchange,
+  type ModelFake,
+  type ModelFakeOptions,
+} from './fake-reply.js';
 import type { Json } from '../json.js';
 
 export type { FakeReply, ModelFake, RecordedRequest } from './fake-reply.js';
@@ -33,7 +41,9 @@ function doneFields(exchange: FakeExchange) {
 }
 
 function toolCalls(exchange: FakeExchange) {
-  return (exchange.reply.toolCalls ?? []).map((call) => ({ function: { name: call.name, arguments: JSON.parse(call.arguments || '{}') } }));
+  return (exchange.reply.toolCalls ?? []).map((call) => ({
+    function: { name: call.name, arguments: JSON.parse(call.arguments || '{}') },
+  }));
 }
 
 async function answer(exchange: FakeExchange): Promise<void> {
@@ -64,7 +74,9 @@ async function answer(exchange: FakeExchange): Promise<void> {
 async function streamChat(exchange: FakeExchange, model: string): Promise<void> {
   const { res, reply, pieces, pause } = exchange;
   const line = (message: object, extra: object = { done: false }) =>
-    res.write(`${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', ...message }, ...extra })}\n`);
+    res.write(
+      `${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', ...message }, ...extra })}\n`,
+    );
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   const failAt = reply.failMidStream ? Math.max(1, Math.floor(pieces.length / 2)) : -1;
   for (let i = 0; i < pieces.length; i++) {
@@ -102,7 +114,13 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, path: string): b
           modified_at: '2025-01-01T00:00:00Z',
           size: 1_000_000,
           digest: 'f'.repeat(64),
-          details: { format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '1M', quantization_level: 'Q4_0' },
+          details: {
+            format: 'gguf',
+            family: 'llama',
+            families: ['llama'],
+            parameter_size: '1M',
+            quantization_level: 'Q4_0',
+          },
         },
       ],
     });

@@ -35,13 +35,20 @@ const models = ['fake-gpt', 'fake-gpt-mini'];
 let sequence = 0;
 
 /** OpenAI's error `type`/`code` for a status, as the real API labels them. */
-function errorBody(status: number, message: string): { error: { message: string; type: string; param: null; code: string | null } } {
+function errorBody(
+  status: number,
+  message: string,
+): { error: { message: string; type: string; param: null; code: string | null } } {
   const [type, code] =
-    status === 401 ? ['invalid_request_error', 'invalid_api_key']
-    : status === 404 ? ['invalid_request_error', 'model_not_found']
-    : status === 429 ? ['requests', 'rate_limit_exceeded']
-    : status >= 500 ? ['server_error', null]
-    : ['invalid_request_error', null];
+    status === 401
+      ? ['invalid_request_error', 'invalid_api_key']
+      : status === 404
+        ? ['invalid_request_error', 'model_not_found']
+        : status === 429
+          ? ['requests', 'rate_limit_exceeded']
+          : status >= 500
+            ? ['server_error', null]
+            : ['invalid_request_error', null];
   return { error: { message, type, param: null, code } };
 }
 
@@ -51,7 +58,11 @@ function lastUserText(body: Json): string {
   const last = [...messages].reverse().find((m) => m?.role === 'user');
   if (!last) return '';
   if (typeof last.content === 'string') return last.content;
-  if (Array.isArray(last.content)) return last.content.filter((p: Json) => p?.type === 'text').map((p: Json) => p.text).join('');
+  if (Array.isArray(last.content))
+    return last.content
+      .filter((p: Json) => p?.type === 'text')
+      .map((p: Json) => p.text)
+      .join('');
   return '';
 }
 
@@ -65,7 +76,12 @@ function usageObject(usage: { promptTokens: number; completionTokens: number }) 
     completion_tokens: usage.completionTokens,
     total_tokens: usage.promptTokens + usage.completionTokens,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -76,7 +92,12 @@ async function answer(exchange: FakeExchange): Promise<void> {
     return;
   }
   if (reply.status !== undefined && reply.status >= 400) {
-    sendJson(res, reply.status, errorBody(reply.status, reply.errorMessage ?? `fake error ${reply.status}`), retryAfterHeader(reply));
+    sendJson(
+      res,
+      reply.status,
+      errorBody(reply.status, reply.errorMessage ?? `fake error ${reply.status}`),
+      retryAfterHeader(reply),
+    );
     return;
   }
   if (body?.stream === true) await streamCompletion(exchange);
@@ -85,7 +106,11 @@ async function answer(exchange: FakeExchange): Promise<void> {
 
 function answerCompletion(exchange: FakeExchange): void {
   const { res, body, reply, pieces } = exchange;
-  const calls = (reply.toolCalls ?? []).map((c) => ({ id: toolCallId(), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  const calls = (reply.toolCalls ?? []).map((c) => ({
+    id: toolCallId(),
+    type: 'function',
+    function: { name: c.name, arguments: c.arguments },
+  }));
   const text = pieces.join('');
   sendJson(res, 200, {
     id: `chatcmpl-${++sequence}`,
@@ -95,7 +120,13 @@ function answerCompletion(exchange: FakeExchange): void {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: calls.length && !text ? null : text, refusal: null, annotations: [], ...(calls.length ? { tool_calls: calls } : {}) },
+        message: {
+          role: 'assistant',
+          content: calls.length && !text ? null : text,
+          refusal: null,
+          annotations: [],
+          ...(calls.length ? { tool_calls: calls } : {}),
+        },
         logprobs: null,
         finish_reason: calls.length ? 'tool_calls' : 'stop',
       },
@@ -120,7 +151,11 @@ async function streamCompletion(exchange: FakeExchange): Promise<void> {
   const chunk = (delta: object, finishReason: string | null = null) =>
     `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
 
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   res.write(chunk({ role: 'assistant', content: '', refusal: null }));
   const failAt = reply.failMidStream ? Math.max(1, Math.floor(pieces.length / 2)) : -1;
   for (let i = 0; i < pieces.length; i++) {
@@ -133,7 +168,11 @@ async function streamCompletion(exchange: FakeExchange): Promise<void> {
   for (let index = 0; index < calls.length; index++) {
     const call = calls[index];
     if (!(await pause())) return void res.end();
-    res.write(chunk({ tool_calls: [{ index, id: toolCallId(), type: 'function', function: { name: call.name, arguments: '' } }] }));
+    res.write(
+      chunk({
+        tool_calls: [{ index, id: toolCallId(), type: 'function', function: { name: call.name, arguments: '' } }],
+      }),
+    );
     for (const part of fragments(call.arguments)) {
       res.write(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
     }
@@ -148,7 +187,9 @@ async function streamCompletion(exchange: FakeExchange): Promise<void> {
 
 /** How OpenAI reports an error after a stream has started: an `error` object in a data line. */
 function failStream(res: ServerResponse): void {
-  res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`);
+  res.end(
+    `data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`,
+  );
 }
 
 /** Dimensions of the fake's embeddings. */
@@ -181,11 +222,17 @@ function serveEmbeddings(res: ServerResponse, body: Json): void {
   }
   const data = (texts as string[]).map((t, index) => {
     const vector = fakeEmbedding(t);
-    const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+    const embedding =
+      body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
     return { object: 'embedding', index, embedding };
   });
   const tokens = (texts as string[]).reduce((n, t) => n + Math.ceil(t.length / 4), 0);
-  sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  sendJson(res, 200, {
+    object: 'list',
+    data,
+    model: body.model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
 }
 
 function serveStatic(req: IncomingMessage, res: ServerResponse, path: string, body: Json): boolean {
@@ -195,7 +242,10 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, path: string, bo
   }
   if (req.method !== 'GET' || path !== '/v1/models') return false;
   const created = 1_700_000_000;
-  sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created, owned_by: 'hearth-fake' })) });
+  sendJson(res, 200, {
+    object: 'list',
+    data: models.map((id) => ({ id, object: 'model', created, owned_by: 'hearth-fake' })),
+  });
   return true;
 }
 
@@ -229,7 +279,11 @@ function stringFlag(args: string[], name: string): string | undefined {
 
 async function main(args: string[]): Promise<void> {
   // Benchmarks run for a long time: keep no request log that would grow without bound.
-  const fake = await startOpenAIFake({ port: numberFlag(args, '--port'), delayMs: numberFlag(args, '--delay-ms'), recordRequests: false });
+  const fake = await startOpenAIFake({
+    port: numberFlag(args, '--port'),
+    delayMs: numberFlag(args, '--delay-ms'),
+    recordRequests: false,
+  });
   process.stdout.write(`${JSON.stringify({ baseUrl: fake.baseUrl })}\n`);
   const marker = stringFlag(args, '--print-requests-for');
   if (marker !== undefined) {

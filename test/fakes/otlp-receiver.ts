@@ -25,8 +25,13 @@ interface AnyValue {
   arrayValue?: { values: AnyValue[] };
 }
 const valueOf = (v: AnyValue): unknown =>
-  v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : undefined) ?? v.doubleValue ?? v.boolValue ?? v.arrayValue?.values.map(valueOf);
-const attrs = (list: Array<{ key: string; value: AnyValue }> = []) => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
+  v.stringValue ??
+  (v.intValue !== undefined ? Number(v.intValue) : undefined) ??
+  v.doubleValue ??
+  v.boolValue ??
+  v.arrayValue?.values.map(valueOf);
+const attrs = (list: Array<{ key: string; value: AnyValue }> = []) =>
+  Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
 export interface OtlpReceiver {
   url: string;
@@ -42,12 +47,19 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces' || !String(req.headers['content-type']).startsWith('application/json')) {
+      if (
+        req.method !== 'POST' ||
+        req.url !== '/v1/traces' ||
+        !String(req.headers['content-type']).startsWith('application/json')
+      ) {
         res.writeHead(415).end();
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: AnyValue }> }; scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }>;
+        resourceSpans: Array<{
+          resource: { attributes: Array<{ key: string; value: AnyValue }> };
+          scopeSpans: Array<{ spans: Array<Record<string, unknown>> }>;
+        }>;
       };
       for (const rs of body.resourceSpans) {
         const resource = attrs(rs.resource.attributes);
@@ -83,7 +95,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           clearTimeout(t);
           resolve(spans);
         };
-        const t = setTimeout(() => (waiters.delete(check), reject(new Error(`timed out waiting for spans; got ${spans.map((s) => s.name).join(', ')}`))), timeoutMs);
+        const t = setTimeout(
+          () => (
+            waiters.delete(check),
+            reject(new Error(`timed out waiting for spans; got ${spans.map((s) => s.name).join(', ')}`))
+          ),
+          timeoutMs,
+        );
         waiters.add(check);
         check();
       });

@@ -83,7 +83,11 @@ export interface SlackFake {
   /** Resolves once a Socket Mode client is connected (hello sent). */
   waitForSocket(timeoutMs?: number): Promise<void>;
   /** Sends an envelope on the newest socket; resolves with the client's ack frame. */
-  sendEnvelope(type: 'events_api' | 'interactive', payload: unknown, timeoutMs?: number): Promise<Record<string, unknown>>;
+  sendEnvelope(
+    type: 'events_api' | 'interactive',
+    payload: unknown,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** Sends `disconnect` (refresh_requested) and closes every socket, as Slack does when it recycles. */
   dropSockets(): void;
   /** The bot's message `ts` in `channel` as it stands now (chat.update applied), if it exists. */
@@ -107,7 +111,11 @@ export async function postSignedToSlackWebhook(
 ): Promise<Response> {
   const raw = opts.form ? new URLSearchParams({ payload: JSON.stringify(body) }).toString() : JSON.stringify(body);
   const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = 'v0=' + createHmac('sha256', opts.badSignature ? secret + 'x' : secret).update(`v0:${timestamp}:${raw}`).digest('hex');
+  const signature =
+    'v0=' +
+    createHmac('sha256', opts.badSignature ? secret + 'x' : secret)
+      .update(`v0:${timestamp}:${raw}`)
+      .digest('hex');
   const headers: Record<string, string> = {
     'content-type': opts.form ? 'application/x-www-form-urlencoded' : 'application/json',
     'x-slack-signature': signature,
@@ -148,7 +156,11 @@ function safeJson(v: string): unknown {
 
 async function fileFromUpload(raw: Buffer, contentType: string): Promise<Buffer> {
   if (!contentType.startsWith('multipart/form-data')) return raw;
-  const form = await new Request('http://upload.invalid/', { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData();
+  const form = await new Request('http://upload.invalid/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: raw,
+  }).formData();
   for (const value of form.values()) {
     if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
   }
@@ -181,15 +193,43 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
   const respond = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://hearth-test.slack.com/', team: 'Hearth Test', user: 'hearth', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false };
+        return {
+          ok: true,
+          url: 'https://hearth-test.slack.com/',
+          team: 'Hearth Test',
+          user: 'hearth',
+          team_id: teamId,
+          user_id: botUserId,
+          bot_id: botId,
+          is_enterprise_install: false,
+        };
       case 'apps.connections.open':
         return { ok: true, url: `${baseUrl.replace('http', 'ws')}/link/?ticket=${randomUUID()}&app_id=${appId}` };
       case 'chat.postMessage': {
         if (!args.channel) return { ok: false, error: 'channel_not_found' };
         if (!args.text && !args.blocks && !args.attachments) return { ok: false, error: 'no_text' };
         const at = nextTs();
-        posted.set(`${args.channel}/${at}`, { channel: String(args.channel), ts: at, thread_ts: args.thread_ts as string | undefined, text: args.text as string | undefined, blocks: args.blocks as PostedMessage['blocks'] });
-        return { ok: true, channel: args.channel, ts: at, message: { type: 'message', bot_id: botId, user: botUserId, text: args.text, ts: at, thread_ts: args.thread_ts, blocks: args.blocks } };
+        posted.set(`${args.channel}/${at}`, {
+          channel: String(args.channel),
+          ts: at,
+          thread_ts: args.thread_ts as string | undefined,
+          text: args.text as string | undefined,
+          blocks: args.blocks as PostedMessage['blocks'],
+        });
+        return {
+          ok: true,
+          channel: args.channel,
+          ts: at,
+          message: {
+            type: 'message',
+            bot_id: botId,
+            user: botUserId,
+            text: args.text,
+            ts: at,
+            thread_ts: args.thread_ts,
+            blocks: args.blocks,
+          },
+        };
       }
       case 'chat.update': {
         const message = posted.get(`${args.channel}/${args.ts}`);
@@ -198,7 +238,13 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         // As documented: fields left out keep their value; `blocks: []` removes the blocks.
         if (args.text !== undefined) message.text = args.text as string;
         if (args.blocks !== undefined) message.blocks = args.blocks as PostedMessage['blocks'];
-        return { ok: true, channel: args.channel, ts: args.ts, text: message.text, message: { text: message.text, user: botUserId, bot_id: botId, blocks: message.blocks } };
+        return {
+          ok: true,
+          channel: args.channel,
+          ts: args.ts,
+          text: message.text,
+          message: { text: message.text, user: botUserId, bot_id: botId, blocks: message.blocks },
+        };
       }
       case 'files.getUploadURLExternal': {
         const length = Number(args.length);
@@ -213,7 +259,14 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         for (const f of list) {
           const pending = pendingUploads.get(f.id);
           if (!pending?.bytes) return { ok: false, error: 'file_not_found' };
-          uploads.push({ fileId: f.id, filename: pending.filename, length: pending.length, bytes: pending.bytes, channelId: args.channel_id as string | undefined, threadTs: args.thread_ts as string | undefined });
+          uploads.push({
+            fileId: f.id,
+            filename: pending.filename,
+            length: pending.length,
+            bytes: pending.bytes,
+            channelId: args.channel_id as string | undefined,
+            threadTs: args.thread_ts as string | undefined,
+          });
           done.push({ id: f.id, title: f.title ?? pending.filename });
         }
         return { ok: true, files: done };
@@ -251,7 +304,9 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     try {
       args = parseArgs(raw, contentType);
     } catch {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'invalid_json' }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: false, error: 'invalid_json' }));
       return;
     }
     const token = auth ?? (typeof args.token === 'string' ? args.token : undefined);
@@ -260,13 +315,16 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     if (limit && limit.count > 0) {
       limit.count--;
       calls.push({ ...call, method: `${method}#429` });
-      res.writeHead(429, { 'retry-after': String(limit.seconds), 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      res
+        .writeHead(429, { 'retry-after': String(limit.seconds), 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
     const needs = method === 'apps.connections.open' ? appToken : botToken;
     let body: Record<string, unknown>;
     if (!token) body = { ok: false, error: 'not_authed' };
-    else if (token !== needs) body = { ok: false, error: method === 'apps.connections.open' ? 'not_allowed_token_type' : 'invalid_auth' };
+    else if (token !== needs)
+      body = { ok: false, error: method === 'apps.connections.open' ? 'not_allowed_token_type' : 'invalid_auth' };
     else if (!botTokenValid && needs === botToken) body = { ok: false, error: 'invalid_auth' };
     else body = respond(method, args);
     if (body.ok) {
@@ -296,7 +354,14 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         }
       });
       ws.on('close', () => sockets.splice(sockets.indexOf(ws), 1));
-      ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.length, debug_info: { host: 'applink-fake-1', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: appId } }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: sockets.length,
+          debug_info: { host: 'applink-fake-1', build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: appId },
+        }),
+      );
       for (const w of socketWaiters.splice(0)) w();
     });
   });
@@ -319,7 +384,9 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         const waiter = { method, match, resolve: (c: SlackCall) => (clearTimeout(timer), resolve(c)) };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`no ${method} call within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`));
+          reject(
+            new Error(`no ${method} call within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`),
+          );
         }, timeoutMs);
         waiters.push(waiter);
       });
@@ -334,7 +401,16 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       const id = `F${randomUUID().slice(0, 10).toUpperCase()}`;
       files.set(id, { bytes, mimetype });
       const url = `${baseUrl}/files-pri/${id}/${encodeURIComponent(name)}`;
-      return { id, name, title: name, mimetype, filetype: name.split('.').pop() ?? 'binary', size: bytes.length, url_private: url, url_private_download: `${url}?download=1` };
+      return {
+        id,
+        name,
+        title: name,
+        mimetype,
+        filetype: name.split('.').pop() ?? 'binary',
+        size: bytes.length,
+        url_private: url,
+        url_private_download: `${url}?download=1`,
+      };
     },
     socketCount: () => sockets.length,
     waitForSocket(timeoutMs = 5000) {
@@ -351,14 +427,21 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`envelope ${type} not acked`)), timeoutMs);
         acks.set(envelopeId, (frame) => (clearTimeout(timer), resolve(frame)));
-        const envelope: Record<string, unknown> = { envelope_id: envelopeId, payload, type, accepts_response_payload: type === 'interactive' };
+        const envelope: Record<string, unknown> = {
+          envelope_id: envelopeId,
+          payload,
+          type,
+          accepts_response_payload: type === 'interactive',
+        };
         if (type === 'events_api') Object.assign(envelope, { retry_attempt: 0, retry_reason: '' });
         ws.send(JSON.stringify(envelope));
       });
     },
     dropSockets() {
       for (const ws of [...sockets]) {
-        ws.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'applink-fake-1' } }));
+        ws.send(
+          JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'applink-fake-1' } }),
+        );
         ws.close();
       }
     },
@@ -368,7 +451,9 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     blockActions(channel, ts, user, index = 0) {
       const message = posted.get(`${channel}/${ts}`);
       if (!message) throw new Error(`no bot message ${ts} in ${channel}`);
-      const actions = (message.blocks ?? []).find((b) => b.type === 'actions') as { block_id: string; elements: Array<{ action_id: string; text: unknown; value?: string; type: string }> } | undefined;
+      const actions = (message.blocks ?? []).find((b) => b.type === 'actions') as
+        | { block_id: string; elements: Array<{ action_id: string; text: unknown; value?: string; type: string }> }
+        | undefined;
       const element = actions?.elements[index];
       if (!actions || !element) throw new Error(`message ${ts} has no button ${index}`);
       const actionTs = `${Math.floor(Date.now() / 1000)}.${String(Date.now() % 1000).padStart(3, '0')}100`;
@@ -378,16 +463,40 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: teamId },
         api_app_id: appId,
         token: 'verification-token-unused',
-        container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
+        container: {
+          type: 'message',
+          message_ts: ts,
+          channel_id: channel,
+          is_ephemeral: false,
+          ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+        },
         trigger_id: `${Date.now()}.${teamId}.${randomUUID().replace(/-/g, '')}`,
         team: { id: teamId, domain: 'hearth-test' },
         enterprise: null,
         is_enterprise_install: false,
         channel: { id: channel, name: channel.startsWith('D') ? 'directmessage' : 'general' },
-        message: { type: 'message', text: message.text, ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), bot_id: botId, user: botUserId, team: teamId, blocks: message.blocks },
+        message: {
+          type: 'message',
+          text: message.text,
+          ts,
+          ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+          bot_id: botId,
+          user: botUserId,
+          team: teamId,
+          blocks: message.blocks,
+        },
         state: { values: {} },
         response_url: `${baseUrl}/actions/${teamId}/${randomUUID()}`,
-        actions: [{ action_id: element.action_id, block_id: actions.block_id, text: element.text, value: element.value, type: element.type, action_ts: actionTs }],
+        actions: [
+          {
+            action_id: element.action_id,
+            block_id: actions.block_id,
+            text: element.text,
+            value: element.value,
+            type: element.type,
+            action_ts: actionTs,
+          },
+        ],
       };
     },
     eventCallback(event) {
@@ -399,7 +508,9 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         type: 'event_callback',
         event_id: `Ev${randomUUID().slice(0, 10).toUpperCase()}`,
         event_time: Math.floor(Date.now() / 1000),
-        authorizations: [{ enterprise_id: null, team_id: teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false }],
+        authorizations: [
+          { enterprise_id: null, team_id: teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false },
+        ],
         is_ext_shared_channel: false,
         event_context: `4-${randomUUID()}`,
       };

@@ -150,7 +150,12 @@ export class TelegramFake {
   }
 
   /** A user writes in a chat: builds a `message` update the way Telegram does and queues it. */
-  userMessage(opts: { chat: Chat; from: { id: number; first_name: string; username?: string }; extra?: Partial<Message> & Record<string, unknown>; text?: string }): { update: Update; message: Message } {
+  userMessage(opts: {
+    chat: Chat;
+    from: { id: number; first_name: string; username?: string };
+    extra?: Partial<Message> & Record<string, unknown>;
+    text?: string;
+  }): { update: Update; message: Message } {
     this.addChat(opts.chat);
     const message = {
       message_id: this.nextMessageId(opts.chat.id),
@@ -164,12 +169,18 @@ export class TelegramFake {
   }
 
   /** Resolves with the first recorded call of `method` (from index `from`) matching `test`. */
-  async waitForCall(method: string, test: (call: RecordedCall) => boolean = () => true, timeoutMs = 5000, from = 0): Promise<RecordedCall> {
+  async waitForCall(
+    method: string,
+    test: (call: RecordedCall) => boolean = () => true,
+    timeoutMs = 5000,
+    from = 0,
+  ): Promise<RecordedCall> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.calls.slice(from).find((c) => c.method === method && test(c));
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${method}; calls so far: ${this.calls.map((c) => c.method).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${method}; calls so far: ${this.calls.map((c) => c.method).join(', ')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, 50);
         this.callWaiters.add(done);
@@ -186,7 +197,10 @@ export class TelegramFake {
     try {
       const res = await fetch(hook.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(hook.secret_token ? { 'x-telegram-bot-api-secret-token': hook.secret_token } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(hook.secret_token ? { 'x-telegram-bot-api-secret-token': hook.secret_token } : {}),
+        },
         body: JSON.stringify(update),
       });
       this.webhookResponses.push(res.status);
@@ -202,7 +216,8 @@ export class TelegramFake {
     if (req.method === 'GET' && fileMatch) return this.serveFile(fileMatch[1], decodeURIComponent(fileMatch[2]), res);
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!match) return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
-    if (match[1] !== this.token) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    if (match[1] !== this.token)
+      return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     let call: RecordedCall;
     const at = Date.now();
     try {
@@ -252,13 +267,20 @@ export class TelegramFake {
         return this.getUpdates(p, req);
       case 'setwebhook':
         if (typeof p.url !== 'string') throw bad('url is empty');
-        this.webhook = p.url === '' ? undefined : { url: p.url, ...(typeof p.secret_token === 'string' ? { secret_token: p.secret_token } : {}) };
+        this.webhook =
+          p.url === ''
+            ? undefined
+            : { url: p.url, ...(typeof p.secret_token === 'string' ? { secret_token: p.secret_token } : {}) };
         return true;
       case 'deletewebhook':
         this.webhook = undefined;
         return true;
       case 'getwebhookinfo':
-        return { url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.updates.length };
+        return {
+          url: this.webhook?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: this.updates.length,
+        };
       case 'sendchataction':
         this.chat(p.chat_id);
         if (typeof p.action !== 'string') throw bad('action is empty');
@@ -290,7 +312,12 @@ export class TelegramFake {
   }
 
   private async getUpdates(p: Params, req: IncomingMessage): Promise<Update[]> {
-    if (this.webhook) throw new ApiFailure({ error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
+    if (this.webhook)
+      throw new ApiFailure({
+        error_code: 409,
+        description:
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      });
     const offset = Number(p.offset ?? 0);
     const limit = Math.min(100, Math.max(1, Number(p.limit ?? 100)));
     const timeout = Math.max(0, Number(p.timeout ?? 0));
@@ -328,7 +355,8 @@ export class TelegramFake {
       visible = parsed.text;
     } else if (parseMode !== undefined) throw bad(`unsupported parse_mode in this fake: ${String(parseMode)}`);
     if (visible.trim().length === 0) throw bad(`${what} is empty`);
-    if (visible.length > limit) throw bad(what === 'message text' ? 'message is too long' : 'message caption is too long');
+    if (visible.length > limit)
+      throw bad(what === 'message text' ? 'message is too long' : 'message caption is too long');
     return visible;
   }
 
@@ -340,7 +368,9 @@ export class TelegramFake {
       from: { id: this.bot.id, is_bot: true, first_name: this.bot.first_name, username: this.bot.username },
       chat,
       date: Math.floor(Date.now() / 1000),
-      ...(typeof p.message_thread_id === 'number' ? { message_thread_id: p.message_thread_id, is_topic_message: true } : {}),
+      ...(typeof p.message_thread_id === 'number'
+        ? { message_thread_id: p.message_thread_id, is_topic_message: true }
+        : {}),
       ...(replyTo ? { reply_to_message: { message_id: replyTo, chat, date: Math.floor(Date.now() / 1000) } } : {}),
       ...content,
     } as Message;
@@ -354,14 +384,19 @@ export class TelegramFake {
     if (!current) throw bad('message to edit not found');
     const text = this.formatted(p.text, p.parse_mode, MESSAGE_LIMIT, 'message text');
     if (current.text === text) {
-      throw bad('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      throw bad(
+        'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+      );
     }
     const edited = { ...current, text, edit_date: Math.floor(Date.now() / 1000) } as Message;
     this.botMessages.set(`${chat.id}:${current.message_id}`, edited);
     return edited;
   }
 
-  private sendMedia(call: RecordedCall, field: 'photo' | 'document' | 'sticker' | 'voice' | 'audio' | 'video'): Message {
+  private sendMedia(
+    call: RecordedCall,
+    field: 'photo' | 'document' | 'sticker' | 'voice' | 'audio' | 'video',
+  ): Message {
     const p = call.params;
     const upload = call.files[field];
     const reference = p[field];
@@ -370,7 +405,8 @@ export class TelegramFake {
     else if (typeof reference === 'string' && this.files.has(reference)) bytes = this.files.get(reference)!.bytes;
     else if (typeof reference === 'string' && /^https?:\/\//.test(reference)) bytes = Buffer.alloc(0);
     else throw bad(`there is no ${field} in the request`);
-    const caption = p.caption === undefined ? undefined : this.formatted(p.caption, p.parse_mode, CAPTION_LIMIT, 'caption');
+    const caption =
+      p.caption === undefined ? undefined : this.formatted(p.caption, p.parse_mode, CAPTION_LIMIT, 'caption');
     const stored = this.addFile(bytes, `${field}s/file_${this.files.size}`);
     const media: Record<string, unknown> = {
       photo: [{ ...stored, width: 800, height: 600 }],
@@ -397,7 +433,8 @@ async function readParams(req: IncomingMessage, url: URL): Promise<Omit<Recorded
   const body = Buffer.concat(chunks);
   const type = req.headers['content-type'] ?? '';
   if (body.length === 0) return { params, files };
-  if (type.startsWith('application/json')) return { params: { ...params, ...(JSON.parse(body.toString('utf8')) as Params) }, files };
+  if (type.startsWith('application/json'))
+    return { params: { ...params, ...(JSON.parse(body.toString('utf8')) as Params) }, files };
   if (type.startsWith('application/x-www-form-urlencoded')) {
     for (const [key, value] of new URLSearchParams(body.toString('utf8'))) params[key] = parseFormValue(value);
     return { params, files };
@@ -406,13 +443,18 @@ async function readParams(req: IncomingMessage, url: URL): Promise<Omit<Recorded
     for (const part of parseMultipart(body, type)) {
       if (part.fileName === undefined) params[part.name] = parseFormValue(part.body.toString('utf8'));
       else {
-        files[part.name] = { bytes: part.body, fileName: part.fileName, mimeType: part.contentType ?? 'application/octet-stream' };
+        files[part.name] = {
+          bytes: part.body,
+          fileName: part.fileName,
+          mimeType: part.contentType ?? 'application/octet-stream',
+        };
         params[part.name] ??= `attach://${part.name}`;
       }
     }
     // Multipart uploads may reference a part as attach://<name>.
     for (const [key, value] of Object.entries(params)) {
-      if (typeof value === 'string' && value.startsWith('attach://') && files[value.slice(9)] && !files[key]) files[key] = files[value.slice(9)];
+      if (typeof value === 'string' && value.startsWith('attach://') && files[value.slice(9)] && !files[key])
+        files[key] = files[value.slice(9)];
     }
     return { params, files };
   }

@@ -6,7 +6,24 @@
  * `400 Bad Request: can't parse entities: …`.
  */
 
-const allowedTags = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'tg-spoiler', 'span', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
+const allowedTags = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'tg-spoiler',
+  'span',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'tg-emoji',
+]);
 
 export type HtmlParse = { ok: true; text: string } | { ok: false; error: string };
 
@@ -23,7 +40,7 @@ function decodeEntity(entity: string): string | undefined {
 export function parseTelegramHtml(html: string): HtmlParse {
   const stack: string[] = [];
   let text = '';
-  for (let i = 0; i < html.length; ) {
+  for (let i = 0; i < html.length;) {
     const ch = html[i];
     if (ch === '<') {
       const end = html.indexOf('>', i);
@@ -36,10 +53,16 @@ export function parseTelegramHtml(html: string): HtmlParse {
       }
       if (closing) {
         const open = stack.pop();
-        if (open !== name) return { ok: false, error: `can't parse entities: Can't find end tag corresponding to start tag "${open ?? name}"` };
+        if (open !== name)
+          return {
+            ok: false,
+            error: `can't parse entities: Can't find end tag corresponding to start tag "${open ?? name}"`,
+          };
       } else {
-        if (name === 'span' && !/class\s*=\s*"tg-spoiler"/.test(raw)) return { ok: false, error: "can't parse entities: Tag \"span\" must have class \"tg-spoiler\"" };
-        if (name === 'a' && !/href\s*=\s*"[^"]*"/.test(raw)) return { ok: false, error: "can't parse entities: Tag \"a\" must have attribute \"href\"" };
+        if (name === 'span' && !/class\s*=\s*"tg-spoiler"/.test(raw))
+          return { ok: false, error: 'can\'t parse entities: Tag "span" must have class "tg-spoiler"' };
+        if (name === 'a' && !/href\s*=\s*"[^"]*"/.test(raw))
+          return { ok: false, error: 'can\'t parse entities: Tag "a" must have attribute "href"' };
         stack.push(name);
       }
       i = end + 1;
@@ -50,7 +73,8 @@ export function parseTelegramHtml(html: string): HtmlParse {
       const decoded = end > i ? decodeEntity(html.slice(i + 1, end)) : undefined;
       if (decoded === undefined) {
         // Telegram accepts a bare '&' only when it does not start something that looks like an entity.
-        if (end > i && /^[a-z#0-9]+$/i.test(html.slice(i + 1, end))) return { ok: false, error: `can't parse entities: Unsupported HTML entity at byte offset ${i}` };
+        if (end > i && /^[a-z#0-9]+$/i.test(html.slice(i + 1, end)))
+          return { ok: false, error: `can't parse entities: Unsupported HTML entity at byte offset ${i}` };
         text += '&';
         i++;
         continue;
@@ -63,6 +87,10 @@ export function parseTelegramHtml(html: string): HtmlParse {
     text += ch;
     i++;
   }
-  if (stack.length > 0) return { ok: false, error: `can't parse entities: Can't find end tag corresponding to start tag "${stack.at(-1)}"` };
+  if (stack.length > 0)
+    return {
+      ok: false,
+      error: `can't parse entities: Can't find end tag corresponding to start tag "${stack.at(-1)}"`,
+    };
   return { ok: true, text };
 }

@@ -14,7 +14,11 @@ describe('budgets over the OpenAI-compatible API', () => {
   before(async () => {
     model = await startOpenAIFake();
     model.setReply(() => ({ text: 'should not be asked' }));
-    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' }, config: 'budgets:\n  user:\n    tokensPerDay: 50\n', timeoutMs: 30_000 });
+    h = await startHearth({
+      env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
+      config: 'budgets:\n  user:\n    tokensPerDay: 50\n',
+      timeoutMs: 30_000,
+    });
   });
   after(async () => {
     await h?.stop();
@@ -35,7 +39,10 @@ describe('budgets over the OpenAI-compatible API', () => {
       assert.match(res.headers.get('content-type') ?? '', /application\/json/);
       const body = (await res.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, 'HEARTH_E_BUDGET');
-      assert.match(body.error.message, /budgets\.user\.tokensPerDay \(50 tokens\).*resets at \d{4}-\d\d-\d\d 00:00 UTC/);
+      assert.match(
+        body.error.message,
+        /budgets\.user\.tokensPerDay \(50 tokens\).*resets at \d{4}-\d\d-\d\d 00:00 UTC/,
+      );
       assert.equal(model.requests.length, 0, 'the model was never called');
     });
   }
@@ -54,7 +61,11 @@ describe('usage and cost in the admin API', () => {
     model = await startOpenAIFake();
     model.setReply(() => ({ text: 'fine' }));
     // gpt-4o-mini has a price in the built-in table.
-    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'gpt-4o-mini' }, config: 'budgets:\n  user:\n    tokensPerDay: 100000\n', timeoutMs: 30_000 });
+    h = await startHearth({
+      env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'gpt-4o-mini' },
+      config: 'budgets:\n  user:\n    tokensPerDay: 100000\n',
+      timeoutMs: 30_000,
+    });
   });
   after(async () => {
     await h?.stop();
@@ -70,10 +81,20 @@ describe('usage and cost in the admin API', () => {
       });
       assert.equal(res.status, 200, await res.text());
     }
-    const res = await fetch(`${h.baseUrl}/admin/usage?user=api-token`, { headers: { authorization: `Bearer ${h.token}` } });
+    const res = await fetch(`${h.baseUrl}/admin/usage?user=api-token`, {
+      headers: { authorization: `Bearer ${h.token}` },
+    });
     assert.equal(res.status, 200);
     const body = (await res.json()) as {
-      days: Array<{ day: string; userId: string; model: string; promptTokens: number; completionTokens: number; costUsd: number; turns: number }>;
+      days: Array<{
+        day: string;
+        userId: string;
+        model: string;
+        promptTokens: number;
+        completionTokens: number;
+        costUsd: number;
+        turns: number;
+      }>;
       budgets: Array<{ budget: string; used: number; remaining: number; limit: number }>;
     };
     assert.equal(body.days.length, 1);
@@ -87,6 +108,9 @@ describe('usage and cost in the admin API', () => {
     assert.equal(budget!.budget, 'budgets.user.tokensPerDay');
     assert.equal(budget!.used, day!.promptTokens + day!.completionTokens);
     assert.equal(budget!.remaining, 100000 - budget!.used);
-    assert.equal((await fetch(`${h.baseUrl}/admin/usage?days=0`, { headers: { authorization: `Bearer ${h.token}` } })).status, 400);
+    assert.equal(
+      (await fetch(`${h.baseUrl}/admin/usage?days=0`, { headers: { authorization: `Bearer ${h.token}` } })).status,
+      400,
+    );
   });
 });

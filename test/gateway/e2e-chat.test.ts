@@ -17,7 +17,14 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
     model = await startOpenAIFake();
     // Chunks a few ms apart, as a real model streams them (deltas arriving together are merged).
     model.setReply((body) => ({ text: `You said: ${body.messages.at(-1).content}`, chunkDelayMs: 40 }));
-    h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model', MODEL_TEMPERATURE: '0.3', MODEL_MAX_TOKENS: '77' } });
+    h = await startHearth({
+      env: {
+        MODEL_ENDPOINT: model.baseUrl,
+        MODEL_NAME: 'fake-model',
+        MODEL_TEMPERATURE: '0.3',
+        MODEL_MAX_TOKENS: '77',
+      },
+    });
   });
   after(async () => {
     await h?.stop();
@@ -66,7 +73,11 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
     assert.equal(second.ready.history.length, 2);
     assert.equal(second.events.at(-1)!.type, 'done');
     const sent = model.requests.at(-1)!.body.messages.map((m: Json) => `${m.role}:${m.content}`);
-    assert.deepEqual(sent.slice(1), ['user:my name is Ada', 'assistant:You said: my name is Ada', 'user:what is my name?']);
+    assert.deepEqual(sent.slice(1), [
+      'user:my name is Ada',
+      'assistant:You said: my name is Ada',
+      'user:what is my name?',
+    ]);
   });
 
   it('streams through /v1/chat/completions with the official openai client', async () => {
@@ -99,11 +110,17 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
 
   it('answers /v1/chat/completions without streaming, and lists /v1/models', async () => {
     const client = new OpenAI({ baseURL: `${h.baseUrl}/v1`, apiKey: h.token });
-    const res = await client.chat.completions.create({ model: 'env', messages: [{ role: 'user', content: 'plain please' }] });
+    const res = await client.chat.completions.create({
+      model: 'env',
+      messages: [{ role: 'user', content: 'plain please' }],
+    });
     assert.equal(res.choices[0].message.content, 'You said: plain please');
     assert.equal(res.object, 'chat.completion');
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((m) => m.id), ['env']);
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['env'],
+    );
   });
 
   it('rejects the API without a valid bearer token (401) and oversized bodies (413)', async () => {

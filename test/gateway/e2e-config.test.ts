@@ -13,10 +13,18 @@ describe('configuration errors', () => {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'hearth-cfg-'));
     const file = join(dir, 'hearth.yml');
-    writeFileSync(file, 'server:\n  port: 8080\n  hots: 0.0.0.0\nmodels:\n  catalog:\n    m: { provider: openia, model: x }\n');
+    writeFileSync(
+      file,
+      'server:\n  port: 8080\n  hots: 0.0.0.0\nmodels:\n  catalog:\n    m: { provider: openia, model: x }\n',
+    );
     const r = await runCli(['config', 'validate', '--config', file]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: server\\.hots: unknown key "hots" \\(did you mean "host"\\?\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: server\\.hots: unknown key "hots" \\(did you mean "host"\\?\\)`,
+      ),
+    );
     assert.match(r.stderr, /models\.catalog\.m\.provider: /);
     writeFileSync(file, '{}\n');
     const ok = await runCli(['config', 'validate', '--config', file]);

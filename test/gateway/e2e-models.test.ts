@@ -39,7 +39,11 @@ ${extra}`;
       const body = (await listed.json()) as { default: string; models: Array<{ id: string }> };
       assert.equal(body.default, 'a');
       assert.deepEqual(body.models.map((m) => m.id).sort(), ['a', 'b']);
-      const unauth = await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', body: '{"model":"b"}', headers: { 'content-type': 'application/json' } });
+      const unauth = await fetch(`${h.baseUrl}/admin/models/default`, {
+        method: 'PUT',
+        body: '{"model":"b"}',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(unauth.status, 401);
       const sw = await fetch(`${h.baseUrl}/admin/models/default`, {
         method: 'PUT',
@@ -76,7 +80,11 @@ ${extra}`;
         body: JSON.stringify({ provider: 'openai', baseUrl: keyed.baseUrl, model: 'x', apiKey: key }),
       });
       assert.equal(put.status, 200);
-      assert.equal((await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"extra"}' })).status, 200);
+      assert.equal(
+        (await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"extra"}' }))
+          .status,
+        200,
+      );
       assert.equal((await chatOverWs(h.baseUrl, 'hi')).events.at(-1)!.text, 'from the added model');
     } finally {
       await h.stop();
@@ -86,11 +94,21 @@ ${extra}`;
     for (const f of files(dataDir)) assert.ok(!readFileSync(f).includes(key), `${f} holds the API key in plain text`);
     h = await startHearth({ config: catalog(), dataDir });
     try {
-      const listed = (await (await fetch(`${h.baseUrl}/admin/models`, { headers: auth })).json()) as { models: Array<{ id: string }> };
+      const listed = (await (await fetch(`${h.baseUrl}/admin/models`, { headers: auth })).json()) as {
+        models: Array<{ id: string }>;
+      };
       assert.ok(listed.models.some((m) => m.id === 'extra'));
-      assert.equal((await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"extra"}' })).status, 200);
+      assert.equal(
+        (await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"extra"}' }))
+          .status,
+        200,
+      );
       assert.equal((await chatOverWs(h.baseUrl, 'again')).events.at(-1)!.text, 'from the added model');
-      assert.equal((await fetch(`${h.baseUrl}/admin/models/extra`, { method: 'DELETE', headers: auth })).status, 409, 'not the current default');
+      assert.equal(
+        (await fetch(`${h.baseUrl}/admin/models/extra`, { method: 'DELETE', headers: auth })).status,
+        409,
+        'not the current default',
+      );
       await fetch(`${h.baseUrl}/admin/models/default`, { method: 'PUT', headers: auth, body: '{"model":"a"}' });
       assert.equal((await fetch(`${h.baseUrl}/admin/models/extra`, { method: 'DELETE', headers: auth })).status, 200);
       assert.equal((await fetch(`${h.baseUrl}/admin/models/a`, { method: 'DELETE', headers: auth })).status, 409);

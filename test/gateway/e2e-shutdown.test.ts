@@ -14,7 +14,11 @@ describe('graceful shutdown', () => {
     const h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl } });
     try {
       const client = new OpenAI({ baseURL: `${h.baseUrl}/v1`, apiKey: h.token });
-      const stream = await client.chat.completions.create({ model: 'env', stream: true, messages: [{ role: 'user', content: 'count' }] });
+      const stream = await client.chat.completions.create({
+        model: 'env',
+        stream: true,
+        messages: [{ role: 'user', content: 'count' }],
+      });
       const parts: string[] = [];
       let signalled: Promise<number | null> | undefined;
       for await (const chunk of stream) {

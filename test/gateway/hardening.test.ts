@@ -20,7 +20,14 @@ async function startGateway(configYaml: string): Promise<{ hearth: Hearth; fake:
   const dir = mkdtempSync(join(tmpdir(), 'hearth-hardening-'));
   const file = join(dir, 'hearth.yml');
   writeFileSync(file, configYaml);
-  const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: fake.baseUrl, MODEL_NAME: 'fake-gpt' };
+  const env = {
+    HEARTH_HOST: '127.0.0.1',
+    HEARTH_PORT: '0',
+    HEARTH_DATA_DIR: join(dir, 'data'),
+    HEARTH_API_TOKEN: TOKEN,
+    MODEL_ENDPOINT: fake.baseUrl,
+    MODEL_NAME: 'fake-gpt',
+  };
   const hearth = new Hearth({ loaded: loadConfig({ file, env }), env, log: pino({ level: 'silent' }) });
   await hearth.start();
   return {
@@ -49,7 +56,11 @@ describe('percent-encoded paths are judged like the route they reach', () => {
       const res = await fetch(g.hearth.url + path, { headers: auth });
       assert.equal(res.status, 403, path);
     }
-    const put = await fetch(`${g.hearth.url}/%61dmin/models/default`, { method: 'PUT', headers: auth, body: JSON.stringify({ model: 'env' }) });
+    const put = await fetch(`${g.hearth.url}/%61dmin/models/default`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ model: 'env' }),
+    });
     assert.equal(put.status, 403);
   });
 });
@@ -62,19 +73,29 @@ describe('the audit log sees encoded admin paths', () => {
   after(() => g.close());
 
   it('records a model switch sent to /%61dmin/models/default', async () => {
-    const put = await fetch(`${g.hearth.url}/%61dmin/models/default`, { method: 'PUT', headers: auth, body: JSON.stringify({ model: 'env' }) });
+    const put = await fetch(`${g.hearth.url}/%61dmin/models/default`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ model: 'env' }),
+    });
     assert.equal(put.status, 200);
     await new Promise((r) => setTimeout(r, 100));
     const security = (g.hearth as unknown as { security: { audit: { export(): AsyncIterable<string> } } }).security;
     const lines: string[] = [];
     for await (const line of security.audit.export()) lines.push(line);
-    assert.ok(lines.some((l) => l.includes('PUT /admin/models/default')), `audit rows: ${lines.join('\n')}`);
+    assert.ok(
+      lines.some((l) => l.includes('PUT /admin/models/default')),
+      `audit rows: ${lines.join('\n')}`,
+    );
   });
 });
 
 describe('web chat frames', () => {
   let g: Awaited<ReturnType<typeof startGateway>>;
-  const chats = () => (g.hearth as unknown as { channels: Array<{ name: string; chats?: Map<string, Set<unknown>> }> }).channels.find((c) => c.name === 'webchat')!.chats!;
+  const chats = () =>
+    (g.hearth as unknown as { channels: Array<{ name: string; chats?: Map<string, Set<unknown>> }> }).channels.find(
+      (c) => c.name === 'webchat',
+    )!.chats!;
   before(async () => {
     g = await startGateway('{}\n');
   });
@@ -99,7 +120,11 @@ describe('web chat frames', () => {
       });
     });
     ws.close();
-    assert.deepEqual(events.map((e) => e.type).filter((t) => t !== 'delta'), ['ready', 'start', 'done'], JSON.stringify(events));
+    assert.deepEqual(
+      events.map((e) => e.type).filter((t) => t !== 'delta'),
+      ['ready', 'start', 'done'],
+      JSON.stringify(events),
+    );
   });
 
   it('a second hello on the same socket is refused and leaves nothing behind when the socket closes', async () => {
@@ -115,7 +140,10 @@ describe('web chat frames', () => {
         if (events.length === 2) resolve();
       });
     });
-    assert.deepEqual(events.map((e) => e.type), ['ready', 'error']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ready', 'error'],
+    );
     await new Promise<void>((resolve) => {
       ws.on('close', () => resolve());
       ws.close();
@@ -130,14 +158,19 @@ describe('admin query strings', () => {
   before(async () => {
     g = await startGateway('{}\n');
     for (const text of ['one', 'two', 'three']) {
-      const res = await fetch(`${g.hearth.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: JSON.stringify({ messages: [{ role: 'user', content: text }] }) });
+      const res = await fetch(`${g.hearth.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ messages: [{ role: 'user', content: text }] }),
+      });
       assert.equal(res.status, 200);
     }
   });
   after(() => g.close());
 
   const list = (query: string) => fetch(`${g.hearth.url}/admin/conversations?${query}`, { headers: auth });
-  const count = async (query: string) => ((await (await list(query)).json()) as { conversations: unknown[] }).conversations.length;
+  const count = async (query: string) =>
+    ((await (await list(query)).json()) as { conversations: unknown[] }).conversations.length;
 
   it('answers 400, not 500 or an unbounded list, to a bad limit or a repeated parameter', async () => {
     assert.equal(await count('limit=2'), 2);

@@ -22,16 +22,28 @@ export interface InProcessGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(configYaml = '{}\n', options: Partial<HearthOptions> & { env?: Record<string, string> } = {}): Promise<InProcessGateway> {
+export async function startGateway(
+  configYaml = '{}\n',
+  options: Partial<HearthOptions> & { env?: Record<string, string> } = {},
+): Promise<InProcessGateway> {
   const fake = await startOpenAIFake();
   const dir = mkdtempSync(join(tmpdir(), 'hearth-gw-'));
   const file = join(dir, 'hearth.yml');
   writeFileSync(file, configYaml);
-  const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: fake.baseUrl, MODEL_NAME: 'fake-gpt', ...options.env };
+  const env = {
+    HEARTH_HOST: '127.0.0.1',
+    HEARTH_PORT: '0',
+    HEARTH_DATA_DIR: join(dir, 'data'),
+    HEARTH_API_TOKEN: TOKEN,
+    MODEL_ENDPOINT: fake.baseUrl,
+    MODEL_NAME: 'fake-gpt',
+    ...options.env,
+  };
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });

@@ -21,7 +21,11 @@ describe('OpenAI-compatible API: what it supports, it says', () => {
   async function refused(request: Record<string, unknown>, param: string): Promise<void> {
     const before = g.fake.requests.length;
     await assert.rejects(
-      client.chat.completions.create({ model: 'env', messages: [{ role: 'user', content: 'hi' }], ...request } as never),
+      client.chat.completions.create({
+        model: 'env',
+        messages: [{ role: 'user', content: 'hi' }],
+        ...request,
+      } as never),
       (err: unknown) => {
         assert.ok(err instanceof OpenAI.BadRequestError, String(err));
         assert.equal(err.status, 400);
@@ -34,7 +38,9 @@ describe('OpenAI-compatible API: what it supports, it says', () => {
   }
 
   it('client tools and tool_choice are refused with a 400 naming them, not answered as plain text', async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } },
+    ];
     await refused({ tools }, 'tools');
     await refused({ tool_choice: 'auto' }, 'tool_choice');
   });
@@ -51,7 +57,11 @@ describe('OpenAI-compatible API: what it supports, it says', () => {
       {
         messages: [
           { role: 'user', content: 'weather?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+          },
           { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
           { role: 'user', content: 'and?' },
         ],
@@ -61,7 +71,13 @@ describe('OpenAI-compatible API: what it supports, it says', () => {
   });
 
   it('what it supports still works: null and n: 1 count as not set', async () => {
-    const res = await client.chat.completions.create({ model: 'env', messages: [{ role: 'user', content: 'plain' }], n: 1, user: 'ada', temperature: null } as never);
+    const res = await client.chat.completions.create({
+      model: 'env',
+      messages: [{ role: 'user', content: 'plain' }],
+      n: 1,
+      user: 'ada',
+      temperature: null,
+    } as never);
     assert.equal((res as OpenAI.ChatCompletion).choices[0].message.content, 'You said: plain');
   });
 
@@ -81,6 +97,9 @@ describe('OpenAI-compatible API: what it supports, it says', () => {
     assert.equal(systems.length, 1, JSON.stringify(sent));
     assert.equal(sent[0].role, 'system');
     assert.match(systems[0].content, /^You are the house assistant\.[\s\S]*Answer in French\.[\s\S]*Be brief\.$/);
-    assert.deepEqual(sent.slice(1).map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      sent.slice(1).map((m) => m.role),
+      ['user', 'assistant', 'user'],
+    );
   });
 });

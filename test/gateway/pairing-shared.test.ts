@@ -13,8 +13,16 @@ import { RedisSessionStore } from '../../src/storage/sessions/redis.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const stranger = (id: string): Message => ({
-  id: `telegram:${randomUUID()}`, kind: 'message', channel: 'telegram', chatId: `chat-${id}`, sender: { id, username: `user${id}` },
-  text: 'hello?', attachments: [], isGroup: false, mentioned: true, timestamp: Date.now(),
+  id: `telegram:${randomUUID()}`,
+  kind: 'message',
+  channel: 'telegram',
+  chatId: `chat-${id}`,
+  sender: { id, username: `user${id}` },
+  text: 'hello?',
+  attachments: [],
+  isGroup: false,
+  mentioned: true,
+  timestamp: Date.now(),
 });
 
 describe('pairing codes in a shared session store', () => {
@@ -45,8 +53,15 @@ describe('pairing codes in a shared session store', () => {
 
     const b = await replica();
     const again = await b.decide(stranger('42'), undefined);
-    assert.deepEqual(again, { kind: 'pair', code, isNew: false }, 'the same sender gets the same code from every replica');
-    assert.deepEqual((await b.list()).map((p) => [p.code, p.senderId, p.senderName]), [[code, '42', 'user42']]);
+    assert.deepEqual(
+      again,
+      { kind: 'pair', code, isNew: false },
+      'the same sender gets the same code from every replica',
+    );
+    assert.deepEqual(
+      (await b.list()).map((p) => [p.code, p.senderId, p.senderName]),
+      [[code, '42', 'user42']],
+    );
 
     // A restart: the process holding the code is gone; a new one still knows it.
     await stores[0].close();

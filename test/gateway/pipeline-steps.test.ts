@@ -10,7 +10,16 @@ import type { HistoryStore } from '../../src/core/stores.js';
 import { AccessControl } from '../../src/gateway/pipeline/access.js';
 import { compose, type ChannelPolicy, type Inbound, type Step } from '../../src/gateway/pipeline/compose.js';
 import { InboundPipeline } from '../../src/gateway/pipeline/pipeline.js';
-import { accessStep, botFilter, knownChannel, mentionRule, publishInbound, routing, senderLimit, shutdownGate } from '../../src/gateway/pipeline/steps.js';
+import {
+  accessStep,
+  botFilter,
+  knownChannel,
+  mentionRule,
+  publishInbound,
+  routing,
+  senderLimit,
+  shutdownGate,
+} from '../../src/gateway/pipeline/steps.js';
 import { MemorySessionStore } from '../../src/storage/sessions/memory.js';
 
 const log = pino({ level: 'silent' });
@@ -18,10 +27,27 @@ const chatPolicy: ChannelPolicy = { trusted: false, limitSenders: true, requireM
 const trustedPolicy: ChannelPolicy = { trusted: true, limitSenders: true, requireMention: false };
 
 function message(over: Partial<Message> = {}): Message {
-  return { id: 'telegram:1', kind: 'message', channel: 'telegram', chatId: 'c1', sender: { id: 'u1' }, text: 'hi', attachments: [], isGroup: false, mentioned: false, timestamp: 0, ...over };
+  return {
+    id: 'telegram:1',
+    kind: 'message',
+    channel: 'telegram',
+    chatId: 'c1',
+    sender: { id: 'u1' },
+    text: 'hi',
+    attachments: [],
+    isGroup: false,
+    mentioned: false,
+    timestamp: 0,
+    ...over,
+  };
 }
 function inbound(m: Message = message(), ...policy: [ChannelPolicy | undefined] | []): Inbound {
-  return { message: m, policy: policy.length ? policy[0] : chatPolicy, log, meta: { requestId: m.id, channel: m.channel } };
+  return {
+    message: m,
+    policy: policy.length ? policy[0] : chatPolicy,
+    log,
+    meta: { requestId: m.id, channel: m.channel },
+  };
 }
 /** Runs one step; true when it passed the message on. */
 async function passes(step: Step, i: Inbound): Promise<boolean> {
@@ -47,7 +73,10 @@ describe('pipeline steps', () => {
     const gate = shutdownGate(() => open);
     assert.equal(await passes(gate, inbound()), true);
     open = false;
-    await assert.rejects(passes(gate, inbound()), (err: { code?: string; httpStatus?: number }) => err.code === 'HEARTH_E_SHUTTING_DOWN' && err.httpStatus === 503);
+    await assert.rejects(
+      passes(gate, inbound()),
+      (err: { code?: string; httpStatus?: number }) => err.code === 'HEARTH_E_SHUTTING_DOWN' && err.httpStatus === 503,
+    );
   });
 
   it('knownChannel drops messages of an unconfigured channel', async () => {
@@ -63,16 +92,25 @@ describe('pipeline steps', () => {
   it('mentionRule answers a group only when mentioned, unless the channel says otherwise', async () => {
     assert.equal(await passes(mentionRule, inbound(message({ isGroup: true }))), false);
     assert.equal(await passes(mentionRule, inbound(message({ isGroup: true, mentioned: true }))), true);
-    assert.equal(await passes(mentionRule, inbound(message({ isGroup: true }), { ...chatPolicy, requireMention: false })), true);
+    assert.equal(
+      await passes(mentionRule, inbound(message({ isGroup: true }), { ...chatPolicy, requireMention: false })),
+      true,
+    );
     assert.equal(await passes(mentionRule, inbound(message({ isGroup: false }))), true);
   });
 
   it('senderLimit drops a chat sender silently and tells our own clients (429)', async () => {
     const refuse = senderLimit(async () => ({ allowed: false, retryAfterSec: 7 }));
     assert.equal(await passes(refuse, inbound()), false);
-    await assert.rejects(passes(refuse, inbound(message(), trustedPolicy)), (err: { code?: string; httpStatus?: number; message: string }) => err.code === 'HEARTH_E_RATE_LIMITED' && err.httpStatus === 429 && /7 s/.test(err.message));
+    await assert.rejects(
+      passes(refuse, inbound(message(), trustedPolicy)),
+      (err: { code?: string; httpStatus?: number; message: string }) =>
+        err.code === 'HEARTH_E_RATE_LIMITED' && err.httpStatus === 429 && /7 s/.test(err.message),
+    );
     const counted: string[] = [];
-    const allow = senderLimit(async (channel, sender) => (counted.push(`${channel}:${sender}`), { allowed: true, retryAfterSec: 0 }));
+    const allow = senderLimit(
+      async (channel, sender) => (counted.push(`${channel}:${sender}`), { allowed: true, retryAfterSec: 0 }),
+    );
     assert.equal(await passes(allow, inbound()), true);
     assert.equal(await passes(allow, inbound(message(), { ...chatPolicy, limitSenders: false })), true);
     assert.deepEqual(counted, ['telegram:u1'], 'a channel that does not limit senders is not counted');
@@ -90,7 +128,11 @@ describe('pipeline steps', () => {
     assert.equal(sent[0].event.type, 'done');
     assert.match((sent[0].event as { text: string }).text, /pairing code [A-Z2-9]{8}/);
     assert.equal(sent[0].target.chatId, 'c1');
-    assert.equal(await passes(step, inbound(message(), trustedPolicy)), true, 'trusted surfaces authenticate their callers themselves');
+    assert.equal(
+      await passes(step, inbound(message(), trustedPolicy)),
+      true,
+      'trusted surfaces authenticate their callers themselves',
+    );
   });
 
   it('routing picks the first matching route, else the channel agent, and keeps an agent already chosen', async () => {
@@ -109,7 +151,10 @@ describe('pipeline steps', () => {
   it('publishInbound hands the message to the bus and ends the pipeline', async () => {
     const published: Message[] = [];
     const m = message();
-    assert.equal(await passes(publishInbound({ publishInbound: async (x) => void published.push(x) }), inbound(m)), false);
+    assert.equal(
+      await passes(publishInbound({ publishInbound: async (x) => void published.push(x) }), inbound(m)),
+      false,
+    );
     assert.deepEqual(published, [m]);
   });
 });
@@ -117,10 +162,12 @@ describe('pipeline steps', () => {
 describe('composition', () => {
   it('runs steps in order and stops where a step does not call next', async () => {
     const seen: string[] = [];
-    const step = (name: string, pass = true): Step => async (_i, next) => {
-      seen.push(name);
-      if (pass) await next();
-    };
+    const step =
+      (name: string, pass = true): Step =>
+      async (_i, next) => {
+        seen.push(name);
+        if (pass) await next();
+      };
     await compose([step('a'), step('b', false), step('c')])(inbound());
     assert.deepEqual(seen, ['a', 'b']);
   });
@@ -152,7 +199,11 @@ describe('composition', () => {
     await pipeline.receive(message({ text: 'hello' }));
     await pipeline.receive(message({ id: 'telegram:2', text: 'yes' }));
     assert.deepEqual(agents, ['routed', 'routed']);
-    assert.deepEqual(published.map((m) => m.text), ['hello'], 'the step took "yes" out of the conversation');
+    assert.deepEqual(
+      published.map((m) => m.text),
+      ['hello'],
+      'the step took "yes" out of the conversation',
+    );
     assert.throws(() => pipeline.use(async () => {}), /before the first message/);
   });
 });

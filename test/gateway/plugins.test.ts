@@ -41,17 +41,25 @@ describe('a feature plugin mounted after the built-ins', () => {
   });
 
   it('gets its changes audited with the caller', async () => {
-    assert.equal((await fetch(`${g.hearth.url}/admin/example`, { method: 'POST', headers: bearer(TOKEN) })).status, 200);
+    assert.equal(
+      (await fetch(`${g.hearth.url}/admin/example`, { method: 'POST', headers: bearer(TOKEN) })).status,
+      200,
+    );
     await new Promise((r) => setTimeout(r, 100));
     const security = (g.hearth as unknown as { security: { audit: { export(): AsyncIterable<string> } } }).security;
     const rows: string[] = [];
     for await (const line of security.audit.export()) rows.push(line);
-    const row = rows.map((l) => JSON.parse(l) as { action: string; actor: string }).find((r) => r.action === 'POST /admin/example' && r.actor === 'api-token');
+    const row = rows
+      .map((l) => JSON.parse(l) as { action: string; actor: string })
+      .find((r) => r.action === 'POST /admin/example' && r.actor === 'api-token');
     assert.ok(row, `audit rows: ${rows.join('\n')}`);
   });
 
   it('gets the browser Origin guard', async () => {
-    const res = await fetch(`${g.hearth.url}/admin/example`, { method: 'POST', headers: { ...bearer(TOKEN), origin: 'https://evil.example' } });
+    const res = await fetch(`${g.hearth.url}/admin/example`, {
+      method: 'POST',
+      headers: { ...bearer(TOKEN), origin: 'https://evil.example' },
+    });
     assert.equal(res.status, 403);
   });
 

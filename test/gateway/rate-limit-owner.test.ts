@@ -17,11 +17,14 @@ describe('rate limits and the owner', () => {
   it('2,000 malformed requests from one address leave the admin token answered', async () => {
     const statuses = new Map<number, number>();
     const garbage = () =>
-      fetch(`${g.hearth.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer garbage' }, body: '{"messages": [' })
-        .then(async (r) => {
-          await r.arrayBuffer();
-          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        });
+      fetch(`${g.hearth.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer garbage' },
+        body: '{"messages": [',
+      }).then(async (r) => {
+        await r.arrayBuffer();
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      });
     for (let sent = 0; sent < 2000; sent += 50) await Promise.all(Array.from({ length: 50 }, garbage));
     assert.ok((statuses.get(429) ?? 0) > 1000, `the address was limited: ${JSON.stringify([...statuses])}`);
 
@@ -46,7 +49,10 @@ describe('rate limits and the owner', () => {
     // 600 per minute by default; the previous test spent none of the token's budget on garbage.
     const res = await fetch(`${g.hearth.url}/admin/models`, { headers: bearer(TOKEN) });
     assert.equal(res.status, 200);
-    assert.ok(Number(res.headers.get('ratelimit-remaining')) >= 590, `remaining ${res.headers.get('ratelimit-remaining')}`);
+    assert.ok(
+      Number(res.headers.get('ratelimit-remaining')) >= 590,
+      `remaining ${res.headers.get('ratelimit-remaining')}`,
+    );
     assert.equal(res.headers.get('ratelimit-limit'), '600', 'counted against the per-user limit');
   });
 });

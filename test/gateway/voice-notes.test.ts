@@ -8,8 +8,17 @@ import { VoiceNotes } from '../../src/gateway/voice-notes.js';
 // Transcription off: these tests are about which answers are spoken, not about speech recognition.
 const config = configSchema.parse({ voice: { voiceNotes: { transcribe: false, replyAgents: ['default'] } } });
 const voiceNote = (agent: string): Message => ({
-  id: 'telegram:1:2', kind: 'message', channel: 'telegram', chatId: '1', sender: { id: 'u' }, text: '', agent,
-  attachments: [{ kind: 'voice', blobKey: 'media/x.ogg' }], isGroup: false, mentioned: true, timestamp: 0,
+  id: 'telegram:1:2',
+  kind: 'message',
+  channel: 'telegram',
+  chatId: '1',
+  sender: { id: 'u' },
+  text: '',
+  agent,
+  attachments: [{ kind: 'voice', blobKey: 'media/x.ogg' }],
+  isGroup: false,
+  mentioned: true,
+  timestamp: 0,
 });
 /** Blobs that fail the test when touched: nothing may be synthesized or stored. */
 const untouchable = () => new Proxy({}, { get: () => assert.fail('the blob store was used') }) as never;
@@ -30,9 +39,26 @@ test('no state is kept per turn: an unmarked reply and an error end are left alo
   const notes = new VoiceNotes(() => config, untouchable, pino({ level: 'silent' }));
   const message = voiceNote('support');
   await notes.transcribe(message);
-  const done: ReplyEvent = { type: 'done', replyId: 'r', inReplyTo: message.id, conversationId: 'telegram:1', text: 'hi', attachments: [], model: 'm', usage: { promptTokens: 0, completionTokens: 0 }, finishReason: 'stop' };
+  const done: ReplyEvent = {
+    type: 'done',
+    replyId: 'r',
+    inReplyTo: message.id,
+    conversationId: 'telegram:1',
+    text: 'hi',
+    attachments: [],
+    model: 'm',
+    usage: { promptTokens: 0, completionTokens: 0 },
+    finishReason: 'stop',
+  };
   await notes.speak(replyTargetOf(message), done);
   assert.deepEqual(done.attachments, []);
   const marked = { ...replyTargetOf(voiceNote('default')), voiceReply: true };
-  await notes.speak(marked, { type: 'error', replyId: 'r', inReplyTo: message.id, conversationId: 'telegram:1', code: 'HEARTH_E_MODEL_FAILED', message: 'x' });
+  await notes.speak(marked, {
+    type: 'error',
+    replyId: 'r',
+    inReplyTo: message.id,
+    conversationId: 'telegram:1',
+    code: 'HEARTH_E_MODEL_FAILED',
+    message: 'x',
+  });
 });

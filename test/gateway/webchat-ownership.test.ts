@@ -17,7 +17,10 @@ describe('web chat conversation ownership', () => {
       });
       assert.equal(issued.status, 201);
       const bob = ((await issued.json()) as { token: string }).token;
-      const alice = await chatOverWs(h.baseUrl, 'my secret plan', { token: h.token, conversationId: 'alice-conversation-1' });
+      const alice = await chatOverWs(h.baseUrl, 'my secret plan', {
+        token: h.token,
+        conversationId: 'alice-conversation-1',
+      });
       assert.equal(alice.ready.conversationId, 'alice-conversation-1');
       const again = await chatOverWs(h.baseUrl, 'and more', { token: h.token, conversationId: 'alice-conversation-1' });
       assert.equal(again.ready.history[0].content, 'my secret plan', 'the owner gets her history back');

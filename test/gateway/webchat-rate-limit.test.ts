@@ -8,16 +8,24 @@ import { chatOverWs } from '../webchat-client.js';
 describe('web chat rate limit', () => {
   it('answers an error frame once a sender exceeds security.rateLimit.sender', async () => {
     const model = await startOpenAIFake();
-    const h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl }, config: 'security:\n  rateLimit:\n    sender: { limit: 2, windowSec: 60 }\n' });
+    const h = await startHearth({
+      env: { MODEL_ENDPOINT: model.baseUrl },
+      config: 'security:\n  rateLimit:\n    sender: { limit: 2, windowSec: 60 }\n',
+    });
     try {
       const conversationId = 'rate-limited-conversation';
-      for (const text of ['one', 'two']) assert.equal((await chatOverWs(h.baseUrl, text, { conversationId })).events.at(-1)!.type, 'done');
+      for (const text of ['one', 'two'])
+        assert.equal((await chatOverWs(h.baseUrl, text, { conversationId })).events.at(-1)!.type, 'done');
       const third = await chatOverWs(h.baseUrl, 'three', { conversationId });
       const last = third.events.at(-1)!;
       assert.equal(last.type, 'error');
       assert.equal(last.code, 'HEARTH_E_RATE_LIMITED');
       assert.match(last.message, /try again in \d+ s/);
-      assert.equal(model.requests.filter((r) => r.path.endsWith('/chat/completions')).length, 2, 'the third never reached the model');
+      assert.equal(
+        model.requests.filter((r) => r.path.endsWith('/chat/completions')).length,
+        2,
+        'the third never reached the model',
+      );
       // Another sender is not affected.
       assert.equal((await chatOverWs(h.baseUrl, 'hello')).events.at(-1)!.type, 'done');
     } finally {

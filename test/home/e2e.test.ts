@@ -81,7 +81,9 @@ describe('home hub end to end through hearth', () => {
   async function askApproved(text: string, tool: string): Promise<string> {
     const question = await ask(text);
     assert.match(question, new RegExp(tool), 'the assistant says what it wants to run');
-    const { approvals } = (await (await admin('/admin/approvals')).json()) as { approvals: Array<{ id: string; tool: string }> };
+    const { approvals } = (await (await admin('/admin/approvals')).json()) as {
+      approvals: Array<{ id: string; tool: string }>;
+    };
     const pending = approvals.find((a) => a.tool === tool);
     assert.ok(pending, `an approval for ${tool} waits: ${JSON.stringify(approvals)}`);
     const res = await admin(`/admin/approvals/${pending.id}/approve`, { method: 'POST' });
@@ -114,8 +116,14 @@ describe('home hub end to end through hearth', () => {
   it('a chat turn publishes to a device topic on the broker', async () => {
     const question = await ask('switch on the porch light please');
     assert.match(question, /mqtt_publish/);
-    assert.equal(received.find((m) => m.topic === `${prefix}/porch/set`), undefined, 'nothing is published before the yes');
-    const { approvals } = (await (await admin('/admin/approvals')).json()) as { approvals: Array<{ id: string; tool: string }> };
+    assert.equal(
+      received.find((m) => m.topic === `${prefix}/porch/set`),
+      undefined,
+      'nothing is published before the yes',
+    );
+    const { approvals } = (await (await admin('/admin/approvals')).json()) as {
+      approvals: Array<{ id: string; tool: string }>;
+    };
     const pending = approvals.find((a) => a.tool === 'mqtt_publish');
     assert.ok(pending, JSON.stringify(approvals));
     assert.equal((await admin(`/admin/approvals/${pending.id}/approve`, { method: 'POST' })).status, 200);

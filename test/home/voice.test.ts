@@ -71,12 +71,20 @@ home:
   await page.waitForSelector('.msg.user', { timeout: 60_000 });
   assert.match((await page.textContent('.msg.user')) ?? '', /turn on the kitchen lights/);
   // The device command is sensitive: it waits for a yes (here an operator's, through the admin API).
-  const pending = await waitFor('the approval request', async () => {
-    const res = await fetch(`${h.baseUrl}/admin/approvals`, { headers: { authorization: `Bearer ${h.token}` } });
-    const { approvals } = (await res.json()) as { approvals: Array<{ id: string; tool: string }> };
-    return approvals.find((a) => a.tool === 'mqtt_publish');
-  }, 60_000);
-  assert.equal(received.find((m) => m.topic === `${prefix}/kitchen/light/set`), undefined, 'nothing is sent before the yes');
+  const pending = await waitFor(
+    'the approval request',
+    async () => {
+      const res = await fetch(`${h.baseUrl}/admin/approvals`, { headers: { authorization: `Bearer ${h.token}` } });
+      const { approvals } = (await res.json()) as { approvals: Array<{ id: string; tool: string }> };
+      return approvals.find((a) => a.tool === 'mqtt_publish');
+    },
+    60_000,
+  );
+  assert.equal(
+    received.find((m) => m.topic === `${prefix}/kitchen/light/set`),
+    undefined,
+    'nothing is sent before the yes',
+  );
   const approved = await fetch(`${h.baseUrl}/admin/approvals/${pending.id}/approve`, {
     method: 'POST',
     headers: { authorization: `Bearer ${h.token}` },
@@ -91,9 +99,13 @@ home:
   // After the approval the turn continues and its answer reaches the voice page.
   await page.waitForFunction(
     () =>
-      [...(globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<{ textContent: string | null }> } }).document.querySelectorAll('.msg.assistant:not(.streaming)')].some((e) =>
-        /kitchen lights are on/.test(e.textContent ?? ''),
-      ),
+      [
+        ...(
+          globalThis as unknown as {
+            document: { querySelectorAll(s: string): Iterable<{ textContent: string | null }> };
+          }
+        ).document.querySelectorAll('.msg.assistant:not(.streaming)'),
+      ].some((e) => /kitchen lights are on/.test(e.textContent ?? '')),
     undefined,
     { timeout: 60_000 },
   );

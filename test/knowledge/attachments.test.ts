@@ -20,14 +20,28 @@ after(async () => {
 });
 
 test('a PDF sent on Telegram reaches the model as its text, with its headings, in the user message', async () => {
-  const pdf = await makePdf([{ heading: 'Warranty', lines: ['The warranty covers parts for two years.'] }], 'Kettle manual');
+  const pdf = await makePdf(
+    [{ heading: 'Warranty', lines: ['The warranty covers parts for two years.'] }],
+    'Kettle manual',
+  );
   const file = rig.fake.addFile(pdf, 'documents/file_9.pdf');
-  rig.fake.userMessage({ ...ada, extra: { document: { ...file, file_name: 'kettle.pdf', mime_type: 'application/pdf' }, caption: 'how long is the warranty?' } });
+  rig.fake.userMessage({
+    ...ada,
+    extra: {
+      document: { ...file, file_name: 'kettle.pdf', mime_type: 'application/pdf' },
+      caption: 'how long is the warranty?',
+    },
+  });
   let turn: ReturnType<typeof lastUserTurn> | undefined;
   await eventually(() => {
-    turn = rig.model.requests.map((r) => lastUserTurn(r.body)).find((t) => t.text.includes('how long is the warranty?'));
+    turn = rig.model.requests
+      .map((r) => lastUserTurn(r.body))
+      .find((t) => t.text.includes('how long is the warranty?'));
     return turn !== undefined;
   }, 'the model request');
   assert.match(turn!.text, /^how long is the warranty\?/);
-  assert.match(turn!.text, /<document name="kettle\.pdf" title="Kettle manual">\n# Warranty\n\nThe warranty covers parts for two years\.\n<\/document>/);
+  assert.match(
+    turn!.text,
+    /<document name="kettle\.pdf" title="Kettle manual">\n# Warranty\n\nThe warranty covers parts for two years\.\n<\/document>/,
+  );
 });

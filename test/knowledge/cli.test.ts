@@ -11,7 +11,10 @@ const env = { HEARTH_DATA_DIR: join(dir, 'data') };
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('add shows each file indexed or failed (exit 1 when one failed); list, search and remove follow', async () => {
-  writeFileSync(join(dir, 'returns.md'), '# Returns policy\n\nItems can be returned within 30 days with the receipt.\n');
+  writeFileSync(
+    join(dir, 'returns.md'),
+    '# Returns policy\n\nItems can be returned within 30 days with the receipt.\n',
+  );
   writeFileSync(join(dir, 'tool.exe'), Buffer.from([0x4d, 0x5a, 0, 1]));
   const add = await runCli(['knowledge', 'add', 'shop', join(dir, 'returns.md'), join(dir, 'tool.exe')], { env });
   assert.equal(add.code, 1, add.stderr);

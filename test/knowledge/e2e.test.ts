@@ -33,10 +33,18 @@ let h: HearthProcess;
 
 const auth = (token = h.token) => ({ authorization: `Bearer ${token}` });
 
-async function upload(collection: string, files: Array<{ name: string; type: string; data: Buffer }>, token?: string): Promise<Response> {
+async function upload(
+  collection: string,
+  files: Array<{ name: string; type: string; data: Buffer }>,
+  token?: string,
+): Promise<Response> {
   const form = new FormData();
   for (const f of files) form.append('file', new Blob([f.data], { type: f.type }), f.name);
-  return fetch(`${h.baseUrl}/admin/knowledge/${collection}/documents`, { method: 'POST', headers: auth(token), body: form });
+  return fetch(`${h.baseUrl}/admin/knowledge/${collection}/documents`, {
+    method: 'POST',
+    headers: auth(token),
+    body: form,
+  });
 }
 
 async function documents(collection: string): Promise<Json[]> {
@@ -57,7 +65,10 @@ async function settled(collection: string): Promise<Json[]> {
 }
 
 async function search(collection: string, q: string, k?: number): Promise<Json[]> {
-  const res = await fetch(`${h.baseUrl}/admin/knowledge/${collection}/search?q=${encodeURIComponent(q)}${k ? `&k=${k}` : ''}`, { headers: auth() });
+  const res = await fetch(
+    `${h.baseUrl}/admin/knowledge/${collection}/search?q=${encodeURIComponent(q)}${k ? `&k=${k}` : ''}`,
+    { headers: auth() },
+  );
   assert.equal(res.status, 200);
   return ((await res.json()) as { results: Json[] }).results;
 }
@@ -65,7 +76,13 @@ async function search(collection: string, q: string, k?: number): Promise<Json[]
 const handbook = (days: number) =>
   makePdf(
     [
-      { heading: 'Vacation policy', lines: [`Employees get ${days} days of paid vacation per year.`, 'Unused vacation days carry over until March.'] },
+      {
+        heading: 'Vacation policy',
+        lines: [
+          `Employees get ${days} days of paid vacation per year.`,
+          'Unused vacation days carry over until March.',
+        ],
+      },
       { heading: 'Travel expenses', lines: ['Travel expenses are refunded within 14 days of submitting receipts.'] },
     ],
     'ACME Employee Handbook',
@@ -103,7 +120,10 @@ describe('knowledge base end to end', () => {
     ]);
     assert.equal(res.status, 202);
     const body = (await res.json()) as { documents: Array<{ id: string; fileName: string; status: string }> };
-    assert.deepEqual(body.documents.map((d) => d.fileName), ['handbook.pdf', 'broken.pdf', 'photo.png']);
+    assert.deepEqual(
+      body.documents.map((d) => d.fileName),
+      ['handbook.pdf', 'broken.pdf', 'photo.png'],
+    );
     assert.ok(body.documents.every((d) => /^doc_[0-9a-f]{16}$/.test(d.id)));
     handbookId = body.documents[0].id;
 
@@ -131,16 +151,25 @@ describe('knowledge base end to end', () => {
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HEARTH_E_TOO_LARGE');
     await h.waitForLog((l) => l.msg === 'knowledge request rejected' && l.errorCode === 'HEARTH_E_TOO_LARGE');
     let docs = await settled('limits');
-    assert.deepEqual(docs.map((d) => [d.fileName, d.status]), [['parking.md', 'indexed']], 'the file before the big one is kept; the big one is not recorded');
+    assert.deepEqual(
+      docs.map((d) => [d.fileName, d.status]),
+      [['parking.md', 'indexed']],
+      'the file before the big one is kept; the big one is not recorded',
+    );
 
     // The same name again, now too large: the indexed version stays as it was.
     res = await upload('limits', [{ name: 'parking.md', type: 'text/markdown', data: big }]);
     assert.equal(res.status, 413);
     docs = await settled('limits');
-    assert.deepEqual(docs.map((d) => [d.fileName, d.status]), [['parking.md', 'indexed']]);
+    assert.deepEqual(
+      docs.map((d) => [d.fileName, d.status]),
+      [['parking.md', 'indexed']],
+    );
     assert.match((await search('limits', 'where do visitors park'))[0]?.text ?? '', /level two/);
 
-    res = await upload('limits', [{ name: 'photo.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) }]);
+    res = await upload('limits', [
+      { name: 'photo.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) },
+    ]);
     assert.equal(res.status, 415);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
     await h.waitForLog((l) => l.msg === 'document refused' && l.errorCode === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED');
@@ -177,7 +206,10 @@ describe('knowledge base end to end', () => {
     assert.match(context.content, /\[1\] ACME Employee Handbook — Vacation policy \(p\. 1\)/);
     assert.match(done.text, /^You get the days the handbook names \[1\]\./);
     assert.match(done.text, /Sources:\n\[1\] ACME Employee Handbook — Vacation policy \(p\. 1\)/);
-    const deltas = events.filter((e) => e.type === 'delta').map((e) => e.text).join('');
+    const deltas = events
+      .filter((e) => e.type === 'delta')
+      .map((e) => e.text)
+      .join('');
     assert.equal(deltas, done.text, 'the sources stream too');
   });
 
@@ -194,7 +226,10 @@ describe('knowledge base end to end', () => {
   it('an agent only sees its own collections (the API is routed to a helpdesk agent with "it")', async () => {
     const calls = model.requests.length;
     const client = new OpenAI({ baseURL: `${h.baseUrl}/v1`, apiKey: h.token });
-    const res = await client.chat.completions.create({ model: 'env', messages: [{ role: 'user', content: 'How many vacation days do I get?' }] });
+    const res = await client.chat.completions.create({
+      model: 'env',
+      messages: [{ role: 'user', content: 'How many vacation days do I get?' }],
+    });
     assert.match(res.choices[0].message.content ?? '', /No answer in "it"/);
     assert.doesNotMatch(res.choices[0].message.content ?? '', /Handbook/);
     assert.equal(model.requests.length, calls);
@@ -209,13 +244,19 @@ describe('knowledge base end to end', () => {
     await settled('hr');
     const results = await search('hr', 'vacation days');
     assert.match(results[0].text, /30 days of paid vacation/);
-    assert.ok(results.every((r) => !/25 days/.test(r.text)), 'the old version is gone');
+    assert.ok(
+      results.every((r) => !/25 days/.test(r.text)),
+      'the old version is gone',
+    );
     // The same bytes again (pdf-lib stamps a new date into every file it makes, so reuse them).
     const again = await upload('hr', [{ name: 'handbook.pdf', type: 'application/pdf', data: v30 }]);
     assert.equal(again.status, 202);
     await settled('hr');
     await h.waitForLog((l) => l.msg === 'document unchanged; kept its index' && l.documentId === handbookId);
-    const reindex = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}/reindex`, { method: 'POST', headers: auth() });
+    const reindex = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}/reindex`, {
+      method: 'POST',
+      headers: auth(),
+    });
     assert.equal(reindex.status, 202);
     const docs = await settled('hr');
     assert.equal(docs.find((d) => d.id === handbookId).status, 'indexed');
@@ -235,26 +276,37 @@ describe('knowledge base end to end', () => {
     assert.equal(found.status, 200);
     const write = await upload('hr', [{ name: 'x.md', type: 'text/markdown', data: Buffer.from('# X\n\ny') }], token);
     assert.equal(write.status, 403);
-    const del = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}`, { method: 'DELETE', headers: auth(token) });
+    const del = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}`, {
+      method: 'DELETE',
+      headers: auth(token),
+    });
     assert.equal(del.status, 403);
     const anonymous = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents`);
     assert.equal(anonymous.status, 401);
   });
 
   it('delete removes the document with every chunk and its stored upload', async () => {
-    const res = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}`, { method: 'DELETE', headers: auth() });
+    const res = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}`, {
+      method: 'DELETE',
+      headers: auth(),
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await search('hr', 'vacation days'), []);
     assert.ok(!(await documents('hr')).some((d) => d.id === handbookId));
     const db = new Database(join(h.dataDir, 'knowledge.db'), { readonly: true });
     try {
-      const { n } = db.prepare('SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?').get(handbookId) as { n: number };
+      const { n } = db.prepare('SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?').get(handbookId) as {
+        n: number;
+      };
       assert.equal(n, 0);
     } finally {
       db.close();
     }
     assert.equal(existsSync(join(h.dataDir, 'blobs', 'knowledge', 'hr', handbookId)), false);
-    const missing = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}`, { method: 'DELETE', headers: auth() });
+    const missing = await fetch(`${h.baseUrl}/admin/knowledge/hr/documents/${handbookId}`, {
+      method: 'DELETE',
+      headers: auth(),
+    });
     assert.equal(missing.status, 404);
   });
 });

@@ -37,7 +37,7 @@ after(async () => {
 });
 
 describe('embedded GGUF embedder (node-llama-cpp)', () => {
-  it('embeds each input into a finite vector of the model\'s width, the same text always the same vector', async () => {
+  it("embeds each input into a finite vector of the model's width, the same text always the same vector", async () => {
     assert.equal(embedder.model, 'embedded:tiny-embed.gguf');
     const [a, b, again] = await embedder.embed(['hello world', 'the fire is warm', 'hello world']);
     assert.equal(a.length, 64, 'llama.embedding_length of the generated model');
@@ -59,16 +59,38 @@ describe('embedded GGUF embedder (node-llama-cpp)', () => {
     try {
       const now = Date.now();
       const doc: KnowledgeDocument = {
-        id: 'doc_1', collection: 'kb', title: 'Notes', fileName: 'notes.md', source: { kind: 'upload', blobKey: 'k' },
-        status: 'indexed', progress: { pages: 0, chunks: 0 }, generation: 1, createdAt: now, updatedAt: now,
+        id: 'doc_1',
+        collection: 'kb',
+        title: 'Notes',
+        fileName: 'notes.md',
+        source: { kind: 'upload', blobKey: 'k' },
+        status: 'indexed',
+        progress: { pages: 0, chunks: 0 },
+        generation: 1,
+        createdAt: now,
+        updatedAt: now,
       };
       await index.putDocument(doc);
       const texts = ['hello world', 'the fire is warm', 'yes no ok'];
       const vectors = await embedder.embed(texts);
-      await index.addChunks(doc, 1, texts.map((text, i) => ({ ordinal: i, section: `S${i}`, heading: `Notes\nS${i}`, text, embedding: vectors[i] })), embedder.model);
+      await index.addChunks(
+        doc,
+        1,
+        texts.map((text, i) => ({
+          ordinal: i,
+          section: `S${i}`,
+          heading: `Notes\nS${i}`,
+          text,
+          embedding: vectors[i],
+        })),
+        embedder.model,
+      );
       assert.equal((await index.vectors('kb', embedder.model)).length, 3);
 
-      const retriever = new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.999 }), { embedder, index: new VectorIndex(index, embedder.model) });
+      const retriever = new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.999 }), {
+        embedder,
+        index: new VectorIndex(index, embedder.model),
+      });
       const hits = await retriever.search(['kb'], 'the fire is warm', 3);
       assert.equal(hits.length, 3, 'every chunk comes back through the vector list');
       assert.equal(hits[0].text, 'the fire is warm', 'first in both lists');
@@ -80,8 +102,15 @@ describe('embedded GGUF embedder (node-llama-cpp)', () => {
   });
 
   it('a model file that is missing fails with HEARTH_E_KNOWLEDGE_EMBEDDING (503), naming the path', async () => {
-    const missing = createEmbedder({ provider: 'embedded', model: 'nope.gguf', batchSize: 8, minSimilarity: 0.6, timeoutMs: 60_000 }, { dataDir: dir })!;
-    await assert.rejects(missing.embed(['x']), (err: HearthError) => err.code === 'HEARTH_E_KNOWLEDGE_EMBEDDING' && err.httpStatus === 503 && /nope\.gguf/.test(err.message));
+    const missing = createEmbedder(
+      { provider: 'embedded', model: 'nope.gguf', batchSize: 8, minSimilarity: 0.6, timeoutMs: 60_000 },
+      { dataDir: dir },
+    )!;
+    await assert.rejects(
+      missing.embed(['x']),
+      (err: HearthError) =>
+        err.code === 'HEARTH_E_KNOWLEDGE_EMBEDDING' && err.httpStatus === 503 && /nope\.gguf/.test(err.message),
+    );
     await missing.close?.();
   });
 });

@@ -20,7 +20,10 @@ describe('extractors', () => {
   it('PDF: metadata title, text page by page with page numbers, headings from larger type', async () => {
     const data = await makePdf(
       [
-        { heading: 'Vacation policy', lines: ['Employees get 25 days of paid vacation per year.', 'Unused days carry over until March.'] },
+        {
+          heading: 'Vacation policy',
+          lines: ['Employees get 25 days of paid vacation per year.', 'Unused days carry over until March.'],
+        },
         { heading: 'Expenses', lines: ['Travel expenses are refunded within 14 days.'] },
       ],
       'ACME Employee Handbook',
@@ -30,7 +33,13 @@ describe('extractors', () => {
     assert.equal(doc.title, 'ACME Employee Handbook');
     assert.equal(doc.totalPages, 2);
     const blocks = await all(doc.blocks);
-    assert.deepEqual(blocks.filter((b) => b.kind === 'heading').map((b) => [b.text, b.page]), [['Vacation policy', 1], ['Expenses', 2]]);
+    assert.deepEqual(
+      blocks.filter((b) => b.kind === 'heading').map((b) => [b.text, b.page]),
+      [
+        ['Vacation policy', 1],
+        ['Expenses', 2],
+      ],
+    );
     const text = blocks.filter((b) => b.kind === 'text');
     assert.match(text[0].text, /25 days of paid vacation/);
     assert.equal(text[0].page, 1);
@@ -66,7 +75,10 @@ describe('extractors', () => {
   });
 
   it('DOCX: a ZIP that is not a Word file fails clearly', async () => {
-    await assert.rejects(extractDocument({ fileName: 'x.docx', data: Buffer.from('PK\u0003\u0004garbage') }), (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT');
+    await assert.rejects(
+      extractDocument({ fileName: 'x.docx', data: Buffer.from('PK\u0003\u0004garbage') }),
+      (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_EXTRACT',
+    );
   });
 
   it('HTML: <title>, nested headings, scripts and navigation skipped, entities decoded', async () => {
@@ -86,12 +98,22 @@ describe('extractors', () => {
       { kind: 'text', text: 'Gift cards\nOpened software' },
     ]);
     const chunks = [];
-    for await (const c of chunkBlocks((async function* () { yield* blocks; })(), { maxTokens: 300, overlapTokens: 20 })) chunks.push(c);
-    assert.deepEqual(chunks.map((c) => c.section), ['Returns', 'Returns > Refunds', 'Returns > Refunds > Exceptions']);
+    for await (const c of chunkBlocks(
+      (async function* () {
+        yield* blocks;
+      })(),
+      { maxTokens: 300, overlapTokens: 20 },
+    ))
+      chunks.push(c);
+    assert.deepEqual(
+      chunks.map((c) => c.section),
+      ['Returns', 'Returns > Refunds', 'Returns > Refunds > Exceptions'],
+    );
   });
 
   it('Markdown: front-matter title, headings, lists and code through the parser', async () => {
-    const md = '---\ntitle: Deploy guide\n---\n# Install\n\nRun `npm ci` first.\n\n- one\n- two\n\n## Configure\n\n```yaml\nport: 8080\n```\n';
+    const md =
+      '---\ntitle: Deploy guide\n---\n# Install\n\nRun `npm ci` first.\n\n- one\n- two\n\n## Configure\n\n```yaml\nport: 8080\n```\n';
     const doc = await extractDocument({ fileName: 'deploy.md', data: Buffer.from(md) });
     assert.equal(doc.title, 'Deploy guide');
     assert.deepEqual(await all(doc.blocks), [
@@ -105,7 +127,11 @@ describe('extractors', () => {
 
   it('an unsupported type fails with HEARTH_E_KNOWLEDGE_UNSUPPORTED', async () => {
     await assert.rejects(
-      extractDocument({ fileName: 'photo.png', mimeType: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]) }),
+      extractDocument({
+        fileName: 'photo.png',
+        mimeType: 'image/png',
+        data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]),
+      }),
       (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_UNSUPPORTED' && /photo\.png/.test(err.message),
     );
   });
@@ -113,7 +139,9 @@ describe('extractors', () => {
 
 describe('chunking', () => {
   it('splits a long section under the cap with overlap, each piece keeping its section and page', async () => {
-    const sentences = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} talks about topic ${i % 7}.`).join(' ');
+    const sentences = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} talks about topic ${i % 7}.`).join(
+      ' ',
+    );
     const blocks = (async function* (): AsyncGenerator<Block> {
       yield { kind: 'heading', level: 1, text: 'Guide' };
       yield { kind: 'heading', level: 2, text: 'Long part' };
@@ -132,7 +160,10 @@ describe('chunking', () => {
       const firstWords = chunks[i].text.split(' ').slice(0, 3).join(' ');
       assert.ok(chunks[i - 1].text.includes(firstWords), `piece ${i} starts with the end of piece ${i - 1}`);
     }
-    assert.deepEqual(chunks.map((c) => c.ordinal), chunks.map((_, i) => i));
+    assert.deepEqual(
+      chunks.map((c) => c.ordinal),
+      chunks.map((_, i) => i),
+    );
   });
 
   it('sizes Chinese by characters (about a token each) and cuts it after a sentence mark, with overlap', async () => {
@@ -143,14 +174,21 @@ describe('chunking', () => {
     })();
     const chunks = [];
     for await (const c of chunkBlocks(blocks, { maxTokens: 100, overlapTokens: 20 })) chunks.push(c);
-    assert.ok(chunks.length >= 8, `${chunks.length} chunks: a 100-token cap holds about 100 Chinese characters, not 400`);
+    assert.ok(
+      chunks.length >= 8,
+      `${chunks.length} chunks: a 100-token cap holds about 100 Chinese characters, not 400`,
+    );
     for (const c of chunks) {
       assert.ok(approxTokens(c.text) <= 100, `chunk of ~${approxTokens(c.text)} tokens`);
       assert.equal(c.section, '报销制度');
     }
-    for (let i = 0; i < chunks.length - 1; i++) assert.ok(chunks[i].text.endsWith('。'), `piece ${i} ends at a sentence mark: …${chunks[i].text.slice(-8)}`);
+    for (let i = 0; i < chunks.length - 1; i++)
+      assert.ok(chunks[i].text.endsWith('。'), `piece ${i} ends at a sentence mark: …${chunks[i].text.slice(-8)}`);
     for (let i = 1; i < chunks.length; i++) {
-      assert.ok(chunks[i - 1].text.includes(chunks[i].text.slice(0, 6)), `piece ${i} starts with the end of piece ${i - 1}`);
+      assert.ok(
+        chunks[i - 1].text.includes(chunks[i].text.slice(0, 6)),
+        `piece ${i} starts with the end of piece ${i - 1}`,
+      );
     }
   });
 

@@ -11,13 +11,27 @@ export interface IndexBackend {
 
 function doc(id: string, collection: string, title: string, generation = 1): KnowledgeDocument {
   return {
-    id, collection, title, fileName: `${id}.md`, source: { kind: 'upload', blobKey: `knowledge/${collection}/${id}` },
-    status: 'indexed', progress: { pages: 0, chunks: 0 }, generation, createdAt: 1000, updatedAt: 1000,
+    id,
+    collection,
+    title,
+    fileName: `${id}.md`,
+    source: { kind: 'upload', blobKey: `knowledge/${collection}/${id}` },
+    status: 'indexed',
+    progress: { pages: 0, chunks: 0 },
+    generation,
+    createdAt: 1000,
+    updatedAt: 1000,
   };
 }
 
 function chunk(ordinal: number, section: string, text: string, title: string, embedding?: number[]): IndexedChunk {
-  return { ordinal, section, text, heading: `${title}\n${section}`, ...(embedding ? { embedding: Float32Array.from(embedding) } : {}) };
+  return {
+    ordinal,
+    section,
+    text,
+    heading: `${title}\n${section}`,
+    ...(embedding ? { embedding: Float32Array.from(embedding) } : {}),
+  };
 }
 
 export function knowledgeIndexContract(name: string, backend: IndexBackend): void {
@@ -28,14 +42,39 @@ export function knowledgeIndexContract(name: string, backend: IndexBackend): voi
       await index.open();
       const handbook = doc('doc_hr', 'hr', 'Employee Handbook');
       await index.putDocument(handbook);
-      await index.addChunks(handbook, 1, [
-        chunk(0, 'Vacation', 'Employees get 25 days of paid vacation each year. Vacation requests go to your manager.', 'Employee Handbook', [1, 0, 0]),
-        chunk(1, 'Expenses', 'Travel expenses are refunded within 14 days of submitting receipts.', 'Employee Handbook', [0, 1, 0]),
-        chunk(2, 'Security', 'Laptops must use disk encryption. Report lost laptops at once.', 'Employee Handbook', [0, 0, 1]),
-      ], 'test-model');
+      await index.addChunks(
+        handbook,
+        1,
+        [
+          chunk(
+            0,
+            'Vacation',
+            'Employees get 25 days of paid vacation each year. Vacation requests go to your manager.',
+            'Employee Handbook',
+            [1, 0, 0],
+          ),
+          chunk(
+            1,
+            'Expenses',
+            'Travel expenses are refunded within 14 days of submitting receipts.',
+            'Employee Handbook',
+            [0, 1, 0],
+          ),
+          chunk(
+            2,
+            'Security',
+            'Laptops must use disk encryption. Report lost laptops at once.',
+            'Employee Handbook',
+            [0, 0, 1],
+          ),
+        ],
+        'test-model',
+      );
       const it = doc('doc_it', 'it', 'IT Guide');
       await index.putDocument(it);
-      await index.addChunks(it, 1, [chunk(0, 'Vacation mode', 'Set an out-of-office reply before your vacation.', 'IT Guide')]);
+      await index.addChunks(it, 1, [
+        chunk(0, 'Vacation mode', 'Set an out-of-office reply before your vacation.', 'IT Guide'),
+      ]);
     });
     after(async () => {
       await index?.close();
@@ -50,8 +89,14 @@ export function knowledgeIndexContract(name: string, backend: IndexBackend): voi
       assert.equal(hits[0].title, 'Employee Handbook');
       assert.equal(hits[0].documentId, 'doc_hr');
       assert.deepEqual(hits[0].matched, [0, 1, 2], 'stemming: "days" matches "days", "employees" matches "Employees"');
-      assert.ok(hits.every((h, i) => i === 0 || h.score <= hits[i - 1].score), 'best first');
-      assert.ok(hits.every((h) => h.collection === 'hr'), 'only the asked collection');
+      assert.ok(
+        hits.every((h, i) => i === 0 || h.score <= hits[i - 1].score),
+        'best first',
+      );
+      assert.ok(
+        hits.every((h) => h.collection === 'hr'),
+        'only the asked collection',
+      );
     });
 
     it('weights headings: a term in the section heading ranks that chunk first', async () => {
@@ -74,7 +119,12 @@ export function knowledgeIndexContract(name: string, backend: IndexBackend): voi
     it('a new generation replaces the old one only once it is made current', async () => {
       const before = await index.revision('hr');
       const hr = (await index.getDocument('hr', 'doc_hr'))!;
-      await index.addChunks(hr, 2, [chunk(0, 'Vacation', 'Employees now get 30 days of paid vacation.', 'Employee Handbook', [1, 0, 0])], 'test-model');
+      await index.addChunks(
+        hr,
+        2,
+        [chunk(0, 'Vacation', 'Employees now get 30 days of paid vacation.', 'Employee Handbook', [1, 0, 0])],
+        'test-model',
+      );
       let hits = await index.keywordSearch(['hr'], ['vacation'], 10);
       assert.match(hits[0].text, /25 days/, 'generation 2 is not searchable yet');
       await index.putDocument({ ...hr, generation: 2 });
@@ -101,11 +151,24 @@ export function knowledgeIndexContract(name: string, backend: IndexBackend): voi
       assert.equal(await index.findBySourceKey('it', 'upload:doc_hr.md'), undefined);
       const pending = { ...doc('doc_new', 'hr', 'New'), status: 'indexing' as const, generation: 0 };
       await index.putDocument(pending);
-      assert.deepEqual((await index.unfinished()).map((d) => d.id), ['doc_new']);
+      assert.deepEqual(
+        (await index.unfinished()).map((d) => d.id),
+        ['doc_new'],
+      );
       assert.deepEqual((await index.listDocuments('hr')).map((d) => d.id).sort(), ['doc_hr', 'doc_new']);
       const collections = await index.listCollections();
-      assert.deepEqual(collections.map((c) => [c.name, c.documents, c.chunks]), [['hr', 2, 1], ['it', 1, 1]]);
-      const failed = { ...pending, status: 'failed' as const, error: { code: 'HEARTH_E_KNOWLEDGE_EXTRACT', message: 'bad' } };
+      assert.deepEqual(
+        collections.map((c) => [c.name, c.documents, c.chunks]),
+        [
+          ['hr', 2, 1],
+          ['it', 1, 1],
+        ],
+      );
+      const failed = {
+        ...pending,
+        status: 'failed' as const,
+        error: { code: 'HEARTH_E_KNOWLEDGE_EXTRACT', message: 'bad' },
+      };
       await index.putDocument(failed);
       assert.deepEqual((await index.getDocument('hr', 'doc_new'))?.error, failed.error);
     });

@@ -65,7 +65,10 @@ const CHUNKS = [
 
 async function assertMigrated(index: SqliteKnowledgeIndex | PostgresKnowledgeIndex): Promise<void> {
   const docs = await index.listDocuments('hr');
-  assert.deepEqual(docs.map((d) => [d.id, d.title, d.status]), [['doc_old', '员工手册', 'indexed']]);
+  assert.deepEqual(
+    docs.map((d) => [d.id, d.title, d.status]),
+    [['doc_old', '员工手册', 'indexed']],
+  );
   assert.equal(await index.countChunks('doc_old'), 2, 'chunks kept');
   const zh = await index.keywordSearch(['hr'], queryTerms('每年有多少天年假'), 5);
   assert.equal(zh[0]?.section, '年假', 'Chinese words found after the migration');
@@ -92,7 +95,9 @@ describe('knowledge index migration from the first release', () => {
     const old = new Database(file);
     old.exec(SQLITE_V0);
     old.exec(DOCUMENT);
-    const insert = old.prepare("INSERT INTO kb_chunks (document_id, collection, generation, ordinal, heading, section, text) VALUES ('doc_old', 'hr', 1, ?, ?, ?, ?)");
+    const insert = old.prepare(
+      "INSERT INTO kb_chunks (document_id, collection, generation, ordinal, heading, section, text) VALUES ('doc_old', 'hr', 1, ?, ?, ?, ?)",
+    );
     CHUNKS.forEach(([heading, section, text], i) => insert.run(i, heading, section, text));
     old.close();
 
@@ -105,7 +110,11 @@ describe('knowledge index migration from the first release', () => {
     }
     const reopened = new Database(file);
     assert.equal(reopened.pragma('user_version', { simple: true }), 1);
-    assert.equal((reopened.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'kb_fts'").get() as { n: number }).n, 0, 'the old FTS table is gone');
+    assert.equal(
+      (reopened.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'kb_fts'").get() as { n: number }).n,
+      0,
+      'the old FTS table is gone',
+    );
     reopened.close();
   });
 
@@ -118,7 +127,10 @@ describe('knowledge index migration from the first release', () => {
       await client.query(POSTGRES_V0);
       await client.query(DOCUMENT);
       for (const [i, [heading, section, text]] of CHUNKS.entries()) {
-        await client.query("INSERT INTO kb_chunks (document_id, collection, generation, ordinal, heading, section, text) VALUES ('doc_old', 'hr', 1, $1, $2, $3, $4)", [i, heading, section, text]);
+        await client.query(
+          "INSERT INTO kb_chunks (document_id, collection, generation, ordinal, heading, section, text) VALUES ('doc_old', 'hr', 1, $1, $2, $3, $4)",
+          [i, heading, section, text],
+        );
       }
     } finally {
       await client.end();

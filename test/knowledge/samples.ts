@@ -29,7 +29,10 @@ export async function makePdf(pages: SamplePage[], title?: string): Promise<Buff
 }
 
 /** A DOCX with a core-properties title (optional) and Word heading styles. */
-export async function makeDocx(sections: Array<{ heading: string; level?: 1 | 2; paragraphs: string[] }>, title?: string): Promise<Buffer> {
+export async function makeDocx(
+  sections: Array<{ heading: string; level?: 1 | 2; paragraphs: string[] }>,
+  title?: string,
+): Promise<Buffer> {
   const children = sections.flatMap((s) => [
     new Paragraph({ text: s.heading, heading: s.level === 2 ? HeadingLevel.HEADING_2 : HeadingLevel.HEADING_1 }),
     ...s.paragraphs.map((t) => new Paragraph({ text: t })),

@@ -27,12 +27,26 @@ let web: Server;
 let webUrl: string;
 const open: KnowledgeBase[] = [];
 
-async function kb(knowledge: Record<string, unknown>, withEmbeddings: boolean | Embedder = false): Promise<KnowledgeBase> {
+async function kb(
+  knowledge: Record<string, unknown>,
+  withEmbeddings: boolean | Embedder = false,
+): Promise<KnowledgeBase> {
   const config = configSchema.parse({ knowledge }).knowledge;
   const index = new SqliteKnowledgeIndex(join(dir, `kb-${open.length}.db`));
   await index.open();
-  const embedder = typeof withEmbeddings === 'object' ? withEmbeddings : withEmbeddings ? createOpenAIEmbedder({ baseUrl: fake.baseUrl, model: 'fake-embed', timeoutMs: 5000 }) : undefined;
-  const base = new KnowledgeBase({ index, blobs: new LocalBlobStore(join(dir, 'blobs')), embedder, config: () => config, log });
+  const embedder =
+    typeof withEmbeddings === 'object'
+      ? withEmbeddings
+      : withEmbeddings
+        ? createOpenAIEmbedder({ baseUrl: fake.baseUrl, model: 'fake-embed', timeoutMs: 5000 })
+        : undefined;
+  const base = new KnowledgeBase({
+    index,
+    blobs: new LocalBlobStore(join(dir, 'blobs')),
+    embedder,
+    config: () => config,
+    log,
+  });
   open.push(base);
   await base.start();
   return base;
@@ -52,7 +66,9 @@ before(async () => {
   web = createServer((req, res) => {
     if (req.url === '/guide.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<html><head><title>Printer guide</title></head><body><h1>Paper jams</h1><p>Open tray two and pull the sheet out gently.</p></body></html>');
+      res.end(
+        '<html><head><title>Printer guide</title></head><body><h1>Paper jams</h1><p>Open tray two and pull the sheet out gently.</p></body></html>',
+      );
     } else if (req.url === '/moved') {
       res.writeHead(302, { location: 'http://localhost:1/elsewhere' });
       res.end();
@@ -75,7 +91,12 @@ after(async () => {
 describe('knowledge sources and vectors', () => {
   it('embeds chunks through /v1/embeddings and fuses vector similarity with BM25', async () => {
     const base = await kb({}, true);
-    await base.addUpload('docs', { fileName: 'wifi.md', data: Buffer.from('# Wifi\n\nThe office wifi password rotates every monday.\n\n# Parking\n\nParking spots are assigned by the front desk.') });
+    await base.addUpload('docs', {
+      fileName: 'wifi.md',
+      data: Buffer.from(
+        '# Wifi\n\nThe office wifi password rotates every monday.\n\n# Parking\n\nParking spots are assigned by the front desk.',
+      ),
+    });
     await base.idle();
     const [doc] = await base.listDocuments('docs');
     assert.equal(doc.status, 'indexed', JSON.stringify(doc.error));
@@ -92,7 +113,10 @@ describe('knowledge sources and vectors', () => {
   it('an embedding server that is down fails the document alone, with HEARTH_E_KNOWLEDGE_EMBEDDING', async () => {
     const broken = createOpenAIEmbedder({ baseUrl: 'http://127.0.0.1:1/v1', model: 'x', timeoutMs: 500 });
     const base = await kb({}, broken);
-    await base.addUpload('docs', { fileName: 'a.md', data: Buffer.from('# Badges\n\nVisitor badges are printed at reception.') });
+    await base.addUpload('docs', {
+      fileName: 'a.md',
+      data: Buffer.from('# Badges\n\nVisitor badges are printed at reception.'),
+    });
     await base.idle();
     const [doc] = await base.listDocuments('docs');
     assert.equal(doc.status, 'failed');
@@ -105,17 +129,30 @@ describe('knowledge sources and vectors', () => {
     writeFileSync(join(folder, 'sub', 'leave.md'), '# Leave\n\nSick leave needs a note after three days.');
     writeFileSync(join(folder, 'ignored.bin'), Buffer.from([0, 1, 2]));
     const base = await kb({ folders: [{ collection: 'policies', path: folder, intervalMs: 200 }] });
-    await until(async () => (await base.listDocuments('policies')).some((d) => d.status === 'indexed'), 'the file indexed');
-    assert.deepEqual((await base.listDocuments('policies')).map((d) => d.fileName), ['leave.md'], 'unsupported files are not picked up');
+    await until(
+      async () => (await base.listDocuments('policies')).some((d) => d.status === 'indexed'),
+      'the file indexed',
+    );
+    assert.deepEqual(
+      (await base.listDocuments('policies')).map((d) => d.fileName),
+      ['leave.md'],
+      'unsupported files are not picked up',
+    );
     writeFileSync(join(folder, 'sub', 'leave.md'), '# Leave\n\nSick leave needs a note after five days.');
-    await until(async () => (await base.search(['policies'], 'sick leave note', 1))[0]?.text.includes('five days') ?? false, 'the change re-indexed');
+    await until(
+      async () => (await base.search(['policies'], 'sick leave note', 1))[0]?.text.includes('five days') ?? false,
+      'the change re-indexed',
+    );
     unlinkSync(join(folder, 'sub', 'leave.md'));
     await until(async () => (await base.listDocuments('policies')).length === 0, 'the document removed');
   });
 
   it('fetches documents from allowed hosts only, with the page title and its URL for citations', async () => {
     const base = await kb({ urls: { allowedHosts: ['127.0.0.1'] } });
-    await assert.rejects(base.addUrl('web', 'http://example.com/x.html'), (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_URL' && err.httpStatus === 400);
+    await assert.rejects(
+      base.addUrl('web', 'http://example.com/x.html'),
+      (err: Json) => err.code === 'HEARTH_E_KNOWLEDGE_URL' && err.httpStatus === 400,
+    );
     const doc = await base.addUrl('web', `${webUrl}/guide.html`);
     await base.idle();
     const indexed = await base.getDocument('web', doc.id);

@@ -36,7 +36,8 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 function checkEcsLine(text: string): Record<string, unknown> {
   const line = JSON.parse(text) as Record<string, unknown>;
   assert.equal(typeof line, 'object', text);
-  for (const key of ['@timestamp', 'log.level', 'message', 'ecs.version']) assert.ok(key in line, `missing ${key}: ${text}`);
+  for (const key of ['@timestamp', 'log.level', 'message', 'ecs.version'])
+    assert.ok(key in line, `missing ${key}: ${text}`);
   assert.ok(!Number.isNaN(Date.parse(String(line['@timestamp']))) && String(line['@timestamp']).endsWith('Z'), text);
   assert.ok(LEVELS.includes(String(line['log.level'])), text);
   assert.match(String(line['ecs.version']), /^8\.\d+\.\d+$/);
@@ -53,7 +54,9 @@ function checkEcsLine(text: string): Record<string, unknown> {
 describe('ECS logs of the real process', () => {
   it('writes only ECS lines; request lines carry request id, channel, duration and error code', async () => {
     const model = await startOpenAIFake();
-    model.setReply((body) => (JSON.stringify(body).includes('please fail') ? { status: 500, errorMessage: 'boom' } : { text: 'fine' }));
+    model.setReply((body) =>
+      JSON.stringify(body).includes('please fail') ? { status: 500, errorMessage: 'boom' } : { text: 'fine' },
+    );
     const h = await startHearth({
       timeoutMs: 90_000,
       env: { HEARTH_LOG_LEVEL: 'debug' },
@@ -100,7 +103,10 @@ describe('ECS logs of the real process', () => {
 
     const logger = new URL('../../src/gateway/logger.js', import.meta.url).href;
     const script = `import(${JSON.stringify(logger)}).then((m) => m.createLogger('info', [], 'pretty').info({ channel: 'webchat' }, 'hello terminal'))`;
-    const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' } });
+    const out = execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+    });
     assert.match(out, /INFO.*hello terminal/);
     assert.match(out, /channel: "webchat"/);
     assert.throws(() => JSON.parse(out.split('\n')[0]!));

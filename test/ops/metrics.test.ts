@@ -8,7 +8,11 @@ import { chatOverWs } from '../webchat-client.js';
 describe('metrics', () => {
   it('exposes turns, model calls, queue depth, channel and skill health', async () => {
     const skills = [{ name: 'weather', state: 'ready', calls: 7, errors: 2, timeouts: 1, restarts: 3 }];
-    const m = new Metrics({ queueDepth: () => 4, channels: () => [{ name: 'telegram', state: 'backing-off' }], skills: () => skills });
+    const m = new Metrics({
+      queueDepth: () => 4,
+      channels: () => [{ name: 'telegram', state: 'backing-off' }],
+      skills: () => skills,
+    });
     m.turn('webchat', 'ok', 0.3);
     m.modelCall('main', 'error', 1.2);
     const text = await m.registry.metrics();

@@ -17,7 +17,9 @@ import { chatOverWs } from '../webchat-client.js';
 function toolCallingModel(model: ModelFake): void {
   model.setReply((body) => {
     const messages = body.messages as Array<{ role: string }>;
-    return messages.some((m) => m.role === 'tool') ? { text: 'It is late.', usage: { promptTokens: 12, completionTokens: 3 } } : { toolCalls: [{ name: 'time_now', arguments: '{}' }] };
+    return messages.some((m) => m.role === 'tool')
+      ? { text: 'It is late.', usage: { promptTokens: 12, completionTokens: 3 } }
+      : { toolCalls: [{ name: 'time_now', arguments: '{}' }] };
   });
 }
 
@@ -38,7 +40,12 @@ function checkTurnTrace(spans: ReceivedSpan[]): ReceivedSpan[] {
     assert.equal(c.attributes['gen_ai.operation.name'], 'chat');
     assert.equal(c.attributes['gen_ai.request.model'], 'ma');
   }
-  assert.ok(chats.some((c) => c.attributes['gen_ai.usage.input_tokens'] === 12 && c.attributes['gen_ai.usage.output_tokens'] === 3), 'token usage on the model span');
+  assert.ok(
+    chats.some(
+      (c) => c.attributes['gen_ai.usage.input_tokens'] === 12 && c.attributes['gen_ai.usage.output_tokens'] === 3,
+    ),
+    'token usage on the model span',
+  );
   const tool = trace.find((s) => s.name === 'execute_tool time_now');
   assert.ok(tool, 'a tool span');
   assert.equal(parentOf(tool)?.spanId, turn.spanId);
@@ -49,7 +56,8 @@ function checkTurnTrace(spans: ReceivedSpan[]): ReceivedSpan[] {
   return trace;
 }
 
-const modelConfig = (model: ModelFake) => `models:\n  default: a\n  catalog:\n    a: { provider: openai, baseUrl: "${model.baseUrl}", model: ma }\n`;
+const modelConfig = (model: ModelFake) =>
+  `models:\n  default: a\n  catalog:\n    a: { provider: openai, baseUrl: "${model.baseUrl}", model: ma }\n`;
 
 describe('OpenTelemetry traces', () => {
   it('one trace for a web chat turn with a tool call, in one process', async () => {
@@ -58,7 +66,11 @@ describe('OpenTelemetry traces', () => {
     toolCallingModel(model);
     let h: HearthProcess | undefined;
     try {
-      h = await startHearth({ env: { HEARTH_TRACING_ENDPOINT: otlp.url }, config: modelConfig(model), timeoutMs: 90_000 });
+      h = await startHearth({
+        env: { HEARTH_TRACING_ENDPOINT: otlp.url },
+        config: modelConfig(model),
+        timeoutMs: 90_000,
+      });
       assert.equal((await chatOverWs(h.baseUrl, 'what time is it')).events.at(-1)!.text, 'It is late.');
       const turnLine = await h.waitForLog((l) => l.msg === 'turn answered');
       await h.stop(); // flushes the spans
@@ -89,7 +101,9 @@ describe('OpenTelemetry traces', () => {
       assert.equal((await chatOverWs(gateway.baseUrl, 'what time is it')).events.at(-1)!.text, 'It is late.');
       await gateway.stop();
       await engine.stop();
-      await otlp.waitFor((spans) => spans.some((s) => s.name === 'deliver webchat') && spans.some((s) => s.name === 'turn webchat'));
+      await otlp.waitFor(
+        (spans) => spans.some((s) => s.name === 'deliver webchat') && spans.some((s) => s.name === 'turn webchat'),
+      );
       const trace = checkTurnTrace(otlp.spans);
       const roleOf = (name: string) => trace.find((s) => s.name === name)!.role;
       assert.equal(roleOf('receive webchat'), 'gateway');

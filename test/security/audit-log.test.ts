@@ -24,9 +24,21 @@ describe('hash-chained audit log', () => {
     mkdirSync(join(dataDir, 'security'), { recursive: true });
     log = openSqliteAuditLog(file, 180);
     await log.record({ actor: 'admin', action: 'auth.login', ip: '10.0.0.1', result: 'ok' });
-    await log.record({ actor: 'admin', action: 'model.switch', target: 'gpt', result: 'ok', detail: { from: 'a', to: 'b' } });
+    await log.record({
+      actor: 'admin',
+      action: 'model.switch',
+      target: 'gpt',
+      result: 'ok',
+      detail: { from: 'a', to: 'b' },
+    });
     await log.record({ actor: 'viewer', action: 'skill.upload', target: 'weather', result: 'denied' });
-    await log.record({ actor: 'admin', action: 'token.issue', target: 't1', result: 'ok', detail: { apiKey: 'sk-should-not-appear-anywhere-0000' } });
+    await log.record({
+      actor: 'admin',
+      action: 'token.issue',
+      target: 't1',
+      result: 'ok',
+      detail: { apiKey: 'sk-should-not-appear-anywhere-0000' },
+    });
     log.close();
   });
   after(() => rmSync(root, { recursive: true, force: true }));
@@ -52,8 +64,14 @@ describe('hash-chained audit log', () => {
     let text = '';
     out.on('data', (c: Buffer) => (text += c.toString()));
     assert.equal(await exportAudit({ dataDir, out }), 4);
-    const rows = text.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; action: string; hash: string; time: string });
-    assert.deepEqual(rows.map((r) => r.action), ['auth.login', 'model.switch', 'skill.upload', 'token.issue']);
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; action: string; hash: string; time: string });
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['auth.login', 'model.switch', 'skill.upload', 'token.issue'],
+    );
     assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.hash) && r.time));
     assert.ok(!text.includes('sk-should-not-appear'));
   });
@@ -79,7 +97,21 @@ describe('hash-chained audit log', () => {
     const { createHash } = await import('node:crypto');
     const row = db.prepare('SELECT * FROM audit WHERE seq = 2').get() as Record<string, unknown>;
     row.target = 'other-model';
-    const hash = createHash('sha256').update(JSON.stringify([row.seq, row.ts, row.actor, row.action, row.target, row.ip, row.result, row.detail, row.prev_hash])).digest('hex');
+    const hash = createHash('sha256')
+      .update(
+        JSON.stringify([
+          row.seq,
+          row.ts,
+          row.actor,
+          row.action,
+          row.target,
+          row.ip,
+          row.result,
+          row.detail,
+          row.prev_hash,
+        ]),
+      )
+      .digest('hex');
     db.prepare('UPDATE audit SET target = ?, hash = ? WHERE seq = 2').run(row.target, hash);
     db.close();
     const r = await verify();

@@ -56,7 +56,13 @@ function chat(url: string, headers: Record<string, string>): Promise<string> {
 }
 
 /** A raw HTTP request with a chosen Host header (fetch does not let one set it). */
-function rawRequest(url: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<number> {
+function rawRequest(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<number> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
@@ -78,8 +84,17 @@ describe('browser origin and Host checks on a loopback gateway', () => {
     fake = await startOpenAIFake();
     dir = mkdtempSync(join(tmpdir(), 'hearth-origin-'));
     const file = join(dir, 'hearth.yml');
-    writeFileSync(file, 'voice:\n  enabled: true\n  asr: { provider: pocketsphinx, mode: grammar, phrases: ["what time is it"] }\n');
-    const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: TOKEN, MODEL_ENDPOINT: fake.baseUrl };
+    writeFileSync(
+      file,
+      'voice:\n  enabled: true\n  asr: { provider: pocketsphinx, mode: grammar, phrases: ["what time is it"] }\n',
+    );
+    const env = {
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_PORT: '0',
+      HEARTH_DATA_DIR: join(dir, 'data'),
+      HEARTH_API_TOKEN: TOKEN,
+      MODEL_ENDPOINT: fake.baseUrl,
+    };
     hearth = new Hearth({ loaded: loadConfig({ file, env }), env, log: pino({ level: 'silent' }) });
     await hearth.start();
     own = hearth.url;
@@ -98,7 +113,13 @@ describe('browser origin and Host checks on a loopback gateway', () => {
   it('lets the page of its own origin and clients without an Origin chat', async () => {
     assert.match(await chat(own, { origin: own }), /hello from the test/);
     assert.match(await chat(own, {}), /hello from the test/);
-    assert.match(await chat(own, { origin: own.replace('127.0.0.1', 'localhost'), host: own.replace('http://127.0.0.1', 'localhost') }), /hello/);
+    assert.match(
+      await chat(own, {
+        origin: own.replace('127.0.0.1', 'localhost'),
+        host: own.replace('http://127.0.0.1', 'localhost'),
+      }),
+      /hello/,
+    );
   });
 
   it('refuses a voice offer from a foreign origin, accepts one from its own', async () => {
@@ -115,7 +136,11 @@ describe('browser origin and Host checks on a loopback gateway', () => {
   it('refuses a state-changing admin request from a foreign origin even with a token', async () => {
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     const body = JSON.stringify({ model: 'env' });
-    const evil = await fetch(`${own}/admin/models/default`, { method: 'PUT', headers: { ...headers, origin: EVIL }, body });
+    const evil = await fetch(`${own}/admin/models/default`, {
+      method: 'PUT',
+      headers: { ...headers, origin: EVIL },
+      body,
+    });
     assert.equal(evil.status, 403);
     const cli = await fetch(`${own}/admin/models/default`, { method: 'PUT', headers, body });
     assert.equal(cli.status, 200);
@@ -126,7 +151,10 @@ describe('browser origin and Host checks on a loopback gateway', () => {
     const evilHost = { host: `evil.example:${port}` };
     assert.equal(await upgradeStatus(own, evilHost), 403);
     assert.equal(await rawRequest(own, 'GET', '/', evilHost), 403);
-    assert.equal(await rawRequest(own, 'POST', '/voice/offer', { ...evilHost, 'content-type': 'application/json' }, '{}'), 403);
+    assert.equal(
+      await rawRequest(own, 'POST', '/voice/offer', { ...evilHost, 'content-type': 'application/json' }, '{}'),
+      403,
+    );
     assert.equal(await rawRequest(own, 'GET', '/admin/models', { ...evilHost, authorization: `Bearer ${TOKEN}` }), 403);
     assert.equal(await rawRequest(own, 'GET', '/', { host: `localhost:${port}` }), 200);
     assert.equal(await rawRequest(own, 'GET', '/', { host: `127.0.0.1:${port}` }), 200);
@@ -140,8 +168,16 @@ describe('a gateway serving under a domain name', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hearth-origin-'));
     const file = join(dir, 'hearth.yml');
-    writeFileSync(file, "server:\n  allowedHosts: ['chat.example.org']\n  allowedOrigins: ['https://app.example.org']\n");
-    const env = { HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_API_TOKEN: TOKEN };
+    writeFileSync(
+      file,
+      "server:\n  allowedHosts: ['chat.example.org']\n  allowedOrigins: ['https://app.example.org']\n",
+    );
+    const env = {
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_PORT: '0',
+      HEARTH_DATA_DIR: join(dir, 'data'),
+      HEARTH_API_TOKEN: TOKEN,
+    };
     hearth = new Hearth({ loaded: loadConfig({ file, env }), env, log: pino({ level: 'silent' }) });
     await hearth.start();
   });
@@ -152,7 +188,10 @@ describe('a gateway serving under a domain name', () => {
 
   it('accepts its configured server name and allowed origin', async () => {
     assert.equal(await rawRequest(hearth.url, 'GET', '/', { host: 'chat.example.org' }), 200);
-    assert.equal(await upgradeStatus(hearth.url, { host: 'chat.example.org', origin: 'https://chat.example.org' }), 101);
+    assert.equal(
+      await upgradeStatus(hearth.url, { host: 'chat.example.org', origin: 'https://chat.example.org' }),
+      101,
+    );
     assert.equal(await upgradeStatus(hearth.url, { origin: 'https://app.example.org' }), 101);
     assert.equal(await upgradeStatus(hearth.url, { host: 'chat.example.org', origin: EVIL }), 403);
     assert.equal(await rawRequest(hearth.url, 'GET', '/', { host: 'other.example.org' }), 403);

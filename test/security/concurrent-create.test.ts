@@ -25,7 +25,9 @@ function replica(dir: string): Promise<string> {
     console.log(JSON.stringify({ key: cipher.activeKeyId, value: cipher.encrypt('secret', 'c'), kid: signer.publicJwk.kid }));
   `;
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../../', import.meta.url)) });
+    const p = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));

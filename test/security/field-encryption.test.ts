@@ -15,7 +15,10 @@ const OPENAI_KEY = 'sk-PLAINTEXT-CANARY-abcdefghijklmnop';
 /** Every byte of the security database, WAL included. */
 function dbBytes(dataDir: string): string {
   const base = join(dataDir, 'security', 'security.db');
-  return [base, `${base}-wal`].filter(existsSync).map((p) => readFileSync(p).toString('latin1')).join('');
+  return [base, `${base}-wal`]
+    .filter(existsSync)
+    .map((p) => readFileSync(p).toString('latin1'))
+    .join('');
 }
 
 describe('AES-256-GCM field encryption', () => {
@@ -38,14 +41,22 @@ describe('AES-256-GCM field encryption', () => {
     const c = f.security.crypto;
     const v = c.encrypt('secret', 'a');
     assert.equal(c.decrypt(v, 'a'), 'secret');
-    assert.throws(() => c.decrypt(v, 'b'), (e: unknown) => e instanceof HearthError && e.code === 'HEARTH_E_CRYPTO');
+    assert.throws(
+      () => c.decrypt(v, 'b'),
+      (e: unknown) => e instanceof HearthError && e.code === 'HEARTH_E_CRYPTO',
+    );
     const tampered = v.slice(0, -3) + (v.endsWith('AAA') ? 'BBB' : 'AAA');
     assert.throws(() => c.decrypt(tampered, 'a'), /failed authentication/);
   });
 
   it('rotation re-encrypts everything under a new key, retires the old one, and is audited', async () => {
     const before = f.security.crypto.activeKeyId;
-    const report = await rotateKeys({ config: securityConfig(), dataDir: f.dataDir, log: silentLog, env: { HEARTH_MASTER_KEY: MASTER_KEY } });
+    const report = await rotateKeys({
+      config: securityConfig(),
+      dataDir: f.dataDir,
+      log: silentLog,
+      env: { HEARTH_MASTER_KEY: MASTER_KEY },
+    });
     assert.notEqual(report.newKeyId, before);
     assert.equal(report.reencrypted, 2);
     assert.deepEqual(report.retired, [before]);
@@ -68,7 +79,10 @@ describe('AES-256-GCM field encryption', () => {
       const oldKid = c.activeKeyId;
       c.addKey();
       c.retireKey(oldKid);
-      assert.throws(() => c.decrypt(old), (e: unknown) => e instanceof HearthError && /not in the keyring/.test(e.message));
+      assert.throws(
+        () => c.decrypt(old),
+        (e: unknown) => e instanceof HearthError && /not in the keyring/.test(e.message),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -85,7 +99,12 @@ describe('AES-256-GCM field encryption', () => {
 
   it('a malformed master key is refused', async () => {
     await assert.rejects(
-      rotateKeys({ config: securityConfig(), dataDir: f.dataDir, log: silentLog, env: { HEARTH_MASTER_KEY: 'dG9vIHNob3J0' } }),
+      rotateKeys({
+        config: securityConfig(),
+        dataDir: f.dataDir,
+        log: silentLog,
+        env: { HEARTH_MASTER_KEY: 'dG9vIHNob3J0' },
+      }),
       /32 bytes/,
     );
   });

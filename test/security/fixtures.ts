@@ -62,11 +62,18 @@ export async function makeFixture(
 /** Logs in as the local admin and returns the token pair. */
 export async function login(app: FastifyInstance, password = ADMIN_PASSWORD) {
   const res = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'admin', password } });
-  return { status: res.statusCode, body: res.json() as { accessToken: string; refreshToken: string; expiresIn: number } };
+  return {
+    status: res.statusCode,
+    body: res.json() as { accessToken: string; refreshToken: string; expiresIn: number },
+  };
 }
 
 /** Issues a machine token with a role through the admin API. */
-export async function issueToken(app: FastifyInstance, role: 'admin' | 'operator' | 'viewer', scopes?: string[]): Promise<{ token: string; id: string }> {
+export async function issueToken(
+  app: FastifyInstance,
+  role: 'admin' | 'operator' | 'viewer',
+  scopes?: string[],
+): Promise<{ token: string; id: string }> {
   const res = await app.inject({
     method: 'POST',
     url: '/admin/tokens',

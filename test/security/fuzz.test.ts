@@ -21,7 +21,7 @@ function rssKb(pid: number): number {
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -31,7 +31,10 @@ function badToken(r: () => number): string {
     () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ sub: 'admin', role: 'admin', exp: 9e9 })}.`,
     () => `${b64({ alg: 'HS256' })}.${b64({ sub: 'admin' })}.${'A'.repeat(43)}`,
     () => `hth_${'x'.repeat(12)}_${'y'.repeat(43)}`,
-    () => Buffer.from(Array.from({ length: 1 + Math.floor(r() * 60) }, () => 33 + Math.floor(r() * 90))).toString('latin1').replace(/\s/g, ''),
+    () =>
+      Buffer.from(Array.from({ length: 1 + Math.floor(r() * 60) }, () => 33 + Math.floor(r() * 90)))
+        .toString('latin1')
+        .replace(/\s/g, ''),
     () => 'e'.repeat(9000),
     () => 'eyJ.eyJ.',
   ];
@@ -46,9 +49,21 @@ interface Case {
 }
 
 function httpCase(i: number, r: () => number, token: string): Case {
-  const paths = ['/admin/models', '/admin/models/default', '/admin/channels', '/v1/chat/completions', '/v1/models', '/admin/tokens', '/auth/refresh'];
+  const paths = [
+    '/admin/models',
+    '/admin/models/default',
+    '/admin/channels',
+    '/v1/chat/completions',
+    '/v1/models',
+    '/admin/tokens',
+    '/auth/refresh',
+  ];
   const path = paths[i % paths.length];
-  const method = path.endsWith('default') ? 'PUT' : path.startsWith('/v1/chat') || path.startsWith('/auth') ? 'POST' : ['GET', 'POST', 'DELETE'][i % 3];
+  const method = path.endsWith('default')
+    ? 'PUT'
+    : path.startsWith('/v1/chat') || path.startsWith('/auth')
+      ? 'POST'
+      : ['GET', 'POST', 'DELETE'][i % 3];
   const bodies: Array<() => string | Buffer> = [
     () => '{"model":',
     () => '{'.repeat(5000),
@@ -61,8 +76,15 @@ function httpCase(i: number, r: () => number, token: string): Case {
   const kind = i % 4;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (kind === 0) headers.authorization = `Bearer ${badToken(r)}`;
-  else if (kind === 1) headers.authorization = ['Basic Zm9vOmJhcg==', 'Bearer', 'bearer  ', `Bearer ${token}x`, 'Token abc'][i % 5];
-  else if (kind === 2) headers['content-type'] = ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-7', 'multipart/form-data'][i % 4];
+  else if (kind === 1)
+    headers.authorization = ['Basic Zm9vOmJhcg==', 'Bearer', 'bearer  ', `Bearer ${token}x`, 'Token abc'][i % 5];
+  else if (kind === 2)
+    headers['content-type'] = [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=utf-7',
+      'multipart/form-data',
+    ][i % 4];
   // kind 3: no credentials at all.
   const body = method === 'GET' || method === 'DELETE' ? undefined : bodies[Math.floor(r() * bodies.length)]();
   return { method, path, headers, body };
@@ -109,7 +131,8 @@ describe('fuzzing the running process', () => {
   it('answers every malformed request with a 4xx and stays up with bounded memory', { timeout: 20_000 }, async () => {
     const pid = h.proc.pid!;
     // Warm up so the baseline includes lazily loaded code.
-    for (let i = 0; i < 50; i++) await (await fetch(`${h.baseUrl}/admin/models`, { headers: { authorization: 'Bearer nope' } })).arrayBuffer();
+    for (let i = 0; i < 50; i++)
+      await (await fetch(`${h.baseUrl}/admin/models`, { headers: { authorization: 'Bearer nope' } })).arrayBuffer();
     const baseline = rssKb(pid);
     const r = rng(42);
     const bad: string[] = [];
@@ -121,7 +144,8 @@ describe('fuzzing the running process', () => {
         try {
           const res = await fetch(`${h.baseUrl}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
           await res.arrayBuffer();
-          if (res.status < 400 || res.status >= 500) bad.push(`${c.method} ${c.path} ${JSON.stringify(c.headers).slice(0, 120)} -> ${res.status}`);
+          if (res.status < 400 || res.status >= 500)
+            bad.push(`${c.method} ${c.path} ${JSON.stringify(c.headers).slice(0, 120)} -> ${res.status}`);
         } catch (err) {
           // The server may close the connection on a huge body after answering 413; that is fine.
           if (!(c.body instanceof Buffer)) bad.push(`${c.method} ${c.path} -> ${(err as Error).message}`);

@@ -4,7 +4,10 @@ import { CidrList } from '../../src/security/cidr.js';
 import { clientIp } from '../../src/security/client-ip.js';
 import { makeFixture, type Fixture } from './fixtures.js';
 
-const req = (remoteAddress: string, xff?: string) => ({ headers: xff ? { 'x-forwarded-for': xff } : {}, socket: { remoteAddress } });
+const req = (remoteAddress: string, xff?: string) => ({
+  headers: xff ? { 'x-forwarded-for': xff } : {},
+  socket: { remoteAddress },
+});
 
 describe('client IP behind proxies', () => {
   const proxies = new CidrList(['10.0.0.0/8', 'fd00::/8']);
@@ -36,7 +39,13 @@ describe('IP allowlist hooks', () => {
   let f: Fixture;
   before(async () => {
     f = await makeFixture(
-      { ipAllowlist: { trustedProxies: ['10.0.0.1'], admin: ['192.168.0.0/16', '2001:db8::/32'], webhooks: ['149.154.160.0/20'] } },
+      {
+        ipAllowlist: {
+          trustedProxies: ['10.0.0.1'],
+          admin: ['192.168.0.0/16', '2001:db8::/32'],
+          webhooks: ['149.154.160.0/20'],
+        },
+      },
       (app, security) => {
         app.register(async (scope) => {
           scope.addHook('onRequest', security.ipAllowlist('webhooks'));
@@ -52,7 +61,13 @@ describe('IP allowlist hooks', () => {
   after(() => f.close());
 
   const call = (method: 'GET' | 'POST', url: string, remoteAddress: string, xff?: string) =>
-    f.app.inject({ method, url, remoteAddress, headers: xff ? { 'x-forwarded-for': xff } : {}, payload: method === 'POST' ? {} : undefined });
+    f.app.inject({
+      method,
+      url,
+      remoteAddress,
+      headers: xff ? { 'x-forwarded-for': xff } : {},
+      payload: method === 'POST' ? {} : undefined,
+    });
 
   it('admits listed addresses and refuses others with 403', async () => {
     assert.equal((await call('POST', '/webhooks/telegram', '149.154.167.10')).statusCode, 200);

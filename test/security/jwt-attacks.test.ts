@@ -6,7 +6,10 @@ import { SignJWT, importJWK, type JWK } from 'jose';
 import { makeFixture, login, bearer, type Fixture } from './fixtures.js';
 
 /** Signs a token with Hearth's real private key, with the given claim/header overrides. */
-async function forge(f: Fixture, opts: { typ?: string; aud?: string; iss?: string; exp?: number; nbf?: number; sid: string; role?: string }) {
+async function forge(
+  f: Fixture,
+  opts: { typ?: string; aud?: string; iss?: string; exp?: number; nbf?: number; sid: string; role?: string },
+) {
   const jwk = JSON.parse(readFileSync(join(f.dataDir, 'security', 'jwt-signing.jwk'), 'utf8')) as JWK;
   const key = await importJWK({ ...jwk, alg: 'ES256' }, 'ES256');
   const now = Math.floor(Date.now() / 1000);
@@ -78,7 +81,12 @@ describe('JWT access and refresh tokens', () => {
     for (const secret of [JSON.stringify(pub), `${pub.x}${pub.y}`]) {
       const hs = await new SignJWT({ role: 'admin', via: 'password', sid: sidOf(body.accessToken) })
         .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
-        .setSubject('admin').setIssuer('hearth').setAudience('hearth-api').setIssuedAt(now).setExpirationTime(now + 600).setJti('x')
+        .setSubject('admin')
+        .setIssuer('hearth')
+        .setAudience('hearth-api')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 600)
+        .setJti('x')
         .sign(new TextEncoder().encode(secret));
       assert.equal((await get(hs)).statusCode, 401);
     }
@@ -112,34 +120,60 @@ describe('JWT access and refresh tokens', () => {
 
   it('rotates refresh tokens; reusing a rotated one is rejected and revokes the whole session', async () => {
     const first = (await login(f.app)).body;
-    const r1 = await f.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken: first.refreshToken } });
+    const r1 = await f.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refreshToken: first.refreshToken },
+    });
     assert.equal(r1.statusCode, 200);
     const second = r1.json() as { accessToken: string; refreshToken: string };
     assert.notEqual(second.refreshToken, first.refreshToken);
     assert.equal((await get(second.accessToken)).statusCode, 200);
 
-    const replay = await f.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken: first.refreshToken } });
+    const replay = await f.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refreshToken: first.refreshToken },
+    });
     assert.equal(replay.statusCode, 401);
     // The family is revoked: the legitimate newer tokens stop working too.
     assert.equal((await get(second.accessToken)).statusCode, 401);
-    const r2 = await f.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken: second.refreshToken } });
+    const r2 = await f.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refreshToken: second.refreshToken },
+    });
     assert.equal(r2.statusCode, 401);
     const rows = [];
-    for await (const line of f.security.audit.export()) rows.push(JSON.parse(line) as { action: string; result: string; detail: { reason?: string } });
+    for await (const line of f.security.audit.export())
+      rows.push(JSON.parse(line) as { action: string; result: string; detail: { reason?: string } });
     assert.ok(rows.some((r) => r.action === 'auth.refresh' && r.result === 'denied' && r.detail.reason === 'reused'));
   });
 
   it('logout revokes the session', async () => {
     const { body } = await login(f.app);
-    const out = await f.app.inject({ method: 'POST', url: '/auth/logout', payload: { refreshToken: body.refreshToken } });
+    const out = await f.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      payload: { refreshToken: body.refreshToken },
+    });
     assert.equal(out.statusCode, 204);
     assert.equal((await get(body.accessToken)).statusCode, 401);
-    const again = await f.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken: body.refreshToken } });
+    const again = await f.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refreshToken: body.refreshToken },
+    });
     assert.equal(again.statusCode, 401);
   });
 
   it('bad login bodies get 400 in the API error shape', async () => {
-    const res = await f.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username":' });
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username":',
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'HEARTH_E_BAD_REQUEST');
   });

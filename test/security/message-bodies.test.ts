@@ -11,7 +11,8 @@ import { startOpenAIFake } from '../fakes/openai-server.js';
 import { runCli, startHearth } from '../harness.js';
 import { chatOverWs } from '../webchat-client.js';
 
-const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 
 describe('encrypted message bodies', () => {
   it('keeps chats unreadable on disk, readable to Hearth, across a key rotation', async (t) => {
@@ -30,7 +31,8 @@ describe('encrypted message bodies', () => {
     } finally {
       await h.stop();
     }
-    for (const f of files(dataDir)) assert.ok(!readFileSync(f).includes(secret), `${f} holds the message in plain text`);
+    for (const f of files(dataDir))
+      assert.ok(!readFileSync(f).includes(secret), `${f} holds the message in plain text`);
 
     const { writeFileSync } = await import('node:fs');
     const cfgFile = join(dir, 'rotate.yml');
@@ -39,7 +41,8 @@ describe('encrypted message bodies', () => {
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(rotated.stdout, /[1-9]\d* values re-encrypted/);
     assert.match(rotated.stdout, /retired keys: /);
-    for (const f of files(dataDir)) assert.ok(!readFileSync(f).includes(secret), `${f} holds the message in plain text after rotation`);
+    for (const f of files(dataDir))
+      assert.ok(!readFileSync(f).includes(secret), `${f} holds the message in plain text after rotation`);
 
     h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl }, config, dataDir });
     try {

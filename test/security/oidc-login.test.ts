@@ -53,7 +53,8 @@ class Browser {
         const [pair] = c.split(';');
         const i = pair.indexOf('=');
         const value = pair.slice(i + 1);
-        if (value === '' || /max-age=0/i.test(c) || /expires=Thu, 01 Jan 1970/i.test(c)) this.jar.delete(pair.slice(0, i));
+        if (value === '' || /max-age=0/i.test(c) || /expires=Thu, 01 Jan 1970/i.test(c))
+          this.jar.delete(pair.slice(0, i));
         else this.jar.set(pair.slice(0, i), value);
       }
       const location = res.headers.get('location');
@@ -86,10 +87,16 @@ class Browser {
   /** Runs the whole login as `login`, returning Hearth's final response. */
   async loginAs(hearth: string, login: string): Promise<Response> {
     let res = await this.go(`${hearth}/auth/oidc/login`);
-    for (let step = 0; step < 4 && !this.stoppedAt && (res.headers.get('content-type') ?? '').includes('text/html'); step++) {
+    for (
+      let step = 0;
+      step < 4 && !this.stoppedAt && (res.headers.get('content-type') ?? '').includes('text/html');
+      step++
+    ) {
       const html = await res.text();
       const page = res.url || this.visited.at(-1)!.split(' ')[1];
-      res = html.includes('name="login"') ? await this.submit(page, html, { login, password: 'anything' }) : await this.submit(page, html, {});
+      res = html.includes('name="login"')
+        ? await this.submit(page, html, { login, password: 'anything' })
+        : await this.submit(page, html, {});
     }
     return res;
   }
@@ -109,7 +116,14 @@ describe('OpenID Connect login against oidc-provider', () => {
     const issuer = `http://127.0.0.1:${op.port}`;
     hearth = `http://127.0.0.1:${hearthServer.port}`;
     const provider = new Provider(issuer, {
-      clients: [{ client_id: 'hearth', client_secret: CLIENT_SECRET, redirect_uris: [`${hearth}/auth/oidc/callback`], token_endpoint_auth_method: 'client_secret_basic' }],
+      clients: [
+        {
+          client_id: 'hearth',
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [`${hearth}/auth/oidc/callback`],
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
+      ],
       claims: { openid: ['sub'], email: ['email'], profile: ['groups', 'name'] },
       conformIdTokenClaims: false,
       ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
@@ -117,7 +131,12 @@ describe('OpenID Connect login against oidc-provider', () => {
       pkce: { required: () => true },
       findAccount: async (_ctx: unknown, sub: string) => ({
         accountId: sub,
-        claims: async () => ({ sub, email: `${sub}@example.com`, name: sub, groups: sub === 'alice' ? ['hearth-admins'] : sub === 'bob' ? ['staff'] : [] }),
+        claims: async () => ({
+          sub,
+          email: `${sub}@example.com`,
+          name: sub,
+          groups: sub === 'alice' ? ['hearth-admins'] : sub === 'bob' ? ['staff'] : [],
+        }),
       }),
     });
     op.setHandler(provider.callback());
@@ -176,7 +195,8 @@ describe('OpenID Connect login against oidc-provider', () => {
     const api = await fetch(`${hearth}/admin/models`, { headers: bearer(body.accessToken) });
     assert.equal(api.status, 200);
     const rows = [];
-    for await (const line of security.audit.export()) rows.push(JSON.parse(line) as { action: string; actor: string; result: string });
+    for await (const line of security.audit.export())
+      rows.push(JSON.parse(line) as { action: string; actor: string; result: string });
     assert.ok(rows.some((r) => r.action === 'auth.login' && r.actor === 'oidc:alice' && r.result === 'ok'));
   });
 
@@ -185,7 +205,10 @@ describe('OpenID Connect login against oidc-provider', () => {
     const body = (await res.json()) as { accessToken: string; role: string };
     assert.equal(body.role, 'viewer');
     assert.equal((await fetch(`${hearth}/admin/models`, { headers: bearer(body.accessToken) })).status, 200);
-    assert.equal((await fetch(`${hearth}/admin/models/default`, { method: 'PUT', headers: bearer(body.accessToken) })).status, 403);
+    assert.equal(
+      (await fetch(`${hearth}/admin/models/default`, { method: 'PUT', headers: bearer(body.accessToken) })).status,
+      403,
+    );
   });
 
   it('refuses an account with no mapped role (defaultRole none)', async () => {

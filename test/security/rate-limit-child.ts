@@ -11,8 +11,17 @@ import { securityConfig, silentLog, MASTER_KEY } from './fixtures.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hearth-rl-'));
 const security = await createSecurity(
-  securityConfig({ rateLimit: { store: 'redis', ip: { limit: 6, windowSec: 30 } }, ipAllowlist: { trustedProxies: ['127.0.0.1'] } }),
-  { dataDir, log: silentLog, apiToken: 'child-api-token-0123456789', redisUrl: process.env.REDIS_URL, env: { HEARTH_MASTER_KEY: MASTER_KEY } },
+  securityConfig({
+    rateLimit: { store: 'redis', ip: { limit: 6, windowSec: 30 } },
+    ipAllowlist: { trustedProxies: ['127.0.0.1'] },
+  }),
+  {
+    dataDir,
+    log: silentLog,
+    apiToken: 'child-api-token-0123456789',
+    redisUrl: process.env.REDIS_URL,
+    env: { HEARTH_MASTER_KEY: MASTER_KEY },
+  },
 );
 const app = Fastify();
 app.addHook('onRequest', security.rateLimit('ip'));

@@ -12,22 +12,32 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 describe('rate limits (memory)', () => {
   let f: Fixture;
   before(async () => {
-    f = await makeFixture({ rateLimit: { ip: { limit: 3, windowSec: 60 }, user: { limit: 2, windowSec: 60 }, login: { limit: 2, windowSec: 60 } } }, (app, security) => {
-      app.register(async (scope) => {
-        scope.addHook('onRequest', security.rateLimit('ip'));
-        scope.get('/v1/ip-limited', async () => ({ ok: true }));
-      });
-      app.register(async (scope) => {
-        scope.addHook('onRequest', security.rateLimit('user'));
-        scope.get('/v1/user-limited', async () => ({ ok: true }));
-      });
-    });
+    f = await makeFixture(
+      {
+        rateLimit: {
+          ip: { limit: 3, windowSec: 60 },
+          user: { limit: 2, windowSec: 60 },
+          login: { limit: 2, windowSec: 60 },
+        },
+      },
+      (app, security) => {
+        app.register(async (scope) => {
+          scope.addHook('onRequest', security.rateLimit('ip'));
+          scope.get('/v1/ip-limited', async () => ({ ok: true }));
+        });
+        app.register(async (scope) => {
+          scope.addHook('onRequest', security.rateLimit('user'));
+          scope.get('/v1/user-limited', async () => ({ ok: true }));
+        });
+      },
+    );
   });
   after(() => f.close());
 
   it('a burst from one IP gets 429 with Retry-After; another IP is unaffected', async () => {
     const codes = [];
-    for (let i = 0; i < 5; i++) codes.push((await f.app.inject({ url: '/v1/ip-limited', remoteAddress: '198.51.100.1' })).statusCode);
+    for (let i = 0; i < 5; i++)
+      codes.push((await f.app.inject({ url: '/v1/ip-limited', remoteAddress: '198.51.100.1' })).statusCode);
     assert.deepEqual(codes, [200, 200, 200, 429, 429]);
     const res = await f.app.inject({ url: '/v1/ip-limited', remoteAddress: '198.51.100.1' });
     assert.equal(res.json().error.code, 'HEARTH_E_RATE_LIMITED');
@@ -39,7 +49,8 @@ describe('rate limits (memory)', () => {
   it('counts per user/token, not per IP', async () => {
     const a = (await issueToken(f.app, 'viewer')).token;
     const b = (await issueToken(f.app, 'viewer')).token;
-    const hit = (t: string, ip: string) => f.app.inject({ url: '/v1/user-limited', headers: bearer(t), remoteAddress: ip });
+    const hit = (t: string, ip: string) =>
+      f.app.inject({ url: '/v1/user-limited', headers: bearer(t), remoteAddress: ip });
     assert.equal((await hit(a, '192.0.2.1')).statusCode, 200);
     assert.equal((await hit(a, '192.0.2.2')).statusCode, 200);
     assert.equal((await hit(a, '192.0.2.3')).statusCode, 429, 'changing IP does not reset a user');
@@ -47,7 +58,13 @@ describe('rate limits (memory)', () => {
   });
 
   it('limits login attempts per IP', async () => {
-    const attempt = () => f.app.inject({ method: 'POST', url: '/auth/login', remoteAddress: '203.0.113.50', payload: { username: 'admin', password: 'guess' } });
+    const attempt = () =>
+      f.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: '203.0.113.50',
+        payload: { username: 'admin', password: 'guess' },
+      });
     assert.equal((await attempt()).statusCode, 401);
     assert.equal((await attempt()).statusCode, 401);
     const third = await attempt();
@@ -77,7 +94,10 @@ describe('rate limits shared across two processes through Redis', () => {
   before(async () => {
     const script = fileURLToPath(new URL('./rate-limit-child.js', import.meta.url));
     for (let i = 0; i < 2; i++) {
-      const child = spawn(process.execPath, [script], { env: { ...process.env, REDIS_URL }, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [script], {
+        env: { ...process.env, REDIS_URL },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       children.push(child);
       const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
       ports.push((JSON.parse(line) as { port: number }).port);

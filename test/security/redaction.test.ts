@@ -30,7 +30,16 @@ function capture() {
 describe('log redaction on real pino output', () => {
   it('masks secrets in headers, config objects, messages and errors', () => {
     const { log, text, lines } = capture();
-    log.info({ req: { method: 'GET', url: '/admin/models', headers: { authorization: `Bearer ${SECRETS.jwt}`, cookie: 'sid=abc', host: 'x' } } }, 'request');
+    log.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/admin/models',
+          headers: { authorization: `Bearer ${SECRETS.jwt}`, cookie: 'sid=abc', host: 'x' },
+        },
+      },
+      'request',
+    );
     log.info({ model: { provider: 'openai', apiKey: SECRETS.openai, model: 'gpt-4o' } }, 'model loaded');
     log.info({ channel: { slack: { botToken: SECRETS.slack } } }, 'channel config');
     log.warn(`telegram call failed: https://api.telegram.org/bot${SECRETS.telegram}/getMe`);

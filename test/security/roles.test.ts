@@ -90,9 +90,16 @@ describe('roles on every admin route of the real gateway', () => {
 
   it('a viewer cannot switch models or upload skills; an operator can switch', async () => {
     const sw = (token: string) =>
-      fetch(`${g.hearth.url}/admin/models/default`, { method: 'PUT', headers: { ...bearer(token), 'content-type': 'application/json' }, body: '{"model":"env"}' });
+      fetch(`${g.hearth.url}/admin/models/default`, {
+        method: 'PUT',
+        headers: { ...bearer(token), 'content-type': 'application/json' },
+        body: '{"model":"env"}',
+      });
     assert.equal((await sw(tokens.viewer)).status, 403);
-    assert.equal((await fetch(`${g.hearth.url}/admin/skills`, { method: 'POST', headers: bearer(tokens.viewer) })).status, 403);
+    assert.equal(
+      (await fetch(`${g.hearth.url}/admin/skills`, { method: 'POST', headers: bearer(tokens.viewer) })).status,
+      403,
+    );
     assert.equal((await sw(tokens.operator)).status, 200);
   });
 });
@@ -122,16 +129,26 @@ describe('machine API tokens on the real gateway', () => {
     const list = await (await fetch(`${g.hearth.url}/admin/tokens`, { headers: bearer(TOKEN) })).text();
     assert.ok(!list.includes(token.slice(-43)));
 
-    const denied = await fetch(`${g.hearth.url}/admin/tokens`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'admin' }) });
+    const denied = await fetch(`${g.hearth.url}/admin/tokens`, {
+      method: 'POST',
+      headers: { ...bearer(token), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', role: 'admin' }),
+    });
     assert.equal(denied.status, 403);
 
-    assert.equal((await fetch(`${g.hearth.url}/admin/tokens/${id}`, { method: 'DELETE', headers: bearer(TOKEN) })).status, 204);
+    assert.equal(
+      (await fetch(`${g.hearth.url}/admin/tokens/${id}`, { method: 'DELETE', headers: bearer(TOKEN) })).status,
+      204,
+    );
     assert.equal((await fetch(`${g.hearth.url}/admin/models`, { headers: bearer(token) })).status, 401);
   });
 
   it('a near-miss token (one character changed) is rejected', async () => {
     const token = await issueToken(g.hearth.url, 'admin');
     const last = token.at(-1) === 'A' ? 'B' : 'A';
-    assert.equal((await fetch(`${g.hearth.url}/admin/models`, { headers: bearer(token.slice(0, -1) + last) })).status, 401);
+    assert.equal(
+      (await fetch(`${g.hearth.url}/admin/models`, { headers: bearer(token.slice(0, -1) + last) })).status,
+      401,
+    );
   });
 });

@@ -11,12 +11,34 @@ import { makeFixture, type Fixture } from './fixtures.js';
 
 /** Creates a self-signed certificate with the given common name into dir/<name>.{crt,key}. */
 function makeCert(dir: string, name: string): void {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', `/CN=${name}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.crt`),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** Connects and returns the negotiated protocol and the server certificate's CN (or the error). */
-function probe(port: number, opts: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' } = {}): Promise<{ protocol?: string; cn?: string; error?: string }> {
+function probe(
+  port: number,
+  opts: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' } = {},
+): Promise<{ protocol?: string; cn?: string; error?: string }> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...opts }, () => {
       const cert = s.getPeerCertificate() as PeerCertificate;
@@ -37,7 +59,9 @@ describe('native HTTPS', () => {
     makeCert(dir, 'second');
     copyFileSync(join(dir, 'first.crt'), join(dir, 'live.crt'));
     copyFileSync(join(dir, 'first.key'), join(dir, 'live.key'));
-    f = await makeFixture({ tls: { cert: join(dir, 'live.crt'), key: join(dir, 'live.key'), minVersion: 'TLSv1.3', reloadIntervalMs: 50 } });
+    f = await makeFixture({
+      tls: { cert: join(dir, 'live.crt'), key: join(dir, 'live.key'), minVersion: 'TLSv1.3', reloadIntervalMs: 50 },
+    });
     app = Fastify({ https: f.security.tlsOptions()! });
     app.get('/healthz', async () => ({ ok: true }));
     await app.listen({ host: '127.0.0.1', port: 0 });

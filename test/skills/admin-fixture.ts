@@ -12,7 +12,11 @@ export interface AdminFixture extends TestHost {
   close(): Promise<void>;
 }
 
-export async function startAdmin(skills: NonNullable<ConfigInput['skills']> = {}, uploadLimit = 5 * 1024 * 1024, dataDir?: string): Promise<AdminFixture> {
+export async function startAdmin(
+  skills: NonNullable<ConfigInput['skills']> = {},
+  uploadLimit = 5 * 1024 * 1024,
+  dataDir?: string,
+): Promise<AdminFixture> {
   const t = await startTestHost(skills, dataDir);
   const app = Fastify();
   await registerSkillRoutes(app, t.host, { uploadLimit });

@@ -40,7 +40,14 @@ describe('skills end to end through hearth', () => {
       const planned = plannedCall(messages.findLast((m) => m.role === 'user')!.content);
       return planned ? { toolCalls: [planned] } : { text: 'no tool' };
     });
-    const dir = staticDirWith('in-process-greeter', 'http-weather', 'grpc-text-stats', 'sidecar-shout', 'mcp-stdio-units', 'isolation-probe');
+    const dir = staticDirWith(
+      'in-process-greeter',
+      'http-weather',
+      'grpc-text-stats',
+      'sidecar-shout',
+      'mcp-stdio-units',
+      'isolation-probe',
+    );
     h = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
       config: [
@@ -75,11 +82,27 @@ describe('skills end to end through hearth', () => {
   }
 
   const runtimes = [
-    { runtime: 'in-process', ask: 'call:greet {"name":"Ada"}', expect: 'Tool said: Hello, Ada! (greeter skill, in-process)' },
-    { runtime: 'http', ask: 'call:weather {"city":"Paris"}', expect: /^Tool said: Weather in Paris: \d+°C, \w+ \(http skill\)$/ },
-    { runtime: 'grpc', ask: 'call:text_stats {"text":"a b c"}', expect: 'Tool said: 3 words, 5 characters (grpc skill)' },
+    {
+      runtime: 'in-process',
+      ask: 'call:greet {"name":"Ada"}',
+      expect: 'Tool said: Hello, Ada! (greeter skill, in-process)',
+    },
+    {
+      runtime: 'http',
+      ask: 'call:weather {"city":"Paris"}',
+      expect: /^Tool said: Weather in Paris: \d+°C, \w+ \(http skill\)$/,
+    },
+    {
+      runtime: 'grpc',
+      ask: 'call:text_stats {"text":"a b c"}',
+      expect: 'Tool said: 3 words, 5 characters (grpc skill)',
+    },
     { runtime: 'sidecar', ask: 'call:shout {"text":"hey"}', expect: 'Tool said: HEY! (sidecar skill)' },
-    { runtime: 'mcp stdio', ask: 'call:convert_units {"value":2,"from":"km","to":"m"}', expect: 'Tool said: 2 km = 2000 m (mcp skill)' },
+    {
+      runtime: 'mcp stdio',
+      ask: 'call:convert_units {"value":2,"from":"km","to":"m"}',
+      expect: 'Tool said: 2 km = 2000 m (mcp skill)',
+    },
     { runtime: 'built-in', ask: 'call:calculate {"expression":"2*(3+4)^2"}', expect: 'Tool said: 2*(3+4)^2 = 98' },
   ];
   for (const r of runtimes) {
@@ -109,11 +132,21 @@ describe('skills end to end through hearth', () => {
     assert.equal(await ask('call:stamp {"who":"Ann"}'), 'Tool said: stamp v1.0.0 for Ann');
     assert.equal((await upload('1.2.0')).status, 200);
     assert.equal(await ask('call:stamp {"who":"Ann"}'), 'Tool said: stamp v1.2.0 for Ann');
-    const list = (await (await fetch(`${h.baseUrl}/admin/skills`, { headers: auth })).json()) as { skills: Array<{ name: string; version: string }> };
+    const list = (await (await fetch(`${h.baseUrl}/admin/skills`, { headers: auth })).json()) as {
+      skills: Array<{ name: string; version: string }>;
+    };
     assert.equal(list.skills.find((s) => s.name === 'stamper')?.version, '1.2.0');
     assert.equal((await fetch(`${h.baseUrl}/admin/skills/stamper`, { method: 'DELETE', headers: auth })).status, 204);
     assert.match(await ask('call:stamp {"who":"Ann"}'), /unknown tool/);
-    const bad = await fetch(`${h.baseUrl}/admin/skills`, { method: 'POST', headers: auth, body: (() => { const f = new FormData(); f.append('file', new Blob([Buffer.from('not a zip')]), 'x.zip'); return f; })() });
+    const bad = await fetch(`${h.baseUrl}/admin/skills`, {
+      method: 'POST',
+      headers: auth,
+      body: (() => {
+        const f = new FormData();
+        f.append('file', new Blob([Buffer.from('not a zip')]), 'x.zip');
+        return f;
+      })(),
+    });
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'HEARTH_E_SKILL_ZIP');
     assert.equal((await fetch(`${h.baseUrl}/healthz`)).status, 200);

@@ -33,7 +33,10 @@ export interface TestHost {
 }
 
 /** Starts a host with `skills` settings merged over the schema defaults. */
-export async function startTestHost(skills: NonNullable<ConfigInput['skills']> = {}, dataDir = tempDir()): Promise<TestHost> {
+export async function startTestHost(
+  skills: NonNullable<ConfigInput['skills']> = {},
+  dataDir = tempDir(),
+): Promise<TestHost> {
   const settings = configSchema.parse({ skills }).skills;
   const { log, lines } = memoryLogger();
   const delivered: Array<{ target: ReplyTarget; text: string }> = [];

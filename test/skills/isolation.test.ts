@@ -77,7 +77,9 @@ describe('skill isolation', () => {
     assert.equal(res.isError, true);
     assert.match(res.content, /did not answer within 1500 ms/);
     assert.ok(Date.now() - started < 4_000);
-    assert.ok(t.lines.some((l) => l.msg === 'tool call' && l.outcome === 'timeout' && l.code === 'HEARTH_E_SKILL_TIMEOUT'));
+    assert.ok(
+      t.lines.some((l) => l.msg === 'tool call' && l.outcome === 'timeout' && l.code === 'HEARTH_E_SKILL_TIMEOUT'),
+    );
     assert.notEqual(pidOf(await waitUntilServing(t)), pidOf(before));
     assert.ok(t.host.get('probe')!.timeouts >= 1);
   });
@@ -92,8 +94,14 @@ describe('skill isolation', () => {
 
   it('sees only the environment variables its manifest grants', async () => {
     await waitUntilServing(t);
-    assert.equal((await t.host.execute(call('probe_env', { name: 'PROBE_GRANTED' }), ctx())).content, 'PROBE_GRANTED=granted-value');
-    assert.equal((await t.host.execute(call('probe_env', { name: 'PROBE_SECRET' }), ctx())).content, 'PROBE_SECRET=(unset)');
+    assert.equal(
+      (await t.host.execute(call('probe_env', { name: 'PROBE_GRANTED' }), ctx())).content,
+      'PROBE_GRANTED=granted-value',
+    );
+    assert.equal(
+      (await t.host.execute(call('probe_env', { name: 'PROBE_SECRET' }), ctx())).content,
+      'PROBE_SECRET=(unset)',
+    );
     assert.equal((await t.host.execute(call('probe_env', { name: 'PATH' }), ctx())).content, 'PATH=(unset)');
   });
 
@@ -111,7 +119,10 @@ describe('skill isolation', () => {
   });
 
   it('refuses malformed calls without reaching the skill', async () => {
-    assert.match((await t.host.execute({ id: 'x', name: 'probe_env', arguments: '{not json' }, ctx())).content, /not a valid JSON/);
+    assert.match(
+      (await t.host.execute({ id: 'x', name: 'probe_env', arguments: '{not json' }, ctx())).content,
+      /not a valid JSON/,
+    );
     assert.match((await t.host.execute(call('probe_env'), ctx())).content, /missing required argument\(s\): name/);
     assert.match((await t.host.execute(call('no_such_tool'), ctx())).content, /unknown tool/);
   });

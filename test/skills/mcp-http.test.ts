@@ -12,9 +12,13 @@ import { call, ctx, startTestHost, type TestHost } from './host-fixture.js';
 function startMcpHttp(): Promise<Server> {
   const server = createServer(async (req, res) => {
     const mcp = new McpServer({ name: 'reverse', version: '1.0.0' });
-    mcp.registerTool('reverse_text', { description: 'Reverse a text', inputSchema: { text: z.string() } }, async ({ text }) => ({
-      content: [{ type: 'text', text: [...text].reverse().join('') }],
-    }));
+    mcp.registerTool(
+      'reverse_text',
+      { description: 'Reverse a text', inputSchema: { text: z.string() } },
+      async ({ text }) => ({
+        content: [{ type: 'text', text: [...text].reverse().join('') }],
+      }),
+    );
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();

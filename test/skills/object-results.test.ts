@@ -11,7 +11,13 @@ import { buildRoot, tempDir } from './example-skills.js';
 import { call, ctx, startTestHost, type TestHost } from './host-fixture.js';
 
 const sdk = (file: string) => pathToFileURL(join(buildRoot, 'sdk', file)).href;
-const forecast = { city: 'Oslo', days: [{ day: 'Mon', celsius: 3 }, { day: 'Tue', celsius: -1 }] };
+const forecast = {
+  city: 'Oslo',
+  days: [
+    { day: 'Mon', celsius: 3 },
+    { day: 'Tue', celsius: -1 },
+  ],
+};
 
 function skill(dir: string, name: string, runtime: 'http' | 'grpc', server: string): void {
   const folder = join(dir, name);
@@ -25,7 +31,13 @@ function skill(dir: string, name: string, runtime: 'http' | 'grpc', server: stri
       description: `returns objects (${runtime})`,
       runtime,
       command: ['node', 'server.mjs'],
-      tools: [{ name: name.replace(/-/g, '_'), description: 'a forecast as an object', parameters: { type: 'object', properties: {} } }],
+      tools: [
+        {
+          name: name.replace(/-/g, '_'),
+          description: 'a forecast as an object',
+          parameters: { type: 'object', properties: {} },
+        },
+      ],
     }),
   );
 }

@@ -36,7 +36,8 @@ describe('skill runtimes', () => {
 
   it('starts every example skill', () => {
     const states = Object.fromEntries(t.host.list().map((s) => [s.name, s.state]));
-    for (const name of ['greeter', 'weather', 'text-stats', 'shout', 'units']) assert.equal(states[name], 'ready', `${name}: ${JSON.stringify(t.host.get(name))}`);
+    for (const name of ['greeter', 'weather', 'text-stats', 'shout', 'units'])
+      assert.equal(states[name], 'ready', `${name}: ${JSON.stringify(t.host.get(name))}`);
   });
 
   it('in-process: init config reaches the skill', async () => {

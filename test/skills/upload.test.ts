@@ -54,7 +54,10 @@ describe('skill upload lifecycle', () => {
     const off = await a.app.inject({ method: 'POST', url: '/admin/skills/stamper/disable' });
     assert.equal(off.statusCode, 200);
     assert.equal(off.json().skill.state, 'disabled');
-    assert.equal(a.host.toolsFor(['*'], 'x').some((t) => t.name === 'stamp'), false);
+    assert.equal(
+      a.host.toolsFor(['*'], 'x').some((t) => t.name === 'stamp'),
+      false,
+    );
     assert.equal((await a.host.execute(call('stamp', { who: 'C' }), ctx())).isError, true);
     const on = await a.app.inject({ method: 'POST', url: '/admin/skills/stamper/enable' });
     assert.equal(on.json().skill.state, 'ready');
@@ -64,7 +67,8 @@ describe('skill upload lifecycle', () => {
   it('lists skills', async () => {
     const res = await a.app.inject({ method: 'GET', url: '/admin/skills' });
     const names = res.json().skills.map((s: { name: string }) => s.name);
-    for (const n of ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'stamper']) assert.ok(names.includes(n), n);
+    for (const n of ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'stamper'])
+      assert.ok(names.includes(n), n);
   });
 
   it('comes back after a restart of the host', async () => {

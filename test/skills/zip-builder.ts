@@ -65,13 +65,20 @@ export function buildZip(entries: ZipEntryInput[]): Buffer {
 }
 
 /** A multipart/form-data body with the ZIP in `file` and optional text fields. */
-export function multipartBody(zip: Buffer, fields: Record<string, string> = {}): { payload: Buffer; headers: Record<string, string> } {
+export function multipartBody(
+  zip: Buffer,
+  fields: Record<string, string> = {},
+): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----hearth${Math.random().toString(16).slice(2)}`;
   const parts: Buffer[] = [];
   for (const [k, v] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   }
-  parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="skill.zip"\r\ncontent-type: application/zip\r\n\r\n`));
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="skill.zip"\r\ncontent-type: application/zip\r\n\r\n`,
+    ),
+  );
   parts.push(zip, Buffer.from(`\r\n--${boundary}--\r\n`));
   return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
@@ -80,7 +87,11 @@ export function multipartBody(zip: Buffer, fields: Record<string, string> = {}):
  * A complete, self-contained HTTP skill (no SDK import) whose `stamp` tool answers with its
  * version, so tests can tell an upgrade took effect.
  */
-export function uploadableSkill(version: string, extra: ZipEntryInput[] = [], manifest: Record<string, unknown> = {}): Buffer {
+export function uploadableSkill(
+  version: string,
+  extra: ZipEntryInput[] = [],
+  manifest: Record<string, unknown> = {},
+): Buffer {
   const server = `
 import { createServer } from 'node:http';
 const server = createServer((req, res) => {
@@ -103,7 +114,13 @@ server.listen(0, '127.0.0.1', () => console.log('HEARTH_SKILL_READY ' + JSON.str
     description: 'Stamps things',
     runtime: 'http',
     command: ['node', 'server.mjs'],
-    tools: [{ name: 'stamp', description: 'Stamp', parameters: { type: 'object', properties: { who: { type: 'string' } }, required: ['who'] } }],
+    tools: [
+      {
+        name: 'stamp',
+        description: 'Stamp',
+        parameters: { type: 'object', properties: { who: { type: 'string' } }, required: ['who'] },
+      },
+    ],
     ...manifest,
   };
   return buildZip([

@@ -30,7 +30,10 @@ describe('skill ZIP rejections', () => {
   let a: AdminFixture;
 
   before(async () => {
-    a = await startAdmin({ upload: { maxFiles: 10, maxUnpackedBytes: 2 * 1024 * 1024, maxCompressionRatio: 100 } }, 1024 * 1024);
+    a = await startAdmin(
+      { upload: { maxFiles: 10, maxUnpackedBytes: 2 * 1024 * 1024, maxCompressionRatio: 100 } },
+      1024 * 1024,
+    );
   });
 
   after(async () => {
@@ -38,14 +41,68 @@ describe('skill ZIP rejections', () => {
   });
 
   const cases: Array<{ name: string; zip: () => Buffer; status: number; code: string; reason: RegExp }> = [
-    { name: 'parent traversal', zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: '../evil.js', data: 'x' }]), status: 400, code: 'HEARTH_E_SKILL_ZIP', reason: /path/ },
-    { name: 'nested traversal', zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'a/../../evil.js', data: 'x' }]), status: 400, code: 'HEARTH_E_SKILL_ZIP', reason: /path/ },
-    { name: 'absolute path', zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: '/etc/evil', data: 'x' }]), status: 400, code: 'HEARTH_E_SKILL_ZIP', reason: /absolute/ },
-    { name: 'backslash traversal', zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: '..\\evil.js', data: 'x' }]), status: 400, code: 'HEARTH_E_SKILL_ZIP', reason: /path|backslash/ },
-    { name: 'symlink out', zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'link', data: '/etc/passwd', mode: 0o120777 }]), status: 400, code: 'HEARTH_E_SKILL_ZIP', reason: /symlink/ },
+    {
+      name: 'parent traversal',
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: '../evil.js', data: 'x' },
+        ]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_ZIP',
+      reason: /path/,
+    },
+    {
+      name: 'nested traversal',
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'a/../../evil.js', data: 'x' },
+        ]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_ZIP',
+      reason: /path/,
+    },
+    {
+      name: 'absolute path',
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: '/etc/evil', data: 'x' },
+        ]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_ZIP',
+      reason: /absolute/,
+    },
+    {
+      name: 'backslash traversal',
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: '..\\evil.js', data: 'x' },
+        ]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_ZIP',
+      reason: /path|backslash/,
+    },
+    {
+      name: 'symlink out',
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'link', data: '/etc/passwd', mode: 0o120777 },
+        ]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_ZIP',
+      reason: /symlink/,
+    },
     {
       name: 'too many files',
-      zip: () => buildZip([{ name: 'skill.json', data: manifest }, ...Array.from({ length: 12 }, (_, i) => ({ name: `f${i}.txt`, data: 'x' }))]),
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          ...Array.from({ length: 12 }, (_, i) => ({ name: `f${i}.txt`, data: 'x' })),
+        ]),
       status: 400,
       code: 'HEARTH_E_SKILL_ZIP',
       reason: /files, more than the limit of 10/,
@@ -53,28 +110,45 @@ describe('skill ZIP rejections', () => {
     {
       name: 'too many unpacked bytes',
       // Two bits of entropy per byte: compresses about 4:1, so only the size limit can catch it.
-      zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'big.bin', data: Buffer.from(randomBytes(3 * 1024 * 1024).map((b) => b & 3)), deflate: true }]),
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'big.bin', data: Buffer.from(randomBytes(3 * 1024 * 1024).map((b) => b & 3)), deflate: true },
+        ]),
       status: 400,
       code: 'HEARTH_E_SKILL_ZIP',
       reason: /unpacked size over the limit/,
     },
     {
       name: 'zip bomb (compression ratio)',
-      zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'bomb.bin', data: Buffer.alloc(1024 * 1024), deflate: true }]),
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'bomb.bin', data: Buffer.alloc(1024 * 1024), deflate: true },
+        ]),
       status: 400,
       code: 'HEARTH_E_SKILL_ZIP',
       reason: /compression ratio/,
     },
     {
       name: 'declared size smaller than actual',
-      zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'liar.bin', data: Buffer.alloc(200_000, 1), deflate: true, declaredSize: 100 }]),
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'liar.bin', data: Buffer.alloc(200_000, 1), deflate: true, declaredSize: 100 },
+        ]),
       status: 400,
       code: 'HEARTH_E_SKILL_ZIP',
       reason: /declared|too many bytes|size/,
     },
     {
       name: 'a file, then an entry below it',
-      zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'lib', data: 'x' }, { name: 'lib/a.js', data: 'x' }]),
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'lib', data: 'x' },
+          { name: 'lib/a.js', data: 'x' },
+        ]),
       status: 400,
       code: 'HEARTH_E_SKILL_ZIP',
       reason: /clashes with an earlier entry/,
@@ -86,21 +160,64 @@ describe('skill ZIP rejections', () => {
       code: 'HEARTH_E_SKILL_ZIP',
       reason: /clashes with an earlier entry/,
     },
-    { name: 'duplicate entry', zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'skill.json', data: manifest }]), status: 400, code: 'HEARTH_E_SKILL_ZIP', reason: /skill\.json/ },
-    { name: 'manifest is a folder', zip: () => buildZip([{ name: 'skill.json/' }, { name: 'skill.json/x', data: 'x' }]), status: 400, code: 'HEARTH_E_SKILL_INVALID', reason: /skill\.json/ },
-    { name: 'not a zip', zip: () => Buffer.from('definitely not a zip file'), status: 400, code: 'HEARTH_E_SKILL_ZIP', reason: /not a valid ZIP/ },
-    { name: 'missing manifest', zip: () => buildZip([{ name: 'server.mjs', data: 'x' }]), status: 400, code: 'HEARTH_E_SKILL_INVALID', reason: /no skill\.json/ },
-    { name: 'manifest not JSON', zip: () => buildZip([{ name: 'skill.json', data: '{ nope' }]), status: 400, code: 'HEARTH_E_SKILL_INVALID', reason: /not valid JSON/ },
+    {
+      name: 'duplicate entry',
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'skill.json', data: manifest },
+        ]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_ZIP',
+      reason: /skill\.json/,
+    },
+    {
+      name: 'manifest is a folder',
+      zip: () => buildZip([{ name: 'skill.json/' }, { name: 'skill.json/x', data: 'x' }]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_INVALID',
+      reason: /skill\.json/,
+    },
+    {
+      name: 'not a zip',
+      zip: () => Buffer.from('definitely not a zip file'),
+      status: 400,
+      code: 'HEARTH_E_SKILL_ZIP',
+      reason: /not a valid ZIP/,
+    },
+    {
+      name: 'missing manifest',
+      zip: () => buildZip([{ name: 'server.mjs', data: 'x' }]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_INVALID',
+      reason: /no skill\.json/,
+    },
+    {
+      name: 'manifest not JSON',
+      zip: () => buildZip([{ name: 'skill.json', data: '{ nope' }]),
+      status: 400,
+      code: 'HEARTH_E_SKILL_INVALID',
+      reason: /not valid JSON/,
+    },
     {
       name: 'invalid manifest',
-      zip: () => buildZip([{ name: 'skill.json', data: JSON.stringify({ name: 'Bad Name', version: '1', runtime: 'http', tools: [] }) }]),
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: JSON.stringify({ name: 'Bad Name', version: '1', runtime: 'http', tools: [] }) },
+        ]),
       status: 400,
       code: 'HEARTH_E_SKILL_INVALID',
       reason: /name: .*version: /,
     },
     {
       name: 'in-process upload',
-      zip: () => buildZip([{ name: 'skill.json', data: JSON.stringify({ ...JSON.parse(manifest), runtime: 'in-process', entry: 'x.js' }) }]),
+      zip: () =>
+        buildZip([
+          {
+            name: 'skill.json',
+            data: JSON.stringify({ ...JSON.parse(manifest), runtime: 'in-process', entry: 'x.js' }),
+          },
+        ]),
       status: 400,
       code: 'HEARTH_E_SKILL_INVALID',
       reason: /out of process/,
@@ -119,7 +236,17 @@ describe('skill ZIP rejections', () => {
       code: 'HEARTH_E_SKILL_INVALID',
       reason: /did not start/,
     },
-    { name: 'larger than the upload limit', zip: () => buildZip([{ name: 'skill.json', data: manifest }, { name: 'pad', data: Buffer.alloc(1100 * 1024, 3) }]), status: 413, code: 'HEARTH_E_TOO_LARGE', reason: /limit/ },
+    {
+      name: 'larger than the upload limit',
+      zip: () =>
+        buildZip([
+          { name: 'skill.json', data: manifest },
+          { name: 'pad', data: Buffer.alloc(1100 * 1024, 3) },
+        ]),
+      status: 413,
+      code: 'HEARTH_E_TOO_LARGE',
+      reason: /limit/,
+    },
   ];
 
   for (const c of cases) {
@@ -137,7 +264,12 @@ describe('skill ZIP rejections', () => {
   }
 
   it('rejects a request without the file field', async () => {
-    const res = await a.app.inject({ method: 'POST', url: '/admin/skills', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const res = await a.app.inject({
+      method: 'POST',
+      url: '/admin/skills',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'HEARTH_E_BAD_REQUEST');
   });
@@ -172,7 +304,9 @@ describe('skill signatures', () => {
   });
 
   it('refuses a signature of different bytes', async () => {
-    const res = await a.upload(uploadableSkill('1.0.0'), { signature: sign(null, uploadableSkill('1.0.1'), privateKey).toString('base64') });
+    const res = await a.upload(uploadableSkill('1.0.0'), {
+      signature: sign(null, uploadableSkill('1.0.1'), privateKey).toString('base64'),
+    });
     assert.equal(res.status, 400);
   });
 
@@ -180,7 +314,9 @@ describe('skill signatures', () => {
     const zip = uploadableSkill('1.0.0');
     const res = await a.upload(zip, { signature: sign(null, zip, privateKey).toString('base64') });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    const pem = await startAdmin({ signatures: { required: true, publicKeys: [publicKey.export({ format: 'pem', type: 'spki' }).toString()] } });
+    const pem = await startAdmin({
+      signatures: { required: true, publicKeys: [publicKey.export({ format: 'pem', type: 'spki' }).toString()] },
+    });
     try {
       assert.equal((await pem.upload(zip, { signature: sign(null, zip, privateKey).toString('base64') })).status, 201);
     } finally {

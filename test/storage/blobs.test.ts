@@ -47,7 +47,11 @@ function blobContract(name: string, create: () => Promise<BlobStore>, cleanup: (
       const meta = await store.put('media/2026/a.txt', data, { mimeType: 'text/plain', fileName: 'ä note.txt' });
       assert.deepEqual(meta, { mimeType: 'text/plain', fileName: 'ä note.txt', size: data.length });
       assert.deepEqual(await store.get('media/2026/a.txt'), data);
-      assert.deepEqual(await store.head('media/2026/a.txt'), { mimeType: 'text/plain', fileName: 'ä note.txt', size: data.length });
+      assert.deepEqual(await store.head('media/2026/a.txt'), {
+        mimeType: 'text/plain',
+        fileName: 'ä note.txt',
+        size: data.length,
+      });
       assert.deepEqual(await collect((await store.stream('media/2026/a.txt'))!), data);
     });
 
@@ -80,7 +84,11 @@ function blobContract(name: string, create: () => Promise<BlobStore>, cleanup: (
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-blobs-'));
-blobContract('local folder', async () => new LocalBlobStore(dir), async () => rmSync(dir, { recursive: true, force: true }));
+blobContract(
+  'local folder',
+  async () => new LocalBlobStore(dir),
+  async () => rmSync(dir, { recursive: true, force: true }),
+);
 
 let s3: S3Fake;
 blobContract(

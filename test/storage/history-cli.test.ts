@@ -25,7 +25,10 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
   let dir: string;
   let sqliteFile: string;
   let configFile: string;
-  const hearth = (...args: string[]) => run(process.execPath, [MAIN, ...args, '--config', configFile], { env: { PATH: process.env.PATH ?? '', HOME: dir } });
+  const hearth = (...args: string[]) =>
+    run(process.execPath, [MAIN, ...args, '--config', configFile], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir },
+    });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hearth-cli-'));
@@ -39,15 +42,35 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
     for (const user of ['alice', 'bob']) {
       for (let c = 0; c < 2; c++) {
         const id = `webchat:${user}-${c}`;
-        await s.upsertConversation({ id, channel: 'webchat', chatId: `${user}-${c}`, userId: user, agent: 'default', createdAt: c, updatedAt: c });
+        await s.upsertConversation({
+          id,
+          channel: 'webchat',
+          chatId: `${user}-${c}`,
+          userId: user,
+          agent: 'default',
+          createdAt: c,
+          updatedAt: c,
+        });
         for (let n = 0; n < 3; n++) {
-          await s.append({ id: `${id}-m${n}`, conversationId: id, role: n % 2 ? 'assistant' : 'user', content: `${user} says ${n}`, attachments: [], author: user, createdAt: 10 + n, tokens: 2 });
+          await s.append({
+            id: `${id}-m${n}`,
+            conversationId: id,
+            role: n % 2 ? 'assistant' : 'user',
+            content: `${user} says ${n}`,
+            attachments: [],
+            author: user,
+            createdAt: 10 + n,
+            tokens: 2,
+          });
         }
       }
     }
     await s.close();
     configFile = join(dir, 'hearth.yml');
-    writeFileSync(configFile, `dataDir: ${JSON.stringify(join(dir, 'data'))}\nstorage:\n  history:\n    kind: postgres\n    url: ${JSON.stringify(url)}\n`);
+    writeFileSync(
+      configFile,
+      `dataDir: ${JSON.stringify(join(dir, 'data'))}\nstorage:\n  history:\n    kind: postgres\n    url: ${JSON.stringify(url)}\n`,
+    );
   });
   after(async () => {
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -59,7 +82,7 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
 
   it('migrates the schema and copies SQLite history into PostgreSQL, idempotently', async () => {
     const m = await hearth('migrate');
-    assert.match(m.stdout, /history \(postgres\): schema is current \(version 1\)/);
+    assert.match(m.stdout, /history \(postgres\): schema is current \(version 2\)/);
     const first = await hearth('migrate-store', '--from', sqliteFile, '--to', url);
     assert.match(first.stdout, /copied 2 users, 4 conversations, 12 messages \(0 already present\)/);
     const again = await hearth('migrate-store', '--from', sqliteFile, '--to', url);
@@ -71,7 +94,10 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
     await hearth('history', 'export', '--user', 'alice', '--out', out);
     const dump = JSON.parse(readFileSync(out, 'utf8'));
     assert.equal(dump.userId, 'alice');
-    assert.deepEqual(dump.conversations.map((c: { id: string }) => c.id).sort(), ['webchat:alice-0', 'webchat:alice-1']);
+    assert.deepEqual(dump.conversations.map((c: { id: string }) => c.id).sort(), [
+      'webchat:alice-0',
+      'webchat:alice-1',
+    ]);
     assert.equal(dump.messages.length, 6);
     assert.ok(dump.messages.every((m: { content: string }) => m.content.startsWith('alice says')));
     const del = await hearth('history', 'delete', '--user', 'alice');

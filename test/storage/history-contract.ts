@@ -16,7 +16,13 @@ function conv(id: string, userId: string, at: number, channel = 'webchat'): Conv
   return { id, channel, chatId: id.split(':')[1] ?? id, userId, agent: 'default', createdAt: at, updatedAt: at };
 }
 
-function msg(id: string, conversationId: string, at: number, role: StoredMessage['role'] = 'user', tokens = 10): StoredMessage {
+function msg(
+  id: string,
+  conversationId: string,
+  at: number,
+  role: StoredMessage['role'] = 'user',
+  tokens = 10,
+): StoredMessage {
   return { id, conversationId, role, content: `text of ${id}`, attachments: [], author: 'u1', createdAt: at, tokens };
 }
 
@@ -54,41 +60,145 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       await store.upsertConversation(conv('webchat:c2', 'u1', 2000));
       const attachment = { kind: 'image' as const, blobKey: 'media/a.png', mimeType: 'image/png', size: 3 };
       for (let i = 0; i < 6; i++) {
-        await store.append({ ...msg(`webchat:w${i}`, 'webchat:c2', 2000 + i, i % 2 ? 'assistant' : 'user', 10), attachments: i === 5 ? [attachment] : [] });
+        await store.append({
+          ...msg(`webchat:w${i}`, 'webchat:c2', 2000 + i, i % 2 ? 'assistant' : 'user', 10),
+          attachments: i === 5 ? [attachment] : [],
+        });
       }
       // Same timestamp: insertion order breaks the tie.
       await store.append(msg('webchat:w6', 'webchat:c2', 2005));
       const all = await store.recent('webchat:c2', 10_000);
-      assert.deepEqual(all.map((m) => m.id), ['webchat:w0', 'webchat:w1', 'webchat:w2', 'webchat:w3', 'webchat:w4', 'webchat:w5', 'webchat:w6']);
+      assert.deepEqual(
+        all.map((m) => m.id),
+        ['webchat:w0', 'webchat:w1', 'webchat:w2', 'webchat:w3', 'webchat:w4', 'webchat:w5', 'webchat:w6'],
+      );
       assert.deepEqual(all[5].attachments, [attachment]);
       assert.equal(all[1].role, 'assistant');
-      assert.deepEqual((await store.recent('webchat:c2', 30)).map((m) => m.id), ['webchat:w4', 'webchat:w5', 'webchat:w6']);
-      assert.deepEqual((await store.recent('webchat:c2', 10_000, 2)).map((m) => m.id), ['webchat:w5', 'webchat:w6']);
+      assert.deepEqual(
+        (await store.recent('webchat:c2', 30)).map((m) => m.id),
+        ['webchat:w4', 'webchat:w5', 'webchat:w6'],
+      );
+      assert.deepEqual(
+        (await store.recent('webchat:c2', 10_000, 2)).map((m) => m.id),
+        ['webchat:w5', 'webchat:w6'],
+      );
     });
 
     it('sums usage since a time, filtered by user and agent', async () => {
-      const base = { conversationId: 'webchat:c1', agent: 'default', model: 'm', provider: 'openai', latencyMs: 12.7, ok: true };
-      await store.recordUsage({ ...base, userId: 'u1', usage: { promptTokens: 10, completionTokens: 5, cachedPromptTokens: 2 }, createdAt: 100 });
-      await store.recordUsage({ ...base, userId: 'u1', usage: { promptTokens: 7, completionTokens: 3 }, createdAt: 200 });
-      await store.recordUsage({ ...base, userId: 'u2', agent: 'other', usage: { promptTokens: 100, completionTokens: 100 }, createdAt: 300 });
-      assert.deepEqual(await store.usageSince({ userId: 'u1' }, 0), { promptTokens: 17, completionTokens: 8, cachedPromptTokens: 2 });
-      assert.deepEqual(await store.usageSince({ userId: 'u1' }, 150), { promptTokens: 7, completionTokens: 3, cachedPromptTokens: 0 });
-      assert.deepEqual(await store.usageSince({ agent: 'other' }, 0), { promptTokens: 100, completionTokens: 100, cachedPromptTokens: 0 });
-      assert.deepEqual(await store.usageSince({ userId: 'nobody' }, 0), { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+      const base = {
+        conversationId: 'webchat:c1',
+        agent: 'default',
+        model: 'm',
+        provider: 'openai',
+        latencyMs: 12.7,
+        ok: true,
+      };
+      await store.recordUsage({
+        ...base,
+        userId: 'u1',
+        usage: { promptTokens: 10, completionTokens: 5, cachedPromptTokens: 2 },
+        createdAt: 100,
+      });
+      await store.recordUsage({
+        ...base,
+        userId: 'u1',
+        usage: { promptTokens: 7, completionTokens: 3 },
+        createdAt: 200,
+      });
+      await store.recordUsage({
+        ...base,
+        userId: 'u2',
+        agent: 'other',
+        usage: { promptTokens: 100, completionTokens: 100 },
+        createdAt: 300,
+      });
+      assert.deepEqual(await store.usageSince({ userId: 'u1' }, 0), {
+        promptTokens: 17,
+        completionTokens: 8,
+        cachedPromptTokens: 2,
+      });
+      assert.deepEqual(await store.usageSince({ userId: 'u1' }, 150), {
+        promptTokens: 7,
+        completionTokens: 3,
+        cachedPromptTokens: 0,
+      });
+      assert.deepEqual(await store.usageSince({ agent: 'other' }, 0), {
+        promptTokens: 100,
+        completionTokens: 100,
+        cachedPromptTokens: 0,
+      });
+      assert.deepEqual(await store.usageSince({ userId: 'nobody' }, 0), {
+        promptTokens: 0,
+        completionTokens: 0,
+        cachedPromptTokens: 0,
+      });
     });
 
     it('sums usage and cost per UTC day, user, agent and model', async () => {
-      const base = { conversationId: 'webchat:c9', agent: 'shop', model: 'gpt', provider: 'openai', latencyMs: 5, ok: true };
+      const base = {
+        conversationId: 'webchat:c9',
+        agent: 'shop',
+        model: 'gpt',
+        provider: 'openai',
+        latencyMs: 5,
+        ok: true,
+      };
       const day1 = Date.parse('2026-03-01T23:59:00Z');
       const day2 = Date.parse('2026-03-02T00:01:00Z');
-      await store.recordUsage({ ...base, userId: 'buyer', usage: { promptTokens: 10, completionTokens: 5, cachedPromptTokens: 4 }, costUsd: 0.25, createdAt: day1 });
-      await store.recordUsage({ ...base, userId: 'buyer', usage: { promptTokens: 20, completionTokens: 5 }, costUsd: 0.5, createdAt: day1 + 1 });
-      await store.recordUsage({ ...base, userId: 'buyer', usage: { promptTokens: 1, completionTokens: 1 }, createdAt: day2 });
-      await store.recordUsage({ ...base, userId: 'window', usage: { promptTokens: 1, completionTokens: 1 }, createdAt: day2 });
-      const rows = await store.usageByDay({ agent: 'shop', userId: 'buyer', since: Date.parse('2026-03-01T00:00:00Z') });
+      await store.recordUsage({
+        ...base,
+        userId: 'buyer',
+        usage: { promptTokens: 10, completionTokens: 5, cachedPromptTokens: 4 },
+        costUsd: 0.25,
+        createdAt: day1,
+      });
+      await store.recordUsage({
+        ...base,
+        userId: 'buyer',
+        usage: { promptTokens: 20, completionTokens: 5 },
+        costUsd: 0.5,
+        createdAt: day1 + 1,
+      });
+      await store.recordUsage({
+        ...base,
+        userId: 'buyer',
+        usage: { promptTokens: 1, completionTokens: 1 },
+        createdAt: day2,
+      });
+      await store.recordUsage({
+        ...base,
+        userId: 'window',
+        usage: { promptTokens: 1, completionTokens: 1 },
+        createdAt: day2,
+      });
+      const rows = await store.usageByDay({
+        agent: 'shop',
+        userId: 'buyer',
+        since: Date.parse('2026-03-01T00:00:00Z'),
+      });
       assert.deepEqual(rows, [
-        { day: '2026-03-01', userId: 'buyer', agent: 'shop', model: 'gpt', promptTokens: 30, completionTokens: 10, cachedPromptTokens: 4, costUsd: 0.75, turns: 2 },
-        { day: '2026-03-02', userId: 'buyer', agent: 'shop', model: 'gpt', promptTokens: 1, completionTokens: 1, cachedPromptTokens: 0, costUsd: 0, turns: 1 },
+        {
+          day: '2026-03-01',
+          userId: 'buyer',
+          agent: 'shop',
+          model: 'gpt',
+          promptTokens: 30,
+          completionTokens: 10,
+          cachedPromptTokens: 4,
+          costUsd: 0.75,
+          turns: 2,
+        },
+        {
+          day: '2026-03-02',
+          userId: 'buyer',
+          agent: 'shop',
+          model: 'gpt',
+          promptTokens: 1,
+          completionTokens: 1,
+          cachedPromptTokens: 0,
+          costUsd: 0,
+          turns: 1,
+        },
       ]);
       assert.equal((await store.usageByDay({ agent: 'shop', since: day2 })).length, 2, 'both users on the second day');
       assert.deepEqual(await store.usageByDay({ agent: 'shop', since: 0, until: day1 }), []);
@@ -97,8 +207,14 @@ export function historyContract(name: string, backend: HistoryBackend): void {
     it('lists conversations newest first, filtered by user and channel, limited', async () => {
       await store.upsertConversation(conv('telegram:t1', 'u3', 9000, 'telegram'));
       await store.upsertConversation(conv('telegram:t2', 'u3', 9100, 'telegram'));
-      assert.deepEqual((await store.listConversations({ userId: 'u3' })).map((c) => c.id), ['telegram:t2', 'telegram:t1']);
-      assert.deepEqual((await store.listConversations({ channel: 'telegram', limit: 1 })).map((c) => c.id), ['telegram:t2']);
+      assert.deepEqual(
+        (await store.listConversations({ userId: 'u3' })).map((c) => c.id),
+        ['telegram:t2', 'telegram:t1'],
+      );
+      assert.deepEqual(
+        (await store.listConversations({ channel: 'telegram', limit: 1 })).map((c) => c.id),
+        ['telegram:t2'],
+      );
       assert.ok((await store.listConversations({})).length >= 4);
     });
 
@@ -107,16 +223,33 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       await store.append(msg('webchat:g1', 'webchat:gone', 3001));
       await store.append(msg('webchat:g1#reply', 'webchat:gone', 3002, 'assistant'));
       await store.recordUsage({
-        conversationId: 'webchat:gone', userId: 'leaver', agent: 'default', model: 'm', provider: 'p',
-        usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1, ok: true, createdAt: 3003,
+        conversationId: 'webchat:gone',
+        userId: 'leaver',
+        agent: 'default',
+        model: 'm',
+        provider: 'p',
+        usage: { promptTokens: 1, completionTokens: 1 },
+        latencyMs: 1,
+        ok: true,
+        createdAt: 3003,
       });
       const dump = await store.exportUser('leaver');
-      assert.deepEqual(dump.conversations.map((c) => c.id), ['webchat:gone']);
-      assert.deepEqual(dump.messages.map((m) => m.id), ['webchat:g1', 'webchat:g1#reply']);
+      assert.deepEqual(
+        dump.conversations.map((c) => c.id),
+        ['webchat:gone'],
+      );
+      assert.deepEqual(
+        dump.messages.map((m) => m.id),
+        ['webchat:g1', 'webchat:g1#reply'],
+      );
       assert.equal(await store.deleteUser('leaver'), 1);
       assert.deepEqual(await store.exportUser('leaver'), { conversations: [], messages: [] });
       assert.equal(await store.hasMessage('webchat:g1'), false);
-      assert.deepEqual(await store.usageSince({ userId: 'leaver' }, 0), { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 });
+      assert.deepEqual(await store.usageSince({ userId: 'leaver' }, 0), {
+        promptTokens: 0,
+        completionTokens: 0,
+        cachedPromptTokens: 0,
+      });
       assert.ok(await store.getConversation('webchat:c1'), 'other users keep their data');
       assert.equal(await store.deleteUser('leaver'), 0);
     });

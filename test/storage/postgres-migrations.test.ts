@@ -24,23 +24,47 @@ describe('PostgreSQL migrations', () => {
 
   it('refuses to open a database behind the code when automatic migration is off', async () => {
     const store = new PostgresHistoryStore({ url: POSTGRES_URL, schema, autoMigrate: false });
-    await assert.rejects(store.open(), (err: Error & { code?: string }) => err.code === 'HEARTH_E_STORAGE' && /hearth migrate/.test(err.message));
+    await assert.rejects(
+      store.open(),
+      (err: Error & { code?: string }) => err.code === 'HEARTH_E_STORAGE' && /hearth migrate/.test(err.message),
+    );
   });
 
   it('migrates once even when several replicas open at the same time', async () => {
     const stores = [1, 2, 3].map(() => new PostgresHistoryStore({ url: POSTGRES_URL, schema }));
     await Promise.all(stores.map((s) => s.open()));
-    assert.deepEqual(await postgresSchemaVersion(pool), { current: postgresMigrations.length, latest: postgresMigrations.length });
+    assert.deepEqual(await postgresSchemaVersion(pool), {
+      current: postgresMigrations.length,
+      latest: postgresMigrations.length,
+    });
     assert.equal(await stores[0].schemaVersion(), postgresMigrations.length);
-    await stores[0].upsertConversation({ id: 'webchat:keep', channel: 'webchat', chatId: 'keep', userId: 'u', agent: 'default', createdAt: 1, updatedAt: 1 });
+    await stores[0].upsertConversation({
+      id: 'webchat:keep',
+      channel: 'webchat',
+      chatId: 'keep',
+      userId: 'u',
+      agent: 'default',
+      createdAt: 1,
+      updatedAt: 1,
+    });
     await Promise.all(stores.map((s) => s.close()));
   });
 
   it('rolls a failing migration back completely: data and version untouched', async () => {
-    const broken = [...postgresMigrations, 'ALTER TABLE conversations ADD COLUMN extra TEXT', 'SELECT * FROM no_such_table'];
+    const broken = [
+      ...postgresMigrations,
+      'ALTER TABLE conversations ADD COLUMN extra TEXT',
+      'SELECT * FROM no_such_table',
+    ];
     await assert.rejects(migratePostgres(pool, broken), /no_such_table/);
-    const cols = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'conversations'`, [schema]);
-    assert.ok(!cols.rows.some((r) => r.column_name === 'extra'), 'the successful step before the failure was rolled back too');
+    const cols = await pool.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'conversations'`,
+      [schema],
+    );
+    assert.ok(
+      !cols.rows.some((r) => r.column_name === 'extra'),
+      'the successful step before the failure was rolled back too',
+    );
     assert.equal((await postgresSchemaVersion(pool)).current, postgresMigrations.length);
     assert.equal((await pool.query(`SELECT id FROM conversations`)).rows[0].id, 'webchat:keep');
   });

@@ -39,7 +39,11 @@ function sessionContract(name: string, create: () => Promise<[SessionStore, Sess
     });
 
     it('sets only when absent, once across instances, and again after expiry', async () => {
-      const results = await Promise.all([a.setIfAbsent('lock', 'a', 80), b.setIfAbsent('lock', 'b', 80), a.setIfAbsent('lock', 'c', 80)]);
+      const results = await Promise.all([
+        a.setIfAbsent('lock', 'a', 80),
+        b.setIfAbsent('lock', 'b', 80),
+        a.setIfAbsent('lock', 'c', 80),
+      ]);
       assert.equal(results.filter(Boolean).length, 1);
       await sleep(150);
       assert.equal(await b.setIfAbsent('lock', 'later'), true);
@@ -47,7 +51,9 @@ function sessionContract(name: string, create: () => Promise<[SessionStore, Sess
     });
 
     it('increments counters atomically across instances, keeping the first expiry', async () => {
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).increment('count', 5, 60_000)));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).increment('count', 5, 60_000)),
+      );
       assert.equal(Math.max(...results), 200);
       assert.equal(new Set(results).size, 40, 'every increment saw its own total');
       assert.equal(await a.increment('count', -50), 150);

@@ -6,7 +6,8 @@ import { addNoise, chunks20ms, concat, PHRASES, silence, speak, wordErrorRate } 
 import { sessionRig } from './session-rig.js';
 
 const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
-const grammarAsr = () => new PocketsphinxAsr({ mode: 'grammar', phrases: PHRASES, modelDir: MODEL_DIR, timeoutMs: 10_000 });
+const grammarAsr = () =>
+  new PocketsphinxAsr({ mode: 'grammar', phrases: PHRASES, modelDir: MODEL_DIR, timeoutMs: 10_000 });
 
 test('grammar mode recognizes the espeak sentences with WER ≤ 10 %', async (t) => {
   const asr = grammarAsr();
@@ -35,7 +36,13 @@ test('a phrase with words missing from the dictionary is a config error', () => 
 });
 
 test('a missing recognizer program fails with HEARTH_E_ASR', async (t) => {
-  const asr = new PocketsphinxAsr({ mode: 'grammar', phrases: PHRASES, modelDir: MODEL_DIR, timeoutMs: 1000, program: '/nonexistent/pocketsphinx' });
+  const asr = new PocketsphinxAsr({
+    mode: 'grammar',
+    phrases: PHRASES,
+    modelDir: MODEL_DIR,
+    timeoutMs: 1000,
+    program: '/nonexistent/pocketsphinx',
+  });
   t.after(() => asr.close());
   await rejects(asr.transcribe(speak('play some music', 16_000)), { code: 'HEARTH_E_ASR' });
 });
@@ -47,10 +54,24 @@ test('pipeline: noisy speech with pauses → denoise → VAD → one transcript 
   t.after(() => rig.session.close());
   const spoken = ['what time is it', 'open the garage door', 'tell me a joke'];
   // Background noise at ~−40 dBFS throughout, including the silences between turns.
-  const audio = addNoise(concat(silence(600), speak(spoken[0]).samples, silence(900), speak(spoken[1]).samples, silence(900), speak(spoken[2]).samples, silence(900)), 600);
+  const audio = addNoise(
+    concat(
+      silence(600),
+      speak(spoken[0]).samples,
+      silence(900),
+      speak(spoken[1]).samples,
+      silence(900),
+      speak(spoken[2]).samples,
+      silence(900),
+    ),
+    600,
+  );
   const noiseOnly = addNoise(silence(1500), 600, 7);
   for (const chunk of chunks20ms(concat(noiseOnly, audio))) rig.session.pushAudio(chunk);
   for (let i = 0; i < spoken.length; i++) await rig.next('transcript');
-  deepEqual(rig.utterances.map((u) => u.text), spoken);
+  deepEqual(
+    rig.utterances.map((u) => u.text),
+    spoken,
+  );
   equal(rig.events.filter((e) => e.type === 'speech-start').length, 3, 'noise alone never starts an utterance');
 });

@@ -19,7 +19,7 @@ test('WAV encode/decode round-trips samples and rate', () => {
   throws(() => decodeWav(Buffer.from('not a wav file at all')), /not a WAV/);
 });
 
-test('resampling keeps duration and a tone\'s level', () => {
+test("resampling keeps duration and a tone's level", () => {
   const tone = new Int16Array(48_000).map((_, i) => Math.round(10_000 * Math.sin((2 * Math.PI * 440 * i) / 48_000)));
   const down = resample({ samples: tone, sampleRate: 48_000 }, 16_000);
   equal(down.samples.length, 16_000);
@@ -46,7 +46,10 @@ test('our Ogg Opus voice notes play in opusdec, and opusenc files decode in ours
   const dec = spawnSync('opusdec', ['--quiet', '--rate', '48000', join(dir, 'ours.ogg'), join(dir, 'ours.wav')]);
   equal(dec.status, 0, String(dec.stderr));
   const played = decodeWav(readFileSync(join(dir, 'ours.wav')));
-  ok(Math.abs(played.samples.length - speech.samples.length) < 960, 'opusdec sees the same duration (pre-skip and end trimming right)');
+  ok(
+    Math.abs(played.samples.length - speech.samples.length) < 960,
+    'opusdec sees the same duration (pre-skip and end trimming right)',
+  );
 
   writeFileSync(join(dir, 'in.wav'), encodeWav(speech));
   const enc = spawnSync('opusenc', ['--quiet', join(dir, 'in.wav'), join(dir, 'theirs.ogg')]);

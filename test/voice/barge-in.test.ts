@@ -7,9 +7,14 @@ import { chunks20ms, concat, silence, speak } from './speech.js';
 import { sessionRig } from './session-rig.js';
 
 /** Barge-in does not depend on what was said: a fixed transcript keeps this test about timing. */
-const fixedAsr: AsrProvider = { name: 'fixed', sampleRate: 16_000, transcribe: async () => ({ text: 'tell me a story', provider: 'fixed' }) };
+const fixedAsr: AsrProvider = {
+  name: 'fixed',
+  sampleRate: 16_000,
+  transcribe: async () => ({ text: 'tell me a story', provider: 'fixed' }),
+};
 
-const LONG_ANSWER = 'Once upon a time there was a little fire. It kept a house warm through a long winter. Every night the family sat around it and told stories. ';
+const LONG_ANSWER =
+  'Once upon a time there was a little fire. It kept a house warm through a long winter. Every night the family sat around it and told stories. ';
 
 test('speech during playback stops the answer audio within one 20 ms frame', async (t) => {
   const rig = await sessionRig(fixedAsr, new EspeakTts({ voice: 'en-us', wordsPerMinute: 175, timeoutMs: 5000 }));
@@ -20,13 +25,27 @@ test('speech during playback stops the answer audio within one 20 ms frame', asy
   const ids = { replyId: 'r1', inReplyTo: `voice:${utteranceId}`, conversationId: 'voice:test-session' };
   rig.session.replyEvent({ type: 'start', ...ids, model: 'fake' }, utteranceId);
   rig.session.replyEvent({ type: 'delta', ...ids, text: LONG_ANSWER }, utteranceId);
-  rig.session.replyEvent({ type: 'done', ...ids, text: LONG_ANSWER, attachments: [], model: 'fake', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' }, utteranceId);
+  rig.session.replyEvent(
+    {
+      type: 'done',
+      ...ids,
+      text: LONG_ANSWER,
+      attachments: [],
+      model: 'fake',
+      usage: { promptTokens: 1, completionTokens: 1 },
+      finishReason: 'stop',
+    },
+    utteranceId,
+  );
 
   // Let the answer play for a while (it is several seconds long).
   while (rig.packets.length < 25) await sleep(20);
   ok(rig.session.assistantSpeaking);
   const latency = rig.events.find((e) => e.type === 'latency');
-  ok(latency && latency.type === 'latency' && latency.turn.totalMs! > 0, 'the turn recorded its latency when the first packet went out');
+  ok(
+    latency && latency.type === 'latency' && latency.turn.totalMs! > 0,
+    'the turn recorded its latency when the first packet went out',
+  );
 
   let interruptedAt = 0;
   const interrupted = rig.next('interrupted').then(() => (interruptedAt = performance.now()));

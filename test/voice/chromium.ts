@@ -12,9 +12,19 @@ export function launchChromium(wav: string): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run', '--disable-quic', '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--allow-loopback-in-peer-connection',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}`,
+      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }
@@ -22,7 +32,10 @@ export function launchChromium(wav: string): Promise<Browser> {
 /** Writes the fake microphone's WAV: silence, the spoken phrase, then a long pause before it loops. */
 export function micWav(dir: string, phrase: string): string {
   const file = join(dir, 'mic.wav');
-  writeFileSync(file, encodeWav({ samples: concat(silence(1000), speak(phrase).samples, silence(6000)), sampleRate: 48_000 }));
+  writeFileSync(
+    file,
+    encodeWav({ samples: concat(silence(1000), speak(phrase).samples, silence(6000)), sampleRate: 48_000 }),
+  );
   return file;
 }
 
@@ -31,7 +44,8 @@ export async function inboundAudio(page: Page): Promise<{ packets: number; energ
   return page.evaluate(async () => {
     // Runs in the page (DOM types are not in this project's lib).
     type Stat = { type: string; kind?: string; packetsReceived?: number; totalAudioEnergy?: number };
-    const pc = (globalThis as unknown as { hearthVoice: { pc: { getStats(): Promise<Map<string, Stat>> } | null } }).hearthVoice.pc;
+    const pc = (globalThis as unknown as { hearthVoice: { pc: { getStats(): Promise<Map<string, Stat>> } | null } })
+      .hearthVoice.pc;
     if (!pc) return { packets: 0, energy: 0 };
     let packets = 0;
     let energy = 0;

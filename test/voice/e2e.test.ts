@@ -27,29 +27,33 @@ voice:
     provider: espeak
 `;
 
-test('hearth process: browser voice turn through the real gateway, engine and model fake', { timeout: 90_000 }, async (t) => {
-  const model = await startOpenAIFake();
-  t.after(() => model.close());
-  model.setReply(() => ({ text: 'It is five o clock. Time for tea.' }));
-  const h = await startHearth({ config: VOICE_CONFIG(model.baseUrl) });
-  t.after(() => h.stop());
-  equal((await fetch(`${h.baseUrl}/voice.html`)).status, 200, 'the gateway serves the voice page');
+test(
+  'hearth process: browser voice turn through the real gateway, engine and model fake',
+  { timeout: 90_000 },
+  async (t) => {
+    const model = await startOpenAIFake();
+    t.after(() => model.close());
+    model.setReply(() => ({ text: 'It is five o clock. Time for tea.' }));
+    const h = await startHearth({ config: VOICE_CONFIG(model.baseUrl) });
+    t.after(() => h.stop());
+    equal((await fetch(`${h.baseUrl}/voice.html`)).status, 200, 'the gateway serves the voice page');
 
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-voice-e2e-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const browser = await launchChromium(micWav(dir, 'what time is it'));
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  await page.goto(`${h.baseUrl}/voice.html?autostart=1&token=${h.token}`);
-  await page.waitForSelector('.msg.user', { timeout: 30_000 });
-  ok((await page.textContent('.msg.user'))?.includes('what time is it'));
-  await page.waitForSelector('.msg.assistant:not(.streaming)', { timeout: 30_000 });
-  ok((await page.textContent('.msg.assistant'))?.includes('Time for tea'));
-  let audio = await inboundAudio(page);
-  for (let i = 0; i < 100 && (audio.packets < 25 || audio.energy <= 0); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    audio = await inboundAudio(page);
-  }
-  ok(audio.packets >= 25 && audio.energy > 0, `answer audio: ${JSON.stringify(audio)}`);
-  await h.waitForLog((l) => l.msg === 'voice turn' && typeof l.totalMs === 'number');
-});
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-voice-e2e-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const browser = await launchChromium(micWav(dir, 'what time is it'));
+    t.after(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${h.baseUrl}/voice.html?autostart=1&token=${h.token}`);
+    await page.waitForSelector('.msg.user', { timeout: 30_000 });
+    ok((await page.textContent('.msg.user'))?.includes('what time is it'));
+    await page.waitForSelector('.msg.assistant:not(.streaming)', { timeout: 30_000 });
+    ok((await page.textContent('.msg.assistant'))?.includes('Time for tea'));
+    let audio = await inboundAudio(page);
+    for (let i = 0; i < 100 && (audio.packets < 25 || audio.energy <= 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      audio = await inboundAudio(page);
+    }
+    ok(audio.packets >= 25 && audio.energy > 0, `answer audio: ${JSON.stringify(audio)}`);
+    await h.waitForLog((l) => l.msg === 'voice turn' && typeof l.totalMs === 'number');
+  },
+);

@@ -12,7 +12,8 @@ async function clientOffer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
   pc.addTransceiver('audio', { direction: 'sendrecv' });
   pc.createDataChannel('events');
   await pc.setLocalDescription(await pc.createOffer());
-  if (pc.iceGatheringState !== 'complete') await new Promise<void>((r) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && r()));
+  if (pc.iceGatheringState !== 'complete')
+    await new Promise<void>((r) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && r()));
   return { pc, sdp: pc.localDescription!.sdp };
 }
 
@@ -51,7 +52,10 @@ async function slowStun(delayMs: number): Promise<{ close(): void; url: string }
 }
 
 async function postOffer(url: string, body: unknown, token?: string): Promise<{ status: number; body: Json }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
   const res = await fetch(`${url}/voice/offer`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
@@ -64,7 +68,9 @@ describe('voice offers', () => {
   before(async () => {
     const slow = await slowStun(300);
     stun = slow;
-    server = await startVoiceServer({ voice: { maxSessions: 2, ice: { addresses: ['127.0.0.1'], stunServers: [slow.url] } } });
+    server = await startVoiceServer({
+      voice: { maxSessions: 2, ice: { addresses: ['127.0.0.1'], stunServers: [slow.url] } },
+    });
   });
 
   after(async () => {
@@ -76,7 +82,10 @@ describe('voice offers', () => {
   it('refuses malformed SDP with a 400, and keeps serving', async () => {
     for (const sdp of ['v=0\r\nthis is not sdp', 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n', 'v=0']) {
       const res = await postOffer(server.url, { sdp });
-      assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(sdp)} -> ${res.status} ${JSON.stringify(res.body)}`);
+      assert.ok(
+        res.status >= 400 && res.status < 500,
+        `${JSON.stringify(sdp)} -> ${res.status} ${JSON.stringify(res.body)}`,
+      );
     }
     assert.equal(server.channel.activeCalls, 0);
   });
@@ -113,5 +122,4 @@ describe('voice session ownership', () => {
     assert.equal(taken.status, 409, JSON.stringify(taken.body));
     assert.equal(server.channel.activeCalls, 1);
   });
-
 });

@@ -8,7 +8,13 @@ import { speak } from './speech.js';
 test('OpenAI-compatible ASR uploads a 16 kHz WAV and returns the server text', async (t) => {
   const fake = await startAudioFake({ apiKey: 'sk-audio-test', transcribe: (audio) => `heard ${audio.sampleRate} Hz` });
   t.after(() => fake.close());
-  const asr = new OpenAiAsr({ baseUrl: fake.baseUrl, apiKey: 'sk-audio-test', model: 'whisper-small', language: 'en', timeoutMs: 5000 });
+  const asr = new OpenAiAsr({
+    baseUrl: fake.baseUrl,
+    apiKey: 'sk-audio-test',
+    model: 'whisper-small',
+    language: 'en',
+    timeoutMs: 5000,
+  });
   const speech = speak('play some music');
   const result = await asr.transcribe(speech);
   equal(result.text, 'heard 16000 Hz');

@@ -18,5 +18,8 @@ test('a line break ends a sentence without punctuation', () => {
 });
 
 test('markdown, code and links are not read aloud', () => {
-  equal(speakable('**Bold** and `code` see [docs](https://x.y/z) or https://a.b/c\n```js\nx()\n```'), 'Bold and code see docs or a link');
+  equal(
+    speakable('**Bold** and `code` see [docs](https://x.y/z) or https://a.b/c\n```js\nx()\n```'),
+    'Bold and code see docs or a link',
+  );
 });

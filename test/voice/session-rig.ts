@@ -19,7 +19,11 @@ export interface Rig {
   next<T extends VoiceEvent['type']>(type: T, timeoutMs?: number): Promise<Extract<VoiceEvent, { type: T }>>;
 }
 
-export async function sessionRig(asr: AsrProvider, tts: TtsProvider, options: { onUtterance?: (text: string, id: string, rig: Rig) => void; denoise?: boolean } = {}): Promise<Rig> {
+export async function sessionRig(
+  asr: AsrProvider,
+  tts: TtsProvider,
+  options: { onUtterance?: (text: string, id: string, rig: Rig) => void; denoise?: boolean } = {},
+): Promise<Rig> {
   const events: VoiceEvent[] = [];
   const waiters: Array<{ type: string; resolve: (e: VoiceEvent) => void }> = [];
   const packets: Rig['packets'] = [];
@@ -38,10 +42,11 @@ export async function sessionRig(asr: AsrProvider, tts: TtsProvider, options: { 
     log: pino({ level: 'silent' }),
     send: (e) => {
       events.push(e);
-      for (const w of [...waiters]) if (w.type === e.type) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(e);
-      }
+      for (const w of [...waiters])
+        if (w.type === e.type) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(e);
+        }
     },
     onUtterance: async (text, utteranceId) => {
       rig.utterances.push({ text, utteranceId });
@@ -50,7 +55,10 @@ export async function sessionRig(asr: AsrProvider, tts: TtsProvider, options: { 
   });
   rig.next = (type, timeoutMs = 10_000) =>
     new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ${type} event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(',')}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`no ${type} event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(',')}`)),
+        timeoutMs,
+      );
       waiters.push({ type, resolve: (e) => (clearTimeout(t), resolve(e as never)) });
     });
   return rig;

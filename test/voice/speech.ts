@@ -60,7 +60,8 @@ export function wordErrorRate(reference: string, hypothesis: string): number {
   const d = Array.from({ length: r.length + 1 }, (_, i) => [i, ...new Array(h.length).fill(0)]);
   for (let j = 1; j <= h.length; j++) d[0][j] = j;
   for (let i = 1; i <= r.length; i++)
-    for (let j = 1; j <= h.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (r[i - 1] === h[j - 1] ? 0 : 1));
+    for (let j = 1; j <= h.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (r[i - 1] === h[j - 1] ? 0 : 1));
   return r.length ? d[r.length][h.length] / r.length : h.length ? 1 : 0;
 }
 

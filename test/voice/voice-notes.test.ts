@@ -45,11 +45,27 @@ test('a Telegram-style Ogg Opus voice note is transcribed into the message text'
   equal(spawnSync('opusenc', ['--quiet', join(dir, 'in.wav'), join(dir, 'note.ogg')]).status, 0);
   const blobs = memoryBlobs();
   await blobs.put('media/note.ogg', readFileSync(join(dir, 'note.ogg')));
-  const asr = new PocketsphinxAsr({ mode: 'grammar', phrases: PHRASES, modelDir: '/usr/share/pocketsphinx/model/en-us', timeoutMs: 10_000 });
+  const asr = new PocketsphinxAsr({
+    mode: 'grammar',
+    phrases: PHRASES,
+    modelDir: '/usr/share/pocketsphinx/model/en-us',
+    timeoutMs: 10_000,
+  });
   t.after(() => asr.close());
   const message: Message = {
-    id: 'telegram:1', kind: 'message', channel: 'telegram', chatId: '42', sender: { id: '7' }, text: '', isGroup: false, mentioned: true, timestamp: 0,
-    attachments: [{ kind: 'voice', blobKey: 'media/note.ogg', mimeType: 'audio/ogg' }, { kind: 'image', blobKey: 'media/x.jpg' }],
+    id: 'telegram:1',
+    kind: 'message',
+    channel: 'telegram',
+    chatId: '42',
+    sender: { id: '7' },
+    text: '',
+    isGroup: false,
+    mentioned: true,
+    timestamp: 0,
+    attachments: [
+      { kind: 'voice', blobKey: 'media/note.ogg', mimeType: 'audio/ogg' },
+      { kind: 'image', blobKey: 'media/x.jpg' },
+    ],
   };
   await transcribeVoiceAttachments(message, blobs, asr);
   equal(message.text, 'call my mother');
@@ -59,7 +75,17 @@ test('a Telegram-style Ogg Opus voice note is transcribed into the message text'
 
 test('an answer becomes an Ogg Opus voice note attached to the done event', async () => {
   const blobs = memoryBlobs();
-  const event = { type: 'done' as const, replyId: 'telegram:1#r', inReplyTo: 'telegram:1', conversationId: 'telegram:42', text: 'It is **ten** past five.', attachments: [], model: 'm', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' };
+  const event = {
+    type: 'done' as const,
+    replyId: 'telegram:1#r',
+    inReplyTo: 'telegram:1',
+    conversationId: 'telegram:42',
+    text: 'It is **ten** past five.',
+    attachments: [],
+    model: 'm',
+    usage: { promptTokens: 1, completionTokens: 1 },
+    finishReason: 'stop',
+  };
   await attachVoiceReply(event, blobs, new EspeakTts({ voice: 'en-us', wordsPerMinute: 175, timeoutMs: 5000 }));
   equal(event.attachments.length, 1);
   const att = event.attachments[0] as { kind: string; blobKey: string; mimeType: string };

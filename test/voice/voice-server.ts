@@ -25,9 +25,24 @@ export interface VoiceServer {
 /** The fake engine's answer to a transcript. */
 export const answerTo = (text: string) => `You said ${text}. That is all I know.`;
 
-export async function startVoiceServer(options: { voice?: Partial<HearthConfig['voice']>; requireAuth?: boolean; asr?: AsrProvider; tts?: TtsProvider } = {}): Promise<VoiceServer> {
-  const config = configSchema.parse({ voice: { enabled: true, asr: { phrases: ['what time is it', 'tell me a joke', 'play some music'] }, ...options.voice } }).voice;
-  const channel = new VoiceChannel(config, { auth: apiTokenAuthenticator(VOICE_TOKEN), requireAuth: options.requireAuth ?? false, log: pino({ level: 'silent' }), dataDir: '.', asr: options.asr, tts: options.tts });
+export async function startVoiceServer(
+  options: { voice?: Partial<HearthConfig['voice']>; requireAuth?: boolean; asr?: AsrProvider; tts?: TtsProvider } = {},
+): Promise<VoiceServer> {
+  const config = configSchema.parse({
+    voice: {
+      enabled: true,
+      asr: { phrases: ['what time is it', 'tell me a joke', 'play some music'] },
+      ...options.voice,
+    },
+  }).voice;
+  const channel = new VoiceChannel(config, {
+    auth: apiTokenAuthenticator(VOICE_TOKEN),
+    requireAuth: options.requireAuth ?? false,
+    log: pino({ level: 'silent' }),
+    dataDir: '.',
+    asr: options.asr,
+    tts: options.tts,
+  });
   const received: Message[] = [];
   const ctx: ChannelContext = {
     log: pino({ level: 'silent' }),
@@ -41,7 +56,15 @@ export async function startVoiceServer(options: { voice?: Partial<HearthConfig['
       setImmediate(async () => {
         await channel.deliver(target, { type: 'start', ...ids, model: 'fake' });
         for (const word of text.split(/(?<= )/)) await channel.deliver(target, { type: 'delta', ...ids, text: word });
-        await channel.deliver(target, { type: 'done', ...ids, text, attachments: [], model: 'fake', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' });
+        await channel.deliver(target, {
+          type: 'done',
+          ...ids,
+          text,
+          attachments: [],
+          model: 'fake',
+          usage: { promptTokens: 1, completionTokens: 1 },
+          finishReason: 'stop',
+        });
       });
     },
   };
@@ -49,7 +72,9 @@ export async function startVoiceServer(options: { voice?: Partial<HearthConfig['
   // As the gateway does (src/gateway/http-app.ts): a HearthError answers with its own status.
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     const status = err instanceof HearthError ? err.httpStatus : (err.statusCode ?? 500);
-    return reply.code(status).send({ error: { code: err instanceof HearthError ? err.code : 'HEARTH_E_INTERNAL', message: err.message } });
+    return reply
+      .code(status)
+      .send({ error: { code: err instanceof HearthError ? err.code : 'HEARTH_E_INTERNAL', message: err.message } });
   });
   await channel.routes(app);
   await channel.start(ctx);

@@ -48,7 +48,8 @@ async function darkest(page: Page, png: Buffer, x: number, y: number): Promise<n
       ctx.drawImage(img, 0, 0);
       const data = ctx.getImageData(x - 3, y - 3, 7, 7).data;
       let min = 255;
-      for (let i = 0; i < data.length; i += 4) min = Math.min(min, 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!);
+      for (let i = 0; i < data.length; i += 4)
+        min = Math.min(min, 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!);
       return min;
     },
     { b64: png.toString('base64'), x, y },
@@ -113,7 +114,10 @@ describe('live canvas in a browser', () => {
 
     const shotA = await shot(a, 'page-a');
     const shotB = await shot(b, 'page-b');
-    for (const [name, png, page] of [['A', shotA, a], ['B', shotB, b]] as const) {
+    for (const [name, png, page] of [
+      ['A', shotA, a],
+      ['B', shotB, b],
+    ] as const) {
       assert.ok((await darkest(page, png, 350, 300)) < 90, `${name}: A's stroke is visible at (350, 300)`);
       assert.ok((await darkest(page, png, 500, 400)) < 90, `${name}: A's stroke turns down at x=500`);
       assert.ok((await darkest(page, png, 500, 575)) < 90, `${name}: B's stroke is visible`);
@@ -180,20 +184,35 @@ describe('live canvas in a browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('canvas[data-elements="5"]');
     const png = await shot(page, 'tools');
-    const body = (await (await fetch(`${h.baseUrl}/canvas/tools/elements`)).json()) as { elements: Array<{ type: string; color: string }> };
-    assert.deepEqual(body.elements.map((e) => `${e.type}:${e.color}`), ['rect:#e03131', 'ellipse:#1971c2', 'arrow:#1e1e1e', 'line:#1e1e1e', 'text:#1e1e1e']);
+    const body = (await (await fetch(`${h.baseUrl}/canvas/tools/elements`)).json()) as {
+      elements: Array<{ type: string; color: string }>;
+    };
+    assert.deepEqual(
+      body.elements.map((e) => `${e.type}:${e.color}`),
+      ['rect:#e03131', 'ellipse:#1971c2', 'arrow:#1e1e1e', 'line:#1e1e1e', 'text:#1e1e1e'],
+    );
     assert.ok((await darkest(page, png, 200, 150)) < 180, 'the red rectangle’s top edge');
     assert.ok((await darkest(page, png, 300, 400)) < 90, 'the arrow');
     // The eraser takes away what it touches, and only that.
     await page.click('button[aria-label="Eraser"]');
     await drag(290, 390, 310, 410);
     await page.waitForSelector('canvas[data-elements="4"]');
-    const after = (await (await fetch(`${h.baseUrl}/canvas/tools/elements`)).json()) as { elements: Array<{ type: string }> };
-    assert.deepEqual(after.elements.map((e) => e.type), ['rect', 'ellipse', 'line', 'text']);
+    const after = (await (await fetch(`${h.baseUrl}/canvas/tools/elements`)).json()) as {
+      elements: Array<{ type: string }>;
+    };
+    assert.deepEqual(
+      after.elements.map((e) => e.type),
+      ['rect', 'ellipse', 'line', 'text'],
+    );
   });
 
   it('draws with a finger on a phone-sized touch screen', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 740 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     contexts.push(context);
     const phone = await context.newPage();
     await phone.goto(`${h.baseUrl}/canvas/phone`);
@@ -209,7 +228,10 @@ describe('live canvas in a browser', () => {
     const png = await shot(phone, 'phone');
     assert.ok((await darkest(phone, png, 190 * 2, 332 * 2)) < 90, 'the stroke is under the finger');
     // The page did not scroll or zoom away while drawing.
-    assert.equal(await phone.evaluate(() => [document.scrollingElement.scrollTop, document.scrollingElement.scrollLeft].join(',')), '0,0');
+    assert.equal(
+      await phone.evaluate(() => [document.scrollingElement.scrollTop, document.scrollingElement.scrollLeft].join(',')),
+      '0,0',
+    );
   });
 
   it('asks for a token when the room needs one, then opens it', async () => {
@@ -256,7 +278,9 @@ describe('live canvas in a browser', () => {
     const deadline = Date.now() + 10_000;
     let points: number[] = [];
     while (Date.now() < deadline) {
-      const body = (await (await fetch(`${h.baseUrl}/canvas/resilient/elements`)).json()) as { elements: Array<{ type: string; points: number[] }> };
+      const body = (await (await fetch(`${h.baseUrl}/canvas/resilient/elements`)).json()) as {
+        elements: Array<{ type: string; points: number[] }>;
+      };
       points = body.elements[0]?.points ?? [];
       if (points.at(-2) === 800) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -264,7 +288,10 @@ describe('live canvas in a browser', () => {
     const xs = points.filter((_, i) => i % 2 === 0);
     assert.equal(xs[0], 100, 'the stroke starts where the drag began');
     assert.equal(xs.at(-1), 800, 'and ends where it ended, after the reconnect');
-    assert.ok(xs.some((x) => x > 300 && x < 600), 'the part drawn while the server was down is there');
+    assert.ok(
+      xs.some((x) => x > 300 && x < 600),
+      'the part drawn while the server was down is there',
+    );
     const b = await open('resilient');
     const png = await shot(b, 'reconnect-mid-stroke');
     for (const x of [150, 450, 750]) assert.ok((await darkest(b, png, x, 200)) < 90, `stroke visible at x=${x}`);

@@ -67,9 +67,16 @@ describe('web chat in a browser', () => {
     // While streaming, the bubble holds a prefix of the answer and is marked as streaming: the model
     // holds the rest of the stream until the test has seen it.
     const partial = await page.waitForSelector('.msg.assistant.streaming', { timeout: 60_000 });
-    await page.waitForFunction("(document.querySelector('.msg.assistant.streaming')?.textContent ?? '').length > 0", undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      "(document.querySelector('.msg.assistant.streaming')?.textContent ?? '').length > 0",
+      undefined,
+      { timeout: 60_000 },
+    );
     const early = (await partial.textContent()) ?? '';
-    assert.ok(await partial.evaluate((el) => el.classList.contains('streaming')), 'still streaming while the model holds the rest');
+    assert.ok(
+      await partial.evaluate((el) => el.classList.contains('streaming')),
+      'still streaming while the model holds the rest',
+    );
     held = undefined;
     seen();
     await page.waitForSelector('.msg.assistant[data-done="true"]');

@@ -51,7 +51,9 @@ export function App() {
   const [count, setCount] = useState(0);
   const [view, setView] = useState<View>({ x: 0, y: 0, zoom: 1 });
   const [undoState, setUndoState] = useState({ undo: false, redo: false });
-  const [textAt, setTextAt] = useState<{ screen: { x: number; y: number }; world: { x: number; y: number } } | null>(null);
+  const [textAt, setTextAt] = useState<{ screen: { x: number; y: number }; world: { x: number; y: number } } | null>(
+    null,
+  );
 
   useEffect(() => {
     const session = new RoomSession(room, credentialsFor(room), presence());
@@ -109,7 +111,11 @@ export function App() {
     const password = String(form.get('password') ?? '');
     if (token) saveToken(token);
     else if (username && password) {
-      const res = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      const res = await fetch('/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
       if (!res.ok) return setReason('Wrong user name or password.');
       saveToken(((await res.json()) as { accessToken: string }).accessToken);
     } else return;
@@ -125,18 +131,41 @@ export function App() {
   const editing = !viewOnly && status !== 'needs-auth';
   return (
     <div className="app">
-      <canvas ref={canvasRef} className={`surface tool-${tool}`} aria-label={`Drawing surface of room ${room}, ${count} elements`} data-elements={count} />
+      <canvas
+        ref={canvasRef}
+        className={`surface tool-${tool}`}
+        aria-label={`Drawing surface of room ${room}, ${count} elements`}
+        data-elements={count}
+      />
       <div className="toolbar" role="toolbar" aria-label="Drawing tools">
         <div className="group">
           {TOOLS.map((t) => (
-            <button key={t.tool} type="button" aria-label={t.label} title={t.label} aria-pressed={tool === t.tool} disabled={!editing && t.tool !== 'pan'} onClick={() => setTool(t.tool)}>
+            <button
+              key={t.tool}
+              type="button"
+              aria-label={t.label}
+              title={t.label}
+              aria-pressed={tool === t.tool}
+              disabled={!editing && t.tool !== 'pan'}
+              onClick={() => setTool(t.tool)}
+            >
               {t.icon}
             </button>
           ))}
         </div>
         <div className="group" role="radiogroup" aria-label="Colour">
           {COLORS.map((c) => (
-            <button key={c.color} type="button" role="radio" className="swatch" aria-label={c.name} title={c.name} aria-checked={color === c.color} style={{ background: c.color }} onClick={() => setColor(c.color)} />
+            <button
+              key={c.color}
+              type="button"
+              role="radio"
+              className="swatch"
+              aria-label={c.name}
+              title={c.name}
+              aria-checked={color === c.color}
+              style={{ background: c.color }}
+              onClick={() => setColor(c.color)}
+            />
           ))}
           <label className="custom-color" title="Custom colour">
             <span className="visually-hidden">Custom colour</span>
@@ -145,26 +174,88 @@ export function App() {
         </div>
         <div className="group" role="radiogroup" aria-label="Line width">
           {WIDTHS.map((w) => (
-            <button key={w.width} type="button" role="radio" aria-label={w.name} title={w.name} aria-checked={width === w.width} onClick={() => setWidth(w.width)}>
+            <button
+              key={w.width}
+              type="button"
+              role="radio"
+              aria-label={w.name}
+              title={w.name}
+              aria-checked={width === w.width}
+              onClick={() => setWidth(w.width)}
+            >
               <span className="dot" style={{ width: w.width + 4, height: w.width + 4 }} />
             </button>
           ))}
         </div>
         <div className="group">
-          <button type="button" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!undoState.undo} onClick={() => sessionRef.current?.undo.undo()}>↶</button>
-          <button type="button" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!undoState.redo} onClick={() => sessionRef.current?.undo.redo()}>↷</button>
-          <button type="button" aria-label="Clear the board" title="Clear the board (undo brings it back)" disabled={!editing} onClick={() => boardRef.current?.clear()}>
-            <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" aria-hidden="true">
+          <button
+            type="button"
+            aria-label="Undo"
+            title="Undo (Ctrl+Z)"
+            disabled={!undoState.undo}
+            onClick={() => sessionRef.current?.undo.undo()}
+          >
+            ↶
+          </button>
+          <button
+            type="button"
+            aria-label="Redo"
+            title="Redo (Ctrl+Shift+Z)"
+            disabled={!undoState.redo}
+            onClick={() => sessionRef.current?.undo.redo()}
+          >
+            ↷
+          </button>
+          <button
+            type="button"
+            aria-label="Clear the board"
+            title="Clear the board (undo brings it back)"
+            disabled={!editing}
+            onClick={() => boardRef.current?.clear()}
+          >
+            <svg
+              width="18"
+              height="18"
+              viewBox="0 0 24 24"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="2"
+              strokeLinecap="round"
+              aria-hidden="true"
+            >
               <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
             </svg>
           </button>
         </div>
         <div className="group">
-          <button type="button" aria-label="Zoom out" title="Zoom out" onClick={() => boardRef.current?.zoomAt(1 / 1.25)}>−</button>
-          <button type="button" aria-label="Reset view" title="Back to the shared view" onClick={() => boardRef.current?.resetView()}>{Math.round(view.zoom * 100)}%</button>
-          <button type="button" aria-label="Zoom in" title="Zoom in" onClick={() => boardRef.current?.zoomAt(1.25)}>+</button>
+          <button
+            type="button"
+            aria-label="Zoom out"
+            title="Zoom out"
+            onClick={() => boardRef.current?.zoomAt(1 / 1.25)}
+          >
+            −
+          </button>
+          <button
+            type="button"
+            aria-label="Reset view"
+            title="Back to the shared view"
+            onClick={() => boardRef.current?.resetView()}
+          >
+            {Math.round(view.zoom * 100)}%
+          </button>
+          <button type="button" aria-label="Zoom in" title="Zoom in" onClick={() => boardRef.current?.zoomAt(1.25)}>
+            +
+          </button>
         </div>
-        <div className="group status" id="status" data-state={status} data-view-only={viewOnly} role="status" aria-live="polite">
+        <div
+          className="group status"
+          id="status"
+          data-state={status}
+          data-view-only={viewOnly}
+          role="status"
+          aria-live="polite"
+        >
           {viewOnly ? 'View only' : STATUS_TEXT[status]}
           {status === 'refused' && reason ? `: ${reason}` : ''}
         </div>

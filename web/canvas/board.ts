@@ -132,7 +132,16 @@ export class Board {
   }
 
   addText(world: { x: number; y: number }, text: string): void {
-    const el = parseElement({ id: newElementId(), type: 'text', x: round(world.x), y: round(world.y), text, color: this.color, width: 1, size: Math.max(12, this.width * 6) });
+    const el = parseElement({
+      id: newElementId(),
+      type: 'text',
+      x: round(world.x),
+      y: round(world.y),
+      text,
+      color: this.color,
+      width: 1,
+      size: Math.max(12, this.width * 6),
+    });
     if (!el) return;
     this.session.undo.stopCapturing();
     this.session.edit(() => this.session.elements.push([elementValue(el)]));
@@ -185,7 +194,12 @@ export class Board {
       // A second finger: the gesture becomes pinch-zoom and pan; a stroke begun by the first ends.
       this.finishGesture();
       const [a, b] = [...this.pointers.values()];
-      this.gesture = { kind: 'pinch', distance: Math.hypot(a!.x - b!.x, a!.y - b!.y), cx: (a!.x + b!.x) / 2, cy: (a!.y + b!.y) / 2 };
+      this.gesture = {
+        kind: 'pinch',
+        distance: Math.hypot(a!.x - b!.x, a!.y - b!.y),
+        cx: (a!.x + b!.x) / 2,
+        cy: (a!.y + b!.y) / 2,
+      };
       return;
     }
     if (this.pointers.size > 2) return;
@@ -230,15 +244,24 @@ export class Board {
     if (g?.kind === 'pinch') {
       const [a, b] = [...this.pointers.values()];
       const distance = Math.hypot(a!.x - b!.x, a!.y - b!.y);
-      const cx = (a!.x + b!.x) / 2, cy = (a!.y + b!.y) / 2;
-      this.view = { ...this.view, x: this.view.x - (cx - g.cx) / this.view.zoom, y: this.view.y - (cy - g.cy) / this.view.zoom };
+      const cx = (a!.x + b!.x) / 2,
+        cy = (a!.y + b!.y) / 2;
+      this.view = {
+        ...this.view,
+        x: this.view.x - (cx - g.cx) / this.view.zoom,
+        y: this.view.y - (cy - g.cy) / this.view.zoom,
+      };
       if (g.distance > 0) this.zoomAt(distance / g.distance, cx, cy);
       this.gesture = { kind: 'pinch', distance, cx, cy };
       this.viewChanged();
       return;
     }
     if (g?.kind === 'pan') {
-      this.view = { ...this.view, x: this.view.x - (p.x - g.x) / this.view.zoom, y: this.view.y - (p.y - g.y) / this.view.zoom };
+      this.view = {
+        ...this.view,
+        x: this.view.x - (p.x - g.x) / this.view.zoom,
+        y: this.view.y - (p.y - g.y) / this.view.zoom,
+      };
       this.gesture = { kind: 'pan', x: p.x, y: p.y };
       this.viewChanged();
       return;
@@ -273,7 +296,9 @@ export class Board {
     this.draft = undefined;
     this.gesture = undefined;
     if (draft) {
-      const b = draft.points ? Math.hypot(draft.points[2]! - draft.points[0]!, draft.points[3]! - draft.points[1]!) : Math.max(draft.w!, draft.h!);
+      const b = draft.points
+        ? Math.hypot(draft.points[2]! - draft.points[0]!, draft.points[3]! - draft.points[1]!)
+        : Math.max(draft.w!, draft.h!);
       if (b * this.view.zoom >= 3) this.session.edit(() => this.session.elements.push([elementValue(draft)]));
       this.requestRender();
     }
@@ -281,7 +306,13 @@ export class Board {
   }
 
   private startStroke(x: number, y: number): void {
-    const el: CanvasElement = { id: newElementId(), type: 'stroke', color: this.color, width: this.width, points: [round(x), round(y)] };
+    const el: CanvasElement = {
+      id: newElementId(),
+      type: 'stroke',
+      color: this.color,
+      width: this.width,
+      points: [round(x), round(y)],
+    };
     const map = liveStroke(el);
     this.session.edit(() => this.session.elements.push([map]));
     this.live = { points: map.get('points') as Y.Array<number>, count: 2, lastX: x, lastY: y };
@@ -309,12 +340,24 @@ export class Board {
 
   private shape(x1: number, y1: number, x2: number, y2: number): CanvasElement {
     const base = { id: newElementId(), color: this.color, width: this.width };
-    if (this.tool === 'line' || this.tool === 'arrow') return { ...base, type: this.tool, points: [round(x1), round(y1), round(x2), round(y2)] };
-    return { ...base, type: this.tool === 'ellipse' ? 'ellipse' : 'rect', x: round(Math.min(x1, x2)), y: round(Math.min(y1, y2)), w: round(Math.abs(x2 - x1)), h: round(Math.abs(y2 - y1)) };
+    if (this.tool === 'line' || this.tool === 'arrow')
+      return { ...base, type: this.tool, points: [round(x1), round(y1), round(x2), round(y2)] };
+    return {
+      ...base,
+      type: this.tool === 'ellipse' ? 'ellipse' : 'rect',
+      x: round(Math.min(x1, x2)),
+      y: round(Math.min(y1, y2)),
+      w: round(Math.abs(x2 - x1)),
+      h: round(Math.abs(y2 - y1)),
+    };
   }
 
   private erase(x: number, y: number): void {
-    const hit = new Set(this.elementsNow().filter((el) => hitsElement(el, x, y, 8 / this.view.zoom)).map((el) => el.id));
+    const hit = new Set(
+      this.elementsNow()
+        .filter((el) => hitsElement(el, x, y, 8 / this.view.zoom))
+        .map((el) => el.id),
+    );
     if (hit.size > 0) this.session.edit(() => removeElements(this.session.doc, hit));
   }
 
@@ -323,7 +366,11 @@ export class Board {
     const p = this.local(e);
     if (e.ctrlKey || e.metaKey) this.zoomAt(Math.exp(-e.deltaY * 0.01), p.x, p.y);
     else {
-      this.view = { ...this.view, x: this.view.x + e.deltaX / this.view.zoom, y: this.view.y + e.deltaY / this.view.zoom };
+      this.view = {
+        ...this.view,
+        x: this.view.x + e.deltaX / this.view.zoom,
+        y: this.view.y + e.deltaY / this.view.zoom,
+      };
       this.viewChanged();
     }
   }
@@ -357,7 +404,13 @@ export class Board {
       const cursor = state.cursor as { x: number; y: number } | null | undefined;
       const user = state.user as { name?: string; color?: string } | undefined;
       if (!cursor || typeof cursor.x !== 'number' || typeof cursor.y !== 'number') continue;
-      paintCursor(ctx, (cursor.x - x) * zoom, (cursor.y - y) * zoom, typeof user?.color === 'string' ? user.color : '#868e96', String(user?.name ?? 'Guest').slice(0, 32));
+      paintCursor(
+        ctx,
+        (cursor.x - x) * zoom,
+        (cursor.y - y) * zoom,
+        typeof user?.color === 'string' ? user.color : '#868e96',
+        String(user?.name ?? 'Guest').slice(0, 32),
+      );
     }
     this.callbacks.onElements(elements.length);
   }

@@ -22,7 +22,10 @@ export function credentialsFor(room: string): Credentials {
   if (share) sessionStorage.setItem(shareKey, share);
   if (token) saveToken(token);
   if (share || token) history.replaceState(null, '', location.pathname + location.search);
-  return { token: sessionStorage.getItem(TOKEN_KEY) ?? undefined, share: sessionStorage.getItem(shareKey) ?? undefined };
+  return {
+    token: sessionStorage.getItem(TOKEN_KEY) ?? undefined,
+    share: sessionStorage.getItem(shareKey) ?? undefined,
+  };
 }
 
 /** A name and colour kept per browser, so a person looks the same in every room. */
@@ -36,7 +39,10 @@ export function presence(): Presence {
       // A damaged entry is replaced below.
     }
   }
-  const p = { name: `Guest ${Math.floor(100 + Math.random() * 900)}`, color: PALETTE[Math.floor(Math.random() * PALETTE.length)]! };
+  const p = {
+    name: `Guest ${Math.floor(100 + Math.random() * 900)}`,
+    color: PALETTE[Math.floor(Math.random() * PALETTE.length)]!,
+  };
   localStorage.setItem('hearth.canvas.presence', JSON.stringify(p));
   return p;
 }

@@ -33,17 +33,26 @@ export class RoomSession {
   reason = '';
   private listeners = new Set<() => void>();
 
-  constructor(readonly room: string, credentials: Credentials, presence: Presence) {
+  constructor(
+    readonly room: string,
+    credentials: Credentials,
+    presence: Presence,
+  ) {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const params: Record<string, string> = {};
     if (credentials.token) params.token = credentials.token;
     if (credentials.share) params.share = credentials.share;
-    this.provider = new WebsocketProvider(`${scheme}://${location.host}/canvas`, `${encodeURIComponent(room)}/ws`, this.doc, {
-      params,
-      // Tabs of one browser talk through the server like everyone else (one path to test and trust).
-      disableBc: true,
-      maxBackoffTime: 5000,
-    });
+    this.provider = new WebsocketProvider(
+      `${scheme}://${location.host}/canvas`,
+      `${encodeURIComponent(room)}/ws`,
+      this.doc,
+      {
+        params,
+        // Tabs of one browser talk through the server like everyone else (one path to test and trust).
+        disableBc: true,
+        maxBackoffTime: 5000,
+      },
+    );
     // The server says "view only" with the standard y-protocols auth message.
     this.provider.messageHandlers[AUTH_MESSAGE] = (_encoder, decoder) => {
       decoding.readVarUint(decoder);
@@ -72,7 +81,10 @@ export class RoomSession {
     });
     // One undo step per gesture, however long the pen rests: the board closes each step itself
     // (stopCapturing at pen-down and pen-up), so no time window splits or merges gestures.
-    this.undo = new Y.UndoManager(this.elements, { trackedOrigins: new Set([LOCAL]), captureTimeout: Number.MAX_SAFE_INTEGER });
+    this.undo = new Y.UndoManager(this.elements, {
+      trackedOrigins: new Set([LOCAL]),
+      captureTimeout: Number.MAX_SAFE_INTEGER,
+    });
   }
 
   onChange(listener: () => void): () => void {

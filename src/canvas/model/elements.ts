@@ -112,7 +112,8 @@ export function elementsOf(doc: Y.Doc): Y.Array<StoredElement> {
 /** A stroke's Y.Map as a plain object: its `e` fields, then its other entries (nested Y.Arrays as arrays). */
 function plain(map: Y.Map<unknown>): Record<string, unknown> {
   const fixed = map.get('e');
-  const out: Record<string, unknown> = fixed && typeof fixed === 'object' && !Array.isArray(fixed) ? { ...(fixed as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    fixed && typeof fixed === 'object' && !Array.isArray(fixed) ? { ...(fixed as Record<string, unknown>) } : {};
   for (const [k, v] of map.entries()) if (k !== 'e') out[k] = v instanceof Y.Array ? v.toArray() : v;
   return out;
 }
@@ -196,9 +197,13 @@ export interface Box {
 export function elementBounds(el: CanvasElement): Box {
   const pad = el.width / 2;
   if (el.points) {
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < el.points.length; i += 2) {
-      const x = el.points[i]!, y = el.points[i + 1]!;
+      const x = el.points[i]!,
+        y = el.points[i + 1]!;
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
@@ -212,7 +217,12 @@ export function elementBounds(el: CanvasElement): Box {
     const size = el.size ?? 20;
     const chars = Math.max(...(el.text ?? '').split('\n').map((l) => l.length));
     const lines = (el.text ?? '').split('\n').length;
-    return { minX: el.x!, minY: el.y! - size, maxX: el.x! + chars * size * 0.6, maxY: el.y! + (lines - 1) * size * 1.2 + size * 0.3 };
+    return {
+      minX: el.x!,
+      minY: el.y! - size,
+      maxX: el.x! + chars * size * 0.6,
+      maxY: el.y! + (lines - 1) * size * 1.2 + size * 0.3,
+    };
   }
   return { minX: el.x! - pad, minY: el.y! - pad, maxX: el.x! + el.w! + pad, maxY: el.y! + el.h! + pad };
 }
@@ -233,10 +243,12 @@ export function contentBounds(elements: readonly CanvasElement[]): Box | undefin
 
 /** Squared distance from point p to segment ab. */
 function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const len2 = dx * dx + dy * dy;
   const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len2));
-  const cx = ax + t * dx - px, cy = ay + t * dy - py;
+  const cx = ax + t * dx - px,
+    cy = ay + t * dy - py;
   return cx * cx + cy * cy;
 }
 
@@ -246,14 +258,18 @@ export function hitsElement(el: CanvasElement, x: number, y: number, tolerance: 
   if (el.points) {
     const p = el.points;
     if (p.length === 2) return segmentDistance2(x, y, p[0]!, p[1]!, p[0]!, p[1]!) <= r * r;
-    for (let i = 0; i + 3 < p.length; i += 2) if (segmentDistance2(x, y, p[i]!, p[i + 1]!, p[i + 2]!, p[i + 3]!) <= r * r) return true;
+    for (let i = 0; i + 3 < p.length; i += 2)
+      if (segmentDistance2(x, y, p[i]!, p[i + 1]!, p[i + 2]!, p[i + 3]!) <= r * r) return true;
     return false;
   }
   const b = elementBounds(el);
-  if (el.type === 'text' || el.fill) return x >= b.minX - tolerance && x <= b.maxX + tolerance && y >= b.minY - tolerance && y <= b.maxY + tolerance;
+  if (el.type === 'text' || el.fill)
+    return x >= b.minX - tolerance && x <= b.maxX + tolerance && y >= b.minY - tolerance && y <= b.maxY + tolerance;
   if (el.type === 'ellipse') {
-    const cx = el.x! + el.w! / 2, cy = el.y! + el.h! / 2;
-    const rx = Math.max(el.w! / 2, 1e-6), ry = Math.max(el.h! / 2, 1e-6);
+    const cx = el.x! + el.w! / 2,
+      cy = el.y! + el.h! / 2;
+    const rx = Math.max(el.w! / 2, 1e-6),
+      ry = Math.max(el.h! / 2, 1e-6);
     // Near the outline: the normalized radius is within the tolerance band around 1.
     const d = Math.hypot((x - cx) / rx, (y - cy) / ry);
     return Math.abs(d - 1) * Math.min(rx, ry) <= r;

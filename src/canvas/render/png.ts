@@ -19,8 +19,13 @@ export function renderPng(elements: readonly CanvasElement[], maxSide = MAX_PNG_
   const box = exportBox(elements);
   const svg = renderSvg(elements, { box });
   const longest = Math.max(box.maxX - box.minX, box.maxY - box.minY);
-  const fitTo = longest > maxSide ? ({ mode: 'zoom', value: maxSide / longest } as const) : ({ mode: 'original' } as const);
+  const fitTo =
+    longest > maxSide ? ({ mode: 'zoom', value: maxSide / longest } as const) : ({ mode: 'original' } as const);
   Resvg ??= (require('@resvg/resvg-js') as { Resvg: typeof ResvgClass }).Resvg;
-  const resvg = new Resvg(svg, { fitTo, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' });
+  const resvg = new Resvg(svg, {
+    fitTo,
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    background: '#ffffff',
+  });
   return resvg.render().asPng();
 }

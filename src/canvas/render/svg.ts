@@ -10,7 +10,10 @@ const PADDING = 20;
 const EMPTY: Box = { minX: 0, minY: 0, maxX: 800, maxY: 600 };
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 function num(n: number): string {
@@ -18,7 +21,13 @@ function num(n: number): string {
 }
 
 /** The two short lines of an arrow head at (x2, y2) pointing away from (x1, y1). */
-export function arrowHead(x1: number, y1: number, x2: number, y2: number, width: number): [number, number, number, number] {
+export function arrowHead(
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  width: number,
+): [number, number, number, number] {
   const angle = Math.atan2(y2 - y1, x2 - x1);
   const len = Math.max(10, width * 4);
   const spread = Math.PI / 7;
@@ -35,7 +44,8 @@ function elementSvg(el: CanvasElement): string {
   const p = el.points;
   switch (el.type) {
     case 'stroke': {
-      if (p!.length === 2) return `<circle cx="${num(p![0]!)}" cy="${num(p![1]!)}" r="${num(el.width / 2)}" fill="${el.color}"/>`;
+      if (p!.length === 2)
+        return `<circle cx="${num(p![0]!)}" cy="${num(p![1]!)}" r="${num(el.width / 2)}" fill="${el.color}"/>`;
       let d = `M${num(p![0]!)} ${num(p![1]!)}`;
       for (let i = 2; i < p!.length; i += 2) d += `L${num(p![i]!)} ${num(p![i + 1]!)}`;
       return `<path d="${d}" fill="none" ${stroke}/>`;
@@ -54,7 +64,9 @@ function elementSvg(el: CanvasElement): string {
     case 'text': {
       const size = el.size ?? 20;
       const lines = (el.text ?? '').split('\n');
-      const spans = lines.map((line, i) => `<tspan x="${num(el.x!)}" dy="${i === 0 ? 0 : num(size * 1.2)}">${escapeXml(line)}</tspan>`).join('');
+      const spans = lines
+        .map((line, i) => `<tspan x="${num(el.x!)}" dy="${i === 0 ? 0 : num(size * 1.2)}">${escapeXml(line)}</tspan>`)
+        .join('');
       return `<text x="${num(el.x!)}" y="${num(el.y!)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${num(size)}" fill="${el.color}">${spans}</text>`;
     }
   }
@@ -68,7 +80,14 @@ export interface SvgOptions {
 /** The world area an export shows: everything drawn, padded (a default page for an empty room). */
 export function exportBox(elements: readonly CanvasElement[]): Box {
   const content = contentBounds(elements);
-  return content ? { minX: content.minX - PADDING, minY: content.minY - PADDING, maxX: content.maxX + PADDING, maxY: content.maxY + PADDING } : EMPTY;
+  return content
+    ? {
+        minX: content.minX - PADDING,
+        minY: content.minY - PADDING,
+        maxX: content.maxX + PADDING,
+        maxY: content.maxY + PADDING,
+      }
+    : EMPTY;
 }
 
 /** The elements as a standalone SVG document on a white background. */

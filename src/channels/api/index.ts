@@ -23,7 +23,12 @@ const contentSchema = z.union([
 const requestSchema = z.looseObject({
   model: z.string().optional(),
   messages: z
-    .array(z.looseObject({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: contentSchema.optional() }))
+    .array(
+      z.looseObject({
+        role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+        content: contentSchema.optional(),
+      }),
+    )
     .min(1),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
@@ -43,7 +48,9 @@ const SUPPORTED_PARAMETERS = new Set(['model', 'messages', 'stream', 'stream_opt
 export function unsupportedParameter(body: unknown): string | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const record = body as Record<string, unknown>;
-  const top = Object.keys(record).find((k) => !SUPPORTED_PARAMETERS.has(k) && record[k] !== null && !(k === 'n' && record[k] === 1));
+  const top = Object.keys(record).find(
+    (k) => !SUPPORTED_PARAMETERS.has(k) && record[k] !== null && !(k === 'n' && record[k] === 1),
+  );
   if (top) return top;
   const messages = Array.isArray(record.messages) ? (record.messages as unknown[]) : [];
   for (const [i, m] of messages.entries()) {
@@ -94,19 +101,36 @@ export class ApiChannel implements Channel {
     app.post('/v1/chat/completions', { preHandler: auth }, async (req, reply) => {
       const unsupported = unsupportedParameter(req.body);
       if (unsupported) {
-        return reply
-          .code(400)
-          .send({ error: { ...openAiError(`unsupported parameter: ${unsupported} (Hearth does not honour it; the agent's settings decide)`, 'invalid_request_error', ErrorCode.badRequest).error, param: unsupported } });
+        return reply.code(400).send({
+          error: {
+            ...openAiError(
+              `unsupported parameter: ${unsupported} (Hearth does not honour it; the agent's settings decide)`,
+              'invalid_request_error',
+              ErrorCode.badRequest,
+            ).error,
+            param: unsupported,
+          },
+        });
       }
       const parsed = requestSchema.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return reply.code(400).send(openAiError(`${issue.path.join('.') || 'body'}: ${issue.message}`, 'invalid_request_error', ErrorCode.badRequest));
+        return reply
+          .code(400)
+          .send(
+            openAiError(
+              `${issue.path.join('.') || 'body'}: ${issue.message}`,
+              'invalid_request_error',
+              ErrorCode.badRequest,
+            ),
+          );
       }
       const body = parsed.data;
       const last = body.messages[body.messages.length - 1];
       if (last.role !== 'user') {
-        return reply.code(400).send(openAiError('the last message must have role "user"', 'invalid_request_error', ErrorCode.badRequest));
+        return reply
+          .code(400)
+          .send(openAiError('the last message must have role "user"', 'invalid_request_error', ErrorCode.badRequest));
       }
       if (!this.ctx) throw new HearthError(ErrorCode.shuttingDown, 'not ready', 503);
       const id = randomUUID();
@@ -115,7 +139,13 @@ export class ApiChannel implements Channel {
         return role === 'tool' ? [] : [{ role, content: textOf(m.content) }];
       });
       const message: Message = {
-        ...directTextMessage({ channel: 'api', id, chatId: id, sender: { id: req.principal?.id ?? 'api', name: body.user }, text: textOf(last.content) }),
+        ...directTextMessage({
+          channel: 'api',
+          id,
+          chatId: id,
+          sender: { id: req.principal?.id ?? 'api', name: body.user },
+          text: textOf(last.content),
+        }),
         model: body.model,
         history,
       };
@@ -153,7 +183,11 @@ export class ApiChannel implements Channel {
         } catch (err) {
           this.pending.delete(id);
           const e = err instanceof HearthError ? err : new HearthError(ErrorCode.internal, 'internal error');
-          if (!headed) res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
+          if (!headed)
+            res.writeHead(200, {
+              'Content-Type': 'text/event-stream; charset=utf-8',
+              'Cache-Control': 'no-cache, no-transform',
+            });
           res.end(`data: ${JSON.stringify(openAiError(e.message, 'server_error', e.code))}\n\ndata: [DONE]\n\n`);
         }
         return;
@@ -167,7 +201,12 @@ export class ApiChannel implements Channel {
         this.ctx!.receive(message).catch(reject);
       }).finally(() => this.pending.delete(id));
       if (event.type === 'error') {
-        const status = event.code === ErrorCode.budget ? 429 : event.code === ErrorCode.noModel || event.code === ErrorCode.shuttingDown ? 503 : 502;
+        const status =
+          event.code === ErrorCode.budget
+            ? 429
+            : event.code === ErrorCode.noModel || event.code === ErrorCode.shuttingDown
+              ? 503
+              : 502;
         return reply.code(status).send(openAiError(event.message, 'server_error', event.code));
       }
       return {
@@ -175,7 +214,13 @@ export class ApiChannel implements Channel {
         object: 'chat.completion',
         created,
         model: event.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: event.text }, finish_reason: finishReason(event.finishReason) }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: event.text },
+            finish_reason: finishReason(event.finishReason),
+          },
+        ],
         usage: {
           prompt_tokens: event.usage.promptTokens,
           completion_tokens: event.usage.completionTokens,
@@ -232,7 +277,11 @@ export class ApiChannel implements Channel {
             created,
             model,
             choices: [],
-            usage: { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens },
+            usage: {
+              prompt_tokens: u.promptTokens,
+              completion_tokens: u.completionTokens,
+              total_tokens: u.promptTokens + u.completionTokens,
+            },
           })}\n\n`;
         }
         res.end(`${out}data: [DONE]\n\n`);
@@ -248,7 +297,13 @@ export class ApiChannel implements Channel {
 }
 
 function finishReason(r: string): string {
-  return r === 'tool-calls' ? 'tool_calls' : r === 'content-filter' ? 'content_filter' : r === 'length' ? 'length' : 'stop';
+  return r === 'tool-calls'
+    ? 'tool_calls'
+    : r === 'content-filter'
+      ? 'content_filter'
+      : r === 'length'
+        ? 'length'
+        : 'stop';
 }
 
 /** The OpenAI error body shape, carrying our stable code. */

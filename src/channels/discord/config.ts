@@ -21,7 +21,11 @@ export const discordConfigSchema = z.strictObject({
   reconnect: z
     .strictObject({
       initialDelayMs: z.int().positive().default(1000).describe('First retry delay after a failed login'),
-      maxDelayMs: z.int().positive().default(60_000).describe('Longest delay between retries (the delay doubles up to this)'),
+      maxDelayMs: z
+        .int()
+        .positive()
+        .default(60_000)
+        .describe('Longest delay between retries (the delay doubles up to this)'),
     })
     .prefault({})
     .describe('Backoff while Discord is unreachable (the Gateway itself resumes after drops)'),

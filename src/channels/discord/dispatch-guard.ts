@@ -27,7 +27,8 @@ function messageProblem(d: Record<string, unknown>): string | undefined {
     if (d[list] !== undefined && d[list] !== null && !Array.isArray(d[list])) return `${list} is not an array`;
   }
   const attachments = Array.isArray(d.attachments) ? d.attachments : [];
-  if (attachments.some((a) => !isObject(a) || !isSnowflake(a.id) || typeof a.url !== 'string')) return 'an attachment lacks id or url';
+  if (attachments.some((a) => !isObject(a) || !isSnowflake(a.id) || typeof a.url !== 'string'))
+    return 'an attachment lacks id or url';
   if (d.content !== undefined && typeof d.content !== 'string') return 'content is not a string';
   return undefined;
 }
@@ -44,7 +45,8 @@ export function dispatchProblem(packet: GatewayDispatch): string | undefined {
     case 'MESSAGE_REACTION_ADD': {
       const d = packet.d;
       if (!isObject(d)) return 'data is not an object';
-      if (!isSnowflake(d.user_id) || !isSnowflake(d.channel_id) || !isSnowflake(d.message_id)) return 'user_id, channel_id or message_id missing';
+      if (!isSnowflake(d.user_id) || !isSnowflake(d.channel_id) || !isSnowflake(d.message_id))
+        return 'user_id, channel_id or message_id missing';
       return isObject(d.emoji) ? undefined : 'emoji is not an object';
     }
     default:
@@ -69,7 +71,10 @@ export function guardDispatches(client: Client, log: Logger): void {
     try {
       return handle(packet, shard);
     } catch (err) {
-      log.warn({ event: String(packet?.t), reason: err instanceof Error ? err.message : String(err) }, 'discord dispatch skipped');
+      log.warn(
+        { event: String(packet?.t), reason: err instanceof Error ? err.message : String(err) },
+        'discord dispatch skipped',
+      );
       return true;
     }
   };

@@ -51,28 +51,45 @@ function extensionOf(name: string): string {
 }
 
 /** Converts one Discord message; `{ ok: false, reason }` for payloads that cannot be used. */
-export function toMessage(m: DiscordInbound, opts: { channel: string; bot: BotIdentity; kind: 'message' | 'edit' }): InboundResult {
+export function toMessage(
+  m: DiscordInbound,
+  opts: { channel: string; bot: BotIdentity; kind: 'message' | 'edit' },
+): InboundResult {
   if (!m?.id || !m.channelId) return { ok: false, reason: 'message id or channel id missing' };
   if (!m.author?.id) return { ok: false, reason: 'author missing' };
   const attachments: Attachment[] = [];
   const media: MediaToFetch[] = [];
   for (const a of m.attachments ?? []) {
     if (!a?.url) continue;
-    const attachment: Attachment = { kind: kindOf(a.contentType, a.name), fileName: a.name, size: a.size, ...(a.contentType ? { mimeType: a.contentType } : {}) };
+    const attachment: Attachment = {
+      kind: kindOf(a.contentType, a.name),
+      fileName: a.name,
+      size: a.size,
+      ...(a.contentType ? { mimeType: a.contentType } : {}),
+    };
     attachments.push(attachment);
     media.push({ url: a.url, blobKey: `media/${opts.channel}/${m.id}-${a.id}.${extensionOf(a.name)}`, attachment });
   }
   // <@id> and <@!id> of the bot read better for a model as @name.
   const text = (m.content ?? '').replace(new RegExp(`<@!?${opts.bot.id}>`, 'g'), `@${opts.bot.username}`);
-  if (text.trim() === '' && attachments.length === 0) return { ok: false, reason: 'no content or attachments (is the Message Content intent enabled?)' };
+  if (text.trim() === '' && attachments.length === 0)
+    return { ok: false, reason: 'no content or attachments (is the Message Content intent enabled?)' };
   const inThread = Boolean(m.threadParentId);
   const message: Message = {
-    id: opts.kind === 'edit' ? `${opts.channel}:${m.id}:edit:${m.editedTimestamp ?? m.createdTimestamp}` : `${opts.channel}:${m.id}`,
+    id:
+      opts.kind === 'edit'
+        ? `${opts.channel}:${m.id}:edit:${m.editedTimestamp ?? m.createdTimestamp}`
+        : `${opts.channel}:${m.id}`,
     kind: opts.kind,
     channel: opts.channel,
     chatId: inThread ? m.threadParentId! : m.channelId,
     ...(inThread ? { threadId: m.channelId } : {}),
-    sender: { id: m.author.id, username: m.author.username, ...(m.author.globalName ? { name: m.author.globalName } : {}), isBot: m.author.bot },
+    sender: {
+      id: m.author.id,
+      username: m.author.username,
+      ...(m.author.globalName ? { name: m.author.globalName } : {}),
+      isBot: m.author.bot,
+    },
     text,
     attachments,
     ...(m.referenceMessageId ? { replyTo: m.referenceMessageId } : {}),
@@ -84,15 +101,18 @@ export function toMessage(m: DiscordInbound, opts: { channel: string; bot: BotId
 }
 
 /** A reaction added to a message, as a `reaction` event of the same chat. */
-export function reactionToMessage(r: {
-  messageId: string;
-  channelId: string;
-  guildId?: string | null;
-  threadParentId?: string | null;
-  emoji: string;
-  user: { id: string; username?: string | null; bot?: boolean };
-  at: number;
-}, channel: string): Message {
+export function reactionToMessage(
+  r: {
+    messageId: string;
+    channelId: string;
+    guildId?: string | null;
+    threadParentId?: string | null;
+    emoji: string;
+    user: { id: string; username?: string | null; bot?: boolean };
+    at: number;
+  },
+  channel: string,
+): Message {
   const inThread = Boolean(r.threadParentId);
   return {
     id: `${channel}:${r.messageId}:reaction:${r.user.id}:${r.emoji}`,

@@ -5,7 +5,14 @@
  * editing a message (outbound.ts). A failed login is retried with exponential backoff; a bad
  * payload is logged and skipped (dispatch-guard.ts).
  */
-import { Client, Events, GatewayIntentBits, Partials, type Message as DjsMessage, type PartialMessage } from 'discord.js';
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  Partials,
+  type Message as DjsMessage,
+  type PartialMessage,
+} from 'discord.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { ChannelDeps } from '../deps.js';
@@ -24,7 +31,10 @@ const CHANNEL = 'discord';
 async function fetchAttachment(item: MediaToFetch, ctx: ChannelContext, maxBytes: number): Promise<void> {
   const response = await fetch(item.url);
   if (!response.ok) throw new Error(`attachment download failed with HTTP ${response.status}`);
-  const meta = await ctx.blobs.put(item.blobKey, await readCapped(response, maxBytes), { mimeType: item.attachment.mimeType, fileName: item.attachment.fileName });
+  const meta = await ctx.blobs.put(item.blobKey, await readCapped(response, maxBytes), {
+    mimeType: item.attachment.mimeType,
+    fileName: item.attachment.fileName,
+  });
   item.attachment.blobKey = item.blobKey;
   item.attachment.size = meta.size;
 }
@@ -38,7 +48,12 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
   let ctx: ChannelContext | undefined;
   let client: Client | undefined;
   let running: Promise<void> | undefined;
-  const replies = new DiscordReplies({ rest: () => client!.rest, blobs: () => ctx?.blobs, log, editIntervalMs: config.streamEditIntervalMs });
+  const replies = new DiscordReplies({
+    rest: () => client!.rest,
+    blobs: () => ctx?.blobs,
+    log,
+    editIntervalMs: config.streamEditIntervalMs,
+  });
 
   async function onMessage(m: DjsMessage | PartialMessage, kind: 'message' | 'edit'): Promise<void> {
     try {
@@ -51,13 +66,19 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
       }
       for (const item of result.media) {
         await fetchAttachment(item, ctx!, config.maxMediaBytes).catch((err: unknown) => {
-          log.warn({ messageId: m.id, err: err instanceof Error ? err.message : String(err) }, 'discord attachment download failed');
+          log.warn(
+            { messageId: m.id, err: err instanceof Error ? err.message : String(err) },
+            'discord attachment download failed',
+          );
           item.attachment.description ??= 'A file that could not be downloaded';
         });
       }
       await ctx!.receive(result.message);
     } catch (err) {
-      log.warn({ messageId: m?.id, reason: err instanceof Error ? err.message : String(err) }, 'discord message skipped');
+      log.warn(
+        { messageId: m?.id, reason: err instanceof Error ? err.message : String(err) },
+        'discord message skipped',
+      );
     }
   }
 

@@ -37,22 +37,25 @@ export class DiscordReplies {
   private readonly streamer: MessageStreamer<string>;
 
   constructor(private readonly deps: RepliesDeps) {
-    this.streamer = new MessageStreamer<string>({
-      channel: 'discord',
-      log: deps.log,
-      editIntervalMs: deps.editIntervalMs,
-      typingRenewMs: TYPING_RENEW_MS,
-      render: markdownToDiscord,
-      describe: (err) => (err instanceof Error ? err.message : String(err)),
-      sendTyping: (target) => this.sendTyping(target),
-      post: (target, content, asReply) => this.post(target, { content }, asReply),
-      edit: (target, messageId, content) => this.edit(target, messageId, content),
-      sendAttachments: (target, attachments, asReply) => this.sendAttachments(target, attachments, asReply),
-      sendError: async (target, message) => {
-        await this.post(target, { content: message.slice(0, discordDefinition.capabilities.maxMessageLength) }, true);
-        await this.react(target, '⚠️');
+    this.streamer = new MessageStreamer<string>(
+      {
+        channel: 'discord',
+        log: deps.log,
+        editIntervalMs: deps.editIntervalMs,
+        typingRenewMs: TYPING_RENEW_MS,
+        render: markdownToDiscord,
+        describe: (err) => (err instanceof Error ? err.message : String(err)),
+        sendTyping: (target) => this.sendTyping(target),
+        post: (target, content, asReply) => this.post(target, { content }, asReply),
+        edit: (target, messageId, content) => this.edit(target, messageId, content),
+        sendAttachments: (target, attachments, asReply) => this.sendAttachments(target, attachments, asReply),
+        sendError: async (target, message) => {
+          await this.post(target, { content: message.slice(0, discordDefinition.capabilities.maxMessageLength) }, true);
+          await this.react(target, '⚠️');
+        },
       },
-    }, discordDefinition.capabilities);
+      discordDefinition.capabilities,
+    );
   }
 
   /** Handles one event of one reply; never throws (failures are logged). */
@@ -71,31 +74,47 @@ export class DiscordReplies {
   }
 
   private sendTyping(target: ReplyTarget): void {
-    this.deps.rest().post(Routes.channelTyping(this.channelOf(target))).catch((err: unknown) => {
-      this.deps.log.debug({ err: String(err) }, 'discord typing failed');
-    });
+    this.deps
+      .rest()
+      .post(Routes.channelTyping(this.channelOf(target)))
+      .catch((err: unknown) => {
+        this.deps.log.debug({ err: String(err) }, 'discord typing failed');
+      });
   }
 
   private async edit(target: ReplyTarget, messageId: string, content: string): Promise<void> {
-    await this.deps.rest().patch(Routes.channelMessage(this.channelOf(target), messageId), { body: { content, allowed_mentions: NO_PINGS } });
+    await this.deps.rest().patch(Routes.channelMessage(this.channelOf(target), messageId), {
+      body: { content, allowed_mentions: NO_PINGS },
+    });
   }
 
   /** Creates a message; returns its id. */
-  private async post(target: ReplyTarget, body: RESTPostAPIChannelMessageJSONBody, asReply: boolean, files?: RawFile[]): Promise<string> {
+  private async post(
+    target: ReplyTarget,
+    body: RESTPostAPIChannelMessageJSONBody,
+    asReply: boolean,
+    files?: RawFile[],
+  ): Promise<string> {
     const replyTo = asReply ? platformMessageId(target.messageId) : undefined;
     const full: RESTPostAPIChannelMessageJSONBody = {
       ...body,
       allowed_mentions: NO_PINGS,
       ...(replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {}),
     };
-    const created = (await this.deps.rest().post(Routes.channelMessages(this.channelOf(target)), { body: full, ...(files ? { files } : {}) })) as { id: string };
+    const created = (await this.deps
+      .rest()
+      .post(Routes.channelMessages(this.channelOf(target)), { body: full, ...(files ? { files } : {}) })) as {
+      id: string;
+    };
     return created.id;
   }
 
   private async react(target: ReplyTarget, emoji: string): Promise<void> {
     const messageId = platformMessageId(target.messageId);
     if (!messageId) return;
-    await this.deps.rest().put(Routes.channelMessageOwnReaction(this.channelOf(target), messageId, encodeURIComponent(emoji)));
+    await this.deps
+      .rest()
+      .put(Routes.channelMessageOwnReaction(this.channelOf(target), messageId, encodeURIComponent(emoji)));
   }
 
   /** Uploads stored media (up to 10 files per message, Discord's limit) and embeds link-only images. */
@@ -106,11 +125,22 @@ export class DiscordReplies {
     for (const attachment of attachments) {
       const bytes = attachment.blobKey && blobs ? await blobs.get(attachment.blobKey) : undefined;
       if (bytes) {
-        files.push({ name: attachment.fileName ?? attachment.blobKey!.split('/').pop()!, data: bytes, ...(attachment.mimeType ? { contentType: attachment.mimeType } : {}) });
+        files.push({
+          name: attachment.fileName ?? attachment.blobKey!.split('/').pop()!,
+          data: bytes,
+          ...(attachment.mimeType ? { contentType: attachment.mimeType } : {}),
+        });
       } else if (attachment.url && attachment.kind === 'image') {
-        embeds.push({ image: { url: attachment.url }, ...(attachment.description ? { description: attachment.description.slice(0, 4096) } : {}) });
+        embeds.push({
+          image: { url: attachment.url },
+          ...(attachment.description ? { description: attachment.description.slice(0, 4096) } : {}),
+        });
       } else if (attachment.url) {
-        embeds.push({ title: attachment.fileName ?? 'File', url: attachment.url, ...(attachment.description ? { description: attachment.description.slice(0, 4096) } : {}) });
+        embeds.push({
+          title: attachment.fileName ?? 'File',
+          url: attachment.url,
+          ...(attachment.description ? { description: attachment.description.slice(0, 4096) } : {}),
+        });
       } else {
         this.deps.log.warn({ blobKey: attachment.blobKey }, 'discord: attachment has no stored bytes or URL; skipped');
       }
@@ -122,7 +152,9 @@ export class DiscordReplies {
         target,
         {
           ...(batchEmbeds.length ? { embeds: batchEmbeds } : {}),
-          ...(batchFiles.length ? { attachments: batchFiles.map((f, index) => ({ id: index, filename: f.name })) } : {}),
+          ...(batchFiles.length
+            ? { attachments: batchFiles.map((f, index) => ({ id: index, filename: f.name })) }
+            : {}),
         },
         asReply && i === 0,
         batchFiles.length ? batchFiles : undefined,

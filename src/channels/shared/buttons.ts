@@ -20,7 +20,13 @@ export function extractButtons(text: string): { text: string; buttons: AnswerBut
     buttons.push({ label: label.trim(), value: (value ?? label).trim() });
     return '';
   });
-  return { text: stripped.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim(), buttons };
+  return {
+    text: stripped
+      .replace(/[ \t]+\n/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim(),
+    buttons,
+  };
 }
 
 /**

@@ -8,7 +8,11 @@ import { ErrorCode, HearthError } from '../../core/errors.js';
 export async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length'));
   const tooLarge = (size: string) =>
-    new HearthError(ErrorCode.tooLarge, `the file is ${size} bytes, more than the ${maxBytes}-byte limit (maxMediaBytes)`, 413);
+    new HearthError(
+      ErrorCode.tooLarge,
+      `the file is ${size} bytes, more than the ${maxBytes}-byte limit (maxMediaBytes)`,
+      413,
+    );
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
     throw tooLarge(String(declared));

@@ -54,18 +54,22 @@ function collectDefinitions(nodes: RootContent[], into: Map<string, Definition>)
 function endTablesAtPipelessRows(parent: { children: RootContent[] }, source: string): void {
   parent.children = parent.children.flatMap((node): RootContent[] => {
     if (node.type !== 'table') {
-      if ('children' in node && node.type !== 'paragraph' && node.type !== 'heading') endTablesAtPipelessRows(node as { children: RootContent[] }, source);
+      if ('children' in node && node.type !== 'paragraph' && node.type !== 'heading')
+        endTablesAtPipelessRows(node as { children: RootContent[] }, source);
       return [node];
     }
     const cut = node.children.findIndex((row, i) => i > 0 && !rowSource(row, source).includes('|'));
     if (cut < 0) return [node];
     const tail = node.children.slice(cut).map((row): RootContent => ({
       type: 'paragraph',
-      children: row.children.flatMap((cell, i) => (i === 0 ? cell.children : [{ type: 'text', value: ' | ' }, ...cell.children])),
+      children: row.children.flatMap((cell, i) =>
+        i === 0 ? cell.children : [{ type: 'text', value: ' | ' }, ...cell.children],
+      ),
       position: row.position,
     }));
     node.children = node.children.slice(0, cut);
-    if (node.position && node.children.at(-1)?.position) node.position = { ...node.position, end: node.children.at(-1)!.position!.end };
+    if (node.position && node.children.at(-1)?.position)
+      node.position = { ...node.position, end: node.children.at(-1)!.position!.end };
     return [node, ...tail];
   });
 }

@@ -10,7 +10,16 @@ import type { Heading, List, Nodes, PhrasingContent, RootContent } from 'mdast';
 import { parseMarkdown, writtenAs, type MarkdownDoc } from './markdown-tree.js';
 import { plainText } from './plain-text.js';
 import { tableGrid } from './table-grid.js';
-import { hang, joinBlocks, quoteLines, textLines, toText, verbatimLines, type Line, type QuoteStyle } from './rendered-lines.js';
+import {
+  hang,
+  joinBlocks,
+  quoteLines,
+  textLines,
+  toText,
+  verbatimLines,
+  type Line,
+  type QuoteStyle,
+} from './rendered-lines.js';
 
 /** How one platform writes each construct. Every function is pure. */
 export interface Dialect {
@@ -60,8 +69,15 @@ class Walk {
 
   /** Sibling blocks, separated as in the source: a blank line stays one, adjacent lines stay adjacent. */
   blocks(nodes: RootContent[], quoteDepth: number): Line[] {
-    const rendered = nodes.map((node) => ({ node, lines: this.block(node, quoteDepth) })).filter((b) => b.lines.length > 0);
-    return joinBlocks(rendered.map((b, i) => ({ lines: b.lines, blankBefore: i > 0 && this.blankBetween(rendered[i - 1].node, b.node) })));
+    const rendered = nodes
+      .map((node) => ({ node, lines: this.block(node, quoteDepth) }))
+      .filter((b) => b.lines.length > 0);
+    return joinBlocks(
+      rendered.map((b, i) => ({
+        lines: b.lines,
+        blankBefore: i > 0 && this.blankBetween(rendered[i - 1].node, b.node),
+      })),
+    );
   }
 
   private blankBetween(before: Nodes, after: Nodes): boolean {
@@ -110,7 +126,12 @@ class Walk {
       const box = item.checked === true ? '☑ ' : item.checked === false ? '☐ ' : '';
       return hang(marker + box, [...marker].length, this.blocks(item.children, quoteDepth));
     });
-    return joinBlocks(items.map((lines, i) => ({ lines, blankBefore: i > 0 && this.blankBetween(node.children[i - 1], node.children[i]) })));
+    return joinBlocks(
+      items.map((lines, i) => ({
+        lines,
+        blankBefore: i > 0 && this.blankBetween(node.children[i - 1], node.children[i]),
+      })),
+    );
   }
 
   private inlines(nodes: PhrasingContent[], open: Inline, startsLine: boolean): string {
@@ -130,11 +151,17 @@ class Walk {
       case 'html':
         return d.text(node.value, lineStart);
       case 'strong':
-        return open.strong ? this.inlines(node.children, open, false) : d.strong(this.inlines(node.children, { ...open, strong: true }, false));
+        return open.strong
+          ? this.inlines(node.children, open, false)
+          : d.strong(this.inlines(node.children, { ...open, strong: true }, false));
       case 'emphasis':
-        return open.emphasis ? this.inlines(node.children, open, false) : d.emphasis(this.inlines(node.children, { ...open, emphasis: true }, false));
+        return open.emphasis
+          ? this.inlines(node.children, open, false)
+          : d.emphasis(this.inlines(node.children, { ...open, emphasis: true }, false));
       case 'delete':
-        return open.strike ? this.inlines(node.children, open, false) : d.strike(this.inlines(node.children, { ...open, strike: true }, false));
+        return open.strike
+          ? this.inlines(node.children, open, false)
+          : d.strike(this.inlines(node.children, { ...open, strike: true }, false));
       case 'inlineCode':
         // CommonMark: a line ending inside a code span is a space.
         return d.inlineCode(node.value.replace(/\n/g, ' '), open.inLink);
@@ -144,7 +171,9 @@ class Walk {
         return this.link(node, node.url, node.children, open);
       case 'linkReference': {
         const definition = this.doc.definitions.get(node.identifier);
-        return definition ? this.link(node, definition.url, node.children, open) : d.text(writtenAs(node, this.doc), lineStart);
+        return definition
+          ? this.link(node, definition.url, node.children, open)
+          : d.text(writtenAs(node, this.doc), lineStart);
       }
       case 'image':
       case 'imageReference': {

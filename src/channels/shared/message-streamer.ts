@@ -114,7 +114,10 @@ export class MessageStreamer<Id> {
     clearTimeout(state.abandonTimer);
     const timeoutMs = this.platform.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
     state.abandonTimer = setTimeout(() => {
-      this.platform.log.warn({ replyId, chatId: state.target.chatId, timeoutMs }, `${this.platform.channel} reply never finished; typing stopped and the reply given up`);
+      this.platform.log.warn(
+        { replyId, chatId: state.target.chatId, timeoutMs },
+        `${this.platform.channel} reply never finished; typing stopped and the reply given up`,
+      );
       this.finish(replyId, state);
     }, timeoutMs);
     state.abandonTimer.unref();
@@ -122,7 +125,10 @@ export class MessageStreamer<Id> {
 
   private enqueue(state: StreamState<Id>, step: () => Promise<void>): Promise<void> {
     state.queue = state.queue.then(step).catch((err: unknown) => {
-      this.platform.log.warn({ err: this.platform.describe(err), chatId: state.target.chatId }, `${this.platform.channel} delivery failed`);
+      this.platform.log.warn(
+        { err: this.platform.describe(err), chatId: state.target.chatId },
+        `${this.platform.channel} delivery failed`,
+      );
     });
     return state.queue;
   }
@@ -156,7 +162,8 @@ export class MessageStreamer<Id> {
 
   /** Sends the whole answer in pieces (the first replaces the preview), then its media. */
   private async sendFinal(state: StreamState<Id>, text: string, attachments: Attachment[]): Promise<void> {
-    const pieces = text.trim() === '' ? [] : splitMessage(this.platform.render(text), this.capabilities.maxMessageLength);
+    const pieces =
+      text.trim() === '' ? [] : splitMessage(this.platform.render(text), this.capabilities.maxMessageLength);
     for (const [index, piece] of pieces.entries()) {
       if (index === 0) await this.putFirst(state, piece);
       else await this.platform.post(state.target, piece, false);

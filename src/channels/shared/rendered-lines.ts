@@ -44,7 +44,11 @@ export function hang(first: string, width: number, body: Line[]): Line[] {
 /** Marks rendered blocks as one quote in the platform's style. */
 export function quoteLines(inner: Line[], style: QuoteStyle, nested: boolean): Line[] {
   if (inner.length === 0) return [];
-  if ('prefix' in style) return inner.map((line) => ({ ...line, text: line.text === '' ? style.prefix.trimEnd() : style.prefix + line.text }));
+  if ('prefix' in style)
+    return inner.map((line) => ({
+      ...line,
+      text: line.text === '' ? style.prefix.trimEnd() : style.prefix + line.text,
+    }));
   if (nested) return inner.map((line) => (line.verbatim ? line : { ...line, text: style.nestedPrefix + line.text }));
   const out = inner.map((line) => ({ ...line }));
   out[0].text = style.open + out[0].text;

@@ -12,7 +12,8 @@ export function tableGrid(table: Table, doc: MarkdownDoc): string {
   const rows = table.children.map((row) => row.children.map((cell) => plainText(cell.children, doc, true).trim()));
   const columns = Math.max(...rows.map((row) => row.length));
   const widths = Array.from({ length: columns }, (_, c) => Math.max(1, ...rows.map((row) => width(row[c] ?? ''))));
-  const line = (cells: string[]): string => `| ${widths.map((w, c) => pad(cells[c] ?? '', w, table.align?.[c])).join(' | ')} |`;
+  const line = (cells: string[]): string =>
+    `| ${widths.map((w, c) => pad(cells[c] ?? '', w, table.align?.[c])).join(' | ')} |`;
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
   return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
 }

@@ -5,7 +5,8 @@ import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
 /** Wraps a pino logger as a Slack SDK logger. Bolt's chatter goes to debug, its warnings stay warnings. */
 export function boltLogger(log: PinoLogger): SlackLogger {
   let level: LogLevel = LogLevel.INFO;
-  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  const text = (msg: unknown[]) =>
+    msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   return {
     debug: (...msg: unknown[]) => log.debug({ lib: 'slack' }, text(msg)),
     info: (...msg: unknown[]) => log.debug({ lib: 'slack' }, text(msg)),

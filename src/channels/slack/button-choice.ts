@@ -12,7 +12,9 @@ type Block = types.KnownBlock | types.Block;
 function isAnswerButtons(block: Block): boolean {
   if (block.type !== 'actions') return false;
   const elements = (block as types.ActionsBlock).elements ?? [];
-  return elements.some((e) => 'action_id' in e && typeof e.action_id === 'string' && e.action_id.startsWith(BUTTON_ACTION_PREFIX));
+  return elements.some(
+    (e) => 'action_id' in e && typeof e.action_id === 'string' && e.action_id.startsWith(BUTTON_ACTION_PREFIX),
+  );
 }
 
 /**
@@ -20,9 +22,17 @@ function isAnswerButtons(block: Block): boolean {
  * without the buttons, plus a context line "✅ <@user> chose *label*". A message without blocks
  * keeps its text as a section.
  */
-export function blocksAfterChoice(message: { text?: string; blocks?: Block[] }, label: string, userId: string): Block[] {
+export function blocksAfterChoice(
+  message: { text?: string; blocks?: Block[] },
+  label: string,
+  userId: string,
+): Block[] {
   const kept = (message.blocks ?? []).filter((b) => !isAnswerButtons(b));
-  if (kept.length === 0 && message.text?.trim()) kept.push({ type: 'section', text: { type: 'mrkdwn', text: message.text } });
-  kept.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `✅ <@${userId}> chose *${escapeMrkdwn(label)}*` }] });
+  if (kept.length === 0 && message.text?.trim())
+    kept.push({ type: 'section', text: { type: 'mrkdwn', text: message.text } });
+  kept.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `✅ <@${userId}> chose *${escapeMrkdwn(label)}*` }],
+  });
   return kept;
 }

@@ -13,13 +13,22 @@ export const slackConfigSchema = z
       .default('socket')
       .describe('socket: Socket Mode WebSocket (no public URL needed); events: Events API posts to /webhooks/slack'),
     botToken: z.string().min(1).describe('Bot token, xoxb-… (use ${SLACK_BOT_TOKEN})'),
-    appToken: z.string().min(1).optional().describe('App-level token with connections:write, xapp-… (Socket Mode; use ${SLACK_APP_TOKEN})'),
+    appToken: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('App-level token with connections:write, xapp-… (Socket Mode; use ${SLACK_APP_TOKEN})'),
     signingSecret: z
       .string()
       .min(1)
       .optional()
-      .describe('Signing secret (events mode): every request to /webhooks/slack is verified with it (use ${SLACK_SIGNING_SECRET})'),
-    apiUrl: z.url().default('https://slack.com/api/').describe('Web API base URL: the real Slack, a proxy, or a test fake'),
+      .describe(
+        'Signing secret (events mode): every request to /webhooks/slack is verified with it (use ${SLACK_SIGNING_SECRET})',
+      ),
+    apiUrl: z
+      .url()
+      .default('https://slack.com/api/')
+      .describe('Web API base URL: the real Slack, a proxy, or a test fake'),
     replayWindowSeconds: z
       .int()
       .positive()
@@ -33,7 +42,11 @@ export const slackConfigSchema = z
     reconnect: z
       .strictObject({
         initialDelayMs: z.int().positive().default(1000).describe('First retry delay after a failure'),
-        maxDelayMs: z.int().positive().default(60_000).describe('Longest delay between retries (the delay doubles up to this)'),
+        maxDelayMs: z
+          .int()
+          .positive()
+          .default(60_000)
+          .describe('Longest delay between retries (the delay doubles up to this)'),
       })
       .prefault({})
       .describe('Backoff while Slack is unreachable'),

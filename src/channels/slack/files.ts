@@ -15,7 +15,12 @@ export function mayCarryToken(fileUrl: string, apiUrl: string): boolean {
     return false;
   }
   if (url.origin === new URL(apiUrl).origin) return true;
-  return url.protocol === 'https:' && (url.hostname === 'files.slack.com' || url.hostname.endsWith('.slack.com') || url.hostname.endsWith('.slack-edge.com'));
+  return (
+    url.protocol === 'https:' &&
+    (url.hostname === 'files.slack.com' ||
+      url.hostname.endsWith('.slack.com') ||
+      url.hostname.endsWith('.slack-edge.com'))
+  );
 }
 
 function extension(attachment: Attachment): string {
@@ -36,10 +41,16 @@ export async function storeSlackFile(
 ): Promise<Attachment> {
   if (!attachment.url) throw new Error('file has no download URL');
   if (!mayCarryToken(attachment.url, opts.apiUrl)) throw new Error('file URL is not on a Slack host');
-  const res = await fetch(attachment.url, { headers: { authorization: `Bearer ${opts.botToken}` }, redirect: 'follow' });
+  const res = await fetch(attachment.url, {
+    headers: { authorization: `Bearer ${opts.botToken}` },
+    redirect: 'follow',
+  });
   if (!res.ok) throw new Error(`download answered HTTP ${res.status}`);
   // Without a valid token Slack answers 200 with its login page instead of the file.
-  if ((res.headers.get('content-type') ?? '').startsWith('text/html') && !attachment.mimeType?.startsWith('text/html')) {
+  if (
+    (res.headers.get('content-type') ?? '').startsWith('text/html') &&
+    !attachment.mimeType?.startsWith('text/html')
+  ) {
     throw new Error('download returned an HTML page (token lacks files:read?)');
   }
   const data = await readCapped(res, opts.maxBytes);

@@ -45,30 +45,48 @@ export class FastifySlackReceiver implements Receiver {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const verdict = verifySlackSignature(
           this.signingSecret,
-          { signature: header(req.headers['x-slack-signature']), timestamp: header(req.headers['x-slack-request-timestamp']) },
+          {
+            signature: header(req.headers['x-slack-signature']),
+            timestamp: header(req.headers['x-slack-request-timestamp']),
+          },
           body,
           this.replayWindowSeconds,
         );
         if (!verdict.ok) {
-          this.log.warn({ code: ErrorCode.unauthorized, reason: verdict.reason, ip: req.ip }, 'slack: webhook request rejected');
+          this.log.warn(
+            { code: ErrorCode.unauthorized, reason: verdict.reason, ip: req.ip },
+            'slack: webhook request rejected',
+          );
           return reply.code(401).send({ error: { code: ErrorCode.unauthorized, message: verdict.reason } });
         }
         const payload = parsePayload(body, header(req.headers['content-type']) ?? '');
         if (!payload) {
-          this.log.warn({ code: ErrorCode.badRequest, reason: 'body is not a JSON object' }, 'slack: malformed webhook payload skipped');
+          this.log.warn(
+            { code: ErrorCode.badRequest, reason: 'body is not a JSON object' },
+            'slack: malformed webhook payload skipped',
+          );
           return reply.code(400).send({ error: { code: ErrorCode.badRequest, message: 'malformed payload' } });
         }
         if (payload.type === 'url_verification') return reply.send({ challenge: payload.challenge });
-        if (!this.app) return reply.code(503).send({ error: { code: ErrorCode.channel, message: 'slack channel not ready' } });
+        if (!this.app)
+          return reply.code(503).send({ error: { code: ErrorCode.channel, message: 'slack channel not ready' } });
         const retryNum = Number(header(req.headers['x-slack-retry-num']));
-        const ack = await this.dispatch(payload, Number.isFinite(retryNum) ? retryNum : undefined, header(req.headers['x-slack-retry-reason']));
+        const ack = await this.dispatch(
+          payload,
+          Number.isFinite(retryNum) ? retryNum : undefined,
+          header(req.headers['x-slack-retry-reason']),
+        );
         if (ack === undefined || ack === '') return reply.code(200).send('');
         return typeof ack === 'string' ? reply.code(200).type('text/plain').send(ack) : reply.code(200).send(ack);
       });
     });
   }
 
-  private async dispatch(body: Record<string, unknown>, retryNum: number | undefined, retryReason: string | undefined): Promise<unknown> {
+  private async dispatch(
+    body: Record<string, unknown>,
+    retryNum: number | undefined,
+    retryReason: string | undefined,
+  ): Promise<unknown> {
     const app = this.app;
     if (!app) return undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -83,7 +101,10 @@ export class FastifySlackReceiver implements Receiver {
       app.processEvent(event).then(
         () => resolve(undefined),
         (error: unknown) => {
-          this.log.warn({ code: ErrorCode.channel, err: error instanceof Error ? error.message : String(error) }, 'slack: event handling failed');
+          this.log.warn(
+            { code: ErrorCode.channel, err: error instanceof Error ? error.message : String(error) },
+            'slack: event handling failed',
+          );
           resolve(undefined);
         },
       );
@@ -102,7 +123,9 @@ export function parsePayload(body: Buffer, contentType: string): Record<string, 
     const parsed: unknown = contentType.startsWith('application/x-www-form-urlencoded')
       ? JSON.parse(new URLSearchParams(text).get('payload') ?? '')
       : JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

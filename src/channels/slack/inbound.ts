@@ -47,16 +47,38 @@ export interface SlackBlockActions {
   channel?: { id: string; name?: string };
   container?: { type: string; channel_id?: string; message_ts?: string; thread_ts?: string; is_ephemeral?: boolean };
   /** The clicked message in its current state, blocks included. */
-  message?: { ts: string; thread_ts?: string; text?: string; blocks?: Array<{ type: string; block_id?: string; [key: string]: unknown }> };
-  actions: Array<{ action_id: string; block_id?: string; value?: string; text?: { text: string }; action_ts?: string; type: string }>;
+  message?: {
+    ts: string;
+    thread_ts?: string;
+    text?: string;
+    blocks?: Array<{ type: string; block_id?: string; [key: string]: unknown }>;
+  };
+  actions: Array<{
+    action_id: string;
+    block_id?: string;
+    value?: string;
+    text?: { text: string };
+    action_ts?: string;
+    type: string;
+  }>;
 }
 
 /** Why a payload was not turned into a message (logged, then skipped). */
 export type Skip = { skip: string };
 
 const ignoredSubtypes = new Set([
-  'bot_message', 'message_deleted', 'channel_join', 'channel_leave', 'channel_topic', 'channel_purpose',
-  'channel_name', 'group_join', 'group_leave', 'thread_broadcast_removed', 'message_replied', 'ekm_access_denied',
+  'bot_message',
+  'message_deleted',
+  'channel_join',
+  'channel_leave',
+  'channel_topic',
+  'channel_purpose',
+  'channel_name',
+  'group_join',
+  'group_leave',
+  'thread_broadcast_removed',
+  'message_replied',
+  'ekm_access_denied',
 ]);
 
 /** `ts` "1712345678.000200" → milliseconds. */
@@ -127,7 +149,11 @@ export function messageFromEvent(channel: string, event: SlackMessageEvent, self
     kind = 'edit';
     id = `${channel}:${event.channel}:${body.ts}:edit:${event.message.edited?.ts ?? event.ts}`;
   } else if (event.subtype && event.subtype !== 'file_share' && event.subtype !== 'thread_broadcast') {
-    return { skip: ignoredSubtypes.has(event.subtype) ? `ignored subtype ${event.subtype}` : `unsupported subtype ${event.subtype}` };
+    return {
+      skip: ignoredSubtypes.has(event.subtype)
+        ? `ignored subtype ${event.subtype}`
+        : `unsupported subtype ${event.subtype}`,
+    };
   }
   if (body.bot_id || body.subtype === 'bot_message') return { skip: 'message from a bot' };
   if (!body.user) return { skip: 'message without user' };
@@ -148,7 +174,9 @@ export function messageFromEvent(channel: string, event: SlackMessageEvent, self
     threadId,
     sender: { id: body.user },
     text: slackTextToPlain(rawText, self),
-    attachments: Array.isArray(body.files) ? body.files.filter((f) => f && typeof f.id === 'string').map(toAttachment) : [],
+    attachments: Array.isArray(body.files)
+      ? body.files.filter((f) => f && typeof f.id === 'string').map(toAttachment)
+      : [],
     replyTo: body.thread_ts && body.thread_ts !== body.ts ? body.thread_ts : undefined,
     isGroup: !direct,
     mentioned: direct || mentioned,
@@ -164,7 +192,8 @@ export function messageFromAction(channel: string, payload: SlackBlockActions): 
   const action = payload?.actions?.[0];
   const chatId = payload?.channel?.id ?? payload?.container?.channel_id;
   const messageTs = payload?.message?.ts ?? payload?.container?.message_ts;
-  if (!action || !chatId || !messageTs || !payload.user?.id) return { skip: 'block_actions without action, channel, message or user' };
+  if (!action || !chatId || !messageTs || !payload.user?.id)
+    return { skip: 'block_actions without action, channel, message or user' };
   const direct = isDirectChannel(chatId);
   const rootTs = payload.message?.thread_ts ?? payload.container?.thread_ts;
   return {

@@ -17,11 +17,25 @@ import { boltLogger } from './bolt-logger.js';
 import { blocksAfterChoice } from './button-choice.js';
 import { storeSlackFile } from './files.js';
 import { FastifySlackReceiver } from './http-receiver.js';
-import { messageFromAction, messageFromEvent, type SlackBlockActions, type SlackFile, type SlackMessageEvent, type SlackSelf } from './inbound.js';
+import {
+  messageFromAction,
+  messageFromEvent,
+  type SlackBlockActions,
+  type SlackFile,
+  type SlackMessageEvent,
+  type SlackSelf,
+} from './inbound.js';
 import { BUTTON_ACTION_PREFIX, SlackReplies, slackErrorText } from './replies.js';
 
 /** Slack errors no retry can fix: the channel goes to `failed`. */
-const FATAL_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
+const FATAL_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'not_allowed_token_type',
+]);
 
 /** How long a message id is remembered to answer a mention (sent as `message` and `app_mention`) once. */
 const SEEN_TTL_MS = 10 * 60_000;
@@ -59,7 +73,12 @@ export class SlackChannel implements Channel {
     if (config.mode === 'events' && config.signingSecret) {
       this.httpReceiver = new FastifySlackReceiver(config.signingSecret, config.replayWindowSeconds, log);
     }
-    this.replies = new SlackReplies(() => this.web, () => this.ctx?.blobs, log, config.streamEditIntervalMs);
+    this.replies = new SlackReplies(
+      () => this.web,
+      () => this.ctx?.blobs,
+      log,
+      config.streamEditIntervalMs,
+    );
   }
 
   routes(app: FastifyInstance): void {
@@ -88,7 +107,8 @@ export class SlackChannel implements Channel {
     const bolt = this.bolt;
     this.bolt = undefined;
     quietCloseHandshake(this.socketClient);
-    if (bolt) await bolt.stop().catch((error: unknown) => this.log.debug({ err: slackErrorText(error) }, 'slack: stop'));
+    if (bolt)
+      await bolt.stop().catch((error: unknown) => this.log.debug({ err: slackErrorText(error) }, 'slack: stop'));
     this.setState('stopped');
   }
 
@@ -234,9 +254,17 @@ export class SlackChannel implements Channel {
     return Promise.all(
       message.attachments.map(async (attachment, i) => {
         try {
-          return await storeSlackFile(attachment, valid[i].id, { botToken: this.config.botToken, apiUrl: this.config.apiUrl, blobs, maxBytes: this.config.maxMediaBytes });
+          return await storeSlackFile(attachment, valid[i].id, {
+            botToken: this.config.botToken,
+            apiUrl: this.config.apiUrl,
+            blobs,
+            maxBytes: this.config.maxMediaBytes,
+          });
         } catch (error) {
-          this.log.warn({ code: ErrorCode.download, fileId: valid[i].id, reason: slackErrorText(error) }, 'slack: file download failed');
+          this.log.warn(
+            { code: ErrorCode.download, fileId: valid[i].id, reason: slackErrorText(error) },
+            'slack: file download failed',
+          );
           return attachment;
         }
       }),
@@ -247,7 +275,10 @@ export class SlackChannel implements Channel {
     try {
       await this.ctx?.receive(message);
     } catch (error) {
-      this.log.warn({ code: ErrorCode.internal, err: slackErrorText(error), messageId: message.id }, 'slack: receive failed');
+      this.log.warn(
+        { code: ErrorCode.internal, err: slackErrorText(error), messageId: message.id },
+        'slack: receive failed',
+      );
     }
   }
 
@@ -272,6 +303,9 @@ export class SlackChannel implements Channel {
  * before a deliberate close avoids that double call.
  */
 function quietCloseHandshake(client: SocketModeReceiver['client'] | undefined): void {
-  const sws = (client as unknown as { websocket?: { websocket?: EventTarget | null; errorHandler?: ((event: Event) => void) | null } } | undefined)?.websocket;
+  const sws = (
+    client as unknown as
+      { websocket?: { websocket?: EventTarget | null; errorHandler?: ((event: Event) => void) | null } } | undefined
+  )?.websocket;
   if (sws?.websocket && sws.errorHandler) sws.websocket.removeEventListener('error', sws.errorHandler);
 }

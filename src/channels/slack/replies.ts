@@ -101,7 +101,9 @@ export class SlackReplies {
     reply.timer = setTimeout(() => {
       reply.timer = undefined;
       if (this.open.get(replyId) !== reply) return;
-      reply.queue = reply.queue.then(() => this.streamEdit(reply)).catch((error) => this.warn('stream edit failed', error));
+      reply.queue = reply.queue
+        .then(() => this.streamEdit(reply))
+        .catch((error) => this.warn('stream edit failed', error));
     }, wait);
   }
 
@@ -113,7 +115,11 @@ export class SlackReplies {
     if (reply.ts) {
       await this.client().chat.update({ channel: reply.target.chatId, ts: reply.ts, text: shown });
     } else {
-      const posted = await this.client().chat.postMessage({ channel: reply.target.chatId, thread_ts: reply.target.threadId, text: shown });
+      const posted = await this.client().chat.postMessage({
+        channel: reply.target.chatId,
+        thread_ts: reply.target.threadId,
+        text: shown,
+      });
       reply.ts = posted.ts;
     }
   }
@@ -142,7 +148,10 @@ export class SlackReplies {
   private async upload(target: ReplyTarget, attachment: Attachment): Promise<void> {
     const data = attachment.blobKey ? await this.blobs()?.get(attachment.blobKey) : undefined;
     if (!data) {
-      this.log.warn({ code: ErrorCode.channel, blobKey: attachment.blobKey }, 'slack: attachment has no stored bytes; skipped');
+      this.log.warn(
+        { code: ErrorCode.channel, blobKey: attachment.blobKey },
+        'slack: attachment has no stored bytes; skipped',
+      );
       return;
     }
     const filename = attachment.fileName ?? attachment.blobKey?.split('/').pop() ?? 'file';

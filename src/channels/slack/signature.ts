@@ -4,7 +4,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SignatureVerdict = { ok: true } | { ok: false; reason: 'missing headers' | 'stale timestamp' | 'bad signature' };
+export type SignatureVerdict =
+  { ok: true } | { ok: false; reason: 'missing headers' | 'stale timestamp' | 'bad signature' };
 
 /** Computes the `X-Slack-Signature` value for a body (also used by the test fake to sign requests). */
 export function slackSignature(secret: string, timestamp: string, rawBody: Buffer | string): string {
@@ -24,6 +25,7 @@ export function verifySlackSignature(
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > windowSeconds) return { ok: false, reason: 'stale timestamp' };
   const expected = Buffer.from(slackSignature(secret, timestamp, rawBody));
   const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad signature' };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'bad signature' };
   return { ok: true };
 }

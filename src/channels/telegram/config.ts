@@ -9,7 +9,11 @@ import { channelBase } from '../common-config.js';
 export const reconnectSchema = z
   .strictObject({
     initialDelayMs: z.int().positive().default(1000).describe('First retry delay after a failure'),
-    maxDelayMs: z.int().positive().default(60_000).describe('Longest delay between retries (the delay doubles up to this)'),
+    maxDelayMs: z
+      .int()
+      .positive()
+      .default(60_000)
+      .describe('Longest delay between retries (the delay doubles up to this)'),
   })
   .prefault({});
 
@@ -21,7 +25,10 @@ export const telegramConfigSchema = z
       .url()
       .default('https://api.telegram.org')
       .describe('Bot API root: the official server, a self-hosted Bot API server, or a test fake'),
-    mode: z.enum(['polling', 'webhook']).default('polling').describe('How updates arrive: long polling or a webhook at /webhooks/telegram'),
+    mode: z
+      .enum(['polling', 'webhook'])
+      .default('polling')
+      .describe('How updates arrive: long polling or a webhook at /webhooks/telegram'),
     webhook: z
       .strictObject({
         url: z.url().describe('Public HTTPS URL Telegram posts updates to; must route to /webhooks/telegram'),
@@ -47,7 +54,11 @@ export const telegramConfigSchema = z
   })
   .superRefine((c, issue) => {
     if (c.mode === 'webhook' && !c.webhook) {
-      issue.addIssue({ code: 'custom', path: ['webhook'], message: 'mode: webhook needs webhook.url and webhook.secretToken' });
+      issue.addIssue({
+        code: 'custom',
+        path: ['webhook'],
+        message: 'mode: webhook needs webhook.url and webhook.secretToken',
+      });
     }
   });
 

@@ -61,25 +61,59 @@ function fileOf(m: TgMessage): FileFacts | undefined {
     const s = m.sticker;
     const mimeType = s.is_animated ? 'application/x-tgsticker' : s.is_video ? 'video/webm' : 'image/webp';
     const description = `Sticker${s.emoji ? ` ${s.emoji}` : ''}${s.set_name ? ` from set ${s.set_name}` : ''}`;
-    return { fileId: s.file_id, kind: 'sticker', mimeType, size: s.file_size, description, ext: extensionOf(mimeType, undefined, 'webp') };
+    return {
+      fileId: s.file_id,
+      kind: 'sticker',
+      mimeType,
+      size: s.file_size,
+      description,
+      ext: extensionOf(mimeType, undefined, 'webp'),
+    };
   }
   if (m.voice) {
     const mimeType = m.voice.mime_type ?? 'audio/ogg';
-    return { fileId: m.voice.file_id, kind: 'voice', mimeType, size: m.voice.file_size, ext: extensionOf(mimeType, undefined, 'ogg') };
+    return {
+      fileId: m.voice.file_id,
+      kind: 'voice',
+      mimeType,
+      size: m.voice.file_size,
+      ext: extensionOf(mimeType, undefined, 'ogg'),
+    };
   }
   if (m.audio) {
     const a = m.audio;
-    return { fileId: a.file_id, kind: 'audio', mimeType: a.mime_type, fileName: a.file_name, size: a.file_size, ext: extensionOf(a.mime_type, a.file_name, 'mp3') };
+    return {
+      fileId: a.file_id,
+      kind: 'audio',
+      mimeType: a.mime_type,
+      fileName: a.file_name,
+      size: a.file_size,
+      ext: extensionOf(a.mime_type, a.file_name, 'mp3'),
+    };
   }
   if (m.video || m.video_note || m.animation) {
     const v = m.video ?? m.animation ?? m.video_note!;
     const mimeType = 'mime_type' in v ? v.mime_type : 'video/mp4';
     const fileName = 'file_name' in v ? v.file_name : undefined;
-    return { fileId: v.file_id, kind: 'video', mimeType, fileName, size: v.file_size, ext: extensionOf(mimeType, fileName, 'mp4') };
+    return {
+      fileId: v.file_id,
+      kind: 'video',
+      mimeType,
+      fileName,
+      size: v.file_size,
+      ext: extensionOf(mimeType, fileName, 'mp4'),
+    };
   }
   if (m.document) {
     const d = m.document;
-    return { fileId: d.file_id, kind: 'document', mimeType: d.mime_type, fileName: d.file_name, size: d.file_size, ext: extensionOf(d.mime_type, d.file_name, 'bin') };
+    return {
+      fileId: d.file_id,
+      kind: 'document',
+      mimeType: d.mime_type,
+      fileName: d.file_name,
+      size: d.file_size,
+      ext: extensionOf(d.mime_type, d.file_name, 'bin'),
+    };
   }
   return undefined;
 }
@@ -106,11 +140,19 @@ export function mentionsBot(m: TgMessage, bot: BotIdentity): boolean {
  * Converts one Telegram `Message` (from `message`, `edited_message` or `channel_post`) into a
  * normalized `Message`. Returns `{ ok: false, reason }` for payloads that cannot be used.
  */
-export function toMessage(m: TgMessage, opts: { channel: string; bot: BotIdentity; kind: 'message' | 'edit' }): InboundResult {
+export function toMessage(
+  m: TgMessage,
+  opts: { channel: string; bot: BotIdentity; kind: 'message' | 'edit' },
+): InboundResult {
   if (!m || typeof m !== 'object') return { ok: false, reason: 'message is not an object' };
   if (typeof m.message_id !== 'number') return { ok: false, reason: 'message_id missing' };
-  if (!m.chat || (typeof m.chat.id !== 'number' && typeof m.chat.id !== 'string')) return { ok: false, reason: 'chat.id missing' };
-  const from = m.from ?? (m.sender_chat ? { id: m.sender_chat.id, is_bot: false, first_name: m.sender_chat.title ?? '', username: m.sender_chat.username } : undefined);
+  if (!m.chat || (typeof m.chat.id !== 'number' && typeof m.chat.id !== 'string'))
+    return { ok: false, reason: 'chat.id missing' };
+  const from =
+    m.from ??
+    (m.sender_chat
+      ? { id: m.sender_chat.id, is_bot: false, first_name: m.sender_chat.title ?? '', username: m.sender_chat.username }
+      : undefined);
   if (!from || typeof from.id !== 'number') return { ok: false, reason: 'sender missing' };
 
   const chatId = String(m.chat.id);
@@ -124,10 +166,21 @@ export function toMessage(m: TgMessage, opts: { channel: string; bot: BotIdentit
   const attachments: Attachment[] = [];
   const media: MediaToFetch[] = [];
   if (file) {
-    const attachment: Attachment = { kind: file.kind, mimeType: file.mimeType, fileName: file.fileName, size: file.size, description: file.description };
-    for (const key of Object.keys(attachment) as (keyof Attachment)[]) if (attachment[key] === undefined) delete attachment[key];
+    const attachment: Attachment = {
+      kind: file.kind,
+      mimeType: file.mimeType,
+      fileName: file.fileName,
+      size: file.size,
+      description: file.description,
+    };
+    for (const key of Object.keys(attachment) as (keyof Attachment)[])
+      if (attachment[key] === undefined) delete attachment[key];
     attachments.push(attachment);
-    media.push({ fileId: file.fileId, blobKey: `media/${opts.channel}/${chatId}-${m.message_id}.${file.ext}`, attachment });
+    media.push({
+      fileId: file.fileId,
+      blobKey: `media/${opts.channel}/${chatId}-${m.message_id}.${file.ext}`,
+      attachment,
+    });
   }
   const name = [from.first_name, 'last_name' in from ? from.last_name : undefined].filter(Boolean).join(' ');
   const message: Message = {
@@ -136,7 +189,12 @@ export function toMessage(m: TgMessage, opts: { channel: string; bot: BotIdentit
     channel: opts.channel,
     chatId,
     ...(m.is_topic_message && m.message_thread_id !== undefined ? { threadId: String(m.message_thread_id) } : {}),
-    sender: { id: String(from.id), ...(name ? { name } : {}), ...(from.username ? { username: from.username } : {}), isBot: from.is_bot },
+    sender: {
+      id: String(from.id),
+      ...(name ? { name } : {}),
+      ...(from.username ? { username: from.username } : {}),
+      isBot: from.is_bot,
+    },
     text,
     attachments,
     ...(m.reply_to_message ? { replyTo: String(m.reply_to_message.message_id) } : {}),

@@ -49,18 +49,33 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
   let poller: Poller | undefined;
   const stopping = new AbortController();
   let webhookSetup: Promise<void> | undefined;
-  const replies = new TelegramReplies({ api: bot.api, blobs: () => ctx?.blobs, log, editIntervalMs: config.streamEditIntervalMs });
+  const replies = new TelegramReplies({
+    api: bot.api,
+    blobs: () => ctx?.blobs,
+    log,
+    editIntervalMs: config.streamEditIntervalMs,
+  });
 
   bot.on(['message', 'edited_message', 'channel_post', 'edited_channel_post'], async (tg) => {
     const kind = tg.editedMessage || tg.editedChannelPost ? 'edit' : 'message';
-    const result = toMessage(tg.msg, { channel: CHANNEL, bot: { id: bot.botInfo.id, username: bot.botInfo.username }, kind });
+    const result = toMessage(tg.msg, {
+      channel: CHANNEL,
+      bot: { id: bot.botInfo.id, username: bot.botInfo.username },
+      kind,
+    });
     if (!result.ok) {
       log.warn({ updateId: tg.update.update_id, reason: result.reason }, 'telegram update skipped');
       return;
     }
     for (const item of result.media) {
       try {
-        await fetchMedia(item, { api: bot.api, apiRoot: config.apiRoot, token: config.token, blobs: ctx!.blobs, maxBytes: config.maxMediaBytes });
+        await fetchMedia(item, {
+          api: bot.api,
+          apiRoot: config.apiRoot,
+          token: config.token,
+          blobs: ctx!.blobs,
+          maxBytes: config.maxMediaBytes,
+        });
       } catch (err) {
         // The text still goes through; the model is told a file could not be read.
         log.warn({ updateId: tg.update.update_id, err: describe(err) }, 'telegram media download failed');
@@ -96,7 +111,10 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
         return true;
       }
     } catch (err) {
-      log.warn({ updateId: update.update_id, reason: describe(err) }, 'telegram update not taken: the session store failed');
+      log.warn(
+        { updateId: update.update_id, reason: describe(err) },
+        'telegram update not taken: the session store failed',
+      );
       return false;
     }
     try {
@@ -106,7 +124,10 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
       const cause = err instanceof Error && 'error' in err ? (err as { error: unknown }).error : err;
       if (cause instanceof NotAccepted) {
         await ctx!.sessions.delete(seenKey).catch(() => undefined);
-        log.warn({ updateId: update.update_id, reason: describe(cause.reason) }, 'telegram update not accepted; Telegram will deliver it again');
+        log.warn(
+          { updateId: update.update_id, reason: describe(cause.reason) },
+          'telegram update not accepted; Telegram will deliver it again',
+        );
         return false;
       }
       log.warn({ updateId: update.update_id, reason: describe(cause) }, 'telegram update skipped');
@@ -121,7 +142,11 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
       try {
         status.connecting();
         if (!bot.isInited()) await bot.init(grammySignal(stopping.signal));
-        await bot.api.setWebhook(webhook.url, { secret_token: webhook.secretToken, allowed_updates: [...ALLOWED_UPDATES] }, grammySignal(stopping.signal));
+        await bot.api.setWebhook(
+          webhook.url,
+          { secret_token: webhook.secretToken, allowed_updates: [...ALLOWED_UPDATES] },
+          grammySignal(stopping.signal),
+        );
         status.set('ready');
         backoff.reset();
         return;

@@ -26,11 +26,14 @@ const telegram: Dialect = {
   emphasis: (inner) => `<i>${inner}</i>`,
   strike: (inner) => `<s>${inner}</s>`,
   inlineCode: (value, inLink) => (inLink ? escapeHtml(value) : `<code>${escapeHtml(value)}</code>`),
-  link: (label, url) => (linkable.test(url) ? `<a href="${escapeAttribute(url)}">${label}</a>` : `[${label}](${escapeHtml(url)})`),
+  link: (label, url) =>
+    linkable.test(url) ? `<a href="${escapeAttribute(url)}">${label}</a>` : `[${label}](${escapeHtml(url)})`,
   // Telegram turns bare URLs and addresses into links by itself.
   bareLink: escapeHtml,
   codeBlock: (value, lang) =>
-    lang ? `<pre><code class="language-${escapeAttribute(lang)}">${escapeHtml(value)}</code></pre>` : `<pre>${escapeHtml(value)}</pre>`,
+    lang
+      ? `<pre><code class="language-${escapeAttribute(lang)}">${escapeHtml(value)}</code></pre>`
+      : `<pre>${escapeHtml(value)}</pre>`,
   quote: { open: '<blockquote>', close: '</blockquote>', nestedPrefix: '&gt; ' },
   bullet: '• ',
   rule: '──────────',

@@ -25,7 +25,10 @@ export interface RepliesDeps {
 
 /** The message id Telegram knows, from a target id that may be a full `telegram:<chat>:<id>` message id. */
 export function platformMessageId(messageId: string): number | undefined {
-  const last = messageId.split(':').filter((part) => part !== '').at(-1);
+  const last = messageId
+    .split(':')
+    .filter((part) => part !== '')
+    .at(-1);
   const n = Number(last);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
@@ -43,24 +46,27 @@ export class TelegramReplies {
   private readonly streamer: MessageStreamer<number>;
 
   constructor(private readonly deps: RepliesDeps) {
-    this.streamer = new MessageStreamer<number>({
-      channel: 'telegram',
-      log: deps.log,
-      editIntervalMs: deps.editIntervalMs,
-      typingRenewMs: TYPING_RENEW_MS,
-      // Pieces are cut from the Markdown; each is turned into HTML as it is sent (sendText, editText).
-      render: (markdown) => markdown,
-      describe,
-      sendTyping: (target) => this.sendTyping(target),
-      post: (target, markdown, asReply) => this.sendText(target, markdown, true, asReply),
-      edit: (target, messageId, markdown) => this.editText(target.chatId, messageId, markdown),
-      sendAttachments: async (target, attachments) => {
-        for (const attachment of attachments) await this.sendAttachment(target, attachment);
+    this.streamer = new MessageStreamer<number>(
+      {
+        channel: 'telegram',
+        log: deps.log,
+        editIntervalMs: deps.editIntervalMs,
+        typingRenewMs: TYPING_RENEW_MS,
+        // Pieces are cut from the Markdown; each is turned into HTML as it is sent (sendText, editText).
+        render: (markdown) => markdown,
+        describe,
+        sendTyping: (target) => this.sendTyping(target),
+        post: (target, markdown, asReply) => this.sendText(target, markdown, true, asReply),
+        edit: (target, messageId, markdown) => this.editText(target.chatId, messageId, markdown),
+        sendAttachments: async (target, attachments) => {
+          for (const attachment of attachments) await this.sendAttachment(target, attachment);
+        },
+        sendError: async (target, message) => {
+          await this.sendText(target, message, false, true);
+        },
       },
-      sendError: async (target, message) => {
-        await this.sendText(target, message, false, true);
-      },
-    }, telegramDefinition.capabilities);
+      telegramDefinition.capabilities,
+    );
   }
 
   /** Handles one event of one reply; never throws (failures are logged). */
@@ -93,7 +99,9 @@ export class TelegramReplies {
     };
     if (!markdown) return (await this.deps.api.sendMessage(target.chatId, text, base)).message_id;
     try {
-      return (await this.deps.api.sendMessage(target.chatId, markdownToTelegramHtml(text), { ...base, parse_mode: 'HTML' })).message_id;
+      return (
+        await this.deps.api.sendMessage(target.chatId, markdownToTelegramHtml(text), { ...base, parse_mode: 'HTML' })
+      ).message_id;
     } catch (err) {
       if (!isParseError(err)) throw err;
       // Should not happen (the renderer only emits balanced tags), but a plain copy beats no answer.
@@ -118,13 +126,18 @@ export class TelegramReplies {
   private async sendAttachment(target: ReplyTarget, attachment: Attachment): Promise<void> {
     const blobs = this.deps.blobs();
     const source = attachment.blobKey && blobs ? await blobs.get(attachment.blobKey) : undefined;
-    const file = source ? new InputFile(source, attachment.fileName ?? attachment.blobKey?.split('/').pop()) : attachment.url;
+    const file = source
+      ? new InputFile(source, attachment.fileName ?? attachment.blobKey?.split('/').pop())
+      : attachment.url;
     if (!file) {
       this.deps.log.warn({ blobKey: attachment.blobKey }, 'telegram: attachment has no stored bytes or URL; skipped');
       return;
     }
     const chatId = target.chatId;
-    const extra = { ...this.threadParams(target), ...(attachment.description ? { caption: attachment.description.slice(0, 1024) } : {}) };
+    const extra = {
+      ...this.threadParams(target),
+      ...(attachment.description ? { caption: attachment.description.slice(0, 1024) } : {}),
+    };
     switch (attachment.kind) {
       case 'image':
         await this.deps.api.sendChatAction(chatId, 'upload_photo', this.threadParams(target)).catch(() => undefined);

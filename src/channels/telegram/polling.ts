@@ -39,7 +39,9 @@ export class Poller {
     this.abort.abort();
     await this.running;
     if (this.offset > 0) {
-      await this.opts.bot.api.getUpdates({ offset: this.offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(5000))).catch(() => undefined);
+      await this.opts.bot.api
+        .getUpdates({ offset: this.offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(5000)))
+        .catch(() => undefined);
     }
   }
 
@@ -55,7 +57,11 @@ export class Poller {
         let first = true;
         while (!signal.aborted) {
           const updates = await bot.api.getUpdates(
-            { offset: this.offset, timeout: this.opts.timeoutSeconds, ...(first ? { allowed_updates: [...ALLOWED_UPDATES] } : {}) },
+            {
+              offset: this.offset,
+              timeout: this.opts.timeoutSeconds,
+              ...(first ? { allowed_updates: [...ALLOWED_UPDATES] } : {}),
+            },
             grammySignal(signal),
           );
           first = false;
@@ -74,7 +80,8 @@ export class Poller {
           status.set('failed', 'Telegram rejected the bot token (401 Unauthorized)');
           return;
         }
-        const retryAfter = err instanceof GrammyError && err.error_code === 429 ? err.parameters.retry_after : undefined;
+        const retryAfter =
+          err instanceof GrammyError && err.error_code === 429 ? err.parameters.retry_after : undefined;
         const delay = retryAfter !== undefined ? retryAfter * 1000 : this.opts.backoff.next();
         status.retrying(describe(err), delay);
         await sleep(delay, signal);

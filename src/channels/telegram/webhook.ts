@@ -34,7 +34,10 @@ export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRo
   await app.register(async (scope) => {
     scope.post(TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
       if (!secretMatches(opts.secretToken, request.headers[SECRET_HEADER])) {
-        opts.log.warn({ channel: 'telegram', ip: request.ip, code: 'HEARTH_E_UNAUTHORIZED' }, 'telegram webhook: bad or missing secret token; rejected');
+        opts.log.warn(
+          { channel: 'telegram', ip: request.ip, code: 'HEARTH_E_UNAUTHORIZED' },
+          'telegram webhook: bad or missing secret token; rejected',
+        );
         return reply.code(401).send({ ok: false });
       }
       if (!opts.ready()) return reply.code(503).send({ ok: false });

@@ -95,7 +95,8 @@ export class WebChatChannel implements Channel {
             headers: typeof frame.token === 'string' ? { authorization: `Bearer ${frame.token}` } : headers,
             ip,
           });
-          if (this.options.requireAuth && !principal) return fail(ErrorCode.unauthorized, 'a valid token is required', 4401);
+          if (this.options.requireAuth && !principal)
+            return fail(ErrorCode.unauthorized, 'a valid token is required', 4401);
           let requested = typeof frame.conversationId === 'string' && CONVERSATION_ID.test(frame.conversationId);
           if (requested) {
             // A conversation belongs to whoever started it: another user naming its id starts a new one.
@@ -111,7 +112,11 @@ export class WebChatChannel implements Channel {
           if (!set) this.chats.set(chatId, (set = new Set()));
           set.add(ws);
           const history = requested ? await this.options.history.recent(`webchat:${chatId}`, 4000, 50) : [];
-          send({ type: 'ready', conversationId: chatId, history: history.map((h) => ({ role: h.role, content: h.content })) });
+          send({
+            type: 'ready',
+            conversationId: chatId,
+            history: history.map((h) => ({ role: h.role, content: h.content })),
+          });
           return;
         }
         if (frame.type === 'message') {
@@ -125,7 +130,10 @@ export class WebChatChannel implements Channel {
         fail(ErrorCode.badRequest, `unknown frame type ${JSON.stringify(frame.type)}`);
       } catch (err) {
         const e = err instanceof HearthError ? err : new HearthError(ErrorCode.internal, 'internal error');
-        this.ctx?.log.warn({ channel: 'webchat', errorCode: e.code, err: { message: (err as Error).message } }, 'web chat frame failed');
+        this.ctx?.log.warn(
+          { channel: 'webchat', errorCode: e.code, err: { message: (err as Error).message } },
+          'web chat frame failed',
+        );
         fail(e.code, e.message);
       }
     };

@@ -30,7 +30,11 @@ export function graphFailure(status: number, error: GraphError | undefined): Hea
     );
   }
   const detail = error?.error_data?.details ?? error?.message ?? `HTTP ${status}`;
-  return new HearthError(ErrorCode.channel, `WhatsApp Cloud API error${code !== undefined ? ` ${code}` : ''}: ${detail}`, 502);
+  return new HearthError(
+    ErrorCode.channel,
+    `WhatsApp Cloud API error${code !== undefined ? ` ${code}` : ''}: ${detail}`,
+    502,
+  );
 }
 
 export interface CloudApiOptions {
@@ -63,7 +67,12 @@ export class CloudApi {
     await this.call(`/${this.options.phoneNumberId}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: messageId, typing_indicator: { type: 'text' } }),
+      body: JSON.stringify({
+        messaging_product: 'whatsapp',
+        status: 'read',
+        message_id: messageId,
+        typing_indicator: { type: 'text' },
+      }),
     });
   }
 
@@ -84,9 +93,14 @@ export class CloudApi {
    * to Meta hosts or the configured Graph host; the bytes are checked against the sha256 Meta sent.
    */
   async downloadMedia(mediaId: string): Promise<{ data: Buffer; mimeType?: string }> {
-    const info = (await this.call(`/${encodeURIComponent(mediaId)}`, { method: 'GET' })) as { url?: string; mime_type?: string; sha256?: string };
+    const info = (await this.call(`/${encodeURIComponent(mediaId)}`, { method: 'GET' })) as {
+      url?: string;
+      mime_type?: string;
+      sha256?: string;
+    };
     if (!info.url) throw new HearthError(ErrorCode.download, 'WhatsApp media lookup returned no url', 502);
-    if (!this.mayCarryToken(info.url)) throw new HearthError(ErrorCode.download, 'WhatsApp media URL is not on a Meta host', 502);
+    if (!this.mayCarryToken(info.url))
+      throw new HearthError(ErrorCode.download, 'WhatsApp media URL is not on a Meta host', 502);
     const res = await fetch(info.url, { headers: { authorization: `Bearer ${this.options.accessToken}` } });
     if (!res.ok) throw new HearthError(ErrorCode.download, `WhatsApp media download answered HTTP ${res.status}`, 502);
     const data = await readCapped(res, this.options.maxMediaBytes ?? Number.MAX_SAFE_INTEGER);
@@ -109,7 +123,10 @@ export class CloudApi {
   private async call(path: string, init: RequestInit): Promise<unknown> {
     const res = await fetch(this.base + path, {
       ...init,
-      headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.options.accessToken}` },
+      headers: {
+        ...(init.headers as Record<string, string> | undefined),
+        authorization: `Bearer ${this.options.accessToken}`,
+      },
     });
     const text = await res.text();
     let body: unknown;

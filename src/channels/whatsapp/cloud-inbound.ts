@@ -41,7 +41,12 @@ export interface CloudWebhookValue {
   metadata?: { display_phone_number?: string; phone_number_id?: string };
   contacts?: Array<{ profile?: { name?: string }; wa_id: string }>;
   messages?: CloudMessage[];
-  statuses?: Array<{ id: string; status: string; recipient_id?: string; errors?: Array<{ code: number; title?: string }> }>;
+  statuses?: Array<{
+    id: string;
+    status: string;
+    recipient_id?: string;
+    errors?: Array<{ code: number; title?: string }>;
+  }>;
   errors?: Array<{ code: number; title?: string; message?: string }>;
 }
 
@@ -59,10 +64,20 @@ export interface CloudWebhookRead {
   notices: string[];
 }
 
-const mediaKinds: Record<string, AttachmentKind> = { image: 'image', video: 'video', audio: 'audio', document: 'document', sticker: 'sticker' };
+const mediaKinds: Record<string, AttachmentKind> = {
+  image: 'image',
+  video: 'video',
+  audio: 'audio',
+  document: 'document',
+  sticker: 'sticker',
+};
 
 /** Converts one `messages[]` entry (of a 1:1 conversation: the Cloud API has no groups). */
-export function messageFromCloud(channel: string, m: CloudMessage, senderName?: string): CloudInbound | { skip: string } {
+export function messageFromCloud(
+  channel: string,
+  m: CloudMessage,
+  senderName?: string,
+): CloudInbound | { skip: string } {
   if (!m || typeof m.id !== 'string' || typeof m.from !== 'string' || typeof m.type !== 'string') {
     return { skip: 'message without id, from or type' };
   }
@@ -89,7 +104,13 @@ export function messageFromCloud(channel: string, m: CloudMessage, senderName?: 
     if (!media || typeof media.id !== 'string') return { skip: `${m.type} message without media id` };
     const attachmentKind: AttachmentKind = m.type === 'audio' && media.voice ? 'voice' : kind;
     return {
-      message: { ...base, text: media.caption ?? '', attachments: [{ kind: attachmentKind, mimeType: media.mime_type?.split(';')[0].trim(), fileName: media.filename }] },
+      message: {
+        ...base,
+        text: media.caption ?? '',
+        attachments: [
+          { kind: attachmentKind, mimeType: media.mime_type?.split(';')[0].trim(), fileName: media.filename },
+        ],
+      },
       media,
     };
   }
@@ -100,11 +121,21 @@ export function messageFromCloud(channel: string, m: CloudMessage, senderName?: 
   }
   if (m.type === 'button') {
     if (!m.button) return { skip: 'button message without button' };
-    return { message: { ...base, kind: 'action', text: m.button.text ?? '', value: m.button.payload ?? m.button.text ?? '' } };
+    return {
+      message: { ...base, kind: 'action', text: m.button.text ?? '', value: m.button.payload ?? m.button.text ?? '' },
+    };
   }
   if (m.type === 'reaction') {
     if (!m.reaction?.message_id) return { skip: 'reaction without message_id' };
-    return { message: { ...base, kind: 'reaction', text: m.reaction.emoji ?? '', value: m.reaction.emoji ?? '', replyTo: m.reaction.message_id } };
+    return {
+      message: {
+        ...base,
+        kind: 'reaction',
+        text: m.reaction.emoji ?? '',
+        value: m.reaction.emoji ?? '',
+        replyTo: m.reaction.message_id,
+      },
+    };
   }
   if (m.type === 'location' && m.location) {
     const { latitude, longitude, name, address } = m.location;
@@ -121,7 +152,10 @@ function listOf<T>(value: T[] | undefined): T[] {
 /** Reads a whole webhook body. Anything malformed is reported in `skipped`, never thrown. */
 export function readCloudWebhook(channel: string, body: unknown): CloudWebhookRead {
   const read: CloudWebhookRead = { inbound: [], skipped: [], notices: [] };
-  const root = body as { object?: string; entry?: Array<{ changes?: Array<{ field?: string; value?: CloudWebhookValue }> }> };
+  const root = body as {
+    object?: string;
+    entry?: Array<{ changes?: Array<{ field?: string; value?: CloudWebhookValue }> }>;
+  };
   if (!root || typeof root !== 'object' || root.object !== 'whatsapp_business_account' || !Array.isArray(root.entry)) {
     read.skipped.push('not a whatsapp_business_account webhook');
     return read;
@@ -138,15 +172,25 @@ export function readCloudWebhook(channel: string, body: unknown): CloudWebhookRe
       }
       const value = change.value;
       // A signed body can still be wrongly shaped: a non-list is skipped, never iterated (that would throw).
-      const names = new Map(listOf(value.contacts).filter((c) => c && typeof c === 'object').map((c) => [c.wa_id, c.profile?.name]));
-      if (value.messages !== undefined && !Array.isArray(value.messages)) read.skipped.push('value.messages is not a list');
+      const names = new Map(
+        listOf(value.contacts)
+          .filter((c) => c && typeof c === 'object')
+          .map((c) => [c.wa_id, c.profile?.name]),
+      );
+      if (value.messages !== undefined && !Array.isArray(value.messages))
+        read.skipped.push('value.messages is not a list');
       for (const m of listOf(value.messages)) {
         const converted = messageFromCloud(channel, m, names.get(m?.from));
         if ('skip' in converted) read.skipped.push(converted.skip);
         else read.inbound.push(converted);
       }
       for (const s of listOf(value.statuses)) {
-        if (s?.status === 'failed') read.notices.push(`message ${s.id} failed: ${listOf(s.errors).map((e) => `${e?.code} ${e?.title ?? ''}`).join('; ')}`);
+        if (s?.status === 'failed')
+          read.notices.push(
+            `message ${s.id} failed: ${listOf(s.errors)
+              .map((e) => `${e?.code} ${e?.title ?? ''}`)
+              .join('; ')}`,
+          );
       }
       for (const e of listOf(value.errors)) if (e) read.notices.push(`error ${e.code}: ${e.title ?? e.message ?? ''}`);
     }

@@ -28,7 +28,12 @@ export function interactiveFor(body: string, buttons: AnswerButton[]): Record<st
     return {
       type: 'button',
       body: { text: body },
-      action: { buttons: buttons.map((b) => ({ type: 'reply', reply: { id: b.value.slice(0, 256), title: b.label.slice(0, 20) } })) },
+      action: {
+        buttons: buttons.map((b) => ({
+          type: 'reply',
+          reply: { id: b.value.slice(0, 256), title: b.label.slice(0, 20) },
+        })),
+      },
     };
   }
   return {
@@ -36,7 +41,12 @@ export function interactiveFor(body: string, buttons: AnswerButton[]): Record<st
     body: { text: body },
     action: {
       button: 'Choose',
-      sections: [{ title: 'Options', rows: buttons.slice(0, 10).map((b) => ({ id: b.value.slice(0, 200), title: b.label.slice(0, 24) })) }],
+      sections: [
+        {
+          title: 'Options',
+          rows: buttons.slice(0, 10).map((b) => ({ id: b.value.slice(0, 200), title: b.label.slice(0, 24) })),
+        },
+      ],
     },
   };
 }
@@ -74,14 +84,20 @@ export class WhatsAppCloudChannel implements Channel {
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const signature = req.headers['x-hub-signature-256'];
         if (!verifyHubSignature(this.cloud.appSecret, Array.isArray(signature) ? signature[0] : signature, raw)) {
-          this.log.warn({ code: ErrorCode.unauthorized, reason: signature ? 'bad signature' : 'missing signature', ip: req.ip }, 'whatsapp: webhook request rejected');
+          this.log.warn(
+            { code: ErrorCode.unauthorized, reason: signature ? 'bad signature' : 'missing signature', ip: req.ip },
+            'whatsapp: webhook request rejected',
+          );
           return reply.code(401).send({ error: { code: ErrorCode.unauthorized, message: 'bad signature' } });
         }
         let body: unknown;
         try {
           body = JSON.parse(raw.toString('utf8'));
         } catch {
-          this.log.warn({ code: ErrorCode.badRequest, reason: 'body is not JSON' }, 'whatsapp: malformed webhook payload skipped');
+          this.log.warn(
+            { code: ErrorCode.badRequest, reason: 'body is not JSON' },
+            'whatsapp: malformed webhook payload skipped',
+          );
           return reply.code(400).send({ error: { code: ErrorCode.badRequest, message: 'malformed payload' } });
         }
         // Answer Meta at once (it retries slow webhooks); media downloads happen after.
@@ -99,21 +115,32 @@ export class WhatsAppCloudChannel implements Channel {
 
   async deliver(target: ReplyTarget, event: ReplyEvent): Promise<void> {
     if (event.type === 'start') {
-      await this.api.markReadTyping(target.messageId).catch((error: unknown) => this.log.debug({ err: String(error) }, 'whatsapp: typing indicator failed'));
+      await this.api
+        .markReadTyping(target.messageId)
+        .catch((error: unknown) => this.log.debug({ err: String(error) }, 'whatsapp: typing indicator failed'));
       return;
     }
     if (event.type === 'delta') return;
     try {
       if (event.type === 'error') {
-        await this.api.sendMessage(target.chatId, { type: 'text', text: { body: event.message.slice(0, 4096), preview_url: false } });
+        await this.api.sendMessage(target.chatId, {
+          type: 'text',
+          text: { body: event.message.slice(0, 4096), preview_url: false },
+        });
         return;
       }
       const { text, buttons } = extractButtons(event.text);
       await this.sendText(target.chatId, text, buttons);
       for (const attachment of event.attachments) await this.sendAttachment(target.chatId, attachment);
     } catch (error) {
-      const failure = error instanceof HearthError ? error : new HearthError(ErrorCode.channel, `WhatsApp: ${String(error)}`, 502, { cause: error });
-      this.log.warn({ code: failure.code, chatId: target.chatId, reason: failure.message }, 'whatsapp: sending the answer failed');
+      const failure =
+        error instanceof HearthError
+          ? error
+          : new HearthError(ErrorCode.channel, `WhatsApp: ${String(error)}`, 502, { cause: error });
+      this.log.warn(
+        { code: failure.code, chatId: target.chatId, reason: failure.message },
+        'whatsapp: sending the answer failed',
+      );
       throw failure;
     }
   }
@@ -139,15 +166,20 @@ export class WhatsAppCloudChannel implements Channel {
 
   private async handleWebhook(body: unknown): Promise<void> {
     const read = readCloudWebhook(this.name, body);
-    for (const reason of read.skipped) this.log.warn({ code: ErrorCode.badRequest, reason }, 'whatsapp: malformed or unsupported payload skipped');
-    for (const notice of read.notices) this.log.warn({ code: ErrorCode.channel, notice }, 'whatsapp: Cloud API reported a problem');
+    for (const reason of read.skipped)
+      this.log.warn({ code: ErrorCode.badRequest, reason }, 'whatsapp: malformed or unsupported payload skipped');
+    for (const notice of read.notices)
+      this.log.warn({ code: ErrorCode.channel, notice }, 'whatsapp: Cloud API reported a problem');
     for (const inbound of read.inbound) {
       if (this.seen.seenBefore(inbound.message.id)) continue;
       try {
         await this.storeMedia(inbound);
         await this.ctx?.receive(inbound.message);
       } catch (error) {
-        this.log.warn({ code: ErrorCode.internal, messageId: inbound.message.id, err: String(error) }, 'whatsapp: receive failed');
+        this.log.warn(
+          { code: ErrorCode.internal, messageId: inbound.message.id, err: String(error) },
+          'whatsapp: receive failed',
+        );
       }
     }
   }
@@ -160,11 +192,21 @@ export class WhatsAppCloudChannel implements Channel {
       const { data, mimeType } = await this.api.downloadMedia(media.id);
       attachment.mimeType ??= mimeType?.split(';')[0].trim();
       const key = `media/whatsapp/${media.id.replace(/[^A-Za-z0-9_-]/g, '')}.${mediaExtension(attachment)}`;
-      const meta = await this.ctx.blobs.put(key, data, { mimeType: attachment.mimeType, fileName: attachment.fileName });
+      const meta = await this.ctx.blobs.put(key, data, {
+        mimeType: attachment.mimeType,
+        fileName: attachment.fileName,
+      });
       attachment.blobKey = key;
       attachment.size = meta.size;
     } catch (error) {
-      this.log.warn({ code: error instanceof HearthError ? error.code : ErrorCode.download, mediaId: media.id, reason: String(error) }, 'whatsapp: media download failed');
+      this.log.warn(
+        {
+          code: error instanceof HearthError ? error.code : ErrorCode.download,
+          mediaId: media.id,
+          reason: String(error),
+        },
+        'whatsapp: media download failed',
+      );
     }
   }
 
@@ -172,17 +214,22 @@ export class WhatsAppCloudChannel implements Channel {
   private async sendText(to: string, markdown: string, buttons: AnswerButton[]): Promise<void> {
     const chunks = whatsappPieces(markdown);
     const last = chunks[chunks.length - 1];
-    const interactiveBody = buttons.length > 0 ? (last.length <= BODY_LIMIT && last.trim() ? chunks.pop()! : 'Choose:') : undefined;
+    const interactiveBody =
+      buttons.length > 0 ? (last.length <= BODY_LIMIT && last.trim() ? chunks.pop()! : 'Choose:') : undefined;
     for (const chunk of chunks) {
       if (chunk.trim()) await this.api.sendMessage(to, { type: 'text', text: { body: chunk, preview_url: false } });
     }
-    if (interactiveBody !== undefined) await this.api.sendMessage(to, { type: 'interactive', interactive: interactiveFor(interactiveBody, buttons) });
+    if (interactiveBody !== undefined)
+      await this.api.sendMessage(to, { type: 'interactive', interactive: interactiveFor(interactiveBody, buttons) });
   }
 
   private async sendAttachment(to: string, attachment: Attachment): Promise<void> {
     const data = attachment.blobKey ? await this.ctx?.blobs.get(attachment.blobKey) : undefined;
     if (!data) {
-      this.log.warn({ code: ErrorCode.channel, blobKey: attachment.blobKey }, 'whatsapp: attachment has no stored bytes; skipped');
+      this.log.warn(
+        { code: ErrorCode.channel, blobKey: attachment.blobKey },
+        'whatsapp: attachment has no stored bytes; skipped',
+      );
       return;
     }
     // Graph lists bare MIME types (audio/ogg, image/jpeg…); parameters such as codecs=opus are dropped.
@@ -194,7 +241,8 @@ export class WhatsAppCloudChannel implements Channel {
     // A voice note (OGG/Opus) shows as one, with play icon and transcript, only when flagged so.
     if (attachment.kind === 'voice') media.voice = true;
     if (type === 'document') media.filename = fileName;
-    if ((type === 'image' || type === 'video' || type === 'document') && attachment.description) media.caption = attachment.description.slice(0, 1024);
+    if ((type === 'image' || type === 'video' || type === 'document') && attachment.description)
+      media.caption = attachment.description.slice(0, 1024);
     await this.api.sendMessage(to, { type, [type]: media });
   }
 }

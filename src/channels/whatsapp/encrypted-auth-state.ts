@@ -75,15 +75,23 @@ class FileLocks {
  * plaintext files found are encrypted now; without one, files stay plaintext JSON (Baileys'
  * format) and an encrypted folder fails with HEARTH_E_CRYPTO rather than being overwritten.
  */
-export async function useEncryptedFileAuthState(folder: string, cipher: TextCipher | undefined): Promise<FileAuthState> {
+export async function useEncryptedFileAuthState(
+  folder: string,
+  cipher: TextCipher | undefined,
+): Promise<FileAuthState> {
   const info = await stat(folder).catch(() => undefined);
-  if (info && !info.isDirectory()) throw new HearthError(ErrorCode.storage, `WhatsApp auth folder ${folder} is not a directory`);
+  if (info && !info.isDirectory())
+    throw new HearthError(ErrorCode.storage, `WhatsApp auth folder ${folder} is not a directory`);
   await mkdir(folder, { recursive: true, mode: 0o700 });
   const locks = new FileLocks();
 
   const decode = (fileName: string, text: string): unknown => {
     if (text.startsWith(ENCRYPTED_PREFIX)) {
-      if (!cipher) throw new HearthError(ErrorCode.crypto, `WhatsApp credential ${fileName} is encrypted but no cipher was given to the channel`);
+      if (!cipher)
+        throw new HearthError(
+          ErrorCode.crypto,
+          `WhatsApp credential ${fileName} is encrypted but no cipher was given to the channel`,
+        );
       let plain: string;
       try {
         plain = cipher.decrypt(text.trim(), fileContext(fileName));
@@ -152,7 +160,8 @@ export async function useEncryptedFileAuthState(folder: string, cipher: TextCiph
           await Promise.all(
             ids.map(async (id) => {
               let value = (await read(fileNameOf(`${type}-${id}.json`))) as unknown;
-              if (type === 'app-state-sync-key' && value) value = proto.Message.AppStateSyncKeyData.fromObject(value as object);
+              if (type === 'app-state-sync-key' && value)
+                value = proto.Message.AppStateSyncKeyData.fromObject(value as object);
               data[id] = value as SignalDataTypeMap[T];
             }),
           );

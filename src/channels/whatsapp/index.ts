@@ -15,7 +15,11 @@ export { WhatsAppCloudChannel } from './cloud.js';
 export { WhatsAppWebChannel } from './web.js';
 
 /** Creates the WhatsApp channel from its channels.yml section. `makeSocket` lets tests drive Baileys' events. */
-export function createChannel(config: WhatsappConfig, deps: ChannelDeps, testing?: { makeSocket?: SocketFactory; writeTerminal?: (text: string) => void }): Channel {
+export function createChannel(
+  config: WhatsappConfig,
+  deps: ChannelDeps,
+  testing?: { makeSocket?: SocketFactory; writeTerminal?: (text: string) => void },
+): Channel {
   const log = deps.log.child({ channel: 'whatsapp' });
   if (config.mode === 'cloud') {
     if (!config.cloud) throw new Error('whatsapp: mode cloud needs the cloud section');
@@ -24,7 +28,15 @@ export function createChannel(config: WhatsappConfig, deps: ChannelDeps, testing
   const dir = config.web.authDir;
   const authDir = dir ? (isAbsolute(dir) ? dir : resolve(dir)) : join(deps.dataDir, 'whatsapp');
   return new WhatsAppWebChannel(
-    { authDir, printQr: config.web.printQr, reconnect: config.reconnect, cipher: deps.cipher, makeSocket: testing?.makeSocket, writeTerminal: testing?.writeTerminal, maxMediaBytes: config.maxMediaBytes },
+    {
+      authDir,
+      printQr: config.web.printQr,
+      reconnect: config.reconnect,
+      cipher: deps.cipher,
+      makeSocket: testing?.makeSocket,
+      writeTerminal: testing?.writeTerminal,
+      maxMediaBytes: config.maxMediaBytes,
+    },
     log,
   );
 }

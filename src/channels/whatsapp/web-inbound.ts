@@ -2,7 +2,13 @@
  * Baileys `WAMessage` → `Message`. Pure: no I/O. Handles text, captions, media (image, video,
  * audio, voice note, document, sticker), replies, mentions and reactions, in DMs and groups.
  */
-import { areJidsSameUser, getContentType, isJidGroup, normalizeMessageContent, type WAMessage } from '@whiskeysockets/baileys';
+import {
+  areJidsSameUser,
+  getContentType,
+  isJidGroup,
+  normalizeMessageContent,
+  type WAMessage,
+} from '@whiskeysockets/baileys';
 import type { Attachment, Message } from '../../core/message.js';
 
 /** The linked account's own ids (phone-number JID and, with LID addressing, the LID). */
@@ -11,7 +17,8 @@ export interface WebSelf {
   lid?: string;
 }
 
-type ContextInfo = { mentionedJid?: string[] | null; participant?: string | null; stanzaId?: string | null } | null | undefined;
+type ContextInfo =
+  { mentionedJid?: string[] | null; participant?: string | null; stanzaId?: string | null } | null | undefined;
 
 function isSelf(jid: string | null | undefined, self: WebSelf): boolean {
   if (!jid) return false;
@@ -29,7 +36,8 @@ export function messageFromWeb(channel: string, msg: WAMessage, self: WebSelf): 
   const jid = msg?.key?.remoteJid;
   if (!jid || !msg.key.id) return { skip: 'message without remoteJid or id' };
   if (msg.key.fromMe) return { skip: 'own message' };
-  if (jid === 'status@broadcast' || jid.endsWith('@newsletter') || jid.endsWith('@broadcast')) return { skip: 'status or broadcast' };
+  if (jid === 'status@broadcast' || jid.endsWith('@newsletter') || jid.endsWith('@broadcast'))
+    return { skip: 'status or broadcast' };
   const content = normalizeMessageContent(msg.message);
   if (!content) return { skip: 'message without content' };
   const type = getContentType(content);
@@ -68,7 +76,11 @@ export function messageFromWeb(channel: string, msg: WAMessage, self: WebSelf): 
       const m = content.imageMessage!;
       text = m.caption ?? '';
       context = m.contextInfo;
-      attachment = { kind: 'image', mimeType: m.mimetype ?? 'image/jpeg', size: Number(m.fileLength ?? 0) || undefined };
+      attachment = {
+        kind: 'image',
+        mimeType: m.mimetype ?? 'image/jpeg',
+        size: Number(m.fileLength ?? 0) || undefined,
+      };
       break;
     }
     case 'videoMessage': {
@@ -81,7 +93,11 @@ export function messageFromWeb(channel: string, msg: WAMessage, self: WebSelf): 
     case 'audioMessage': {
       const m = content.audioMessage!;
       context = m.contextInfo;
-      attachment = { kind: m.ptt ? 'voice' : 'audio', mimeType: m.mimetype?.split(';')[0].trim() ?? 'audio/ogg', size: Number(m.fileLength ?? 0) || undefined };
+      attachment = {
+        kind: m.ptt ? 'voice' : 'audio',
+        mimeType: m.mimetype?.split(';')[0].trim() ?? 'audio/ogg',
+        size: Number(m.fileLength ?? 0) || undefined,
+      };
       break;
     }
     case 'documentMessage':
@@ -90,7 +106,12 @@ export function messageFromWeb(channel: string, msg: WAMessage, self: WebSelf): 
       if (!m) return { skip: 'document without body' };
       text = m.caption ?? '';
       context = m.contextInfo;
-      attachment = { kind: 'document', mimeType: m.mimetype ?? 'application/octet-stream', fileName: m.fileName ?? undefined, size: Number(m.fileLength ?? 0) || undefined };
+      attachment = {
+        kind: 'document',
+        mimeType: m.mimetype ?? 'application/octet-stream',
+        fileName: m.fileName ?? undefined,
+        size: Number(m.fileLength ?? 0) || undefined,
+      };
       break;
     }
     case 'stickerMessage': {

@@ -31,7 +31,10 @@ import { choiceList, PendingChoices } from './web-choices.js';
 import { messageFromWeb, type WebSelf } from './web-inbound.js';
 
 /** The part of a Baileys socket Hearth uses; tests supply one driven through Baileys' own event emitter. */
-export type WebSocketLike = Pick<WASocket, 'ev' | 'sendMessage' | 'sendPresenceUpdate' | 'readMessages' | 'updateMediaMessage' | 'end'> & {
+export type WebSocketLike = Pick<
+  WASocket,
+  'ev' | 'sendMessage' | 'sendPresenceUpdate' | 'readMessages' | 'updateMediaMessage' | 'end'
+> & {
   user?: WASocket['user'];
 };
 
@@ -59,7 +62,11 @@ class MediaTooLarge extends Error {
 }
 
 /** Close reasons no reconnect can fix. */
-const FATAL_REASONS = new Set<number>([DisconnectReason.loggedOut, DisconnectReason.forbidden, DisconnectReason.connectionReplaced]);
+const FATAL_REASONS = new Set<number>([
+  DisconnectReason.loggedOut,
+  DisconnectReason.forbidden,
+  DisconnectReason.connectionReplaced,
+]);
 
 const defaultFactory: SocketFactory = (auth, logger) =>
   makeWASocket({
@@ -128,7 +135,8 @@ export class WhatsAppWebChannel implements Channel {
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
     this.stopping = false;
-    if (!this.options.cipher) this.log.warn({ code: ErrorCode.crypto }, 'whatsapp: no cipher given; credentials are stored unencrypted');
+    if (!this.options.cipher)
+      this.log.warn({ code: ErrorCode.crypto }, 'whatsapp: no cipher given; credentials are stored unencrypted');
     await this.connect();
   }
 
@@ -177,7 +185,10 @@ export class WhatsAppWebChannel implements Channel {
       for (const attachment of event.attachments) {
         const data = attachment.blobKey ? await this.ctx?.blobs.get(attachment.blobKey) : undefined;
         if (!data) {
-          this.log.warn({ code: ErrorCode.channel, blobKey: attachment.blobKey }, 'whatsapp: attachment has no stored bytes; skipped');
+          this.log.warn(
+            { code: ErrorCode.channel, blobKey: attachment.blobKey },
+            'whatsapp: attachment has no stored bytes; skipped',
+          );
           continue;
         }
         await sock.sendMessage(target.chatId, mediaContent(attachment, data));
@@ -200,7 +211,13 @@ export class WhatsAppWebChannel implements Channel {
       if (this.stopping) return;
       const sock = (this.options.makeSocket ?? defaultFactory)(state, this.baileysLog);
       this.sock = sock;
-      sock.ev.on('creds.update', () => void saveCreds().catch((e: unknown) => this.log.warn({ code: ErrorCode.storage, err: String(e) }, 'whatsapp: saving credentials failed')));
+      sock.ev.on(
+        'creds.update',
+        () =>
+          void saveCreds().catch((e: unknown) =>
+            this.log.warn({ code: ErrorCode.storage, err: String(e) }, 'whatsapp: saving credentials failed'),
+          ),
+      );
       sock.ev.on('connection.update', (update) => void this.onConnection(update, sock));
       sock.ev.on('messages.upsert', ({ messages, type }) => {
         if (type !== 'notify') return;
@@ -237,7 +254,8 @@ export class WhatsAppWebChannel implements Channel {
       this.log.info('whatsapp: connected');
     }
     if (update.connection === 'close') {
-      const code = (update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
+      const code = (update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output
+        ?.statusCode;
       const reason = disconnectReasonName(code);
       this.sock = undefined;
       if (this.stopping) return;
@@ -278,7 +296,11 @@ export class WhatsAppWebChannel implements Channel {
       if ('skip' in converted) {
         const benign = /^(own message|status or broadcast)/.test(converted.skip);
         if (benign) this.log.debug({ reason: converted.skip }, 'whatsapp: message skipped');
-        else this.log.warn({ code: ErrorCode.badRequest, reason: converted.skip }, 'whatsapp: malformed or unsupported message skipped');
+        else
+          this.log.warn(
+            { code: ErrorCode.badRequest, reason: converted.skip },
+            'whatsapp: malformed or unsupported message skipped',
+          );
         return;
       }
       const message = this.asChoice(converted);
@@ -290,13 +312,19 @@ export class WhatsAppWebChannel implements Channel {
         try {
           const data = await this.downloadCapped(msg, sock, attachment.size);
           const key = `media/whatsapp/${String(msg.key.id).replace(/[^A-Za-z0-9_-]/g, '')}.${mediaExtension(attachment)}`;
-          const meta = await this.ctx.blobs.put(key, data, { mimeType: attachment.mimeType, fileName: attachment.fileName });
+          const meta = await this.ctx.blobs.put(key, data, {
+            mimeType: attachment.mimeType,
+            fileName: attachment.fileName,
+          });
           attachment.blobKey = key;
           attachment.size = meta.size;
         } catch (error) {
           // The text still goes through; the model is told a file could not be read.
           this.log.warn({ code: ErrorCode.download, reason: String(error) }, 'whatsapp: media download failed');
-          attachment.description ??= error instanceof MediaTooLarge ? `A file too large to download (over ${error.maxBytes} bytes)` : 'A file that could not be downloaded';
+          attachment.description ??=
+            error instanceof MediaTooLarge
+              ? `A file too large to download (over ${error.maxBytes} bytes)`
+              : 'A file that could not be downloaded';
         }
       }
       await this.ctx?.receive(message);
@@ -313,7 +341,12 @@ export class WhatsAppWebChannel implements Channel {
   private async downloadCapped(msg: WAMessage, sock: WebSocketLike, declared: number | undefined): Promise<Buffer> {
     const max = this.options.maxMediaBytes ?? Number.MAX_SAFE_INTEGER;
     if (declared !== undefined && declared > max) throw new MediaTooLarge(max);
-    const stream = (await downloadMediaMessage(msg, 'stream', {}, { logger: this.baileysLog as never, reuploadRequest: sock.updateMediaMessage })) as Readable;
+    const stream = (await downloadMediaMessage(
+      msg,
+      'stream',
+      {},
+      { logger: this.baileysLog as never, reuploadRequest: sock.updateMediaMessage },
+    )) as Readable;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of stream) {

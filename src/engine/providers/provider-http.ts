@@ -69,7 +69,12 @@ export function toProviderError(err: unknown, signal?: AbortSignal, vendor = 'mo
   if (signal?.aborted) return abortReason(signal);
   if (err instanceof ProviderError) return err;
   const shape = (err ?? {}) as ErrorShape;
-  const status = typeof shape.status === 'number' ? shape.status : typeof shape.status_code === 'number' ? shape.status_code : undefined;
+  const status =
+    typeof shape.status === 'number'
+      ? shape.status
+      : typeof shape.status_code === 'number'
+        ? shape.status_code
+        : undefined;
   const message = `${vendor}: ${err instanceof Error ? err.message : String(err)}`;
   if (status !== undefined) {
     return new ProviderError(message, isRetryableStatus(status), status, parseRetryAfter(shape.headers));

@@ -9,7 +9,8 @@ import { randomInt } from 'node:crypto';
 import type { Message } from '../../core/message.js';
 import type { HistoryStore, SessionStore } from '../../core/stores.js';
 
-export type AccessDecision = { kind: 'allow' } | { kind: 'deny'; reason: string } | { kind: 'pair'; code: string; isNew: boolean };
+export type AccessDecision =
+  { kind: 'allow' } | { kind: 'deny'; reason: string } | { kind: 'pair'; code: string; isNew: boolean };
 
 export interface PendingPairing {
   code: string;
@@ -51,7 +52,9 @@ export class AccessControl {
 
   async decide(message: Message, allowFrom: readonly string[] | undefined): Promise<AccessDecision> {
     if (allowFrom) {
-      return allowedBy(allowFrom, message.sender) ? { kind: 'allow' } : { kind: 'deny', reason: 'sender not in allowFrom' };
+      return allowedBy(allowFrom, message.sender)
+        ? { kind: 'allow' }
+        : { kind: 'deny', reason: 'sender not in allowFrom' };
     }
     if (await this.history.isSenderApproved(message.channel, message.sender.id)) return { kind: 'allow' };
     const bySender = senderKey(message.channel, message.sender.id);
@@ -59,7 +62,8 @@ export class AccessControl {
     // setIfAbsent: two replicas seeing the sender at once agree on one code.
     if (!(await this.sessions.setIfAbsent(bySender, code, PAIRING_TTL_MS))) {
       const existing = await this.sessions.get<string>(bySender);
-      if (existing && (await this.sessions.get(codeKey(existing)))) return { kind: 'pair', code: existing, isNew: false };
+      if (existing && (await this.sessions.get(codeKey(existing))))
+        return { kind: 'pair', code: existing, isNew: false };
       await this.sessions.set(bySender, code, PAIRING_TTL_MS);
     }
     const pending: PendingPairing = {
@@ -110,7 +114,8 @@ export class AccessControl {
     }
     try {
       const live: string[] = [];
-      for (const c of (await this.sessions.get<string[]>(INDEX_KEY)) ?? []) if (await this.sessions.get(codeKey(c))) live.push(c);
+      for (const c of (await this.sessions.get<string[]>(INDEX_KEY)) ?? [])
+        if (await this.sessions.get(codeKey(c))) live.push(c);
       await this.sessions.set(INDEX_KEY, [...new Set(change(live))], PAIRING_TTL_MS);
     } finally {
       if (locked) await this.sessions.delete(INDEX_LOCK);

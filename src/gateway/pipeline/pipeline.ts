@@ -10,7 +10,17 @@ import type { HearthConfig } from '../../core/config.js';
 import type { Message } from '../../core/message.js';
 import type { AccessControl } from './access.js';
 import { compose, type ChannelPolicy, type Inbound, type Step } from './compose.js';
-import { accessStep, botFilter, knownChannel, mentionRule, publishInbound, routing, senderLimit, shutdownGate, type SenderLimit } from './steps.js';
+import {
+  accessStep,
+  botFilter,
+  knownChannel,
+  mentionRule,
+  publishInbound,
+  routing,
+  senderLimit,
+  shutdownGate,
+  type SenderLimit,
+} from './steps.js';
 
 export type { ChannelPolicy, Inbound, Step } from './compose.js';
 

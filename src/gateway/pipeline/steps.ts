@@ -54,8 +54,21 @@ export function senderLimit(limit: SenderLimit): Step {
     if (policy?.limitSenders) {
       const decision = await limit(message.channel, message.sender.id);
       if (!decision.allowed) {
-        log.warn({ ...meta, senderId: message.sender.id, errorCode: ErrorCode.rateLimited, retryAfterSec: decision.retryAfterSec }, 'sender rate-limited; message dropped');
-        if (policy.trusted) throw new HearthError(ErrorCode.rateLimited, `Too many messages; try again in ${decision.retryAfterSec} s.`, 429);
+        log.warn(
+          {
+            ...meta,
+            senderId: message.sender.id,
+            errorCode: ErrorCode.rateLimited,
+            retryAfterSec: decision.retryAfterSec,
+          },
+          'sender rate-limited; message dropped',
+        );
+        if (policy.trusted)
+          throw new HearthError(
+            ErrorCode.rateLimited,
+            `Too many messages; try again in ${decision.retryAfterSec} s.`,
+            429,
+          );
         return;
       }
     }
@@ -67,7 +80,12 @@ export function senderLimit(limit: SenderLimit): Step {
 export function pairingReply(message: Message, code: string) {
   return {
     target: replyTargetOf(message),
-    event: doneEvent({ replyId: `${message.id}#pairing`, inReplyTo: message.id, conversationId: conversationKey(message), text: pairingMessage(code) }),
+    event: doneEvent({
+      replyId: `${message.id}#pairing`,
+      inReplyTo: message.id,
+      conversationId: conversationKey(message),
+      text: pairingMessage(code),
+    }),
   };
 }
 

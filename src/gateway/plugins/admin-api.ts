@@ -39,7 +39,8 @@ export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'acces
       schema: { params: byName, response: responses({ 200: openObject({ qr: { type: 'string' } }, ['qr']) }) },
     },
     async (req) => {
-      const channel = deps.channels().find((c) => c.name === req.params.name) as (Channel & { qr?: () => string | undefined }) | undefined;
+      const channel = deps.channels().find((c) => c.name === req.params.name) as
+        (Channel & { qr?: () => string | undefined }) | undefined;
       const qr = channel?.qr?.();
       if (!qr) throw new HearthError(ErrorCode.notFound, 'no QR code pending for this channel', 404);
       return { qr };
@@ -50,7 +51,9 @@ export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'acces
     '/admin/pairings',
     {
       config: { role: 'viewer' },
-      schema: { response: responses({ 200: openObject({ pending: { type: 'array', items: openObject() } }, ['pending']) }) },
+      schema: {
+        response: responses({ 200: openObject({ pending: { type: 'array', items: openObject() } }, ['pending']) }),
+      },
     },
     async () => ({ pending: await deps.access.list() }),
   );
@@ -75,12 +78,20 @@ export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'acces
       config: { role: 'viewer' },
       schema: {
         querystring: jsonSchema(conversationsQuery),
-        response: responses({ 200: openObject({ conversations: { type: 'array', items: openObject() } }, ['conversations']) }),
+        response: responses({
+          200: openObject({ conversations: { type: 'array', items: openObject() } }, ['conversations']),
+        }),
       },
     },
     async (req) => {
       const { user, channel, limit } = req.query;
-      return { conversations: await history.listConversations({ userId: user, channel, limit: Math.min(limit, MAX_CONVERSATIONS) }) };
+      return {
+        conversations: await history.listConversations({
+          userId: user,
+          channel,
+          limit: Math.min(limit, MAX_CONVERSATIONS),
+        }),
+      };
     },
   );
 
@@ -94,7 +105,12 @@ export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'acces
     '/admin/users/:id',
     {
       config: { role: 'admin' },
-      schema: { params: byId, response: responses({ 200: openObject({ deletedConversations: { type: 'number' } }, ['deletedConversations']) }) },
+      schema: {
+        params: byId,
+        response: responses({
+          200: openObject({ deletedConversations: { type: 'number' } }, ['deletedConversations']),
+        }),
+      },
     },
     async (req) => {
       const removed = await history.deleteUser(req.params.id);

@@ -35,7 +35,10 @@ export function approvalAnswerStep(approvals: Approvals, bus: Pick<Bus, 'publish
       return next();
     }
     const outcome = await answerApproval(approvals, bus, pending.id, answer.decision, `user:${message.sender.id}`);
-    log.info({ ...meta, approvalId: pending.id, tool: pending.tool, outcome: outcome.kind }, 'approval answered in chat');
+    log.info(
+      { ...meta, approvalId: pending.id, tool: pending.tool, outcome: outcome.kind },
+      'approval answered in chat',
+    );
   };
 }
 
@@ -55,13 +58,20 @@ function view(a: PendingApproval) {
   };
 }
 
-export const approvalsPlugin: GatewayPlugin<Pick<GatewayDeps, 'approvals' | 'bus' | 'pipeline' | 'log'>> = async (app, deps) => {
+export const approvalsPlugin: GatewayPlugin<Pick<GatewayDeps, 'approvals' | 'bus' | 'pipeline' | 'log'>> = async (
+  app,
+  deps,
+) => {
   const { approvals, bus } = deps;
   deps.pipeline?.use(approvalAnswerStep(approvals, bus));
 
   app.get(
     '/admin/approvals',
-    { schema: { response: responses({ 200: openObject({ approvals: { type: 'array', items: openObject() } }, ['approvals']) }) } },
+    {
+      schema: {
+        response: responses({ 200: openObject({ approvals: { type: 'array', items: openObject() } }, ['approvals']) }),
+      },
+    },
     async () => ({ approvals: (await approvals.list()).map(view) }),
   );
 
@@ -73,17 +83,26 @@ export const approvalsPlugin: GatewayPlugin<Pick<GatewayDeps, 'approvals' | 'bus
         params: {
           type: 'object',
           required: ['id', 'decision'],
-          properties: { id: { type: 'string', maxLength: 64 }, decision: { type: 'string', enum: ['approve', 'deny'] } },
+          properties: {
+            id: { type: 'string', maxLength: 64 },
+            decision: { type: 'string', enum: ['approve', 'deny'] },
+          },
         },
-        response: responses({ 200: openObject({ id: { type: 'string' }, outcome: { type: 'string' } }, ['id', 'outcome']) }),
+        response: responses({
+          200: openObject({ id: { type: 'string' }, outcome: { type: 'string' } }, ['id', 'outcome']),
+        }),
       },
     },
     async (req) => {
       const { id, decision } = req.params;
       const actor = req.principal?.id ?? 'anonymous';
       const outcome = await answerApproval(approvals, bus, id, decision, actor);
-      if (outcome.kind === 'unknown') throw new HearthError(ErrorCode.notFound, `no approval request ${id} is waiting`, 404);
-      deps.log.info({ approvalId: id, tool: outcome.approval.tool, outcome: outcome.kind, actor }, 'approval answered by an operator');
+      if (outcome.kind === 'unknown')
+        throw new HearthError(ErrorCode.notFound, `no approval request ${id} is waiting`, 404);
+      deps.log.info(
+        { approvalId: id, tool: outcome.approval.tool, outcome: outcome.kind, actor },
+        'approval answered by an operator',
+      );
       return { id, outcome: outcome.kind };
     },
   );

@@ -9,10 +9,23 @@ import { openObject } from '../route-schema.js';
 /** Skills that hold a connection of their own, whose state /readyz shows. */
 const connectionSkills = new Set(['mqtt']);
 
-const readyResponse = openObject({ status: { type: 'string', enum: ['ready', 'draining'] }, model: { type: ['string', 'null'] }, channels: openObject() }, ['status', 'model', 'channels']);
+const readyResponse = openObject(
+  {
+    status: { type: 'string', enum: ['ready', 'draining'] },
+    model: { type: ['string', 'null'] },
+    channels: openObject(),
+  },
+  ['status', 'model', 'channels'],
+);
 
-export const healthPlugin: GatewayPlugin<Pick<GatewayDeps, 'metrics' | 'channels' | 'draining' | 'models' | 'skills'>> = async (app, deps) => {
-  app.get('/healthz', { schema: { response: { 200: openObject({ status: { type: 'string', const: 'ok' } }, ['status']) } } }, async () => ({ status: 'ok' }));
+export const healthPlugin: GatewayPlugin<
+  Pick<GatewayDeps, 'metrics' | 'channels' | 'draining' | 'models' | 'skills'>
+> = async (app, deps) => {
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: openObject({ status: { type: 'string', const: 'ok' } }, ['status']) } } },
+    async () => ({ status: 'ok' }),
+  );
   // Prometheus scrapes without credentials; keep /metrics off untrusted networks (security.ipAllowlist.admin covers it).
   app.get('/metrics', async (_req, reply) => {
     const registry = deps.metrics.registry;
@@ -24,7 +37,14 @@ export const healthPlugin: GatewayPlugin<Pick<GatewayDeps, 'metrics' | 'channels
     const ready = !deps.draining();
     reply.code(ready ? 200 : 503);
     // Connections a skill holds (the MQTT broker) are reported like channels: informative, never failing the probe.
-    const connections = Object.fromEntries((deps.skills?.list() ?? []).filter((s) => connectionSkills.has(s.name)).map((s) => [s.name, s.state]));
-    return { status: ready ? 'ready' : 'draining', model: deps.models.default ?? null, channels, ...(Object.keys(connections).length ? { skills: connections } : {}) };
+    const connections = Object.fromEntries(
+      (deps.skills?.list() ?? []).filter((s) => connectionSkills.has(s.name)).map((s) => [s.name, s.state]),
+    );
+    return {
+      status: ready ? 'ready' : 'draining',
+      model: deps.models.default ?? null,
+      channels,
+      ...(Object.keys(connections).length ? { skills: connections } : {}),
+    };
   });
 };

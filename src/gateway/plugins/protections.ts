@@ -72,7 +72,9 @@ async function protections(app: FastifyInstance, deps: ProtectionDeps): Promise<
         result: reply.statusCode < 400 ? 'ok' : reply.statusCode < 500 ? 'denied' : 'error',
         detail: { status: reply.statusCode },
       })
-      .catch((err: unknown) => log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'audit record failed'));
+      .catch((err: unknown) =>
+        log.error({ errorCode: ErrorCode.internal, err: errorSummary(err) }, 'audit record failed'),
+      );
   });
 }
 

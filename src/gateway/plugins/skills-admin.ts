@@ -6,7 +6,9 @@
 import { registerSkillRoutes, type SkillHost } from '../../skills/index.js';
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
 
-export const skillsAdminPlugin: GatewayPlugin<Pick<GatewayDeps, 'requireRole' | 'config'> & { skills?: SkillHost }> = async (app, deps) => {
+export const skillsAdminPlugin: GatewayPlugin<
+  Pick<GatewayDeps, 'requireRole' | 'config'> & { skills?: SkillHost }
+> = async (app, deps) => {
   const skills = deps.skills;
   if (!skills) return;
   // Stricter than the /admin default (viewer for reads): the skill list shows what code runs.

@@ -17,10 +17,17 @@ export const usagePlugin: GatewayPlugin<Pick<GatewayDeps, 'stores' | 'budgets'>>
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { user: { type: 'string', minLength: 1 }, agent: { type: 'string', minLength: 1 }, days: { type: 'integer', minimum: 1, maximum: 366, default: 7 } },
+          properties: {
+            user: { type: 'string', minLength: 1 },
+            agent: { type: 'string', minLength: 1 },
+            days: { type: 'integer', minimum: 1, maximum: 366, default: 7 },
+          },
         },
         response: responses({
-          200: openObject({ days: { type: 'array', items: openObject() }, budgets: { type: 'array', items: openObject() } }, ['days', 'budgets']),
+          200: openObject(
+            { days: { type: 'array', items: openObject() }, budgets: { type: 'array', items: openObject() } },
+            ['days', 'budgets'],
+          ),
         }),
       },
     },
@@ -28,7 +35,10 @@ export const usagePlugin: GatewayPlugin<Pick<GatewayDeps, 'stores' | 'budgets'>>
       const { user, agent, days = 7 } = req.query;
       const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
       const rows = await deps.stores.history.usageByDay({ userId: user, agent, since: today - (days - 1) * DAY_MS });
-      const budgets = user || agent ? await deps.budgets.states({ userId: user ?? '', agent: agent ?? '' }, { user: !!user, agent: !!agent }) : [];
+      const budgets =
+        user || agent
+          ? await deps.budgets.states({ userId: user ?? '', agent: agent ?? '' }, { user: !!user, agent: !!agent })
+          : [];
       return { days: rows, budgets };
     },
   );

@@ -20,6 +20,8 @@ const FILES: Record<string, [string, string]> = {
 export const webUiPlugin: GatewayPlugin<unknown> = async (app) => {
   for (const [route, [name, type]] of Object.entries(FILES)) {
     const body = await readFile(join(WEB, name));
-    app.get(route, async (_req, reply) => reply.header('content-type', type).header('cache-control', 'no-cache').send(body));
+    app.get(route, async (_req, reply) =>
+      reply.header('content-type', type).header('cache-control', 'no-cache').send(body),
+    );
   }
 };

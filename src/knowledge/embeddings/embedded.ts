@@ -52,7 +52,12 @@ export function createEmbeddedEmbedder(options: EmbeddedEmbedderOptions): Embedd
       return { llama, model, context, limit };
     })().catch((err) => {
       loading = undefined;
-      throw new HearthError(ErrorCode.knowledgeEmbedding, `embedding model ${path} could not be loaded: ${(err as Error).message}`, 503, { cause: err });
+      throw new HearthError(
+        ErrorCode.knowledgeEmbedding,
+        `embedding model ${path} could not be loaded: ${(err as Error).message}`,
+        503,
+        { cause: err },
+      );
     }));
 
   return {

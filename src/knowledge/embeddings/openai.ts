@@ -27,13 +27,22 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
       if (texts.length === 0) return [];
       try {
         // `float`: many OpenAI-compatible servers do not implement the SDK's default base64.
-        const res = await client.embeddings.create({ model: options.model, input: texts, encoding_format: 'float' }, { signal });
+        const res = await client.embeddings.create(
+          { model: options.model, input: texts, encoding_format: 'float' },
+          { signal },
+        );
         const out = new Array<Float32Array>(texts.length);
         for (const d of res.data) out[d.index] = Float32Array.from(d.embedding);
-        if (out.some((v) => !v)) throw new Error(`the server returned ${res.data.length} embeddings for ${texts.length} inputs`);
+        if (out.some((v) => !v))
+          throw new Error(`the server returned ${res.data.length} embeddings for ${texts.length} inputs`);
         return out;
       } catch (err) {
-        throw new HearthError(ErrorCode.knowledgeEmbedding, `embedding request failed: ${(err as Error).message}`, 502, { cause: err });
+        throw new HearthError(
+          ErrorCode.knowledgeEmbedding,
+          `embedding request failed: ${(err as Error).message}`,
+          502,
+          { cause: err },
+        );
       }
     },
   };

@@ -19,7 +19,9 @@ export async function extractDocx(data: Buffer): Promise<ExtractedDocument> {
     );
     html = result.value;
   } catch (err) {
-    throw new HearthError(ErrorCode.knowledgeExtract, `not a readable DOCX file: ${(err as Error).message}`, 422, { cause: err });
+    throw new HearthError(ErrorCode.knowledgeExtract, `not a readable DOCX file: ${(err as Error).message}`, 422, {
+      cause: err,
+    });
   }
   const title = await coreTitle(data).catch(() => undefined);
   const { blocks } = parseHtml(html);

@@ -6,10 +6,48 @@
 import { Parser } from 'htmlparser2';
 import type { Block, ExtractedDocument } from '../types.js';
 
-const skipped = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'nav', 'iframe', 'object', 'select', 'button']);
+const skipped = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'head',
+  'nav',
+  'iframe',
+  'object',
+  'select',
+  'button',
+]);
 const blocks = new Set([
-  'p', 'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'table', 'tr',
-  'blockquote', 'pre', 'figure', 'figcaption', 'address', 'details', 'summary', 'form', 'fieldset', 'body', 'br', 'hr',
+  'p',
+  'div',
+  'section',
+  'article',
+  'main',
+  'header',
+  'footer',
+  'aside',
+  'li',
+  'ul',
+  'ol',
+  'dl',
+  'dt',
+  'dd',
+  'table',
+  'tr',
+  'blockquote',
+  'pre',
+  'figure',
+  'figcaption',
+  'address',
+  'details',
+  'summary',
+  'form',
+  'fieldset',
+  'body',
+  'br',
+  'hr',
 ]);
 const cells = new Set(['td', 'th']);
 
@@ -24,14 +62,19 @@ export function parseHtml(html: string): { title?: string; blocks: Block[] } {
   let text = '';
 
   const flush = () => {
-    const t = text.replace(/[ \t\f\v\u00a0]+/g, ' ').replace(/ *\n */g, '\n').replace(/\n{2,}/g, '\n').trim();
+    const t = text
+      .replace(/[ \t\f\v\u00a0]+/g, ' ')
+      .replace(/ *\n */g, '\n')
+      .replace(/\n{2,}/g, '\n')
+      .trim();
     text = '';
     if (!t) return;
     if (heading !== undefined) out.push({ kind: 'heading', level: heading, text: t.replace(/\s+/g, ' ') });
     else {
       const last = out.at(-1);
       // Consecutive short blocks (list items, table rows) of one section form one paragraph.
-      if (last?.kind === 'text' && last.text.length + t.length < 400 && !/[.!?:]$/.test(last.text)) last.text += `\n${t}`;
+      if (last?.kind === 'text' && last.text.length + t.length < 400 && !/[.!?:]$/.test(last.text))
+        last.text += `\n${t}`;
       else out.push({ kind: 'text', text: t });
     }
   };

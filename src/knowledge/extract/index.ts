@@ -29,7 +29,9 @@ export function kindOf(input: Pick<ExtractInput, 'fileName' | 'mimeType'> & { he
   return kind;
 }
 
-export async function extractDocument(input: ExtractInput): Promise<ExtractedDocument & { kind: DocumentKind; mimeType: string }> {
+export async function extractDocument(
+  input: ExtractInput,
+): Promise<ExtractedDocument & { kind: DocumentKind; mimeType: string }> {
   const kind = kindOf({ ...input, head: input.data.subarray(0, 4096) });
   // Each parser is loaded the first time such a file is read (PDF.js and mammoth are large; none
   // is paid for by a process that never reads a document).

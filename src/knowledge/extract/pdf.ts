@@ -25,10 +25,15 @@ export async function extractPdf(data: Buffer): Promise<ExtractedDocument> {
   let pdf: PdfDocument;
   try {
     // PDF.js takes ownership of (and detaches) the array it is given: hand it a copy's view.
-    pdf = await getDocumentProxy(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), { verbosity: 0 });
+    pdf = await getDocumentProxy(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), {
+      verbosity: 0,
+    });
   } catch (err) {
     const name = (err as Error)?.name;
-    const reason = name === 'PasswordException' ? 'the PDF is password-protected' : `not a readable PDF (${(err as Error)?.message ?? err})`;
+    const reason =
+      name === 'PasswordException'
+        ? 'the PDF is password-protected'
+        : `not a readable PDF (${(err as Error)?.message ?? err})`;
     throw new HearthError(ErrorCode.knowledgeExtract, reason, 422, { cause: err });
   }
   let title: string | undefined;
@@ -80,7 +85,8 @@ function linesOf(items: TextItem[]): Line[] {
   for (const item of items) {
     if (typeof item.str !== 'string') continue;
     const y = item.transform?.[5];
-    if (lastY !== undefined && y !== undefined && Math.abs(y - lastY) > Math.max(2, (item.height ?? 0) * 0.5) && text) end();
+    if (lastY !== undefined && y !== undefined && Math.abs(y - lastY) > Math.max(2, (item.height ?? 0) * 0.5) && text)
+      end();
     text += item.str;
     size = Math.max(size, item.height ?? Math.abs(item.transform?.[3] ?? 0));
     if (y !== undefined) lastY = y;
@@ -102,7 +108,12 @@ function* pageBlocks(lines: Line[], page: number, detectHeadings: boolean): Gene
     const isHeading = detectHeadings && body > 0 && line.size >= body * HEADING_SCALE && line.text.length <= 120;
     if (isHeading) {
       yield* flush();
-      yield { kind: 'heading', level: line.size >= body * 1.8 ? 1 : line.size >= body * 1.5 ? 2 : 3, text: line.text, page };
+      yield {
+        kind: 'heading',
+        level: line.size >= body * 1.8 ? 1 : line.size >= body * 1.5 ? 2 : 3,
+        text: line.text,
+        page,
+      };
     } else paragraph.push(line.text);
   }
   yield* flush();

@@ -33,7 +33,8 @@ CREATE INDEX IF NOT EXISTS kb_chunks_tsv ON kb_chunks USING GIN (tsv);
  * The tsvector of a chunk, from the search form of its heading and text (terms.ts: CJK words spaced
  * apart, camelCase split), computed in Hearth because PostgreSQL cannot segment Chinese.
  */
-const TSV = (h: string, t: string) => `setweight(to_tsvector('english', ${h}), 'A') || setweight(to_tsvector('english', ${t}), 'B')`;
+const TSV = (h: string, t: string) =>
+  `setweight(to_tsvector('english', ${h}), 'A') || setweight(to_tsvector('english', ${t}), 'B')`;
 
 /**
  * Schema versions (`kb_meta.schema_version`): absent — the first release, whose `tsv` was a
@@ -54,7 +55,16 @@ export interface PostgresKnowledgeOptions {
   schema?: string;
 }
 
-type PassageRow = { id: string; documentId: string; collection: string; title: string; section: string; text: string; page: number | null; url: string | null };
+type PassageRow = {
+  id: string;
+  documentId: string;
+  collection: string;
+  title: string;
+  section: string;
+  text: string;
+  page: number | null;
+  url: string | null;
+};
 
 function passageOf(r: PassageRow): Passage {
   return {
@@ -76,8 +86,13 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
 
   async open(): Promise<void> {
     const { schema } = this.options;
-    if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new HearthError(ErrorCode.config, `invalid PostgreSQL schema name "${schema}"`);
-    const pool = new pg.Pool({ connectionString: this.options.url, max: this.options.poolSize ?? 5, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new HearthError(ErrorCode.config, `invalid PostgreSQL schema name "${schema}"`);
+    const pool = new pg.Pool({
+      connectionString: this.options.url,
+      max: this.options.poolSize ?? 5,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
     pool.on('error', () => undefined);
     const client = await pool.connect().catch(async (err) => {
       await pool.end();
@@ -113,7 +128,10 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
   }
 
   private async bump(collection: string, db: Pick<pg.Pool, 'query'> = this.db): Promise<void> {
-    await db.query('INSERT INTO kb_collections (name, revision) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET revision = kb_collections.revision + 1', [collection]);
+    await db.query(
+      'INSERT INTO kb_collections (name, revision) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET revision = kb_collections.revision + 1',
+      [collection],
+    );
   }
 
   async putDocument(doc: KnowledgeDocument): Promise<void> {
@@ -127,8 +145,27 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
          status = EXCLUDED.status, error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, pages = EXCLUDED.pages,
          chunks = EXCLUDED.chunks, total_pages = EXCLUDED.total_pages, generation = EXCLUDED.generation, size = EXCLUDED.size,
          updated_at = EXCLUDED.updated_at`,
-      [r.id, r.collection, r.source_key, r.title, r.file_name, r.mime_type, r.source, r.url, r.content_hash, r.status, r.error_code,
-        r.error_message, r.pages, r.chunks, r.total_pages, r.generation, r.size, r.created_at, r.updated_at],
+      [
+        r.id,
+        r.collection,
+        r.source_key,
+        r.title,
+        r.file_name,
+        r.mime_type,
+        r.source,
+        r.url,
+        r.content_hash,
+        r.status,
+        r.error_code,
+        r.error_message,
+        r.pages,
+        r.chunks,
+        r.total_pages,
+        r.generation,
+        r.size,
+        r.created_at,
+        r.updated_at,
+      ],
     );
     await this.bump(doc.collection);
   }
@@ -139,12 +176,17 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
   }
 
   async findBySourceKey(collection: string, sourceKey: string): Promise<KnowledgeDocument | undefined> {
-    const r = await this.db.query('SELECT * FROM kb_documents WHERE collection = $1 AND source_key = $2', [collection, sourceKey]);
+    const r = await this.db.query('SELECT * FROM kb_documents WHERE collection = $1 AND source_key = $2', [
+      collection,
+      sourceKey,
+    ]);
     return r.rows[0] ? documentFromRow(r.rows[0] as DocumentRow) : undefined;
   }
 
   async listDocuments(collection: string): Promise<KnowledgeDocument[]> {
-    const r = await this.db.query('SELECT * FROM kb_documents WHERE collection = $1 ORDER BY created_at, id', [collection]);
+    const r = await this.db.query('SELECT * FROM kb_documents WHERE collection = $1 ORDER BY created_at, id', [
+      collection,
+    ]);
     return (r.rows as DocumentRow[]).map(documentFromRow);
   }
 
@@ -167,7 +209,9 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
-      const gone = ((await client.query('DELETE FROM kb_documents WHERE collection = $1 AND id = $2', [collection, id])).rowCount ?? 0) > 0;
+      const gone =
+        ((await client.query('DELETE FROM kb_documents WHERE collection = $1 AND id = $2', [collection, id]))
+          .rowCount ?? 0) > 0;
       await client.query('DELETE FROM kb_chunks WHERE document_id = $1', [id]);
       await this.bump(collection, client);
       await client.query('COMMIT');
@@ -180,13 +224,30 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
     }
   }
 
-  async addChunks(doc: Pick<KnowledgeDocument, 'id' | 'collection'>, generation: number, chunks: IndexedChunk[], embeddingModel?: string): Promise<void> {
+  async addChunks(
+    doc: Pick<KnowledgeDocument, 'id' | 'collection'>,
+    generation: number,
+    chunks: IndexedChunk[],
+    embeddingModel?: string,
+  ): Promise<void> {
     if (chunks.length === 0) return;
     // One multi-row INSERT per batch: a 10,000-chunk manual is a few round trips, not 10,000.
     const values: unknown[] = [];
     const rows = chunks.map((c, i) => {
-      values.push(doc.id, doc.collection, generation, c.ordinal, c.heading, c.section, c.page ?? null, c.text,
-        c.embedding ? vectorToBytes(c.embedding) : null, c.embedding ? (embeddingModel ?? null) : null, searchForm(c.heading), searchForm(c.text));
+      values.push(
+        doc.id,
+        doc.collection,
+        generation,
+        c.ordinal,
+        c.heading,
+        c.section,
+        c.page ?? null,
+        c.text,
+        c.embedding ? vectorToBytes(c.embedding) : null,
+        c.embedding ? (embeddingModel ?? null) : null,
+        searchForm(c.heading),
+        searchForm(c.text),
+      );
       const b = i * 12;
       return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8},$${b + 9},$${b + 10},${TSV(`$${b + 11}`, `$${b + 12}`)})`;
     });
@@ -198,7 +259,10 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
   }
 
   async dropOtherGenerations(documentId: string, keep: number): Promise<void> {
-    const r = await this.db.query('DELETE FROM kb_chunks WHERE document_id = $1 AND generation <> $2 RETURNING collection', [documentId, keep]);
+    const r = await this.db.query(
+      'DELETE FROM kb_chunks WHERE document_id = $1 AND generation <> $2 RETURNING collection',
+      [documentId, keep],
+    );
     if (r.rows[0]) await this.bump(r.rows[0].collection as string);
   }
 
@@ -223,7 +287,9 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
 
   async termStats(collections: string[], terms: string[]): Promise<{ chunks: number; df: number[] }> {
     if (collections.length === 0) return { chunks: 0, df: terms.map(() => 0) };
-    const counts = terms.map((_, i) => `count(*) FILTER (WHERE c.tsv @@ to_tsquery('english', $${i + 2}))::int AS d${i}`);
+    const counts = terms.map(
+      (_, i) => `count(*) FILTER (WHERE c.tsv @@ to_tsquery('english', $${i + 2}))::int AS d${i}`,
+    );
     const r = await this.db.query(
       `SELECT count(*)::int AS n${counts.length ? `, ${counts.join(', ')}` : ''} FROM kb_chunks c ${LIVE} WHERE c.collection = ANY($1)`,
       [collections, ...terms],
@@ -264,19 +330,26 @@ export class PostgresKnowledgeIndex implements KnowledgeIndex {
 
 /** Brings an older knowledge schema to SCHEMA_VERSION (called under the schema lock). */
 async function migrate(client: pg.PoolClient): Promise<void> {
-  const row = (await client.query("SELECT value FROM kb_meta WHERE key = 'schema_version'")).rows[0] as { value: string } | undefined;
+  const row = (await client.query("SELECT value FROM kb_meta WHERE key = 'schema_version'")).rows[0] as
+    { value: string } | undefined;
   if (Number(row?.value ?? 0) >= SCHEMA_VERSION) return;
   const generated = await client.query(
     "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'kb_chunks' AND column_name = 'tsv' AND is_generated = 'ALWAYS'",
   );
   if (generated.rowCount) await client.query('ALTER TABLE kb_chunks ALTER COLUMN tsv DROP EXPRESSION');
-  for (let last = 0; ; ) {
-    const batch = await client.query('SELECT id, heading, text FROM kb_chunks WHERE id > $1 ORDER BY id LIMIT 500', [last]);
+  for (let last = 0; ;) {
+    const batch = await client.query('SELECT id, heading, text FROM kb_chunks WHERE id > $1 ORDER BY id LIMIT 500', [
+      last,
+    ]);
     if (batch.rows.length === 0) break;
     const ids = batch.rows.map((r) => r.id as string);
     await client.query(
       `UPDATE kb_chunks c SET tsv = ${TSV('u.h', 'u.t')} FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, h, t) WHERE c.id = u.id`,
-      [ids, batch.rows.map((r) => searchForm(r.heading as string)), batch.rows.map((r) => searchForm(r.text as string))],
+      [
+        ids,
+        batch.rows.map((r) => searchForm(r.heading as string)),
+        batch.rows.map((r) => searchForm(r.text as string)),
+      ],
     );
     last = Number(ids.at(-1));
   }

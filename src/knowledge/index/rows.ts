@@ -59,7 +59,11 @@ export function documentFromRow(r: DocumentRow): KnowledgeDocument {
     ...(r.content_hash ? { contentHash: r.content_hash } : {}),
     status: r.status as DocumentStatus,
     ...(r.error_code ? { error: { code: r.error_code, message: r.error_message ?? '' } } : {}),
-    progress: { pages: Number(r.pages), chunks: Number(r.chunks), ...(r.total_pages !== null ? { totalPages: Number(r.total_pages) } : {}) },
+    progress: {
+      pages: Number(r.pages),
+      chunks: Number(r.chunks),
+      ...(r.total_pages !== null ? { totalPages: Number(r.total_pages) } : {}),
+    },
     generation: Number(r.generation),
     ...(r.size !== null ? { size: Number(r.size) } : {}),
     createdAt: Number(r.created_at),

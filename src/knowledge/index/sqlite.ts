@@ -122,7 +122,6 @@ function stem(word: string): string {
 /** Searchable chunks: those of their document's current generation. */
 const LIVE = 'JOIN kb_documents d ON d.id = c.document_id AND d.generation = c.generation';
 
-
 export class SqliteKnowledgeIndex implements KnowledgeIndex {
   private db?: SqliteDatabase;
 
@@ -134,14 +133,20 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    db.function('kb_terms', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchForm(text) : text));
+    db.function('kb_terms', { deterministic: true }, (text: unknown) =>
+      typeof text === 'string' ? searchForm(text) : text,
+    );
     db.exec(SCHEMA);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version < SCHEMA_VERSION) {
       db.transaction(() => {
-        db.exec('DROP TRIGGER IF EXISTS kb_chunks_ai; DROP TRIGGER IF EXISTS kb_chunks_ad; DROP TABLE IF EXISTS kb_fts; DROP TABLE IF EXISTS kb_search;');
+        db.exec(
+          'DROP TRIGGER IF EXISTS kb_chunks_ai; DROP TRIGGER IF EXISTS kb_chunks_ad; DROP TABLE IF EXISTS kb_fts; DROP TABLE IF EXISTS kb_search;',
+        );
         db.exec(SEARCH);
-        db.exec(`INSERT INTO kb_search (rowid, heading, text, scope) SELECT id, kb_terms(heading), kb_terms(text), 'kbc' || hex(collection) FROM kb_chunks`);
+        db.exec(
+          `INSERT INTO kb_search (rowid, heading, text, scope) SELECT id, kb_terms(heading), kb_terms(text), 'kbc' || hex(collection) FROM kb_chunks`,
+        );
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
     }
@@ -160,7 +165,9 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
 
   private bump(collection: string): void {
     this.sql
-      .prepare('INSERT INTO kb_collections (name, revision) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET revision = revision + 1')
+      .prepare(
+        'INSERT INTO kb_collections (name, revision) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET revision = revision + 1',
+      )
       .run(collection);
   }
 
@@ -183,22 +190,29 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
   }
 
   async getDocument(collection: string, id: string): Promise<KnowledgeDocument | undefined> {
-    const row = this.sql.prepare('SELECT * FROM kb_documents WHERE collection = ? AND id = ?').get(collection, id) as DocumentRow | undefined;
+    const row = this.sql.prepare('SELECT * FROM kb_documents WHERE collection = ? AND id = ?').get(collection, id) as
+      DocumentRow | undefined;
     return row ? documentFromRow(row) : undefined;
   }
 
   async findBySourceKey(collection: string, sourceKey: string): Promise<KnowledgeDocument | undefined> {
-    const row = this.sql.prepare('SELECT * FROM kb_documents WHERE collection = ? AND source_key = ?').get(collection, sourceKey) as DocumentRow | undefined;
+    const row = this.sql
+      .prepare('SELECT * FROM kb_documents WHERE collection = ? AND source_key = ?')
+      .get(collection, sourceKey) as DocumentRow | undefined;
     return row ? documentFromRow(row) : undefined;
   }
 
   async listDocuments(collection: string): Promise<KnowledgeDocument[]> {
-    const rows = this.sql.prepare('SELECT * FROM kb_documents WHERE collection = ? ORDER BY created_at, id').all(collection) as DocumentRow[];
+    const rows = this.sql
+      .prepare('SELECT * FROM kb_documents WHERE collection = ? ORDER BY created_at, id')
+      .all(collection) as DocumentRow[];
     return rows.map(documentFromRow);
   }
 
   async unfinished(): Promise<KnowledgeDocument[]> {
-    const rows = this.sql.prepare("SELECT * FROM kb_documents WHERE status = 'indexing' ORDER BY created_at").all() as DocumentRow[];
+    const rows = this.sql
+      .prepare("SELECT * FROM kb_documents WHERE status = 'indexing' ORDER BY created_at")
+      .all() as DocumentRow[];
     return rows.map(documentFromRow);
   }
 
@@ -216,7 +230,8 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
 
   async deleteDocument(collection: string, id: string): Promise<boolean> {
     const remove = this.sql.transaction(() => {
-      const gone = this.sql.prepare('DELETE FROM kb_documents WHERE collection = ? AND id = ?').run(collection, id).changes > 0;
+      const gone =
+        this.sql.prepare('DELETE FROM kb_documents WHERE collection = ? AND id = ?').run(collection, id).changes > 0;
       this.sql.prepare('DELETE FROM kb_chunks WHERE document_id = ?').run(id);
       return gone;
     });
@@ -225,22 +240,38 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     return gone;
   }
 
-  async addChunks(doc: Pick<KnowledgeDocument, 'id' | 'collection'>, generation: number, chunks: IndexedChunk[], embeddingModel?: string): Promise<void> {
+  async addChunks(
+    doc: Pick<KnowledgeDocument, 'id' | 'collection'>,
+    generation: number,
+    chunks: IndexedChunk[],
+    embeddingModel?: string,
+  ): Promise<void> {
     const insert = this.sql.prepare(
       `INSERT INTO kb_chunks (document_id, collection, generation, ordinal, heading, section, page, text, embedding, embedding_model)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.sql.transaction(() => {
       for (const c of chunks) {
-        insert.run(doc.id, doc.collection, generation, c.ordinal, c.heading, c.section, c.page ?? null, c.text,
-          c.embedding ? vectorToBytes(c.embedding) : null, c.embedding ? (embeddingModel ?? null) : null);
+        insert.run(
+          doc.id,
+          doc.collection,
+          generation,
+          c.ordinal,
+          c.heading,
+          c.section,
+          c.page ?? null,
+          c.text,
+          c.embedding ? vectorToBytes(c.embedding) : null,
+          c.embedding ? (embeddingModel ?? null) : null,
+        );
       }
     })();
     this.bump(doc.collection);
   }
 
   async dropOtherGenerations(documentId: string, keep: number): Promise<void> {
-    const row = this.sql.prepare('SELECT collection FROM kb_chunks WHERE document_id = ? LIMIT 1').get(documentId) as { collection: string } | undefined;
+    const row = this.sql.prepare('SELECT collection FROM kb_chunks WHERE document_id = ? LIMIT 1').get(documentId) as
+      { collection: string } | undefined;
     this.sql.prepare('DELETE FROM kb_chunks WHERE document_id = ? AND generation <> ?').run(documentId, keep);
     if (row) this.bump(row.collection);
   }
@@ -257,7 +288,15 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
            JOIN kb_chunks c ON c.id = f.rowid ${LIVE}
            ORDER BY f.rank LIMIT ?`,
         )
-        .all(query, fetch, limit) as Array<Omit<Passage, 'chunkId'> & { id: number; heading: string; rank: number; page: number | null; url: string | null }>;
+        .all(query, fetch, limit) as Array<
+        Omit<Passage, 'chunkId'> & {
+          id: number;
+          heading: string;
+          rank: number;
+          page: number | null;
+          url: string | null;
+        }
+      >;
     let rows = select(limit * OVERFETCH);
     // Rare: more unsearchable (being written) rows than the margin; fetch them all.
     if (rows.length < limit) rows = select(-1);
@@ -290,7 +329,9 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
 
   async vectors(collection: string, model: string): Promise<Array<{ chunkId: string; vector: Float32Array }>> {
     const rows = this.sql
-      .prepare(`SELECT c.id AS id, c.embedding AS embedding FROM kb_chunks c ${LIVE} WHERE c.collection = ? AND c.embedding_model = ? ORDER BY c.id`)
+      .prepare(
+        `SELECT c.id AS id, c.embedding AS embedding FROM kb_chunks c ${LIVE} WHERE c.collection = ? AND c.embedding_model = ? ORDER BY c.id`,
+      )
       .all(collection, model) as Array<{ id: number; embedding: Buffer }>;
     return rows.map((r) => ({ chunkId: String(r.id), vector: vectorFromBytes(r.embedding) }));
   }
@@ -303,22 +344,37 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
            c.text AS text, c.page AS page, d.url AS url
          FROM kb_chunks c ${LIVE} WHERE c.id IN (${chunkIds.map(() => '?').join(',')})`,
       )
-      .all(...chunkIds.map(Number)) as Array<Omit<Passage, 'chunkId'> & { id: number; page: number | null; url: string | null }>;
+      .all(...chunkIds.map(Number)) as Array<
+      Omit<Passage, 'chunkId'> & { id: number; page: number | null; url: string | null }
+    >;
     const byId = new Map(rows.map((r) => [String(r.id), r]));
     return chunkIds.flatMap((id) => {
       const r = byId.get(id);
       if (!r) return [];
-      return [{ chunkId: id, documentId: r.documentId, collection: r.collection, title: r.title, section: r.section, text: r.text,
-        ...(r.page !== null ? { page: r.page } : {}), ...(r.url ? { url: r.url } : {}) }];
+      return [
+        {
+          chunkId: id,
+          documentId: r.documentId,
+          collection: r.collection,
+          title: r.title,
+          section: r.section,
+          text: r.text,
+          ...(r.page !== null ? { page: r.page } : {}),
+          ...(r.url ? { url: r.url } : {}),
+        },
+      ];
     });
   }
 
   async revision(collection: string): Promise<number> {
-    const row = this.sql.prepare('SELECT revision FROM kb_collections WHERE name = ?').get(collection) as { revision: number } | undefined;
+    const row = this.sql.prepare('SELECT revision FROM kb_collections WHERE name = ?').get(collection) as
+      { revision: number } | undefined;
     return row?.revision ?? 0;
   }
 
   async countChunks(documentId: string): Promise<number> {
-    return (this.sql.prepare('SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?').get(documentId) as { n: number }).n;
+    return (
+      this.sql.prepare('SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?').get(documentId) as { n: number }
+    ).n;
   }
 }

@@ -9,7 +9,16 @@ import { mqtt } from './mqtt/index.js';
 import { notes } from './notes/index.js';
 import { reminders } from './reminders/index.js';
 
-export const builtinSkills: readonly BuiltinSkill[] = [clock, calculator, notes, reminders, httpFetch, canvas, mqtt, homeAssistant];
+export const builtinSkills: readonly BuiltinSkill[] = [
+  clock,
+  calculator,
+  notes,
+  reminders,
+  httpFetch,
+  canvas,
+  mqtt,
+  homeAssistant,
+];
 
 /** Names of the built-ins: the default agent gets these unless configured otherwise. */
 export const BUILTIN_SKILLS: readonly string[] = builtinSkills.map((s) => s.manifest.name);

@@ -12,7 +12,8 @@ const ed25519SpkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
 export function parsePublicKey(text: string): KeyObject {
   if (text.includes('BEGIN')) return createPublicKey(text);
   const raw = Buffer.from(text.trim(), 'base64');
-  if (raw.length !== 32) throw new HearthError(ErrorCode.config, 'an ed25519 public key is 32 bytes (base64) or PEM', 500);
+  if (raw.length !== 32)
+    throw new HearthError(ErrorCode.config, 'an ed25519 public key is 32 bytes (base64) or PEM', 500);
   return createPublicKey({ key: Buffer.concat([ed25519SpkiPrefix, raw]), format: 'der', type: 'spki' });
 }
 
@@ -20,13 +21,23 @@ export function parsePublicKey(text: string): KeyObject {
  * Checks the signature when one is required or given. Throws HEARTH_E_SKILL_SIGNATURE (400) when
  * it is required but missing, or present but matching none of the keys.
  */
-export function checkSignature(zip: Buffer, signature: string | undefined, cfg: { required: boolean; publicKeys: readonly string[] }): boolean {
+export function checkSignature(
+  zip: Buffer,
+  signature: string | undefined,
+  cfg: { required: boolean; publicKeys: readonly string[] },
+): boolean {
   if (!signature) {
-    if (cfg.required) throw new HearthError(ErrorCode.skillSignature, 'this server only accepts signed skills: add the `signature` field', 400);
+    if (cfg.required)
+      throw new HearthError(
+        ErrorCode.skillSignature,
+        'this server only accepts signed skills: add the `signature` field',
+        400,
+      );
     return false;
   }
   if (cfg.publicKeys.length === 0) {
-    if (cfg.required) throw new HearthError(ErrorCode.skillSignature, 'no public keys configured to check signatures', 400);
+    if (cfg.required)
+      throw new HearthError(ErrorCode.skillSignature, 'no public keys configured to check signatures', 400);
     return false;
   }
   const sig = Buffer.from(signature.trim(), 'base64');

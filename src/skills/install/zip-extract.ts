@@ -48,7 +48,9 @@ async function mkdirFor(dir: string, entryName: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
-    throw reject(`"${entryName}" clashes with an earlier entry (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw reject(
+      `"${entryName}" clashes with an earlier entry (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 
@@ -57,10 +59,15 @@ function openEntry(zf: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.Readab
 }
 
 /** Extracts `zip` into `dest` (which must not exist yet). Throws HEARTH_E_SKILL_ZIP with the reason. */
-export async function extractSkillZip(zip: Buffer, dest: string, limits: ZipLimits): Promise<{ files: number; bytes: number }> {
+export async function extractSkillZip(
+  zip: Buffer,
+  dest: string,
+  limits: ZipLimits,
+): Promise<{ files: number; bytes: number }> {
   const zf = await openZip(zip);
   try {
-    if (zf.entryCount > limits.maxFiles) throw reject(`${zf.entryCount} files, more than the limit of ${limits.maxFiles}`);
+    if (zf.entryCount > limits.maxFiles)
+      throw reject(`${zf.entryCount} files, more than the limit of ${limits.maxFiles}`);
     await mkdir(dest, { recursive: true });
     const root = resolve(dest);
     let files = 0;
@@ -89,8 +96,12 @@ export async function extractSkillZip(zip: Buffer, dest: string, limits: ZipLimi
       }
       files++;
       declared += entry.uncompressedSize;
-      if (declared > limits.maxUnpackedBytes) throw reject(`unpacked size over the limit of ${limits.maxUnpackedBytes} bytes`);
-      if (entry.uncompressedSize > ratioFloorBytes && entry.uncompressedSize / Math.max(entry.compressedSize, 1) > limits.maxCompressionRatio) {
+      if (declared > limits.maxUnpackedBytes)
+        throw reject(`unpacked size over the limit of ${limits.maxUnpackedBytes} bytes`);
+      if (
+        entry.uncompressedSize > ratioFloorBytes &&
+        entry.uncompressedSize / Math.max(entry.compressedSize, 1) > limits.maxCompressionRatio
+      ) {
         throw reject(`compression ratio of "${entry.fileName}" over ${limits.maxCompressionRatio} (zip bomb?)`);
       }
       await mkdirFor(dirname(target), entry.fileName);
@@ -100,8 +111,10 @@ export async function extractSkillZip(zip: Buffer, dest: string, limits: ZipLimi
         transform(chunk: Buffer, _enc, done) {
           entryBytes += chunk.length;
           actual += chunk.length;
-          if (entryBytes > entry.uncompressedSize) return done(reject(`"${entry.fileName}" inflates past its declared size`));
-          if (actual > limits.maxUnpackedBytes) return done(reject(`unpacked size over the limit of ${limits.maxUnpackedBytes} bytes`));
+          if (entryBytes > entry.uncompressedSize)
+            return done(reject(`"${entry.fileName}" inflates past its declared size`));
+          if (actual > limits.maxUnpackedBytes)
+            return done(reject(`unpacked size over the limit of ${limits.maxUnpackedBytes} bytes`));
           done(null, chunk);
         },
       });

@@ -57,7 +57,11 @@ function fsGrant(path: string): string {
 }
 
 /** Turns a manifest command (`node server.js`) into what to spawn, with the grants applied. */
-export function sandboxedCommand(command: readonly string[], grants: Grants, extraEnv: Record<string, string>): SandboxedCommand {
+export function sandboxedCommand(
+  command: readonly string[],
+  grants: Grants,
+  extraEnv: Record<string, string>,
+): SandboxedCommand {
   const env: Record<string, string> = {};
   for (const name of grants.env) {
     const value = process.env[name];

@@ -62,7 +62,11 @@ export class SkillProcess {
   /** Throws while the process is not serving, so calls fail fast with a reason. */
   assertReady(): void {
     if (this.status !== 'ready') {
-      throw new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.skill} is ${this.status}; try again shortly`, 503);
+      throw new HearthError(
+        ErrorCode.skillUnavailable,
+        `skill ${this.opts.skill} is ${this.status}; try again shortly`,
+        503,
+      );
     }
   }
 
@@ -103,7 +107,14 @@ export class SkillProcess {
         reject(err);
       };
       const startTimer = setTimeout(
-        () => fail(new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.skill} did not start within ${this.opts.startTimeoutMs} ms`, 503)),
+        () =>
+          fail(
+            new HearthError(
+              ErrorCode.skillUnavailable,
+              `skill ${this.opts.skill} did not start within ${this.opts.startTimeoutMs} ms`,
+              503,
+            ),
+          ),
         this.opts.startTimeoutMs,
       );
       this.watchOutput(child, (info) => {
@@ -119,9 +130,19 @@ export class SkillProcess {
           (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
         );
       });
-      child.on('error', (err) => fail(new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.skill} could not start: ${err.message}`, 503)));
+      child.on('error', (err) =>
+        fail(
+          new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.skill} could not start: ${err.message}`, 503),
+        ),
+      );
       child.on('exit', (code, signal) => {
-        fail(new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.skill} exited during start (code ${code ?? signal})`, 503));
+        fail(
+          new HearthError(
+            ErrorCode.skillUnavailable,
+            `skill ${this.opts.skill} exited during start (code ${code ?? signal})`,
+            503,
+          ),
+        );
         this.onExit(child, code, signal);
       });
     });
@@ -179,13 +200,17 @@ export class SkillProcess {
     this.status = 'restarting';
     const delay = Math.min(this.opts.restart.initialDelayMs * 2 ** this.attempt, this.opts.restart.maxDelayMs);
     this.attempt++;
-    this.opts.log.warn({ skill: this.opts.skill, code, signal, restartInMs: delay, event: 'skill_exit' }, 'skill process exited; restarting');
+    this.opts.log.warn(
+      { skill: this.opts.skill, code, signal, restartInMs: delay, event: 'skill_exit' },
+      'skill process exited; restarting',
+    );
     this.restartTimer = setTimeout(() => {
       if (this.status === 'stopped') return;
       this.restartCount++;
       this.launch().then(
         () => this.opts.log.info({ skill: this.opts.skill, event: 'skill_restarted' }, 'skill process restarted'),
-        (err: unknown) => this.opts.log.warn({ skill: this.opts.skill, err: (err as Error).message }, 'skill restart failed'),
+        (err: unknown) =>
+          this.opts.log.warn({ skill: this.opts.skill, err: (err as Error).message }, 'skill restart failed'),
       );
     }, delay);
   }

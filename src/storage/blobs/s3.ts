@@ -55,13 +55,21 @@ export class S3BlobStore implements BlobStore {
     try {
       await this.s3.send(new HeadBucketCommand({ Bucket }));
     } catch (err) {
-      if (statusOf(err) !== 404) throw new HearthError(ErrorCode.storage, `cannot reach bucket ${Bucket}: ${(err as Error).message}`, 503, { cause: err });
+      if (statusOf(err) !== 404)
+        throw new HearthError(ErrorCode.storage, `cannot reach bucket ${Bucket}: ${(err as Error).message}`, 503, {
+          cause: err,
+        });
       await this.s3.send(new CreateBucketCommand({ Bucket }));
     }
   }
 
   private keyOf(key: string): string {
-    if (!key || key.includes('\0') || key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.')) {
+    if (
+      !key ||
+      key.includes('\0') ||
+      key.startsWith('/') ||
+      key.split('/').some((part) => part === '..' || part === '.')
+    ) {
       throw new HearthError(ErrorCode.badRequest, `invalid blob key "${key}"`, 400);
     }
     return this.options.prefix + key;

@@ -3,7 +3,13 @@
  * a decorator that encrypts `content` on the way in and decrypts it on the way out. Bodies written
  * before encryption was turned on stay readable (and `hearth keys rotate` encrypts them).
  */
-import { messageContext, type Conversation, type HistoryStore, type StoredMessage, type ValueCipher } from '../../core/stores.js';
+import {
+  messageContext,
+  type Conversation,
+  type HistoryStore,
+  type StoredMessage,
+  type ValueCipher,
+} from '../../core/stores.js';
 
 export class EncryptingHistoryStore implements HistoryStore {
   constructor(
@@ -12,7 +18,9 @@ export class EncryptingHistoryStore implements HistoryStore {
   ) {}
 
   private open_(m: StoredMessage): StoredMessage {
-    return this.cipher.isEncrypted(m.content) ? { ...m, content: this.cipher.decrypt(m.content, messageContext(m.id)) } : m;
+    return this.cipher.isEncrypted(m.content)
+      ? { ...m, content: this.cipher.decrypt(m.content, messageContext(m.id)) }
+      : m;
   }
 
   open(): Promise<void> {
@@ -51,7 +59,9 @@ export class EncryptingHistoryStore implements HistoryStore {
     return this.inner.usageByDay(...args);
   }
 
-  listConversations(...args: Parameters<HistoryStore['listConversations']>): ReturnType<HistoryStore['listConversations']> {
+  listConversations(
+    ...args: Parameters<HistoryStore['listConversations']>
+  ): ReturnType<HistoryStore['listConversations']> {
     return this.inner.listConversations(...args);
   }
 

@@ -47,7 +47,10 @@ export class MongoHistoryStore implements HistoryStore {
   constructor(private readonly options: MongoHistoryOptions) {}
 
   async open(): Promise<void> {
-    const client = new MongoClient(this.options.url, { maxPoolSize: this.options.poolSize ?? 10, serverSelectionTimeoutMS: 5000 });
+    const client = new MongoClient(this.options.url, {
+      maxPoolSize: this.options.poolSize ?? 10,
+      serverSelectionTimeoutMS: 5000,
+    });
     try {
       await client.connect();
       const db = client.db(this.options.database);
@@ -79,7 +82,11 @@ export class MongoHistoryStore implements HistoryStore {
 
   async upsertConversation(c: Conversation): Promise<void> {
     const { id, agent, updatedAt, ...rest } = c;
-    await this.conversations.updateOne({ _id: id }, { $set: { agent, updatedAt }, $setOnInsert: rest }, { upsert: true });
+    await this.conversations.updateOne(
+      { _id: id },
+      { $set: { agent, updatedAt }, $setOnInsert: rest },
+      { upsert: true },
+    );
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
@@ -125,15 +132,29 @@ export class MongoHistoryStore implements HistoryStore {
   }
 
   async usageByDay(filter: { userId?: string; agent?: string; since: number; until?: number }): Promise<DailyUsage[]> {
-    const match: Record<string, unknown> = { createdAt: { $gte: filter.since, $lt: filter.until ?? Number.MAX_SAFE_INTEGER } };
+    const match: Record<string, unknown> = {
+      createdAt: { $gte: filter.since, $lt: filter.until ?? Number.MAX_SAFE_INTEGER },
+    };
     if (filter.userId !== undefined) match.userId = filter.userId;
     if (filter.agent !== undefined) match.agent = filter.agent;
     const rows = await this.usage
-      .aggregate<{ _id: { day: string; userId: string; agent: string; model: string }; p: number; c: number; k: number; usd: number; n: number }>([
+      .aggregate<{
+        _id: { day: string; userId: string; agent: string; model: string };
+        p: number;
+        c: number;
+        k: number;
+        usd: number;
+        n: number;
+      }>([
         { $match: match },
         {
           $group: {
-            _id: { day: { $dateToString: { format: '%Y-%m-%d', date: { $toDate: '$createdAt' } } }, userId: '$userId', agent: '$agent', model: '$model' },
+            _id: {
+              day: { $dateToString: { format: '%Y-%m-%d', date: { $toDate: '$createdAt' } } },
+              userId: '$userId',
+              agent: '$agent',
+              model: '$model',
+            },
             p: { $sum: '$promptTokens' },
             c: { $sum: '$completionTokens' },
             k: { $sum: '$cachedPromptTokens' },
@@ -144,7 +165,14 @@ export class MongoHistoryStore implements HistoryStore {
         { $sort: { '_id.day': 1, '_id.userId': 1, '_id.agent': 1, '_id.model': 1 } },
       ])
       .toArray();
-    return rows.map((r) => ({ ...r._id, promptTokens: r.p, completionTokens: r.c, cachedPromptTokens: r.k, costUsd: r.usd, turns: r.n }));
+    return rows.map((r) => ({
+      ...r._id,
+      promptTokens: r.p,
+      completionTokens: r.c,
+      cachedPromptTokens: r.k,
+      costUsd: r.usd,
+      turns: r.n,
+    }));
   }
 
   async usageSince(filter: { userId?: string; agent?: string }, since: number): Promise<Usage> {
@@ -154,7 +182,14 @@ export class MongoHistoryStore implements HistoryStore {
     const [row] = await this.usage
       .aggregate<{ p: number; c: number; k: number }>([
         { $match: match },
-        { $group: { _id: null, p: { $sum: '$promptTokens' }, c: { $sum: '$completionTokens' }, k: { $sum: '$cachedPromptTokens' } } },
+        {
+          $group: {
+            _id: null,
+            p: { $sum: '$promptTokens' },
+            c: { $sum: '$completionTokens' },
+            k: { $sum: '$cachedPromptTokens' },
+          },
+        },
       ])
       .toArray();
     return { promptTokens: row?.p ?? 0, completionTokens: row?.c ?? 0, cachedPromptTokens: row?.k ?? 0 };
@@ -164,7 +199,11 @@ export class MongoHistoryStore implements HistoryStore {
     const q: Record<string, unknown> = {};
     if (filter.userId !== undefined) q.userId = filter.userId;
     if (filter.channel !== undefined) q.channel = filter.channel;
-    const docs = await this.conversations.find(q).sort({ updatedAt: -1 }).limit(filter.limit ?? 100).toArray();
+    const docs = await this.conversations
+      .find(q)
+      .sort({ updatedAt: -1 })
+      .limit(filter.limit ?? 100)
+      .toArray();
     return docs.map(toConversation);
   }
 
@@ -179,7 +218,12 @@ export class MongoHistoryStore implements HistoryStore {
   async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
     const convs = await this.conversations.find({ userId }).sort({ createdAt: 1 }).toArray();
     const ids = convs.map((d) => d._id);
-    const msgs = ids.length ? await this.messages.find({ conversationId: { $in: ids } }).sort({ conversationId: 1, seq: 1 }).toArray() : [];
+    const msgs = ids.length
+      ? await this.messages
+          .find({ conversationId: { $in: ids } })
+          .sort({ conversationId: 1, seq: 1 })
+          .toArray()
+      : [];
     return { conversations: convs.map(toConversation), messages: msgs.map(toStoredMessage) };
   }
 
@@ -208,7 +252,10 @@ async function ensureIndexes(db: Db): Promise<void> {
   const schema = db.collection<{ _id: string; version: number }>('hearth_schema');
   const current = (await schema.findOne({ _id: 'history' }))?.version ?? 0;
   if (current > MONGO_SCHEMA_VERSION) {
-    throw new HearthError(ErrorCode.storage, `history database is at schema ${current}, newer than this release knows (${MONGO_SCHEMA_VERSION}); upgrade Hearth`);
+    throw new HearthError(
+      ErrorCode.storage,
+      `history database is at schema ${current}, newer than this release knows (${MONGO_SCHEMA_VERSION}); upgrade Hearth`,
+    );
   }
   if (current === MONGO_SCHEMA_VERSION) return;
   await db.collection('conversations').createIndex({ userId: 1 });

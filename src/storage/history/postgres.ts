@@ -6,7 +6,14 @@
  */
 import pg from 'pg';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, DailyUsage, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type {
+  Conversation,
+  DailyUsage,
+  HistoryStore,
+  MessageBodySource,
+  StoredMessage,
+  UsageRecord,
+} from '../../core/stores.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import { postgresMigrations } from './postgres-migrations.js';
 import { conversationFromRow, dailyUsage, storedMessageFromRow, type Row } from './rows.js';
@@ -30,7 +37,8 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
 
   async open(): Promise<void> {
     const { schema } = this.options;
-    if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new HearthError(ErrorCode.config, `invalid PostgreSQL schema name "${schema}"`);
+    if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new HearthError(ErrorCode.config, `invalid PostgreSQL schema name "${schema}"`);
     const pool = new pg.Pool({
       connectionString: this.options.url,
       max: this.options.poolSize ?? 10,
@@ -42,11 +50,18 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
       if (this.options.autoMigrate ?? true) await migratePostgres(pool);
       else {
         const { current, latest } = await postgresSchemaVersion(pool);
-        if (current < latest) throw new HearthError(ErrorCode.storage, `history database is at schema ${current} of ${latest}; run \`hearth migrate\``, 503);
+        if (current < latest)
+          throw new HearthError(
+            ErrorCode.storage,
+            `history database is at schema ${current} of ${latest}; run \`hearth migrate\``,
+            503,
+          );
       }
     } catch (err) {
       await pool.end();
-      throw err instanceof HearthError ? err : new HearthError(ErrorCode.storage, `PostgreSQL: ${(err as Error).message}`, 503, { cause: err });
+      throw err instanceof HearthError
+        ? err
+        : new HearthError(ErrorCode.storage, `PostgreSQL: ${(err as Error).message}`, 503, { cause: err });
     }
     this.pool = pool;
   }
@@ -73,7 +88,16 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
     const r = await this.db.query(
       `INSERT INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (id) DO NOTHING`,
-      [m.id, m.conversationId, m.role, m.content, m.attachments.length ? JSON.stringify(m.attachments) : null, m.author, m.createdAt, m.tokens],
+      [
+        m.id,
+        m.conversationId,
+        m.role,
+        m.content,
+        m.attachments.length ? JSON.stringify(m.attachments) : null,
+        m.author,
+        m.createdAt,
+        m.tokens,
+      ],
     );
     return (r.rowCount ?? 0) > 0;
   }
@@ -84,10 +108,10 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
-    const r = await this.db.query('SELECT * FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2', [
-      conversationId,
-      limit,
-    ]);
+    const r = await this.db.query(
+      'SELECT * FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2',
+      [conversationId, limit],
+    );
     const out: StoredMessage[] = [];
     let budget = maxTokens;
     for (const row of r.rows as Row[]) {
@@ -186,15 +210,17 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {
-    await this.db.query('INSERT INTO approved_senders (channel, sender_id, approved_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [
-      channel,
-      senderId,
-      Date.now(),
-    ]);
+    await this.db.query(
+      'INSERT INTO approved_senders (channel, sender_id, approved_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING',
+      [channel, senderId, Date.now()],
+    );
   }
 
   async isSenderApproved(channel: string, senderId: string): Promise<boolean> {
-    const r = await this.db.query('SELECT 1 FROM approved_senders WHERE channel = $1 AND sender_id = $2', [channel, senderId]);
+    const r = await this.db.query('SELECT 1 FROM approved_senders WHERE channel = $1 AND sender_id = $2', [
+      channel,
+      senderId,
+    ]);
     return r.rowCount! > 0;
   }
 
@@ -207,7 +233,9 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
   async *messageBodies(): AsyncIterable<{ id: string; content: string }> {
     let after = 0;
     for (;;) {
-      const r = await this.db.query('SELECT seq, id, content FROM messages WHERE seq > $1 ORDER BY seq LIMIT 500', [after]);
+      const r = await this.db.query('SELECT seq, id, content FROM messages WHERE seq > $1 ORDER BY seq LIMIT 500', [
+        after,
+      ]);
       if (r.rows.length === 0) return;
       for (const row of r.rows) yield { id: String(row.id), content: String(row.content) };
       after = Number(r.rows[r.rows.length - 1].seq);
@@ -215,7 +243,11 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async replaceMessageBody(id: string, expected: string, content: string): Promise<boolean> {
-    const r = await this.db.query('UPDATE messages SET content = $1 WHERE id = $2 AND content = $3', [content, id, expected]);
+    const r = await this.db.query('UPDATE messages SET content = $1 WHERE id = $2 AND content = $3', [
+      content,
+      id,
+      expected,
+    ]);
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -238,7 +270,10 @@ export async function postgresSchemaVersion(pool: pg.Pool): Promise<{ current: n
  * Runs pending migrations in one transaction under an advisory lock. Returns the versions before
  * and after. A database newer than this release is refused, never downgraded.
  */
-export async function migratePostgres(pool: pg.Pool, steps: readonly string[] = postgresMigrations): Promise<{ from: number; to: number }> {
+export async function migratePostgres(
+  pool: pg.Pool,
+  steps: readonly string[] = postgresMigrations,
+): Promise<{ from: number; to: number }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -248,7 +283,10 @@ export async function migratePostgres(pool: pg.Pool, steps: readonly string[] = 
     if (r.rowCount === 0) await client.query('INSERT INTO hearth_schema (version) VALUES (0)');
     const from = Number(r.rows[0]?.version ?? 0);
     if (from > steps.length) {
-      throw new HearthError(ErrorCode.storage, `history database is at schema ${from}, newer than this release knows (${steps.length}); upgrade Hearth`);
+      throw new HearthError(
+        ErrorCode.storage,
+        `history database is at schema ${from}, newer than this release knows (${steps.length}); upgrade Hearth`,
+      );
     }
     for (const step of steps.slice(from)) await client.query(step);
     await client.query('UPDATE hearth_schema SET version = $1', [steps.length]);

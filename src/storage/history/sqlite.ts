@@ -9,7 +9,14 @@ import Database, { type SqliteDatabase } from '../sqlite-driver.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, DailyUsage, HistoryStore, MessageBodySource, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type {
+  Conversation,
+  DailyUsage,
+  HistoryStore,
+  MessageBodySource,
+  StoredMessage,
+  UsageRecord,
+} from '../../core/stores.js';
 import { HearthError, ErrorCode } from '../../core/errors.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { RecentCache, windowOf } from './recent-cache.js';
@@ -61,9 +68,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
         `INSERT OR IGNORE INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens)
          VALUES (@id, @conversationId, @role, @content, @attachments, @author, @createdAt, @tokens)`,
       ),
-      recent: db.prepare(
-        'SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?',
-      ),
+      recent: db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?'),
       usage: db.prepare(
         `INSERT INTO usage (conversation_id, user_id, agent, model, provider, prompt_tokens, completion_tokens,
            cached_prompt_tokens, latency_ms, ok, created_at, cost_usd)
@@ -214,9 +219,9 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   }
 
   async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
-    const conversations = (this.flushed.prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]).map(
-      conversationFromRow,
-    );
+    const conversations = (
+      this.flushed.prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]
+    ).map(conversationFromRow);
     const messages = (
       this.flushed
         .prepare(
@@ -243,7 +248,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   async *messageBodies(): AsyncIterable<{ id: string; content: string }> {
     // A page at a time: the connection cannot write (replaceMessageBody) while a read is open.
     const page = this.flushed.prepare('SELECT seq, id, content FROM messages WHERE seq > ? ORDER BY seq LIMIT 500');
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = page.all(after) as Array<{ seq: number; id: string; content: string }>;
       if (rows.length === 0) return;
       for (const r of rows) yield { id: r.id, content: r.content };
@@ -253,7 +258,10 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
 
   async replaceMessageBody(id: string, expected: string, content: string): Promise<boolean> {
     this.cache.clear();
-    return this.flushed.prepare('UPDATE messages SET content = ? WHERE id = ? AND content = ?').run(content, id, expected).changes > 0;
+    return (
+      this.flushed.prepare('UPDATE messages SET content = ? WHERE id = ? AND content = ?').run(content, id, expected)
+        .changes > 0
+    );
   }
 
   /** The schema version the database is at (for tests and `hearth doctor`). */

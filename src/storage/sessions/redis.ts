@@ -26,7 +26,9 @@ export class RedisSessionStore implements SessionStore {
       await this.redis.connect();
     } catch (err) {
       this.redis.disconnect();
-      throw new HearthError(ErrorCode.storage, `cannot reach Redis for sessions: ${(err as Error).message}`, 503, { cause: err });
+      throw new HearthError(ErrorCode.storage, `cannot reach Redis for sessions: ${(err as Error).message}`, 503, {
+        cause: err,
+      });
     }
   }
 

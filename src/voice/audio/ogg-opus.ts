@@ -13,7 +13,8 @@ import { resample } from './resample.js';
 export function decodeOggOpus(file: Buffer): PcmAudio {
   const packets = readOggPackets(file);
   const head = packets[0];
-  if (!head || head.toString('ascii', 0, 8) !== 'OpusHead') throw new HearthError(ErrorCode.badRequest, 'not an Ogg Opus stream', 400);
+  if (!head || head.toString('ascii', 0, 8) !== 'OpusHead')
+    throw new HearthError(ErrorCode.badRequest, 'not an Ogg Opus stream', 400);
   const channels = head[9];
   const preSkip = head.readUInt16LE(10);
   const decoder = new OpusDecoder(channels === 2 ? 2 : 1);
@@ -55,7 +56,10 @@ export function encodeOggOpus(audio: PcmAudio): Buffer {
   tags.write('OpusTags', 0);
   tags.writeUInt32LE(vendor.length, 8);
   vendor.copy(tags, 12);
-  const pages = [buildOggPage({ packets: [head], granule: 0n, serial, sequence: 0, bos: true }), buildOggPage({ packets: [tags], granule: 0n, serial, sequence: 1 })];
+  const pages = [
+    buildOggPage({ packets: [head], granule: 0n, serial, sequence: 0, bos: true }),
+    buildOggPage({ packets: [tags], granule: 0n, serial, sequence: 1 }),
+  ];
   const encoder = new OpusEncoder();
   try {
     const frames = [...framesOf(pcm)];

@@ -28,7 +28,8 @@ export function readOggPackets(buf: Buffer): Buffer[] {
   let off = 0;
   let serial: number | undefined;
   while (off + 27 <= buf.length) {
-    if (buf.toString('ascii', off, off + 4) !== 'OggS') throw new HearthError(ErrorCode.badRequest, 'not an Ogg stream', 400);
+    if (buf.toString('ascii', off, off + 4) !== 'OggS')
+      throw new HearthError(ErrorCode.badRequest, 'not an Ogg stream', 400);
     const segments = buf[off + 26];
     const tableEnd = off + 27 + segments;
     if (tableEnd > buf.length) break;

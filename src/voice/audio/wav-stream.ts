@@ -19,6 +19,7 @@ export async function* pcmFromWavStream(source: AsyncIterable<Uint8Array>): Asyn
     const all = carry.length ? Buffer.concat([carry, bytes]) : bytes;
     const usable = all.length - (all.length % frameBytes);
     carry = Buffer.from(all.subarray(usable));
-    if (usable > 0) yield { samples: downmix(int16From(all.subarray(0, usable)), format.channels), sampleRate: format.sampleRate };
+    if (usable > 0)
+      yield { samples: downmix(int16From(all.subarray(0, usable)), format.channels), sampleRate: format.sampleRate };
   }
 }

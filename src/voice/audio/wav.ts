@@ -45,7 +45,12 @@ export function parseWavHeader(buf: Buffer): WavFormat | undefined {
     const size = buf.readUInt32LE(off + 4);
     if (id === 'fmt ') {
       if (off + 24 > buf.length) return undefined;
-      fmt = { format: buf.readUInt16LE(off + 8), channels: buf.readUInt16LE(off + 10), sampleRate: buf.readUInt32LE(off + 12), bits: buf.readUInt16LE(off + 22) };
+      fmt = {
+        format: buf.readUInt16LE(off + 8),
+        channels: buf.readUInt16LE(off + 10),
+        sampleRate: buf.readUInt32LE(off + 12),
+        bits: buf.readUInt16LE(off + 22),
+      };
     } else if (id === 'data') {
       if (!fmt) break;
       if (fmt.bits !== 16 || (fmt.format !== 1 && fmt.format !== 0xfffe)) {

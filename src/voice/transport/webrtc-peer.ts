@@ -4,7 +4,14 @@
  * (non-trickle): the offer carries the browser's candidates, the answer ours.
  */
 import { randomInt } from 'node:crypto';
-import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+  type RTCDataChannel,
+  type RTCRtpTransceiver,
+} from 'werift';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { OutboundPacket } from '../audio-out.js';
 
@@ -39,7 +46,11 @@ export class VoicePeer {
   ) {}
 
   /** Accepts a browser's SDP offer; resolves with the peer and the SDP answer (candidates included). */
-  static async answer(offerSdp: string, ice: IceOptions, handlers: PeerHandlers): Promise<{ peer: VoicePeer; sdp: string }> {
+  static async answer(
+    offerSdp: string,
+    ice: IceOptions,
+    handlers: PeerHandlers,
+  ): Promise<{ peer: VoicePeer; sdp: string }> {
     const pc = new RTCPeerConnection({
       codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 })] },
       // Host discovery is switched off and only the configured addresses are added back.
@@ -55,7 +66,11 @@ export class VoicePeer {
       await peer.negotiate(offerSdp);
     } catch (err) {
       await peer.close();
-      throw err instanceof HearthError ? err : new HearthError(ErrorCode.badRequest, `cannot accept the offer: ${(err as Error).message}`, 400, { cause: err });
+      throw err instanceof HearthError
+        ? err
+        : new HearthError(ErrorCode.badRequest, `cannot accept the offer: ${(err as Error).message}`, 400, {
+            cause: err,
+          });
     }
     return { peer, sdp: pc.localDescription!.sdp };
   }
@@ -93,7 +108,10 @@ export class VoicePeer {
   private gathered(): Promise<void> {
     if (this.pc.iceGatheringState === 'complete') return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HearthError(ErrorCode.voice, 'ICE gathering timed out', 504)), GATHER_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new HearthError(ErrorCode.voice, 'ICE gathering timed out', 504)),
+        GATHER_TIMEOUT_MS,
+      );
       const sub = this.pc.iceGatheringStateChange.subscribe((state) => {
         if (state !== 'complete') return;
         clearTimeout(timer);
@@ -106,7 +124,12 @@ export class VoicePeer {
   /** Sends one Opus packet on the audio track. */
   sendAudio(packet: OutboundPacket): void {
     if (this.closed || !this.audio) return;
-    const header = new RtpHeader({ payloadType: 111, sequenceNumber: this.sequence, timestamp: packet.timestamp, marker: packet.marker });
+    const header = new RtpHeader({
+      payloadType: 111,
+      sequenceNumber: this.sequence,
+      timestamp: packet.timestamp,
+      marker: packet.marker,
+    });
     this.sequence = (this.sequence + 1) & 0xffff;
     this.audio.sender.sendRtp(new RtpPacket(header, packet.payload)).catch(() => undefined);
   }

@@ -23,14 +23,34 @@ async function until(probe: () => boolean, what: string, timeoutMs = 8000): Prom
   }
 }
 
-function done(replyId: string, text: string, attachments: Extract<ReplyEvent, { type: 'done' }>['attachments'] = []): ReplyEvent {
-  return { type: 'done', replyId, inReplyTo: 'x', conversationId: 'c', text, attachments, model: 'm', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' };
+function done(
+  replyId: string,
+  text: string,
+  attachments: Extract<ReplyEvent, { type: 'done' }>['attachments'] = [],
+): ReplyEvent {
+  return {
+    type: 'done',
+    replyId,
+    inReplyTo: 'x',
+    conversationId: 'c',
+    text,
+    attachments,
+    model: 'm',
+    usage: { promptTokens: 1, completionTokens: 1 },
+    finishReason: 'stop',
+  };
 }
 
 before(async () => {
   fake = await startDiscordFake();
   ctx = createTestContext();
-  const config = discordConfigSchema.parse({ token: fake.token, apiBase: fake.baseUrl, streamEditIntervalMs: 30, guildWaitMs: 2000, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  const config = discordConfigSchema.parse({
+    token: fake.token,
+    apiBase: fake.baseUrl,
+    streamEditIntervalMs: 30,
+    guildWaitMs: 2000,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+  });
   channel = createChannel(config, { log: ctx.log, dataDir: '/nonexistent' });
   await channel.start(ctx);
   await until(() => channel.status().state === 'ready', 'ready');
@@ -77,7 +97,12 @@ test('inbound attachment is downloaded into the blob store', async () => {
   const n = ctx.received.length;
   const bytes = Buffer.from('fake-png');
   const url = fake.addCdnFile('pic.png', bytes, 'image/png');
-  fake.userMessage({ author: ada, content: 'see', where: 'dm', attachments: [{ filename: 'pic.png', url, size: bytes.length, content_type: 'image/png' }] });
+  fake.userMessage({
+    author: ada,
+    content: 'see',
+    where: 'dm',
+    attachments: [{ filename: 'pic.png', url, size: bytes.length, content_type: 'image/png' }],
+  });
   const all = await ctx.waitForMessages(n + 1);
   const a = all[n].attachments[0];
   assert.equal(a.kind, 'image');
@@ -90,7 +115,11 @@ test('streamed reply: typing, a message edited in place, reply reference, no pin
   const target = { channel: 'discord', chatId: fake.textChannel.id, messageId: `discord:${userMsg}` };
   const base = { replyId: 'd1', inReplyTo: 'x', conversationId: 'c' };
   await channel.deliver(target, { type: 'start', ...base, model: 'm' });
-  await fake.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${fake.textChannel.id}/typing`, 3000, from);
+  await fake.waitForCall(
+    (c) => c.method === 'POST' && c.path === `/channels/${fake.textChannel.id}/typing`,
+    3000,
+    from,
+  );
   await channel.deliver(target, { type: 'delta', ...base, text: 'Hello ' });
   await fake.waitForCall((c) => c.method === 'POST' && c.path.endsWith('/messages'), 3000, from);
   await channel.deliver(target, { type: 'delta', ...base, text: 'wor' });
@@ -107,10 +136,15 @@ test('streamed reply: typing, a message edited in place, reply reference, no pin
 test('long answers split at 2000; thread replies go to the thread channel', async () => {
   const from = fake.calls.length;
   const long = Array.from({ length: 300 }, (_, i) => `Line ${i} of the answer.`).join('\n');
-  await channel.deliver({ channel: 'discord', chatId: fake.textChannel.id, threadId: fake.thread.id, messageId: snowflake() }, done('d2', long));
+  await channel.deliver(
+    { channel: 'discord', chatId: fake.textChannel.id, threadId: fake.thread.id, messageId: snowflake() },
+    done('d2', long),
+  );
   const posts = fake.calls.slice(from).filter((c) => c.method === 'POST');
   assert.ok(posts.length >= 4);
-  assert.ok(posts.every((p) => p.path === `/channels/${fake.thread.id}/messages` && String(p.body.content).length <= 2000));
+  assert.ok(
+    posts.every((p) => p.path === `/channels/${fake.thread.id}/messages` && String(p.body.content).length <= 2000),
+  );
 });
 
 test('attachments upload from the blob store; link images become embeds', async () => {
@@ -132,17 +166,36 @@ test('attachments upload from the blob store; link images become embeds', async 
 test('error: the user-safe text is sent and the message gets a ⚠️ reaction', async () => {
   const from = fake.calls.length;
   const userMsg = snowflake();
-  await channel.deliver({ channel: 'discord', chatId: fake.textChannel.id, messageId: userMsg }, { type: 'error', replyId: 'd4', inReplyTo: 'x', conversationId: 'c', code: 'HEARTH_E_MODEL_FAILED', message: 'Sorry, no model answered.' });
+  await channel.deliver(
+    { channel: 'discord', chatId: fake.textChannel.id, messageId: userMsg },
+    {
+      type: 'error',
+      replyId: 'd4',
+      inReplyTo: 'x',
+      conversationId: 'c',
+      code: 'HEARTH_E_MODEL_FAILED',
+      message: 'Sorry, no model answered.',
+    },
+  );
   const post = await fake.waitForCall((c) => c.method === 'POST' && c.path.endsWith('/messages'), 2000, from);
   assert.equal(post.body.content, 'Sorry, no model answered.');
-  await fake.waitForCall((c) => c.method === 'PUT' && c.path === `/channels/${fake.textChannel.id}/messages/${userMsg}/reactions/${encodeURIComponent('⚠️')}/@me`, 2000, from);
+  await fake.waitForCall(
+    (c) =>
+      c.method === 'PUT' &&
+      c.path === `/channels/${fake.textChannel.id}/messages/${userMsg}/reactions/${encodeURIComponent('⚠️')}/@me`,
+    2000,
+    from,
+  );
 });
 
 test('429: discord.js waits retry_after and the message lands', async () => {
   const from = fake.calls.length;
   fake.rateLimitNext(/^POST \/channels\/\d+\/messages$/, 0.5);
   const started = Date.now();
-  await channel.deliver({ channel: 'discord', chatId: fake.textChannel.id, messageId: snowflake() }, done('d5', 'after the limit'));
+  await channel.deliver(
+    { channel: 'discord', chatId: fake.textChannel.id, messageId: snowflake() },
+    done('d5', 'after the limit'),
+  );
   const posts = fake.calls.slice(from).filter((c) => c.method === 'POST');
   assert.equal(posts.length, 2);
   assert.ok(Date.now() - started >= 400);
@@ -151,7 +204,19 @@ test('429: discord.js waits retry_after and the message lands', async () => {
 
 test('malformed dispatches are skipped without crashing; the session goes on', async () => {
   const n = ctx.received.length;
-  fake.dispatch('MESSAGE_CREATE', { id: snowflake(), channel_id: fake.textChannel.id, guild_id: fake.guild.id, author: { id: ada.id, username: 'ada', discriminator: '0' }, content: '', attachments: [], embeds: [], mentions: [], mention_roles: [], timestamp: new Date().toISOString(), type: 0 });
+  fake.dispatch('MESSAGE_CREATE', {
+    id: snowflake(),
+    channel_id: fake.textChannel.id,
+    guild_id: fake.guild.id,
+    author: { id: ada.id, username: 'ada', discriminator: '0' },
+    content: '',
+    attachments: [],
+    embeds: [],
+    mentions: [],
+    mention_roles: [],
+    timestamp: new Date().toISOString(),
+    type: 0,
+  });
   fake.userMessage({ author: ada, content: 'still alive', where: 'dm' });
   const all = await ctx.waitForMessages(n + 1);
   assert.equal(all[n].text, 'still alive');

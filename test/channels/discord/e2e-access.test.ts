@@ -25,19 +25,31 @@ describe('allowFrom list', () => {
   test('listed senders (by @username and by id) are answered', async () => {
     rig.fake.userMessage({ author: ada, content: 'by username', where: 'dm' });
     rig.fake.userMessage({ author: sam, content: 'by id', where: 'dm' });
-    await eventually(() => rig.answers(rig.fake.dmChannelId(ada.id)).some((t) => t.includes('You said: by username')), 'the answer to @ada');
-    await eventually(() => rig.answers(rig.fake.dmChannelId(sam.id)).some((t) => t.includes('You said: by id')), 'the answer to sam');
+    await eventually(
+      () => rig.answers(rig.fake.dmChannelId(ada.id)).some((t) => t.includes('You said: by username')),
+      'the answer to @ada',
+    );
+    await eventually(
+      () => rig.answers(rig.fake.dmChannelId(sam.id)).some((t) => t.includes('You said: by id')),
+      'the answer to sam',
+    );
   });
 
   test('a sender not in the list is ignored and logged, also when mentioning the bot in a guild', async () => {
     const asked = rig.model.requests.length;
     rig.fake.userMessage({ author: mallory, content: 'let me in', where: 'dm' });
     rig.fake.userMessage({ author: mallory, content: 'hey bot', where: 'guild', mentionBot: true });
-    await eventually(() => rig.hearth.logs.filter((l) => l.msg === 'sender ignored' && l.senderId === mallory.id).length === 2, 'two ignored messages');
+    await eventually(
+      () => rig.hearth.logs.filter((l) => l.msg === 'sender ignored' && l.senderId === mallory.id).length === 2,
+      'two ignored messages',
+    );
     const line = rig.hearth.logs.find((l) => l.msg === 'sender ignored')!;
     assert.equal(line.channel, 'discord');
     rig.fake.userMessage({ author: ada, content: 'after mallory', where: 'dm' });
-    await eventually(() => rig.answers(rig.fake.dmChannelId(ada.id)).some((t) => t.includes('after mallory')), 'the next answer');
+    await eventually(
+      () => rig.answers(rig.fake.dmChannelId(ada.id)).some((t) => t.includes('after mallory')),
+      'the next answer',
+    );
     assert.deepEqual(rig.answers(rig.fake.dmChannelId(mallory.id)), []);
     assert.deepEqual(rig.answers(rig.fake.textChannel.id), []);
     assert.equal(rig.model.requests.length, asked + 1);
@@ -56,20 +68,29 @@ describe('pairing (no allowFrom)', () => {
   test('an unknown sender gets a code; the admin approves it; the next message is answered', async () => {
     const dm = rig.fake.dmChannelId(ada.id);
     rig.fake.userMessage({ author: ada, content: 'hello?', where: 'dm' });
-    await eventually(() => rig.answers(dm).some((t) => /approve pairing code [A-Z0-9]+\./.test(t)), 'the pairing message');
+    await eventually(
+      () => rig.answers(dm).some((t) => /approve pairing code [A-Z0-9]+\./.test(t)),
+      'the pairing message',
+    );
     const code = /approve pairing code ([A-Z0-9]+)\./.exec(rig.answers(dm)[0])![1];
     assert.equal(rig.model.requests.length, 0, 'the model is not asked before approval');
 
     const listed = await adminCall(rig.hearth, 'GET', '/admin/pairings');
     assert.equal(listed.status, 200);
     const pending = listed.body.pending.find((p: { code: string }) => p.code === code);
-    assert.deepEqual({ channel: pending.channel, senderId: pending.senderId, chatId: pending.chatId }, { channel: 'discord', senderId: ada.id, chatId: dm });
+    assert.deepEqual(
+      { channel: pending.channel, senderId: pending.senderId, chatId: pending.chatId },
+      { channel: 'discord', senderId: ada.id, chatId: dm },
+    );
 
     const approved = await adminCall(rig.hearth, 'POST', `/admin/pairings/${code}/approve`);
     assert.equal(approved.status, 200);
     assert.deepEqual(approved.body, { approved: { channel: 'discord', senderId: ada.id } });
 
     rig.fake.userMessage({ author: ada, content: 'paired now', where: 'dm' });
-    await eventually(() => rig.answers(dm).some((t) => t.includes('You said: paired now')), 'the model answer after approval');
+    await eventually(
+      () => rig.answers(dm).some((t) => t.includes('You said: paired now')),
+      'the model answer after approval',
+    );
   });
 });

@@ -34,18 +34,52 @@ test('429 on message create: Hearth waits retry_after, then the reply lands', as
 test('malformed dispatches are skipped; Hearth stays up and answers the next message', async () => {
   const { fake } = rig;
   const dm = fake.dmChannelId(ada.id);
-  const base = { channel_id: dm, channel_type: 1, content: 'x', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0 };
-  fake.dispatch('MESSAGE_CREATE', { ...base, id: snowflake(), content: '', author: { id: ada.id, username: 'ada', discriminator: '0', global_name: null, avatar: null } });
+  const base = {
+    channel_id: dm,
+    channel_type: 1,
+    content: 'x',
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: 0,
+  };
+  fake.dispatch('MESSAGE_CREATE', {
+    ...base,
+    id: snowflake(),
+    content: '',
+    author: { id: ada.id, username: 'ada', discriminator: '0', global_name: null, avatar: null },
+  });
   fake.dispatch('MESSAGE_CREATE', { ...base, id: snowflake() }); // no author
   fake.dispatch('MESSAGE_CREATE', null);
-  fake.dispatch('MESSAGE_CREATE', { ...base, id: snowflake(), author: { id: ada.id, username: 'ada' }, attachments: 'not a list' });
+  fake.dispatch('MESSAGE_CREATE', {
+    ...base,
+    id: snowflake(),
+    author: { id: ada.id, username: 'ada' },
+    attachments: 'not a list',
+  });
   fake.dispatch('SOMETHING_NEW', { what: 'an event type this client does not know' });
   fake.userMessage({ author: ada, content: 'still alive', where: 'dm' });
-  await eventually(() => rig.answers(dm).some((t) => t.includes('You said: still alive')), 'the answer to the good message');
+  await eventually(
+    () => rig.answers(dm).some((t) => t.includes('You said: still alive')),
+    'the answer to the good message',
+  );
   assert.equal(rig.hearth.proc.exitCode, null);
   const skippedBecause = (pattern: RegExp) =>
-    rig.hearth.waitForLog((l) => (l.msg === 'discord message skipped' || l.msg === 'discord dispatch skipped') && pattern.test(String(l.reason)));
-  for (const reason of [/no content/, /author missing/, /data is not an object/, /attachments is not an array/]) await skippedBecause(reason);
-  assert.ok(!rig.hearth.logs.some((l) => l.msg === 'unhandled rejection' || l.msg === 'uncaught exception'), 'nothing escaped to the process');
+    rig.hearth.waitForLog(
+      (l) =>
+        (l.msg === 'discord message skipped' || l.msg === 'discord dispatch skipped') && pattern.test(String(l.reason)),
+    );
+  for (const reason of [/no content/, /author missing/, /data is not an object/, /attachments is not an array/])
+    await skippedBecause(reason);
+  assert.ok(
+    !rig.hearth.logs.some((l) => l.msg === 'unhandled rejection' || l.msg === 'uncaught exception'),
+    'nothing escaped to the process',
+  );
   assert.ok(!rig.answers(dm).some((t) => t === 'You said: x'));
 });

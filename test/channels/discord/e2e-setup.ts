@@ -41,7 +41,8 @@ export async function startDiscordRig(channel: string): Promise<DiscordRig> {
     fake,
     model,
     hearth: started,
-    answers: (channelId) => [...fake.botMessages.values()].filter((m) => m.channel_id === channelId).map((m) => String(m.content)),
+    answers: (channelId) =>
+      [...fake.botMessages.values()].filter((m) => m.channel_id === channelId).map((m) => String(m.content)),
     async close() {
       await started.stop();
       await fake.close();

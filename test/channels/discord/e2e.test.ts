@@ -24,7 +24,10 @@ after(async () => {
 
 test('a DM is answered by the model in the DM channel', async () => {
   rig.fake.userMessage({ author: ada, content: 'ping discord', where: 'dm' });
-  await eventually(() => rig.answers(rig.fake.dmChannelId(ada.id)).some((t) => t.includes('You said: ping discord')), 'the DM answer');
+  await eventually(
+    () => rig.answers(rig.fake.dmChannelId(ada.id)).some((t) => t.includes('You said: ping discord')),
+    'the DM answer',
+  );
   assert.deepEqual(rig.answers(rig.fake.textChannel.id), [], 'nothing lands in the guild channel');
 });
 
@@ -40,7 +43,10 @@ test('after a Gateway drop the session resumes, and a message sent meanwhile is 
   const { fake } = rig;
   fake.dropGateway();
   fake.userMessage({ author: ada, content: 'after the drop', where: 'dm' });
-  await eventually(() => rig.answers(fake.dmChannelId(ada.id)).some((t) => t.includes('after the drop')), 'the answer after resume');
+  await eventually(
+    () => rig.answers(fake.dmChannelId(ada.id)).some((t) => t.includes('after the drop')),
+    'the answer after resume',
+  );
   assert.ok(fake.resumes >= 1);
   assert.equal(fake.identifies, 1, 'resumed, not re-identified');
 });
@@ -49,8 +55,18 @@ test('a refused resume (INVALID_SESSION) makes Hearth identify again and keep an
   const { fake } = rig;
   fake.invalidateSessions();
   await eventually(() => fake.identifies === 2, 'a second IDENTIFY');
-  assert.ok(fake.gatewayLog.some((e) => e.dir === 'out' && e.op === 9), 'INVALID_SESSION was sent');
-  await eventually(async () => ((await (await fetch(`${rig.hearth.baseUrl}/readyz`)).json()) as Json).channels.discord.state === 'ready', 'ready again');
+  assert.ok(
+    fake.gatewayLog.some((e) => e.dir === 'out' && e.op === 9),
+    'INVALID_SESSION was sent',
+  );
+  await eventually(
+    async () =>
+      ((await (await fetch(`${rig.hearth.baseUrl}/readyz`)).json()) as Json).channels.discord.state === 'ready',
+    'ready again',
+  );
   fake.userMessage({ author: ada, content: 'new session', where: 'dm' });
-  await eventually(() => rig.answers(fake.dmChannelId(ada.id)).some((t) => t.includes('You said: new session')), 'the answer in the new session');
+  await eventually(
+    () => rig.answers(fake.dmChannelId(ada.id)).some((t) => t.includes('You said: new session')),
+    'the answer in the new session',
+  );
 });

@@ -14,7 +14,8 @@ const base: DiscordInbound = {
   attachments: [],
   mentionedUserIds: [],
 };
-const convert = (m: Partial<DiscordInbound>, kind: 'message' | 'edit' = 'message') => toMessage({ ...base, ...m }, { channel: 'discord', bot, kind });
+const convert = (m: Partial<DiscordInbound>, kind: 'message' | 'edit' = 'message') =>
+  toMessage({ ...base, ...m }, { channel: 'discord', bot, kind });
 
 test('guild message without mention: group, not mentioned', () => {
   const r = convert({});
@@ -57,8 +58,18 @@ test('attachments map to kinds and blob keys; voice messages are voice', () => {
     ],
   });
   assert.ok(r.ok);
-  assert.deepEqual(r.message.attachments.map((a) => a.kind), ['image', 'voice', 'document']);
-  assert.deepEqual(r.media.map((m) => m.blobKey), ['media/discord/111111111111111111-1.png', 'media/discord/111111111111111111-2.ogg', 'media/discord/111111111111111111-3.bin']);
+  assert.deepEqual(
+    r.message.attachments.map((a) => a.kind),
+    ['image', 'voice', 'document'],
+  );
+  assert.deepEqual(
+    r.media.map((m) => m.blobKey),
+    [
+      'media/discord/111111111111111111-1.png',
+      'media/discord/111111111111111111-2.ogg',
+      'media/discord/111111111111111111-3.bin',
+    ],
+  );
 });
 
 test('edits get their own id; empty and malformed messages are rejected with a reason', () => {
@@ -71,7 +82,10 @@ test('edits get their own id; empty and malformed messages are rejected with a r
 });
 
 test('reactions become reaction events on the same chat', () => {
-  const m = reactionToMessage({ messageId: '1', channelId: '2', guildId: '3', emoji: '👍', user: { id: '4', username: 'ada' }, at: 5 }, 'discord');
+  const m = reactionToMessage(
+    { messageId: '1', channelId: '2', guildId: '3', emoji: '👍', user: { id: '4', username: 'ada' }, at: 5 },
+    'discord',
+  );
   assert.equal(m.kind, 'reaction');
   assert.equal(m.value, '👍');
   assert.equal(m.replyTo, '1');
@@ -79,8 +93,14 @@ test('reactions become reaction events on the same chat', () => {
 });
 
 test('markdown: tables become code blocks, images links, deep headings bold; fences untouched', () => {
-  assert.equal(markdownToDiscord('| a | b |\n|---|---|\n| 1 | 2 |\nafter'), '```\n| a | b |\n|---|---|\n| 1 | 2 |\n```\nafter');
-  assert.equal(markdownToDiscord('![cat](https://x/c.png) and ![](https://x/d.png)'), '[cat](https://x/c.png) and https://x/d.png');
+  assert.equal(
+    markdownToDiscord('| a | b |\n|---|---|\n| 1 | 2 |\nafter'),
+    '```\n| a | b |\n|---|---|\n| 1 | 2 |\n```\nafter',
+  );
+  assert.equal(
+    markdownToDiscord('![cat](https://x/c.png) and ![](https://x/d.png)'),
+    '[cat](https://x/c.png) and https://x/d.png',
+  );
   assert.equal(markdownToDiscord('#### Deep\n## Kept'), '**Deep**\n## Kept');
   assert.equal(markdownToDiscord('```\n![x](y)\n#### z\n```'), '```\n![x](y)\n#### z\n```');
 });

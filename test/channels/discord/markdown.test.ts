@@ -4,12 +4,16 @@ import { escapeDiscord, markdownToDiscord } from '../../../src/channels/discord/
 import { prefixes, richAnswer } from '../shared/rich-answer.js';
 
 test('what Discord renders natively comes back as written', () => {
-  const native = '# Title\n\n**bold *italic* bold** and ~~gone~~ with `a*b_c <tag>`\n\n- one\n  - nested\n1. first\n\n> quoted\n\n```py\nprint("*x*")\n```';
+  const native =
+    '# Title\n\n**bold *italic* bold** and ~~gone~~ with `a*b_c <tag>`\n\n- one\n  - nested\n1. first\n\n> quoted\n\n```py\nprint("*x*")\n```';
   assert.equal(markdownToDiscord(native), native);
 });
 
 test('links: masked links keep a URL with parentheses whole; bare URLs go out exactly as written', () => {
-  assert.equal(markdownToDiscord('[x](https://en.wikipedia.org/wiki/Foo_(bar))'), '[x](https://en.wikipedia.org/wiki/Foo_%28bar%29)');
+  assert.equal(
+    markdownToDiscord('[x](https://en.wikipedia.org/wiki/Foo_(bar))'),
+    '[x](https://en.wikipedia.org/wiki/Foo_%28bar%29)',
+  );
   assert.equal(markdownToDiscord('see https://example.com/_a_b_c now'), 'see https://example.com/_a_b_c now');
 });
 
@@ -19,7 +23,10 @@ test('same-kind nesting adds no second marker pair; deep headings are bold once'
 });
 
 test('tables become an aligned code block; a quote around code marks every line', () => {
-  assert.equal(markdownToDiscord('| k | value |\n|---|:-:|\n| a | 1 |'), '```\n| k | value |\n|---|-------|\n| a |   1   |\n```');
+  assert.equal(
+    markdownToDiscord('| k | value |\n|---|:-:|\n| a | 1 |'),
+    '```\n| k | value |\n|---|-------|\n| a |   1   |\n```',
+  );
   assert.equal(markdownToDiscord('> ```\n> code\n> ```'), '> ```\n> code\n> ```');
 });
 
@@ -30,7 +37,10 @@ test('text that is not Markdown comes back unchanged', () => {
 
 test('literal characters Discord would read as markup are escaped', () => {
   // Escaped in the Markdown, so meant literally; Discord has its own spoilers, and would format these.
-  assert.equal(markdownToDiscord('\\*not bold\\* \\_nor this\\_ a || b || c \\`tick'), '\\*not bold\\* \\_nor this\\_ a \\|\\| b \\|\\| c \\`tick');
+  assert.equal(
+    markdownToDiscord('\\*not bold\\* \\_nor this\\_ a || b || c \\`tick'),
+    '\\*not bold\\* \\_nor this\\_ a \\|\\| b \\|\\| c \\`tick',
+  );
   assert.equal(markdownToDiscord('\\# not a heading\nsome\n2. not a list'), '\\# not a heading\nsome\n2\\. not a list');
   assert.equal(escapeDiscord('[x](y) ~~z~~', false), '[x\\](y) \\~\\~z\\~\\~');
 });

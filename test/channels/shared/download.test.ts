@@ -28,6 +28,9 @@ test('files within the cap are read whole', async () => {
 });
 
 test('a declared size over the cap is refused before reading, an undeclared one while reading', async () => {
-  await assert.rejects(readCapped(await fetch(`${base}/declared/50000`), 3000), { code: 'HEARTH_E_TOO_LARGE', httpStatus: 413 });
+  await assert.rejects(readCapped(await fetch(`${base}/declared/50000`), 3000), {
+    code: 'HEARTH_E_TOO_LARGE',
+    httpStatus: 413,
+  });
   await assert.rejects(readCapped(await fetch(`${base}/chunked/50000`), 3000), { code: 'HEARTH_E_TOO_LARGE' });
 });

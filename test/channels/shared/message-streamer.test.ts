@@ -32,7 +32,12 @@ test('a redelivered start event does not leave "typing…" renewing forever afte
   await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
   await streamer.deliver(target, { ...base, type: 'start' } as ReplyEvent);
   await streamer.deliver(target, {
-    ...base, type: 'done', text: 'hi', attachments: [], usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop',
+    ...base,
+    type: 'done',
+    text: 'hi',
+    attachments: [],
+    usage: { promptTokens: 1, completionTokens: 1 },
+    finishReason: 'stop',
   } as ReplyEvent);
   assert.deepEqual(platform.posts, ['hi']);
   const after = platform.typing;
@@ -42,7 +47,14 @@ test('a redelivered start event does not leave "typing…" renewing forever afte
 });
 
 const done = (text: string) =>
-  ({ ...base, type: 'done', text, attachments: [], usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' }) as ReplyEvent;
+  ({
+    ...base,
+    type: 'done',
+    text,
+    attachments: [],
+    usage: { promptTokens: 1, completionTokens: 1 },
+    finishReason: 'stop',
+  }) as ReplyEvent;
 
 test('a channel that declares editsInPlace shows the answer growing in one message', async () => {
   const platform = fakePlatform();

@@ -33,6 +33,8 @@ export const richAnswer = [
  */
 export function prefixes(text: string): string[] {
   const word = /[\p{L}\p{N}]/u;
-  const cuts = Array.from({ length: text.length }, (_, i) => i + 1).filter((end) => !(word.test(text[end - 1]) && word.test(text[end] ?? '')));
+  const cuts = Array.from({ length: text.length }, (_, i) => i + 1).filter(
+    (end) => !(word.test(text[end - 1]) && word.test(text[end] ?? '')),
+  );
   return cuts.map((end) => text.slice(0, end));
 }

@@ -24,10 +24,16 @@ function written(fake: SlackFake, channel: string): Array<{ text: string; thread
   let n = 0;
   for (const c of fake.calls) {
     if (c.args.channel !== channel) continue;
-    if (c.method === 'chat.postMessage') out.set(`p${n++}`, { text: String(c.args.text), thread: c.args.thread_ts as string | undefined, blocks: c.args.blocks });
+    if (c.method === 'chat.postMessage')
+      out.set(`p${n++}`, {
+        text: String(c.args.text),
+        thread: c.args.thread_ts as string | undefined,
+        blocks: c.args.blocks,
+      });
     if (c.method === 'chat.update') {
       const last = [...out.keys()].pop();
-      if (last) out.set(last, { ...out.get(last)!, text: String(c.args.text), blocks: c.args.blocks ?? out.get(last)!.blocks });
+      if (last)
+        out.set(last, { ...out.get(last)!, text: String(c.args.text), blocks: c.args.blocks ?? out.get(last)!.blocks });
     }
   }
   return [...out.values()];
@@ -69,7 +75,17 @@ describe('Slack Socket Mode', () => {
   });
 
   test('a DM is answered by the model in the DM', async () => {
-    await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'ping slack', ts: '1700002000.1' }));
+    await fake.sendEnvelope(
+      'events_api',
+      fake.eventCallback({
+        type: 'message',
+        channel: 'D1',
+        channel_type: 'im',
+        user: 'U1',
+        text: 'ping slack',
+        ts: '1700002000.1',
+      }),
+    );
     await until(() => written(fake, 'D1').some((m) => m.text.includes('You said: ping slack')), 'answer in D1');
     assert.equal(written(fake, 'D1')[0].thread, undefined);
   });
@@ -87,29 +103,69 @@ describe('Slack Socket Mode', () => {
   });
 
   test('an unmentioned channel message is not answered', async () => {
-    await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', channel: 'C2', channel_type: 'channel', user: 'U1', text: 'just chatting', ts: '1700002200.1' }));
+    await fake.sendEnvelope(
+      'events_api',
+      fake.eventCallback({
+        type: 'message',
+        channel: 'C2',
+        channel_type: 'channel',
+        user: 'U1',
+        text: 'just chatting',
+        ts: '1700002200.1',
+      }),
+    );
     await new Promise((r) => setTimeout(r, 800));
     assert.equal(written(fake, 'C2').length, 0);
   });
 
   test('a file in reaches the pipeline and is answered', async () => {
     const file = fake.hostFile(Buffer.from('hello file'), 'note.txt', 'text/plain');
-    await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', subtype: 'file_share', channel: 'D3', channel_type: 'im', user: 'U1', text: 'see attached', ts: '1700002300.1', files: [file] }));
+    await fake.sendEnvelope(
+      'events_api',
+      fake.eventCallback({
+        type: 'message',
+        subtype: 'file_share',
+        channel: 'D3',
+        channel_type: 'im',
+        user: 'U1',
+        text: 'see attached',
+        ts: '1700002300.1',
+        files: [file],
+      }),
+    );
     await until(() => written(fake, 'D3').some((m) => m.text.includes('see attached')), 'answer in D3');
   });
 
   test('buttons round trip: Block Kit out, the click comes back and is answered in the same conversation', async () => {
-    await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', channel: 'D4', channel_type: 'im', user: 'U1', text: 'offer buttons', ts: '1700002400.1' }));
+    await fake.sendEnvelope(
+      'events_api',
+      fake.eventCallback({
+        type: 'message',
+        channel: 'D4',
+        channel_type: 'im',
+        user: 'U1',
+        text: 'offer buttons',
+        ts: '1700002400.1',
+      }),
+    );
     await until(() => written(fake, 'D4').some((m) => Array.isArray(m.blocks)), 'buttons in D4');
     const withButtons = written(fake, 'D4').find((m) => Array.isArray(m.blocks))!;
     assert.equal(withButtons.text, 'Pick one');
-    const actions = (withButtons.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+    const actions = (
+      withButtons.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    ).find((b) => b.type === 'actions')!;
     assert.ok(actions.elements!.length === 2);
     const ts = String(fake.calls.find((c) => c.method === 'chat.postMessage' && c.args.channel === 'D4')!.result?.ts);
     await fake.sendEnvelope('interactive', fake.blockActions('D4', ts, 'U1', 1));
-    await until(() => !(fake.message('D4', ts)?.blocks ?? []).some((b) => b.type === 'actions'), 'the buttons replaced by the choice');
+    await until(
+      () => !(fake.message('D4', ts)?.blocks ?? []).some((b) => b.type === 'actions'),
+      'the buttons replaced by the choice',
+    );
     assert.match(JSON.stringify(fake.message('D4', ts)?.blocks), /<@U1> chose \*Blue\*/);
-    await until(() => written(fake, 'D4').some((m) => m.text.includes('Blue') && m.text.includes('You said')), 'answer to the click');
+    await until(
+      () => written(fake, 'D4').some((m) => m.text.includes('Blue') && m.text.includes('You said')),
+      'answer to the click',
+    );
   });
 });
 
@@ -141,7 +197,18 @@ describe('Slack Events API', () => {
   test('a signed event is answered', async () => {
     let res: Response | undefined;
     for (let i = 0; i < 50; i++) {
-      res = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel: 'D10', channel_type: 'im', user: 'U1', text: 'ping events', ts: '1700003000.1' }));
+      res = await postSignedToSlackWebhook(
+        webhook,
+        secret,
+        fake.eventCallback({
+          type: 'message',
+          channel: 'D10',
+          channel_type: 'im',
+          user: 'U1',
+          text: 'ping events',
+          ts: '1700003000.1',
+        }),
+      );
       if (res.status !== 503) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -150,19 +217,47 @@ describe('Slack Events API', () => {
   });
 
   test('buttons round trip over HTTP: a signed, form-encoded click is answered', async () => {
-    const res = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel: 'D13', channel_type: 'im', user: 'U1', text: 'offer buttons', ts: '1700003300.1' }));
+    const res = await postSignedToSlackWebhook(
+      webhook,
+      secret,
+      fake.eventCallback({
+        type: 'message',
+        channel: 'D13',
+        channel_type: 'im',
+        user: 'U1',
+        text: 'offer buttons',
+        ts: '1700003300.1',
+      }),
+    );
     assert.equal(res.status, 200);
     await until(() => written(fake, 'D13').some((m) => Array.isArray(m.blocks)), 'buttons in D13');
     const ts = String(fake.calls.find((c) => c.method === 'chat.postMessage' && c.args.channel === 'D13')!.result?.ts);
-    assert.equal((await postSignedToSlackWebhook(webhook, secret, fake.blockActions('D13', ts, 'U1', 0), { form: true })).status, 200);
-    await until(() => written(fake, 'D13').some((m) => m.text.includes('Red') && m.text.includes('You said')), 'answer to the click');
+    assert.equal(
+      (await postSignedToSlackWebhook(webhook, secret, fake.blockActions('D13', ts, 'U1', 0), { form: true })).status,
+      200,
+    );
+    await until(
+      () => written(fake, 'D13').some((m) => m.text.includes('Red') && m.text.includes('You said')),
+      'answer to the click',
+    );
     assert.match(JSON.stringify(fake.message('D13', ts)?.blocks), /<@U1> chose \*Red\*/);
   });
 
   test('bad signatures and stale timestamps get 401 and are logged', async () => {
-    const body = fake.eventCallback({ type: 'message', channel: 'D11', channel_type: 'im', user: 'U1', text: 'forged', ts: '1700003100.1' });
+    const body = fake.eventCallback({
+      type: 'message',
+      channel: 'D11',
+      channel_type: 'im',
+      user: 'U1',
+      text: 'forged',
+      ts: '1700003100.1',
+    });
     assert.equal((await postSignedToSlackWebhook(webhook, secret, body, { badSignature: true })).status, 401);
-    assert.equal((await postSignedToSlackWebhook(webhook, secret, body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).status, 401);
+    assert.equal(
+      (await postSignedToSlackWebhook(webhook, secret, body, { timestamp: Math.floor(Date.now() / 1000) - 3600 }))
+        .status,
+      401,
+    );
     await hearth.waitForLog((l) => l.msg === 'slack: webhook request rejected' && l.reason === 'bad signature', 5000);
     await hearth.waitForLog((l) => l.msg === 'slack: webhook request rejected' && l.reason === 'stale timestamp', 5000);
     await new Promise((r) => setTimeout(r, 300));
@@ -170,10 +265,25 @@ describe('Slack Events API', () => {
   });
 
   test('a malformed event is skipped and logged; the process keeps serving', async () => {
-    const res = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel_type: 'im', user: 'U1', text: 'no channel' }));
+    const res = await postSignedToSlackWebhook(
+      webhook,
+      secret,
+      fake.eventCallback({ type: 'message', channel_type: 'im', user: 'U1', text: 'no channel' }),
+    );
     assert.equal(res.status, 200);
     await hearth.waitForLog((l) => l.msg === 'slack: malformed event skipped', 5000);
-    const again = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel: 'D12', channel_type: 'im', user: 'U1', text: 'still alive', ts: '1700003200.1' }));
+    const again = await postSignedToSlackWebhook(
+      webhook,
+      secret,
+      fake.eventCallback({
+        type: 'message',
+        channel: 'D12',
+        channel_type: 'im',
+        user: 'U1',
+        text: 'still alive',
+        ts: '1700003200.1',
+      }),
+    );
     assert.equal(again.status, 200);
     await until(() => written(fake, 'D12').some((m) => m.text.includes('still alive')), 'answer in D12');
   });

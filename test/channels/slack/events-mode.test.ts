@@ -21,7 +21,13 @@ before(async () => {
   fake = await startSlackFake();
   ctx = memoryContext();
   channel = createChannel(
-    slackConfigSchema.parse({ mode: 'events', botToken: 'xoxb-test-bot-token', signingSecret: secret, apiUrl: fake.apiUrl, reconnect: { initialDelayMs: 50, maxDelayMs: 100 } }),
+    slackConfigSchema.parse({
+      mode: 'events',
+      botToken: 'xoxb-test-bot-token',
+      signingSecret: secret,
+      apiUrl: fake.apiUrl,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 100 },
+    }),
     { log: ctx.log, dataDir: '/nonexistent' },
   );
   app = Fastify();
@@ -43,13 +49,24 @@ after(async () => {
 });
 
 test('url_verification is answered with the challenge', async () => {
-  const res = await postSignedToSlackWebhook(webhook, secret, { token: 'x', challenge: 'chal-123', type: 'url_verification' });
+  const res = await postSignedToSlackWebhook(webhook, secret, {
+    token: 'x',
+    challenge: 'chal-123',
+    type: 'url_verification',
+  });
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { challenge: 'chal-123' });
 });
 
 test('a signed event is accepted and handed on; a Slack retry of it is not handed on twice', async () => {
-  const body = fake.eventCallback({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'hello', ts: '1700001000.1' });
+  const body = fake.eventCallback({
+    type: 'message',
+    channel: 'D1',
+    channel_type: 'im',
+    user: 'U1',
+    text: 'hello',
+    ts: '1700001000.1',
+  });
   const res = await postSignedToSlackWebhook(webhook, secret, body);
   assert.equal(res.status, 200);
   const m = await ctx.waitForMessage((x) => x.chatId === 'D1');
@@ -61,14 +78,24 @@ test('a signed event is accepted and handed on; a Slack retry of it is not hande
 });
 
 test('a bad signature gets 401 and a log line; nothing is handed on', async () => {
-  const res = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel: 'D2', channel_type: 'im', user: 'U1', text: 'forged', ts: '1.1' }), { badSignature: true });
+  const res = await postSignedToSlackWebhook(
+    webhook,
+    secret,
+    fake.eventCallback({ type: 'message', channel: 'D2', channel_type: 'im', user: 'U1', text: 'forged', ts: '1.1' }),
+    { badSignature: true },
+  );
   assert.equal(res.status, 401);
   await ctx.waitForLog((l) => l.msg === 'slack: webhook request rejected' && l.reason === 'bad signature');
   assert.equal(ctx.received.filter((x) => x.chatId === 'D2').length, 0);
 });
 
 test('a stale timestamp gets 401 and a log line', async () => {
-  const res = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel: 'D3', channel_type: 'im', user: 'U1', text: 'old', ts: '1.1' }), { timestamp: Math.floor(Date.now() / 1000) - 600 });
+  const res = await postSignedToSlackWebhook(
+    webhook,
+    secret,
+    fake.eventCallback({ type: 'message', channel: 'D3', channel_type: 'im', user: 'U1', text: 'old', ts: '1.1' }),
+    { timestamp: Math.floor(Date.now() / 1000) - 600 },
+  );
   assert.equal(res.status, 401);
   await ctx.waitForLog((l) => l.msg === 'slack: webhook request rejected' && l.reason === 'stale timestamp');
 });
@@ -79,23 +106,45 @@ test('unsigned requests get 401', async () => {
 });
 
 test('malformed payloads are skipped with a warning, never crash', async () => {
-  const res = await postSignedToSlackWebhook(webhook, secret, fake.eventCallback({ type: 'message', channel_type: 'im', user: 'U1', text: 'no channel' }));
+  const res = await postSignedToSlackWebhook(
+    webhook,
+    secret,
+    fake.eventCallback({ type: 'message', channel_type: 'im', user: 'U1', text: 'no channel' }),
+  );
   assert.equal(res.status, 200);
   await ctx.waitForLog((l) => l.msg === 'slack: malformed event skipped');
   const raw = await fetch(webhook, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-slack-signature': 'v0=0' },
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+      'x-slack-signature': 'v0=0',
+    },
     body: 'not json',
   });
   assert.equal(raw.status, 401);
-  const sibling = await fetch(webhook.replace('/webhooks/slack', '/other'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+  const sibling = await fetch(webhook.replace('/webhooks/slack', '/other'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":1}',
+  });
   assert.deepEqual(await sibling.json(), { echoed: { a: 1 } });
 });
 
 test('a form-encoded button click (interactivity) becomes an action and marks the choice', async () => {
   await channel.deliver(
     { channel: 'slack', chatId: 'D9', messageId: '8.1' },
-    { type: 'done', replyId: 'r9', inReplyTo: 'm9', conversationId: 'c9', text: 'pick [[button:Now|now]][[button:Later|later]]', attachments: [], model: 'fake', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' },
+    {
+      type: 'done',
+      replyId: 'r9',
+      inReplyTo: 'm9',
+      conversationId: 'c9',
+      text: 'pick [[button:Now|now]][[button:Later|later]]',
+      attachments: [],
+      model: 'fake',
+      usage: { promptTokens: 1, completionTokens: 1 },
+      finishReason: 'stop',
+    },
   );
   const ts = String((await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'D9')).result?.ts);
   const res = await postSignedToSlackWebhook(webhook, secret, fake.blockActions('D9', ts, 'U9', 1), { form: true });

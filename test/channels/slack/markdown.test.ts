@@ -22,14 +22,23 @@ test('long answers split at paragraph boundaries under the limit, each piece con
   assert.deepEqual(mrkdwnPieces(text, 100), [`*${'a'.repeat(60)}*`, 'b'.repeat(60)]);
   assert.ok(mrkdwnPieces('x'.repeat(250), 100).every((c) => c.length <= 100));
   const code = mrkdwnPieces('```\n' + 'line\n'.repeat(40) + '```', 100);
-  assert.ok(code.length > 1 && code.every((c) => c.startsWith('```') && c.endsWith('```')), 'a cut code block stays a code block in every piece');
-  assert.ok(mrkdwnPieces('& '.repeat(60), 100).every((c) => c.length <= 100), 'escaping never pushes a piece past the limit');
+  assert.ok(
+    code.length > 1 && code.every((c) => c.startsWith('```') && c.endsWith('```')),
+    'a cut code block stays a code block in every piece',
+  );
+  assert.ok(
+    mrkdwnPieces('& '.repeat(60), 100).every((c) => c.length <= 100),
+    'escaping never pushes a piece past the limit',
+  );
 });
 
 test('button markup is extracted from answers and hidden while streaming', () => {
   const { text, buttons } = extractButtons('Deploy now?\n[[button:Yes|deploy-yes]] [[button:No]]');
   assert.equal(text, 'Deploy now?');
-  assert.deepEqual(buttons, [{ label: 'Yes', value: 'deploy-yes' }, { label: 'No', value: 'No' }]);
+  assert.deepEqual(buttons, [
+    { label: 'Yes', value: 'deploy-yes' },
+    { label: 'No', value: 'No' },
+  ]);
   assert.equal(streamingText('Deploy now?\n[[butt'), 'Deploy now?');
 });
 
@@ -39,12 +48,21 @@ test('signatures: valid passes, wrong secret and stale timestamp fail', () => {
   const ts = String(now / 1000);
   const sig = slackSignature('s3cret', ts, body);
   assert.deepEqual(verifySlackSignature('s3cret', { signature: sig, timestamp: ts }, body, 300, now), { ok: true });
-  assert.deepEqual(verifySlackSignature('other', { signature: sig, timestamp: ts }, body, 300, now), { ok: false, reason: 'bad signature' });
-  assert.deepEqual(verifySlackSignature('s3cret', { signature: sig, timestamp: ts }, body, 300, now + 301_000), { ok: false, reason: 'stale timestamp' });
-  assert.deepEqual(verifySlackSignature('s3cret', { timestamp: ts }, body, 300, now), { ok: false, reason: 'missing headers' });
+  assert.deepEqual(verifySlackSignature('other', { signature: sig, timestamp: ts }, body, 300, now), {
+    ok: false,
+    reason: 'bad signature',
+  });
+  assert.deepEqual(verifySlackSignature('s3cret', { signature: sig, timestamp: ts }, body, 300, now + 301_000), {
+    ok: false,
+    reason: 'stale timestamp',
+  });
+  assert.deepEqual(verifySlackSignature('s3cret', { timestamp: ts }, body, 300, now), {
+    ok: false,
+    reason: 'missing headers',
+  });
 });
 
-test('nested emphasis: Slack\'s single markers, no doubled pair for a same-kind nesting', () => {
+test("nested emphasis: Slack's single markers, no doubled pair for a same-kind nesting", () => {
   assert.equal(markdownToMrkdwn('**bold _italic_ bold**'), '*bold _italic_ bold*');
   assert.equal(markdownToMrkdwn('*a **b** c*'), '_a *b* c_');
   assert.equal(markdownToMrkdwn('# Title with **bold**'), '*Title with bold*');
@@ -55,7 +73,10 @@ test('code spans keep markup characters, only &<> escaped', () => {
 });
 
 test('links: parentheses stay in the URL, the label is plain text, bare URLs are left to Slack', () => {
-  assert.equal(markdownToMrkdwn('[x](https://en.wikipedia.org/wiki/Foo_(bar))'), '<https://en.wikipedia.org/wiki/Foo_(bar)|x>');
+  assert.equal(
+    markdownToMrkdwn('[x](https://en.wikipedia.org/wiki/Foo_(bar))'),
+    '<https://en.wikipedia.org/wiki/Foo_(bar)|x>',
+  );
   assert.equal(markdownToMrkdwn('[**the** `docs`](https://a.b/?q=1&r=2)'), '<https://a.b/?q=1&amp;r=2|the docs>');
   assert.equal(markdownToMrkdwn('go to https://a.b/x_y_z or <https://c.d>'), 'go to https://a.b/x_y_z or https://c.d');
 });
@@ -63,7 +84,10 @@ test('links: parentheses stay in the URL, the label is plain text, bare URLs are
 test('lists nest, quotes get > on every line, tables become a code block grid', () => {
   assert.equal(markdownToMrkdwn('- a\n  - b\n1. one\n2. two'), '• a\n  • b\n1. one\n2. two');
   assert.equal(markdownToMrkdwn('> said **this**\n> and that'), '> said *this*\n> and that');
-  assert.equal(markdownToMrkdwn('| a | b |\n|---|---|\n| 1 | <2> |'), '```| a | b   |\n|---|-----|\n| 1 | &lt;2&gt; |```');
+  assert.equal(
+    markdownToMrkdwn('| a | b |\n|---|---|\n| 1 | <2> |'),
+    '```| a | b   |\n|---|-----|\n| 1 | &lt;2&gt; |```',
+  );
 });
 
 test('text that is not Markdown comes back as it was, only &<> escaped', () => {

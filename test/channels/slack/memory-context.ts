@@ -26,7 +26,8 @@ export function memoryContext(): TestContext {
   const notify = () => listeners.splice(0).forEach((l) => l());
   const sink = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
       notify();
       done();
     },

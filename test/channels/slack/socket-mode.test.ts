@@ -36,7 +36,14 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Pr
 
 const ids = { replyId: 'r1', inReplyTo: 'm1', conversationId: 'c1' };
 const done = (text: string, replyId = 'r1'): ReplyEvent => ({
-  type: 'done', ...ids, replyId, text, attachments: [], model: 'fake', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop',
+  type: 'done',
+  ...ids,
+  replyId,
+  text,
+  attachments: [],
+  model: 'fake',
+  usage: { promptTokens: 1, completionTokens: 1 },
+  finishReason: 'stop',
 });
 
 before(async () => {
@@ -61,7 +68,17 @@ test('apps.connections.open goes to the configured API with the app token; auth.
 });
 
 test('a DM arrives over the socket, is acked, and becomes a Message', async () => {
-  const ack = await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', channel: 'D100', channel_type: 'im', user: 'U1', text: 'hi there', ts: '1700000100.000100' }));
+  const ack = await fake.sendEnvelope(
+    'events_api',
+    fake.eventCallback({
+      type: 'message',
+      channel: 'D100',
+      channel_type: 'im',
+      user: 'U1',
+      text: 'hi there',
+      ts: '1700000100.000100',
+    }),
+  );
   assert.ok(typeof ack.envelope_id === 'string');
   const m = await ctx.waitForMessage((x) => x.chatId === 'D100');
   assert.equal(m.text, 'hi there');
@@ -82,14 +99,39 @@ test('one mention delivered as message and app_mention is handed on once, thread
 });
 
 test('the bot’s own messages are ignored', async () => {
-  await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', channel: 'D101', channel_type: 'im', user: fake.botUserId, text: 'me', ts: '1700000300.000100' }));
-  await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', channel: 'D101', channel_type: 'im', bot_id: 'BOTHER', text: 'a bot', ts: '1700000300.000200' }));
+  await fake.sendEnvelope(
+    'events_api',
+    fake.eventCallback({
+      type: 'message',
+      channel: 'D101',
+      channel_type: 'im',
+      user: fake.botUserId,
+      text: 'me',
+      ts: '1700000300.000100',
+    }),
+  );
+  await fake.sendEnvelope(
+    'events_api',
+    fake.eventCallback({
+      type: 'message',
+      channel: 'D101',
+      channel_type: 'im',
+      bot_id: 'BOTHER',
+      text: 'a bot',
+      ts: '1700000300.000200',
+    }),
+  );
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(ctx.received.filter((x) => x.chatId === 'D101').length, 0);
 });
 
 test('a streamed answer is posted in the thread, edited in place, and finished with mrkdwn', async () => {
-  const target: ReplyTarget = { channel: 'slack', chatId: 'C200', threadId: '1700000200.000100', messageId: '1700000200.000100' };
+  const target: ReplyTarget = {
+    channel: 'slack',
+    chatId: 'C200',
+    threadId: '1700000200.000100',
+    messageId: '1700000200.000100',
+  };
   await channel.deliver(target, { type: 'start', ...ids, replyId: 'stream1', model: 'fake' });
   await channel.deliver(target, { type: 'delta', ...ids, replyId: 'stream1', text: 'Hello ' });
   const post = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C200' && c.args.text === 'Hello');
@@ -103,19 +145,34 @@ test('a streamed answer is posted in the thread, edited in place, and finished w
 });
 
 test('a lone done (gateway text such as a pairing code) is posted as a new message', async () => {
-  await channel.deliver({ channel: 'slack', chatId: 'D300', messageId: '1.1' }, done('Your pairing code is 1234', 'lone'));
+  await channel.deliver(
+    { channel: 'slack', chatId: 'D300', messageId: '1.1' },
+    done('Your pairing code is 1234', 'lone'),
+  );
   const post = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'D300');
   assert.equal(post.args.text, 'Your pairing code is 1234');
   assert.equal(post.args.thread_ts, undefined);
 });
 
 test('buttons render as Block Kit and a click comes back as an action in the same conversation', async () => {
-  await channel.deliver({ channel: 'slack', chatId: 'C400', threadId: '9.1', messageId: '9.1' }, done('Ship it?\n[[button:Yes|ship-yes]][[button:No|ship-no]]', 'btn'));
+  await channel.deliver(
+    { channel: 'slack', chatId: 'C400', threadId: '9.1', messageId: '9.1' },
+    done('Ship it?\n[[button:Yes|ship-yes]][[button:No|ship-no]]', 'btn'),
+  );
   const post = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C400');
-  const blocks = post.args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>;
+  const blocks = post.args.blocks as Array<{
+    type: string;
+    elements?: Array<{ action_id: string; value: string; text: { text: string } }>;
+  }>;
   assert.equal(blocks[0].type, 'section');
   const actions = blocks.find((b) => b.type === 'actions');
-  assert.deepEqual(actions?.elements?.map((e) => [e.text.text, e.value]), [['Yes', 'ship-yes'], ['No', 'ship-no']]);
+  assert.deepEqual(
+    actions?.elements?.map((e) => [e.text.text, e.value]),
+    [
+      ['Yes', 'ship-yes'],
+      ['No', 'ship-no'],
+    ],
+  );
   assert.equal(post.args.text, 'Ship it?');
   const ts = String(post.result?.ts);
   const ack = await fake.sendEnvelope('interactive', fake.blockActions('C400', ts, 'U1', 0));
@@ -128,7 +185,10 @@ test('buttons render as Block Kit and a click comes back as an action in the sam
 });
 
 test('after a click the message shows the choice and its buttons are gone (chat.update)', async () => {
-  await channel.deliver({ channel: 'slack', chatId: 'C450', threadId: '9.2', messageId: '9.2' }, done('Deploy to *prod*?\n[[button:Deploy|go]][[button:Cancel|stop]]', 'btn2'));
+  await channel.deliver(
+    { channel: 'slack', chatId: 'C450', threadId: '9.2', messageId: '9.2' },
+    done('Deploy to *prod*?\n[[button:Deploy|go]][[button:Cancel|stop]]', 'btn2'),
+  );
   const post = await fake.waitForCall('chat.postMessage', (c) => c.args.channel === 'C450');
   const ts = String(post.result?.ts);
   assert.ok(fake.message('C450', ts)?.blocks?.some((b) => b.type === 'actions'));
@@ -138,7 +198,10 @@ test('after a click the message shows the choice and its buttons are gone (chat.
   const shown = fake.message('C450', ts)!;
   assert.ok(!shown.blocks!.some((b) => b.type === 'actions'), 'no buttons left');
   assert.deepEqual(shown.blocks![0], { type: 'section', text: { type: 'mrkdwn', text: 'Deploy to _prod_?' } });
-  assert.deepEqual(shown.blocks!.at(-1), { type: 'context', elements: [{ type: 'mrkdwn', text: '✅ <@U7> chose *Cancel*' }] });
+  assert.deepEqual(shown.blocks!.at(-1), {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: '✅ <@U7> chose *Cancel*' }],
+  });
   const click = await ctx.waitForMessage((m) => m.kind === 'action' && m.chatId === 'C450');
   assert.equal(click.value, 'stop');
 });
@@ -146,15 +209,33 @@ test('after a click the message shows the choice and its buttons are gone (chat.
 test('files in are downloaded with the bot token into the blob store; files out are uploaded in the thread', async () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
   const file = fake.hostFile(png, 'pic.png', 'image/png');
-  await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', subtype: 'file_share', channel: 'D500', channel_type: 'im', user: 'U1', text: 'look', ts: '1700000600.1', files: [file] }));
+  await fake.sendEnvelope(
+    'events_api',
+    fake.eventCallback({
+      type: 'message',
+      subtype: 'file_share',
+      channel: 'D500',
+      channel_type: 'im',
+      user: 'U1',
+      text: 'look',
+      ts: '1700000600.1',
+      files: [file],
+    }),
+  );
   const m = await ctx.waitForMessage((x) => x.chatId === 'D500');
   assert.equal(m.attachments[0].kind, 'image');
   assert.equal(m.attachments[0].blobKey, `media/slack/${file.id}.png`);
   assert.deepEqual(ctx.blobsByKey.get(m.attachments[0].blobKey!)?.data, png);
 
-  await ctx.blobs.put('media/out/report.txt', Buffer.from('report body'), { mimeType: 'text/plain', fileName: 'report.txt' });
+  await ctx.blobs.put('media/out/report.txt', Buffer.from('report body'), {
+    mimeType: 'text/plain',
+    fileName: 'report.txt',
+  });
   const ev = done('Here is the report', 'files');
-  if (ev.type === 'done') ev.attachments = [{ kind: 'document', blobKey: 'media/out/report.txt', fileName: 'report.txt', mimeType: 'text/plain' }];
+  if (ev.type === 'done')
+    ev.attachments = [
+      { kind: 'document', blobKey: 'media/out/report.txt', fileName: 'report.txt', mimeType: 'text/plain' },
+    ];
   await channel.deliver({ channel: 'slack', chatId: 'C600', threadId: '6.1', messageId: '6.1' }, ev);
   await fake.waitForCall('files.completeUploadExternal');
   const up = fake.uploads.find((u) => u.channelId === 'C600');
@@ -176,8 +257,22 @@ test('a 429 with Retry-After is waited out, then the call succeeds', async () =>
 test('when Slack recycles the socket the channel reconnects', async () => {
   const opens = fake.calls.filter((c) => c.method === 'apps.connections.open').length;
   fake.dropSockets();
-  await waitFor(() => fake.calls.filter((c) => c.method === 'apps.connections.open').length > opens && fake.socketCount() > 0, 'reconnect', 8000);
+  await waitFor(
+    () => fake.calls.filter((c) => c.method === 'apps.connections.open').length > opens && fake.socketCount() > 0,
+    'reconnect',
+    8000,
+  );
   await waitFor(() => channel.status().state === 'ready', 'ready again', 8000);
-  await fake.sendEnvelope('events_api', fake.eventCallback({ type: 'message', channel: 'D800', channel_type: 'im', user: 'U1', text: 'still there?', ts: '1700000800.1' }));
+  await fake.sendEnvelope(
+    'events_api',
+    fake.eventCallback({
+      type: 'message',
+      channel: 'D800',
+      channel_type: 'im',
+      user: 'U1',
+      text: 'still there?',
+      ts: '1700000800.1',
+    }),
+  );
   await ctx.waitForMessage((x) => x.chatId === 'D800');
 });

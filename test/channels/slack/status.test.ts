@@ -27,7 +27,13 @@ test('an unreachable Slack means backing-off with a reason, then ready once it i
   const ctx = memoryContext();
   const port = await freePort();
   const channel = createChannel(
-    slackConfigSchema.parse({ mode: 'socket', botToken: 'xoxb-test-bot-token', appToken: 'xapp-test-app-token', apiUrl: `http://127.0.0.1:${port}/api/`, reconnect: { initialDelayMs: 30, maxDelayMs: 60 } }),
+    slackConfigSchema.parse({
+      mode: 'socket',
+      botToken: 'xoxb-test-bot-token',
+      appToken: 'xapp-test-app-token',
+      apiUrl: `http://127.0.0.1:${port}/api/`,
+      reconnect: { initialDelayMs: 30, maxDelayMs: 60 },
+    }),
     { log: ctx.log, dataDir: '/nonexistent' },
   );
   await channel.start(ctx);
@@ -43,7 +49,13 @@ test('a revoked bot token means failed, with no retry loop', async () => {
   fake.revokeBotToken();
   const ctx = memoryContext();
   const channel = createChannel(
-    slackConfigSchema.parse({ mode: 'socket', botToken: 'xoxb-test-bot-token', appToken: 'xapp-test-app-token', apiUrl: fake.apiUrl, reconnect: { initialDelayMs: 30, maxDelayMs: 60 } }),
+    slackConfigSchema.parse({
+      mode: 'socket',
+      botToken: 'xoxb-test-bot-token',
+      appToken: 'xapp-test-app-token',
+      apiUrl: fake.apiUrl,
+      reconnect: { initialDelayMs: 30, maxDelayMs: 60 },
+    }),
     { log: ctx.log, dataDir: '/nonexistent' },
   );
   await channel.start(ctx);
@@ -58,5 +70,8 @@ test('config: socket mode needs appToken, events mode needs signingSecret', () =
   assert.throws(() => slackConfigSchema.parse({ mode: 'socket', botToken: 'x' }), /appToken/);
   assert.throws(() => slackConfigSchema.parse({ mode: 'events', botToken: 'x' }), /signingSecret/);
   assert.throws(() => slackConfigSchema.parse({ mode: 'events', botToken: 'x', signingSecret: 's', extra: 1 }));
-  assert.equal(slackConfigSchema.parse({ mode: 'events', botToken: 'x', signingSecret: 's' }).apiUrl, 'https://slack.com/api/');
+  assert.equal(
+    slackConfigSchema.parse({ mode: 'events', botToken: 'x', signingSecret: 's' }).apiUrl,
+    'https://slack.com/api/',
+  );
 });

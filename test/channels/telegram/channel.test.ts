@@ -38,12 +38,23 @@ after(async () => {
   await fake.close();
 });
 
-function events(replyId: string, inReplyTo: string): { start: ReplyEvent; delta: (t: string) => ReplyEvent; done: (t: string, attachments?: []) => ReplyEvent } {
+function events(
+  replyId: string,
+  inReplyTo: string,
+): { start: ReplyEvent; delta: (t: string) => ReplyEvent; done: (t: string, attachments?: []) => ReplyEvent } {
   const base = { replyId, inReplyTo, conversationId: 'c' };
   return {
     start: { type: 'start', ...base, model: 'm' },
     delta: (text) => ({ type: 'delta', ...base, text }),
-    done: (text, attachments = []) => ({ type: 'done', ...base, text, attachments, model: 'm', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' }),
+    done: (text, attachments = []) => ({
+      type: 'done',
+      ...base,
+      text,
+      attachments,
+      model: 'm',
+      usage: { promptTokens: 1, completionTokens: 1 },
+      finishReason: 'stop',
+    }),
   };
 }
 
@@ -61,7 +72,12 @@ test('becomes ready after getMe, deleteWebhook and a first getUpdates', async ()
   await fake.waitForCall('getUpdates');
   const methods = fake.calls.map((c) => c.method);
   assert.deepEqual(methods.slice(0, 3), ['getMe', 'deleteWebhook', 'getUpdates']);
-  assert.deepEqual(fake.calls[2].params.allowed_updates, ['message', 'edited_message', 'channel_post', 'edited_channel_post']);
+  assert.deepEqual(fake.calls[2].params.allowed_updates, [
+    'message',
+    'edited_message',
+    'channel_post',
+    'edited_channel_post',
+  ]);
 });
 
 test('a user message arrives normalized, and the offset confirms it', async () => {
@@ -79,7 +95,12 @@ test('streamed reply: typing, one message edited in place, final Markdown render
   const e = events('r1', 'telegram:42:1');
   const target = { channel: 'telegram', chatId: '42', messageId: 'telegram:42:1' };
   await channel.deliver(target, e.start);
-  await fake.waitForCall('sendChatAction', (c) => c.params.action === 'typing' && c.params.chat_id === '42', 2000, mark);
+  await fake.waitForCall(
+    'sendChatAction',
+    (c) => c.params.action === 'typing' && c.params.chat_id === '42',
+    2000,
+    mark,
+  );
   await channel.deliver(target, e.delta('Hello **wor'));
   await fake.waitForCall('sendMessage', () => true, 2000, mark);
   await channel.deliver(target, e.delta('ld**, how'));
@@ -88,7 +109,10 @@ test('streamed reply: typing, one message edited in place, final Markdown render
   const sends = fake.calls.slice(mark).filter((c) => c.method === 'sendMessage');
   assert.equal(sends.length, 1, 'one message, edited in place');
   assert.deepEqual(sends[0].params.reply_parameters, { message_id: 1, allow_sending_without_reply: true });
-  const last = fake.calls.slice(mark).filter((c) => c.method === 'editMessageText').at(-1)!;
+  const last = fake.calls
+    .slice(mark)
+    .filter((c) => c.method === 'editMessageText')
+    .at(-1)!;
   assert.equal(last.params.text, 'Hello <b>world</b>, how are you?');
   assert.equal(last.params.parse_mode, 'HTML');
   const shown = [...fake.botMessages.values()].at(-1)!;
@@ -104,9 +128,19 @@ test('mid-stream, an unclosed ** stays text and an unclosed fence shows as code;
   await channel.deliver(target, e.delta('Plan: **bold'));
   await fake.waitForCall('sendMessage', shows('Plan: **bold'), 2000, mark);
   await channel.deliver(target, e.delta(' step** then\n```ts\nconst a = 1 <'));
-  await fake.waitForCall('editMessageText', shows('Plan: <b>bold step</b> then\n<pre><code class="language-ts">const a = 1 &lt;</code></pre>'), 2000, mark);
+  await fake.waitForCall(
+    'editMessageText',
+    shows('Plan: <b>bold step</b> then\n<pre><code class="language-ts">const a = 1 &lt;</code></pre>'),
+    2000,
+    mark,
+  );
   await channel.deliver(target, e.done('Plan: **bold step** then\n```ts\nconst a = 1 < 2;\n```\nend'));
-  await fake.waitForCall('editMessageText', shows('Plan: <b>bold step</b> then\n<pre><code class="language-ts">const a = 1 &lt; 2;</code></pre>\nend'), 2000, mark);
+  await fake.waitForCall(
+    'editMessageText',
+    shows('Plan: <b>bold step</b> then\n<pre><code class="language-ts">const a = 1 &lt; 2;</code></pre>\nend'),
+    2000,
+    mark,
+  );
   const writes = fake.calls.slice(mark).filter((c) => c.method === 'sendMessage' || c.method === 'editMessageText');
   for (const call of writes) {
     assert.equal(call.params.parse_mode, 'HTML', `sent as HTML, never the plain fallback: ${String(call.params.text)}`);
@@ -131,9 +165,16 @@ test('a long answer is split at 4096 characters into several messages', async ()
 
 test('429 with retry_after is waited out and the message still lands', async () => {
   const mark = fake.calls.length;
-  fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+  fake.failNext('sendMessage', {
+    error_code: 429,
+    description: 'Too Many Requests: retry after 1',
+    parameters: { retry_after: 1 },
+  });
   const started = Date.now();
-  await channel.deliver({ channel: 'telegram', chatId: '42', messageId: '1' }, events('r3', 'x').done('after the flood'));
+  await channel.deliver(
+    { channel: 'telegram', chatId: '42', messageId: '1' },
+    events('r3', 'x').done('after the flood'),
+  );
   const sends = fake.calls.slice(mark).filter((c) => c.method === 'sendMessage');
   assert.equal(sends.length, 2, 'retried once');
   assert.ok(Date.now() - started >= 900, 'waited retry_after');
@@ -142,7 +183,17 @@ test('429 with retry_after is waited out and the message still lands', async () 
 
 test('an error event sends its user-safe text', async () => {
   const mark = fake.calls.length;
-  await channel.deliver({ channel: 'telegram', chatId: '42', messageId: '1' }, { type: 'error', replyId: 'r4', inReplyTo: 'x', conversationId: 'c', code: 'HEARTH_E_MODEL_FAILED', message: 'Every model failed <sorry>' });
+  await channel.deliver(
+    { channel: 'telegram', chatId: '42', messageId: '1' },
+    {
+      type: 'error',
+      replyId: 'r4',
+      inReplyTo: 'x',
+      conversationId: 'c',
+      code: 'HEARTH_E_MODEL_FAILED',
+      message: 'Every model failed <sorry>',
+    },
+  );
   const send = await fake.waitForCall('sendMessage', () => true, 2000, mark);
   assert.equal(send.params.text, 'Every model failed <sorry>');
   assert.equal(send.params.parse_mode, undefined);
@@ -152,10 +203,18 @@ test('inbound photo and document are downloaded into the blob store', async () =
   const before = ctx.received.length;
   const png = Buffer.from('89504e470d0a1a0a-fake-png-bytes');
   const photo = fake.addFile(png, 'photos/file_1.jpg');
-  fake.userMessage({ chat: adaChat, from: ada, extra: { photo: [{ ...photo, width: 10, height: 10 }], caption: 'what is this?' } });
+  fake.userMessage({
+    chat: adaChat,
+    from: ada,
+    extra: { photo: [{ ...photo, width: 10, height: 10 }], caption: 'what is this?' },
+  });
   const pdf = Buffer.from('%PDF-1.4 fake');
   const doc = fake.addFile(pdf, 'documents/file_2.pdf');
-  fake.userMessage({ chat: adaChat, from: ada, extra: { document: { ...doc, file_name: 'cv.pdf', mime_type: 'application/pdf' } } });
+  fake.userMessage({
+    chat: adaChat,
+    from: ada,
+    extra: { document: { ...doc, file_name: 'cv.pdf', mime_type: 'application/pdf' } },
+  });
   const all = await ctx.waitForMessages(before + 2);
   const [photoMsg, docMsg] = all.slice(before);
   assert.equal(photoMsg.text, 'what is this?');
@@ -170,7 +229,11 @@ test('inbound photo and document are downloaded into the blob store', async () =
 test('a file over maxMediaBytes is not downloaded; the message still arrives, the file described', async () => {
   const before = ctx.received.length;
   const big = fake.addFile(Buffer.alloc(5000, 1), 'documents/file_big.bin');
-  fake.userMessage({ chat: adaChat, from: ada, extra: { document: { ...big, file_name: 'big.bin', mime_type: 'application/octet-stream' }, caption: 'too big?' } });
+  fake.userMessage({
+    chat: adaChat,
+    from: ada,
+    extra: { document: { ...big, file_name: 'big.bin', mime_type: 'application/octet-stream' }, caption: 'too big?' },
+  });
   const [msg] = (await ctx.waitForMessages(before + 1)).slice(before);
   assert.equal(msg.text, 'too big?');
   assert.equal(msg.attachments[0].fileName, 'big.bin');
@@ -183,7 +246,13 @@ test('outbound attachments from the blob store: photo, document, sticker uploade
   await ctx.blobs.put('out/notes.txt', Buffer.from('some notes'), { mimeType: 'text/plain', fileName: 'notes.txt' });
   await ctx.blobs.put('out/s.webp', Buffer.from('webp'), { mimeType: 'image/webp' });
   const done: ReplyEvent = {
-    type: 'done', replyId: 'r5', inReplyTo: 'x', conversationId: 'c', text: 'Here you go', model: 'm', finishReason: 'stop',
+    type: 'done',
+    replyId: 'r5',
+    inReplyTo: 'x',
+    conversationId: 'c',
+    text: 'Here you go',
+    model: 'm',
+    finishReason: 'stop',
     usage: { promptTokens: 1, completionTokens: 1 },
     attachments: [
       { kind: 'image', blobKey: 'out/chart.png', fileName: 'chart.png', mimeType: 'image/png' },

@@ -51,7 +51,10 @@ describe('pairing (no allowFrom)', () => {
   test('an unknown sender gets a code; the admin approves it; the next message is answered', async () => {
     const bo = privateChat(701, 'Bo', 'bo');
     rig.fake.userMessage({ ...bo, text: 'hello?' });
-    await eventually(() => rig.shown(701).some((t) => /approve pairing code [A-Z0-9]+\./.test(t)), 'the pairing message');
+    await eventually(
+      () => rig.shown(701).some((t) => /approve pairing code [A-Z0-9]+\./.test(t)),
+      'the pairing message',
+    );
     const code = /approve pairing code ([A-Z0-9]+)\./.exec(rig.shown(701)[0])![1];
     assert.equal(rig.model.requests.length, 0, 'the model is not asked before approval');
 
@@ -65,15 +68,25 @@ describe('pairing (no allowFrom)', () => {
     const listed = await adminCall(rig.hearth, 'GET', '/admin/pairings');
     assert.equal(listed.status, 200);
     const pending = listed.body.pending.find((p: { code: string }) => p.code === code);
-    assert.deepEqual({ channel: pending.channel, senderId: pending.senderId, chatId: pending.chatId }, { channel: 'telegram', senderId: '701', chatId: '701' });
+    assert.deepEqual(
+      { channel: pending.channel, senderId: pending.senderId, chatId: pending.chatId },
+      { channel: 'telegram', senderId: '701', chatId: '701' },
+    );
 
     const approved = await adminCall(rig.hearth, 'POST', `/admin/pairings/${code}/approve`);
     assert.equal(approved.status, 200);
     assert.deepEqual(approved.body, { approved: { channel: 'telegram', senderId: '701' } });
-    assert.equal((await adminCall(rig.hearth, 'POST', `/admin/pairings/${code}/approve`)).status, 404, 'a code works once');
+    assert.equal(
+      (await adminCall(rig.hearth, 'POST', `/admin/pairings/${code}/approve`)).status,
+      404,
+      'a code works once',
+    );
 
     rig.fake.userMessage({ ...bo, text: 'paired now' });
-    await eventually(() => rig.shown(701).some((t) => t.includes('You said: paired now')), 'the model answer after approval');
+    await eventually(
+      () => rig.shown(701).some((t) => t.includes('You said: paired now')),
+      'the model answer after approval',
+    );
     const after = await adminCall(rig.hearth, 'GET', '/admin/pairings');
     assert.ok(!after.body.pending.some((p: { code: string }) => p.code === code));
   });

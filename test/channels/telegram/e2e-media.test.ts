@@ -49,7 +49,11 @@ test('a photo with a caption reaches the model as an image and is stored in the 
     },
   });
   const turn = await requestMentioning('what is in this picture?');
-  assert.deepEqual(turn.images, [`data:image/jpeg;base64,${bytes.toString('base64')}`], 'the largest size, as an image part');
+  assert.deepEqual(
+    turn.images,
+    [`data:image/jpeg;base64,${bytes.toString('base64')}`],
+    'the largest size, as an image part',
+  );
   const stored = join(rig.hearth.dataDir, 'blobs', 'media', 'telegram', `801-${message.message_id}.jpg`);
   assert.deepEqual(readFileSync(stored), bytes);
   await eventually(() => rig.shown(801).some((t) => t.includes('You said: what is in this picture?')), 'the answer');

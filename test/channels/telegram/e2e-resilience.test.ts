@@ -28,7 +28,11 @@ async function telegramState(): Promise<{ httpStatus: number; state: string; rea
 
 test('429 on sendMessage: Hearth waits retry_after, then the reply lands', async () => {
   const from = rig.fake.calls.length;
-  rig.fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
+  rig.fake.failNext('sendMessage', {
+    error_code: 429,
+    description: 'Too Many Requests: retry after 1',
+    parameters: { retry_after: 1 },
+  });
   rig.fake.userMessage({ ...privateChat(901, 'Ada'), text: 'flood me' });
   await eventually(() => rig.shown(901).some((t) => t.includes('You said: flood me')), 'the answer after the wait');
   const sends = rig.fake.calls.slice(from).filter((c) => c.method === 'sendMessage' && c.params.chat_id === '901');
@@ -40,16 +44,30 @@ test('429 on sendMessage: Hearth waits retry_after, then the reply lands', async
 
 test('malformed updates are logged and skipped; the next good update is answered', async () => {
   const chat = privateChat(902, 'Bo');
-  rig.fake.pushUpdate({ message: { chat: chat.chat, from: { ...chat.from, is_bot: false }, date: 1, text: 'no message_id' } });
+  rig.fake.pushUpdate({
+    message: { chat: chat.chat, from: { ...chat.from, is_bot: false }, date: 1, text: 'no message_id' },
+  });
   rig.fake.pushUpdate({ message: { message_id: 1, date: 1, text: 'no chat' } });
   rig.fake.pushUpdate({ edited_message: 'not an object' });
   rig.fake.pushUpdate({ message: { message_id: 2, chat: chat.chat, date: 1, text: 'no sender' } });
   rig.fake.userMessage({ ...chat, text: 'a good one' });
-  await eventually(() => rig.shown(902).some((t) => t.includes('You said: a good one')), 'the answer to the good update');
+  await eventually(
+    () => rig.shown(902).some((t) => t.includes('You said: a good one')),
+    'the answer to the good update',
+  );
   const skipped = rig.hearth.logs.filter((l) => l.msg === 'telegram update skipped').map((l) => String(l.reason));
-  assert.ok(skipped.some((r) => /message_id missing/.test(r)), skipped.join('; '));
-  assert.ok(skipped.some((r) => /chat\.id missing/.test(r)), skipped.join('; '));
-  assert.ok(skipped.some((r) => /sender missing/.test(r)), skipped.join('; '));
+  assert.ok(
+    skipped.some((r) => /message_id missing/.test(r)),
+    skipped.join('; '),
+  );
+  assert.ok(
+    skipped.some((r) => /chat\.id missing/.test(r)),
+    skipped.join('; '),
+  );
+  assert.ok(
+    skipped.some((r) => /sender missing/.test(r)),
+    skipped.join('; '),
+  );
   assert.ok(skipped.length >= 4, skipped.join('; '));
   assert.equal(rig.shown(902).length, 1, 'only the good update was answered');
   assert.equal(rig.hearth.proc.exitCode, null);
@@ -68,7 +86,10 @@ test('a dropped connection and 5xx answers: backing-off in /readyz, then polling
   // Sent while the API is failing: Telegram keeps it until the bot polls successfully.
   rig.fake.userMessage({ ...privateChat(903, 'Cy'), text: 'while you were away' });
   rig.fake.clearFailures('getUpdates');
-  await eventually(() => rig.shown(903).some((t) => t.includes('You said: while you were away')), 'the answer after recovery');
+  await eventually(
+    () => rig.shown(903).some((t) => t.includes('You said: while you were away')),
+    'the answer after recovery',
+  );
   assert.equal((await telegramState()).state, 'ready');
   assert.ok(rig.hearth.logs.some((l) => l.msg === 'channel telegram backing-off'));
 });

@@ -41,7 +41,8 @@ export async function startTelegramRig(channel: string): Promise<TelegramRig> {
     fake,
     model,
     hearth,
-    shown: (chatId) => [...fake.botMessages.values()].filter((m) => m.chat.id === chatId).map((m) => m.text ?? m.caption ?? ''),
+    shown: (chatId) =>
+      [...fake.botMessages.values()].filter((m) => m.chat.id === chatId).map((m) => m.text ?? m.caption ?? ''),
     async close() {
       await hearth.stop();
       await fake.close();
@@ -51,7 +52,11 @@ export async function startTelegramRig(channel: string): Promise<TelegramRig> {
 }
 
 /** A private chat with a user, as Telegram describes both. */
-export function privateChat(id: number, firstName: string, username?: string): { chat: Chat; from: { id: number; first_name: string; username?: string } } {
+export function privateChat(
+  id: number,
+  firstName: string,
+  username?: string,
+): { chat: Chat; from: { id: number; first_name: string; username?: string } } {
   return {
     chat: { id, type: 'private', first_name: firstName, ...(username ? { username } : {}) },
     from: { id, first_name: firstName, ...(username ? { username } : {}) },

@@ -25,7 +25,11 @@ function voiceNote(text: string): Buffer {
   const wav = spawnSync('espeak-ng', ['--stdout', text]);
   assert.equal(wav.status, 0, 'espeak-ng is needed (Debian package espeak-ng)');
   writeFileSync(join(dir, 'in.wav'), wav.stdout);
-  assert.equal(spawnSync('opusenc', ['--quiet', join(dir, 'in.wav'), join(dir, 'note.ogg')]).status, 0, 'opusenc is needed (opus-tools)');
+  assert.equal(
+    spawnSync('opusenc', ['--quiet', join(dir, 'in.wav'), join(dir, 'note.ogg')]).status,
+    0,
+    'opusenc is needed (opus-tools)',
+  );
   return readFileSync(join(dir, 'note.ogg'));
 }
 
@@ -50,10 +54,25 @@ test('a voice note is transcribed, answered in text and with a voice note', asyn
   const note = voiceNote('what time is it');
   const file = fake.addFile(note, 'voice/file_0.oga');
   fake.userMessage({ ...ada, extra: { voice: { ...file, duration: 2, mime_type: 'audio/ogg' } } });
-  await eventually(() => model.requests.some((r) => lastUserTurn(r.body).text.includes('what time is it')), 'the transcript reaching the model', 20_000);
-  await eventually(() => fake.calls.some((c) => c.method === 'sendVoice' && String(c.params.chat_id) === '901'), 'a voice note answer', 20_000);
+  await eventually(
+    () => model.requests.some((r) => lastUserTurn(r.body).text.includes('what time is it')),
+    'the transcript reaching the model',
+    20_000,
+  );
+  await eventually(
+    () => fake.calls.some((c) => c.method === 'sendVoice' && String(c.params.chat_id) === '901'),
+    'a voice note answer',
+    20_000,
+  );
   const sent = fake.calls.find((c) => c.method === 'sendVoice')!;
   const audio = Object.values(sent.files)[0];
   assert.ok(audio && audio.bytes.subarray(0, 4).toString() === 'OggS', 'an Ogg file was uploaded');
-  await eventually(() => [...fake.botMessages.values()].some((m) => m.chat.id === 901 && (m.text ?? '').includes('You said: what time is it')), 'the text answer', 20_000);
+  await eventually(
+    () =>
+      [...fake.botMessages.values()].some(
+        (m) => m.chat.id === 901 && (m.text ?? '').includes('You said: what time is it'),
+      ),
+    'the text answer',
+    20_000,
+  );
 });

@@ -13,7 +13,9 @@ const PUBLIC_URL = 'https://hearth.example.org/webhooks/telegram';
 let rig: TelegramRig;
 
 before(async () => {
-  rig = await startTelegramRig(`  allowFrom: ["*"]\n  mode: webhook\n  webhook: { url: "${PUBLIC_URL}", secretToken: "${SECRET}" }\n`);
+  rig = await startTelegramRig(
+    `  allowFrom: ["*"]\n  mode: webhook\n  webhook: { url: "${PUBLIC_URL}", secretToken: "${SECRET}" }\n`,
+  );
   await rig.hearth.waitForLog((l) => l.msg === 'channel telegram ready');
   // The public URL reaches Hearth through a reverse proxy; the fake posts to Hearth directly.
   assert.deepEqual(rig.fake.webhook, { url: PUBLIC_URL, secret_token: SECRET });
@@ -39,7 +41,16 @@ test('an update posted with the right secret is acknowledged and answered', asyn
 
 test('a wrong or missing secret gets 401, is logged, and never reaches the model', async () => {
   const asked = rig.model.requests.length;
-  const update = { update_id: 1, message: { message_id: 1, date: 1, chat: { id: 1002, type: 'private', first_name: 'M' }, from: { id: 1002, is_bot: false, first_name: 'M' }, text: 'forged' } };
+  const update = {
+    update_id: 1,
+    message: {
+      message_id: 1,
+      date: 1,
+      chat: { id: 1002, type: 'private', first_name: 'M' },
+      from: { id: 1002, is_bot: false, first_name: 'M' },
+      text: 'forged',
+    },
+  };
   const attempts: Array<Record<string, string>> = [{ 'x-telegram-bot-api-secret-token': 'wrong-secret' }, {}];
   for (const headers of attempts) {
     const res = await fetch(`${rig.hearth.baseUrl}/webhooks/telegram`, {
@@ -50,7 +61,10 @@ test('a wrong or missing secret gets 401, is logged, and never reaches the model
     assert.equal(res.status, 401);
   }
   // Log lines arrive through the child's stdout, a moment after the responses.
-  await eventually(() => rig.hearth.logs.filter((l) => /bad or missing secret/.test(String(l.msg))).length === 2, 'two rejections logged');
+  await eventually(
+    () => rig.hearth.logs.filter((l) => /bad or missing secret/.test(String(l.msg))).length === 2,
+    'two rejections logged',
+  );
   assert.ok(!JSON.stringify(rig.hearth.logs).includes('wrong-secret'), 'the given secret is not logged');
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(rig.model.requests.length, asked);

@@ -27,7 +27,10 @@ test('a private message is answered by the model in the same chat', async () => 
 test('allowFrom "*" admits any sender, never seen before', async () => {
   const stranger = privateChat(90_001, 'Zed');
   rig.fake.userMessage({ ...stranger, text: 'hi from a stranger' });
-  await eventually(() => rig.shown(90_001).some((t) => t.includes('You said: hi from a stranger')), 'the answer to the stranger');
+  await eventually(
+    () => rig.shown(90_001).some((t) => t.includes('You said: hi from a stranger')),
+    'the answer to the stranger',
+  );
   assert.ok(!rig.hearth.logs.some((l) => l.msg === 'pairing code issued' || l.msg === 'sender ignored'));
 });
 
@@ -37,7 +40,12 @@ test('in a group, only a message that mentions the bot is answered', async () =>
   const from = { id: 502, first_name: 'Bo' };
   fake.userMessage({ chat: group, from, text: 'just chatting' });
   const handle = `@${fake.bot.username}`;
-  fake.userMessage({ chat: group, from, text: `${handle} answer me`, extra: { entities: [{ type: 'mention', offset: 0, length: handle.length }] } });
+  fake.userMessage({
+    chat: group,
+    from,
+    text: `${handle} answer me`,
+    extra: { entities: [{ type: 'mention', offset: 0, length: handle.length }] },
+  });
   await eventually(() => rig.shown(group.id).some((t) => t.includes('answer me')), 'the answer to the mention');
   assert.ok(!rig.shown(group.id).some((t) => t.includes('just chatting')), 'unmentioned group message ignored');
 });

@@ -32,9 +32,23 @@ test('private text message', () => {
 
 test('group: @mention entity sets mentioned; other mentions do not', () => {
   const text = '@hearth_bot what time is it';
-  const r = convert({ message_id: 1, from: user, chat: group, date: 1, text, entities: [{ type: 'mention', offset: 0, length: 11 }] });
+  const r = convert({
+    message_id: 1,
+    from: user,
+    chat: group,
+    date: 1,
+    text,
+    entities: [{ type: 'mention', offset: 0, length: 11 }],
+  });
   assert.ok(r.ok && r.message.isGroup && r.message.mentioned);
-  const other = convert({ message_id: 2, from: user, chat: group, date: 1, text: '@someone hi', entities: [{ type: 'mention', offset: 0, length: 8 }] });
+  const other = convert({
+    message_id: 2,
+    from: user,
+    chat: group,
+    date: 1,
+    text: '@someone hi',
+    entities: [{ type: 'mention', offset: 0, length: 8 }],
+  });
   assert.ok(other.ok && !other.message.mentioned);
   const plain = convert({ message_id: 3, from: user, chat: group, date: 1, text: 'hearth_bot without at' });
   assert.ok(plain.ok && !plain.message.mentioned);
@@ -47,16 +61,36 @@ test('group: replying to the bot counts as a mention and sets replyTo', () => {
     chat: group,
     date: 1,
     text: 'and then?',
-    reply_to_message: { message_id: 8, from: { id: 999, is_bot: true, first_name: 'Hearth' }, chat: group, date: 1, text: 'x' },
+    reply_to_message: {
+      message_id: 8,
+      from: { id: 999, is_bot: true, first_name: 'Hearth' },
+      chat: group,
+      date: 1,
+      text: 'x',
+    },
   });
   assert.ok(r.ok && r.message.mentioned);
   assert.equal(r.ok && r.message.replyTo, '8');
 });
 
 test('text_mention and /command@bot mention the bot', () => {
-  const tm = convert({ message_id: 1, from: user, chat: group, date: 1, text: 'Hearth hi', entities: [{ type: 'text_mention', offset: 0, length: 6, user: { id: 999, is_bot: true, first_name: 'Hearth' } }] });
+  const tm = convert({
+    message_id: 1,
+    from: user,
+    chat: group,
+    date: 1,
+    text: 'Hearth hi',
+    entities: [{ type: 'text_mention', offset: 0, length: 6, user: { id: 999, is_bot: true, first_name: 'Hearth' } }],
+  });
   assert.ok(tm.ok && tm.message.mentioned);
-  const cmd = convert({ message_id: 2, from: user, chat: group, date: 1, text: '/help@Hearth_Bot', entities: [{ type: 'bot_command', offset: 0, length: 16 }] });
+  const cmd = convert({
+    message_id: 2,
+    from: user,
+    chat: group,
+    date: 1,
+    text: '/help@Hearth_Bot',
+    entities: [{ type: 'bot_command', offset: 0, length: 16 }],
+  });
   assert.ok(cmd.ok && cmd.message.mentioned);
 });
 
@@ -76,21 +110,60 @@ test('photo with caption: largest size, caption as text, blob key per chat and m
   assert.ok(r.ok);
   assert.equal(r.message.text, 'look @hearth_bot');
   assert.equal(r.message.mentioned, true);
-  assert.deepEqual(r.media.map((m) => [m.fileId, m.blobKey]), [['big', 'media/telegram/-100777-7.jpg']]);
+  assert.deepEqual(
+    r.media.map((m) => [m.fileId, m.blobKey]),
+    [['big', 'media/telegram/-100777-7.jpg']],
+  );
   assert.deepEqual(r.message.attachments, [{ kind: 'image', mimeType: 'image/jpeg', size: 5000 }]);
-  assert.equal(r.media[0].attachment, r.message.attachments[0], 'the channel fills blobKey into the message attachment');
+  assert.equal(
+    r.media[0].attachment,
+    r.message.attachments[0],
+    'the channel fills blobKey into the message attachment',
+  );
 });
 
 test('document, voice and sticker map to their kinds', () => {
-  const doc = convert({ message_id: 1, from: user, chat: privateChat, date: 1, document: { file_id: 'd', file_unique_id: 'd', file_name: 'report.PDF', mime_type: 'application/pdf' } });
+  const doc = convert({
+    message_id: 1,
+    from: user,
+    chat: privateChat,
+    date: 1,
+    document: { file_id: 'd', file_unique_id: 'd', file_name: 'report.PDF', mime_type: 'application/pdf' },
+  });
   assert.ok(doc.ok);
-  assert.deepEqual(doc.message.attachments, [{ kind: 'document', mimeType: 'application/pdf', fileName: 'report.PDF' }]);
+  assert.deepEqual(doc.message.attachments, [
+    { kind: 'document', mimeType: 'application/pdf', fileName: 'report.PDF' },
+  ]);
   assert.equal(doc.media[0].blobKey, 'media/telegram/42-1.pdf');
-  const voice = convert({ message_id: 2, from: user, chat: privateChat, date: 1, voice: { file_id: 'v', file_unique_id: 'v', duration: 3, mime_type: 'audio/ogg' } });
+  const voice = convert({
+    message_id: 2,
+    from: user,
+    chat: privateChat,
+    date: 1,
+    voice: { file_id: 'v', file_unique_id: 'v', duration: 3, mime_type: 'audio/ogg' },
+  });
   assert.ok(voice.ok && voice.message.attachments[0].kind === 'voice' && voice.media[0].blobKey.endsWith('.ogg'));
-  const sticker = convert({ message_id: 3, from: user, chat: privateChat, date: 1, sticker: { file_id: 's', file_unique_id: 's', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, emoji: '👍', set_name: 'pack' } });
+  const sticker = convert({
+    message_id: 3,
+    from: user,
+    chat: privateChat,
+    date: 1,
+    sticker: {
+      file_id: 's',
+      file_unique_id: 's',
+      type: 'regular',
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji: '👍',
+      set_name: 'pack',
+    },
+  });
   assert.ok(sticker.ok);
-  assert.deepEqual(sticker.message.attachments, [{ kind: 'sticker', mimeType: 'image/webp', description: 'Sticker 👍 from set pack' }]);
+  assert.deepEqual(sticker.message.attachments, [
+    { kind: 'sticker', mimeType: 'image/webp', description: 'Sticker 👍 from set pack' },
+  ]);
 });
 
 test('edits get their own id and the edit time', () => {
@@ -102,7 +175,15 @@ test('edits get their own id and the edit time', () => {
 });
 
 test('forum topic messages carry the thread id', () => {
-  const r = convert({ message_id: 5, message_thread_id: 3, is_topic_message: true, from: user, chat: { ...group, is_forum: true }, date: 1, text: 'x' });
+  const r = convert({
+    message_id: 5,
+    message_thread_id: 3,
+    is_topic_message: true,
+    from: user,
+    chat: { ...group, is_forum: true },
+    date: 1,
+    text: 'x',
+  });
   assert.ok(r.ok && r.message.threadId === '3');
 });
 

@@ -13,7 +13,10 @@ test('renders bold, italic, strike, code and links as Telegram HTML', () => {
 });
 
 test('escapes HTML special characters in plain text', () => {
-  assert.equal(markdownToTelegramHtml('if a < b && c > d then <script>'), 'if a &lt; b &amp;&amp; c &gt; d then &lt;script&gt;');
+  assert.equal(
+    markdownToTelegramHtml('if a < b && c > d then <script>'),
+    'if a &lt; b &amp;&amp; c &gt; d then &lt;script&gt;',
+  );
 });
 
 test('fenced code blocks become pre/code with the language, content escaped and not formatted', () => {
@@ -22,11 +25,22 @@ test('fenced code blocks become pre/code with the language, content escaped and 
 });
 
 test('headings become bold, bullets become •, quotes become blockquote', () => {
-  assert.equal(markdownToTelegramHtml('# Title\n- one\n* two\n> quoted *x*\n> more'), '<b>Title</b>\n• one\n• two\n<blockquote>quoted <i>x</i>\nmore</blockquote>');
+  assert.equal(
+    markdownToTelegramHtml('# Title\n- one\n* two\n> quoted *x*\n> more'),
+    '<b>Title</b>\n• one\n• two\n<blockquote>quoted <i>x</i>\nmore</blockquote>',
+  );
 });
 
 test('unclosed markers (a half-streamed answer) stay literal and the HTML still parses', () => {
-  for (const partial of ['**bold but not closed', 'a `code', '```py\nprint(1)', '[link](https://x', '*a **b* c**', '__ _ * ** ~~', 'x_y_z snake_case_name']) {
+  for (const partial of [
+    '**bold but not closed',
+    'a `code',
+    '```py\nprint(1)',
+    '[link](https://x',
+    '*a **b* c**',
+    '__ _ * ** ~~',
+    'x_y_z snake_case_name',
+  ]) {
     const html = markdownToTelegramHtml(partial);
     const parsed = parseTelegramHtml(html);
     assert.ok(parsed.ok, `${partial} → ${html}: ${parsed.ok ? '' : parsed.error}`);
@@ -52,14 +66,23 @@ test('nested emphasis nests the tags; a same-kind nesting adds none', () => {
 });
 
 test('code spans keep markup characters literal and escaped', () => {
-  assert.equal(markdownToTelegramHtml('`a*b_c` and `<tag>` and `**x**`'), '<code>a*b_c</code> and <code>&lt;tag&gt;</code> and <code>**x**</code>');
+  assert.equal(
+    markdownToTelegramHtml('`a*b_c` and `<tag>` and `**x**`'),
+    '<code>a*b_c</code> and <code>&lt;tag&gt;</code> and <code>**x**</code>',
+  );
   // Telegram cannot put code inside a link: the label's code is plain text.
   assert.equal(markdownToTelegramHtml('[`npm` docs](https://npmjs.com)'), '<a href="https://npmjs.com">npm docs</a>');
 });
 
 test('links keep parentheses in the URL; bare URLs are left for Telegram to link', () => {
-  assert.equal(markdownToTelegramHtml('[x](https://en.wikipedia.org/wiki/Foo_(bar))'), '<a href="https://en.wikipedia.org/wiki/Foo_(bar)">x</a>');
-  assert.equal(markdownToTelegramHtml('see https://example.com/a_b_c?x=1&y=2 now'), 'see https://example.com/a_b_c?x=1&amp;y=2 now');
+  assert.equal(
+    markdownToTelegramHtml('[x](https://en.wikipedia.org/wiki/Foo_(bar))'),
+    '<a href="https://en.wikipedia.org/wiki/Foo_(bar)">x</a>',
+  );
+  assert.equal(
+    markdownToTelegramHtml('see https://example.com/a_b_c?x=1&y=2 now'),
+    'see https://example.com/a_b_c?x=1&amp;y=2 now',
+  );
   assert.equal(markdownToTelegramHtml('![diagram](https://x/d.png)'), '<a href="https://x/d.png">diagram</a>');
 });
 
@@ -95,7 +118,8 @@ test('strikethrough needs ~~; a single ~ (about) stays text', () => {
 });
 
 test('text that is not Markdown comes back as it was, only escaped', () => {
-  const plain = 'Dear Ada,\nthe total is 2 * 3 = 6 (see item #4); file snake_case_name.txt, a | b, 50% & more!\n\nBest, <Bob>';
+  const plain =
+    'Dear Ada,\nthe total is 2 * 3 = 6 (see item #4); file snake_case_name.txt, a | b, 50% & more!\n\nBest, <Bob>';
   assert.equal(markdownToTelegramHtml(plain), escapeHtml(plain));
   assert.equal(markdownToTelegramHtml('C:\\Users\\ada and 1+1=2'), 'C:\\Users\\ada and 1+1=2');
   assert.equal(markdownToTelegramHtml('\\*not bold\\*'), '*not bold*');
@@ -108,7 +132,10 @@ test('while an answer streams, every prefix renders to HTML Telegram accepts', (
     assert.ok(parsed.ok, `${JSON.stringify(partial)} → ${html}: ${parsed.ok ? '' : parsed.error}`);
   }
   assert.equal(markdownToTelegramHtml('Hello **wor'), 'Hello **wor');
-  assert.equal(markdownToTelegramHtml('Code:\n```ts\nconst a = 1 <'), 'Code:\n<pre><code class="language-ts">const a = 1 &lt;</code></pre>');
+  assert.equal(
+    markdownToTelegramHtml('Code:\n```ts\nconst a = 1 <'),
+    'Code:\n<pre><code class="language-ts">const a = 1 &lt;</code></pre>',
+  );
   assert.equal(markdownToTelegramHtml('Code:\n```'), 'Code:', 'a fence just opened shows nothing yet');
 });
 

@@ -17,10 +17,16 @@ const bo = { id: 7, first_name: 'Bo' };
 const boChat = { id: 7, type: 'private' as const, first_name: 'Bo' };
 
 function polling(fake: TelegramFake) {
-  return telegramConfigSchema.parse({ token: fake.token, apiRoot: fake.baseUrl, pollTimeoutSeconds: 1, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  return telegramConfigSchema.parse({
+    token: fake.token,
+    apiRoot: fake.baseUrl,
+    pollTimeoutSeconds: 1,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+  });
 }
 
-const confirmedOffsets = (fake: TelegramFake): number[] => fake.calls.filter((c) => c.method === 'getUpdates').map((c) => Number(c.params.offset ?? 0));
+const confirmedOffsets = (fake: TelegramFake): number[] =>
+  fake.calls.filter((c) => c.method === 'getUpdates').map((c) => Number(c.params.offset ?? 0));
 
 test('an update refused during shutdown is not confirmed, and arrives after the restart', async (t) => {
   const fake = await startTelegramFake();
@@ -72,8 +78,15 @@ test('while the bus refuses messages the poller backs off and retries the same u
   const { update } = fake.userMessage({ chat: boChat, from: bo, text: 'first' });
   fake.userMessage({ chat: boChat, from: bo, text: 'second' });
   const messages = await ctx.waitForMessages(2, 10_000);
-  assert.deepEqual(messages.map((m) => m.text), ['first', 'second'], 'in order, none lost');
-  assert.equal(ctx.logs.filter((l) => l.msg === 'telegram update not accepted; Telegram will deliver it again').length, 2);
+  assert.deepEqual(
+    messages.map((m) => m.text),
+    ['first', 'second'],
+    'in order, none lost',
+  );
+  assert.equal(
+    ctx.logs.filter((l) => l.msg === 'telegram update not accepted; Telegram will deliver it again').length,
+    2,
+  );
   assert.equal(channel.status().state, 'ready');
   await fake.waitForCall('getUpdates', (c) => c.params.offset === update.update_id + 2);
 });
@@ -103,14 +116,22 @@ test('an update delivered twice (a crash before the offset was confirmed) is han
   await first.start(crashing);
   const { update } = fake.userMessage({ chat: boChat, from: bo, text: 'once' });
   await ctx.waitForMessages(1);
-  assert.ok(confirmedOffsets(fake).every((o) => o <= update.update_id), 'not confirmed yet');
+  assert.ok(
+    confirmedOffsets(fake).every((o) => o <= update.update_id),
+    'not confirmed yet',
+  );
 
   // The restarted process (same session store) is sent the unconfirmed update again.
   await second.start(ctx);
   fake.userMessage({ chat: boChat, from: bo, text: 'next' });
   const messages = await ctx.waitForMessages(2);
-  assert.deepEqual(messages.map((m) => m.text), ['once', 'next']);
-  await ctx.waitForLog((l) => l.msg === 'telegram update seen before; not handled twice' && l.updateId === update.update_id);
+  assert.deepEqual(
+    messages.map((m) => m.text),
+    ['once', 'next'],
+  );
+  await ctx.waitForLog(
+    (l) => l.msg === 'telegram update seen before; not handled twice' && l.updateId === update.update_id,
+  );
   assert.equal(ctx.received.length, 2);
 });
 
@@ -126,7 +147,12 @@ test('webhook mode: an update the gateway cannot take gets a 503 (Telegram retri
     },
   };
   const app = Fastify();
-  const config = telegramConfigSchema.parse({ token: fake.token, apiRoot: fake.baseUrl, mode: 'webhook', webhook: { url: 'https://placeholder.invalid/webhooks/telegram', secretToken: 'S3cret' } });
+  const config = telegramConfigSchema.parse({
+    token: fake.token,
+    apiRoot: fake.baseUrl,
+    mode: 'webhook',
+    webhook: { url: 'https://placeholder.invalid/webhooks/telegram', secretToken: 'S3cret' },
+  });
   const channel = createChannel(config, { log: ctx.log, dataDir: '/x' });
   await channel.routes!(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -147,5 +173,8 @@ test('webhook mode: an update the gateway cannot take gets a 503 (Telegram retri
   fake.pushUpdate({ ...update }); // and a duplicate
   await eventually(() => fake.webhookResponses.length === 3, 'the retries');
   assert.deepEqual(fake.webhookResponses, [503, 200, 200]);
-  assert.deepEqual(ctx.received.map((m) => m.text), ['via webhook']);
+  assert.deepEqual(
+    ctx.received.map((m) => m.text),
+    ['via webhook'],
+  );
 });

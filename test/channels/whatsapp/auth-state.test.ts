@@ -43,7 +43,12 @@ async function folderText(dir: string): Promise<string> {
 /** Field names and key bytes that must never appear in clear on disk. */
 function plaintextMarkers(creds: Awaited<ReturnType<typeof useMultiFileAuthState>>['state']['creds']): string[] {
   return [
-    'noiseKey', 'signedIdentityKey', 'signedPreKey', 'registrationId', 'advSecretKey', 'pairingEphemeralKeyPair',
+    'noiseKey',
+    'signedIdentityKey',
+    'signedPreKey',
+    'registrationId',
+    'advSecretKey',
+    'pairingEphemeralKeyPair',
     creds.advSecretKey,
     Buffer.from(creds.noiseKey.private).toString('base64'),
     Buffer.from(creds.signedIdentityKey.private).toString('base64'),
@@ -65,13 +70,22 @@ test('credentials and keys are written encrypted and read back intact', async ()
   const store = await useEncryptedFileAuthState(dir, cipher);
   const preKey = { private: randomBytes(32), public: randomBytes(32) };
   await store.saveCreds();
-  await store.state.keys.set({ 'pre-key': { '7': preKey }, session: { '4915112345678.0': Buffer.from('session-record') } });
+  await store.state.keys.set({
+    'pre-key': { '7': preKey },
+    session: { '4915112345678.0': Buffer.from('session-record') },
+  });
 
   const onDisk = await folderText(dir);
-  for (const marker of [...plaintextMarkers(store.state.creds), preKey.private.toString('base64'), 'session-record', 'c2Vzc2lvbi1yZWNvcmQ']) {
+  for (const marker of [
+    ...plaintextMarkers(store.state.creds),
+    preKey.private.toString('base64'),
+    'session-record',
+    'c2Vzc2lvbi1yZWNvcmQ',
+  ]) {
     assert.ok(!onDisk.includes(marker), `"${marker.slice(0, 20)}" must not be on disk in clear`);
   }
-  for (const name of await readdir(dir)) assert.match(await readFile(join(dir, name), 'utf8'), /^hearth:enc:v1:/, `${name} is encrypted`);
+  for (const name of await readdir(dir))
+    assert.match(await readFile(join(dir, name), 'utf8'), /^hearth:enc:v1:/, `${name} is encrypted`);
   assert.deepEqual((await readdir(dir)).sort(), ['creds.json', 'pre-key-7.json', 'session-4915112345678.0.json']);
 
   const reopened = await useEncryptedFileAuthState(dir, cipher);
@@ -79,10 +93,17 @@ test('credentials and keys are written encrypted and read back intact', async ()
   const keys = await reopened.state.keys.get('pre-key', ['7', '8']);
   assert.deepEqual(keys['7'], preKey);
   assert.equal(keys['8'], null);
-  assert.deepEqual((await reopened.state.keys.get('session', ['4915112345678.0']))['4915112345678.0'], Buffer.from('session-record'));
+  assert.deepEqual(
+    (await reopened.state.keys.get('session', ['4915112345678.0']))['4915112345678.0'],
+    Buffer.from('session-record'),
+  );
 
   await reopened.state.keys.set({ 'pre-key': { '7': null } });
-  assert.deepEqual((await readdir(dir)).sort(), ['creds.json', 'session-4915112345678.0.json'], 'a null value deletes the file');
+  assert.deepEqual(
+    (await readdir(dir)).sort(),
+    ['creds.json', 'session-4915112345678.0.json'],
+    'a null value deletes the file',
+  );
 });
 
 test("Baileys' plaintext files are encrypted in place on the first start", async () => {
@@ -98,7 +119,8 @@ test("Baileys' plaintext files are encrypted in place on the first start", async
   assert.deepEqual(store.migrated.sort(), ['creds.json', 'pre-key-1.json']);
   assert.deepEqual(store.state.creds, stored(plain.state.creds));
   const onDisk = await folderText(dir);
-  for (const marker of plaintextMarkers(plain.state.creds)) assert.ok(!onDisk.includes(marker), `"${marker.slice(0, 20)}" is gone from disk`);
+  for (const marker of plaintextMarkers(plain.state.creds))
+    assert.ok(!onDisk.includes(marker), `"${marker.slice(0, 20)}" is gone from disk`);
   assert.deepEqual((await store.state.keys.get('pre-key', ['1']))['1'], preKey);
   assert.equal((await plain.state.keys.get('pre-key', ['1']))['1'], null, 'Baileys no longer finds plaintext there');
   assert.deepEqual((await useEncryptedFileAuthState(dir, cipher)).migrated, [], 'nothing left to migrate');
@@ -108,11 +130,14 @@ test('a wrong key gives a clear HEARTH_E_CRYPTO error instead of fresh credentia
   const dir = await tempDir();
   await (await useEncryptedFileAuthState(dir, await installationCipher())).saveCreds();
   const before = await readFile(join(dir, 'creds.json'), 'utf8');
-  await assert.rejects(useEncryptedFileAuthState(dir, await installationCipher()), (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'HEARTH_E_CRYPTO');
-    assert.match(error.message, /WhatsApp credentials in .* cannot be decrypted \(creds\.json: .*not in the keyring/);
-    return true;
-  });
+  await assert.rejects(
+    useEncryptedFileAuthState(dir, await installationCipher()),
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'HEARTH_E_CRYPTO');
+      assert.match(error.message, /WhatsApp credentials in .* cannot be decrypted \(creds\.json: .*not in the keyring/);
+      return true;
+    },
+  );
   await assert.rejects(useEncryptedFileAuthState(dir, undefined), { code: 'HEARTH_E_CRYPTO' });
   assert.equal(await readFile(join(dir, 'creds.json'), 'utf8'), before, 'the stored credentials are left untouched');
 });
@@ -121,7 +146,12 @@ test('a file copied over another does not decrypt (each is bound to its name)', 
   const dir = await tempDir();
   const cipher = await installationCipher();
   const store = await useEncryptedFileAuthState(dir, cipher);
-  await store.state.keys.set({ 'pre-key': { '1': { private: randomBytes(32), public: randomBytes(32) }, '2': { private: randomBytes(32), public: randomBytes(32) } } });
+  await store.state.keys.set({
+    'pre-key': {
+      '1': { private: randomBytes(32), public: randomBytes(32) },
+      '2': { private: randomBytes(32), public: randomBytes(32) },
+    },
+  });
   await copyFile(join(dir, 'pre-key-1.json'), join(dir, 'pre-key-2.json'));
   await assert.rejects(async () => store.state.keys.get('pre-key', ['2']), { code: 'HEARTH_E_CRYPTO' });
 });
@@ -143,7 +173,11 @@ test('the channel stores its credentials through the cipher from its deps, and f
   const config = whatsappConfigSchema.parse({ mode: 'web', web: { authDir, printQr: false } });
   const sockets: WebSocketLike[] = [];
   const ctx = createTestContext();
-  const channel = createChannel(config, { log: ctx.log, dataDir: authDir, cipher }, { makeSocket: () => (sockets.push(idleSocket()), sockets.at(-1)!) });
+  const channel = createChannel(
+    config,
+    { log: ctx.log, dataDir: authDir, cipher },
+    { makeSocket: () => (sockets.push(idleSocket()), sockets.at(-1)!) },
+  );
   await channel.start(ctx);
   (sockets[0].ev as unknown as { emit(e: string, d: unknown): void }).emit('creds.update', {});
   const deadline = Date.now() + 2000;
@@ -154,7 +188,11 @@ test('the channel stores its credentials through the cipher from its deps, and f
   assert.ok(JSON.parse(cipher.decrypt(saved, 'channels.whatsapp.auth/creds.json')).noiseKey);
 
   const other = createTestContext();
-  const wrong = createChannel(config, { log: other.log, dataDir: authDir, cipher: await installationCipher() }, { makeSocket: () => idleSocket() });
+  const wrong = createChannel(
+    config,
+    { log: other.log, dataDir: authDir, cipher: await installationCipher() },
+    { makeSocket: () => idleSocket() },
+  );
   await wrong.start(other);
   assert.equal(wrong.status().state, 'failed');
   assert.match(wrong.status().reason ?? '', /cannot be decrypted/);
@@ -172,7 +210,8 @@ test('key rotation re-encrypts the credential files, so retiring the old key kee
   const report = await rotateDataKey(cipher, [whatsappAuthKeySource(dir)]);
   assert.equal(report.reencrypted, 2);
   assert.deepEqual(report.retired, [oldKey]);
-  for (const name of await readdir(dir)) assert.equal(FieldCipher.keyIdOf(await readFile(join(dir, name), 'utf8')), report.newKeyId);
+  for (const name of await readdir(dir))
+    assert.equal(FieldCipher.keyIdOf(await readFile(join(dir, name), 'utf8')), report.newKeyId);
   const reopened = await useEncryptedFileAuthState(dir, cipher);
   assert.deepEqual(reopened.state.creds, stored(store.state.creds));
   assert.ok((await reopened.state.keys.get('pre-key', ['3']))['3']);

@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startOpenAIFake, type ModelFake } from '../../fakes/openai-server.js';
-import { postSignedWhatsAppWebhook, startWhatsAppCloudFake, type WhatsAppCloudFake } from '../../fakes/whatsapp-cloud.js';
+import {
+  postSignedWhatsAppWebhook,
+  startWhatsAppCloudFake,
+  type WhatsAppCloudFake,
+} from '../../fakes/whatsapp-cloud.js';
 import { startHearth, type HearthProcess } from '../../harness.js';
 import { eventually, lastUserTurn } from '../test-context.js';
 
@@ -28,7 +32,11 @@ function voiceNote(text: string): Buffer {
     const wav = spawnSync('espeak-ng', ['--stdout', text]);
     assert.equal(wav.status, 0, 'espeak-ng is needed (Debian package espeak-ng)');
     writeFileSync(join(dir, 'in.wav'), wav.stdout);
-    assert.equal(spawnSync('opusenc', ['--quiet', join(dir, 'in.wav'), join(dir, 'note.ogg')]).status, 0, 'opusenc is needed (opus-tools)');
+    assert.equal(
+      spawnSync('opusenc', ['--quiet', join(dir, 'in.wav'), join(dir, 'note.ogg')]).status,
+      0,
+      'opusenc is needed (opus-tools)',
+    );
     return readFileSync(join(dir, 'note.ogg'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -65,10 +73,22 @@ after(async () => {
 test('a voice note is downloaded, transcribed, answered in text and with an uploaded voice note', async () => {
   const user = '4915177777777';
   const audio = fake.mediaObject(voiceNote('what time is it'), 'audio/ogg; codecs=opus', { voice: true });
-  const res = await postSignedWhatsAppWebhook(`${hearth.baseUrl}/webhooks/whatsapp`, appSecret, fake.webhook({ from: user, type: 'audio', audio }));
+  const res = await postSignedWhatsAppWebhook(
+    `${hearth.baseUrl}/webhooks/whatsapp`,
+    appSecret,
+    fake.webhook({ from: user, type: 'audio', audio }),
+  );
   assert.equal(res.status, 200);
-  await eventually(() => model.requests.some((r) => lastUserTurn(r.body).text.includes('what time is it')), 'the transcript reaching the model', 20_000);
-  await eventually(() => fake.sent.some((c) => c.body.to === user && c.body.type === 'audio'), 'a voice note answer', 20_000);
+  await eventually(
+    () => model.requests.some((r) => lastUserTurn(r.body).text.includes('what time is it')),
+    'the transcript reaching the model',
+    20_000,
+  );
+  await eventually(
+    () => fake.sent.some((c) => c.body.to === user && c.body.type === 'audio'),
+    'a voice note answer',
+    20_000,
+  );
 
   const sent = fake.sent.find((c) => c.body.to === user && c.body.type === 'audio')!;
   const media = sent.body.audio as { id: string; voice?: boolean };
@@ -77,5 +97,13 @@ test('a voice note is downloaded, transcribed, answered in text and with an uplo
   assert.ok(upload, 'the audio was uploaded first and its media id sent');
   assert.equal(upload.type, 'audio/ogg');
   assert.equal(upload.bytes.subarray(0, 4).toString(), 'OggS', 'an Ogg file was uploaded');
-  assert.ok(fake.sent.some((c) => c.body.to === user && c.body.type === 'text' && String((c.body.text as { body: string }).body).includes('You said: what time is it')), 'the text answer');
+  assert.ok(
+    fake.sent.some(
+      (c) =>
+        c.body.to === user &&
+        c.body.type === 'text' &&
+        String((c.body.text as { body: string }).body).includes('You said: what time is it'),
+    ),
+    'the text answer',
+  );
 });

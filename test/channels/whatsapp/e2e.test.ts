@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startHearth, type HearthProcess } from '../../harness.js';
 import { startOpenAIFake } from '../../fakes/openai-server.js';
-import { postSignedWhatsAppWebhook, startWhatsAppCloudFake, type WhatsAppCloudFake } from '../../fakes/whatsapp-cloud.js';
+import {
+  postSignedWhatsAppWebhook,
+  startWhatsAppCloudFake,
+  type WhatsAppCloudFake,
+} from '../../fakes/whatsapp-cloud.js';
 
 const appSecret = 'e2e-app-secret';
 let fake: WhatsAppCloudFake;
@@ -22,7 +26,10 @@ async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Pr
   }
 }
 
-const textsTo = (to: string) => fake.sent.filter((c) => c.body.to === to && c.body.type === 'text').map((c) => (c.body.text as { body: string }).body);
+const textsTo = (to: string) =>
+  fake.sent
+    .filter((c) => c.body.to === to && c.body.type === 'text')
+    .map((c) => (c.body.text as { body: string }).body);
 
 before(async () => {
   fake = await startWhatsAppCloudFake();
@@ -68,22 +75,53 @@ test('a text message is answered by the model, with a read receipt and typing fi
   const body = fake.webhook({ from: '4915111111111', type: 'text', text: { body: 'ping whatsapp' } });
   assert.equal((await postSignedWhatsAppWebhook(webhook, appSecret, body)).status, 200);
   await until(() => textsTo('4915111111111').some((t) => t.includes('You said: ping whatsapp')), 'answer');
-  const inbound = (body.entry as Array<{ changes: Array<{ value: { messages: Array<{ id: string }> } }> }>)[0].changes[0].value.messages[0].id;
+  const inbound = (body.entry as Array<{ changes: Array<{ value: { messages: Array<{ id: string }> } }> }>)[0]
+    .changes[0].value.messages[0].id;
   assert.ok(fake.sent.some((c) => c.body.status === 'read' && c.body.message_id === inbound));
 });
 
 test('an image with a caption is downloaded by media id and answered', async () => {
-  await postSignedWhatsAppWebhook(webhook, appSecret, fake.webhook({ from: '4915122222222', type: 'image', image: fake.mediaObject(Buffer.from('JPEGDATA'), 'image/jpeg', { caption: 'what is this' }) }));
+  await postSignedWhatsAppWebhook(
+    webhook,
+    appSecret,
+    fake.webhook({
+      from: '4915122222222',
+      type: 'image',
+      image: fake.mediaObject(Buffer.from('JPEGDATA'), 'image/jpeg', { caption: 'what is this' }),
+    }),
+  );
   await until(() => textsTo('4915122222222').some((t) => t.includes('what is this')), 'answer to the image');
 });
 
 test('buttons round trip: interactive reply buttons out, the tap comes back and is answered', async () => {
-  await postSignedWhatsAppWebhook(webhook, appSecret, fake.webhook({ from: '4915133333333', type: 'text', text: { body: 'offer buttons' } }));
-  await until(() => fake.sent.some((c) => c.body.to === '4915133333333' && c.body.type === 'interactive'), 'interactive message');
-  const interactive = fake.sent.find((c) => c.body.to === '4915133333333' && c.body.type === 'interactive')!.body.interactive as { body: { text: string }; action: { buttons: Array<{ reply: { id: string; title: string } }> } };
+  await postSignedWhatsAppWebhook(
+    webhook,
+    appSecret,
+    fake.webhook({ from: '4915133333333', type: 'text', text: { body: 'offer buttons' } }),
+  );
+  await until(
+    () => fake.sent.some((c) => c.body.to === '4915133333333' && c.body.type === 'interactive'),
+    'interactive message',
+  );
+  const interactive = fake.sent.find((c) => c.body.to === '4915133333333' && c.body.type === 'interactive')!.body
+    .interactive as { body: { text: string }; action: { buttons: Array<{ reply: { id: string; title: string } }> } };
   assert.equal(interactive.body.text, 'Which size?');
-  assert.deepEqual(interactive.action.buttons.map((b) => b.reply), [{ id: 'size-s', title: 'Small' }, { id: 'size-l', title: 'Large' }]);
-  await postSignedWhatsAppWebhook(webhook, appSecret, fake.webhook({ from: '4915133333333', type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'size-l', title: 'Large' } } }));
+  assert.deepEqual(
+    interactive.action.buttons.map((b) => b.reply),
+    [
+      { id: 'size-s', title: 'Small' },
+      { id: 'size-l', title: 'Large' },
+    ],
+  );
+  await postSignedWhatsAppWebhook(
+    webhook,
+    appSecret,
+    fake.webhook({
+      from: '4915133333333',
+      type: 'interactive',
+      interactive: { type: 'button_reply', button_reply: { id: 'size-l', title: 'Large' } },
+    }),
+  );
   await until(() => textsTo('4915133333333').some((t) => t.includes('Large')), 'answer to the tap');
 });
 
@@ -91,7 +129,11 @@ test('bad signatures get 401 and are logged; malformed payloads are skipped and 
   const body = fake.webhook({ from: '4915144444444', type: 'text', text: { body: 'forged' } });
   assert.equal((await postSignedWhatsAppWebhook(webhook, appSecret, body, { badSignature: true })).status, 401);
   await hearth.waitForLog((l) => l.msg === 'whatsapp: webhook request rejected', 5000);
-  assert.equal((await postSignedWhatsAppWebhook(webhook, appSecret, fake.webhook({ from: '4915155555555', type: 'image' }))).status, 200);
+  assert.equal(
+    (await postSignedWhatsAppWebhook(webhook, appSecret, fake.webhook({ from: '4915155555555', type: 'image' })))
+      .status,
+    200,
+  );
   await hearth.waitForLog((l) => l.msg === 'whatsapp: malformed or unsupported payload skipped', 5000);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(textsTo('4915144444444').length, 0);

@@ -14,7 +14,10 @@ test('code spans and blocks keep markup characters verbatim', () => {
 });
 
 test('links show label then URL, parentheses kept; lists nest with -; quotes keep >', () => {
-  assert.equal(markdownToWhatsApp('[x](https://en.wikipedia.org/wiki/Foo_(bar))'), 'x (https://en.wikipedia.org/wiki/Foo_(bar))');
+  assert.equal(
+    markdownToWhatsApp('[x](https://en.wikipedia.org/wiki/Foo_(bar))'),
+    'x (https://en.wikipedia.org/wiki/Foo_(bar))',
+  );
   assert.equal(markdownToWhatsApp('* a\n  + b\n3. c'), '- a\n  - b\n3. c');
   assert.equal(markdownToWhatsApp('> **note**\n> more'), '> *note*\n> more');
 });

@@ -76,12 +76,19 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Pr
 }
 
 const latest = () => sockets[sockets.length - 1];
-const emit = (sock: FakeSocket, event: string, data: unknown) => (sock.ev as unknown as { emit(e: string, d: unknown): void }).emit(event, data);
+const emit = (sock: FakeSocket, event: string, data: unknown) =>
+  (sock.ev as unknown as { emit(e: string, d: unknown): void }).emit(event, data);
 const closeWith = (sock: FakeSocket, statusCode: number) =>
-  emit(sock, 'connection.update', { connection: 'close', lastDisconnect: { error: Object.assign(new Error('closed'), { output: { statusCode } }), date: new Date() } });
+  emit(sock, 'connection.update', {
+    connection: 'close',
+    lastDisconnect: { error: Object.assign(new Error('closed'), { output: { statusCode } }), date: new Date() },
+  });
 
 function upsert(sock: FakeSocket, msg: Partial<WAMessage>): void {
-  emit(sock, 'messages.upsert', { messages: [{ messageTimestamp: Math.floor(Date.now() / 1000), ...msg }], type: 'notify' });
+  emit(sock, 'messages.upsert', {
+    messages: [{ messageTimestamp: Math.floor(Date.now() / 1000), ...msg }],
+    type: 'notify',
+  });
 }
 
 before(async () => {
@@ -104,15 +111,24 @@ async function startChannel(extra: Record<string, unknown> = {}): Promise<void> 
   sockets = [];
   terminal = [];
   ctx = memoryContext();
-  const config = whatsappConfigSchema.parse({ mode: 'web', web: { authDir }, reconnect: { initialDelayMs: 40, maxDelayMs: 100 }, ...extra });
-  channel = createChannel(config, { log: ctx.log, dataDir: '/nonexistent' }, {
-    makeSocket: () => {
-      const s = fakeSocket();
-      sockets.push(s);
-      return s;
+  const config = whatsappConfigSchema.parse({
+    mode: 'web',
+    web: { authDir },
+    reconnect: { initialDelayMs: 40, maxDelayMs: 100 },
+    ...extra,
+  });
+  channel = createChannel(
+    config,
+    { log: ctx.log, dataDir: '/nonexistent' },
+    {
+      makeSocket: () => {
+        const s = fakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      writeTerminal: (t) => terminal.push(t),
     },
-    writeTerminal: (t) => terminal.push(t),
-  }) as WhatsAppWebChannel;
+  ) as WhatsAppWebChannel;
   await channel.start(ctx);
 }
 
@@ -149,7 +165,11 @@ test('inbound: DMs, group mentions, replies to us, own messages skipped, read re
   emit(latest(), 'connection.update', { connection: 'open' });
   await waitFor(() => channel.status().state === 'ready', 'ready');
   const sock = latest();
-  upsert(sock, { key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'DM1' }, pushName: 'Lena', message: { conversation: 'Hallo' } });
+  upsert(sock, {
+    key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'DM1' },
+    pushName: 'Lena',
+    message: { conversation: 'Hallo' },
+  });
   const dm = await ctx.waitForMessage((m) => m.chatId === '4915112345678@s.whatsapp.net');
   assert.equal(dm.text, 'Hallo');
   assert.equal(dm.isGroup, false);
@@ -159,9 +179,25 @@ test('inbound: DMs, group mentions, replies to us, own messages skipped, read re
   await waitFor(() => sock.read.length > 0, 'read receipt');
 
   const group = '120363041234567890@g.us';
-  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G1', participant: '4915100000001@s.whatsapp.net' }, message: { extendedTextMessage: { text: '@15550001111 what time?', contextInfo: { mentionedJid: ['15550001111@s.whatsapp.net'] } } } });
-  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G2', participant: '4915100000002@s.whatsapp.net' }, message: { extendedTextMessage: { text: 'thanks!', contextInfo: { stanzaId: 'OUT1', participant: '987654321@lid' } } } });
-  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G3', participant: '4915100000003@s.whatsapp.net' }, message: { conversation: 'just chatting' } });
+  upsert(sock, {
+    key: { remoteJid: group, fromMe: false, id: 'G1', participant: '4915100000001@s.whatsapp.net' },
+    message: {
+      extendedTextMessage: {
+        text: '@15550001111 what time?',
+        contextInfo: { mentionedJid: ['15550001111@s.whatsapp.net'] },
+      },
+    },
+  });
+  upsert(sock, {
+    key: { remoteJid: group, fromMe: false, id: 'G2', participant: '4915100000002@s.whatsapp.net' },
+    message: {
+      extendedTextMessage: { text: 'thanks!', contextInfo: { stanzaId: 'OUT1', participant: '987654321@lid' } },
+    },
+  });
+  upsert(sock, {
+    key: { remoteJid: group, fromMe: false, id: 'G3', participant: '4915100000003@s.whatsapp.net' },
+    message: { conversation: 'just chatting' },
+  });
   upsert(sock, { key: { remoteJid: group, fromMe: true, id: 'G4' }, message: { conversation: 'mine' } });
   await waitFor(() => ctx.received.filter((m) => m.chatId === group).length === 3, 'three group messages');
   const [g1, g2, g3] = ['G1', 'G2', 'G3'].map((id) => ctx.received.find((m) => m.id.endsWith(`:${id}`))!);
@@ -184,7 +220,17 @@ test('inbound media is downloaded and decrypted by Baileys into the blob store',
   await rm(enc.encFilePath, { force: true });
   upsert(latest(), {
     key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'IMG1' },
-    message: { imageMessage: { url: `${mediaBase}/mms/image/enc1`, mimetype: 'image/jpeg', caption: 'look', mediaKey: enc.mediaKey, fileEncSha256: enc.fileEncSha256, fileSha256: enc.fileSha256, fileLength: enc.fileLength } },
+    message: {
+      imageMessage: {
+        url: `${mediaBase}/mms/image/enc1`,
+        mimetype: 'image/jpeg',
+        caption: 'look',
+        mediaKey: enc.mediaKey,
+        fileEncSha256: enc.fileEncSha256,
+        fileSha256: enc.fileSha256,
+        fileLength: enc.fileLength,
+      },
+    },
   });
   const m = await ctx.waitForMessage((x) => x.id.endsWith(':IMG1'));
   assert.equal(m.text, 'look');
@@ -201,9 +247,19 @@ test('inbound media obeys maxMediaBytes: a declared size over it is not fetched,
   const enc = await encryptedStream(original, 'image', { logger: pino({ level: 'silent' }) as never });
   encFiles.set('/mms/image/big', await readFile(enc.encFilePath));
   await rm(enc.encFilePath, { force: true });
-  const image = { url: `${mediaBase}/mms/image/big`, mimetype: 'image/jpeg', caption: 'big one', mediaKey: enc.mediaKey, fileEncSha256: enc.fileEncSha256, fileSha256: enc.fileSha256 };
+  const image = {
+    url: `${mediaBase}/mms/image/big`,
+    mimetype: 'image/jpeg',
+    caption: 'big one',
+    mediaKey: enc.mediaKey,
+    fileEncSha256: enc.fileEncSha256,
+    fileSha256: enc.fileSha256,
+  };
 
-  upsert(latest(), { key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'BIG1' }, message: { imageMessage: { ...image, fileLength: enc.fileLength } } });
+  upsert(latest(), {
+    key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'BIG1' },
+    message: { imageMessage: { ...image, fileLength: enc.fileLength } },
+  });
   const declared = await ctx.waitForMessage((x) => x.id.endsWith(':BIG1'));
   assert.equal(declared.text, 'big one', 'the message still arrives');
   assert.equal(declared.attachments[0].blobKey, undefined);
@@ -211,7 +267,10 @@ test('inbound media obeys maxMediaBytes: a declared size over it is not fetched,
   assert.ok(!mediaRequests.includes('/mms/image/big'), 'not fetched at all');
 
   // The sender's client under-declares the size: the download stops at the cap.
-  upsert(latest(), { key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'BIG2' }, message: { imageMessage: { ...image, fileLength: 100 } } });
+  upsert(latest(), {
+    key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: 'BIG2' },
+    message: { imageMessage: { ...image, fileLength: 100 } },
+  });
   const lying = await ctx.waitForMessage((x) => x.id.endsWith(':BIG2'));
   assert.equal(lying.attachments[0].blobKey, undefined);
   assert.match(lying.attachments[0].description ?? '', /too large/);
@@ -224,14 +283,23 @@ test('outbound: typing presence, formatted text with choices, media, quoting in 
   await waitFor(() => channel.status().state === 'ready', 'ready');
   const sock = latest();
   const group = '120363041234567890@g.us';
-  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'Q1', participant: '4915100000001@s.whatsapp.net' }, message: { conversation: '@bot hi' } });
+  upsert(sock, {
+    key: { remoteJid: group, fromMe: false, id: 'Q1', participant: '4915100000001@s.whatsapp.net' },
+    message: { conversation: '@bot hi' },
+  });
   await ctx.waitForMessage((m) => m.id.endsWith(':Q1'));
   const target = { channel: 'whatsapp', chatId: group, messageId: 'Q1' };
   await channel.deliver(target, { type: 'start', replyId: 'r', inReplyTo: 'm', conversationId: 'c', model: 'x' });
   assert.deepEqual(sock.presence[0], ['composing', group]);
   await ctx.blobs.put('media/out/note.ogg', Buffer.from('OPUS'), { mimeType: 'audio/ogg; codecs=opus' });
   await channel.deliver(target, {
-    type: 'done', replyId: 'r', inReplyTo: 'm', conversationId: 'c', model: 'x', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop',
+    type: 'done',
+    replyId: 'r',
+    inReplyTo: 'm',
+    conversationId: 'c',
+    model: 'x',
+    usage: { promptTokens: 1, completionTokens: 1 },
+    finishReason: 'stop',
     text: '**Sure**. Pick one:\n[[button:Tea|tea]][[button:Coffee|coffee]]',
     attachments: [{ kind: 'voice', blobKey: 'media/out/note.ogg', mimeType: 'audio/ogg; codecs=opus' }],
   });
@@ -266,7 +334,10 @@ test('reconnect decisions follow DisconnectReason', async () => {
 test('deliver while not connected fails clearly', async () => {
   await startChannel();
   await assert.rejects(
-    channel.deliver({ channel: 'whatsapp', chatId: 'x@s.whatsapp.net', messageId: 'a' }, { type: 'error', replyId: 'r', inReplyTo: 'm', conversationId: 'c', code: 'E', message: 'oops' }),
+    channel.deliver(
+      { channel: 'whatsapp', chatId: 'x@s.whatsapp.net', messageId: 'a' },
+      { type: 'error', replyId: 'r', inReplyTo: 'm', conversationId: 'c', code: 'E', message: 'oops' },
+    ),
     /not connected/,
   );
 });
@@ -278,11 +349,27 @@ test('buttons: a reply "2" or the exact label in the same chat comes back as the
   const sock = latest();
   const lena = '4915112345678@s.whatsapp.net';
   const group = '120363041234567890@g.us';
-  const done = (text: string) => ({ type: 'done' as const, replyId: 'r', inReplyTo: 'm', conversationId: 'c', model: 'x', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop' as const, text, attachments: [] });
-  await channel.deliver({ channel: 'whatsapp', chatId: lena, messageId: 'B0' }, done('Which size? [[button:Small|size-s]] [[button:Large|size-l]]'));
+  const done = (text: string) => ({
+    type: 'done' as const,
+    replyId: 'r',
+    inReplyTo: 'm',
+    conversationId: 'c',
+    model: 'x',
+    usage: { promptTokens: 1, completionTokens: 1 },
+    finishReason: 'stop' as const,
+    text,
+    attachments: [],
+  });
+  await channel.deliver(
+    { channel: 'whatsapp', chatId: lena, messageId: 'B0' },
+    done('Which size? [[button:Small|size-s]] [[button:Large|size-l]]'),
+  );
   assert.equal(sock.sentMessages.at(-1)!.content.text, 'Which size?\n\n1. Small\n2. Large');
 
-  upsert(sock, { key: { remoteJid: '4915199999999@s.whatsapp.net', fromMe: false, id: 'OTHER' }, message: { conversation: '2' } });
+  upsert(sock, {
+    key: { remoteJid: '4915199999999@s.whatsapp.net', fromMe: false, id: 'OTHER' },
+    message: { conversation: '2' },
+  });
   upsert(sock, { key: { remoteJid: lena, fromMe: false, id: 'B1' }, message: { conversation: ' 2 ' } });
   const click = await ctx.waitForMessage((m) => m.id.endsWith(':B1'));
   assert.equal(click.kind, 'action');
@@ -292,10 +379,20 @@ test('buttons: a reply "2" or the exact label in the same chat comes back as the
   assert.equal(other.kind, 'message', 'a "2" in another chat is just text');
 
   upsert(sock, { key: { remoteJid: lena, fromMe: false, id: 'B2' }, message: { conversation: '2' } });
-  assert.equal((await ctx.waitForMessage((m) => m.id.endsWith(':B2'))).kind, 'message', 'the list is closed once chosen');
+  assert.equal(
+    (await ctx.waitForMessage((m) => m.id.endsWith(':B2'))).kind,
+    'message',
+    'the list is closed once chosen',
+  );
 
-  await channel.deliver({ channel: 'whatsapp', chatId: group, messageId: 'G0' }, done('Vote: [[button:Tea|tea]] [[button:Coffee|coffee]]'));
-  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'G5', participant: '4915100000001@s.whatsapp.net' }, message: { conversation: 'coffee' } });
+  await channel.deliver(
+    { channel: 'whatsapp', chatId: group, messageId: 'G0' },
+    done('Vote: [[button:Tea|tea]] [[button:Coffee|coffee]]'),
+  );
+  upsert(sock, {
+    key: { remoteJid: group, fromMe: false, id: 'G5', participant: '4915100000001@s.whatsapp.net' },
+    message: { conversation: 'coffee' },
+  });
   const vote = await ctx.waitForMessage((m) => m.id.endsWith(':G5'));
   assert.equal(vote.kind, 'action');
   assert.equal(vote.value, 'coffee');
@@ -303,7 +400,10 @@ test('buttons: a reply "2" or the exact label in the same chat comes back as the
 });
 
 test('choices: numbers, labels, out-of-range numbers and the time window', () => {
-  const buttons = [{ label: 'Small', value: 's' }, { label: 'Large', value: 'l' }];
+  const buttons = [
+    { label: 'Small', value: 's' },
+    { label: 'Large', value: 'l' },
+  ];
   assert.equal(pickChoice(buttons, '1.')?.value, 's');
   assert.equal(pickChoice(buttons, '#2')?.value, 'l');
   assert.equal(pickChoice(buttons, 'LARGE')?.value, 'l');
@@ -323,12 +423,22 @@ test('group answers quote the asked message when the target comes from the real 
   await waitFor(() => channel.status().state === 'ready', 'ready');
   const sock = latest();
   const group = '120363041234567891@g.us';
-  upsert(sock, { key: { remoteJid: group, fromMe: false, id: 'Q2', participant: '4915100000001@s.whatsapp.net' }, message: { conversation: '@bot hi' } });
+  upsert(sock, {
+    key: { remoteJid: group, fromMe: false, id: 'Q2', participant: '4915100000001@s.whatsapp.net' },
+    message: { conversation: '@bot hi' },
+  });
   const received = await ctx.waitForMessage((m) => m.id.endsWith(':Q2'));
   const target = replyTargetOf(received);
   await channel.deliver(target, {
-    type: 'done', replyId: 'r2', inReplyTo: 'm', conversationId: 'c', model: 'x', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop',
-    text: 'hello', attachments: [],
+    type: 'done',
+    replyId: 'r2',
+    inReplyTo: 'm',
+    conversationId: 'c',
+    model: 'x',
+    usage: { promptTokens: 1, completionTokens: 1 },
+    finishReason: 'stop',
+    text: 'hello',
+    attachments: [],
   });
   assert.equal((sock.sentMessages[0].options?.quoted as WAMessage | undefined)?.key.id, 'Q2');
 });
@@ -337,18 +447,29 @@ test('stop() while the first connect is still reading credentials opens no socke
   authDir = await mkdtemp(join(tmpdir(), 'hearth-wa-'));
   sockets = [];
   ctx = memoryContext();
-  const config = whatsappConfigSchema.parse({ mode: 'web', web: { authDir }, reconnect: { initialDelayMs: 40, maxDelayMs: 100 } });
-  channel = createChannel(config, { log: ctx.log, dataDir: '/nonexistent' }, {
-    makeSocket: () => {
-      const s = fakeSocket();
-      sockets.push(s);
-      return s;
+  const config = whatsappConfigSchema.parse({
+    mode: 'web',
+    web: { authDir },
+    reconnect: { initialDelayMs: 40, maxDelayMs: 100 },
+  });
+  channel = createChannel(
+    config,
+    { log: ctx.log, dataDir: '/nonexistent' },
+    {
+      makeSocket: () => {
+        const s = fakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      writeTerminal: () => {},
     },
-    writeTerminal: () => {},
-  }) as WhatsAppWebChannel;
+  ) as WhatsAppWebChannel;
   const starting = channel.start(ctx);
   await channel.stop();
   await starting;
-  assert.ok(sockets.every((s) => s.ended), 'a socket opened after stop() is left running');
+  assert.ok(
+    sockets.every((s) => s.ended),
+    'a socket opened after stop() is left running',
+  );
   assert.equal(channel.status().state, 'stopped');
 });

@@ -29,31 +29,59 @@ describe('anthropic provider against the Anthropic fake', () => {
     fake.setReply(() => ({ chunks: ['Hel', 'lo ', 'wor', 'ld'], usage: { promptTokens: 21, completionTokens: 5 } }));
     const parts = await collectParts(createProvider(spec).stream(request()));
     assert.deepEqual(textDeltas(parts), ['Hel', 'lo ', 'wor', 'ld']);
-    assert.deepEqual(finishes(parts), [{ type: 'finish', reason: 'stop', usage: { promptTokens: 21, completionTokens: 5 } }]);
+    assert.deepEqual(finishes(parts), [
+      { type: 'finish', reason: 'stop', usage: { promptTokens: 21, completionTokens: 5 } },
+    ]);
     assert.equal(parts.at(-1)?.type, 'finish');
     const sent = fake.requests[0];
     assert.equal(sent.body.stream, true);
     // SDK 1.x sends the key as a bearer token; older ones used x-api-key. The API takes both.
-    assert.ok(sent.headers['x-api-key'] === 'sk-ant-test' || sent.headers.authorization === 'Bearer sk-ant-test', 'the key is sent');
+    assert.ok(
+      sent.headers['x-api-key'] === 'sk-ant-test' || sent.headers.authorization === 'Bearer sk-ant-test',
+      'the key is sent',
+    );
     assert.ok(sent.headers['anthropic-version'], 'the SDK sends the API version header');
   });
 
   it('assembles tool_use blocks from input_json_delta fragments', async () => {
     const args = JSON.stringify({ city: 'Zürich', days: [1, 2, 3] });
-    fake.setReply(() => ({ text: 'Checking. ', toolCalls: [{ name: 'weather', arguments: args }, { name: 'clock', arguments: '{"tz":"UTC"}' }] }));
+    fake.setReply(() => ({
+      text: 'Checking. ',
+      toolCalls: [
+        { name: 'weather', arguments: args },
+        { name: 'clock', arguments: '{"tz":"UTC"}' },
+      ],
+    }));
     const parts = await collectParts(
-      createProvider(spec).stream(request({ tools: [{ name: 'weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }] })),
+      createProvider(spec).stream(
+        request({
+          tools: [
+            {
+              name: 'weather',
+              description: 'Weather',
+              parameters: { type: 'object', properties: { city: { type: 'string' } } },
+            },
+          ],
+        }),
+      ),
     );
     assert.deepEqual(textDeltas(parts), ['Checking. ']);
     const calls = toolCalls(parts);
-    assert.deepEqual(calls.map((c) => [c.name, JSON.parse(c.arguments)]), [
-      ['weather', JSON.parse(args)],
-      ['clock', { tz: 'UTC' }],
-    ]);
+    assert.deepEqual(
+      calls.map((c) => [c.name, JSON.parse(c.arguments)]),
+      [
+        ['weather', JSON.parse(args)],
+        ['clock', { tz: 'UTC' }],
+      ],
+    );
     assert.match(calls[0].id, /^toolu_/);
     assert.equal(finishes(parts)[0].reason, 'tool-calls');
     assert.deepEqual(fake.requests[0].body.tools, [
-      { name: 'weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+      {
+        name: 'weather',
+        description: 'Weather',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+      },
     ]);
   });
 
@@ -64,7 +92,14 @@ describe('anthropic provider against the Anthropic fake', () => {
           messages: [
             { role: 'system', content: 'You are Hearth.' },
             { role: 'user', content: 'What is this?', images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
-            { role: 'assistant', content: '', toolCalls: [{ id: 'toolu_1', name: 'look', arguments: '{"q":1}' }, { id: 'toolu_2', name: 'look', arguments: '{"q":2}' }] },
+            {
+              role: 'assistant',
+              content: '',
+              toolCalls: [
+                { id: 'toolu_1', name: 'look', arguments: '{"q":1}' },
+                { id: 'toolu_2', name: 'look', arguments: '{"q":2}' },
+              ],
+            },
             { role: 'tool', toolCallId: 'toolu_1', name: 'look', content: 'a cat' },
             { role: 'tool', toolCallId: 'toolu_2', name: 'look', content: 'a hat' },
             { role: 'assistant', content: 'A cat in a hat.' },
@@ -109,43 +144,94 @@ describe('anthropic provider against the Anthropic fake', () => {
     const tool = (name: string) => ({ name, description: name, parameters: { type: 'object', properties: {} } });
     const system = { role: 'system' as const, content: 'You are Hearth.' };
     const provider = createProvider(spec);
-    await collectParts(provider.stream(request({ messages: [system, { role: 'user', content: 'one' }], tools: [tool('clock'), tool('calc')] })));
+    await collectParts(
+      provider.stream(
+        request({ messages: [system, { role: 'user', content: 'one' }], tools: [tool('clock'), tool('calc')] }),
+      ),
+    );
     const second = await collectParts(
       provider.stream(
         request({
-          messages: [system, { role: 'user', content: 'one' }, { role: 'assistant', content: 'first answer' }, { role: 'user', content: 'two' }],
+          messages: [
+            system,
+            { role: 'user', content: 'one' },
+            { role: 'assistant', content: 'first answer' },
+            { role: 'user', content: 'two' },
+          ],
           tools: [tool('calc'), tool('clock')],
         }),
       ),
     );
     const [a, b] = fake.requests.map((r) => r.body);
     assert.deepEqual(b.tools, a.tools, 'identical tools, in one order');
-    assert.deepEqual(b.tools.map((t: { name: string }) => t.name), ['calc', 'clock']);
+    assert.deepEqual(
+      b.tools.map((t: { name: string }) => t.name),
+      ['calc', 'clock'],
+    );
     assert.deepEqual(b.system, a.system);
     assert.deepEqual(b.system.at(-1).cache_control, { type: 'ephemeral' });
     // The history breakpoint sits on the newest user turn; the earlier turns are byte-identical.
     assert.deepEqual(a.messages.at(-1).content.at(-1).cache_control, { type: 'ephemeral' });
-    assert.deepEqual(b.messages.at(-1).content.at(-1), { type: 'text', text: 'two', cache_control: { type: 'ephemeral' } });
-    const strip = (m: { role: string; content: Array<Record<string, unknown>> }) => ({ ...m, content: m.content.map(({ cache_control: _c, ...rest }) => rest) });
-    assert.deepEqual(b.messages.slice(0, a.messages.length).map(strip), a.messages.map(strip), 'the first prompt is a prefix of the second');
-    assert.ok((finishes(second)[0]!.usage.cachedPromptTokens ?? 0) > 0, 'the second request read the prefix from the cache');
+    assert.deepEqual(b.messages.at(-1).content.at(-1), {
+      type: 'text',
+      text: 'two',
+      cache_control: { type: 'ephemeral' },
+    });
+    const strip = (m: { role: string; content: Array<Record<string, unknown>> }) => ({
+      ...m,
+      content: m.content.map(({ cache_control: _c, ...rest }) => rest),
+    });
+    assert.deepEqual(
+      b.messages.slice(0, a.messages.length).map(strip),
+      a.messages.map(strip),
+      'the first prompt is a prefix of the second',
+    );
+    assert.ok(
+      (finishes(second)[0]!.usage.cachedPromptTokens ?? 0) > 0,
+      'the second request read the prefix from the cache',
+    );
   });
 
   it('defaults max_tokens to 1024 and reports prompt-cache reads as cachedPromptTokens', async () => {
     const system = 'You are Hearth. '.repeat(50);
     const provider = createProvider(spec);
-    const first = await collectParts(provider.stream(request({ messages: [{ role: 'system', content: system }, { role: 'user', content: 'hi' }] })));
-    const second = await collectParts(provider.stream(request({ messages: [{ role: 'system', content: system }, { role: 'user', content: 'again' }] })));
+    const first = await collectParts(
+      provider.stream(
+        request({
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content: 'hi' },
+          ],
+        }),
+      ),
+    );
+    const second = await collectParts(
+      provider.stream(
+        request({
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content: 'again' },
+          ],
+        }),
+      ),
+    );
     assert.equal(fake.requests[0].body.max_tokens, 1024);
     const firstUsage = finishes(first)[0].usage;
     const secondUsage = finishes(second)[0].usage;
     assert.equal(firstUsage.cachedPromptTokens, undefined);
-    assert.ok(secondUsage.cachedPromptTokens && secondUsage.cachedPromptTokens > 100, 'the cached system prompt is reported');
+    assert.ok(
+      secondUsage.cachedPromptTokens && secondUsage.cachedPromptTokens > 100,
+      'the cached system prompt is reported',
+    );
     assert.ok(secondUsage.promptTokens >= secondUsage.cachedPromptTokens, 'prompt tokens include cache reads');
   });
 
   it('turns 429 with Retry-After into a retryable ProviderError carrying retryAfter', async () => {
-    fake.setReply(() => ({ status: 429, retryAfter: 12, errorMessage: 'Number of requests has exceeded your rate limit' }));
+    fake.setReply(() => ({
+      status: 429,
+      retryAfter: 12,
+      errorMessage: 'Number of requests has exceeded your rate limit',
+    }));
     const err = await streamError(createProvider(spec).stream(request()));
     assert.ok(err instanceof ProviderError);
     assert.equal(err.retryable, true);
@@ -157,7 +243,11 @@ describe('anthropic provider against the Anthropic fake', () => {
 
   it('500 and 529 are retryable, 400 and 401 are not', async () => {
     const provider = createProvider(spec);
-    for (const [status, retryable] of [[500, true], [529, true], [400, false]] as const) {
+    for (const [status, retryable] of [
+      [500, true],
+      [529, true],
+      [400, false],
+    ] as const) {
       fake.setReply(() => ({ status }));
       const err = await streamError(provider.stream(request()));
       assert.ok(err instanceof ProviderError, `status ${status}`);

@@ -24,7 +24,11 @@ describe('embedded chat history conversion', () => {
   test('tool calls and their results become one open model response that generation continues', () => {
     const history = toLlamaHistory([
       { role: 'user', content: 'Weather?' },
-      { role: 'assistant', content: 'Checking.', toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Rome"}' }] },
+      {
+        role: 'assistant',
+        content: 'Checking.',
+        toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Rome"}' }],
+      },
       { role: 'tool', toolCallId: 'c1', name: 'get_weather', content: '{"celsius":21}' },
       { role: 'assistant', content: '', toolCalls: [{ id: 'c2', name: 'clock', arguments: '' }] },
       { role: 'tool', toolCallId: 'c2', name: 'clock', content: 'noon' },
@@ -47,7 +51,10 @@ describe('embedded chat history conversion', () => {
       { role: 'user', content: 'Go' },
       { role: 'tool', toolCallId: 'gone', name: 'search', content: '"found"' },
     ]);
-    assert.deepEqual(history.at(-1), { type: 'model', response: [{ type: 'functionCall', name: 'search', params: {}, result: 'found' }] });
+    assert.deepEqual(history.at(-1), {
+      type: 'model',
+      response: [{ type: 'functionCall', name: 'search', params: {}, result: 'found' }],
+    });
   });
 
   test('tools become functions; a schema without properties takes no parameters', () => {

@@ -27,7 +27,11 @@ function provider(model: string, extra: { seed?: number; runtimeModule?: string 
 
 async function collect(p: ModelProvider, request: Partial<ChatRequest>): Promise<StreamPart[]> {
   const parts: StreamPart[] = [];
-  for await (const part of p.stream({ model: 'tiny', messages: [{ role: 'user', content: 'Hello there' }], ...request })) {
+  for await (const part of p.stream({
+    model: 'tiny',
+    messages: [{ role: 'user', content: 'Hello there' }],
+    ...request,
+  })) {
     parts.push(part);
   }
   return parts;
@@ -102,7 +106,12 @@ describe('embedded provider', () => {
     const seen: StreamPart[] = [];
     await assert.rejects(
       (async () => {
-        for await (const part of p.stream({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 4000, signal: controller.signal })) {
+        for await (const part of p.stream({
+          model: 'tiny',
+          messages: [{ role: 'user', content: 'Hi' }],
+          maxTokens: 4000,
+          signal: controller.signal,
+        })) {
           seen.push(part);
           if (seen.length === 2) controller.abort();
         }
@@ -118,7 +127,11 @@ describe('embedded provider', () => {
 
   test('a consumer that stops reading ends the generation and frees the context', async () => {
     const p = provider(textModel);
-    for await (const part of p.stream({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 4000 })) {
+    for await (const part of p.stream({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'Hi' }],
+      maxTokens: 4000,
+    })) {
       assert.equal(part.type, 'text-delta');
       break;
     }
@@ -192,7 +205,11 @@ describe('embedded provider', () => {
   });
 
   test('a model pulled from the (fake) hub is found and runs', async () => {
-    const hub = await startModelHub({ files: { 'Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf': buildTinyGguf({ seed: 9 }) } });
+    const hub = await startModelHub({
+      files: {
+        'Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf': buildTinyGguf({ seed: 9 }),
+      },
+    });
     try {
       const dataDir = join(dir, 'pulled');
       const path = await pullModel({ dataDir, baseUrl: hub.url });

@@ -29,28 +29,51 @@ describe('ollama provider against the Ollama fake', () => {
     fake.setReply(() => ({ chunks: ['Hel', 'lo ', 'wor', 'ld'], usage: { promptTokens: 26, completionTokens: 4 } }));
     const parts = await collectParts(createProvider(spec).stream(request()));
     assert.deepEqual(textDeltas(parts), ['Hel', 'lo ', 'wor', 'ld']);
-    assert.deepEqual(finishes(parts), [{ type: 'finish', reason: 'stop', usage: { promptTokens: 26, completionTokens: 4 } }]);
+    assert.deepEqual(finishes(parts), [
+      { type: 'finish', reason: 'stop', usage: { promptTokens: 26, completionTokens: 4 } },
+    ]);
     assert.equal(parts.at(-1)?.type, 'finish');
     assert.equal(fake.requests[0].path, '/api/chat');
     assert.equal(fake.requests[0].body.stream, true);
   });
 
   it('turns message.tool_calls into complete tool calls with JSON-text arguments', async () => {
-    fake.setReply(() => ({ toolCalls: [{ name: 'weather', arguments: '{"city":"Zürich","days":[1,2]}' }, { name: 'clock', arguments: '{}' }] }));
-    const parts = await collectParts(createProvider(spec).stream(request({ tools: [{ name: 'weather', description: 'Weather', parameters: { type: 'object' } }] })));
+    fake.setReply(() => ({
+      toolCalls: [
+        { name: 'weather', arguments: '{"city":"Zürich","days":[1,2]}' },
+        { name: 'clock', arguments: '{}' },
+      ],
+    }));
+    const parts = await collectParts(
+      createProvider(spec).stream(
+        request({ tools: [{ name: 'weather', description: 'Weather', parameters: { type: 'object' } }] }),
+      ),
+    );
     const calls = toolCalls(parts);
-    assert.deepEqual(calls.map((c) => [c.name, JSON.parse(c.arguments)]), [
-      ['weather', { city: 'Zürich', days: [1, 2] }],
-      ['clock', {}],
-    ]);
+    assert.deepEqual(
+      calls.map((c) => [c.name, JSON.parse(c.arguments)]),
+      [
+        ['weather', { city: 'Zürich', days: [1, 2] }],
+        ['clock', {}],
+      ],
+    );
     assert.notEqual(calls[0].id, calls[1].id);
     assert.equal(finishes(parts)[0].reason, 'tool-calls');
-    assert.deepEqual(fake.requests[0].body.tools, [{ type: 'function', function: { name: 'weather', description: 'Weather', parameters: { type: 'object' } } }]);
+    assert.deepEqual(fake.requests[0].body.tools, [
+      { type: 'function', function: { name: 'weather', description: 'Weather', parameters: { type: 'object' } } },
+    ]);
   });
 
   it('maps system, history, tool results, images and options (num_ctx, num_predict) onto the wire', async () => {
     await collectParts(
-      createProvider({ ...spec, temperature: 0.2, topP: 0.8, maxTokens: 64, contextSize: 8192, apiKey: 'ollama-key' }).stream(
+      createProvider({
+        ...spec,
+        temperature: 0.2,
+        topP: 0.8,
+        maxTokens: 64,
+        contextSize: 8192,
+        apiKey: 'ollama-key',
+      }).stream(
         request({
           messages: [
             { role: 'system', content: 'You are Hearth.' },
@@ -86,7 +109,11 @@ describe('ollama provider against the Ollama fake', () => {
 
   it('500 is retryable, 400 and 404 are not', async () => {
     const provider = createProvider(spec);
-    for (const [status, retryable] of [[500, true], [400, false], [404, false]] as const) {
+    for (const [status, retryable] of [
+      [500, true],
+      [400, false],
+      [404, false],
+    ] as const) {
       fake.setReply(() => ({ status, errorMessage: `model "x" failed ${status}` }));
       const err = await streamError(provider.stream(request()));
       assert.ok(err instanceof ProviderError, `status ${status}`);

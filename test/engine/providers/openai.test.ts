@@ -27,7 +27,9 @@ describe('openai provider against the OpenAI fake', () => {
     const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
     const parts = await collectParts(provider.stream(request()));
     assert.deepEqual(textDeltas(parts), ['Hel', 'lo ', 'wor', 'ld']);
-    assert.deepEqual(finishes(parts), [{ type: 'finish', reason: 'stop', usage: { promptTokens: 12, completionTokens: 4 } }]);
+    assert.deepEqual(finishes(parts), [
+      { type: 'finish', reason: 'stop', usage: { promptTokens: 12, completionTokens: 4 } },
+    ]);
     assert.equal(parts.at(-1)?.type, 'finish');
     assert.equal(fake.requests[0].body.stream, true);
     assert.deepEqual(fake.requests[0].body.stream_options, { include_usage: true });
@@ -47,9 +49,19 @@ describe('openai provider against the OpenAI fake', () => {
 
   it('assembles tool calls from argument fragments, one complete call each', async () => {
     const args = JSON.stringify({ city: 'Zürich', unit: 'celsius', days: [1, 2, 3] });
-    fake.setReply(() => ({ text: 'Let me check. ', toolCalls: [{ name: 'weather', arguments: args }, { name: 'clock', arguments: '{}' }] }));
+    fake.setReply(() => ({
+      text: 'Let me check. ',
+      toolCalls: [
+        { name: 'weather', arguments: args },
+        { name: 'clock', arguments: '{}' },
+      ],
+    }));
     const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
-    const parts = await collectParts(provider.stream(request({ tools: [{ name: 'weather', description: 'Weather', parameters: { type: 'object' } }] })));
+    const parts = await collectParts(
+      provider.stream(
+        request({ tools: [{ name: 'weather', description: 'Weather', parameters: { type: 'object' } }] }),
+      ),
+    );
     const calls = toolCalls(parts);
     assert.equal(calls.length, 2);
     assert.equal(calls[0].name, 'weather');
@@ -64,7 +76,13 @@ describe('openai provider against the OpenAI fake', () => {
   });
 
   it('maps system, history, tool results, images and generation parameters onto the wire', async () => {
-    const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl, temperature: 0.3, maxTokens: 99 });
+    const provider = createProvider({
+      provider: 'openai',
+      model: 'fake-gpt',
+      baseUrl: fake.baseUrl,
+      temperature: 0.3,
+      maxTokens: 99,
+    });
     await collectParts(
       provider.stream(
         request({
@@ -94,7 +112,11 @@ describe('openai provider against the OpenAI fake', () => {
           { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
         ],
       },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'look', arguments: '{"q":1}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'look', arguments: '{"q":1}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: 'a cat' },
       { role: 'assistant', content: 'A cat.' },
       { role: 'user', content: 'thanks' },
@@ -112,13 +134,19 @@ describe('openai provider against the OpenAI fake', () => {
       else process.env.OPENAI_API_KEY = saved;
     }
     assert.equal(fake.requests[0].headers.authorization, undefined);
-    await collectParts(createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl, apiKey: 'sk-test-123' }).stream(request()));
+    await collectParts(
+      createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl, apiKey: 'sk-test-123' }).stream(
+        request(),
+      ),
+    );
     assert.equal(fake.requests[1].headers.authorization, 'Bearer sk-test-123');
   });
 
   it('turns 429 with Retry-After into a retryable ProviderError carrying retryAfter', async () => {
     fake.setReply(() => ({ status: 429, retryAfter: 7, errorMessage: 'Rate limit reached' }));
-    const err = await streamError(createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl }).stream(request()));
+    const err = await streamError(
+      createProvider({ provider: 'openai', model: 'm', baseUrl: fake.baseUrl }).stream(request()),
+    );
     assert.ok(err instanceof ProviderError);
     assert.equal(err.retryable, true);
     assert.equal(err.status, 429);

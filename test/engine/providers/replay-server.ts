@@ -40,7 +40,11 @@ function firstThird(text: string): string {
 }
 
 /** Serves `fixture` (raw wire bytes) with `contentType` to every request, a few bytes at a time. */
-export async function startReplayServer(fixture: string, contentType: string, options: ReplayOptions = {}): Promise<ReplayServer> {
+export async function startReplayServer(
+  fixture: string,
+  contentType: string,
+  options: ReplayOptions = {},
+): Promise<ReplayServer> {
   const text = readFixture(fixture);
   const bytes = Buffer.from(options.truncate ? firstThird(text) : text, 'utf8');
   const sliceBytes = options.sliceBytes ?? 7;

@@ -33,13 +33,19 @@ describe('built-in skills', () => {
   });
 
   it('exports the built-in names', () => {
-    assert.deepEqual([...BUILTIN_SKILLS], ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'canvas', 'mqtt', 'home-assistant']);
+    assert.deepEqual(
+      [...BUILTIN_SKILLS],
+      ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'canvas', 'mqtt', 'home-assistant'],
+    );
   });
 
   it('clock: now in a zone, and conversion across zones', async () => {
     const now = await t.host.execute(call('time_now', { timezone: 'Asia/Tokyo' }), ctx());
     assert.match(now.content, /GMT\+9|JST/);
-    const conv = await t.host.execute(call('time_convert', { time: '2026-01-15 09:00', from: 'Europe/Paris', to: 'America/New_York' }), ctx());
+    const conv = await t.host.execute(
+      call('time_convert', { time: '2026-01-15 09:00', from: 'Europe/Paris', to: 'America/New_York' }),
+      ctx(),
+    );
     assert.match(conv.content, /09:00:00 CET = Thursday, 15 January 2026 at 03:00:00 (EST|GMT-5)/);
     const bad = await t.host.execute(call('time_now', { timezone: 'Mars/Olympus' }), ctx());
     assert.equal(bad.isError, true);
@@ -62,12 +68,18 @@ describe('built-in skills', () => {
     assert.match((await t.host.execute(call('note_delete', { id }), ctx({ userId: 'bob' }))).content, /No note/);
     await t.host.execute(call('note_delete', { id }), ctx({ userId: 'alice' }));
     assert.doesNotMatch((await t.host.execute(call('note_list'), ctx({ userId: 'alice' }))).content, /call mum/);
-    assert.match((await t.host.execute(call('note_list', { query: 'OAT' }), ctx({ userId: 'alice' }))).content, /oat milk/);
+    assert.match(
+      (await t.host.execute(call('note_list', { query: 'OAT' }), ctx({ userId: 'alice' }))).content,
+      /oat milk/,
+    );
   });
 
   it('reminders: delivered on the channel they were set from', async () => {
     const target = { channel: 'telegram', chatId: '42', messageId: 'tg:7' };
-    const set = await t.host.execute(call('reminder_set', { text: 'stretch', in_minutes: 0.01 }), ctx({ userId: 'carol', target }));
+    const set = await t.host.execute(
+      call('reminder_set', { text: 'stretch', in_minutes: 0.01 }),
+      ctx({ userId: 'carol', target }),
+    );
     assert.match(set.content, /^Reminder \w+ set for/);
     for (let i = 0; i < 40 && t.delivered.length === 0; i++) await sleep(50);
     assert.deepEqual(t.delivered, [{ target, text: '⏰ Reminder: stretch' }]);
@@ -84,9 +96,15 @@ describe('built-in skills', () => {
     const bad = await t.host.execute(call('reminder_set', { text: 'x', cron: 'every tuesday' }), ctx());
     assert.equal(bad.isError, true);
     assert.match(bad.content, /invalid cron/);
-    const set = await t.host.execute(call('reminder_set', { text: 'standup', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }), ctx({ userId: 'dan' }));
+    const set = await t.host.execute(
+      call('reminder_set', { text: 'standup', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }),
+      ctx({ userId: 'dan' }),
+    );
     const id = /Reminder (\w+)/.exec(set.content)![1]!;
-    assert.match((await t.host.execute(call('reminder_list'), ctx({ userId: 'dan' }))).content, /cron "0 9 \* \* 1-5" Europe\/Berlin: standup/);
+    assert.match(
+      (await t.host.execute(call('reminder_list'), ctx({ userId: 'dan' }))).content,
+      /cron "0 9 \* \* 1-5" Europe\/Berlin: standup/,
+    );
     assert.match((await t.host.execute(call('reminder_cancel', { id }), ctx({ userId: 'dan' }))).content, /Cancelled/);
     const past = await t.host.execute(call('reminder_set', { text: 'x', at: '2001-01-01 10:00' }), ctx());
     assert.match(past.content, /passed/);
@@ -111,12 +129,20 @@ describe('built-in skills', () => {
   it('reminders: impossible or unrepresentable times are refused, never stored', async () => {
     const dataDir = tempDir();
     const first = await startTestHost({}, dataDir);
-    for (const args of [{ in_minutes: 1e300 }, { in_minutes: 1e12 }, { at: '2026-13-45 99:99' }, { at: '2027-02-30 10:00' }]) {
+    for (const args of [
+      { in_minutes: 1e300 },
+      { in_minutes: 1e12 },
+      { at: '2026-13-45 99:99' },
+      { at: '2027-02-30 10:00' },
+    ]) {
       const r = await first.host.execute(call('reminder_set', { text: 'x', ...args }), ctx({ userId: 'erin' }));
       assert.equal(r.isError, true, `${JSON.stringify(args)} -> ${r.content}`);
       assert.match(r.content, /no such time|years ahead|cannot read/);
     }
-    const ok = await first.host.execute(call('reminder_set', { text: 'far', at: '2099-01-01 10:00' }), ctx({ userId: 'erin' }));
+    const ok = await first.host.execute(
+      call('reminder_set', { text: 'far', at: '2099-01-01 10:00' }),
+      ctx({ userId: 'erin' }),
+    );
     assert.match(ok.content, /^Reminder \w+ set for/);
     await first.host.stop();
     // A restart still has the skill, and every reminder.
@@ -136,7 +162,13 @@ describe('built-in skills', () => {
     await first.host.stop();
     const file = join(dataDir, 'skill-data', 'reminders', 'reminders.json');
     const list = JSON.parse(readFileSync(file, 'utf8')) as unknown[];
-    writeFileSync(file, JSON.stringify([...list, { id: 'broken', userId: 'fay', text: 'x', target: ctx().target, at: 1e300, timezone: 'UTC', createdAt: 0 }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        ...list,
+        { id: 'broken', userId: 'fay', text: 'x', target: ctx().target, at: 1e300, timezone: 'UTC', createdAt: 0 },
+      ]),
+    );
     const second = await startTestHost({}, dataDir);
     try {
       assert.equal(second.host.get('reminders')?.state, 'ready');
@@ -159,7 +191,10 @@ describe('built-in skills', () => {
     const other = await t.host.execute(call('http_fetch', { url: 'http://169.254.169.254/latest/meta-data' }), ctx());
     assert.equal(other.isError, true);
     assert.match(other.content, /not on the allowed list/);
-    assert.match((await t.host.execute(call('http_fetch', { url: 'file:///etc/passwd' }), ctx())).content, /only http and https/);
+    assert.match(
+      (await t.host.execute(call('http_fetch', { url: 'file:///etc/passwd' }), ctx())).content,
+      /only http and https/,
+    );
     const hop = await t.host.execute(call('http_fetch', { url: `http://127.0.0.1:${port}/hop` }), ctx());
     assert.match(hop.content, /example\.invalid is not on the allowed list/);
   });

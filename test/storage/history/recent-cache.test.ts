@@ -6,8 +6,25 @@ import { describe, it } from 'node:test';
 import { SqliteHistoryStore } from '../../../src/storage/history/sqlite.js';
 
 async function turn(store: SqliteHistoryStore, conv: string, n: number, user = 'u1'): Promise<void> {
-  await store.upsertConversation({ id: conv, channel: 'c', chatId: conv, userId: user, agent: 'default', createdAt: 1, updatedAt: n });
-  await store.append({ id: `${conv}-${n}`, conversationId: conv, role: 'user', content: `m${n}`, attachments: [], author: user, createdAt: n, tokens: 10 });
+  await store.upsertConversation({
+    id: conv,
+    channel: 'c',
+    chatId: conv,
+    userId: user,
+    agent: 'default',
+    createdAt: 1,
+    updatedAt: n,
+  });
+  await store.append({
+    id: `${conv}-${n}`,
+    conversationId: conv,
+    role: 'user',
+    content: `m${n}`,
+    attachments: [],
+    author: user,
+    createdAt: n,
+    tokens: 10,
+  });
 }
 
 describe('SQLite history window cache', () => {
@@ -15,10 +32,19 @@ describe('SQLite history window cache', () => {
     const store = new SqliteHistoryStore(':memory:');
     await store.open();
     for (let i = 1; i <= 5; i++) await turn(store, 'a', i);
-    assert.deepEqual((await store.recent('a', 1000, 3)).map((m) => m.content), ['m3', 'm4', 'm5']);
+    assert.deepEqual(
+      (await store.recent('a', 1000, 3)).map((m) => m.content),
+      ['m3', 'm4', 'm5'],
+    );
     await turn(store, 'a', 6);
-    assert.deepEqual((await store.recent('a', 1000, 3)).map((m) => m.content), ['m4', 'm5', 'm6']);
-    assert.deepEqual((await store.recent('a', 25, 10)).map((m) => m.content), ['m5', 'm6']);
+    assert.deepEqual(
+      (await store.recent('a', 1000, 3)).map((m) => m.content),
+      ['m4', 'm5', 'm6'],
+    );
+    assert.deepEqual(
+      (await store.recent('a', 25, 10)).map((m) => m.content),
+      ['m5', 'm6'],
+    );
     await store.close();
   });
 
@@ -33,7 +59,10 @@ describe('SQLite history window cache', () => {
     assert.equal(await cli.deleteUser('u1'), 1);
     assert.equal((await server.recent('a', 1000, 10)).length, 0);
     await turn(cli, 'a', 9);
-    assert.deepEqual((await server.recent('a', 1000, 10)).map((m) => m.content), ['m9']);
+    assert.deepEqual(
+      (await server.recent('a', 1000, 10)).map((m) => m.content),
+      ['m9'],
+    );
     await server.close();
     await cli.close();
   });

@@ -13,7 +13,9 @@ function previousRelease(file: string): void {
   db.exec(sqliteMigrations[0]);
   db.pragma('user_version = 1');
   db.prepare("INSERT INTO conversations VALUES ('webchat:a', 'webchat', 'a', 'u1', 'default', 1, 2)").run();
-  db.prepare("INSERT INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens) VALUES ('m1', 'webchat:a', 'user', 'old words', NULL, 'u1', 1, 5)").run();
+  db.prepare(
+    "INSERT INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens) VALUES ('m1', 'webchat:a', 'user', 'old words', NULL, 'u1', 1, 5)",
+  ).run();
   db.close();
 }
 
@@ -25,7 +27,10 @@ describe('SQLite history migrations', () => {
     await store.open();
     assert.equal(store.schemaVersion(), sqliteMigrations.length);
     const turns = await store.recent('webchat:a', 1000);
-    assert.deepEqual(turns.map((t) => t.content), ['old words']);
+    assert.deepEqual(
+      turns.map((t) => t.content),
+      ['old words'],
+    );
     await store.approveSender('telegram', '42');
     assert.equal(await store.isSenderApproved('telegram', '42'), true);
     await store.close();
@@ -44,7 +49,14 @@ describe('SQLite history migrations', () => {
       steps.pop();
     }
     assert.equal(db.pragma('user_version', { simple: true }), 1);
-    assert.equal((db.prepare("SELECT count(*) n FROM sqlite_master WHERE name IN ('broken', 'approved_senders')").get() as { n: number }).n, 0);
+    assert.equal(
+      (
+        db.prepare("SELECT count(*) n FROM sqlite_master WHERE name IN ('broken', 'approved_senders')").get() as {
+          n: number;
+        }
+      ).n,
+      0,
+    );
     db.close();
     assert.deepEqual(readFileSync(file), before);
   });
@@ -61,9 +73,30 @@ describe('SQLite history migrations', () => {
   it('exports and deletes one user across conversations', async () => {
     const store = new SqliteHistoryStore(':memory:');
     await store.open();
-    for (const [conv, user] of [['c:1', 'u1'], ['c:2', 'u1'], ['c:3', 'u2']]) {
-      await store.upsertConversation({ id: conv, channel: 'c', chatId: conv, userId: user, agent: 'default', createdAt: 1, updatedAt: 1 });
-      await store.append({ id: `${conv}-m`, conversationId: conv, role: 'user', content: `hi from ${user}`, attachments: [], author: user, createdAt: 1, tokens: 3 });
+    for (const [conv, user] of [
+      ['c:1', 'u1'],
+      ['c:2', 'u1'],
+      ['c:3', 'u2'],
+    ]) {
+      await store.upsertConversation({
+        id: conv,
+        channel: 'c',
+        chatId: conv,
+        userId: user,
+        agent: 'default',
+        createdAt: 1,
+        updatedAt: 1,
+      });
+      await store.append({
+        id: `${conv}-m`,
+        conversationId: conv,
+        role: 'user',
+        content: `hi from ${user}`,
+        attachments: [],
+        author: user,
+        createdAt: 1,
+        tokens: 3,
+      });
     }
     const exported = await store.exportUser('u1');
     assert.equal(exported.conversations.length, 2);

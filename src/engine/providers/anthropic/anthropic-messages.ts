@@ -47,7 +47,8 @@ export function toAnthropicPrompt(messages: ChatMessage[]): AnthropicPrompt {
   }
   const lastUser = turns.findLast((t) => t.role === 'user');
   const lastBlock = (lastUser?.content as ContentBlockParam[] | undefined)?.at(-1);
-  if (lastBlock && lastBlock.type !== 'thinking' && lastBlock.type !== 'redacted_thinking') Object.assign(lastBlock, { cache_control: { type: 'ephemeral' } });
+  if (lastBlock && lastBlock.type !== 'thinking' && lastBlock.type !== 'redacted_thinking')
+    Object.assign(lastBlock, { cache_control: { type: 'ephemeral' } });
   return {
     ...(systemText ? { system: [{ type: 'text', text: systemText, cache_control: { type: 'ephemeral' } }] } : {}),
     messages: turns,
@@ -83,9 +84,11 @@ function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): ContentBlo
  * tools come first in the cached prefix, so their order must not depend on the order they were offered in.
  */
 export function toAnthropicTools(tools: ToolSpec[]): Tool[] {
-  return [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((tool) => ({
-    name: tool.name,
-    description: tool.description,
-    input_schema: { type: 'object', ...tool.parameters } as Tool['input_schema'],
-  }));
+  return [...tools]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: { type: 'object', ...tool.parameters } as Tool['input_schema'],
+    }));
 }

@@ -109,7 +109,11 @@ export async function* readAnthropicStream(events: AsyncIterable<RawMessageStrea
         break;
       case 'message_stop': {
         const reason = toFinishReason(stopReason);
-        yield { type: 'finish', reason: sawToolCall && reason === 'stop' ? 'tool-calls' : reason, usage: toUsage(usage) };
+        yield {
+          type: 'finish',
+          reason: sawToolCall && reason === 'stop' ? 'tool-calls' : reason,
+          usage: toUsage(usage),
+        };
         return;
       }
     }

@@ -9,7 +9,12 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ModelSpec } from '../../../core/config.js';
-import { resolveGeneration, type ChatRequest, type ModelProvider, type StreamPart } from '../../../core/model-provider.js';
+import {
+  resolveGeneration,
+  type ChatRequest,
+  type ModelProvider,
+  type StreamPart,
+} from '../../../core/model-provider.js';
 import { abortReason, toProviderError } from '../provider-http.js';
 import { toAnthropicPrompt, toAnthropicTools } from './anthropic-messages.js';
 import { readAnthropicStream } from './anthropic-stream.js';

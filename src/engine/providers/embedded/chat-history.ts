@@ -30,7 +30,12 @@ export function toLlamaHistory(messages: ChatMessage[]): LlamaChatHistoryItem[] 
         if (!openResponse) history.push(response);
         if (message.content) response.response.push(message.content);
         for (const call of message.toolCalls ?? []) {
-          const item: LlamaFunctionCallItem = { type: 'functionCall', name: call.name, params: parseArguments(call.arguments), result: undefined };
+          const item: LlamaFunctionCallItem = {
+            type: 'functionCall',
+            name: call.name,
+            params: parseArguments(call.arguments),
+            result: undefined,
+          };
           callsById.set(call.id, item);
           response.response.push(item);
         }
@@ -45,7 +50,12 @@ export function toLlamaHistory(messages: ChatMessage[]): LlamaChatHistoryItem[] 
           // unknown parameters so the model still sees what the tool said.
           const response = openResponse ?? { type: 'model' as const, response: [] };
           if (!openResponse) history.push(response);
-          response.response.push({ type: 'functionCall', name: message.name, params: {}, result: parseResult(message.content) });
+          response.response.push({
+            type: 'functionCall',
+            name: message.name,
+            params: {},
+            result: parseResult(message.content),
+          });
           openResponse = response;
         }
         break;

@@ -16,7 +16,14 @@ import type { ModelSpec } from '../../../core/config.js';
 import type { ChatRequest, FinishReason, ModelProvider, StreamPart } from '../../../core/model-provider.js';
 import { ProviderError, resolveGeneration } from '../../../core/model-provider.js';
 import { toLlamaFunctions, toLlamaHistory } from './chat-history.js';
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaGenerateResult, LlamaModel, NodeLlamaCpp } from './llama-runtime.js';
+import type {
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaGenerateResult,
+  LlamaModel,
+  NodeLlamaCpp,
+} from './llama-runtime.js';
 import { loadLlama } from './llama-runtime.js';
 import { PartQueue } from './part-queue.js';
 
@@ -125,7 +132,10 @@ class EmbeddedProvider implements ModelProvider {
         (err: unknown) => {
           healthy = false;
           if (controller.signal.aborted) queue.fail(controller.signal.reason);
-          else queue.fail(new ProviderError(`The embedded model failed: ${(err as Error)?.message ?? String(err)}`, false));
+          else
+            queue.fail(
+              new ProviderError(`The embedded model failed: ${(err as Error)?.message ?? String(err)}`, false),
+            );
         },
       );
 
@@ -210,7 +220,10 @@ class EmbeddedProvider implements ModelProvider {
 }
 
 function readMeter(sequence: LlamaContextSequence): { usedInputTokens: number; usedOutputTokens: number } {
-  return { usedInputTokens: sequence.tokenMeter.usedInputTokens, usedOutputTokens: sequence.tokenMeter.usedOutputTokens };
+  return {
+    usedInputTokens: sequence.tokenMeter.usedInputTokens,
+    usedOutputTokens: sequence.tokenMeter.usedOutputTokens,
+  };
 }
 
 /** Tool calls come out whole once their arguments are generated; the engine runs them, not us. */

@@ -43,7 +43,9 @@ export interface LlamaGenerateOptions {
 export interface LlamaGenerateResult {
   response: string;
   functionCalls?: Array<{ functionName: string; params: unknown }>;
-  metadata: { stopReason: 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger' };
+  metadata: {
+    stopReason: 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
+  };
 }
 
 export interface LlamaChat {

@@ -9,7 +9,12 @@
  */
 import { Ollama, type ChatRequest as OllamaChatRequest, type Options } from 'ollama';
 import type { ModelSpec } from '../../../core/config.js';
-import { resolveGeneration, type ChatRequest, type ModelProvider, type StreamPart } from '../../../core/model-provider.js';
+import {
+  resolveGeneration,
+  type ChatRequest,
+  type ModelProvider,
+  type StreamPart,
+} from '../../../core/model-provider.js';
 import { abortReason, toProviderError } from '../provider-http.js';
 import { toOllamaMessages, toOllamaTools } from './ollama-messages.js';
 import { readOllamaStream } from './ollama-stream.js';
@@ -62,7 +67,10 @@ async function* streamChat(spec: ModelSpec, request: ChatRequest): AsyncGenerato
     yield* readOllamaStream(lines);
   } catch (err) {
     // The client's ResponseError keeps the status but not the headers; add them back for Retry-After.
-    const withHeaders = err && typeof err === 'object' && 'status_code' in err ? Object.assign(err, { headers: lastResponse?.headers }) : err;
+    const withHeaders =
+      err && typeof err === 'object' && 'status_code' in err
+        ? Object.assign(err, { headers: lastResponse?.headers })
+        : err;
     throw toProviderError(withHeaders, signal, 'ollama');
   }
   if (signal?.aborted) throw abortReason(signal);

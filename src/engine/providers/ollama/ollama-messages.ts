@@ -22,7 +22,9 @@ export function toOllamaMessages(messages: ChatMessage[]): Message[] {
           ? {
               role: 'assistant',
               content: message.content,
-              tool_calls: message.toolCalls.map((call) => ({ function: { name: call.name, arguments: parseToolArguments(call.arguments) } })),
+              tool_calls: message.toolCalls.map((call) => ({
+                function: { name: call.name, arguments: parseToolArguments(call.arguments) },
+              })),
             }
           : { role: 'assistant', content: message.content };
       case 'tool':
@@ -35,6 +37,10 @@ export function toOllamaMessages(messages: ChatMessage[]): Message[] {
 export function toOllamaTools(tools: ToolSpec[]): Tool[] {
   return tools.map((tool) => ({
     type: 'function',
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters as Tool['function']['parameters'] },
+    function: {
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.parameters as Tool['function']['parameters'],
+    },
   }));
 }

@@ -28,7 +28,10 @@ export async function* readOllamaStream(lines: AsyncIterable<OllamaChatLine>): A
     for (const call of message?.tool_calls ?? []) {
       const id = (call as { id?: string }).id || `call_${calls}`;
       calls++;
-      yield { type: 'tool-call', call: { id, name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) } };
+      yield {
+        type: 'tool-call',
+        call: { id, name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) },
+      };
     }
     if (line.done) {
       const reason = toFinishReason(line.done_reason);

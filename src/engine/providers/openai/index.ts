@@ -10,7 +10,12 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ModelSpec } from '../../../core/config.js';
-import { resolveGeneration, type ChatRequest, type ModelProvider, type StreamPart } from '../../../core/model-provider.js';
+import {
+  resolveGeneration,
+  type ChatRequest,
+  type ModelProvider,
+  type StreamPart,
+} from '../../../core/model-provider.js';
 import { abortReason, toProviderError } from '../provider-http.js';
 import { toOpenAIMessages, toOpenAITools } from './openai-messages.js';
 import { readOpenAIStream } from './openai-stream.js';

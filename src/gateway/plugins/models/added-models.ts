@@ -45,7 +45,10 @@ export async function loadAddedModels(secrets: SecretStore, log: Logger): Promis
     try {
       out[name.slice(ADDED_MODEL_PREFIX.length)] = modelSpecSchema.parse(JSON.parse((await secrets.get(name)) ?? ''));
     } catch (err) {
-      log.error({ model: name, errorCode: ErrorCode.config, err: errorSummary(err) }, 'a stored model could not be read; skipped');
+      log.error(
+        { model: name, errorCode: ErrorCode.config, err: errorSummary(err) },
+        'a stored model could not be read; skipped',
+      );
     }
   }
   return out;
@@ -89,7 +92,10 @@ export class AddedModels {
       if ((stored.fileDefault ?? undefined) === fileDefault) return stored.model;
       await this.deps.secrets.delete(CHOSEN_DEFAULT);
     } catch (err) {
-      this.deps.log.warn({ errorCode: ErrorCode.config, err: errorSummary(err) }, 'the chosen default model could not be read; using the configured one');
+      this.deps.log.warn(
+        { errorCode: ErrorCode.config, err: errorSummary(err) },
+        'the chosen default model could not be read; using the configured one',
+      );
     }
     return undefined;
   }
@@ -112,7 +118,11 @@ export class AddedModels {
     delete this.added[id];
     const { models } = this.deps;
     const catalog = effectiveCatalog(this.deps.config(), this.added);
-    models.configure(catalog.catalog, models.default === id ? catalog.default : models.default, this.deps.config().models.fallback);
+    models.configure(
+      catalog.catalog,
+      models.default === id ? catalog.default : models.default,
+      this.deps.config().models.fallback,
+    );
     return true;
   }
 
@@ -122,7 +132,11 @@ export class AddedModels {
     if (catalog.default !== this.fileDefault) {
       // The file's default was edited: the newer decision wins over the admin's earlier choice.
       this.chosenDefault = undefined;
-      this.deps.secrets.delete(CHOSEN_DEFAULT).catch((err: unknown) => this.deps.log.warn({ err: errorSummary(err) }, 'could not forget the chosen default model'));
+      this.deps.secrets
+        .delete(CHOSEN_DEFAULT)
+        .catch((err: unknown) =>
+          this.deps.log.warn({ err: errorSummary(err) }, 'could not forget the chosen default model'),
+        );
     }
     this.fileDefault = catalog.default;
     this.deps.models.configure(catalog.catalog, this.defaultIn(catalog), config.models.fallback);

@@ -11,10 +11,17 @@ import { jsonSchema, openObject, responses } from '../../route-schema.js';
 
 export { AddedModels, effectiveCatalog, loadAddedModels } from './added-models.js';
 
-const modelId = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } } } as const;
+const modelId = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
+} as const;
 const switchBody = z.strictObject({ model: z.string().min(1) });
 
-export const modelsPlugin: GatewayPlugin<Pick<GatewayDeps, 'models' | 'addedModels' | 'bus' | 'config'>> = async (app, deps) => {
+export const modelsPlugin: GatewayPlugin<Pick<GatewayDeps, 'models' | 'addedModels' | 'bus' | 'config'>> = async (
+  app,
+  deps,
+) => {
   const { models, addedModels, bus } = deps;
 
   app.get(
@@ -27,7 +34,14 @@ export const modelsPlugin: GatewayPlugin<Pick<GatewayDeps, 'models' | 'addedMode
             {
               default: { type: ['string', 'null'] },
               fallback: { type: 'array', items: { type: 'string' } },
-              models: { type: 'array', items: openObject({ id: { type: 'string' }, provider: { type: 'string' }, isDefault: { type: 'boolean' } }) },
+              models: {
+                type: 'array',
+                items: openObject({
+                  id: { type: 'string' },
+                  provider: { type: 'string' },
+                  isDefault: { type: 'boolean' },
+                }),
+              },
             },
             ['default', 'fallback', 'models'],
           ),
@@ -63,7 +77,9 @@ export const modelsPlugin: GatewayPlugin<Pick<GatewayDeps, 'models' | 'addedMode
       schema: {
         params: modelId,
         body: jsonSchema(modelSpecSchema),
-        response: responses({ 200: openObject({ id: { type: 'string' }, default: { type: ['string', 'null'] } }, ['id']) }),
+        response: responses({
+          200: openObject({ id: { type: 'string' }, default: { type: ['string', 'null'] } }, ['id']),
+        }),
       },
     },
     async (req) => {
@@ -91,8 +107,10 @@ export const modelsPlugin: GatewayPlugin<Pick<GatewayDeps, 'models' | 'addedMode
     },
     async (req) => {
       const { id } = req.params;
-      if (id === models.default) throw new HearthError(ErrorCode.badRequest, 'switch the default to another model first', 409);
-      if (!(await addedModels.remove(id))) throw new HearthError(ErrorCode.notFound, `no model "${id}" added through the API`, 404);
+      if (id === models.default)
+        throw new HearthError(ErrorCode.badRequest, 'switch the default to another model first', 409);
+      if (!(await addedModels.remove(id)))
+        throw new HearthError(ErrorCode.notFound, `no model "${id}" added through the API`, 404);
       await bus.publishControl({ type: 'models.changed' });
       return { removed: id };
     },

@@ -40,7 +40,8 @@ const functions: Record<string, (...xs: number[]) => number> = {
 /** Splits the input into numbers, names and operators; rejects anything else. */
 export function tokenize(input: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/%^(),×÷]))/y;
+  const re =
+    /\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/%^(),×÷]))/y;
   let pos = 0;
   while (pos < input.length) {
     if (/^\s*$/.test(input.slice(pos))) break;

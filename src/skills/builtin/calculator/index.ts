@@ -10,7 +10,18 @@ export const calculator: BuiltinSkill = {
     description: 'Arithmetic',
     runtime: 'in-process',
     entry: '(built-in)',
-    triggers: ['calc', 'comput', 'sum', 'percent', 'sqrt', 'how much', 'how many', '/\\d\\s*[-+*/^%×÷]\\s*[\\d(]/', '计算', '等于'],
+    triggers: [
+      'calc',
+      'comput',
+      'sum',
+      'percent',
+      'sqrt',
+      'how much',
+      'how many',
+      '/\\d\\s*[-+*/^%×÷]\\s*[\\d(]/',
+      '计算',
+      '等于',
+    ],
     tools: [
       {
         name: 'calculate',

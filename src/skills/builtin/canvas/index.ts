@@ -6,7 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Attachment } from '../../../core/message.js';
-import { elementsOf, storedElement, newElementId, parseElement, type CanvasElement } from '../../../canvas/model/elements.js';
+import {
+  elementsOf,
+  storedElement,
+  newElementId,
+  parseElement,
+  type CanvasElement,
+} from '../../../canvas/model/elements.js';
 import { renderPng } from '../../../canvas/render/png.js';
 import { ROOM_NAME } from '../../../canvas/rooms.js';
 import { parseManifest } from '../../manifest.js';
@@ -51,7 +57,10 @@ function elementsArg(args: Record<string, unknown>): CanvasElement[] {
   if (list.length > MAX_ELEMENTS_PER_CALL) throw new Error(`at most ${MAX_ELEMENTS_PER_CALL} elements per call`);
   return list.map((raw, i) => {
     const el = parseElement({ color: '#1e1e1e', width: 3, ...(raw as object), id: newElementId() });
-    if (!el) throw new Error(`element ${i} is not valid: rect/ellipse need x, y, w, h; text needs x, y, text; stroke needs points; line/arrow need 4 points`);
+    if (!el)
+      throw new Error(
+        `element ${i} is not valid: rect/ellipse need x, y, w, h; text needs x, y, text; stroke needs points; line/arrow need 4 points`,
+      );
     return el;
   });
 }
@@ -67,10 +76,15 @@ export const canvas: BuiltinSkill = {
     tools: [
       {
         name: 'canvas_draw',
-        description: 'Add shapes, strokes or text to a live canvas room (pixels, origin top-left); answers with the room link',
+        description:
+          'Add shapes, strokes or text to a live canvas room (pixels, origin top-left); answers with the room link',
         parameters: {
           type: 'object',
-          properties: { room: { type: 'string' }, elements: { type: 'array', items: elementSchema }, clear: { type: 'boolean', description: 'erase the room first' } },
+          properties: {
+            room: { type: 'string' },
+            elements: { type: 'array', items: elementSchema },
+            clear: { type: 'boolean', description: 'erase the room first' },
+          },
           required: ['elements'],
         },
       },
@@ -103,7 +117,14 @@ export const canvas: BuiltinSkill = {
         const fileName = `${room}.png`;
         const blobKey = `canvas/${room}/${Date.now()}.png`;
         await deps.blobs.put(blobKey, png, { mimeType: 'image/png', fileName });
-        attachments.push({ kind: 'image', blobKey, mimeType: 'image/png', fileName, size: png.length, description: `Rendering of canvas room ${room}` });
+        attachments.push({
+          kind: 'image',
+          blobKey,
+          mimeType: 'image/png',
+          fileName,
+          size: png.length,
+          description: `Rendering of canvas room ${room}`,
+        });
       }
       const listed = elements.map(({ id: _id, ...rest }) => rest);
       return {

@@ -42,7 +42,13 @@ export function parseWallClock(text: string, zone: string, now = Date.now()): nu
   const wall = Date.UTC(y, mo - 1, d, Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
   // Date.UTC rolls over silently ("2026-13-45 99:99" is a date in 2027): refuse what does not exist.
   const back = new Date(wall);
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== Number(m[4]) || back.getUTCMinutes() !== Number(m[5]) || back.getUTCSeconds() !== Number(m[6] ?? 0)) {
+  if (
+    back.getUTCMonth() !== mo - 1 ||
+    back.getUTCDate() !== d ||
+    back.getUTCHours() !== Number(m[4]) ||
+    back.getUTCMinutes() !== Number(m[5]) ||
+    back.getUTCSeconds() !== Number(m[6] ?? 0)
+  ) {
     throw new Error(`no such time "${text.trim()}"`);
   }
   // Two passes settle the offset across a DST change.
@@ -53,5 +59,7 @@ export function parseWallClock(text: string, zone: string, now = Date.now()): nu
 
 /** "Sunday, 1 March 2026, 14:30:00 CET" in the given zone. */
 export function formatInZone(utcMs: number, zone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'full', timeStyle: 'long' }).format(new Date(utcMs));
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'full', timeStyle: 'long' }).format(
+    new Date(utcMs),
+  );
 }

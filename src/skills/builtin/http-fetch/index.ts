@@ -80,8 +80,10 @@ export const httpFetch: BuiltinSkill = {
         return { content: 'not a valid URL', isError: true };
       }
       for (let hop = 0; ; hop++) {
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') return { content: 'only http and https URLs', isError: true };
-        if (!hostAllowed(url, cfg.allowedHosts)) return { content: `host ${url.host} is not on the allowed list`, isError: true };
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          return { content: 'only http and https URLs', isError: true };
+        if (!hostAllowed(url, cfg.allowedHosts))
+          return { content: `host ${url.host} is not on the allowed list`, isError: true };
         const res = await fetch(url, {
           redirect: 'manual',
           signal: AbortSignal.any([signal, AbortSignal.timeout(cfg.timeoutMs)]),
@@ -97,7 +99,10 @@ export const httpFetch: BuiltinSkill = {
         const type = res.headers.get('content-type') ?? '';
         const { text, cut } = await readCapped(res, cfg.maxBytes);
         const body = type.includes('html') ? htmlToText(text) : text;
-        return { content: `HTTP ${res.status} ${type}\n${body}${cut ? '\n[truncated]' : ''}`, isError: res.status >= 400 };
+        return {
+          content: `HTTP ${res.status} ${type}\n${body}${cut ? '\n[truncated]' : ''}`,
+          isError: res.status >= 400,
+        };
       }
     },
   }),

@@ -21,7 +21,19 @@ export const notes: BuiltinSkill = {
     description: 'Per-user notes and memory',
     runtime: 'in-process',
     entry: '(built-in)',
-    triggers: ['note', 'remember', 'memo', 'forget', 'recall', 'wrote down', 'what did i', 'list', '记住', '笔记', '备忘'],
+    triggers: [
+      'note',
+      'remember',
+      'memo',
+      'forget',
+      'recall',
+      'wrote down',
+      'what did i',
+      'list',
+      '记住',
+      '笔记',
+      '备忘',
+    ],
     tools: [
       {
         name: 'note_save',

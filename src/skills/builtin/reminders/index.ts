@@ -66,14 +66,18 @@ class ReminderScheduler {
       try {
         this.schedule(r);
       } catch (err) {
-        this.deps.log.error({ skill: 'reminders', reminder: r.id, err: (err as Error).message }, 'reminder could not be rescheduled');
+        this.deps.log.error(
+          { skill: 'reminders', reminder: r.id, err: (err as Error).message },
+          'reminder could not be rescheduled',
+        );
       }
     }
   }
 
   async add(r: Reminder): Promise<void> {
     await this.file.update((list) => {
-      if (list.filter((x) => x.userId === r.userId).length >= maxPerUser) throw new Error(`at most ${maxPerUser} reminders per user`);
+      if (list.filter((x) => x.userId === r.userId).length >= maxPerUser)
+        throw new Error(`at most ${maxPerUser} reminders per user`);
       list.push(r);
     });
     this.schedule(r);
@@ -104,7 +108,12 @@ class ReminderScheduler {
   private schedule(r: Reminder): void {
     const fire = () => {
       // A failure here (the data folder gone) is logged; an unhandled rejection would take the process down.
-      const run = this.fire(r).catch((err: unknown) => this.deps.log.error({ skill: 'reminders', reminder: r.id, err: (err as Error).message }, 'reminder could not be completed'));
+      const run = this.fire(r).catch((err: unknown) =>
+        this.deps.log.error(
+          { skill: 'reminders', reminder: r.id, err: (err as Error).message },
+          'reminder could not be completed',
+        ),
+      );
       this.inFlight.add(run);
       void run.finally(() => this.inFlight.delete(run));
     };
@@ -120,9 +129,15 @@ class ReminderScheduler {
     if (r.action) return this.runAction(r, r.action);
     try {
       await this.deps.deliver(r.target, `⏰ Reminder: ${r.text}`);
-      this.deps.log.info({ skill: 'reminders', reminder: r.id, channel: r.target.channel, event: 'reminder_delivered' }, 'reminder delivered');
+      this.deps.log.info(
+        { skill: 'reminders', reminder: r.id, channel: r.target.channel, event: 'reminder_delivered' },
+        'reminder delivered',
+      );
     } catch (err) {
-      this.deps.log.warn({ skill: 'reminders', reminder: r.id, err: (err as Error).message }, 'reminder delivery failed');
+      this.deps.log.warn(
+        { skill: 'reminders', reminder: r.id, err: (err as Error).message },
+        'reminder delivery failed',
+      );
     }
     if (!r.cron) {
       this.jobs.delete(r.id);
@@ -147,11 +162,26 @@ class ReminderScheduler {
     if (!this.deps.runTool) {
       outcome = 'tools cannot be run here';
     } else {
-      const call = { id: `scheduled_${r.id}_${Date.now()}`, name: action.tool, arguments: JSON.stringify(action.arguments) };
-      const ctx = { conversationId: action.conversationId, userId: r.userId, agent: action.agent, target: r.target, signal: AbortSignal.timeout(60_000) };
-      const result = await this.deps.runTool(call, ctx).catch((err: unknown) => ({ content: (err as Error).message, isError: true }));
+      const call = {
+        id: `scheduled_${r.id}_${Date.now()}`,
+        name: action.tool,
+        arguments: JSON.stringify(action.arguments),
+      };
+      const ctx = {
+        conversationId: action.conversationId,
+        userId: r.userId,
+        agent: action.agent,
+        target: r.target,
+        signal: AbortSignal.timeout(60_000),
+      };
+      const result = await this.deps
+        .runTool(call, ctx)
+        .catch((err: unknown) => ({ content: (err as Error).message, isError: true }));
       outcome = result.isError ? `failed: ${result.content}` : result.content;
-      this.deps.log[result.isError ? 'warn' : 'info']({ ...log, event: 'scheduled_action_run', ok: !result.isError }, 'scheduled action run');
+      this.deps.log[result.isError ? 'warn' : 'info'](
+        { ...log, event: 'scheduled_action_run', ok: !result.isError },
+        'scheduled action run',
+      );
     }
     try {
       await this.deps.deliver(r.target, `⏰ Scheduled: ${r.text} — ${outcome}`);
@@ -164,9 +194,13 @@ class ReminderScheduler {
 /** The tool call a scheduled action runs, checked when it is scheduled. */
 function actionOf(args: Record<string, unknown>): Pick<ScheduledAction, 'tool' | 'arguments'> {
   const tool = stringArg(args, 'tool');
-  if (!SCHEDULABLE_TOOLS.includes(tool)) throw new Error(`only device actions can be scheduled (${SCHEDULABLE_TOOLS.join(', ')}); use reminder_set for a message`);
+  if (!SCHEDULABLE_TOOLS.includes(tool))
+    throw new Error(
+      `only device actions can be scheduled (${SCHEDULABLE_TOOLS.join(', ')}); use reminder_set for a message`,
+    );
   const a = args.arguments;
-  if (!a || typeof a !== 'object' || Array.isArray(a)) throw new Error('"arguments" must be the object of arguments of that tool');
+  if (!a || typeof a !== 'object' || Array.isArray(a))
+    throw new Error('"arguments" must be the object of arguments of that tool');
   if (JSON.stringify(a).length > 4_000) throw new Error('"arguments" is too long');
   return { tool, arguments: a as Record<string, unknown> };
 }
@@ -184,7 +218,8 @@ function timing(args: Record<string, unknown>, zone: string): { at?: number; cro
     }
     return { cron };
   }
-  if (typeof args.in_minutes === 'number' && args.in_minutes > 0) return { at: checkDue(Date.now() + args.in_minutes * 60_000) };
+  if (typeof args.in_minutes === 'number' && args.in_minutes > 0)
+    return { at: checkDue(Date.now() + args.in_minutes * 60_000) };
   if (typeof args.at === 'string' && args.at.trim()) {
     const iso = Date.parse(args.at);
     const at = /[zZ]|[+-]\d\d:\d\d$/.test(args.at) && !Number.isNaN(iso) ? iso : parseWallClock(args.at, zone);
@@ -193,7 +228,22 @@ function timing(args: Record<string, unknown>, zone: string): { at?: number; cro
   throw new Error('give "at", "in_minutes" or "cron"');
 }
 
-const reminderTriggers = ['remind', 'reminder', 'schedul', 'alarm', 'every', 'later', 'tomorrow', 'cron', 'timer', 'in an hour', 'minutes', '提醒', '闹钟', '定时'];
+const reminderTriggers = [
+  'remind',
+  'reminder',
+  'schedul',
+  'alarm',
+  'every',
+  'later',
+  'tomorrow',
+  'cron',
+  'timer',
+  'in an hour',
+  'minutes',
+  '提醒',
+  '闹钟',
+  '定时',
+];
 
 export const reminders: BuiltinSkill = {
   manifest: parseManifest({
@@ -206,7 +256,8 @@ export const reminders: BuiltinSkill = {
     tools: [
       {
         name: 'reminder_set',
-        description: 'Remind the user in this chat: once (at local "YYYY-MM-DD HH:MM", or in_minutes) or recurring (cron)',
+        description:
+          'Remind the user in this chat: once (at local "YYYY-MM-DD HH:MM", or in_minutes) or recurring (cron)',
         parameters: {
           type: 'object',
           properties: {
@@ -221,11 +272,12 @@ export const reminders: BuiltinSkill = {
       },
       {
         name: 'schedule_action',
-        description: 'Schedule a device action to run later in this chat, e.g. turn off the heater at 23:00: tool (mqtt_publish or ha_call_service) and its arguments, when as at / in_minutes / cron like reminder_set',
+        description:
+          'Schedule a device action to run later in this chat, e.g. turn off the heater at 23:00: tool (mqtt_publish or ha_call_service) and its arguments, when as at / in_minutes / cron like reminder_set',
         parameters: {
           type: 'object',
           properties: {
-            text: { type: 'string', description: 'What it does, in the user\'s words' },
+            text: { type: 'string', description: "What it does, in the user's words" },
             tool: { type: 'string', enum: SCHEDULABLE_TOOLS },
             arguments: { type: 'object' },
             at: { type: 'string' },
@@ -237,9 +289,22 @@ export const reminders: BuiltinSkill = {
         },
         // Approved once, when scheduled: the action then runs when due without asking again.
         sensitive: true,
-        triggers: [...reminderTriggers, 'turn on', 'turn off', 'switch', 'light', 'heater', 'thermostat', '/\\bat \\d{1,2}([:.]\\d{2})?\\b/'],
+        triggers: [
+          ...reminderTriggers,
+          'turn on',
+          'turn off',
+          'switch',
+          'light',
+          'heater',
+          'thermostat',
+          '/\\bat \\d{1,2}([:.]\\d{2})?\\b/',
+        ],
       },
-      { name: 'reminder_list', description: "List the user's reminders and scheduled actions", parameters: { type: 'object', properties: {} } },
+      {
+        name: 'reminder_list',
+        description: "List the user's reminders and scheduled actions",
+        parameters: { type: 'object', properties: {} },
+      },
       {
         name: 'reminder_cancel',
         description: 'Cancel a reminder by id',
@@ -265,7 +330,9 @@ export const reminders: BuiltinSkill = {
             ...timing(args, zone),
           };
           await scheduler.add(r);
-          return r.cron ? `Reminder ${r.id} set: "${r.cron}" (${zone}).` : `Reminder ${r.id} set for ${formatInZone(r.at!, zone)}.`;
+          return r.cron
+            ? `Reminder ${r.id} set: "${r.cron}" (${zone}).`
+            : `Reminder ${r.id} set for ${formatInZone(r.at!, zone)}.`;
         }
         if (tool === 'schedule_action') {
           const zone = checkZone(typeof args.timezone === 'string' && args.timezone ? args.timezone : 'UTC');
@@ -280,11 +347,15 @@ export const reminders: BuiltinSkill = {
             ...timing(args, zone),
           };
           await scheduler.add(r);
-          return r.cron ? `Action ${r.id} scheduled: "${r.cron}" (${zone}).` : `Action ${r.id} scheduled for ${formatInZone(r.at!, zone)}.`;
+          return r.cron
+            ? `Action ${r.id} scheduled: "${r.cron}" (${zone}).`
+            : `Action ${r.id} scheduled for ${formatInZone(r.at!, zone)}.`;
         }
         if (tool === 'reminder_cancel') {
           const id = stringArg(args, 'id');
-          return (await scheduler.cancel(context.userId, id)) ? `Cancelled ${id}.` : { content: `No reminder ${id}.`, isError: true };
+          return (await scheduler.cancel(context.userId, id))
+            ? `Cancelled ${id}.`
+            : { content: `No reminder ${id}.`, isError: true };
         }
         const list = await scheduler.list(context.userId);
         if (list.length === 0) return 'No reminders.';
@@ -296,7 +367,9 @@ export const reminders: BuiltinSkill = {
             return '(unreadable time)';
           }
         };
-        return list.map((r) => `[${r.id}] ${when(r)}: ${r.text}${r.action ? ` (runs ${r.action.tool})` : ''}`).join('\n');
+        return list
+          .map((r) => `[${r.id}] ${when(r)}: ${r.text}${r.action ? ` (runs ${r.action.tool})` : ''}`)
+          .join('\n');
       },
     };
   },

@@ -12,7 +12,11 @@ import { wireContext } from '../../runtime.js';
 import { ProcessSkillRuntime } from '../process-runtime.js';
 import { skillProtoPath } from './proto-path.js';
 
-type UnaryMethod = (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Record<string, unknown>) => void) => grpc.ClientUnaryCall;
+type UnaryMethod = (
+  req: unknown,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: Record<string, unknown>) => void,
+) => grpc.ClientUnaryCall;
 type SkillClient = grpc.Client & Record<'init' | 'execute' | 'destroy' | 'health', UnaryMethod>;
 
 let clientClass: (new (address: string, creds: grpc.ChannelCredentials) => SkillClient) | undefined;
@@ -21,13 +25,20 @@ let clientClass: (new (address: string, creds: grpc.ChannelCredentials) => Skill
 function skillClientClass() {
   if (!clientClass) {
     const def = protoLoader.loadSync(skillProtoPath(), { keepCase: false, longs: String, defaults: true });
-    clientClass = (grpc.loadPackageDefinition(def) as unknown as { hearth: { skill: { v1: { Skill: typeof clientClass } } } }).hearth.skill.v1.Skill;
+    clientClass = (
+      grpc.loadPackageDefinition(def) as unknown as { hearth: { skill: { v1: { Skill: typeof clientClass } } } }
+    ).hearth.skill.v1.Skill;
   }
   return clientClass!;
 }
 
 /** One unary call honouring an abort signal (gRPC cancels the call on abort). */
-function unary(client: SkillClient, method: 'init' | 'execute' | 'destroy' | 'health', req: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+function unary(
+  client: SkillClient,
+  method: 'init' | 'execute' | 'destroy' | 'health',
+  req: unknown,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const call = client[method](req, {}, (err, res) =>
       err ? reject(new HearthError(ErrorCode.tool, err.details || err.message, 502)) : resolve(res),
@@ -67,7 +78,12 @@ export class GrpcRuntime extends ProcessSkillRuntime {
     const Client = skillClientClass();
     const client = new Client(address, grpc.credentials.createInsecure());
     try {
-      await unary(client, 'init', { configJson: JSON.stringify(config) }, AbortSignal.timeout(this.opts.startTimeoutMs));
+      await unary(
+        client,
+        'init',
+        { configJson: JSON.stringify(config) },
+        AbortSignal.timeout(this.opts.startTimeoutMs),
+      );
     } catch (err) {
       client.close();
       throw err;
@@ -77,7 +93,8 @@ export class GrpcRuntime extends ProcessSkillRuntime {
 
   async execute(call: RuntimeCall): Promise<ToolResult> {
     this.process?.assertReady();
-    if (!this.client) throw new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.manifest.name} is not connected`, 503);
+    if (!this.client)
+      throw new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.manifest.name} is not connected`, 503);
     const res = await unary(
       this.client,
       'execute',

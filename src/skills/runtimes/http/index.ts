@@ -50,7 +50,12 @@ export class HttpRuntime extends ProcessSkillRuntime {
       call.signal,
     );
     // A skill written without the SDK may answer `content` as an object: the model gets its JSON.
-    const content = res.content === undefined || res.content === null ? '' : typeof res.content === 'string' ? res.content : JSON.stringify(res.content);
+    const content =
+      res.content === undefined || res.content === null
+        ? ''
+        : typeof res.content === 'string'
+          ? res.content
+          : JSON.stringify(res.content);
     return { content, isError: res.isError === true };
   }
 }

@@ -21,7 +21,11 @@ export function callJson(
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const target =
     'url' in endpoint
-      ? { host: endpoint.url.hostname, port: Number(endpoint.url.port || 80), path: endpoint.url.pathname.replace(/\/$/, '') + path }
+      ? {
+          host: endpoint.url.hostname,
+          port: Number(endpoint.url.port || 80),
+          path: endpoint.url.pathname.replace(/\/$/, '') + path,
+        }
       : { ...endpoint, path };
   return new Promise((resolve, reject) => {
     const req = request(

@@ -10,7 +10,12 @@ import type { RuntimeCall, SkillRuntime } from '../../runtime.js';
 /** What an in-process skill module implements (its default export, or the object a factory returns). */
 export interface InProcessSkill {
   init?(config: Record<string, unknown>): void | Promise<void>;
-  execute(call: { tool: string; arguments: Record<string, unknown>; context: ToolContext; signal: AbortSignal }): Promise<ToolResult | string> | ToolResult | string;
+  execute(call: {
+    tool: string;
+    arguments: Record<string, unknown>;
+    context: ToolContext;
+    signal: AbortSignal;
+  }): Promise<ToolResult | string> | ToolResult | string;
   destroy?(): void | Promise<void>;
   /** A skill holding a connection (the MQTT broker) reports it: `ready` when usable, else e.g. `reconnecting`. */
   state?(): string;

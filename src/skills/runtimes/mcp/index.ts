@@ -38,11 +38,17 @@ export class McpRuntime implements SkillRuntime {
   async execute(call: RuntimeCall): Promise<ToolResult> {
     const client = this.client;
     if (!client || this.status !== 'ready') {
-      throw new HearthError(ErrorCode.skillUnavailable, `skill ${this.opts.manifest.name} is ${this.status}; try again shortly`, 503);
+      throw new HearthError(
+        ErrorCode.skillUnavailable,
+        `skill ${this.opts.manifest.name} is ${this.status}; try again shortly`,
+        503,
+      );
     }
-    const res = await client.callTool({ name: call.tool, arguments: call.arguments }, undefined, { signal: call.signal });
+    const res = await client.callTool({ name: call.tool, arguments: call.arguments }, undefined, {
+      signal: call.signal,
+    });
     const parts = (res.content as Array<{ type: string; text?: string }> | undefined) ?? [];
-    const text = parts.map((p) => (p.type === 'text' ? p.text ?? '' : `[${p.type}]`)).join('\n');
+    const text = parts.map((p) => (p.type === 'text' ? (p.text ?? '') : `[${p.type}]`)).join('\n');
     return { content: text || JSON.stringify(res.structuredContent ?? {}), isError: res.isError === true };
   }
 
@@ -71,8 +77,16 @@ export class McpRuntime implements SkillRuntime {
     const m = this.opts.manifest;
     if (m.url) return new StreamableHTTPClientTransport(new URL(m.url));
     const { file, args, env } = sandboxedCommand(m.command ?? [], this.opts.grants, {});
-    const transport = new StdioClientTransport({ command: file, args, env, cwd: this.opts.grants.skillDir, stderr: 'pipe' });
-    transport.stderr?.on('data', (chunk: Buffer) => this.opts.log.debug({ skill: m.name, stderr: chunk.toString('utf8').slice(0, 500) }, 'mcp stderr'));
+    const transport = new StdioClientTransport({
+      command: file,
+      args,
+      env,
+      cwd: this.opts.grants.skillDir,
+      stderr: 'pipe',
+    });
+    transport.stderr?.on('data', (chunk: Buffer) =>
+      this.opts.log.debug({ skill: m.name, stderr: chunk.toString('utf8').slice(0, 500) }, 'mcp stderr'),
+    );
     return transport;
   }
 
@@ -83,7 +97,17 @@ export class McpRuntime implements SkillRuntime {
     await Promise.race([
       client.connect(transport),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new HearthError(ErrorCode.skillUnavailable, `MCP server ${this.opts.manifest.name} did not start in time`, 503)), this.opts.startTimeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new HearthError(
+                ErrorCode.skillUnavailable,
+                `MCP server ${this.opts.manifest.name} did not start in time`,
+                503,
+              ),
+            ),
+          this.opts.startTimeoutMs,
+        );
       }),
     ])
       .catch(async (err) => {
@@ -108,7 +132,10 @@ export class McpRuntime implements SkillRuntime {
     this.client = undefined;
     this.status = 'restarting';
     const delay = Math.min(this.opts.restart.initialDelayMs * 2 ** this.attempt++, this.opts.restart.maxDelayMs);
-    this.opts.log.warn({ skill: this.opts.manifest.name, restartInMs: delay, event: 'skill_exit' }, 'MCP server closed; reconnecting');
+    this.opts.log.warn(
+      { skill: this.opts.manifest.name, restartInMs: delay, event: 'skill_exit' },
+      'MCP server closed; reconnecting',
+    );
     this.timer = setTimeout(() => {
       if (this.status === 'stopped') return;
       this.restartCount++;

@@ -37,7 +37,12 @@ export class SidecarRuntime implements SkillRuntime {
       } catch (err) {
         if (Date.now() > deadline) {
           this.status = 'failed';
-          throw new HearthError(ErrorCode.skillUnavailable, `sidecar ${this.opts.manifest.name} not reachable at ${this.opts.socketPath}`, 503, { cause: err });
+          throw new HearthError(
+            ErrorCode.skillUnavailable,
+            `sidecar ${this.opts.manifest.name} not reachable at ${this.opts.socketPath}`,
+            503,
+            { cause: err },
+          );
         }
         await sleep(100);
       }
@@ -52,7 +57,13 @@ export class SidecarRuntime implements SkillRuntime {
       if (this.needsInit) await callJson(this.endpoint(), 'POST', '/init', { config: this.config }, call.signal);
       this.needsInit = false;
       this.status = 'ready';
-      const res = await callJson(this.endpoint(), 'POST', '/execute', { tool: call.tool, arguments: call.arguments, context: wireContext(call.context) }, call.signal);
+      const res = await callJson(
+        this.endpoint(),
+        'POST',
+        '/execute',
+        { tool: call.tool, arguments: call.arguments, context: wireContext(call.context) },
+        call.signal,
+      );
       return { content: String(res.content ?? ''), isError: res.isError === true };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -66,7 +77,8 @@ export class SidecarRuntime implements SkillRuntime {
   }
 
   async stop(): Promise<void> {
-    if (this.status === 'ready') await callJson(this.endpoint(), 'POST', '/destroy', {}, AbortSignal.timeout(2_000)).catch(() => undefined);
+    if (this.status === 'ready')
+      await callJson(this.endpoint(), 'POST', '/destroy', {}, AbortSignal.timeout(2_000)).catch(() => undefined);
     this.status = 'stopped';
   }
 

@@ -23,7 +23,11 @@ export class OpenAiAsr implements AsrProvider {
 
   async transcribe(audio: PcmAudio, options: { signal?: AbortSignal } = {}): Promise<Transcript> {
     const form = new FormData();
-    form.append('file', new Blob([encodeWav(resample(audio, this.sampleRate))], { type: 'audio/wav' }), 'utterance.wav');
+    form.append(
+      'file',
+      new Blob([encodeWav(resample(audio, this.sampleRate))], { type: 'audio/wav' }),
+      'utterance.wav',
+    );
     form.append('model', this.options.model);
     form.append('response_format', 'json');
     if (this.options.language) form.append('language', this.options.language);
@@ -37,7 +41,9 @@ export class OpenAiAsr implements AsrProvider {
         signal: AbortSignal.any(signals),
       });
     } catch (err) {
-      throw new HearthError(ErrorCode.asr, `transcription server unreachable: ${(err as Error).name}`, 502, { cause: err });
+      throw new HearthError(ErrorCode.asr, `transcription server unreachable: ${(err as Error).name}`, 502, {
+        cause: err,
+      });
     }
     if (!res.ok) {
       await res.body?.cancel();

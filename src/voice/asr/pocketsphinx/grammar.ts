@@ -18,7 +18,8 @@ export function phraseWords(phrase: string): string[] {
 /** A JSGF grammar accepting exactly one of the phrases. */
 export function jsgfOf(phrases: string[]): string {
   const alternatives = phrases.map((p) => phraseWords(p).join(' ')).filter(Boolean);
-  if (alternatives.length === 0) throw new HearthError(ErrorCode.config, 'voice.asr.phrases must list at least one phrase in grammar mode', 400);
+  if (alternatives.length === 0)
+    throw new HearthError(ErrorCode.config, 'voice.asr.phrases must list at least one phrase in grammar mode', 400);
   return `#JSGF V1.0;\ngrammar hearth;\npublic <phrase> = ${[...new Set(alternatives)].join(' | ')};\n`;
 }
 
@@ -38,7 +39,11 @@ export function dictionaryFor(phrases: string[], fullDictFile: string): string {
   }
   const missing = [...words].filter((w) => !found.has(w));
   if (missing.length) {
-    throw new HearthError(ErrorCode.config, `voice.asr.phrases use words the pronunciation dictionary lacks: ${missing.join(', ')}`, 400);
+    throw new HearthError(
+      ErrorCode.config,
+      `voice.asr.phrases use words the pronunciation dictionary lacks: ${missing.join(', ')}`,
+      400,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -56,11 +56,23 @@ export class PocketsphinxAsr implements AsrProvider {
     const file = join(this.workDir, `utterance-${++this.calls}.raw`);
     // Its own speech detector needs silence around the speech to open and close a segment.
     const pad = Buffer.alloc(this.sampleRate);
-    writeFileSync(file, Buffer.concat([pad.subarray(0, this.sampleRate / 2), Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), pad]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        pad.subarray(0, this.sampleRate / 2),
+        Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength),
+        pad,
+      ]),
+    );
     return new Promise<Transcript>((resolve, reject) => {
-      const child = spawn(this.options.program ?? 'pocketsphinx_continuous', [...this.args, '-infile', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(this.options.program ?? 'pocketsphinx_continuous', [...this.args, '-infile', file], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       let out = '';
-      const timer = setTimeout(() => fail(new HearthError(ErrorCode.asr, 'speech recognition timed out', 504)), this.options.timeoutMs);
+      const timer = setTimeout(
+        () => fail(new HearthError(ErrorCode.asr, 'speech recognition timed out', 504)),
+        this.options.timeoutMs,
+      );
       const onAbort = () => fail(new HearthError(ErrorCode.asr, 'speech recognition aborted', 499));
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => {
@@ -72,14 +84,23 @@ export class PocketsphinxAsr implements AsrProvider {
         child.kill('SIGKILL');
         reject(err);
       };
-      child.on('error', (err) => fail(new HearthError(ErrorCode.asr, `cannot run pocketsphinx: ${err.message}`, 500, { cause: err })));
+      child.on('error', (err) =>
+        fail(new HearthError(ErrorCode.asr, `cannot run pocketsphinx: ${err.message}`, 500, { cause: err })),
+      );
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (d: string) => (out += d));
       child.on('close', (code) => {
         done();
         if (code !== 0) return reject(new HearthError(ErrorCode.asr, `pocketsphinx exited with ${code}`, 500));
         // One line per segment it heard; joined they are the utterance.
-        resolve({ text: out.split('\n').map((l) => l.trim()).filter(Boolean).join(' '), provider: this.name });
+        resolve({
+          text: out
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .join(' '),
+          provider: this.name,
+        });
       });
     }).finally(() => rmSync(file, { force: true }));
   }

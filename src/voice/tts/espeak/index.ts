@@ -23,9 +23,13 @@ export class EspeakTts implements TtsProvider {
   async *synthesize(text: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<PcmAudio> {
     if (options.signal?.aborted) return;
     // Text goes through stdin, never argv: a sentence starting with "-" must not become an option.
-    const child = spawn(this.options.program ?? 'espeak-ng', ['--stdout', '--stdin', '-v', this.options.voice, '-s', String(this.options.wordsPerMinute)], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
+    const child = spawn(
+      this.options.program ?? 'espeak-ng',
+      ['--stdout', '--stdin', '-v', this.options.voice, '-s', String(this.options.wordsPerMinute)],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
     let failure: Error | undefined;
     const kill = () => child.kill('SIGKILL');
     const timer = setTimeout(() => {
@@ -49,7 +53,8 @@ export class EspeakTts implements TtsProvider {
       }
       const code = await exited;
       if (failure) throw failure;
-      if (code !== 0 && !options.signal?.aborted) throw new HearthError(ErrorCode.tts, `espeak-ng exited with ${code}`, 500);
+      if (code !== 0 && !options.signal?.aborted)
+        throw new HearthError(ErrorCode.tts, `espeak-ng exited with ${code}`, 500);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', kill);

@@ -28,8 +28,16 @@ export class OpenAiTts implements TtsProvider {
     try {
       res = await fetch(`${this.options.baseUrl.replace(/\/+$/, '')}/audio/speech`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
-        body: JSON.stringify({ model: this.options.model, voice: this.options.voice, input: text, response_format: 'wav' }),
+        headers: {
+          'content-type': 'application/json',
+          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
+        body: JSON.stringify({
+          model: this.options.model,
+          voice: this.options.voice,
+          input: text,
+          response_format: 'wav',
+        }),
         signal: AbortSignal.any(signals),
       });
     } catch (err) {
@@ -44,7 +52,9 @@ export class OpenAiTts implements TtsProvider {
       yield* pcmFromWavStream(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>));
     } catch (err) {
       if (options.signal?.aborted) return;
-      throw err instanceof HearthError ? err : new HearthError(ErrorCode.tts, `speech stream failed: ${(err as Error).name}`, 502, { cause: err });
+      throw err instanceof HearthError
+        ? err
+        : new HearthError(ErrorCode.tts, `speech stream failed: ${(err as Error).name}`, 502, { cause: err });
     }
   }
 }
