@@ -78,9 +78,10 @@ describe('home hub end to end through hearth', () => {
   }
 
   /** Device control is sensitive: the turn stops at the question; an operator's approval runs the exact call. */
-  async function askApproved(text: string, tool: string): Promise<string> {
+  async function askApproved(text: string, tool: string, beforeYes: () => void): Promise<string> {
     const question = await ask(text);
     assert.match(question, new RegExp(tool), 'the assistant says what it wants to run');
+    beforeYes();
     const { approvals } = (await (await admin('/admin/approvals')).json()) as {
       approvals: Array<{ id: string; tool: string }>;
     };
@@ -103,7 +104,9 @@ describe('home hub end to end through hearth', () => {
   }
 
   it('a chat turn turns on the kitchen lights in Home Assistant', async () => {
-    await askApproved('turn on the kitchen lights', 'ha_call_service');
+    await askApproved('turn on the kitchen lights', 'ha_call_service', () =>
+      assert.equal(ha.entities.get('light.kitchen')?.state, 'off', 'nothing is switched before the yes'),
+    );
     await waitFor('the kitchen light on', () => ha.entities.get('light.kitchen')?.state === 'on');
     const first = model.requests.find((r) =>
       JSON.stringify(r.body?.messages ?? '').includes('turn on the kitchen lights'),
@@ -114,19 +117,13 @@ describe('home hub end to end through hearth', () => {
   });
 
   it('a chat turn publishes to a device topic on the broker', async () => {
-    const question = await ask('switch on the porch light please');
-    assert.match(question, /mqtt_publish/);
-    assert.equal(
-      received.find((m) => m.topic === `${prefix}/porch/set`),
-      undefined,
-      'nothing is published before the yes',
+    await askApproved('switch on the porch light please', 'mqtt_publish', () =>
+      assert.equal(
+        received.find((m) => m.topic === `${prefix}/porch/set`),
+        undefined,
+        'nothing is published before the yes',
+      ),
     );
-    const { approvals } = (await (await admin('/admin/approvals')).json()) as {
-      approvals: Array<{ id: string; tool: string }>;
-    };
-    const pending = approvals.find((a) => a.tool === 'mqtt_publish');
-    assert.ok(pending, JSON.stringify(approvals));
-    assert.equal((await admin(`/admin/approvals/${pending.id}/approve`, { method: 'POST' })).status, 200);
     const got = await waitFor('the porch command', () => received.find((m) => m.topic === `${prefix}/porch/set`));
     assert.equal(got.payload, 'ON');
   });
