@@ -10,4 +10,6 @@ export interface EngineMetrics {
   cost?(model: string, usd: number): void;
   /** A turn refused by a budget (`budgets.user.tokensPerDay`, …). */
   budgetRefused?(budget: string): void;
+  /** A turn took a budget past 80 % of its limit (once per budget and period). */
+  budgetWarned?(budget: string): void;
 }

@@ -448,6 +448,7 @@ export class Engine {
           doneEvent({ replyId: id, inReplyTo: message.id, conversationId, text: warningMessage(w) }),
         );
         turnLog.info({ budget: w.budget, used: w.used, limit: w.limit }, 'budget 80 % used');
+        this.deps.metrics?.budgetWarned?.(w.budget);
       }
       this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
       this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);

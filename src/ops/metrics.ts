@@ -32,6 +32,7 @@ export class Metrics implements EngineMetrics {
   private readonly modelSeconds: Histogram<'model'>;
   private readonly tokenCount: Counter<'model' | 'kind'>;
   private readonly budgetRefusals: Counter<'budget'>;
+  private readonly budgetWarnings: Counter<'budget'>;
   private readonly costCount: Counter<'model'>;
 
   constructor(sources: MetricSources) {
@@ -78,6 +79,12 @@ export class Metrics implements EngineMetrics {
     this.budgetRefusals = new Counter({
       name: 'hearth_budget_refusals_total',
       help: 'Turns refused before the model call because a budget was reached',
+      labelNames: ['budget'],
+      registers,
+    });
+    this.budgetWarnings = new Counter({
+      name: 'hearth_budget_warnings_total',
+      help: 'Budgets that passed 80 % of their limit (counted once per budget and period)',
       labelNames: ['budget'],
       registers,
     });
@@ -187,6 +194,10 @@ export class Metrics implements EngineMetrics {
 
   budgetRefused(budget: string): void {
     this.budgetRefusals.inc({ budget });
+  }
+
+  budgetWarned(budget: string): void {
+    this.budgetWarnings.inc({ budget });
   }
 }
 

@@ -171,6 +171,43 @@ const CASES: Record<string, Case[]> = {
       labels: { instance: 'a' },
     },
   ],
+  HearthBackupFailed: [
+    // a fails one run at 30m; b only succeeds. The failure leaves the 1 h window at 90m.
+    {
+      series: {
+        'hearth_backups_total{instance="a",outcome="failed"}': '0x30 1x70',
+        'hearth_backups_total{instance="b",outcome="failed"}': '0x100',
+        'hearth_backups_total{instance="b",outcome="ok"}': '0+1x100',
+      },
+      quietAt: 29,
+      firesAt: 31,
+      labels: { instance: 'a', outcome: 'failed' },
+    },
+    { series: { 'hearth_backups_total{instance="a",outcome="failed"}': '0x30 1x70' }, quietAt: 92 },
+  ],
+  HearthBudgetNearlyUsed: [
+    {
+      series: {
+        'hearth_budget_warnings_total{budget="budgets.user.tokensPerDay"}': '0x10 1x50',
+        'hearth_budget_warnings_total{budget="budgets.agent.default.tokensPerDay"}': '0x60',
+      },
+      quietAt: 10,
+      firesAt: 11,
+      labels: { budget: 'budgets.user.tokensPerDay' },
+    },
+  ],
+  HearthBudgetRefusing: [
+    // refusals from 10m on: firing 5 minutes later; one refusal long ago has left the 10-minute window.
+    {
+      series: {
+        'hearth_budget_refusals_total{budget="budgets.user.tokensPerDay"}': '0x10 1+1x30',
+        'hearth_budget_refusals_total{budget="budgets.agent.default.tokensPerDay"}': '0 1x40',
+      },
+      quietAt: 15,
+      firesAt: 16,
+      labels: { budget: 'budgets.user.tokensPerDay' },
+    },
+  ],
 };
 
 const render = (template: string, labels: Record<string, string>) =>

@@ -114,3 +114,41 @@ describe('usage and cost in the admin API', () => {
     );
   });
 });
+
+describe('the 80 % budget notice in /metrics', () => {
+  let model: ModelFake;
+  let h: HearthProcess;
+
+  before(async () => {
+    model = await startOpenAIFake();
+    // Each answer reports 900 tokens: the first turn takes the 2,000-token budget to 45 %, the second to 90 %.
+    model.setReply(() => ({ text: 'fine', usage: { promptTokens: 800, completionTokens: 100 } }));
+    h = await startHearth({
+      env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
+      config: 'budgets:\n  user:\n    tokensPerDay: 2000\n',
+      timeoutMs: 30_000,
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await model?.close();
+  });
+
+  const warnings = async () => {
+    const res = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${h.token}` } });
+    return /hearth_budget_warnings_total\{budget="budgets\.user\.tokensPerDay"\} (\d+)/.exec(await res.text())?.[1];
+  };
+
+  it('counts a budget once when a turn takes it past 80 %', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${h.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` },
+        body: JSON.stringify({ model: 'env', messages: [{ role: 'user', content: `hello ${i}` }] }),
+      });
+      assert.equal(res.status, 200);
+      await res.text();
+      assert.equal(await warnings(), i === 0 ? undefined : '1', `after turn ${i + 1}`);
+    }
+  });
+});
