@@ -33,6 +33,8 @@ function connect() {
     ws.send(
       JSON.stringify({
         type: 'hello',
+        // The browser's web chat identity (issued by the server once, kept here): the same user on every reload.
+        identity: localStorage.getItem('hearth.identity') || undefined,
         conversationId: localStorage.getItem('hearth.conversation') || undefined,
         token: sessionStorage.getItem('hearth.token') || undefined,
       }),
@@ -44,6 +46,7 @@ function connect() {
       case 'ready':
         retryMs = 500;
         localStorage.setItem('hearth.conversation', ev.conversationId);
+        if (ev.identity) localStorage.setItem('hearth.identity', ev.identity);
         setStatus('ready', 'connected');
         if (!log.childElementCount) for (const m of ev.history || []) add(m.role, m.content);
         sendButton.disabled = false;

@@ -13,6 +13,8 @@ export interface Conversation {
   /** Who started it (the first sender). */
   userId: string;
   agent: string;
+  /** A name for the conversation list (the web chat sets it from the first message; a rename replaces it). */
+  title?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -80,6 +82,10 @@ export interface HistoryStore {
   /** Usage per UTC day, user, agent and model in `[since, until)` (ms epoch), oldest day first. */
   usageByDay(filter: { userId?: string; agent?: string; since: number; until?: number }): Promise<DailyUsage[]>;
   listConversations(filter: { userId?: string; channel?: string; limit?: number }): Promise<Conversation[]>;
+  /** Renames a conversation; an unknown id changes nothing. */
+  setConversationTitle(id: string, title: string): Promise<void>;
+  /** Deletes one conversation and its turns; returns whether it existed. */
+  deleteConversation(id: string): Promise<boolean>;
   /** Deletes everything stored about one user; returns the number of conversations removed. */
   deleteUser(userId: string): Promise<number>;
   /** Every stored turn of one user's conversations (per-user export). */

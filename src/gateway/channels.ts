@@ -3,6 +3,8 @@
  * OpenAI-compatible API, the web chat, voice when enabled) and the chat platforms enabled in
  * channels.yml, loaded on demand from their definitions (src/channels/definitions.ts).
  */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Authenticator, RequireRole } from '../core/auth.js';
 import type { Channel } from '../core/channel.js';
@@ -15,6 +17,8 @@ import { channelDefinition } from '../channels/definitions.js';
 import type { ChannelDeps } from '../channels/deps.js';
 import { WebChatChannel } from '../channels/webchat/index.js';
 import type { ChannelPolicy } from './pipeline/compose.js';
+import { createOnce } from '../security/exclusive-file.js';
+import { securityPaths } from '../security/data-files.js';
 
 export interface GatewayChannels {
   channels: Channel[];
@@ -51,6 +55,8 @@ export async function builtinChannels(
         requireAuth: surfaceAuth(config.webchat.auth, config) === 'token',
         history: deps.history,
         maxPayload: config.server.bodyLimit,
+        identityKey: webChatIdentityKey(deps.dataDir),
+        features: { voice: config.voice.enabled },
       }),
     );
   }
@@ -67,6 +73,15 @@ export async function builtinChannels(
     );
   }
   return out;
+}
+
+/**
+ * The key web chat identities are signed with: 256 random bits in the data folder's security
+ * directory, created once (replicas sharing the folder agree on it, like the JWT signing key).
+ */
+function webChatIdentityKey(dataDir: string): Buffer {
+  const file = join(securityPaths(dataDir).dir, 'webchat-identity.key');
+  return Buffer.from(createOnce(file, randomBytes(32).toString('base64url')).trim(), 'base64url');
 }
 
 /** The policy of a built-in surface: callers are authenticated by the surface, no mention rule. */

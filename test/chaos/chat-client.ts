@@ -23,6 +23,8 @@ export class ChatClient {
   readonly fromHistory = new Set<string>();
   reconnects = 0;
   private ws?: WebSocket;
+  /** The web chat identity the server issued on the first connect: reconnects are the same user. */
+  private identity?: string;
   private ready = false;
   private closed = false;
 
@@ -50,10 +52,13 @@ export class ChatClient {
       this.ws = ws;
       this.ready = false;
       let established = false;
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', conversationId: this.conversationId })));
+      ws.on('open', () =>
+        ws.send(JSON.stringify({ type: 'hello', conversationId: this.conversationId, identity: this.identity })),
+      );
       ws.on('message', (data) => {
         const frame = JSON.parse(String(data));
         if (frame.type === 'ready') {
+          this.identity ??= frame.identity;
           this.absorbHistory(frame.history as HistoryTurn[]);
           this.ready = true;
           established = true;
@@ -127,7 +132,9 @@ export class ChatClient {
   async fetchHistory(base: string): Promise<HistoryTurn[]> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', conversationId: this.conversationId })));
+      ws.on('open', () =>
+        ws.send(JSON.stringify({ type: 'hello', conversationId: this.conversationId, identity: this.identity })),
+      );
       ws.on('message', (data) => {
         const frame = JSON.parse(String(data));
         if (frame.type === 'ready') {

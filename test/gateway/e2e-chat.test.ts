@@ -69,7 +69,7 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
   it('keeps the conversation: the second turn carries the first as history', async () => {
     const first = await chatOverWs(h.baseUrl, 'my name is Ada');
     const conversationId = first.ready.conversationId;
-    const second = await chatOverWs(h.baseUrl, 'what is my name?', { conversationId });
+    const second = await chatOverWs(h.baseUrl, 'what is my name?', { conversationId, identity: first.ready.identity });
     assert.equal(second.ready.history.length, 2);
     assert.equal(second.events.at(-1)!.type, 'done');
     const sent = model.requests.at(-1)!.body.messages.map((m: Json) => `${m.role}:${m.content}`);

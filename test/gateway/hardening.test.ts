@@ -122,7 +122,8 @@ describe('web chat frames', () => {
     ws.close();
     assert.deepEqual(
       events.map((e) => e.type).filter((t) => t !== 'delta'),
-      ['ready', 'start', 'done'],
+      // The new conversation is listed (under its first words) before the answer starts.
+      ['ready', 'conversations', 'start', 'done'],
       JSON.stringify(events),
     );
   });

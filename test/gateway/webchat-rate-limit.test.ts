@@ -13,10 +13,12 @@ describe('web chat rate limit', () => {
       config: 'security:\n  rateLimit:\n    sender: { limit: 2, windowSec: 60 }\n',
     });
     try {
-      const conversationId = 'rate-limited-conversation';
-      for (const text of ['one', 'two'])
-        assert.equal((await chatOverWs(h.baseUrl, text, { conversationId })).events.at(-1)!.type, 'done');
-      const third = await chatOverWs(h.baseUrl, 'three', { conversationId });
+      // One browser (one web chat identity) sends three messages.
+      const first = await chatOverWs(h.baseUrl, 'one');
+      assert.equal(first.events.at(-1)!.type, 'done');
+      const hello = { identity: first.ready.identity, conversationId: first.ready.conversationId };
+      assert.equal((await chatOverWs(h.baseUrl, 'two', hello)).events.at(-1)!.type, 'done');
+      const third = await chatOverWs(h.baseUrl, 'three', hello);
       const last = third.events.at(-1)!;
       assert.equal(last.type, 'error');
       assert.equal(last.code, 'HEARTH_E_RATE_LIMITED');

@@ -82,7 +82,7 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
 
   it('migrates the schema and copies SQLite history into PostgreSQL, idempotently', async () => {
     const m = await hearth('migrate');
-    assert.match(m.stdout, /history \(postgres\): schema is current \(version 2\)/);
+    assert.match(m.stdout, /history \(postgres\): schema is current \(version 3\)/);
     const first = await hearth('migrate-store', '--from', sqliteFile, '--to', url);
     assert.match(first.stdout, /copied 2 users, 4 conversations, 12 messages \(0 already present\)/);
     const again = await hearth('migrate-store', '--from', sqliteFile, '--to', url);

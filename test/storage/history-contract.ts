@@ -254,6 +254,26 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       assert.equal(await store.deleteUser('leaver'), 0);
     });
 
+    it('names, renames and deletes one conversation with its turns, and nothing else', async () => {
+      await store.upsertConversation({ ...conv('webchat:named', 'namer', 4000), title: 'first words' });
+      await store.append(msg('webchat:n1', 'webchat:named', 4001));
+      await store.upsertConversation({ ...conv('webchat:named', 'namer', 4100), title: 'not this' });
+      assert.equal((await store.getConversation('webchat:named'))?.title, 'first words', 'an upsert keeps the title');
+      await store.setConversationTitle('webchat:named', 'Trip to Lisbon');
+      assert.deepEqual(
+        (await store.listConversations({ userId: 'namer' })).map((c) => c.title),
+        ['Trip to Lisbon'],
+      );
+      await store.setConversationTitle('webchat:unknown', 'ignored');
+      assert.equal(await store.getConversation('webchat:unknown'), undefined);
+      assert.equal(await store.deleteConversation('webchat:named'), true);
+      assert.equal(await store.getConversation('webchat:named'), undefined);
+      assert.equal(await store.hasMessage('webchat:n1'), false);
+      assert.deepEqual(await store.recent('webchat:named', 1000), []);
+      assert.equal(await store.deleteConversation('webchat:named'), false);
+      assert.ok(await store.getConversation('webchat:c1'), 'other conversations stay');
+    });
+
     it('remembers approved senders per channel', async () => {
       assert.equal(await store.isSenderApproved('telegram', '42'), false);
       await store.approveSender('telegram', '42');

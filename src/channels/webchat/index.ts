@@ -2,9 +2,16 @@
  * The built-in web chat: the gateway's own WebSocket at `/ws`. One browser conversation is one
  * chat; every socket open on it receives the streamed reply events.
  *
+ * Who is talking: a valid token's principal, else the browser's web chat identity (identity.ts):
+ * issued in `ready` when the hello carries none (or a forged one), kept by the page and sent in every
+ * hello. Conversations belong to that user: only they can open, list, rename or delete them.
+ *
  * Protocol (JSON text frames):
- *   client → `{type:'hello', conversationId?, token?}` first, then `{type:'message', text, id?}`
- *   server → `{type:'ready', conversationId, history}`, then reply events `{type:'start'|'delta'|'done'|'error', …}`
+ *   client → `{type:'hello', identity?, conversationId?, token?}` first, then any of
+ *     `{type:'message', text, id?}`, `{type:'list'}`,
+ *     `{type:'rename', conversationId, title}`, `{type:'delete', conversationId}`
+ *   server → `{type:'ready', conversationId, history, identity?, userId, conversations, features}`, then reply
+ *     events `{type:'start'|'delta'|'done'|'error', …}` and `{type:'conversations', conversations}` after each change
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +23,7 @@ import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { HistoryStore } from '../../core/stores.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
 import { directTextMessage } from '../../core/direct-message.js';
+import { WebChatIdentities } from './identity.js';
 
 export interface WebChatOptions {
   auth: Authenticator;
@@ -23,9 +31,25 @@ export interface WebChatOptions {
   requireAuth: boolean;
   history: HistoryStore;
   maxPayload: number;
+  /** The server's secret for web chat identities (at least 32 bytes). */
+  identityKey: Buffer;
+  /** What the page may offer: the microphone button links to the voice page when voice is enabled. */
+  features?: { voice: boolean };
 }
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
+const MAX_TITLE = 120;
+const LIST_LIMIT = 200;
+
+interface Frame {
+  type?: unknown;
+  text?: unknown;
+  conversationId?: unknown;
+  token?: unknown;
+  identity?: unknown;
+  id?: unknown;
+  title?: unknown;
+}
 
 export class WebChatChannel implements Channel {
   readonly name = 'webchat';
@@ -33,8 +57,11 @@ export class WebChatChannel implements Channel {
   private readonly chats = new Map<string, Set<WebSocket>>();
   private readonly since = Date.now();
   private readonly coalescer = new DeltaCoalescer((target, event) => this.send(target, event));
+  private readonly identities: WebChatIdentities;
 
-  constructor(private readonly options: WebChatOptions) {}
+  constructor(private readonly options: WebChatOptions) {
+    this.identities = new WebChatIdentities(options.identityKey);
+  }
 
   routes(app: FastifyInstance): void {
     app.get('/ws', { websocket: true }, (socket, req) => this.accept(socket, req.headers, req.ip));
@@ -64,6 +91,18 @@ export class WebChatChannel implements Channel {
     this.chats.clear();
   }
 
+  /** The user's web chat conversations, newest first, as the page lists them. */
+  private async conversations(userId: string) {
+    const list = await this.options.history.listConversations({ userId, channel: 'webchat', limit: LIST_LIMIT });
+    return list.map((c) => ({ id: c.chatId, title: c.title ?? 'New chat', updatedAt: c.updatedAt }));
+  }
+
+  /** Whether `userId` owns the web chat conversation `chatId` (false when it does not exist). */
+  private async owns(userId: string, chatId: unknown): Promise<boolean> {
+    if (typeof chatId !== 'string' || !CONVERSATION_ID.test(chatId)) return false;
+    return (await this.options.history.getConversation(`webchat:${chatId}`))?.userId === userId;
+  }
+
   private accept(ws: WebSocket, headers: Record<string, string | string[] | undefined>, ip: string): void {
     let chatId: string | undefined;
     let senderId = '';
@@ -72,15 +111,88 @@ export class WebChatChannel implements Channel {
       send({ type: 'error', code, message });
       if (close) ws.close(close, message.slice(0, 100));
     };
+    const sendList = async (): Promise<void> => {
+      send({ type: 'conversations', conversations: await this.conversations(senderId) });
+    };
     // Frames are handled one at a time, in order: a hello still checking its token must finish
     // before the message sent right behind it is read (else: "say hello first", message lost).
-    let queue = Promise.resolve();
+    let queue: Promise<unknown> = Promise.resolve();
     ws.on('message', (data, isBinary) => {
       // handle() answers its own failures; the catch only keeps one stray rejection from ending the chain.
       queue = queue.then(() => handle(data, isBinary)).catch(() => undefined);
     });
+    const hello = async (frame: Frame) => {
+      if (chatId) return fail(ErrorCode.badRequest, 'already said hello');
+      const principal = await this.options.auth.authenticate({
+        headers: typeof frame.token === 'string' ? { authorization: `Bearer ${frame.token}` } : headers,
+        ip,
+      });
+      if (this.options.requireAuth && !principal)
+        return fail(ErrorCode.unauthorized, 'a valid token is required', 4401);
+      // A token names the person; otherwise the browser's identity does, and a browser without a
+      // genuine one is a new anonymous user with a new identity.
+      let issued: string | undefined;
+      let userId = principal?.id ?? this.identities.verify(frame.identity);
+      if (!userId) ({ identity: issued, userId } = this.identities.issue());
+      // A conversation belongs to whoever started it: anyone else naming its id starts a new one.
+      // A new id the client picked is its own (clients may name their conversation before it exists).
+      const asked =
+        typeof frame.conversationId === 'string' && CONVERSATION_ID.test(frame.conversationId)
+          ? frame.conversationId
+          : undefined;
+      const owner = asked && (await this.options.history.getConversation(`webchat:${asked}`))?.userId;
+      const requested = asked && (owner === undefined || owner === userId) ? asked : undefined;
+      // Closed while the token or the owner was checked: joining now would keep a dead socket in `chats` forever.
+      if (ws.readyState !== ws.OPEN) return;
+      chatId = requested ?? randomUUID();
+      senderId = userId;
+      let set = this.chats.get(chatId);
+      if (!set) this.chats.set(chatId, (set = new Set()));
+      set.add(ws);
+      const history = requested ? await this.options.history.recent(`webchat:${chatId}`, 1_000_000, 200) : [];
+      send({
+        type: 'ready',
+        conversationId: chatId,
+        ...(issued ? { identity: issued } : {}),
+        userId,
+        history: history.map((h) => ({
+          role: h.role,
+          content: h.content,
+          ...(h.attachments.length
+            ? { attachments: h.attachments.map((a) => ({ kind: a.kind, fileName: a.fileName })) }
+            : {}),
+        })),
+        conversations: await this.conversations(userId),
+        features: { voice: this.options.features?.voice ?? false },
+      });
+    };
+    const message = async (frame: Frame) => {
+      if (!chatId || !this.ctx) return fail(ErrorCode.badRequest, 'say hello first');
+      const text = typeof frame.text === 'string' ? frame.text.trim() : '';
+      if (!text) return fail(ErrorCode.badRequest, 'text is required');
+      const id = typeof frame.id === 'string' && CONVERSATION_ID.test(frame.id) ? frame.id : randomUUID();
+      const key = `webchat:${chatId}`;
+      const isNew = !(await this.options.history.getConversation(key));
+      if (isNew) {
+        // Stored here, before the engine sees the turn, so the list shows it at once under its first words.
+        const now = Date.now();
+        const title = text.replace(/\s+/g, ' ').slice(0, 60);
+        await this.options.history.upsertConversation({
+          id: key,
+          channel: 'webchat',
+          chatId,
+          userId: senderId,
+          agent: 'default',
+          title,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await sendList();
+      }
+      await this.ctx.receive(directTextMessage({ channel: 'webchat', id, chatId, sender: { id: senderId }, text }));
+    };
     const handle = async (data: RawData, isBinary: boolean) => {
-      let frame: { type?: unknown; text?: unknown; conversationId?: unknown; token?: unknown; id?: unknown };
+      let frame: Frame;
       try {
         if (isBinary) throw new Error('binary');
         frame = JSON.parse(String(data));
@@ -89,43 +201,27 @@ export class WebChatChannel implements Channel {
         return fail(ErrorCode.badRequest, 'frames must be JSON objects');
       }
       try {
-        if (frame.type === 'hello') {
-          if (chatId) return fail(ErrorCode.badRequest, 'already said hello');
-          const principal = await this.options.auth.authenticate({
-            headers: typeof frame.token === 'string' ? { authorization: `Bearer ${frame.token}` } : headers,
-            ip,
-          });
-          if (this.options.requireAuth && !principal)
-            return fail(ErrorCode.unauthorized, 'a valid token is required', 4401);
-          let requested = typeof frame.conversationId === 'string' && CONVERSATION_ID.test(frame.conversationId);
-          if (requested) {
-            // A conversation belongs to whoever started it: another user naming its id starts a new one.
-            const asked = frame.conversationId as string;
-            const owner = (await this.options.history.getConversation(`webchat:${asked}`))?.userId;
-            if (owner !== undefined && owner !== (principal ? principal.id : `web-${asked}`)) requested = false;
+        if (frame.type === 'hello') return await hello(frame);
+        if (!chatId || !this.ctx) return fail(ErrorCode.badRequest, 'say hello first');
+        switch (frame.type) {
+          case 'message':
+            return await message(frame);
+          case 'list':
+            return await sendList();
+          case 'rename': {
+            const title = typeof frame.title === 'string' ? frame.title.replace(/\s+/g, ' ').trim() : '';
+            if (!title || title.length > MAX_TITLE)
+              return fail(ErrorCode.badRequest, `a title needs 1 to ${MAX_TITLE} characters`);
+            if (!(await this.owns(senderId, frame.conversationId)))
+              return fail(ErrorCode.notFound, 'no such conversation');
+            await this.options.history.setConversationTitle(`webchat:${frame.conversationId as string}`, title);
+            return await sendList();
           }
-          // Closed while the token or the owner was checked: joining now would keep a dead socket in `chats` forever.
-          if (ws.readyState !== ws.OPEN) return;
-          chatId = requested ? (frame.conversationId as string) : randomUUID();
-          senderId = principal ? principal.id : `web-${chatId}`;
-          let set = this.chats.get(chatId);
-          if (!set) this.chats.set(chatId, (set = new Set()));
-          set.add(ws);
-          const history = requested ? await this.options.history.recent(`webchat:${chatId}`, 4000, 50) : [];
-          send({
-            type: 'ready',
-            conversationId: chatId,
-            history: history.map((h) => ({ role: h.role, content: h.content })),
-          });
-          return;
-        }
-        if (frame.type === 'message') {
-          if (!chatId || !this.ctx) return fail(ErrorCode.badRequest, 'say hello first');
-          const text = typeof frame.text === 'string' ? frame.text.trim() : '';
-          if (!text) return fail(ErrorCode.badRequest, 'text is required');
-          const id = typeof frame.id === 'string' && CONVERSATION_ID.test(frame.id) ? frame.id : randomUUID();
-          await this.ctx.receive(directTextMessage({ channel: 'webchat', id, chatId, sender: { id: senderId }, text }));
-          return;
+          case 'delete':
+            if (!(await this.owns(senderId, frame.conversationId)))
+              return fail(ErrorCode.notFound, 'no such conversation');
+            await this.options.history.deleteConversation(`webchat:${frame.conversationId as string}`);
+            return await sendList();
         }
         fail(ErrorCode.badRequest, `unknown frame type ${JSON.stringify(frame.type)}`);
       } catch (err) {

@@ -65,6 +65,14 @@ export class EncryptingHistoryStore implements HistoryStore {
     return this.inner.listConversations(...args);
   }
 
+  setConversationTitle(id: string, title: string): Promise<void> {
+    return this.inner.setConversationTitle(id, title);
+  }
+
+  deleteConversation(id: string): Promise<boolean> {
+    return this.inner.deleteConversation(id);
+  }
+
   deleteUser(userId: string): Promise<number> {
     return this.inner.deleteUser(userId);
   }

@@ -89,6 +89,17 @@ export class MongoHistoryStore implements HistoryStore {
     );
   }
 
+  async setConversationTitle(id: string, title: string): Promise<void> {
+    await this.conversations.updateOne({ _id: id }, { $set: { title } });
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    // Turns first, so an interrupted deletion leaves the conversation listed and can be retried.
+    await this.messages.deleteMany({ conversationId: id });
+    const r = await this.conversations.deleteOne({ _id: id });
+    return r.deletedCount > 0;
+  }
+
   async getConversation(id: string): Promise<Conversation | undefined> {
     const d = await this.conversations.findOne({ _id: id });
     return d ? toConversation(d) : undefined;
@@ -272,6 +283,7 @@ function toConversation(d: ConversationDoc): Conversation {
     chatId: d.chatId,
     userId: d.userId,
     agent: d.agent,
+    ...(d.title != null ? { title: d.title } : {}),
     createdAt: Number(d.createdAt),
     updatedAt: Number(d.updatedAt),
   };

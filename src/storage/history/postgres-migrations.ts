@@ -49,4 +49,6 @@ export const postgresMigrations: readonly string[] = [
    );`,
   // 2: the cost of each recorded turn in USD (NULL where the model's price is not known)
   `ALTER TABLE usage ADD COLUMN IF NOT EXISTS cost_usd DOUBLE PRECISION;`,
+  // 3: a conversation's name in the web chat's list
+  `ALTER TABLE conversations ADD COLUMN IF NOT EXISTS title TEXT;`,
 ];

@@ -73,10 +73,22 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
 
   async upsertConversation(c: Conversation): Promise<void> {
     await this.db.query(
-      `INSERT INTO conversations (id, channel, chat_id, user_id, agent, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7)
-       ON CONFLICT (id) DO UPDATE SET agent = EXCLUDED.agent, updated_at = EXCLUDED.updated_at`,
-      [c.id, c.channel, c.chatId, c.userId, c.agent, c.createdAt, c.updatedAt],
+      `INSERT INTO conversations (id, channel, chat_id, user_id, agent, created_at, updated_at, title)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+       ON CONFLICT (id) DO UPDATE SET agent = EXCLUDED.agent, updated_at = EXCLUDED.updated_at,
+         title = COALESCE(conversations.title, EXCLUDED.title)`,
+      [c.id, c.channel, c.chatId, c.userId, c.agent, c.createdAt, c.updatedAt, c.title ?? null],
     );
+  }
+
+  async setConversationTitle(id: string, title: string): Promise<void> {
+    await this.db.query('UPDATE conversations SET title = $1 WHERE id = $2', [title, id]);
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    // Its turns go with it (ON DELETE CASCADE); its usage stays, it counts against budgets.
+    const r = await this.db.query('DELETE FROM conversations WHERE id = $1', [id]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {

@@ -16,6 +16,7 @@ export function conversationFromRow(row: Row): Conversation {
     chatId: String(row.chat_id),
     userId: String(row.user_id),
     agent: String(row.agent),
+    ...(row.title != null ? { title: String(row.title) } : {}),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

@@ -54,4 +54,6 @@ export const sqliteMigrations: readonly string[] = [
   `DROP INDEX IF EXISTS messages_conversation;`,
   // 5: the cost of each recorded turn in USD (NULL where the model's price is not known)
   `ALTER TABLE usage ADD COLUMN cost_usd REAL;`,
+  // 6: a conversation's name in the web chat's list
+  `ALTER TABLE conversations ADD COLUMN title TEXT;`,
 ];

@@ -59,10 +59,13 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   private prepare(db: SqliteDatabase) {
     return {
       upsertConv: db.prepare(
-        `INSERT INTO conversations (id, channel, chat_id, user_id, agent, created_at, updated_at)
-         VALUES (@id, @channel, @chatId, @userId, @agent, @createdAt, @updatedAt)
-         ON CONFLICT(id) DO UPDATE SET agent = excluded.agent, updated_at = excluded.updated_at`,
+        `INSERT INTO conversations (id, channel, chat_id, user_id, agent, title, created_at, updated_at)
+         VALUES (@id, @channel, @chatId, @userId, @agent, @title, @createdAt, @updatedAt)
+         ON CONFLICT(id) DO UPDATE SET agent = excluded.agent, updated_at = excluded.updated_at,
+           title = COALESCE(conversations.title, excluded.title)`,
       ),
+      setTitle: db.prepare('UPDATE conversations SET title = ? WHERE id = ?'),
+      deleteConv: db.prepare('DELETE FROM conversations WHERE id = ?'),
       getConv: db.prepare('SELECT * FROM conversations WHERE id = ?'),
       append: db.prepare(
         `INSERT OR IGNORE INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens)
@@ -108,7 +111,19 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
 
   async upsertConversation(c: Conversation): Promise<void> {
     this.assertOpen();
-    await this.writes!.run(() => this.stmts.upsertConv.run(c));
+    await this.writes!.run(() => this.stmts.upsertConv.run({ ...c, title: c.title ?? null }));
+  }
+
+  async setConversationTitle(id: string, title: string): Promise<void> {
+    this.flush();
+    this.stmts.setTitle.run(title, id);
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    this.flush();
+    this.cache.clear();
+    // Its turns go with it (ON DELETE CASCADE); its usage stays, it counts against budgets.
+    return this.stmts.deleteConv.run(id).changes > 0;
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
