@@ -4,7 +4,8 @@
  * so any engine replica can run it); a denied or expired one is told to the chat and never runs.
  */
 import type { Bus } from '../core/bus.js';
-import { doneEvent, type Message } from '../core/message.js';
+import type { ActionReceipt } from '../core/channel.js';
+import { doneEvent, type Message, type Sender } from '../core/message.js';
 import {
   RESUME_ACTION,
   resumeMessageId,
@@ -58,4 +59,27 @@ export async function answerApproval(
     event: doneEvent({ replyId, inReplyTo: replyId, conversationId: a.conversationId, text }),
   });
   return outcome;
+}
+
+/**
+ * What the person who pressed an Approve/Deny button is shown: the outcome (and the line that
+ * replaces the buttons), or why the press was refused (the buttons stay for the one who was asked).
+ */
+export function receiptFor(
+  outcome: Pick<DecisionOutcome, 'kind'> | { kind: 'refused' },
+  presser: Pick<Sender, 'id' | 'name' | 'username'>,
+): ActionReceipt {
+  const who = presser.name ?? (presser.username ? `@${presser.username}` : presser.id);
+  switch (outcome.kind) {
+    case 'approved':
+      return { notice: 'Approved: running it now.', settled: `✅ Approved by ${who}` };
+    case 'denied':
+      return { notice: 'Denied: it will not run.', settled: `❌ Denied by ${who}` };
+    case 'expired':
+      return { notice: 'This request expired, so it was not run.', settled: '⌛ Expired: not run' };
+    case 'refused':
+      return { notice: 'Only the person who asked can answer this request.' };
+    case 'unknown':
+      return { notice: 'This request is no longer waiting for an answer.', settled: 'Already answered' };
+  }
 }

@@ -249,6 +249,17 @@ export class Approvals {
     return { kind, approval };
   }
 
+  /** Records a refused answer (someone other than the asked user pressed a button); the request stays open. */
+  async refuse(a: PendingApproval, actor: string, reason: string): Promise<void> {
+    await this.deps.audit({
+      actor,
+      action: 'approval.refuse',
+      target: a.tool,
+      result: 'denied',
+      detail: { id: a.id, conversationId: a.conversationId, reason },
+    });
+  }
+
   /**
    * The approved request a resume message continues, once: a second resume of the same id (a
    * redelivery, a forged button value) gets nothing, and neither does one never approved or whose

@@ -16,10 +16,26 @@ export interface ChannelStatus {
   since: number;
 }
 
+/**
+ * What became of a button press that the gateway answered itself (an approval's Approve/Deny) rather
+ * than passing it on as a turn. The channel acknowledges the press the platform's way with `notice`
+ * (Telegram's callback answer, a Discord interaction response) and, when `settled`, replaces the
+ * pressed message's buttons by that line, so the outcome shows and the buttons cannot be pressed again.
+ */
+export interface ActionReceipt {
+  /** A short line for the person who pressed: what their press did, or why it was refused. */
+  notice: string;
+  /** The question is settled: the buttons go and this line is added to the message. Absent: the buttons stay. */
+  settled?: string;
+}
+
 /** What the gateway gives a channel when it starts. */
 export interface ChannelContext {
-  /** Hands an inbound message to the pipeline (access policy, routing, engine). */
-  receive(message: Message): Promise<void>;
+  /**
+   * Hands an inbound message to the pipeline (access policy, routing, engine). Resolves to a receipt
+   * when a button press (`kind: 'action'`) was answered by the gateway itself; otherwise to nothing.
+   */
+  receive(message: Message): Promise<ActionReceipt | void>;
   blobs: BlobStore;
   sessions: SessionStore;
   log: Logger;

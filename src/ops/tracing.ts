@@ -77,11 +77,11 @@ async function inSpan<T>(
 }
 
 /** A channel's `receive`, as the root span of the message's trace. */
-export function tracedReceive(
+export function tracedReceive<R>(
   tracer: Tracer,
   channel: string,
-  receive: (m: Message) => Promise<void>,
-): (m: Message) => Promise<void> {
+  receive: (m: Message) => Promise<R>,
+): (m: Message) => Promise<R> {
   return (m) =>
     inSpan(
       tracer,

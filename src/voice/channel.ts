@@ -183,10 +183,11 @@ export class VoiceChannel implements Channel {
       metrics: this.metrics,
       log,
       send: (event) => peer?.send(event),
-      onUtterance: (text, utteranceId) =>
-        ctx.receive(
+      onUtterance: async (text, utteranceId) => {
+        await ctx.receive(
           directTextMessage({ channel: 'voice', id: utteranceId, chatId: sessionId, sender: { id: senderId }, text }),
-        ),
+        );
+      },
     });
     try {
       const answered = await VoicePeer.answer(sdp, this.config.ice, {

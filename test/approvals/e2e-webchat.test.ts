@@ -4,44 +4,12 @@
  * an operator can answer through /admin/approvals, and every request and decision is in the audit log.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { runCli, startHearth, type HearthProcess } from '../harness.js';
 import type { Json } from '../json.js';
-
-/** A static in-process skill with one sensitive tool. */
-function lampSkillDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-lamp-'));
-  const skill = join(dir, 'lamp');
-  mkdirSync(skill);
-  writeFileSync(
-    join(skill, 'skill.json'),
-    JSON.stringify({
-      name: 'lamp',
-      version: '1.0.0',
-      description: 'Switches lamps',
-      runtime: 'in-process',
-      entry: 'index.mjs',
-      tools: [
-        {
-          name: 'lamp_on',
-          description: 'Switch a lamp on',
-          sensitive: true,
-          parameters: { type: 'object', properties: { room: { type: 'string' } }, required: ['room'] },
-        },
-      ],
-    }),
-  );
-  writeFileSync(
-    join(skill, 'index.mjs'),
-    'export default { execute: ({ arguments: a }) => `lamp in the ${a.room} is on` };\n',
-  );
-  return dir;
-}
+import { lampSkillDir } from './lamp-skill.js';
 
 /** One web chat connection kept open across several messages. */
 class Chat {

@@ -9,6 +9,11 @@
  * Guild Create, Message Create with its extra fields incl. `channel_type`; events/gateway —
  * Heartbeat ACK `{op: 11}`; resources/guild, message, user; topics/permissions role `colors`;
  * topics/rate-limits for the 429). READY carries only the documented fields.
+ * Message components: action rows of buttons on messages (components/reference limits: 5 a row,
+ * custom_id ≤ 100, label ≤ 80), a press as INTERACTION_CREATE (interactions/receiving-and-responding:
+ * the Interaction object, type 3, `data.custom_id` + `component_type` 2, `member` in a guild, `user`
+ * in a DM, the message), and the callback `POST /interactions/<id>/<token>/callback` (no bot token;
+ * types 4, 6, 7; 204 unless `with_response`; answered once, 10062 / 40060 otherwise).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -63,6 +68,36 @@ function apiUser(u: FakeUser): Record<string, unknown> {
   };
 }
 
+/** One press the bot was sent, and how (if at all) it was answered. */
+export interface FakeInteraction {
+  id: string;
+  token: string;
+  messageId: string;
+  user: FakeUser;
+  /** The interaction response type it was answered with (4, 6, 7…), once answered. */
+  responseType?: number;
+  /** The response's `data` (content, components, flags). */
+  response?: Record<string, unknown>;
+}
+
+/** Why a `components` field is invalid, per Discord's component limits; undefined when valid. */
+function componentsProblem(components: unknown): string | undefined {
+  if (!Array.isArray(components)) return 'components is not an array';
+  if (components.length > 5) return 'at most 5 action rows';
+  for (const row of components as Array<Record<string, unknown>>) {
+    if (row?.type !== 1 || !Array.isArray(row.components)) return 'a top-level component is not an action row';
+    if (row.components.length < 1 || row.components.length > 5) return 'an action row holds 1 to 5 buttons';
+    for (const b of row.components as Array<Record<string, unknown>>) {
+      if (b?.type !== 2) return 'a component is not a button';
+      if (typeof b.style !== 'number' || b.style < 1 || b.style > 6) return 'button style is invalid';
+      if (b.style !== 5 && (typeof b.custom_id !== 'string' || b.custom_id.length < 1 || b.custom_id.length > 100))
+        return 'custom_id must be 1 to 100 characters';
+      if (typeof b.label === 'string' && b.label.length > 80) return 'label must be 80 or fewer in length';
+    }
+  }
+  return undefined;
+}
+
 export class DiscordFake {
   readonly token = `${Buffer.from(snowflake()).toString('base64')}.fake.${randomBytes(8).toString('hex')}`;
   readonly bot: FakeUser = { id: snowflake(), username: 'hearth', bot: true };
@@ -74,6 +109,8 @@ export class DiscordFake {
   /** Messages the bot created, as they stand now (edits applied). */
   readonly botMessages = new Map<string, Record<string, unknown>>();
   readonly gatewayLog: Array<{ dir: 'in' | 'out'; op: number; t?: string | null }> = [];
+  /** Button presses dispatched, by interaction id, with their responses. */
+  readonly interactions = new Map<string, FakeInteraction>();
   heartbeatIntervalMs = 1000;
   baseUrl = '';
   gatewayUrl = '';
@@ -225,6 +262,89 @@ export class DiscordFake {
     };
     this.dispatch('MESSAGE_CREATE', message);
     return message;
+  }
+
+  /**
+   * A user presses a button under one of the bot's messages: dispatches INTERACTION_CREATE with
+   * the documented Interaction object (type 3, MESSAGE_COMPONENT). Throws when the message has no
+   * such button (a client could not press it). Resolves to the interaction, answered or not.
+   */
+  pressButton(opts: { messageId: string; user: FakeUser; button: string }): FakeInteraction {
+    const message = this.botMessages.get(opts.messageId);
+    if (!message) throw new Error(`no bot message ${opts.messageId}`);
+    const rows = (message.components ?? []) as Array<{ components: Array<Record<string, unknown>> }>;
+    const button = rows
+      .flatMap((r) => r.components)
+      .find((b) => b.label === opts.button || b.custom_id === opts.button);
+    if (!button) throw new Error(`message ${opts.messageId} has no button ${opts.button}`);
+    const channelId = String(message.channel_id);
+    const where = channelId === this.thread.id ? 'thread' : channelId === this.textChannel.id ? 'guild' : 'dm';
+    const interaction: FakeInteraction = {
+      id: snowflake(),
+      token: `aW50ZXJhY3Rpb246${randomBytes(24).toString('base64url')}`,
+      messageId: opts.messageId,
+      user: opts.user,
+    };
+    this.interactions.set(interaction.id, interaction);
+    const now = new Date().toISOString();
+    const channel =
+      where === 'dm'
+        ? { id: channelId, type: 1, last_message_id: opts.messageId, flags: 0, recipients: [apiUser(opts.user)] }
+        : where === 'thread'
+          ? {
+              id: channelId,
+              type: 11,
+              guild_id: this.guild.id,
+              parent_id: this.textChannel.id,
+              name: this.thread.name,
+              flags: 0,
+              thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: now, locked: false },
+            }
+          : { id: channelId, type: 0, guild_id: this.guild.id, name: this.textChannel.name, flags: 0, nsfw: false };
+    this.dispatch('INTERACTION_CREATE', {
+      id: interaction.id,
+      application_id: this.applicationId,
+      type: 3,
+      data: { custom_id: button.custom_id, component_type: 2 },
+      channel,
+      channel_id: channelId,
+      ...(where === 'dm'
+        ? { user: apiUser(opts.user), context: 1, authorizing_integration_owners: { '1': opts.user.id } }
+        : {
+            guild: { id: this.guild.id, locale: 'en-US', features: [] },
+            guild_id: this.guild.id,
+            guild_locale: 'en-US',
+            member: {
+              user: apiUser(opts.user),
+              roles: [],
+              joined_at: now,
+              deaf: false,
+              mute: false,
+              flags: 0,
+              permissions: '2248473465835073',
+            },
+            context: 0,
+            authorizing_integration_owners: { '0': this.guild.id },
+          }),
+      token: interaction.token,
+      version: 1,
+      message,
+      app_permissions: '2248473465835073',
+      locale: 'en-US',
+      entitlements: [],
+      attachment_size_limit: 10_485_760,
+    });
+    return interaction;
+  }
+
+  /** Resolves once the interaction was answered (its callback came). */
+  async waitForResponse(interaction: FakeInteraction, timeoutMs = 5000): Promise<FakeInteraction> {
+    const deadline = Date.now() + timeoutMs;
+    while (interaction.responseType === undefined) {
+      if (Date.now() > deadline) throw new Error(`interaction ${interaction.id} was never answered`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return interaction;
   }
 
   /** Sends a raw dispatch to every session (for malformed-payload tests too). */
@@ -420,6 +540,9 @@ export class DiscordFake {
     }
     const path = url.pathname.replace(/^\/api\/v10/, '');
     if (path === url.pathname) return this.json(res, 404, { message: '404: Not Found', code: 0 });
+    const callback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    // Interaction callbacks are authorized by the interaction's token, not the bot token.
+    if (req.method === 'POST' && callback) return this.interactionCallback(callback[1], callback[2], url, req, res);
     if (req.headers.authorization !== `Bot ${this.token}`)
       return this.json(res, 401, { message: '401: Unauthorized', code: 0 });
     const at = Date.now();
@@ -478,6 +601,14 @@ export class DiscordFake {
         });
       if (!content && !call.body.embeds && call.files.length === 0)
         return this.json(res, 400, { message: 'Cannot send an empty message', code: 50006 });
+      if (call.body.components !== undefined && componentsProblem(call.body.components))
+        return this.json(res, 400, {
+          message: 'Invalid Form Body',
+          code: 50035,
+          errors: {
+            components: { _errors: [{ code: 'COMPONENT_INVALID', message: componentsProblem(call.body.components) }] },
+          },
+        });
       const message = this.botMessage(m[1], call);
       return this.json(res, 200, message, rateHeaders);
     }
@@ -486,15 +617,68 @@ export class DiscordFake {
       if (!current) return this.json(res, 404, { message: 'Unknown Message', code: 10008 });
       if (typeof call.body.content === 'string' && call.body.content.length > 2000)
         return this.json(res, 400, { message: 'Invalid Form Body', code: 50035 });
+      if (call.body.components !== undefined && componentsProblem(call.body.components))
+        return this.json(res, 400, { message: 'Invalid Form Body', code: 50035 });
+      // Fields left out of an edit keep their value (components included).
       const edited = {
         ...current,
         ...(call.body.content !== undefined ? { content: call.body.content } : {}),
+        ...(call.body.components !== undefined ? { components: call.body.components } : {}),
         edited_timestamp: new Date().toISOString(),
       };
       this.botMessages.set(m[2], edited);
       return this.json(res, 200, edited, rateHeaders);
     }
     return this.json(res, 404, { message: '404: Not Found', code: 0 });
+  }
+
+  /** `POST /interactions/<id>/<token>/callback`: answers a press once (types 4, 6 and 7 are what buttons get). */
+  private async interactionCallback(
+    id: string,
+    token: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const { body } = await readBody(req);
+    this.calls.push({ method: 'POST', path: `/interactions/${id}/${token}/callback`, at: Date.now(), body, files: [] });
+    const interaction = this.interactions.get(id);
+    if (!interaction || interaction.token !== token)
+      return this.json(res, 404, { message: 'Unknown interaction', code: 10062 });
+    if (interaction.responseType !== undefined)
+      return this.json(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+    const type = Number(body.type);
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    if (![4, 5, 6, 7].includes(type)) return this.json(res, 400, { message: 'Invalid Form Body', code: 50035 });
+    if (data.components !== undefined && componentsProblem(data.components))
+      return this.json(res, 400, { message: 'Invalid Form Body', code: 50035 });
+    if (type === 4 && !data.content && !data.embeds)
+      return this.json(res, 400, { message: 'Cannot send an empty message', code: 50006 });
+    interaction.responseType = type;
+    interaction.response = data;
+    if (type === 7) {
+      const current = this.botMessages.get(interaction.messageId)!;
+      this.botMessages.set(interaction.messageId, {
+        ...current,
+        ...(data.content !== undefined ? { content: data.content } : {}),
+        ...(data.components !== undefined ? { components: data.components } : {}),
+        edited_timestamp: new Date().toISOString(),
+      });
+    }
+    if (url.searchParams.get('with_response') !== 'true') {
+      res.writeHead(204).end();
+      return;
+    }
+    return this.json(res, 200, {
+      interaction: {
+        id,
+        type: 3,
+        activity_instance_id: null,
+        response_message_id: null,
+        response_message_loading: false,
+        response_message_ephemeral: false,
+      },
+    });
   }
 
   private botMessage(channelId: string, call: DiscordCall): Record<string, unknown> {
@@ -522,6 +706,7 @@ export class DiscordFake {
         };
       }),
       embeds: call.body.embeds ?? [],
+      components: call.body.components ?? [],
       pinned: false,
       type: call.body.message_reference ? 19 : 0,
       ...(call.body.message_reference ? { message_reference: call.body.message_reference } : {}),

@@ -5,11 +5,22 @@
  * `GET /file/bot<token>/<file_path>`, answers `{ ok, result }` / `{ ok: false, error_code,
  * description, parameters }`, long-polls getUpdates with offsets, pushes updates to a webhook
  * with the secret-token header, and can inject failures (429 with retry_after, dropped sockets).
+ * Inline keyboards: `reply_markup` on sendMessage / editMessageText (1–64 bytes of callback_data),
+ * editMessageReplyMarkup, `callback_query` updates for a press (`pressButton`) and
+ * answerCallbackQuery, which accepts each query id once.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Chat, File as TgFile, Message, Update, UserFromGetMe } from 'grammy/types';
+import type {
+  CallbackQuery,
+  Chat,
+  File as TgFile,
+  InlineKeyboardMarkup,
+  Message,
+  Update,
+  UserFromGetMe,
+} from 'grammy/types';
 import { parseTelegramHtml } from './telegram-html.js';
 import { parseMultipart } from './multipart.js';
 
@@ -51,6 +62,8 @@ export class TelegramFake {
   readonly calls: RecordedCall[] = [];
   /** Messages the bot sent, as they stand now (edits applied), by `chatId:messageId`. */
   readonly botMessages = new Map<string, Message>();
+  /** Answers given to button presses, by callback query id (`text` as shown to the presser). */
+  readonly callbackAnswers = new Map<string, { text?: string; show_alert?: boolean }>();
   /** Webhook deliveries: the HTTP status Hearth answered with. */
   readonly webhookResponses: number[] = [];
   baseUrl = '';
@@ -66,6 +79,9 @@ export class TelegramFake {
   private readonly failures: Array<{ method: string; error: ApiError; remaining: number }> = [];
   private readonly pollers = new Set<() => void>();
   private readonly callWaiters = new Set<() => void>();
+  /** Callback queries sent and not answered yet. */
+  private readonly openQueries = new Set<string>();
+  private nextQueryId = 4_000_000_000_000_000_000n;
 
   constructor(opts: { token?: string; username?: string } = {}) {
     this.token = opts.token ?? `123456:${randomBytes(12).toString('hex')}`;
@@ -166,6 +182,43 @@ export class TelegramFake {
       ...opts.extra,
     } as Message;
     return { update: this.pushUpdate({ message }), message };
+  }
+
+  /**
+   * A user presses an inline keyboard button under one of the bot's messages: queues a
+   * `callback_query` update carrying the message as it stands now and the button's data, as
+   * Telegram does. Throws when the message has no such button (a client could not press it).
+   */
+  pressButton(opts: {
+    chatId: number;
+    messageId: number;
+    from: { id: number; first_name: string; username?: string };
+    /** The button's label, or its callback_data. */
+    button: string;
+  }): { update: Update; query: CallbackQuery } {
+    const message = this.botMessages.get(`${opts.chatId}:${opts.messageId}`);
+    if (!message) throw new Error(`no bot message ${opts.chatId}:${opts.messageId}`);
+    const keys = (message.reply_markup?.inline_keyboard ?? []).flat();
+    const key =
+      keys.find((k) => k.text === opts.button) ??
+      keys.find((k) => 'callback_data' in k && k.callback_data === opts.button);
+    if (!key || !('callback_data' in key)) throw new Error(`message ${opts.messageId} has no button ${opts.button}`);
+    const query: CallbackQuery = {
+      id: String(this.nextQueryId++),
+      from: { is_bot: false, language_code: 'en', ...opts.from },
+      message,
+      chat_instance: `-${String(message.chat.id).replace('-', '')}77`,
+      data: key.callback_data,
+    };
+    this.openQueries.add(query.id);
+    return { update: this.pushUpdate({ callback_query: query }), query };
+  }
+
+  /** The inline keyboard of a bot message as it stands now (labels by row), if it has one. */
+  keyboardOf(chatId: number, messageId: number): string[][] | undefined {
+    return this.botMessages
+      .get(`${chatId}:${messageId}`)
+      ?.reply_markup?.inline_keyboard.map((r) => r.map((k) => k.text));
   }
 
   /** Resolves with the first recorded call of `method` (from index `from`) matching `test`. */
@@ -286,9 +339,25 @@ export class TelegramFake {
         if (typeof p.action !== 'string') throw bad('action is empty');
         return true;
       case 'sendmessage':
-        return this.storeBotMessage(p, { text: this.formatted(p.text, p.parse_mode, MESSAGE_LIMIT, 'message text') });
+        return this.storeBotMessage(p, {
+          text: this.formatted(p.text, p.parse_mode, MESSAGE_LIMIT, 'message text'),
+          ...markupOf(p.reply_markup),
+        });
       case 'editmessagetext':
         return this.editText(p);
+      case 'editmessagereplymarkup':
+        return this.editMarkup(p);
+      case 'answercallbackquery': {
+        const id = String(p.callback_query_id ?? '');
+        if (!this.openQueries.delete(id))
+          throw bad('query is too old and response timeout expired or query ID is invalid');
+        if (typeof p.text === 'string' && p.text.length > 200) throw bad('MESSAGE_TOO_LONG');
+        this.callbackAnswers.set(id, {
+          ...(typeof p.text === 'string' ? { text: p.text } : {}),
+          ...(typeof p.show_alert === 'boolean' ? { show_alert: p.show_alert } : {}),
+        });
+        return true;
+      }
       case 'sendphoto':
         return this.sendMedia(call, 'photo');
       case 'senddocument':
@@ -383,12 +452,29 @@ export class TelegramFake {
     const current = this.botMessages.get(`${chat.id}:${String(p.message_id)}`);
     if (!current) throw bad('message to edit not found');
     const text = this.formatted(p.text, p.parse_mode, MESSAGE_LIMIT, 'message text');
-    if (current.text === text) {
-      throw bad(
-        'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
-      );
-    }
-    const edited = { ...current, text, edit_date: Math.floor(Date.now() / 1000) } as Message;
+    // An edit without reply_markup removes the inline keyboard (the Bot API keeps only what is sent).
+    const markup = markupOf(p.reply_markup);
+    if (current.text === text && sameMarkup(current.reply_markup, markup.reply_markup)) throw notModified();
+    const { reply_markup: _dropped, ...rest } = current;
+    const edited = {
+      ...rest,
+      text,
+      ...(Array.isArray(p.entities) ? { entities: p.entities } : {}),
+      ...markup,
+      edit_date: Math.floor(Date.now() / 1000),
+    } as Message;
+    this.botMessages.set(`${chat.id}:${current.message_id}`, edited);
+    return edited;
+  }
+
+  private editMarkup(p: Params): Message {
+    const chat = this.chat(p.chat_id);
+    const current = this.botMessages.get(`${chat.id}:${String(p.message_id)}`);
+    if (!current) throw bad('message to edit not found');
+    const markup = markupOf(p.reply_markup);
+    if (sameMarkup(current.reply_markup, markup.reply_markup)) throw notModified();
+    const { reply_markup: _dropped, ...rest } = current;
+    const edited = { ...rest, ...markup, edit_date: Math.floor(Date.now() / 1000) } as Message;
     this.botMessages.set(`${chat.id}:${current.message_id}`, edited);
     return edited;
   }
@@ -418,6 +504,40 @@ export class TelegramFake {
     };
     return this.storeBotMessage(p, { [field]: media[field], ...(caption ? { caption } : {}) } as Partial<Message>);
   }
+}
+
+function notModified(): ApiFailure {
+  return bad(
+    'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+  );
+}
+
+/**
+ * Validates a `reply_markup` the way the Bot API does for inline keyboards; returns it as the
+ * message will carry it (an empty keyboard is no keyboard).
+ */
+function markupOf(raw: unknown): { reply_markup?: InlineKeyboardMarkup } {
+  if (raw === undefined) return {};
+  const markup = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { inline_keyboard?: unknown };
+  if (!markup || !Array.isArray(markup.inline_keyboard)) throw bad("can't parse reply keyboard markup JSON object");
+  const rows = markup.inline_keyboard as unknown[];
+  for (const row of rows) {
+    if (!Array.isArray(row))
+      throw bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
+    for (const key of row as Array<Record<string, unknown>>) {
+      if (typeof key.text !== 'string' || key.text === '')
+        throw bad('text buttons are unallowed in the inline keyboard');
+      const data = key.callback_data;
+      if (typeof data !== 'string' || Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64)
+        throw bad('BUTTON_DATA_INVALID');
+    }
+  }
+  const kept = rows.filter((r) => (r as unknown[]).length > 0);
+  return kept.length ? { reply_markup: { inline_keyboard: kept as InlineKeyboardMarkup['inline_keyboard'] } } : {};
+}
+
+function sameMarkup(a: InlineKeyboardMarkup | undefined, b: InlineKeyboardMarkup | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 function bad(description: string): ApiFailure {

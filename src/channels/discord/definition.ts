@@ -7,7 +7,7 @@ export const discordDefinition = defineChannel({
   configSchema: discordConfigSchema,
   capabilities: {
     editsInPlace: true,
-    buttons: false,
+    buttons: true,
     threads: true,
     groups: true,
     voiceNotes: false,

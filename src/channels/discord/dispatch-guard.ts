@@ -42,6 +42,15 @@ export function dispatchProblem(packet: GatewayDispatch): string | undefined {
     case 'MESSAGE_CREATE':
     case 'MESSAGE_UPDATE':
       return isObject(packet.d) ? messageProblem(packet.d) : 'data is not an object';
+    case 'INTERACTION_CREATE': {
+      const d = packet.d;
+      if (!isObject(d)) return 'data is not an object';
+      if (!isSnowflake(d.id) || typeof d.token !== 'string' || typeof d.type !== 'number')
+        return 'id, token or type missing';
+      if (d.type === 3 && !(isObject(d.data) && typeof d.data.custom_id === 'string' && isObject(d.message)))
+        return 'component interaction without custom_id or message';
+      return d.type === 3 ? messageProblem(d.message as Record<string, unknown>) : undefined;
+    }
     case 'MESSAGE_REACTION_ADD': {
       const d = packet.d;
       if (!isObject(d)) return 'data is not an object';

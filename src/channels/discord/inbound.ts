@@ -130,3 +130,43 @@ export function reactionToMessage(
     timestamp: r.at,
   };
 }
+
+/** The facts of a button press (a component interaction) that Hearth uses. */
+export interface DiscordPress {
+  interactionId: string;
+  /** The message the button sits under. */
+  messageId: string;
+  channelId: string;
+  guildId?: string | null;
+  threadParentId?: string | null;
+  user: { id: string; username: string; globalName?: string | null; bot?: boolean };
+  value: string;
+  label?: string;
+  at: number;
+}
+
+/** A button press, as an `action` message of the chat the pressed message is in. */
+export function pressToMessage(p: DiscordPress, channel: string): Message {
+  const inThread = Boolean(p.threadParentId);
+  return {
+    id: `${channel}:${p.messageId}:press:${p.interactionId}`,
+    kind: 'action',
+    channel,
+    chatId: inThread ? p.threadParentId! : p.channelId,
+    ...(inThread ? { threadId: p.channelId } : {}),
+    sender: {
+      id: p.user.id,
+      username: p.user.username,
+      ...(p.user.globalName ? { name: p.user.globalName } : {}),
+      isBot: Boolean(p.user.bot),
+    },
+    text: p.label ?? p.value,
+    attachments: [],
+    replyTo: p.messageId,
+    value: p.value,
+    isGroup: Boolean(p.guildId),
+    // Pressing the bot's own button addresses the bot.
+    mentioned: true,
+    timestamp: p.at,
+  };
+}

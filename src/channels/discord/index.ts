@@ -10,6 +10,7 @@ import {
   Events,
   GatewayIntentBits,
   Partials,
+  type ButtonInteraction,
   type Message as DjsMessage,
   type PartialMessage,
 } from 'discord.js';
@@ -19,8 +20,10 @@ import type { ChannelDeps } from '../deps.js';
 import { Backoff, sleep } from '../shared/backoff.js';
 import type { DiscordConfig } from './config.js';
 import { guardDispatches } from './dispatch-guard.js';
-import { factsOf } from './events.js';
-import { reactionToMessage, toMessage, type MediaToFetch } from './inbound.js';
+import { acknowledgePress, pressedLabel } from './buttons.js';
+import { factsOf, pressFactsOf } from './events.js';
+import { pressToMessage, reactionToMessage, toMessage, type MediaToFetch } from './inbound.js';
+import { expandValue } from '../shared/button-values.js';
 import { DiscordReplies } from './outbound.js';
 import { StatusReporter } from '../shared/status.js';
 import { readCapped } from '../shared/download.js';
@@ -51,6 +54,7 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
   const replies = new DiscordReplies({
     rest: () => client!.rest,
     blobs: () => ctx?.blobs,
+    sessions: () => ctx?.sessions,
     log,
     editIntervalMs: config.streamEditIntervalMs,
   });
@@ -79,6 +83,25 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
         { messageId: m?.id, reason: err instanceof Error ? err.message : String(err) },
         'discord message skipped',
       );
+    }
+  }
+
+  /** A press of an answer button: becomes an `action` message; the interaction is always answered. */
+  async function onPress(interaction: ButtonInteraction): Promise<void> {
+    try {
+      const value = await expandValue(interaction.customId, { channel: CHANNEL, sessions: ctx!.sessions });
+      if (value === undefined) {
+        log.warn({ interactionId: interaction.id }, 'discord button press skipped: its value is gone');
+        await acknowledgePress(interaction, { notice: 'This button no longer works.' }, log);
+        return;
+      }
+      const message = pressToMessage(pressFactsOf(interaction, value, pressedLabel(interaction)), CHANNEL);
+      const receipt = await ctx!.receive(message);
+      await acknowledgePress(interaction, receipt ?? undefined, log);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      log.warn({ interactionId: interaction.id, reason }, 'discord button press not taken');
+      await acknowledgePress(interaction, { notice: 'That did not work; please try again.' }, log);
     }
   }
 
@@ -115,6 +138,9 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
     c.on(Events.MessageCreate, (m) => void onMessage(m, 'message'));
     c.on(Events.MessageUpdate, (_old, m) => {
       if (m.editedTimestamp) void onMessage(m, 'edit');
+    });
+    c.on(Events.InteractionCreate, (interaction) => {
+      if (interaction.isButton() && ctx) void onPress(interaction);
     });
     c.on(Events.MessageReactionAdd, (reaction, user) => {
       if (user.id === c.user?.id || !ctx) return;

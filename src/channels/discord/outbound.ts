@@ -8,7 +8,9 @@
 import { Routes, type APIEmbed, type RawFile, type REST, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
-import type { BlobStore } from '../../core/stores.js';
+import type { BlobStore, SessionStore } from '../../core/stores.js';
+import type { AnswerButton } from '../shared/buttons.js';
+import { actionRows } from './buttons.js';
 import { markdownToDiscord } from './markdown.js';
 import { MessageStreamer } from '../shared/message-streamer.js';
 import { discordDefinition } from './definition.js';
@@ -22,6 +24,8 @@ const NO_PINGS = { parse: [] as never[], replied_user: false };
 export interface RepliesDeps {
   rest: () => REST;
   blobs: () => BlobStore | undefined;
+  /** Where button values too long for a `custom_id` are kept. */
+  sessions: () => SessionStore | undefined;
   log: Logger;
   editIntervalMs: number;
 }
@@ -46,8 +50,9 @@ export class DiscordReplies {
         render: markdownToDiscord,
         describe: (err) => (err instanceof Error ? err.message : String(err)),
         sendTyping: (target) => this.sendTyping(target),
-        post: (target, content, asReply) => this.post(target, { content }, asReply),
-        edit: (target, messageId, content) => this.edit(target, messageId, content),
+        post: async (target, content, asReply, buttons) =>
+          this.post(target, { content, ...(await this.components(buttons)) }, asReply),
+        edit: (target, messageId, content, buttons) => this.edit(target, messageId, content, buttons),
         sendAttachments: (target, attachments, asReply) => this.sendAttachments(target, attachments, asReply),
         sendError: async (target, message) => {
           await this.post(target, { content: message.slice(0, discordDefinition.capabilities.maxMessageLength) }, true);
@@ -82,9 +87,16 @@ export class DiscordReplies {
       });
   }
 
-  private async edit(target: ReplyTarget, messageId: string, content: string): Promise<void> {
+  /** The `components` field for an answer's buttons (none without buttons). */
+  private async components(
+    buttons: AnswerButton[] | undefined,
+  ): Promise<Pick<RESTPostAPIChannelMessageJSONBody, 'components'>> {
+    return buttons?.length ? { components: await actionRows(buttons, this.deps.sessions()) } : {};
+  }
+
+  private async edit(target: ReplyTarget, messageId: string, content: string, buttons?: AnswerButton[]): Promise<void> {
     await this.deps.rest().patch(Routes.channelMessage(this.channelOf(target), messageId), {
-      body: { content, allowed_mentions: NO_PINGS },
+      body: { content, allowed_mentions: NO_PINGS, ...(await this.components(buttons)) },
     });
   }
 

@@ -2,13 +2,15 @@
  * Streaming of a reply into a chat platform: "typing…" while the model works, then — where the
  * channel declares `editsInPlace` — one message that is edited as text arrives (at most once per
  * `editIntervalMs`), and, when the answer is done, split at the channel's `maxMessageLength` with
- * the first piece replacing the preview. The platform supplies only its calls (send, edit, typing,
+ * the first piece replacing the preview. Where the channel declares `buttons`, `[[button:…]]` markup
+ * never shows while streaming and the answer's buttons go with its last piece. The platform supplies only its calls (send, edit, typing,
  * media, error); what it can do comes from its channel definition (src/channels/<name>/definition.ts);
  * the timing, ordering and bookkeeping live here.
  */
 import type { Logger } from 'pino';
 import type { ChannelCapabilities } from '../../core/channel.js';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
+import { extractButtons, streamingText, type AnswerButton } from './buttons.js';
 import { splitMessage } from './split.js';
 
 /** What one platform does for the streamer; `Id` is how the platform names a sent message. */
@@ -30,10 +32,13 @@ export interface StreamingPlatform<Id> {
   render(markdown: string): string;
   /** Shows "typing…" in the target's chat; never rejects (a failure is the platform's to log). */
   sendTyping(target: ReplyTarget): void;
-  /** Sends one message of the answer, as a reply to the user's message when `asReply`; resolves to its id. */
-  post(target: ReplyTarget, content: string, asReply: boolean): Promise<Id>;
-  /** Replaces the text of a message sent by `post`. */
-  edit(target: ReplyTarget, messageId: Id, content: string): Promise<void>;
+  /**
+   * Sends one message of the answer, as a reply to the user's message when `asReply`; resolves to its
+   * id. `buttons` (the answer's, on its last piece) are shown under it.
+   */
+  post(target: ReplyTarget, content: string, asReply: boolean, buttons?: AnswerButton[]): Promise<Id>;
+  /** Replaces the text of a message sent by `post` (and sets its buttons, when given). */
+  edit(target: ReplyTarget, messageId: Id, content: string, buttons?: AnswerButton[]): Promise<void>;
   /** Sends the answer's media; `asReply` when no text went before them. */
   sendAttachments(target: ReplyTarget, attachments: Attachment[], asReply: boolean): Promise<void>;
   /** Tells the user the answer failed. */
@@ -66,7 +71,8 @@ export class MessageStreamer<Id> {
 
   constructor(
     private readonly platform: StreamingPlatform<Id>,
-    private readonly capabilities: Pick<ChannelCapabilities, 'editsInPlace' | 'maxMessageLength'>,
+    private readonly capabilities: Pick<ChannelCapabilities, 'editsInPlace' | 'maxMessageLength'> &
+      Partial<Pick<ChannelCapabilities, 'buttons'>>,
   ) {}
 
   /** Handles one event of one reply; never throws (failures are logged). */
@@ -154,28 +160,33 @@ export class MessageStreamer<Id> {
 
   /** Shows the answer so far: the first piece only; the rest is sent when the answer is done. */
   private async showPreview(state: StreamState<Id>): Promise<void> {
-    const first = splitMessage(this.platform.render(state.text), this.capabilities.maxMessageLength)[0];
+    const text = this.capabilities.buttons ? streamingText(state.text) : state.text;
+    const first = splitMessage(this.platform.render(text), this.capabilities.maxMessageLength)[0];
     if (first.trim() === '') return;
     await this.putFirst(state, first);
     clearInterval(state.typingTimer); // the message itself now shows progress
   }
 
-  /** Sends the whole answer in pieces (the first replaces the preview), then its media. */
-  private async sendFinal(state: StreamState<Id>, text: string, attachments: Attachment[]): Promise<void> {
+  /** Sends the whole answer in pieces (the first replaces the preview), then its media; buttons go with the last piece. */
+  private async sendFinal(state: StreamState<Id>, answer: string, attachments: Attachment[]): Promise<void> {
+    const { text, buttons } = this.capabilities.buttons ? extractButtons(answer) : { text: answer, buttons: [] };
     const pieces =
       text.trim() === '' ? [] : splitMessage(this.platform.render(text), this.capabilities.maxMessageLength);
+    if (pieces.length === 0 && buttons.length > 0) pieces.push(this.platform.render('Choose:'));
     for (const [index, piece] of pieces.entries()) {
-      if (index === 0) await this.putFirst(state, piece);
-      else await this.platform.post(state.target, piece, false);
+      const withButtons = index === pieces.length - 1 && buttons.length > 0 ? buttons : undefined;
+      if (index === 0) await this.putFirst(state, piece, withButtons);
+      else await this.platform.post(state.target, piece, false, withButtons);
     }
     if (attachments.length > 0) await this.platform.sendAttachments(state.target, attachments, pieces.length === 0);
   }
 
-  /** Sends or edits the reply's first message so that it shows `content`. */
-  private async putFirst(state: StreamState<Id>, content: string): Promise<void> {
-    if (state.shown === content) return;
-    if (state.messageId === undefined) state.messageId = await this.platform.post(state.target, content, true);
-    else await this.platform.edit(state.target, state.messageId, content);
-    state.shown = content;
+  /** Sends or edits the reply's first message so that it shows `content` (and `buttons`). */
+  private async putFirst(state: StreamState<Id>, content: string, buttons?: AnswerButton[]): Promise<void> {
+    const shown = buttons ? `${content}\0${JSON.stringify(buttons)}` : content;
+    if (state.shown === shown) return;
+    if (state.messageId === undefined) state.messageId = await this.platform.post(state.target, content, true, buttons);
+    else await this.platform.edit(state.target, state.messageId, content, buttons);
+    state.shown = shown;
   }
 }

@@ -7,7 +7,7 @@ export const telegramDefinition = defineChannel({
   configSchema: telegramConfigSchema,
   capabilities: {
     editsInPlace: true,
-    buttons: false,
+    buttons: true,
     threads: false,
     groups: true,
     voiceNotes: true,

@@ -3,7 +3,7 @@
  * server. Media are described here (which file, what kind, where to store it); the channel
  * downloads them afterwards and fills in `blobKey`.
  */
-import type { Message as TgMessage, MessageEntity } from 'grammy/types';
+import type { CallbackQuery, Message as TgMessage, MessageEntity } from 'grammy/types';
 import type { Attachment, Message } from '../../core/message.js';
 
 /** Who the bot is: needed to tell whether a group message mentions or replies to it. */
@@ -203,4 +203,47 @@ export function toMessage(
     timestamp: (opts.kind === 'edit' && m.edit_date ? m.edit_date : m.date) * 1000,
   };
   return { ok: true, message, media };
+}
+
+/**
+ * Converts a button press (a `callback_query` update) into an `action` message of the chat the
+ * pressed message is in: `value` is the button's value, `text` its label. A query carries no date
+ * (the press is happening now) and, from inline mode, no message: that one cannot be used.
+ */
+export function pressToMessage(
+  q: CallbackQuery,
+  opts: { channel: string; value: string; label?: string; now?: number },
+): { ok: true; message: Message } | { ok: false; reason: string } {
+  if (!q || typeof q.id !== 'string') return { ok: false, reason: 'callback query id missing' };
+  if (!q.from || typeof q.from.id !== 'number') return { ok: false, reason: 'callback query sender missing' };
+  const m = q.message;
+  if (!m || !m.chat || typeof m.message_id !== 'number')
+    return { ok: false, reason: 'callback query without a message (inline mode)' };
+  const chatId = String(m.chat.id);
+  const name = [q.from.first_name, q.from.last_name].filter(Boolean).join(' ');
+  const topic = 'is_topic_message' in m && m.is_topic_message && m.message_thread_id !== undefined;
+  return {
+    ok: true,
+    message: {
+      id: `${opts.channel}:${chatId}:${m.message_id}:press:${q.id}`,
+      kind: 'action',
+      channel: opts.channel,
+      chatId,
+      ...(topic ? { threadId: String(m.message_thread_id) } : {}),
+      sender: {
+        id: String(q.from.id),
+        ...(name ? { name } : {}),
+        ...(q.from.username ? { username: q.from.username } : {}),
+        isBot: q.from.is_bot,
+      },
+      text: opts.label ?? opts.value,
+      attachments: [],
+      replyTo: String(m.message_id),
+      isGroup: groupChatTypes.has(m.chat.type),
+      // Pressing the bot's own button addresses the bot.
+      mentioned: true,
+      value: opts.value,
+      timestamp: opts.now ?? Date.now(),
+    },
+  };
 }

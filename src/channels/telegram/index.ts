@@ -14,7 +14,8 @@ import type { ChannelDeps } from '../deps.js';
 import { Backoff, sleep } from '../shared/backoff.js';
 import { grammySignal } from './grammy-signal.js';
 import type { TelegramConfig } from './config.js';
-import { toMessage } from './inbound.js';
+import { acknowledgePress, pressedLabel, pressedValue } from './buttons.js';
+import { pressToMessage, toMessage } from './inbound.js';
 import { fetchMedia } from './media.js';
 import { describe, TelegramReplies } from './outbound.js';
 import { ALLOWED_UPDATES, Poller } from './polling.js';
@@ -52,6 +53,7 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
   const replies = new TelegramReplies({
     api: bot.api,
     blobs: () => ctx?.blobs,
+    sessions: () => ctx?.sessions,
     log,
     editIntervalMs: config.streamEditIntervalMs,
   });
@@ -88,6 +90,31 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
       if (retryable(err)) throw new NotAccepted(err);
       log.warn({ updateId: tg.update.update_id, reason: describe(err) }, 'telegram message refused');
     }
+  });
+  // A press of an answer button. Telegram shows a spinner until the query is answered, so every
+  // press is answered, also one that cannot be used.
+  bot.on('callback_query:data', async (tg) => {
+    const q = tg.callbackQuery;
+    const value = await pressedValue(q.data, ctx!.sessions);
+    const result =
+      value === undefined
+        ? { ok: false as const, reason: 'the button is too old (its value is gone)' }
+        : pressToMessage(q, { channel: CHANNEL, value, label: pressedLabel(q) });
+    if (!result.ok) {
+      log.warn({ updateId: tg.update.update_id, reason: result.reason }, 'telegram button press skipped');
+      await acknowledgePress(bot.api, q, { notice: 'This button no longer works.' }, log);
+      return;
+    }
+    let receipt;
+    try {
+      receipt = await ctx!.receive(result.message);
+    } catch (err) {
+      if (retryable(err)) throw new NotAccepted(err);
+      log.warn({ updateId: tg.update.update_id, reason: describe(err) }, 'telegram button press refused');
+      await acknowledgePress(bot.api, q, { notice: err instanceof Error ? err.message : 'Not accepted.' }, log);
+      return;
+    }
+    await acknowledgePress(bot.api, q, receipt ?? undefined, log);
   });
   bot.use((tg) => {
     log.debug({ updateId: tg.update.update_id }, 'telegram update of an unhandled type ignored');

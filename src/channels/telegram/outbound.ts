@@ -7,7 +7,9 @@
 import { GrammyError, InputFile, type Api } from 'grammy';
 import type { Logger } from 'pino';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
-import type { BlobStore } from '../../core/stores.js';
+import type { BlobStore, SessionStore } from '../../core/stores.js';
+import type { AnswerButton } from '../shared/buttons.js';
+import { inlineKeyboard } from './buttons.js';
 import { markdownToTelegramHtml } from './markdown.js';
 import { MessageStreamer } from '../shared/message-streamer.js';
 import { telegramDefinition } from './definition.js';
@@ -19,6 +21,8 @@ const TYPING_RENEW_MS = 4000;
 export interface RepliesDeps {
   api: Api;
   blobs: () => BlobStore | undefined;
+  /** Where button values too long for `callback_data` are kept. */
+  sessions: () => SessionStore | undefined;
   log: Logger;
   editIntervalMs: number;
 }
@@ -56,8 +60,8 @@ export class TelegramReplies {
         render: (markdown) => markdown,
         describe,
         sendTyping: (target) => this.sendTyping(target),
-        post: (target, markdown, asReply) => this.sendText(target, markdown, true, asReply),
-        edit: (target, messageId, markdown) => this.editText(target.chatId, messageId, markdown),
+        post: (target, markdown, asReply, buttons) => this.sendText(target, markdown, true, asReply, buttons),
+        edit: (target, messageId, markdown, buttons) => this.editText(target.chatId, messageId, markdown, buttons),
         sendAttachments: async (target, attachments) => {
           for (const attachment of attachments) await this.sendAttachment(target, attachment);
         },
@@ -90,10 +94,17 @@ export class TelegramReplies {
     });
   }
 
-  private async sendText(target: ReplyTarget, text: string, markdown: boolean, asReply: boolean): Promise<number> {
+  private async sendText(
+    target: ReplyTarget,
+    text: string,
+    markdown: boolean,
+    asReply: boolean,
+    buttons?: AnswerButton[],
+  ): Promise<number> {
     const replyTo = asReply ? platformMessageId(target.messageId) : undefined;
     const base = {
       ...this.threadParams(target),
+      ...(buttons?.length ? { reply_markup: await inlineKeyboard(buttons, this.deps.sessions()) } : {}),
       ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
       link_preview_options: { is_disabled: true },
     };
@@ -110,16 +121,18 @@ export class TelegramReplies {
     }
   }
 
-  private async editText(chatId: string, messageId: number, markdown: string): Promise<void> {
+  private async editText(chatId: string, messageId: number, markdown: string, buttons?: AnswerButton[]): Promise<void> {
+    const markup = buttons?.length ? { reply_markup: await inlineKeyboard(buttons, this.deps.sessions()) } : {};
     try {
       await this.deps.api.editMessageText(chatId, messageId, markdownToTelegramHtml(markdown), {
         parse_mode: 'HTML',
         link_preview_options: { is_disabled: true },
+        ...markup,
       });
     } catch (err) {
       if (isNotModified(err)) return;
       if (!isParseError(err)) throw err;
-      await this.deps.api.editMessageText(chatId, messageId, markdown);
+      await this.deps.api.editMessageText(chatId, messageId, markdown, markup);
     }
   }
 

@@ -11,7 +11,13 @@ import { grammySignal } from './grammy-signal.js';
 import { describe } from './outbound.js';
 import type { StatusReporter } from '../shared/status.js';
 
-export const ALLOWED_UPDATES = ['message', 'edited_message', 'channel_post', 'edited_channel_post'] as const;
+export const ALLOWED_UPDATES = [
+  'message',
+  'edited_message',
+  'channel_post',
+  'edited_channel_post',
+  'callback_query',
+] as const;
 
 export interface PollerOptions {
   bot: Bot;

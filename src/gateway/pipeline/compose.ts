@@ -4,6 +4,7 @@
  * Steps are small functions, each with its own unit test (test/gateway/pipeline-steps.test.ts).
  */
 import type { Logger } from 'pino';
+import type { ActionReceipt } from '../../core/channel.js';
 import type { Message } from '../../core/message.js';
 
 /** How a channel admits senders. Trusted channels (web chat, the API, voice) authenticate callers themselves. */
@@ -24,6 +25,8 @@ export interface Inbound {
   log: Logger;
   /** Log fields of this message (request id, channel). */
   meta: { requestId: string; channel: string };
+  /** Set by a step that answered a button press itself (an approval); the channel shows it to the presser. */
+  receipt?: ActionReceipt;
 }
 
 export type Next = () => Promise<void>;

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Bus } from '../../core/bus.js';
+import type { ActionReceipt } from '../../core/channel.js';
 import type { HearthConfig } from '../../core/config.js';
 import type { Message } from '../../core/message.js';
 import type { AccessControl } from './access.js';
@@ -67,9 +68,11 @@ export class InboundPipeline {
   }
 
   /** Takes one message from a channel. Throws only what its sender must be told (shutting down, rate-limited). */
-  async receive(message: Message): Promise<void> {
+  async receive(message: Message): Promise<ActionReceipt | void> {
     this.run ??= compose(this.steps());
     const meta = { requestId: message.id, channel: message.channel };
-    await this.run({ message, policy: this.deps.policy(message.channel), log: this.deps.log, meta });
+    const inbound: Inbound = { message, policy: this.deps.policy(message.channel), log: this.deps.log, meta };
+    await this.run(inbound);
+    return inbound.receipt;
   }
 }

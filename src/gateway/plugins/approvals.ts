@@ -9,7 +9,7 @@
  *
  * The rules (binding to the call, expiry, one answer counts, audit) are in src/approvals/.
  */
-import { answerApproval } from '../../approvals/answers.js';
+import { answerApproval, receiptFor } from '../../approvals/answers.js';
 import { parseAnswer, type Approvals, type PendingApproval } from '../../approvals/approvals.js';
 import type { Bus } from '../../core/bus.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
@@ -21,20 +21,49 @@ import { openObject, responses } from '../route-schema.js';
 /**
  * Takes an approval answer out of the conversation. Only the user the question was put to can
  * answer it, and only after it was asked: a "yes" sent before the question (its platform
- * timestamp is older, to the second) goes on as an ordinary message.
+ * timestamp is older, to the second) goes on as an ordinary message. A press of an Approve/Deny
+ * button never becomes a turn: it answers its own request (named in the button), or is refused
+ * (someone else pressed, the request is no longer waiting), and the receipt tells the channel what
+ * to show the presser.
  */
 export function approvalAnswerStep(approvals: Approvals, bus: Pick<Bus, 'publishInbound' | 'publishOutbound'>): Step {
-  return async ({ message, log, meta }, next) => {
+  return async (inbound, next) => {
+    const { message, log, meta } = inbound;
     const answer = parseAnswer(message);
     if (!answer) return next();
+    const actor = `user:${message.sender.id}`;
+    if (answer.id) {
+      const pressed = await approvals.get(answer.id);
+      if (!pressed || pressed.conversationId !== conversationKey(message)) {
+        log.info({ ...meta, approvalId: answer.id }, 'approval button pressed for a request that is not waiting');
+        inbound.receipt = receiptFor({ kind: 'unknown' }, message.sender);
+        return;
+      }
+      if (pressed.userId !== message.sender.id) {
+        await approvals.refuse(pressed, actor, 'not the user who was asked');
+        log.info(
+          { ...meta, approvalId: pressed.id, tool: pressed.tool },
+          'approval button pressed by someone else: refused',
+        );
+        inbound.receipt = receiptFor({ kind: 'refused' }, message.sender);
+        return;
+      }
+      const outcome = await answerApproval(approvals, bus, pressed.id, answer.decision, actor);
+      log.info(
+        { ...meta, approvalId: pressed.id, tool: pressed.tool, outcome: outcome.kind },
+        'approval answered by a button',
+      );
+      inbound.receipt = receiptFor(outcome, message.sender);
+      return;
+    }
     const pending = await approvals.pendingFor(conversationKey(message));
-    if (!pending || pending.userId !== message.sender.id || (answer.id && answer.id !== pending.id)) return next();
+    if (!pending || pending.userId !== message.sender.id) return next();
     // Platforms stamp to the second (Telegram, WhatsApp): compare at that resolution.
     if (message.timestamp < Math.floor(pending.requestedAt / 1000) * 1000) {
       log.info({ ...meta, approvalId: pending.id }, 'answer older than the approval question: not taken as an answer');
       return next();
     }
-    const outcome = await answerApproval(approvals, bus, pending.id, answer.decision, `user:${message.sender.id}`);
+    const outcome = await answerApproval(approvals, bus, pending.id, answer.decision, actor);
     log.info(
       { ...meta, approvalId: pending.id, tool: pending.tool, outcome: outcome.kind },
       'approval answered in chat',

@@ -77,6 +77,7 @@ test('becomes ready after getMe, deleteWebhook and a first getUpdates', async ()
     'edited_message',
     'channel_post',
     'edited_channel_post',
+    'callback_query',
   ]);
 });
 
