@@ -105,7 +105,7 @@ describe('SQLite history migrations', () => {
     const exported = await store.exportUser('u1');
     assert.equal(exported.conversations.length, 2);
     assert.equal(exported.messages.length, 2);
-    assert.equal(await store.deleteUser('u1'), 2);
+    assert.equal((await store.deleteUser('u1')).conversations, 2);
     assert.equal((await store.exportUser('u1')).messages.length, 0);
     assert.equal((await store.exportUser('u2')).messages.length, 1);
     await store.close();
