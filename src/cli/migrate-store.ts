@@ -21,6 +21,9 @@ export interface CopyReport {
   skipped: number;
 }
 
+/** More turns than any conversation holds (the history window's limit, lifted for a copy). */
+const ALL_TURNS = 2 ** 31 - 1;
+
 /** Copies every conversation and turn, user by user, from one history store to another. */
 export async function copyHistory(
   from: HistoryStore,
@@ -31,11 +34,14 @@ export async function copyHistory(
   const all = await from.listConversations({ limit: Number.MAX_SAFE_INTEGER });
   const users = [...new Set(all.map((c) => c.userId))];
   for (const user of users) {
-    const { conversations, messages } = await from.exportUser(user);
-    for (const c of conversations) await to.upsertConversation(c);
-    for (const m of messages) {
-      if (await to.append(m)) report.messages++;
-      else report.skipped++;
+    // Whole conversations (every writer's turns), not the user's export: a group keeps everyone's turns.
+    const conversations = all.filter((c) => c.userId === user);
+    for (const c of conversations) {
+      await to.upsertConversation(c);
+      for (const m of await from.recent(c.id, Number.MAX_SAFE_INTEGER, ALL_TURNS)) {
+        if (await to.append(m)) report.messages++;
+        else report.skipped++;
+      }
     }
     report.users++;
     report.conversations += conversations.length;

@@ -65,6 +65,39 @@ export interface DailyUsage {
   turns: number;
 }
 
+/** A sender an admin approved through pairing. */
+export interface ApprovedSender {
+  channel: string;
+  senderId: string;
+  approvedAt: number;
+}
+
+/** One user's part of the history (`HistoryStore.exportUser`). */
+export interface UserHistory {
+  conversations: Conversation[];
+  messages: StoredMessage[];
+  usage: UsageRecord[];
+  approvedSenders: ApprovedSender[];
+}
+
+/** What `HistoryStore.deleteUser` removed. */
+export interface UserHistoryDeletion {
+  /** Conversations removed whole (only this user wrote in them). */
+  conversations: number;
+  /** Turns removed from conversations that others wrote in too. */
+  messages: number;
+  usage: number;
+  approvedSenders: number;
+}
+
+/** What one retention pass removed. */
+export interface PruneResult {
+  messages: number;
+  conversations: number;
+  /** Blob keys of the removed turns' attachments (the caller deletes the blobs). */
+  blobKeys: string[];
+}
+
 export interface HistoryStore {
   /** Opens connections and runs pending schema migrations. */
   open(): Promise<void>;
@@ -86,10 +119,25 @@ export interface HistoryStore {
   setConversationTitle(id: string, title: string): Promise<void>;
   /** Deletes one conversation and its turns; returns whether it existed. */
   deleteConversation(id: string): Promise<boolean>;
-  /** Deletes everything stored about one user; returns the number of conversations removed. */
-  deleteUser(userId: string): Promise<number>;
-  /** Every stored turn of one user's conversations (per-user export). */
-  exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }>;
+  /**
+   * Deletes everything the history holds about one user (`userId` is the sender id): conversations
+   * only they wrote in go whole; in a conversation others wrote in too (a group), only their turns
+   * and the replies to them go, and the others' turns stay. Their usage rows and approved-sender
+   * entries go too. Running it again finishes an interrupted deletion.
+   */
+  deleteUser(userId: string): Promise<UserHistoryDeletion>;
+  /**
+   * What the history holds about one user: the conversations they started or wrote in, their turns
+   * and the replies to them (every turn of a conversation only they wrote in), their usage rows and
+   * approved-sender entries. Other people's turns in a shared conversation are not theirs to export.
+   */
+  exportUser(userId: string): Promise<UserHistory>;
+  /**
+   * Retention: deletes turns older than `before` (ms epoch) in conversations of the `channels`
+   * named (or, with `exceptChannels`, of every channel but those), and conversations left without
+   * turns; returns what went, with the blob keys of the deleted turns' attachments.
+   */
+  pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult>;
   /** Records that an admin approved a sender on a channel (pairing). */
   approveSender(channel: string, senderId: string): Promise<void>;
   isSenderApproved(channel: string, senderId: string): Promise<boolean>;

@@ -220,7 +220,7 @@ export function historyContract(name: string, backend: HistoryBackend): void {
 
     it('exports and deletes everything of one user, and nothing of others', async () => {
       await store.upsertConversation(conv('webchat:gone', 'leaver', 3000));
-      await store.append(msg('webchat:g1', 'webchat:gone', 3001));
+      await store.append({ ...msg('webchat:g1', 'webchat:gone', 3001), author: 'leaver' });
       await store.append(msg('webchat:g1#reply', 'webchat:gone', 3002, 'assistant'));
       await store.recordUsage({
         conversationId: 'webchat:gone',
@@ -233,6 +233,7 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         ok: true,
         createdAt: 3003,
       });
+      await store.approveSender('telegram', 'leaver');
       const dump = await store.exportUser('leaver');
       assert.deepEqual(
         dump.conversations.map((c) => c.id),
@@ -242,16 +243,131 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         dump.messages.map((m) => m.id),
         ['webchat:g1', 'webchat:g1#reply'],
       );
-      assert.equal(await store.deleteUser('leaver'), 1);
-      assert.deepEqual(await store.exportUser('leaver'), { conversations: [], messages: [] });
+      assert.deepEqual(
+        dump.usage.map((u) => [u.conversationId, u.usage.promptTokens]),
+        [['webchat:gone', 1]],
+      );
+      assert.deepEqual(
+        dump.approvedSenders.map((a) => [a.channel, a.senderId]),
+        [['telegram', 'leaver']],
+      );
+      assert.deepEqual(await store.deleteUser('leaver'), {
+        conversations: 1,
+        messages: 0,
+        usage: 1,
+        approvedSenders: 1,
+      });
+      assert.deepEqual(await store.exportUser('leaver'), {
+        conversations: [],
+        messages: [],
+        usage: [],
+        approvedSenders: [],
+      });
       assert.equal(await store.hasMessage('webchat:g1'), false);
+      assert.equal(await store.isSenderApproved('telegram', 'leaver'), false);
       assert.deepEqual(await store.usageSince({ userId: 'leaver' }, 0), {
         promptTokens: 0,
         completionTokens: 0,
         cachedPromptTokens: 0,
       });
       assert.ok(await store.getConversation('webchat:c1'), 'other users keep their data');
-      assert.equal(await store.deleteUser('leaver'), 0);
+      assert.deepEqual(await store.deleteUser('leaver'), {
+        conversations: 0,
+        messages: 0,
+        usage: 0,
+        approvedSenders: 0,
+      });
+    });
+
+    it('in a group, exports and deletes only the leaver\'s turns and the replies to them; the others\' stay', async () => {
+      const group = 'telegram:-500';
+      await store.upsertConversation(conv(group, 'ann', 4000, 'telegram'));
+      const turn = (id: string, author: string, at: number, role: StoredMessage['role'] = 'user') => ({
+        ...msg(id, group, at, role),
+        author: role === 'user' ? author : 'model-a',
+      });
+      await store.append(turn('telegram:-500:1', 'ann', 4001));
+      await store.append(turn('telegram:-500:1#reply', 'ann', 4002, 'assistant'));
+      await store.append(turn('telegram:-500:2', 'bob', 4003));
+      await store.append(turn('telegram:-500:2#reply', 'bob', 4004, 'assistant'));
+      await store.append(turn('telegram:-500:3', 'ann', 4005));
+      // Bob wrote in a conversation Ann started; his own DM is his alone.
+      await store.upsertConversation(conv('telegram:bob', 'bob', 4100, 'telegram'));
+      await store.append({ ...msg('telegram:bob:1', 'telegram:bob', 4101), author: 'bob' });
+
+      const bob = await store.exportUser('bob');
+      assert.deepEqual(
+        bob.conversations.map((c) => c.id),
+        [group, 'telegram:bob'],
+      );
+      assert.deepEqual(
+        bob.messages.map((m) => m.id).sort(),
+        ['telegram:-500:2', 'telegram:-500:2#reply', 'telegram:bob:1'],
+        "Ann's turns are not in Bob's export",
+      );
+      const ann = await store.exportUser('ann');
+      assert.deepEqual(
+        ann.messages.map((m) => m.id).sort(),
+        ['telegram:-500:1', 'telegram:-500:1#reply', 'telegram:-500:3'],
+      );
+
+      // Ann started the group; deleting her keeps the group and Bob's turns in it.
+      assert.deepEqual(await store.deleteUser('ann'), {
+        conversations: 0,
+        messages: 3,
+        usage: 0,
+        approvedSenders: 0,
+      });
+      assert.deepEqual(
+        (await store.recent(group, 10_000)).map((m) => m.id),
+        ['telegram:-500:2', 'telegram:-500:2#reply'],
+      );
+      assert.equal((await store.getConversation(group))?.userId, 'bob', 'the group now belongs to its remaining writer');
+      assert.deepEqual((await store.exportUser('ann')).messages, []);
+      assert.deepEqual((await store.exportUser('ann')).conversations, []);
+
+      // Bob is now the group's only writer: deleting him removes both conversations whole.
+      assert.equal((await store.deleteUser('bob')).conversations, 2);
+      assert.equal(await store.getConversation(group), undefined);
+      assert.equal(await store.hasMessage('telegram:bob:1'), false);
+    });
+
+    it('retention: removes turns older than the cutoff on the named channels, and conversations left empty', async () => {
+      const at = 1_000_000;
+      await store.upsertConversation(conv('slack:old', 'r1', at, 'slack'));
+      await store.append({
+        ...msg('slack:old:1', 'slack:old', at + 1),
+        attachments: [{ kind: 'image', blobKey: 'media/old.jpg' }, { kind: 'document', url: 'https://files.example/x' }],
+      });
+      await store.upsertConversation({ ...conv('slack:mixed', 'r1', at, 'slack'), updatedAt: at + 5000 });
+      await store.append(msg('slack:mixed:1', 'slack:mixed', at + 2));
+      await store.append(msg('slack:mixed:2', 'slack:mixed', at + 5000));
+      await store.upsertConversation(conv('discord:old', 'r1', at, 'discord'));
+      await store.append({
+        ...msg('discord:old:1', 'discord:old', at + 3),
+        attachments: [{ kind: 'audio', blobKey: 'media/old.ogg' }],
+      });
+
+      const slack = await store.pruneMessages({ before: at + 1000, channels: ['slack'] });
+      assert.deepEqual(slack, { messages: 2, conversations: 1, blobKeys: ['media/old.jpg'] });
+      assert.equal(await store.getConversation('slack:old'), undefined);
+      assert.deepEqual(
+        (await store.recent('slack:mixed', 10_000)).map((m) => m.id),
+        ['slack:mixed:2'],
+        'the newer turn stays',
+      );
+      assert.equal(await store.hasMessage('discord:old:1'), true, 'another channel is untouched');
+
+      // The default policy: every channel but those with their own.
+      const rest = await store.pruneMessages({ before: at + 1000, exceptChannels: ['slack', 'webchat', 'telegram'] });
+      assert.deepEqual(rest, { messages: 1, conversations: 1, blobKeys: ['media/old.ogg'] });
+      assert.equal(await store.hasMessage('webchat:g1'), false);
+      assert.ok(await store.getConversation('webchat:c1'), 'channels excluded from the default keep their history');
+      assert.deepEqual(await store.pruneMessages({ before: at + 1000, channels: ['slack'] }), {
+        messages: 0,
+        conversations: 0,
+        blobKeys: [],
+      });
     });
 
     it('names, renames and deletes one conversation with its turns, and nothing else', async () => {

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { PostgresHistoryStore, migratePostgres, postgresSchemaVersion } from '../../src/storage/history/postgres.js';
 import { postgresMigrations } from '../../src/storage/history/postgres-migrations.js';
 import { POSTGRES_URL } from './backend-urls.js';
+import { postgresPreviousRelease } from './previous-release.js';
 
 describe('PostgreSQL migrations', () => {
   const schema = `hearth_mig_${randomBytes(4).toString('hex')}`;
@@ -74,5 +75,44 @@ describe('PostgreSQL migrations', () => {
     const store = new PostgresHistoryStore({ url: POSTGRES_URL, schema });
     await assert.rejects(store.open(), /newer than this release/);
     await pool.query('UPDATE hearth_schema SET version = $1', [postgresMigrations.length]);
+  });
+
+  it('opens the frozen dump of the first release and upgrades it, keeping its data', async () => {
+    const previous = await postgresPreviousRelease(POSTGRES_URL);
+    const store = new PostgresHistoryStore({ url: previous.url });
+    try {
+      await store.open();
+      assert.equal(await store.schemaVersion(), postgresMigrations.length);
+      assert.deepEqual(
+        (await store.recent('webchat:a', 1000)).map((t) => t.content),
+        ['old words', 'old answer'],
+      );
+      const group = await store.recent('telegram:-100', 1000);
+      assert.deepEqual(
+        group.map((t) => t.author),
+        ['u2', 'u3'],
+      );
+      assert.equal(group[1].attachments[0].blobKey, 'media/2025/fixture.jpg');
+      assert.equal((await store.usageSince({ userId: 'u1' }, 0)).promptTokens, 10);
+      assert.equal(await store.isSenderApproved('telegram', '42'), true);
+      // New rows land in the upgraded tables, with the columns later releases added.
+      await store.recordUsage({
+        conversationId: 'webchat:a',
+        userId: 'u1',
+        agent: 'default',
+        model: 'model-a',
+        provider: 'openai',
+        usage: { promptTokens: 1, completionTokens: 1 },
+        latencyMs: 1,
+        ok: true,
+        createdAt: 1764000070000,
+        costUsd: 0.5,
+      });
+      const days = await store.usageByDay({ userId: 'u1', since: 0 });
+      assert.equal(days[0].costUsd, 0.5);
+    } finally {
+      await store.close();
+      await previous.drop();
+    }
   });
 });

@@ -7,7 +7,10 @@ import {
   messageContext,
   type Conversation,
   type HistoryStore,
+  type PruneResult,
   type StoredMessage,
+  type UserHistory,
+  type UserHistoryDeletion,
   type ValueCipher,
 } from '../../core/stores.js';
 
@@ -73,11 +76,15 @@ export class EncryptingHistoryStore implements HistoryStore {
     return this.inner.deleteConversation(id);
   }
 
-  deleteUser(userId: string): Promise<number> {
+  deleteUser(userId: string): Promise<UserHistoryDeletion> {
     return this.inner.deleteUser(userId);
   }
 
-  async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
+  pruneMessages(...args: Parameters<HistoryStore['pruneMessages']>): Promise<PruneResult> {
+    return this.inner.pruneMessages(...args);
+  }
+
+  async exportUser(userId: string): Promise<UserHistory> {
     const out = await this.inner.exportUser(userId);
     return { ...out, messages: out.messages.map((m) => this.open_(m)) };
   }

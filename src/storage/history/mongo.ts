@@ -2,12 +2,22 @@
  * MongoDB history through the official `mongodb` driver. Ids are the documents' `_id`, so the
  * at-least-once de-duplication of `append` is MongoDB's own unique-key check (error 11000). Works
  * on a standalone server: nothing here needs a replica set (no multi-document transactions);
- * `deleteUser` removes messages and usage before the conversations, so an interrupted deletion
+ * `deleteUser` removes a conversation's turns before the conversation, so an interrupted deletion
  * is finished by running it again.
  */
 import { MongoClient, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import type { Usage } from '../../core/message.js';
-import type { Conversation, DailyUsage, HistoryStore, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type {
+  Conversation,
+  DailyUsage,
+  HistoryStore,
+  PruneResult,
+  StoredMessage,
+  UsageRecord,
+  UserHistory,
+  UserHistoryDeletion,
+} from '../../core/stores.js';
+import { blobKeysOf } from './rows.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 
 interface ConversationDoc extends Omit<Conversation, 'id'> {
@@ -218,24 +228,87 @@ export class MongoHistoryStore implements HistoryStore {
     return docs.map(toConversation);
   }
 
-  async deleteUser(userId: string): Promise<number> {
-    const ids = (await this.conversations.find({ userId }, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
-    if (ids.length) await this.messages.deleteMany({ conversationId: { $in: ids } });
-    await this.usage.deleteMany({ userId });
-    const r = await this.conversations.deleteMany({ userId });
-    return r.deletedCount;
+  /**
+   * The user's part of each conversation they started or wrote in: `whole` when no one else wrote
+   * in it, else the ids of their turns and of the replies to them.
+   */
+  private async partsOf(userId: string): Promise<Array<{ conv: ConversationDoc; whole: boolean; ids: string[] }>> {
+    const own = await this.messages
+      .find({ role: 'user', author: userId }, { projection: { _id: 1, conversationId: 1 } })
+      .toArray();
+    const started = await this.conversations.find({ userId }).toArray();
+    const more = own.map((m) => m.conversationId).filter((id) => !started.some((c) => c._id === id));
+    const convs = [
+      ...started,
+      ...(more.length ? await this.conversations.find({ _id: { $in: [...new Set(more)] } }).toArray() : []),
+    ].sort((a, b) => a.createdAt - b.createdAt);
+    const parts = [];
+    for (const conv of convs) {
+      const other = await this.messages.findOne(
+        { conversationId: conv._id, role: 'user', author: { $ne: userId } },
+        { projection: { _id: 1 } },
+      );
+      const mine = own.filter((m) => m.conversationId === conv._id).map((m) => m._id);
+      parts.push({ conv, whole: other === null, ids: [...mine, ...mine.map((id) => `${id}#reply`)] });
+    }
+    return parts;
   }
 
-  async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
-    const convs = await this.conversations.find({ userId }).sort({ createdAt: 1 }).toArray();
-    const ids = convs.map((d) => d._id);
-    const msgs = ids.length
-      ? await this.messages
-          .find({ conversationId: { $in: ids } })
-          .sort({ conversationId: 1, seq: 1 })
-          .toArray()
-      : [];
-    return { conversations: convs.map(toConversation), messages: msgs.map(toStoredMessage) };
+  async deleteUser(userId: string): Promise<UserHistoryDeletion> {
+    const out = { conversations: 0, messages: 0, usage: 0, approvedSenders: 0 };
+    for (const { conv, whole, ids } of await this.partsOf(userId)) {
+      if (whole) {
+        // Turns first: an interrupted deletion leaves the conversation to be found by a rerun.
+        await this.messages.deleteMany({ conversationId: conv._id });
+        out.conversations += (await this.conversations.deleteOne({ _id: conv._id })).deletedCount;
+        continue;
+      }
+      out.messages += (await this.messages.deleteMany({ _id: { $in: ids } })).deletedCount;
+      if (conv.userId === userId) {
+        const first = await this.messages
+          .find({ conversationId: conv._id, role: 'user' })
+          .sort({ seq: 1 })
+          .limit(1)
+          .toArray();
+        await this.conversations.updateOne({ _id: conv._id }, { $set: { userId: first[0]?.author ?? '' } });
+      }
+    }
+    out.usage = (await this.usage.deleteMany({ userId })).deletedCount;
+    out.approvedSenders = (await this.approved.deleteMany({ senderId: userId })).deletedCount;
+    return out;
+  }
+
+  async exportUser(userId: string): Promise<UserHistory> {
+    const parts = await this.partsOf(userId);
+    const messages: StoredMessage[] = [];
+    for (const { conv, whole, ids } of parts) {
+      const q = whole ? { conversationId: conv._id } : { conversationId: conv._id, _id: { $in: ids } };
+      messages.push(...(await this.messages.find(q).sort({ seq: 1 }).toArray()).map(toStoredMessage));
+    }
+    messages.sort((a, b) => (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0));
+    const usage = (await this.usage.find({ userId }).sort({ createdAt: 1 }).toArray()).map(toUsageRecord);
+    const approvedSenders = (await this.approved.find({ senderId: userId }).sort({ channel: 1 }).toArray()).map(
+      (d) => ({ channel: d.channel, senderId: d.senderId, approvedAt: d.approvedAt }),
+    );
+    return { conversations: parts.map((p) => toConversation(p.conv)), messages, usage, approvedSenders };
+  }
+
+  async pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult> {
+    const channel = filter.channels ? { $in: filter.channels } : { $nin: filter.exceptChannels ?? [] };
+    const convs = await this.conversations.find({ channel }, { projection: { _id: 1, updatedAt: 1 } }).toArray();
+    const ids = convs.map((c) => c._id);
+    if (ids.length === 0) return { messages: 0, conversations: 0, blobKeys: [] };
+    const expired = { conversationId: { $in: ids }, createdAt: { $lt: filter.before } };
+    const withFiles = await this.messages.find(expired, { projection: { attachments: 1 } }).toArray();
+    const blobKeys = withFiles.flatMap((m) => blobKeysOf(m.attachments ?? []));
+    const messages = (await this.messages.deleteMany(expired)).deletedCount;
+    let conversations = 0;
+    for (const c of convs) {
+      if (Number(c.updatedAt) >= filter.before) continue;
+      if (await this.messages.findOne({ conversationId: c._id }, { projection: { _id: 1 } })) continue;
+      conversations += (await this.conversations.deleteOne({ _id: c._id })).deletedCount;
+    }
+    return { messages, conversations, blobKeys };
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {
@@ -299,5 +372,24 @@ function toStoredMessage(d: MessageDoc): StoredMessage {
     author: d.author,
     createdAt: Number(d.createdAt),
     tokens: Number(d.tokens),
+  };
+}
+
+function toUsageRecord(d: UsageDoc): UsageRecord {
+  return {
+    conversationId: d.conversationId,
+    userId: d.userId,
+    agent: d.agent,
+    model: d.model,
+    provider: d.provider,
+    usage: {
+      promptTokens: d.promptTokens,
+      completionTokens: d.completionTokens,
+      cachedPromptTokens: d.cachedPromptTokens,
+    },
+    latencyMs: d.latencyMs,
+    ok: d.ok,
+    createdAt: Number(d.createdAt),
+    ...(d.costUsd !== undefined && d.costUsd !== null ? { costUsd: d.costUsd } : {}),
   };
 }

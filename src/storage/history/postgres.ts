@@ -11,12 +11,26 @@ import type {
   DailyUsage,
   HistoryStore,
   MessageBodySource,
+  PruneResult,
   StoredMessage,
   UsageRecord,
+  UserHistory,
+  UserHistoryDeletion,
 } from '../../core/stores.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import { postgresMigrations } from './postgres-migrations.js';
-import { conversationFromRow, dailyUsage, storedMessageFromRow, type Row } from './rows.js';
+import {
+  approvedSenderFromRow,
+  blobKeysOf,
+  conversationFromRow,
+  dailyUsage,
+  othersWroteSql,
+  ownTurnSql,
+  storedMessageFromRow,
+  usageFromRow,
+  userConversationsSql,
+  type Row,
+} from './rows.js';
 
 /** Arbitrary constant naming Hearth's migration lock among other applications' advisory locks. */
 const MIGRATION_LOCK = 0x48_45_41_52; // "HEAR"
@@ -196,29 +210,86 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
     return r.rows.map(conversationFromRow);
   }
 
-  async deleteUser(userId: string): Promise<number> {
+  async deleteUser(userId: string): Promise<UserHistoryDeletion> {
+    return this.transaction(async (client) => {
+      const conversations = await client.query(
+        `DELETE FROM conversations WHERE ${userConversationsSql('$1')} AND NOT ${othersWroteSql('conversations.id', '$1')}`,
+        [userId],
+      );
+      const messages = await client.query(`DELETE FROM messages WHERE ${ownTurnSql('messages', '$1')}`, [userId]);
+      // A shared conversation they started now belongs to the earliest remaining writer.
+      await client.query(
+        `UPDATE conversations SET user_id = COALESCE((SELECT author FROM messages WHERE conversation_id = conversations.id
+           AND role = 'user' ORDER BY seq LIMIT 1), '') WHERE user_id = $1`,
+        [userId],
+      );
+      const usage = await client.query('DELETE FROM usage WHERE user_id = $1', [userId]);
+      const approved = await client.query('DELETE FROM approved_senders WHERE sender_id = $1', [userId]);
+      return {
+        conversations: conversations.rowCount ?? 0,
+        messages: messages.rowCount ?? 0,
+        usage: usage.rowCount ?? 0,
+        approvedSenders: approved.rowCount ?? 0,
+      };
+    });
+  }
+
+  async exportUser(userId: string): Promise<UserHistory> {
+    const convs = await this.db.query(
+      `SELECT * FROM conversations WHERE ${userConversationsSql('$1')} ORDER BY created_at`,
+      [userId],
+    );
+    const msgs = await this.db.query(
+      `SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE ${userConversationsSql('$1', 'c')} AND (${ownTurnSql('m', '$1')} OR NOT ${othersWroteSql('m.conversation_id', '$1')})
+       ORDER BY m.conversation_id, m.seq`,
+      [userId],
+    );
+    const usage = await this.db.query('SELECT * FROM usage WHERE user_id = $1 ORDER BY seq', [userId]);
+    const approved = await this.db.query('SELECT * FROM approved_senders WHERE sender_id = $1 ORDER BY channel', [
+      userId,
+    ]);
+    return {
+      conversations: convs.rows.map(conversationFromRow),
+      messages: msgs.rows.map(toStoredMessage),
+      usage: usage.rows.map(usageFromRow),
+      approvedSenders: approved.rows.map(approvedSenderFromRow),
+    };
+  }
+
+  async pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult> {
+    const ofChannel = filter.channels ? 'channel = ANY($2::text[])' : 'NOT (channel = ANY($2::text[]))';
+    const params = [filter.before, filter.channels ?? filter.exceptChannels ?? []];
+    const expired = `created_at < $1 AND conversation_id IN (SELECT id FROM conversations WHERE ${ofChannel})`;
+    return this.transaction(async (client) => {
+      const removed = await client.query(`DELETE FROM messages WHERE ${expired} RETURNING attachments`, params);
+      const conversations = await client.query(
+        `DELETE FROM conversations WHERE updated_at < $1 AND ${ofChannel}
+           AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = conversations.id)`,
+        params,
+      );
+      return {
+        messages: removed.rowCount ?? 0,
+        conversations: conversations.rowCount ?? 0,
+        blobKeys: removed.rows.flatMap((r) => blobKeysOf((r.attachments as StoredMessage['attachments'] | null) ?? [])),
+      };
+    });
+  }
+
+  /** Runs `fn` in one transaction on one pooled connection. */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
-      await client.query('DELETE FROM usage WHERE user_id = $1', [userId]);
-      const r = await client.query('DELETE FROM conversations WHERE user_id = $1', [userId]);
+      const out = await fn(client);
       await client.query('COMMIT');
-      return r.rowCount ?? 0;
+      return out;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
     }
-  }
-
-  async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
-    const convs = await this.db.query('SELECT * FROM conversations WHERE user_id = $1 ORDER BY created_at', [userId]);
-    const msgs = await this.db.query(
-      `SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = $1 ORDER BY m.conversation_id, m.seq`,
-      [userId],
-    );
-    return { conversations: convs.rows.map(conversationFromRow), messages: msgs.rows.map(toStoredMessage) };
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {

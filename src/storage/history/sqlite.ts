@@ -14,14 +14,28 @@ import type {
   DailyUsage,
   HistoryStore,
   MessageBodySource,
+  PruneResult,
   StoredMessage,
   UsageRecord,
+  UserHistory,
+  UserHistoryDeletion,
 } from '../../core/stores.js';
 import { HearthError, ErrorCode } from '../../core/errors.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { RecentCache, windowOf } from './recent-cache.js';
 import { WriteBatch } from './write-batch.js';
-import { conversationFromRow, dailyUsage, storedMessageFromRow, type Row } from './rows.js';
+import {
+  approvedSenderFromRow,
+  blobKeysOf,
+  conversationFromRow,
+  dailyUsage,
+  othersWroteSql,
+  ownTurnSql,
+  storedMessageFromRow,
+  usageFromRow,
+  userConversationsSql,
+  type Row,
+} from './rows.js';
 
 export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
   private db?: SqliteDatabase;
@@ -78,7 +92,6 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
          VALUES (@conversationId, @userId, @agent, @model, @provider, @promptTokens, @completionTokens,
            @cachedPromptTokens, @latencyMs, @ok, @createdAt, @costUsd)`,
       ),
-      deleteUserConvs: db.prepare('DELETE FROM conversations WHERE user_id = ?'),
       deleteUserUsage: db.prepare('DELETE FROM usage WHERE user_id = ?'),
       approved: db.prepare('SELECT 1 FROM approved_senders WHERE channel = ? AND sender_id = ?'),
       hasMessage: db.prepare('SELECT 1 FROM messages WHERE id = ?'),
@@ -224,28 +237,80 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     return rows.map(conversationFromRow);
   }
 
-  async deleteUser(userId: string): Promise<number> {
+  async deleteUser(userId: string): Promise<UserHistoryDeletion> {
     this.cache.clear();
-    const tx = this.flushed.transaction((id: string) => {
-      this.stmts.deleteUserUsage.run(id);
-      return this.stmts.deleteUserConvs.run(id).changes;
+    const db = this.flushed;
+    const tx = db.transaction((u: string) => {
+      const conversations = db
+        .prepare(
+          `DELETE FROM conversations WHERE ${userConversationsSql('@u')} AND NOT ${othersWroteSql('conversations.id', '@u')}`,
+        )
+        .run({ u }).changes;
+      const messages = db.prepare(`DELETE FROM messages WHERE ${ownTurnSql('messages', '@u')}`).run({ u }).changes;
+      // A shared conversation they started now belongs to the earliest remaining writer.
+      db.prepare(
+        `UPDATE conversations SET user_id = COALESCE((SELECT author FROM messages WHERE conversation_id = conversations.id
+           AND role = 'user' ORDER BY seq LIMIT 1), '') WHERE user_id = @u`,
+      ).run({ u });
+      const usage = this.stmts.deleteUserUsage.run(u).changes;
+      const approvedSenders = db.prepare('DELETE FROM approved_senders WHERE sender_id = ?').run(u).changes;
+      return { conversations, messages, usage, approvedSenders };
     });
     return tx(userId);
   }
 
-  async exportUser(userId: string): Promise<{ conversations: Conversation[]; messages: StoredMessage[] }> {
+  async exportUser(userId: string): Promise<UserHistory> {
+    const db = this.flushed;
+    const u = { u: userId };
     const conversations = (
-      this.flushed.prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]
+      db.prepare(`SELECT * FROM conversations WHERE ${userConversationsSql('@u')} ORDER BY created_at`).all(u) as Row[]
     ).map(conversationFromRow);
     const messages = (
-      this.flushed
+      db
         .prepare(
           `SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
-           WHERE c.user_id = ? ORDER BY m.conversation_id, m.seq`,
+           WHERE ${userConversationsSql('@u', 'c')}
+             AND (${ownTurnSql('m', '@u')} OR NOT ${othersWroteSql('m.conversation_id', '@u')})
+           ORDER BY m.conversation_id, m.seq`,
         )
-        .all(userId) as Row[]
+        .all(u) as Row[]
     ).map(toStoredMessage);
-    return { conversations, messages };
+    const usage = (db.prepare('SELECT * FROM usage WHERE user_id = ? ORDER BY seq').all(userId) as Row[]).map(
+      usageFromRow,
+    );
+    const approvedSenders = (
+      db.prepare('SELECT * FROM approved_senders WHERE sender_id = ? ORDER BY channel').all(userId) as Row[]
+    ).map(approvedSenderFromRow);
+    return { conversations, messages, usage, approvedSenders };
+  }
+
+  async pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult> {
+    this.cache.clear();
+    const db = this.flushed;
+    const params = {
+      before: filter.before,
+      channels: JSON.stringify(filter.channels ?? []),
+      except: JSON.stringify(filter.exceptChannels ?? []),
+    };
+    const ofChannel = filter.channels
+      ? 'channel IN (SELECT value FROM json_each(@channels))'
+      : 'channel NOT IN (SELECT value FROM json_each(@except))';
+    const expired = `created_at < @before AND conversation_id IN (SELECT id FROM conversations WHERE ${ofChannel})`;
+    const tx = db.transaction(() => {
+      const withFiles = db
+        .prepare(`SELECT attachments FROM messages WHERE ${expired} AND attachments IS NOT NULL`)
+        .all(params) as Row[];
+      const blobKeys = withFiles.flatMap((r) => blobKeysOf(JSON.parse(String(r.attachments))));
+      const messages = db.prepare(`DELETE FROM messages WHERE ${expired}`).run(params).changes;
+      const conversations = db
+        .prepare(
+          `DELETE FROM conversations WHERE updated_at < @before AND ${ofChannel}
+             AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = conversations.id)`,
+        )
+        .run(params).changes;
+      return { messages, conversations, blobKeys };
+    });
+    return tx();
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {

@@ -56,7 +56,7 @@ describe('SQLite history window cache', () => {
     await cli.open();
     for (let i = 1; i <= 3; i++) await turn(server, 'a', i);
     assert.equal((await server.recent('a', 1000, 10)).length, 3);
-    assert.equal(await cli.deleteUser('u1'), 1);
+    assert.equal((await cli.deleteUser('u1')).conversations, 1);
     assert.equal((await server.recent('a', 1000, 10)).length, 0);
     await turn(cli, 'a', 9);
     assert.deepEqual(

@@ -6,17 +6,11 @@ import { describe, it } from 'node:test';
 import Database from '../../../src/storage/sqlite-driver.js';
 import { SqliteHistoryStore, migrate } from '../../../src/storage/history/sqlite.js';
 import { sqliteMigrations } from '../../../src/storage/history/sqlite-migrations.js';
+import { sqlitePreviousRelease } from '../previous-release.js';
 
-/** A database as the first schema version left it, with data in it. */
+/** A database as the first schema version left it, with data in it: the committed frozen file. */
 function previousRelease(file: string): void {
-  const db = new Database(file);
-  db.exec(sqliteMigrations[0]);
-  db.pragma('user_version = 1');
-  db.prepare("INSERT INTO conversations VALUES ('webchat:a', 'webchat', 'a', 'u1', 'default', 1, 2)").run();
-  db.prepare(
-    "INSERT INTO messages (id, conversation_id, role, content, attachments, author, created_at, tokens) VALUES ('m1', 'webchat:a', 'user', 'old words', NULL, 'u1', 1, 5)",
-  ).run();
-  db.close();
+  sqlitePreviousRelease(file);
 }
 
 describe('SQLite history migrations', () => {
@@ -29,8 +23,18 @@ describe('SQLite history migrations', () => {
     const turns = await store.recent('webchat:a', 1000);
     assert.deepEqual(
       turns.map((t) => t.content),
-      ['old words'],
+      ['old words', 'old answer'],
     );
+    const group = await store.recent('telegram:-100', 1000);
+    assert.deepEqual(
+      group.map((t) => [t.author, t.content]),
+      [
+        ['u2', 'group hello from u2'],
+        ['u3', 'photo from u3'],
+      ],
+    );
+    assert.equal(group[1].attachments[0].blobKey, 'media/2025/fixture.jpg');
+    assert.equal((await store.usageSince({ userId: 'u1' }, 0)).promptTokens, 10);
     await store.approveSender('telegram', '42');
     assert.equal(await store.isSenderApproved('telegram', '42'), true);
     await store.close();
@@ -101,7 +105,7 @@ describe('SQLite history migrations', () => {
     const exported = await store.exportUser('u1');
     assert.equal(exported.conversations.length, 2);
     assert.equal(exported.messages.length, 2);
-    assert.equal(await store.deleteUser('u1'), 2);
+    assert.equal((await store.deleteUser('u1')).conversations, 2);
     assert.equal((await store.exportUser('u1')).messages.length, 0);
     assert.equal((await store.exportUser('u2')).messages.length, 1);
     await store.close();
