@@ -58,9 +58,34 @@ export interface Message {
    * Earlier turns supplied by the client (stateless APIs send the whole conversation each time).
    * When present it replaces the stored history window.
    */
-  history?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  history?: HistoryTurn[];
+  /**
+   * Tools the client defines and runs itself (the OpenAI-compatible API's `tools`), offered beside
+   * the agent's; a call to one ends the turn with the call (`done.toolCalls`) instead of running here.
+   */
+  clientTools?: ClientTools;
+  /**
+   * The client's tool round after this turn's user message: its assistant tool calls and their
+   * results (`tool` turns), which the model continues from (the follow-up of a `done.toolCalls`).
+   */
+  continuation?: HistoryTurn[];
   /** The answer should also be spoken (a voice note whose agent answers voice notes with voice). */
   voiceReply?: boolean;
+}
+
+/** One earlier turn a client supplies: text, an assistant turn that called tools, or a tool's result. */
+export type HistoryTurn =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; name: string; content: string };
+
+/**
+ * Client-defined tools and the client's `tool_choice`: `none` offers none of them, `required` and a
+ * named tool bind the turn's first model call (later calls, after the agent's own tools ran, are `auto`).
+ */
+export interface ClientTools {
+  tools: ToolSpec[];
+  choice?: 'auto' | 'none' | 'required' | { name: string };
 }
 
 export interface Sender {
@@ -73,6 +98,20 @@ export interface Sender {
 /** Stable conversation key: one per chat (and thread), per channel. */
 export function conversationKey(m: Pick<Message, 'channel' | 'chatId' | 'threadId'>): string {
   return m.threadId ? `${m.channel}:${m.chatId}:${m.threadId}` : `${m.channel}:${m.chatId}`;
+}
+
+/** One tool offered to the model. `parameters` is a JSON Schema object. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** A tool call the model made. `arguments` is the raw JSON text the model produced. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 /** Token usage of one model call, as the provider reported it. */
@@ -100,6 +139,8 @@ export type ReplyEvent =
       model: string;
       usage: Usage;
       finishReason: string;
+      /** Calls of client-defined tools (`Message.clientTools`) the client must run; set with finishReason `tool-calls`. */
+      toolCalls?: ToolCall[];
     }
   | {
       type: 'error';
@@ -147,6 +188,7 @@ export interface DoneParts {
   model?: string;
   usage?: Usage;
   finishReason?: string;
+  toolCalls?: ToolCall[];
 }
 
 /** The final `done` event of a reply: the one place its shape is assembled. */
@@ -161,6 +203,7 @@ export function doneEvent(parts: DoneParts): DoneEvent {
     model: parts.model ?? 'hearth',
     usage: parts.usage ?? { promptTokens: 0, completionTokens: 0 },
     finishReason: parts.finishReason ?? 'stop',
+    ...(parts.toolCalls?.length ? { toolCalls: parts.toolCalls } : {}),
   };
 }
 

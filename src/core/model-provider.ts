@@ -3,21 +3,9 @@
  * `src/engine/providers/<name>/` only implements this; retries, fallback and the circuit
  * breaker live in the engine, not in providers.
  */
-import type { Usage } from './message.js';
+import type { ToolCall, ToolSpec, Usage } from './message.js';
 
-/** One tool offered to the model. `parameters` is a JSON Schema object. */
-export interface ToolSpec {
-  name: string;
-  description: string;
-  parameters: Record<string, unknown>;
-}
-
-/** A tool call the model made. `arguments` is the raw JSON text the model produced. */
-export interface ToolCall {
-  id: string;
-  name: string;
-  arguments: string;
-}
+export type { ToolCall, ToolSpec } from './message.js';
 
 /** An image handed to a vision model. */
 export interface ImagePart {
@@ -60,6 +48,11 @@ export interface ChatRequest extends GenerationParams {
   model: string;
   messages: ChatMessage[];
   tools?: ToolSpec[];
+  /**
+   * Forces a tool call: `required` (any offered tool) or one tool by name. Absent means the model
+   * decides. Providers whose API cannot force one (Ollama, the embedded model) offer only the named tool.
+   */
+  toolChoice?: 'required' | { name: string };
   /** Aborts the call: timeout, shutdown or a user interrupt. */
   signal?: AbortSignal;
 }

@@ -2,7 +2,7 @@
  * Builds the prompt for one turn: a short system prompt, the history window that fits the agent's
  * token budget, and the user's message (with images for vision models, other files described).
  */
-import type { Attachment, Message } from '../core/message.js';
+import type { Attachment, HistoryTurn, Message } from '../core/message.js';
 import type { ChatMessage, ImagePart } from '../core/model-provider.js';
 import type { BlobStore, StoredMessage } from '../core/stores.js';
 
@@ -97,7 +97,7 @@ export async function loadDocuments(
  */
 export function buildPrompt(
   systemPrompt: string,
-  history: Array<Pick<StoredMessage, 'role' | 'content'>>,
+  history: Array<Pick<StoredMessage, 'role' | 'content'> | HistoryTurn>,
   text: string,
   images: ImagePart[],
 ): ChatMessage[] {
@@ -108,6 +108,9 @@ export function buildPrompt(
   const messages: ChatMessage[] = [{ role: 'system', content: system }];
   for (const h of history) {
     if (h.role === 'user' || h.role === 'assistant') messages.push({ role: h.role, content: h.content });
+    // A client's earlier tool round (the OpenAI-compatible API) keeps its calls and results.
+    if ('toolCalls' in h && h.toolCalls?.length) Object.assign(messages.at(-1)!, { toolCalls: h.toolCalls });
+    if ('toolCallId' in h) messages.push({ role: 'tool', toolCallId: h.toolCallId, name: h.name, content: h.content });
   }
   messages.push(images.length ? { role: 'user', content: text, images } : { role: 'user', content: text });
   return messages;

@@ -22,6 +22,7 @@ import type { EngineMetrics } from '../core/metrics.js';
 import {
   resolveGeneration,
   type ChatMessage,
+  type ChatRequest,
   type FinishReason,
   type StreamPart,
   type ToolCall,
@@ -42,6 +43,7 @@ import {
 } from './context.js';
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import { backoffMs, isRetryable, sleep } from './resilience.js';
+import { clientCalls, firstCall, offeredTools } from './client-tools.js';
 
 /** Most model calls one turn may make while the model keeps calling tools. */
 const MAX_TOOL_STEPS = 6;
@@ -101,12 +103,15 @@ interface Turn {
   knowledge?: { sources: string };
   /** Calls approved before this turn resumed: they run before the model is asked again. */
   approvedCalls?: ToolCall[];
+  /** The client's own tools (OpenAI-compatible API): offered in `tools`, their calls returned to the client. */
+  clientTools?: Message['clientTools'];
 }
 
 /** One model call of a turn: the prompt so far, the tools offered, and where streamed text goes. */
 interface StepCall {
   messages: ChatMessage[];
   tools: ReturnType<ToolHost['toolsFor']>;
+  toolChoice?: ChatRequest['toolChoice'];
   agent: AgentConfig;
   onStart: (model: string) => Promise<void>;
   onDelta: (text: string) => Promise<void>;
@@ -251,8 +256,10 @@ export class Engine {
     );
     if (knowledge?.contextBlock)
       prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
+    // The client's tool round after its user message (the follow-up that carries tool results).
+    if (message.continuation) prompt.push(...message.continuation);
     const skills = this.deps.agentSkills?.(agentId) ?? [];
-    const tools = this.deps.tools?.toolsFor(skills, text) ?? [];
+    const tools = offeredTools(this.deps.tools?.toolsFor(skills, text) ?? [], message.clientTools);
     await this.converse({
       message,
       agentId,
@@ -266,6 +273,7 @@ export class Engine {
       prompt,
       tools,
       knowledge,
+      clientTools: message.clientTools,
     });
   }
 
@@ -330,6 +338,8 @@ export class Engine {
       let step: StepResult | undefined;
       let preferred: string[] = chain;
       let parked: { question: string; approval: PendingApproval } | undefined;
+      let forClient: ToolCall[] = [];
+      const first = firstCall(tools, turn.clientTools);
       const warnings: BudgetState[] = [];
       let cost: number | undefined;
       const runCalls = async (calls: ToolCall[], model: string, approved: number): Promise<void> => {
@@ -365,7 +375,9 @@ export class Engine {
           turn,
           preferred,
           leases,
-          { messages: prompt, tools, agent, onStart, onDelta },
+          i === 0
+            ? { messages: prompt, ...first, agent, onStart, onDelta }
+            : { messages: prompt, tools, agent, onStart, onDelta },
           warnings,
         );
         // Once a model answered, the rest of the tool loop stays on it.
@@ -374,6 +386,9 @@ export class Engine {
         addUsage(usage, step.usage);
         const price = priceOf(step.lease.spec);
         if (price) cost = (cost ?? 0) + costUsd(price, step.usage);
+        // Calls of the client's own tools end the turn: the client runs them and sends the results.
+        forClient = clientCalls(step.toolCalls, turn.clientTools);
+        if (forClient.length) break;
         if (step.toolCalls.length === 0 || !this.deps.tools) break;
         prompt.push({ role: 'assistant', content: step.text, toolCalls: step.toolCalls });
         await runCalls(step.toolCalls, step.lease.id, 0);
@@ -391,7 +406,7 @@ export class Engine {
         await onDelta(knowledge.sources);
         answer += knowledge.sources;
       }
-      if (!answer.trim() && attachments.length === 0) {
+      if (!answer.trim() && attachments.length === 0 && forClient.length === 0) {
         // Chat apps would show "typing…" and then nothing: say so instead (a token limit hit
         // before any text, or a model that only "thought").
         this.deps.metrics?.turn(message.channel, 'error', elapsed(started) / 1000);
@@ -438,7 +453,8 @@ export class Engine {
           attachments,
           model,
           usage,
-          finishReason: parked ? 'approval' : (step?.finishReason ?? 'stop'),
+          finishReason: parked ? 'approval' : forClient.length ? 'tool-calls' : (step?.finishReason ?? 'stop'),
+          toolCalls: forClient,
         }),
       );
       for (const w of warnings) {
@@ -664,6 +680,7 @@ export class Engine {
       model: lease.spec.model,
       messages,
       tools: tools.length ? tools : undefined,
+      ...(call.toolChoice && tools.length ? { toolChoice: call.toolChoice } : {}),
       ...resolveGeneration(agent, lease.spec),
       signal,
     });

@@ -1,6 +1,6 @@
 /**
  * The OpenAI-compatible API is honest about what it supports, tested with the official `openai`
- * client: a parameter Hearth would ignore (client tools, sampling settings, tool messages) is a 400
+ * client: a parameter Hearth would ignore (sampling settings, strict tool schemas, image parts) is a 400
  * naming it and never reaches the model; a client's system message and the agent's reach the model
  * as one system message, at the top.
  */
@@ -37,12 +37,13 @@ describe('OpenAI-compatible API: what it supports, it says', () => {
     assert.equal(g.fake.requests.length, before, `${param}: the model was never called`);
   }
 
-  it('client tools and tool_choice are refused with a 400 naming them, not answered as plain text', async () => {
-    const tools = [
-      { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } },
-    ];
-    await refused({ tools }, 'tools');
-    await refused({ tool_choice: 'auto' }, 'tool_choice');
+  it('tool settings Hearth cannot honour are refused with a 400 naming them', async () => {
+    const tool = (extra: Record<string, unknown> = {}) => ({
+      type: 'function' as const,
+      function: { name: 'get_weather', parameters: { type: 'object', properties: {} }, ...extra },
+    });
+    await refused({ tools: [tool()], parallel_tool_calls: false }, 'parallel_tool_calls');
+    await refused({ tools: [tool({ strict: true })] }, 'tools[0].function.strict');
   });
 
   it('sampling and format parameters are refused, not silently ignored', async () => {
@@ -52,22 +53,22 @@ describe('OpenAI-compatible API: what it supports, it says', () => {
     await refused({ n: 2 }, 'n');
   });
 
-  it('a tool result message is refused (it would be dropped)', async () => {
+  it('message content Hearth would drop (an image part) is refused', async () => {
     await refused(
       {
         messages: [
-          { role: 'user', content: 'weather?' },
           {
-            role: 'assistant',
-            content: null,
-            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+            role: 'user',
+            content: [
+              { type: 'text', text: 'what is this?' },
+              { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+            ],
           },
-          { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
-          { role: 'user', content: 'and?' },
         ],
       },
-      'messages[1].tool_calls',
+      'messages[0].content[1]',
     );
+    await refused({ messages: [{ role: 'user', content: 'hi', audio: { id: 'a1' } }] }, 'messages[0].audio');
   });
 
   it('what it supports still works: null and n: 1 count as not set', async () => {

@@ -10,15 +10,19 @@ import { z } from 'zod';
 import type { RouteGuard } from '../../core/auth.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
-import type { Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
+import type { ClientTools, HistoryTurn, Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
+import type { ToolCall, ToolSpec } from '../../core/model-provider.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
 import { directTextMessage } from '../../core/direct-message.js';
 
-const contentSchema = z.union([
-  z.string(),
-  z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
-  z.null(),
-]);
+const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+const contentSchema = z.union([z.string(), z.array(textPart), z.null()]);
+
+const toolCallSchema = z.object({
+  id: z.string().min(1),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
 
 const requestSchema = z.looseObject({
   model: z.string().optional(),
@@ -27,49 +31,191 @@ const requestSchema = z.looseObject({
       z.looseObject({
         role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
         content: contentSchema.optional(),
+        tool_calls: z.array(toolCallSchema).optional(),
+        tool_call_id: z.string().min(1).optional(),
       }),
     )
     .min(1),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   user: z.string().optional(),
+  tools: z
+    .array(
+      z.object({
+        type: z.literal('function'),
+        function: z.object({
+          // OpenAI's own rule for function names.
+          name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'a function name is 1-64 letters, digits, _ or -'),
+          description: z.string().nullish(),
+          parameters: z.record(z.string(), z.unknown()).nullish(),
+          strict: z.literal(false).nullish(),
+        }),
+      }),
+    )
+    .optional(),
+  tool_choice: z
+    .union([
+      z.enum(['none', 'auto', 'required']),
+      z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+    ])
+    .optional(),
+  parallel_tool_calls: z.literal(true).nullish(),
 });
 
 type ChatRequest = z.infer<typeof requestSchema>;
+type RequestMessage = ChatRequest['messages'][number];
 
 /**
- * The request parameters Hearth honours. Anything else a client sets (sampling parameters, `tools`,
+ * The request parameters Hearth honours. Anything else a client sets (sampling parameters,
  * `response_format`…) is refused with a 400 naming it rather than silently ignored: the agent's own
- * settings decide those. `null` counts as not set, and `n: 1` is the only answer count there is.
+ * settings decide those. `null` counts as not set, `n: 1` is the only answer count there is, and
+ * `parallel_tool_calls: true` is what happens anyway (a step may call several tools).
  */
-const SUPPORTED_PARAMETERS = new Set(['model', 'messages', 'stream', 'stream_options', 'user']);
+const SUPPORTED_PARAMETERS = new Set([
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'user',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+]);
+
+/** The fields a message may carry, by role (`name` is accepted on every message). */
+const MESSAGE_FIELDS: Record<string, ReadonlySet<string>> = {
+  assistant: new Set(['role', 'content', 'name', 'tool_calls']),
+  tool: new Set(['role', 'content', 'tool_call_id']),
+};
+const PLAIN_MESSAGE_FIELDS = new Set(['role', 'content', 'name']);
 
 /** The first request parameter (or message field) Hearth would have to ignore, if any. */
 export function unsupportedParameter(body: unknown): string | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const record = body as Record<string, unknown>;
   const top = Object.keys(record).find(
-    (k) => !SUPPORTED_PARAMETERS.has(k) && record[k] !== null && !(k === 'n' && record[k] === 1),
+    (k) =>
+      !SUPPORTED_PARAMETERS.has(k) &&
+      record[k] !== null &&
+      !(k === 'n' && record[k] === 1) &&
+      !(k === 'parallel_tool_calls' && record[k] === true),
   );
   if (top) return top;
+  if (record.parallel_tool_calls === false) return 'parallel_tool_calls';
+  const options = record.stream_options;
+  if (options && typeof options === 'object') {
+    const extra = Object.keys(options).find(
+      (k) => k !== 'include_usage' && (options as Record<string, unknown>)[k] !== null,
+    );
+    if (extra) return `stream_options.${extra}`;
+  }
+  for (const [i, t] of (Array.isArray(record.tools) ? (record.tools as unknown[]) : []).entries()) {
+    const fn = t && typeof t === 'object' ? (t as Record<string, unknown>).function : undefined;
+    if (fn && typeof fn === 'object' && (fn as Record<string, unknown>).strict === true)
+      return `tools[${i}].function.strict`;
+  }
   const messages = Array.isArray(record.messages) ? (record.messages as unknown[]) : [];
   for (const [i, m] of messages.entries()) {
     if (!m || typeof m !== 'object') continue;
     const msg = m as Record<string, unknown>;
-    if (msg.role === 'tool') return `messages[${i}].role`;
-    const field = Object.keys(msg).find((k) => k !== 'role' && k !== 'content' && k !== 'name' && msg[k] !== null);
+    const allowed = MESSAGE_FIELDS[String(msg.role)] ?? PLAIN_MESSAGE_FIELDS;
+    const field = Object.keys(msg).find((k) => !allowed.has(k) && msg[k] !== null);
     if (field) return `messages[${i}].${field}`;
+    if (Array.isArray(msg.content)) {
+      // Images, audio and files in a message would be dropped: only text parts reach the model.
+      const j = (msg.content as unknown[]).findIndex(
+        (p) => !p || typeof p !== 'object' || (p as Record<string, unknown>).type !== 'text',
+      );
+      if (j >= 0) return `messages[${i}].content[${j}]`;
+    }
   }
   return undefined;
 }
 
-function textOf(content: ChatRequest['messages'][number]['content']): string {
+function textOf(content: RequestMessage['content']): string {
   if (typeof content === 'string') return content;
   if (!content) return '';
-  return content
-    .filter((p) => p.type === 'text' && typeof p.text === 'string')
-    .map((p) => p.text)
-    .join('\n');
+  return content.map((p) => p.text).join('\n');
+}
+
+/** A request that parsed but cannot be answered as asked: the 400's message and the parameter it names. */
+class RequestProblem extends Error {
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The client's conversation as Hearth's message: earlier turns, this turn's text, its tool round. */
+function conversationOf(body: ChatRequest): {
+  history: HistoryTurn[];
+  text: string;
+  continuation?: HistoryTurn[];
+  clientTools?: ClientTools;
+} {
+  const messages = body.messages;
+  const last = messages[messages.length - 1];
+  if (last.role !== 'user' && last.role !== 'tool')
+    throw new RequestProblem('the last message must have role "user" (or "tool", with tool results)', 'messages');
+  const lastUser = messages.findLastIndex((m) => m.role === 'user');
+  if (lastUser < 0) throw new RequestProblem('the conversation has no "user" message', 'messages');
+  const calls = new Map<string, string>();
+  const turn = (m: RequestMessage, i: number): HistoryTurn => {
+    if (m.role === 'system' || m.role === 'developer') return { role: 'system', content: textOf(m.content) };
+    if (m.role === 'assistant') {
+      for (const c of m.tool_calls ?? []) calls.set(c.id, c.function.name);
+      const toolCalls = (m.tool_calls ?? []).map((c) => ({
+        id: c.id,
+        name: c.function.name,
+        arguments: c.function.arguments,
+      }));
+      return { role: 'assistant', content: textOf(m.content), ...(toolCalls.length ? { toolCalls } : {}) };
+    }
+    if (m.role === 'tool') {
+      const name = m.tool_call_id ? calls.get(m.tool_call_id) : undefined;
+      if (!name)
+        throw new RequestProblem(
+          `messages[${i}] answers no tool call of an earlier assistant message (tool_call_id ${JSON.stringify(m.tool_call_id ?? null)})`,
+          `messages[${i}].tool_call_id`,
+        );
+      return { role: 'tool', toolCallId: m.tool_call_id!, name, content: textOf(m.content) };
+    }
+    return { role: 'user', content: textOf(m.content) };
+  };
+  const history = messages.slice(0, lastUser).map((m, i) => turn(m, i));
+  const after = messages.slice(lastUser + 1).map((m, i) => turn(m, lastUser + 1 + i));
+  // A system message after the user's joins the one system message too (buildPrompt merges them).
+  history.push(...after.filter((t) => t.role === 'system'));
+  const continuation = after.filter((t) => t.role !== 'system');
+
+  let clientTools: ClientTools | undefined;
+  const choice = body.tool_choice;
+  if (body.tools?.length) {
+    const tools: ToolSpec[] = body.tools.map((t) => ({
+      name: t.function.name,
+      description: t.function.description ?? '',
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+    }));
+    const named = choice && typeof choice === 'object' ? choice.function.name : undefined;
+    if (named !== undefined && !tools.some((t) => t.name === named))
+      throw new RequestProblem(`tool_choice names ${JSON.stringify(named)}, which is not in tools`, 'tool_choice');
+    clientTools = { tools, choice: named !== undefined ? { name: named } : (choice as ClientTools['choice']) };
+  } else if (choice !== undefined && choice !== 'none' && choice !== 'auto') {
+    throw new RequestProblem('tool_choice needs tools', 'tool_choice');
+  }
+  return {
+    history,
+    text: textOf(messages[lastUser].content),
+    ...(continuation.length ? { continuation } : {}),
+    ...(clientTools ? { clientTools } : {}),
+  };
+}
+
+/** OpenAI's `tool_calls` entries for calls the client must run. */
+function openAiToolCalls(calls: ToolCall[]) {
+  return calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
 }
 
 /** One request waiting for its answer. */
@@ -126,28 +272,32 @@ export class ApiChannel implements Channel {
           );
       }
       const body = parsed.data;
-      const last = body.messages[body.messages.length - 1];
-      if (last.role !== 'user') {
-        return reply
-          .code(400)
-          .send(openAiError('the last message must have role "user"', 'invalid_request_error', ErrorCode.badRequest));
+      let conversation: ReturnType<typeof conversationOf>;
+      try {
+        conversation = conversationOf(body);
+      } catch (err) {
+        if (!(err instanceof RequestProblem)) throw err;
+        return reply.code(400).send({
+          error: {
+            ...openAiError(err.message, 'invalid_request_error', ErrorCode.badRequest).error,
+            param: err.param,
+          },
+        });
       }
       if (!this.ctx) throw new HearthError(ErrorCode.shuttingDown, 'not ready', 503);
       const id = randomUUID();
-      const history = body.messages.slice(0, -1).flatMap((m) => {
-        const role = m.role === 'developer' ? 'system' : m.role;
-        return role === 'tool' ? [] : [{ role, content: textOf(m.content) }];
-      });
       const message: Message = {
         ...directTextMessage({
           channel: 'api',
           id,
           chatId: id,
           sender: { id: req.principal?.id ?? 'api', name: body.user },
-          text: textOf(last.content),
+          text: conversation.text,
         }),
         model: body.model,
-        history,
+        history: conversation.history,
+        ...(conversation.continuation ? { continuation: conversation.continuation } : {}),
+        ...(conversation.clientTools ? { clientTools: conversation.clientTools } : {}),
       };
       const completionId = `chatcmpl-${id}`;
       const created = Math.floor(Date.now() / 1000);
@@ -217,8 +367,10 @@ export class ApiChannel implements Channel {
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: event.text },
-            finish_reason: finishReason(event.finishReason),
+            message: event.toolCalls?.length
+              ? { role: 'assistant', content: event.text || null, tool_calls: openAiToolCalls(event.toolCalls) }
+              : { role: 'assistant', content: event.text },
+            finish_reason: event.toolCalls?.length ? 'tool_calls' : finishReason(event.finishReason),
           },
         ],
         usage: {
@@ -268,7 +420,14 @@ export class ApiChannel implements Channel {
         res.write(chunk({ content: event.text }, null, requestedModel ?? 'hearth'));
         break;
       case 'done': {
-        let out = chunk({}, finishReason(event.finishReason), model);
+        let out = '';
+        // The client's tool calls, as OpenAI streams them: id and name first, then the arguments.
+        for (const [index, c] of (event.toolCalls ?? []).entries()) {
+          const call = { index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } };
+          out += chunk({ tool_calls: [call] }, null, model);
+          out += chunk({ tool_calls: [{ index, function: { arguments: c.arguments } }] }, null, model);
+        }
+        out += chunk({}, event.toolCalls?.length ? 'tool_calls' : finishReason(event.finishReason), model);
         if (includeUsage) {
           const u = event.usage;
           out += `data: ${JSON.stringify({

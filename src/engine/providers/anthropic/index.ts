@@ -51,6 +51,10 @@ async function* streamMessage(client: Anthropic, spec: ModelSpec, request: ChatR
   };
   if (prompt.system) body.system = prompt.system;
   if (request.tools?.length) body.tools = toAnthropicTools(request.tools);
+  if (request.toolChoice && body.tools) {
+    body.tool_choice =
+      request.toolChoice === 'required' ? { type: 'any' } : { type: 'tool', name: request.toolChoice.name };
+  }
   Object.assign(body, samplingParams(generation.temperature, generation.topP));
 
   try {

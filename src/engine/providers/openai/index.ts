@@ -54,6 +54,12 @@ async function* streamChat(client: OpenAI, spec: ModelSpec, request: ChatRequest
     stream_options: { include_usage: true },
   };
   if (request.tools?.length) body.tools = toOpenAITools(request.tools);
+  if (request.toolChoice && body.tools) {
+    body.tool_choice =
+      request.toolChoice === 'required'
+        ? 'required'
+        : { type: 'function', function: { name: request.toolChoice.name } };
+  }
   const { temperature, topP, maxTokens } = resolveGeneration(request, spec);
   if (temperature !== undefined) body.temperature = temperature;
   if (topP !== undefined) body.top_p = topP;
