@@ -82,7 +82,10 @@ const SCHEMAS = {
     params: collParams,
     response: responses({
       202: documents,
-      415: { description: 'Every file is of an unsupported type', ...openObject({ error: openObject(), documents }) },
+      415: {
+        description: 'Every file is of an unsupported type',
+        ...openObject({ error: openObject(), documents: { type: 'array', items: document } }),
+      },
     }),
   },
   list: { summary: "A collection's documents", params: collParams, response: responses({ 200: documents }) },
