@@ -83,8 +83,8 @@ export async function registerOidcRoutes(app: FastifyInstance, ctx: SecurityCont
   const callbackSchema = {
     summary: 'Where the provider sends the browser back',
     description:
-      'Redirects to `postLoginRedirect` with the tokens in the URL fragment when that is configured ' +
-      '(the console sets it to /console), else answers the token pair as JSON.',
+      'Redirects to `postLoginRedirect` with the tokens in the URL fragment when that is configured, ' +
+      'else answers the token pair as JSON.',
     querystring: openObject({ code: { type: 'string' }, state: { type: 'string' } }),
     response: responses({
       200: openObject({ ...tokenPair.properties, subject: { type: 'string' }, role: { type: 'string' } }, [
