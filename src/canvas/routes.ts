@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { ErrorCode } from '../core/errors.js';
+import { mediaResponse, openObject, responses, webSocketResponse } from '../core/route-schema.js';
 import type { CanvasAccess } from './access.js';
 import { CloseCode, type Peer } from './peer.js';
 import { renderPng } from './render/png.js';
@@ -62,105 +63,136 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
   };
 
   // The page itself is public, like the web chat's: it asks for a token or login when the socket refuses it.
-  app.get('/canvas/:room', { preHandler: roomName }, async (_req: RoomRequest, reply) => deps.sendPage(reply));
+  const page = { summary: "A canvas room's page", response: responses({ 200: mediaResponse('HTML', 'text/html') }) };
+  app.get('/canvas/:room', { preHandler: roomName, schema: page }, async (_req: RoomRequest, reply) =>
+    deps.sendPage(reply),
+  );
 
   // Rights are checked after the upgrade: a browser cannot read an HTTP 401 on a WebSocket, but it
   // sees close code 4401 (and y-websocket then stops retrying and the page asks for a token).
-  app.get('/canvas/:room/ws', { websocket: true, preHandler: roomName }, (socket: WebSocket, req: RoomRequest) => {
-    const name = req.params.room;
-    let canEdit = false;
-    const peer: Peer = {
-      id: `${req.ip}#${++peerSequence}`,
-      get canEdit() {
-        return canEdit;
-      },
-      send(frame) {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          log.warn(
-            { room: name, peer: this.id, errorCode: ErrorCode.busy },
-            'canvas client too slow; disconnected (it resyncs on reconnect)',
-          );
-          socket.close(CloseCode.tryAgainLater, 'too slow');
+  const ws = { summary: "A canvas room's WebSocket (y-websocket sync)", response: webSocketResponse };
+  app.get(
+    '/canvas/:room/ws',
+    { websocket: true, preHandler: roomName, schema: ws },
+    (socket: WebSocket, req: RoomRequest) => {
+      const name = req.params.room;
+      let canEdit = false;
+      const peer: Peer = {
+        id: `${req.ip}#${++peerSequence}`,
+        get canEdit() {
+          return canEdit;
+        },
+        send(frame) {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+            log.warn(
+              { room: name, peer: this.id, errorCode: ErrorCode.busy },
+              'canvas client too slow; disconnected (it resyncs on reconnect)',
+            );
+            socket.close(CloseCode.tryAgainLater, 'too slow');
+            return;
+          }
+          socket.send(frame);
+        },
+        close(code, reason) {
+          if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
+        },
+      };
+      // Frames that arrive while the room loads wait, in order.
+      let room: Room | undefined;
+      const early: Uint8Array[] = [];
+      let gone = false;
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        if (!isBinary) {
+          log.warn({ room: name, peer: peer.id, errorCode: ErrorCode.badRequest }, 'canvas client refused: text frame');
+          socket.close(CloseCode.malformed, 'binary frames only');
           return;
         }
-        socket.send(frame);
-      },
-      close(code, reason) {
-        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
-      },
-    };
-    // Frames that arrive while the room loads wait, in order.
-    let room: Room | undefined;
-    const early: Uint8Array[] = [];
-    let gone = false;
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) {
-        log.warn({ room: name, peer: peer.id, errorCode: ErrorCode.badRequest }, 'canvas client refused: text frame');
-        socket.close(CloseCode.malformed, 'binary frames only');
-        return;
-      }
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (room) room.receive(peer, bytes);
-      else if (early.length < 64) early.push(bytes);
-      else socket.close(CloseCode.tryAgainLater, 'room still loading');
-    });
-    socket.on('close', () => {
-      gone = true;
-      room?.leave(peer);
-    });
-    socket.on('error', () => socket.terminate());
-    void access
-      .rights(name, { headers: req.headers, ip: req.ip, query: req.query ?? {} })
-      .then(async (rights) => {
-        if (!rights) {
-          log.warn(
-            { room: name, peer: peer.id, errorCode: ErrorCode.unauthorized },
-            'canvas client refused: no credentials for this room',
-          );
-          peer.close(CloseCode.unauthorized, 'a token, a login or a share link is needed');
-          return undefined;
-        }
-        canEdit = rights === 'edit';
-        return gone ? undefined : rooms.join(name, peer);
-      })
-      .then((joined) => {
-        if (!joined) return;
-        if (gone) return joined.leave(peer);
-        room = joined;
-        for (const bytes of early.splice(0)) joined.receive(peer, bytes);
-      })
-      .catch((err: unknown) => {
-        log.error(
-          { room: name, peer: peer.id, errorCode: ErrorCode.internal, err: { message: (err as Error).message } },
-          'canvas connection failed',
-        );
-        peer.close(1011, 'internal error');
+        const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        if (room) room.receive(peer, bytes);
+        else if (early.length < 64) early.push(bytes);
+        else socket.close(CloseCode.tryAgainLater, 'room still loading');
       });
-  });
+      socket.on('close', () => {
+        gone = true;
+        room?.leave(peer);
+      });
+      socket.on('error', () => socket.terminate());
+      void access
+        .rights(name, { headers: req.headers, ip: req.ip, query: req.query ?? {} })
+        .then(async (rights) => {
+          if (!rights) {
+            log.warn(
+              { room: name, peer: peer.id, errorCode: ErrorCode.unauthorized },
+              'canvas client refused: no credentials for this room',
+            );
+            peer.close(CloseCode.unauthorized, 'a token, a login or a share link is needed');
+            return undefined;
+          }
+          canEdit = rights === 'edit';
+          return gone ? undefined : rooms.join(name, peer);
+        })
+        .then((joined) => {
+          if (!joined) return;
+          if (gone) return joined.leave(peer);
+          room = joined;
+          for (const bytes of early.splice(0)) joined.receive(peer, bytes);
+        })
+        .catch((err: unknown) => {
+          log.error(
+            { room: name, peer: peer.id, errorCode: ErrorCode.internal, err: { message: (err as Error).message } },
+            'canvas connection failed',
+          );
+          peer.close(1011, 'internal error');
+        });
+    },
+  );
 
-  app.get('/canvas/:room/elements', { preHandler: authorize('view') }, async (req: RoomRequest, reply) => {
-    const elements = await rooms.elements(req.params.room);
-    return reply.header('cache-control', 'no-store').send({ room: req.params.room, elements });
-  });
+  const elementsSchema = {
+    summary: "A room's elements",
+    response: responses({
+      200: openObject({ room: { type: 'string' }, elements: { type: 'array', items: openObject() } }, [
+        'room',
+        'elements',
+      ]),
+    }),
+  };
+  app.get(
+    '/canvas/:room/elements',
+    { preHandler: authorize('view'), schema: elementsSchema },
+    async (req: RoomRequest, reply) => {
+      const elements = await rooms.elements(req.params.room);
+      return reply.header('cache-control', 'no-store').send({ room: req.params.room, elements });
+    },
+  );
 
-  app.get('/canvas/:room/export.svg', { preHandler: authorize('view') }, async (req: RoomRequest, reply) => {
-    const svg = renderSvg(await rooms.elements(req.params.room));
-    return reply
-      .header('content-type', 'image/svg+xml; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('content-disposition', `inline; filename="${req.params.room}.svg"`)
-      .send(svg);
-  });
+  const svgSchema = { summary: 'The room as SVG', response: responses({ 200: mediaResponse('SVG', 'image/svg+xml') }) };
+  app.get(
+    '/canvas/:room/export.svg',
+    { preHandler: authorize('view'), schema: svgSchema },
+    async (req: RoomRequest, reply) => {
+      const svg = renderSvg(await rooms.elements(req.params.room));
+      return reply
+        .header('content-type', 'image/svg+xml; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `inline; filename="${req.params.room}.svg"`)
+        .send(svg);
+    },
+  );
 
-  app.get('/canvas/:room/export.png', { preHandler: authorize('view') }, async (req: RoomRequest, reply) => {
-    const png = renderPng(await rooms.elements(req.params.room));
-    return reply
-      .header('content-type', 'image/png')
-      .header('cache-control', 'no-store')
-      .header('content-disposition', `inline; filename="${req.params.room}.png"`)
-      .send(png);
-  });
+  const pngSchema = { summary: 'The room as PNG', response: responses({ 200: mediaResponse('PNG', 'image/png') }) };
+  app.get(
+    '/canvas/:room/export.png',
+    { preHandler: authorize('view'), schema: pngSchema },
+    async (req: RoomRequest, reply) => {
+      const png = renderPng(await rooms.elements(req.params.room));
+      return reply
+        .header('content-type', 'image/png')
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `inline; filename="${req.params.room}.png"`)
+        .send(png);
+    },
+  );
 
   app.post<{
     Params: { room: string };
@@ -177,6 +209,18 @@ export async function canvasRoutes(app: FastifyInstance, deps: CanvasRouteDeps):
           additionalProperties: false,
           properties: { rights: { enum: ['view', 'edit'] }, ttlSec: { type: 'integer', minimum: 60 } },
         },
+        response: responses({
+          201: openObject(
+            {
+              room: { type: 'string' },
+              rights: { type: 'string' },
+              path: { type: 'string' },
+              token: { type: 'string' },
+              expiresAt: { type: 'string' },
+            },
+            ['room', 'rights', 'path', 'token', 'expiresAt'],
+          ),
+        }),
       },
     },
     async (req, reply) => {

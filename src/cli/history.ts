@@ -44,7 +44,9 @@ export async function historyExportCommand(opts: { user: string; out?: string; c
 /** Deletes everything stored about one user; prints how many conversations went. */
 export async function historyDeleteCommand(opts: { user: string; config?: string }): Promise<void> {
   await withHistory(opts.config, async (h) => {
-    const n = await h.deleteUser(opts.user);
-    console.log(`deleted ${n} conversations of user ${opts.user}`);
+    const d = await h.deleteUser(opts.user);
+    console.log(
+      `deleted ${d.conversations} conversations of user ${opts.user} (and ${d.messages} turns in shared conversations)`,
+    );
   });
 }

@@ -457,6 +457,12 @@ export const configSchema = z.strictObject({
         .strictObject({
           issuer: z.url().describe('OpenID provider issuer URL (discovery at /.well-known/openid-configuration)'),
           clientId: z.string().min(1),
+          displayName: z
+            .string()
+            .min(1)
+            .max(60)
+            .optional()
+            .describe("Provider name a sign-in form shows, from GET /auth/providers (default: the issuer's host)"),
           clientSecret: z.string().optional().describe('Omit for a public client (PKCE only)'),
           redirectUri: z.url().describe("This server's /auth/oidc/callback URL as registered at the provider"),
           scopes: z.string().default('openid email profile').describe('Space-separated scopes to request'),

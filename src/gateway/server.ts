@@ -41,6 +41,7 @@ import { mountPlugins, type GatewayDeps, type GatewayPlugin } from './plugin.js'
 import { adminApiPlugin } from './plugins/admin-api.js';
 import { approvalsPlugin } from './plugins/approvals.js';
 import { usagePlugin } from './plugins/usage.js';
+import { statsPlugin } from './plugins/stats.js';
 import { canvasPlugin } from './plugins/canvas.js';
 import { channelRoutesPlugin } from './plugins/channel-routes.js';
 import { consolePlugin } from './plugins/console.js';
@@ -91,6 +92,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     consolePlugin,
     approvalsPlugin,
     usagePlugin,
+    statsPlugin,
     backupSchedulePlugin,
     ...channels.filter((c) => c.routes).map(channelRoutesPlugin),
   ];
@@ -119,7 +121,7 @@ export class Hearth {
   private security?: Security;
   private readonly token: ReturnType<typeof resolveApiToken>;
   /** Every route the HTTP app serves, as registered (tests walk them; an OpenAPI document can too). */
-  readonly routes: Array<{ method: string; url: string; role?: string }> = [];
+  readonly routes: Array<{ method: string; url: string; role?: string; responseSchema: boolean }> = [];
   url = '';
   apiToken = '';
 
@@ -237,7 +239,12 @@ export class Hearth {
     const app = (this.app = buildHttpApp(config, log, () => this.draining, tls));
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat())
-        this.routes.push({ method, url: route.url, role: (route.config as { role?: string } | undefined)?.role });
+        this.routes.push({
+          method,
+          url: route.url,
+          role: (route.config as { role?: string } | undefined)?.role,
+          responseSchema: !!route.schema?.response,
+        });
     });
     const deps: GatewayDeps = {
       config: () => this.config,

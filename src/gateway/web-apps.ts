@@ -11,6 +11,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ErrorCode } from '../core/errors.js';
+import { mediaResponse, responses } from '../core/route-schema.js';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -28,7 +29,14 @@ export class WebApps {
 
   /** GET /assets/<file>: the shared bundles of every app. */
   registerAssets(app: FastifyInstance): void {
-    app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
+    const schema = {
+      summary: 'A bundle of the built web apps (content-hashed name, cached for a year)',
+      params: { type: 'object', required: ['file'], properties: { file: { type: 'string' } } },
+      response: responses({
+        200: mediaResponse('The file', ...new Set(Object.values(TYPES).map((t) => t.split(';')[0]))),
+      }),
+    };
+    app.get<{ Params: { file: string } }>('/assets/:file', { schema }, async (req, reply) => {
       const file = req.params.file;
       const type = TYPES[extname(file)];
       if (!ASSET_NAME.test(file) || file.startsWith('.') || !type) return notFound(reply);

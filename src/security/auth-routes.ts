@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../core/errors.js';
+import { emptyResponse, openObject, responses } from '../core/route-schema.js';
 import type { SecurityContext } from './context.js';
 import { sendError } from './http-error.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -25,6 +26,40 @@ const refreshBody = {
   properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 8192 } },
 } as const;
 
+/** An access + refresh pair, as /auth/login, /auth/refresh and the OIDC callback answer. */
+export const tokenPair = openObject(
+  {
+    accessToken: { type: 'string' },
+    refreshToken: { type: 'string' },
+    expiresIn: { type: 'integer', description: 'Seconds the access token is valid' },
+    tokenType: { type: 'string' },
+  },
+  ['accessToken', 'refreshToken'],
+);
+
+const meResponse = openObject(
+  {
+    id: { type: 'string' },
+    role: { type: 'string', enum: ['admin', 'operator', 'viewer'] },
+    via: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+  },
+  ['id', 'role', 'via'],
+);
+
+const providersResponse = openObject(
+  {
+    oidc: {
+      description: 'The OpenID Connect provider, or null when OIDC is not configured',
+      anyOf: [
+        { type: 'null' },
+        openObject({ name: { type: 'string' }, loginUrl: { type: 'string' } }, ['name', 'loginUrl']),
+      ],
+    },
+  },
+  ['oidc'],
+);
+
 /** Burned on unknown users so a login for a missing account takes as long as a wrong password. */
 let decoyHash: Promise<string> | undefined;
 
@@ -34,7 +69,10 @@ export async function registerAuthRoutes(app: FastifyInstance, ctx: SecurityCont
 
   app.post<{ Body: { username: string; password: string } }>(
     '/auth/login',
-    { onRequest: loginLimit, schema: { body: credentialsBody } },
+    {
+      onRequest: loginLimit,
+      schema: { summary: 'Local login', body: credentialsBody, response: responses({ 200: tokenPair }) },
+    },
     async (req, reply) => {
       const { username, password } = req.body;
       const ip = ctx.clientIp(req);
@@ -67,7 +105,14 @@ export async function registerAuthRoutes(app: FastifyInstance, ctx: SecurityCont
 
   app.post<{ Body: { refreshToken: string } }>(
     '/auth/refresh',
-    { onRequest: loginLimit, schema: { body: refreshBody } },
+    {
+      onRequest: loginLimit,
+      schema: {
+        summary: 'A new token pair for a refresh token (rotated)',
+        body: refreshBody,
+        response: responses({ 200: tokenPair }),
+      },
+    },
     async (req, reply) => {
       const out = await ctx.sessions.refresh(req.body.refreshToken);
       if (!out.ok) {
@@ -96,7 +141,7 @@ export async function registerAuthRoutes(app: FastifyInstance, ctx: SecurityCont
 
   app.post<{ Body: { refreshToken: string } }>(
     '/auth/logout',
-    { schema: { body: refreshBody } },
+    { schema: { summary: 'Ends the session', body: refreshBody, response: responses({ 204: emptyResponse }) } },
     async (req: FastifyRequest<{ Body: { refreshToken: string } }>, reply: FastifyReply) => {
       const subject = await ctx.sessions.end(req.body.refreshToken);
       if (!subject) return sendError(reply, 401, ErrorCode.unauthorized, 'invalid refresh token');
@@ -105,9 +150,24 @@ export async function registerAuthRoutes(app: FastifyInstance, ctx: SecurityCont
     },
   );
 
-  app.get('/auth/me', async (req, reply) => {
-    const p = await ctx.authenticator.authenticate(req);
-    if (!p) return sendError(reply, 401, ErrorCode.unauthorized, 'missing, invalid or expired credentials');
-    return reply.send({ id: p.id, role: p.role, via: p.via, scopes: p.scopes });
-  });
+  app.get(
+    '/auth/providers',
+    { schema: { summary: 'How one can sign in besides a token (public)', response: { 200: providersResponse } } },
+    async () => {
+      const oidc = ctx.config.oidc;
+      return {
+        oidc: oidc ? { name: oidc.displayName ?? new URL(oidc.issuer).host, loginUrl: '/auth/oidc/login' } : null,
+      };
+    },
+  );
+
+  app.get(
+    '/auth/me',
+    { schema: { summary: 'Who is calling', response: responses({ 200: meResponse }) } },
+    async (req, reply) => {
+      const p = await ctx.authenticator.authenticate(req);
+      if (!p) return sendError(reply, 401, ErrorCode.unauthorized, 'missing, invalid or expired credentials');
+      return reply.send({ id: p.id, role: p.role, via: p.via, scopes: p.scopes });
+    },
+  );
 }

@@ -7,6 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type * as OidcClient from 'openid-client';
 import { ErrorCode } from '../core/errors.js';
+import { openObject, responses } from '../core/route-schema.js';
+import { tokenPair } from './auth-routes.js';
 import type { SecurityConfig, SecurityContext } from './context.js';
 import { sendError } from './http-error.js';
 import { roleAtLeast, type Role } from '../core/auth.js';
@@ -73,7 +75,26 @@ export async function registerOidcRoutes(app: FastifyInstance, ctx: SecurityCont
   const cookiePath = new URL(c.redirectUri).pathname;
   const loginLimit = ctx.rateLimits.hook('login');
 
-  app.get('/auth/oidc/login', { onRequest: loginLimit }, async (_req, reply) => {
+  const redirect = { description: 'A redirect (Location header)', type: 'null' };
+  const loginSchema = {
+    summary: "Starts an OpenID Connect login: redirects to the provider's authorization endpoint",
+    response: responses({ 302: redirect }),
+  };
+  const callbackSchema = {
+    summary: 'Where the provider sends the browser back',
+    description:
+      'Redirects to `postLoginRedirect` with the tokens in the URL fragment when that is configured, ' +
+      'else answers the token pair as JSON.',
+    querystring: openObject({ code: { type: 'string' }, state: { type: 'string' } }),
+    response: responses({
+      200: openObject({ ...tokenPair.properties, subject: { type: 'string' }, role: { type: 'string' } }, [
+        'accessToken',
+        'refreshToken',
+      ]),
+      302: redirect,
+    }),
+  };
+  app.get('/auth/oidc/login', { onRequest: loginLimit, schema: loginSchema }, async (_req, reply) => {
     let config: OidcClient.Configuration;
     try {
       config = await configuration();
@@ -98,89 +119,93 @@ export async function registerOidcRoutes(app: FastifyInstance, ctx: SecurityCont
     return reply.header('set-cookie', cookie).header('cache-control', 'no-store').redirect(url.href, 302);
   });
 
-  app.get('/auth/oidc/callback', { onRequest: loginLimit }, async (req: FastifyRequest, reply: FastifyReply) => {
-    const ip = ctx.clientIp(req);
-    const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
-    // The URL the provider redirected to, rebuilt from configuration rather than the Host header.
-    const currentUrl = new URL(c.redirectUri + query);
-    const state = currentUrl.searchParams.get('state') ?? '';
-    const cookieState = cookieValue(req, STATE_COOKIE);
-    const clearCookie = `${STATE_COOKIE}=; Path=${cookiePath}; HttpOnly; SameSite=Lax; Max-Age=0${secureCookie ? '; Secure' : ''}`;
-    reply.header('set-cookie', clearCookie);
-    // The state must come back in the same browser that started the login (login CSRF).
-    const pending = state && cookieState === state ? await ctx.oidcPending.takePending(state, Date.now()) : undefined;
-    if (!pending) {
-      await ctx.audit.record({
-        actor: 'anonymous',
-        action: 'auth.login',
-        ip,
-        result: 'denied',
-        detail: { via: 'oidc', reason: 'unknown or expired state' },
-      });
-      return sendError(
-        reply,
-        401,
-        ErrorCode.unauthorized,
-        'login session expired or not started in this browser; start again',
-      );
-    }
-    let claims: Record<string, unknown>;
-    try {
-      const config = await configuration();
-      const tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
-        pkceCodeVerifier: pending.codeVerifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        idTokenExpected: true,
-      });
-      claims = { ...(tokens.claims() ?? {}) };
-      if (claims[c.roleClaim] === undefined && tokens.access_token) {
-        // Many providers put groups only in userinfo, not in the ID token.
-        const info = await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub));
-        claims = { ...info, ...claims };
+  app.get(
+    '/auth/oidc/callback',
+    { onRequest: loginLimit, schema: callbackSchema },
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const ip = ctx.clientIp(req);
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      // The URL the provider redirected to, rebuilt from configuration rather than the Host header.
+      const currentUrl = new URL(c.redirectUri + query);
+      const state = currentUrl.searchParams.get('state') ?? '';
+      const cookieState = cookieValue(req, STATE_COOKIE);
+      const clearCookie = `${STATE_COOKIE}=; Path=${cookiePath}; HttpOnly; SameSite=Lax; Max-Age=0${secureCookie ? '; Secure' : ''}`;
+      reply.header('set-cookie', clearCookie);
+      // The state must come back in the same browser that started the login (login CSRF).
+      const pending = state && cookieState === state ? await ctx.oidcPending.takePending(state, Date.now()) : undefined;
+      if (!pending) {
+        await ctx.audit.record({
+          actor: 'anonymous',
+          action: 'auth.login',
+          ip,
+          result: 'denied',
+          detail: { via: 'oidc', reason: 'unknown or expired state' },
+        });
+        return sendError(
+          reply,
+          401,
+          ErrorCode.unauthorized,
+          'login session expired or not started in this browser; start again',
+        );
       }
-    } catch (err) {
-      ctx.log.warn({ err: (err as Error).message }, 'OIDC code exchange or ID-token validation failed');
-      await ctx.audit.record({
-        actor: 'anonymous',
-        action: 'auth.login',
-        ip,
-        result: 'denied',
-        detail: { via: 'oidc', reason: 'code exchange failed' },
-      });
-      return sendError(reply, 401, ErrorCode.unauthorized, 'the identity provider did not confirm the login');
-    }
-    const subject = `oidc:${String(claims.sub)}`;
-    const role = roleFromClaims(claims, c);
-    const who = typeof claims.email === 'string' ? claims.email : undefined;
-    if (!role) {
+      let claims: Record<string, unknown>;
+      try {
+        const config = await configuration();
+        const tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
+          pkceCodeVerifier: pending.codeVerifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        });
+        claims = { ...(tokens.claims() ?? {}) };
+        if (claims[c.roleClaim] === undefined && tokens.access_token) {
+          // Many providers put groups only in userinfo, not in the ID token.
+          const info = await oidc.fetchUserInfo(config, tokens.access_token, String(claims.sub));
+          claims = { ...info, ...claims };
+        }
+      } catch (err) {
+        ctx.log.warn({ err: (err as Error).message }, 'OIDC code exchange or ID-token validation failed');
+        await ctx.audit.record({
+          actor: 'anonymous',
+          action: 'auth.login',
+          ip,
+          result: 'denied',
+          detail: { via: 'oidc', reason: 'code exchange failed' },
+        });
+        return sendError(reply, 401, ErrorCode.unauthorized, 'the identity provider did not confirm the login');
+      }
+      const subject = `oidc:${String(claims.sub)}`;
+      const role = roleFromClaims(claims, c);
+      const who = typeof claims.email === 'string' ? claims.email : undefined;
+      if (!role) {
+        await ctx.audit.record({
+          actor: subject,
+          action: 'auth.login',
+          ip,
+          result: 'denied',
+          detail: { via: 'oidc', email: who, reason: 'no role' },
+        });
+        return sendError(reply, 403, ErrorCode.forbidden, 'your account has no Hearth role');
+      }
+      const pair = await ctx.sessions.start(subject, role, 'oidc');
       await ctx.audit.record({
         actor: subject,
         action: 'auth.login',
         ip,
-        result: 'denied',
-        detail: { via: 'oidc', email: who, reason: 'no role' },
+        result: 'ok',
+        detail: { via: 'oidc', email: who, role },
       });
-      return sendError(reply, 403, ErrorCode.forbidden, 'your account has no Hearth role');
-    }
-    const pair = await ctx.sessions.start(subject, role, 'oidc');
-    await ctx.audit.record({
-      actor: subject,
-      action: 'auth.login',
-      ip,
-      result: 'ok',
-      detail: { via: 'oidc', email: who, role },
-    });
-    reply.header('cache-control', 'no-store');
-    if (c.postLoginRedirect) {
-      const fragment = new URLSearchParams({
-        access_token: pair.accessToken,
-        refresh_token: pair.refreshToken,
-        expires_in: String(pair.expiresIn),
-        token_type: 'Bearer',
-      });
-      return reply.redirect(`${c.postLoginRedirect}#${fragment}`, 302);
-    }
-    return reply.send({ ...pair, subject, role });
-  });
+      reply.header('cache-control', 'no-store');
+      if (c.postLoginRedirect) {
+        const fragment = new URLSearchParams({
+          access_token: pair.accessToken,
+          refresh_token: pair.refreshToken,
+          expires_in: String(pair.expiresIn),
+          token_type: 'Bearer',
+        });
+        return reply.redirect(`${c.postLoginRedirect}#${fragment}`, 302);
+      }
+      return reply.send({ ...pair, subject, role });
+    },
+  );
 }

@@ -3,6 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode } from '../core/errors.js';
+import { emptyResponse, openObject, responses } from '../core/route-schema.js';
 import type { SecurityContext } from './context.js';
 import { sendError } from './http-error.js';
 import { principalOf, requireRole } from './roles.js';
@@ -20,17 +21,47 @@ const issueBody = {
   },
 } as const;
 
+const tokenInfo = openObject(
+  {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string', enum: ['admin', 'operator', 'viewer'] },
+    scopes: { type: 'array', items: { type: 'string' } },
+  },
+  ['id', 'name', 'role'],
+);
+const byId = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 200 } } } as const;
+
 /** Registers the machine-token admin routes (admin role). */
 export async function registerTokenRoutes(app: FastifyInstance, ctx: SecurityContext): Promise<void> {
   const adminOnly = requireRole('admin', ctx.authenticator);
 
-  app.get('/admin/tokens', { preHandler: adminOnly, config: { role: 'admin' } }, async () => ({
-    tokens: await ctx.machineTokens.list(),
-  }));
+  app.get(
+    '/admin/tokens',
+    {
+      preHandler: adminOnly,
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Machine API tokens (never their secrets)',
+        response: responses({ 200: openObject({ tokens: { type: 'array', items: tokenInfo } }, ['tokens']) }),
+      },
+    },
+    async () => ({ tokens: await ctx.machineTokens.list() }),
+  );
 
   app.post<{ Body: { name: string; role: Role; scopes?: string[]; expiresInSec?: number } }>(
     '/admin/tokens',
-    { preHandler: adminOnly, config: { role: 'admin' }, schema: { body: issueBody } },
+    {
+      preHandler: adminOnly,
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Issues a machine token; the secret is in this answer only',
+        body: issueBody,
+        response: responses({
+          201: openObject({ token: { type: 'string' }, ...tokenInfo.properties }, ['token', 'id']),
+        }),
+      },
+    },
     async (req, reply) => {
       const actor = principalOf(req)!.id;
       const { token, info } = await ctx.machineTokens.issue({ ...req.body, createdBy: actor });
@@ -51,7 +82,11 @@ export async function registerTokenRoutes(app: FastifyInstance, ctx: SecurityCon
 
   app.delete<{ Params: { id: string } }>(
     '/admin/tokens/:id',
-    { preHandler: adminOnly, config: { role: 'admin' } },
+    {
+      preHandler: adminOnly,
+      config: { role: 'admin' },
+      schema: { summary: 'Revokes a machine token', params: byId, response: responses({ 204: emptyResponse }) },
+    },
     async (req, reply) => {
       const actor = principalOf(req)!.id;
       const revoked = await ctx.machineTokens.revoke(req.params.id);

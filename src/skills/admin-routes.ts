@@ -10,6 +10,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ErrorCode, HearthError } from '../core/errors.js';
+import { emptyResponse, openObject, responses } from '../core/route-schema.js';
 import type { SkillHost } from './host.js';
 
 /** Maps any failure to Hearth's JSON error shape and a fitting status. */
@@ -22,6 +23,16 @@ function errorBody(err: FastifyError | HearthError | Error): { status: number; c
     return { status: fe.statusCode, code: ErrorCode.badRequest, message: fe.message };
   return { status: 500, code: ErrorCode.internal, message: 'internal error' };
 }
+
+const skill = openObject({ name: { type: 'string' }, version: { type: 'string' }, enabled: { type: 'boolean' } }, [
+  'name',
+]);
+const oneSkill = responses({ 200: openObject({ skill }, ['skill']) });
+const byName = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
 
 /** Adds the skill admin routes to `app`. */
 export async function registerSkillRoutes(
@@ -40,38 +51,71 @@ export async function registerSkillRoutes(
       return reply.code(status).send({ error: { code, message } });
     });
 
-    scope.get('/admin/skills', async () => ({ skills: host.list() }));
+    scope.get(
+      '/admin/skills',
+      {
+        schema: {
+          summary: 'The installed skills',
+          response: responses({ 200: openObject({ skills: { type: 'array', items: skill } }, ['skills']) }),
+        },
+      },
+      async () => ({ skills: host.list() }),
+    );
 
-    scope.post('/admin/skills', async (req, reply) => {
-      if (!req.isMultipart())
-        throw new HearthError(ErrorCode.badRequest, 'send multipart/form-data with the ZIP in field `file`', 400);
-      let zip: Buffer | undefined;
-      let signature: string | undefined;
-      for await (const part of req.parts()) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'file')
-            throw new HearthError(ErrorCode.badRequest, `unexpected file field ${part.fieldname}`, 400);
-          zip = await part.toBuffer();
-        } else if (part.fieldname === 'signature') {
-          signature = String(part.value);
+    scope.post(
+      '/admin/skills',
+      {
+        schema: {
+          summary: 'Installs or upgrades a skill from a ZIP',
+          description:
+            'multipart/form-data: the ZIP in field `file`, optionally an ed25519 `signature` (base64). ' +
+            'A manifest or package that does not validate is refused with 400 and the reason.',
+          consumes: ['multipart/form-data'],
+          response: responses({
+            200: { description: 'An installed skill upgraded', ...openObject({ skill }, ['skill']) },
+            201: { description: 'A new skill installed', ...openObject({ skill }, ['skill']) },
+          }),
+        },
+      },
+      async (req, reply) => {
+        if (!req.isMultipart())
+          throw new HearthError(ErrorCode.badRequest, 'send multipart/form-data with the ZIP in field `file`', 400);
+        let zip: Buffer | undefined;
+        let signature: string | undefined;
+        for await (const part of req.parts()) {
+          if (part.type === 'file') {
+            if (part.fieldname !== 'file')
+              throw new HearthError(ErrorCode.badRequest, `unexpected file field ${part.fieldname}`, 400);
+            zip = await part.toBuffer();
+          } else if (part.fieldname === 'signature') {
+            signature = String(part.value);
+          }
         }
-      }
-      if (!zip) throw new HearthError(ErrorCode.badRequest, 'no file: put the ZIP in field `file`', 400);
-      const existing = new Set(host.list().map((s) => s.name));
-      const skill = await host.install(zip, signature);
-      // 201 for a new skill, 200 for an upgrade of one already installed.
-      return reply.code(existing.has(skill.name) ? 200 : 201).send({ skill });
-    });
+        if (!zip) throw new HearthError(ErrorCode.badRequest, 'no file: put the ZIP in field `file`', 400);
+        const existing = new Set(host.list().map((s) => s.name));
+        const skill = await host.install(zip, signature);
+        // 201 for a new skill, 200 for an upgrade of one already installed.
+        return reply.code(existing.has(skill.name) ? 200 : 201).send({ skill });
+      },
+    );
 
-    scope.post<{ Params: { name: string } }>('/admin/skills/:name/enable', async (req) => ({
-      skill: await host.setEnabled(req.params.name, true),
-    }));
-    scope.post<{ Params: { name: string } }>('/admin/skills/:name/disable', async (req) => ({
-      skill: await host.setEnabled(req.params.name, false),
-    }));
-    scope.delete<{ Params: { name: string } }>('/admin/skills/:name', async (req, reply) => {
-      await host.remove(req.params.name);
-      return reply.code(204).send();
-    });
+    scope.post<{ Params: { name: string } }>(
+      '/admin/skills/:name/enable',
+      { schema: { summary: 'Enables a skill', params: byName, response: oneSkill } },
+      async (req) => ({ skill: await host.setEnabled(req.params.name, true) }),
+    );
+    scope.post<{ Params: { name: string } }>(
+      '/admin/skills/:name/disable',
+      { schema: { summary: 'Disables a skill', params: byName, response: oneSkill } },
+      async (req) => ({ skill: await host.setEnabled(req.params.name, false) }),
+    );
+    scope.delete<{ Params: { name: string } }>(
+      '/admin/skills/:name',
+      { schema: { summary: 'Removes a skill', params: byName, response: responses({ 204: emptyResponse }) } },
+      async (req, reply) => {
+        await host.remove(req.params.name);
+        return reply.code(204).send();
+      },
+    );
   });
 }

@@ -15,6 +15,7 @@ import type { Authenticator, Principal } from '../core/auth.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../core/channel.js';
 import type { HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
+import { mediaResponse, openObject, responses } from '../core/route-schema.js';
 import type { ReplyEvent, ReplyTarget } from '../core/message.js';
 import type { AsrProvider, TtsProvider } from '../core/voice.js';
 import { OpusDecoder } from './audio/opus-codec.js';
@@ -85,11 +86,20 @@ export class VoiceChannel implements Channel {
     for (const [route, [name, type]] of Object.entries(files)) {
       if (app.hasRoute({ method: 'GET', url: route })) continue;
       const body = await readFile(join(ROOT, 'web', name));
-      app.get(route, async (_req, reply) =>
+      const schema = {
+        summary: `The voice page's ${name}`,
+        response: { 200: mediaResponse(name, type.split(';')[0]) },
+      };
+      app.get(route, { schema }, async (_req, reply) =>
         reply.header('content-type', type).header('cache-control', 'no-cache').send(body),
       );
     }
-    app.post('/voice/offer', async (req, reply) => {
+    const offerSchema = {
+      summary: 'Starts a voice call: a WebRTC SDP offer in, the answer out',
+      body: openObject({ sdp: { type: 'string' }, sessionId: { type: 'string' } }),
+      response: responses({ 200: openObject({ sdp: { type: 'string' }, sessionId: { type: 'string' } }) }),
+    };
+    app.post('/voice/offer', { schema: offerSchema }, async (req, reply) => {
       const principal = await this.deps.auth.authenticate({ headers: req.headers, ip: req.ip });
       if (this.deps.requireAuth && !principal) {
         reply.header('WWW-Authenticate', 'Bearer');
@@ -104,7 +114,19 @@ export class VoiceChannel implements Channel {
       return this.accept(body.sdp, requested ?? randomUUID(), principal, req);
     });
     // Metrics carry no conversation content, but they are operational data: same auth as the admin API.
-    app.get('/voice/metrics', async (req, reply) => {
+    const metricsSchema = {
+      summary: 'Voice call metrics: JSON with `Accept: application/json`, else Prometheus text',
+      response: responses({
+        200: {
+          description: 'The metrics',
+          content: {
+            'application/json': { schema: openObject() },
+            'text/plain': { schema: { type: 'string' } },
+          },
+        },
+      }),
+    };
+    app.get('/voice/metrics', { schema: metricsSchema }, async (req, reply) => {
       const principal = await this.deps.auth.authenticate({ headers: req.headers, ip: req.ip });
       if (!principal)
         return reply

@@ -24,12 +24,13 @@ export interface InProcessGateway {
 
 export async function startGateway(
   configYaml = '{}\n',
-  options: Partial<HearthOptions> & { env?: Record<string, string> } = {},
+  options: Partial<HearthOptions> & { env?: Record<string, string>; channels?: string } = {},
 ): Promise<InProcessGateway> {
   const fake = await startOpenAIFake();
   const dir = mkdtempSync(join(tmpdir(), 'hearth-gw-'));
   const file = join(dir, 'hearth.yml');
   writeFileSync(file, configYaml);
+  if (options.channels !== undefined) writeFileSync(join(dir, 'channels.yml'), options.channels);
   const env = {
     HEARTH_HOST: '127.0.0.1',
     HEARTH_PORT: '0',
@@ -37,6 +38,7 @@ export async function startGateway(
     HEARTH_API_TOKEN: TOKEN,
     MODEL_ENDPOINT: fake.baseUrl,
     MODEL_NAME: 'fake-gpt',
+    ...(options.channels !== undefined ? { CHANNEL_CONFIG: join(dir, 'channels.yml') } : {}),
     ...options.env,
   };
   const logs: Array<Record<string, unknown>> = [];

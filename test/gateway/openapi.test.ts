@@ -15,8 +15,24 @@ describe('the OpenAPI document', () => {
   let g: InProcessGateway;
   let doc: OpenAPIV3_1.Document;
   before(async () => {
+    // Every optional surface on, so every kind of route the gateway can register is registered.
     g = await startGateway(
-      'voice:\n  enabled: true\n  asr:\n    phrases: [what time is it]\ncanvas:\n  enabled: true\n',
+      [
+        'voice:\n  enabled: true\n  asr:\n    phrases: [what time is it]',
+        'canvas:\n  enabled: true',
+        'security:\n  oidc:\n    issuer: http://127.0.0.1:9/\n    clientId: hearth\n' +
+          '    redirectUri: http://127.0.0.1:9/auth/oidc/callback\n    allowInsecureHttp: true',
+        '',
+      ].join('\n'),
+      {
+        channels: [
+          'telegram:\n  token: "123:abc"\n  mode: webhook\n  webhook: { url: "https://example.test/hook", secretToken: s3cret }',
+          'whatsapp:\n  mode: cloud\n  cloud:\n    phoneNumberId: "1"\n    accessToken: t\n    appSecret: a\n    verifyToken: v' +
+            '\n    graphApiBase: http://127.0.0.1:9',
+          'slack:\n  mode: events\n  botToken: xoxb-x\n  signingSecret: s\n  apiUrl: http://127.0.0.1:9/api/',
+          '',
+        ].join('\n'),
+      },
     );
     const res = await fetch(`${g.hearth.url}/openapi.json`);
     assert.equal(res.status, 200);
@@ -41,6 +57,13 @@ describe('the OpenAPI document', () => {
       `routes missing from the document: ${missing.map((r) => `${r.method} ${r.url}`).join(', ')}`,
     );
     for (const path of [
+      '/webhooks/whatsapp',
+      '/webhooks/slack',
+      '/webhooks/telegram',
+      '/auth/oidc/login',
+      '/voice/offer',
+      '/admin/stats',
+      '/admin/approvals',
       '/admin/models',
       '/admin/models/{id}',
       '/v1/chat/completions',
@@ -50,6 +73,23 @@ describe('the OpenAPI document', () => {
     ]) {
       assert.ok(doc.paths?.[path], `${path} is documented`);
     }
+  });
+
+  it('declares a response schema on every route (so each answer is documented)', () => {
+    const without = g.hearth.routes.filter((r) => r.method !== 'HEAD' && !r.responseSchema);
+    assert.deepEqual(
+      without.map((r) => `${r.method} ${r.url}`),
+      [],
+      'routes without a response schema',
+    );
+    for (const [path, item] of Object.entries(doc.paths ?? {}))
+      for (const [method, op] of Object.entries(item ?? {})) {
+        const responses = (op as OpenAPIV3_1.OperationObject).responses ?? {};
+        assert.ok(
+          Object.keys(responses).some((s) => /^[123]/.test(s)),
+          `${method} ${path} documents its success`,
+        );
+      }
   });
 
   it('carries the schemas the routes declare (request body, parameters, responses)', () => {

@@ -48,6 +48,7 @@ const expected: Record<string, Need> = {
   'GET /admin/approvals': 'viewer',
   'POST /admin/approvals/:id/:decision': 'operator',
   'GET /admin/usage': 'viewer',
+  'GET /admin/stats': 'viewer',
 };
 const rank: Record<Need, number> = { viewer: 1, operator: 2, admin: 3 };
 

@@ -12,6 +12,7 @@ import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ClientTools, HistoryTurn, Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { ToolCall, ToolSpec } from '../../core/model-provider.js';
+import { openObject } from '../../core/route-schema.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
 import { directTextMessage } from '../../core/direct-message.js';
 
@@ -229,6 +230,42 @@ export interface ApiChannelOptions {
   listModels: () => Array<{ id: string; provider: string }>;
 }
 
+/**
+ * The OpenAI-compatible routes' documentation. Only answers are declared: the request body is
+ * checked by the handler (zod, OpenAI's error shape), so it is documented as an open object.
+ */
+const openAiErrorResponse = {
+  description: "OpenAI's error shape: `{ error: { message, type, code, param? } }`",
+  ...openObject({ error: openObject({ message: { type: 'string' }, type: { type: 'string' }, code: {} }) }, ['error']),
+};
+const V1_SCHEMAS = {
+  models: {
+    summary: 'The models, as OpenAI lists them',
+    response: {
+      200: openObject({ object: { type: 'string' }, data: { type: 'array', items: openObject() } }, ['data']),
+      '4xx': openAiErrorResponse,
+    },
+  },
+  completions: {
+    summary: 'OpenAI-compatible chat completion (streams with `stream: true`)',
+    body: {
+      description: "OpenAI's request body (model, messages, stream, …), checked by the handler",
+      ...openObject(),
+    },
+    response: {
+      200: {
+        description: 'A chat.completion, or with `stream: true` server-sent chat.completion.chunk events',
+        content: {
+          'application/json': { schema: openObject({ id: { type: 'string' }, choices: { type: 'array' } }) },
+          'text/event-stream': { schema: { type: 'string' } },
+        },
+      },
+      '4xx': openAiErrorResponse,
+      '5xx': openAiErrorResponse,
+    },
+  },
+};
+
 export class ApiChannel implements Channel {
   readonly name = 'api';
   private ctx?: ChannelContext;
@@ -240,11 +277,11 @@ export class ApiChannel implements Channel {
 
   routes(app: FastifyInstance): void {
     const auth = this.options.guard;
-    app.get('/v1/models', { preHandler: auth }, async () => ({
+    app.get('/v1/models', { preHandler: auth, schema: V1_SCHEMAS.models }, async () => ({
       object: 'list',
       data: this.options.listModels().map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })),
     }));
-    app.post('/v1/chat/completions', { preHandler: auth }, async (req, reply) => {
+    app.post('/v1/chat/completions', { preHandler: auth, schema: V1_SCHEMAS.completions }, async (req, reply) => {
       const unsupported = unsupportedParameter(req.body);
       if (unsupported) {
         return reply.code(400).send({

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { ErrorCode } from '../../core/errors.js';
+import { openObject, responses } from '../../core/route-schema.js';
 import { verifySlackSignature } from './signature.js';
 
 /** How long a request waits for Bolt to `ack()` before answering 200 anyway (Slack gives up at 3 s). */
@@ -41,7 +42,20 @@ export class FastifySlackReceiver implements Receiver {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, raw);
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, raw);
-      scope.post('/webhooks/slack', async (req, reply) => {
+      const schema = {
+        summary: 'Slack Events API and interactivity (events mode)',
+        description: 'Signed with `X-Slack-Signature` and `X-Slack-Request-Timestamp`; JSON or form-encoded.',
+        response: responses({
+          200: {
+            description: 'Taken; a url_verification answers its challenge',
+            content: {
+              'application/json': { schema: openObject({ challenge: { type: 'string' } }) },
+              'text/plain': { schema: { type: 'string' } },
+            },
+          },
+        }),
+      };
+      scope.post('/webhooks/slack', { schema }, async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const verdict = verifySlackSignature(
           this.signingSecret,

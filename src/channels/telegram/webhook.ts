@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Update } from 'grammy/types';
 import type { Logger } from 'pino';
+import { openObject } from '../../core/route-schema.js';
 
 export const TELEGRAM_WEBHOOK_PATH = '/webhooks/telegram';
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
@@ -32,7 +33,13 @@ export interface WebhookRouteOptions {
 /** Registers the webhook route inside its own Fastify scope. */
 export async function registerWebhookRoute(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   await app.register(async (scope) => {
-    scope.post(TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
+    const ack = openObject({ ok: { type: 'boolean' } }, ['ok']);
+    const schema = {
+      summary: 'Telegram Bot API updates (webhook mode)',
+      description: 'Needs the `X-Telegram-Bot-Api-Secret-Token` given to setWebhook; 503 asks Telegram to retry.',
+      response: { 200: ack, 401: ack, 503: ack },
+    };
+    scope.post(TELEGRAM_WEBHOOK_PATH, { schema }, async (request, reply) => {
       if (!secretMatches(opts.secretToken, request.headers[SECRET_HEADER])) {
         opts.log.warn(
           { channel: 'telegram', ip: request.ip, code: 'HEARTH_E_UNAUTHORIZED' },

@@ -19,6 +19,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { Authenticator } from '../../core/auth.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
+import { webSocketResponse } from '../../core/route-schema.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { HistoryStore } from '../../core/stores.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
@@ -64,7 +65,8 @@ export class WebChatChannel implements Channel {
   }
 
   routes(app: FastifyInstance): void {
-    app.get('/ws', { websocket: true }, (socket, req) => this.accept(socket, req.headers, req.ip));
+    const schema = { summary: "The web chat's WebSocket", response: webSocketResponse };
+    app.get('/ws', { websocket: true, schema }, (socket, req) => this.accept(socket, req.headers, req.ip));
   }
 
   async start(ctx: ChannelContext): Promise<void> {

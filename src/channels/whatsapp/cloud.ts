@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
+import { mediaResponse, responses } from '../../core/route-schema.js';
 import { extractButtons, type AnswerButton } from '../shared/buttons.js';
 import { StatusReporter } from '../shared/status.js';
 import { CloudApi } from './cloud-api.js';
@@ -69,7 +70,11 @@ export class WhatsAppCloudChannel implements Channel {
   }
 
   routes(app: FastifyInstance): void {
-    app.get('/webhooks/whatsapp', async (req, reply) => {
+    const verifySchema = {
+      summary: "Meta's webhook verification (hub.mode=subscribe, hub.verify_token, hub.challenge)",
+      response: responses({ 200: mediaResponse('The challenge, echoed', 'text/plain') }),
+    };
+    app.get('/webhooks/whatsapp', { schema: verifySchema }, async (req, reply) => {
       const q = req.query as Record<string, string | undefined>;
       if (q['hub.mode'] === 'subscribe' && q['hub.verify_token'] === this.cloud.verifyToken && q['hub.challenge']) {
         return reply.code(200).type('text/plain').send(q['hub.challenge']);
@@ -80,7 +85,12 @@ export class WhatsAppCloudChannel implements Channel {
     app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-      scope.post('/webhooks/whatsapp', async (req, reply) => {
+      const schema = {
+        summary: 'WhatsApp Cloud API events',
+        description: 'Signed with `X-Hub-Signature-256` (HMAC of the raw body with the app secret).',
+        response: responses({ 200: mediaResponse('Taken (empty body)', 'text/plain') }),
+      };
+      scope.post('/webhooks/whatsapp', { schema }, async (req, reply) => {
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const signature = req.headers['x-hub-signature-256'];
         if (!verifyHubSignature(this.cloud.appSecret, Array.isArray(signature) ? signature[0] : signature, raw)) {

@@ -108,14 +108,27 @@ export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'acces
       schema: {
         params: byId,
         response: responses({
-          200: openObject({ deletedConversations: { type: 'number' } }, ['deletedConversations']),
+          200: openObject(
+            {
+              deletedConversations: { type: 'number' },
+              deletedMessages: { type: 'number', description: 'turns removed from conversations others wrote in' },
+              deletedUsageRows: { type: 'number' },
+              deletedApprovedSenders: { type: 'number' },
+            },
+            ['deletedConversations'],
+          ),
         }),
       },
     },
     async (req) => {
       const removed = await history.deleteUser(req.params.id);
       req.log.info({ userId: req.params.id, removed, actor: req.principal?.id }, 'user data deleted');
-      return { deletedConversations: removed };
+      return {
+        deletedConversations: removed.conversations,
+        deletedMessages: removed.messages,
+        deletedUsageRows: removed.usage,
+        deletedApprovedSenders: removed.approvedSenders,
+      };
     },
   );
 };

@@ -10,7 +10,7 @@ import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { LoadedConfig } from '../../core/config-load.js';
 import { doneEvent } from '../../core/message.js';
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
-import { jsonSchema, openObject, responses } from '../route-schema.js';
+import { jsonSchema, mediaResponse, openObject, responses } from '../route-schema.js';
 import { builtWebApps } from '../web-apps.js';
 
 const auditQuery = z.object({
@@ -76,8 +76,15 @@ export const consolePlugin: GatewayPlugin<
 > = async (app, deps) => {
   const { audit } = deps.security;
 
-  app.get('/console', { schema: { summary: 'The admin console page' } }, async (_req, reply) =>
-    builtWebApps.sendPage(reply, 'console'),
+  app.get(
+    '/console',
+    {
+      schema: {
+        summary: 'The admin console page',
+        response: responses({ 200: mediaResponse('The console (HTML)', 'text/html') }),
+      },
+    },
+    async (_req, reply) => builtWebApps.sendPage(reply, 'console'),
   );
 
   app.get<{ Querystring: z.infer<typeof auditQuery> }>(

@@ -4,7 +4,7 @@
  * `/metrics`. Mounted in every role.
  */
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
-import { openObject } from '../route-schema.js';
+import { mediaResponse, openObject } from '../route-schema.js';
 
 /** Skills that hold a connection of their own, whose state /readyz shows. */
 const connectionSkills = new Set(['mqtt']);
@@ -27,7 +27,11 @@ export const healthPlugin: GatewayPlugin<
     async () => ({ status: 'ok' }),
   );
   // Prometheus scrapes without credentials; keep /metrics off untrusted networks (security.ipAllowlist.admin covers it).
-  app.get('/metrics', async (_req, reply) => {
+  const metricsSchema = {
+    summary: 'Prometheus metrics',
+    response: { 200: mediaResponse('Prometheus text exposition format', 'text/plain') },
+  };
+  app.get('/metrics', { schema: metricsSchema }, async (_req, reply) => {
     const registry = deps.metrics.registry;
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GatewayPlugin } from '../plugin.js';
+import { mediaResponse } from '../route-schema.js';
 
 /** The repository's `web/` folder, from `dist/src/gateway/plugins/`. */
 const WEB = fileURLToPath(new URL('../../../../web/', import.meta.url));
@@ -20,7 +21,8 @@ const FILES: Record<string, [string, string]> = {
 export const webUiPlugin: GatewayPlugin<unknown> = async (app) => {
   for (const [route, [name, type]] of Object.entries(FILES)) {
     const body = await readFile(join(WEB, name));
-    app.get(route, async (_req, reply) =>
+    const schema = { summary: `The web chat's ${name}`, response: { 200: mediaResponse(name, type.split(';')[0]) } };
+    app.get(route, { schema }, async (_req, reply) =>
       reply.header('content-type', type).header('cache-control', 'no-cache').send(body),
     );
   }
