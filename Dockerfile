@@ -21,11 +21,10 @@ WORKDIR /app
 
 # node-llama-cpp (embedded GGUF models, in process) is an optional dependency that brings ~730 MB of
 # CUDA/Vulkan builds. It is left out unless WITH_LOCAL_MODELS=true: `npm ci --omit=optional`. Users of an
-# API or of the model-server container need none of it. --omit=optional also drops the TypeScript 7
-# compiler's native binary (an optional, per-platform package), so that one is added back explicitly
-# at the version the lockfile pins; it is a dev dependency and is pruned below. The same goes for the
-# web build's native parts (rolldown and lightningcss, used by Vite) and, after the prune, for resvg's
-# (the canvas PNG renderer, needed at run time).
+# API or of the model-server container need none of it. --omit=optional also drops the web build's native
+# parts (rolldown and lightningcss, used by Vite: optional, per-platform packages), so those are added back
+# explicitly at the versions the lockfile pins; they are dev dependencies and are pruned below. The same
+# goes, after the prune, for resvg's (the canvas PNG renderer, needed at run time).
 ARG WITH_LOCAL_MODELS=false
 COPY package.json package-lock.json .npmrc ./
 RUN if [ "$WITH_LOCAL_MODELS" = "true" ]; then \
@@ -34,7 +33,7 @@ RUN if [ "$WITH_LOCAL_MODELS" = "true" ]; then \
       npm ci --omit=optional --no-audit --no-fund \
       && platform="$(node -p 'process.platform + "-" + process.arch')" \
       && locked() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; } \
-      && npm install --no-save --omit=optional --no-audit --no-fund "@typescript/typescript-${platform}@$(locked typescript)" \
+      && npm install --no-save --omit=optional --no-audit --no-fund \
            "@rolldown/binding-${platform}-gnu@$(locked rolldown)" "lightningcss-${platform}-gnu@$(locked lightningcss)"; \
     fi
 
