@@ -26,6 +26,7 @@ import type { SkillHost } from '../skills/index.js';
 import type { Stores } from '../storage/index.js';
 import type { Approvals } from '../approvals/approvals.js';
 import type { Budgets } from '../engine/budgets.js';
+import type { UserData } from '../privacy/user-data.js';
 import type { AccessControl } from './pipeline/access.js';
 import type { Step } from './pipeline/compose.js';
 import type { AddedModels } from './plugins/models/added-models.js';
@@ -55,6 +56,12 @@ export interface GatewayDeps {
   /** Every channel of this gateway, built-in (api, webchat, voice) and from channels.yml. */
   channels(): readonly Channel[];
   access: AccessControl;
+  /**
+   * Per-user export and deletion. A feature that stores something per person registers its
+   * `PersonalDataSource` here while mounted (`deps.userData.register(source)`), and the export and
+   * deletion routes cover it from then on.
+   */
+  userData: UserData;
   /** The skill host, when this process runs the engine role. */
   skills?: SkillHost;
   /** The knowledge base (collections, ingestion, search). */

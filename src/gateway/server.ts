@@ -56,6 +56,8 @@ import { skillsAdminPlugin } from './plugins/skills-admin.js';
 import { webUiPlugin } from './plugins/web-ui.js';
 import { webAppsPlugin } from './plugins/web-apps.js';
 import { VoiceNotes } from './voice-notes.js';
+import { UserData } from '../privacy/user-data.js';
+import { notesData } from '../skills/builtin/notes/index.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
 export type ProcessRole = 'gateway' | 'engine';
@@ -246,6 +248,7 @@ export class Hearth {
           responseSchema: !!route.schema?.response,
         });
     });
+    const access = new AccessControl(stores.history, stores.sessions);
     const deps: GatewayDeps = {
       config: () => this.config,
       loaded: () => this.loaded,
@@ -260,7 +263,8 @@ export class Hearth {
       bus,
       metrics,
       channels: () => this.channels,
-      access: new AccessControl(stores.history, stores.sessions),
+      access,
+      userData: new UserData(stores.history, stores.blobs, [notesData(dataDir), access.personalData()]),
       skills: this.skills,
       knowledge,
       canvas,

@@ -13,7 +13,7 @@ import { ErrorCode, HearthError } from '../core/errors.js';
 import type { ReplyTarget } from '../core/message.js';
 import type { ToolCall, ToolSpec } from '../core/model-provider.js';
 import type { BlobStore, SessionStore } from '../core/stores.js';
-import type { CanvasService } from './builtin/builtin-skill.js';
+import { builtinDataDir, type CanvasService } from './builtin/builtin-skill.js';
 import type { ToolContext, ToolHost, ToolResult } from '../core/tools.js';
 import { builtinSkills } from './builtin/index.js';
 import { checkSignature } from './install/signature.js';
@@ -421,7 +421,7 @@ export class SkillHost implements ToolHost {
   }
 
   private dataDirOf(name: string): string {
-    return resolve(this.deps.dataDir, 'skill-data', name);
+    return builtinDataDir(this.deps.dataDir, name);
   }
 
   private make(

@@ -132,7 +132,7 @@ export async function eventually(
 /** A call to the real process's HTTP API with its admin bearer token (end-to-end tests). */
 export async function adminCall(
   hearth: { baseUrl: string; token: string },
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
 ): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${hearth.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${hearth.token}` } });

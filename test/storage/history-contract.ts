@@ -279,7 +279,7 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       });
     });
 
-    it('in a group, exports and deletes only the leaver\'s turns and the replies to them; the others\' stay', async () => {
+    it("in a group, exports and deletes only the leaver's turns and the replies to them; the others' stay", async () => {
       const group = 'telegram:-500';
       await store.upsertConversation(conv(group, 'ann', 4000, 'telegram'));
       const turn = (id: string, author: string, at: number, role: StoredMessage['role'] = 'user') => ({
@@ -306,10 +306,11 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         "Ann's turns are not in Bob's export",
       );
       const ann = await store.exportUser('ann');
-      assert.deepEqual(
-        ann.messages.map((m) => m.id).sort(),
-        ['telegram:-500:1', 'telegram:-500:1#reply', 'telegram:-500:3'],
-      );
+      assert.deepEqual(ann.messages.map((m) => m.id).sort(), [
+        'telegram:-500:1',
+        'telegram:-500:1#reply',
+        'telegram:-500:3',
+      ]);
 
       // Ann started the group; deleting her keeps the group and Bob's turns in it.
       assert.deepEqual(await store.deleteUser('ann'), {
@@ -322,7 +323,11 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         (await store.recent(group, 10_000)).map((m) => m.id),
         ['telegram:-500:2', 'telegram:-500:2#reply'],
       );
-      assert.equal((await store.getConversation(group))?.userId, 'bob', 'the group now belongs to its remaining writer');
+      assert.equal(
+        (await store.getConversation(group))?.userId,
+        'bob',
+        'the group now belongs to its remaining writer',
+      );
       assert.deepEqual((await store.exportUser('ann')).messages, []);
       assert.deepEqual((await store.exportUser('ann')).conversations, []);
 
@@ -337,7 +342,10 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       await store.upsertConversation(conv('slack:old', 'r1', at, 'slack'));
       await store.append({
         ...msg('slack:old:1', 'slack:old', at + 1),
-        attachments: [{ kind: 'image', blobKey: 'media/old.jpg' }, { kind: 'document', url: 'https://files.example/x' }],
+        attachments: [
+          { kind: 'image', blobKey: 'media/old.jpg' },
+          { kind: 'document', url: 'https://files.example/x' },
+        ],
       });
       await store.upsertConversation({ ...conv('slack:mixed', 'r1', at, 'slack'), updatedAt: at + 5000 });
       await store.append(msg('slack:mixed:1', 'slack:mixed', at + 2));

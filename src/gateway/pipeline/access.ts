@@ -7,6 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Message } from '../../core/message.js';
+import type { PersonalDataSource } from '../../core/personal-data.js';
 import type { HistoryStore, SessionStore } from '../../core/stores.js';
 
 export type AccessDecision =
@@ -99,6 +100,26 @@ export class AccessControl {
     await this.sessions.delete(senderKey(p.channel, p.senderId));
     await this.updateIndex((codes) => codes.filter((c) => c !== upper));
     return p;
+  }
+
+  /** Drops every pending code of one sender (per-user deletion); returns how many. */
+  async forget(senderId: string): Promise<number> {
+    const mine = (await this.list()).filter((p) => p.senderId === senderId);
+    for (const p of mine) {
+      await this.sessions.delete(codeKey(p.code));
+      await this.sessions.delete(senderKey(p.channel, p.senderId));
+    }
+    if (mine.length) await this.updateIndex((codes) => codes.filter((c) => !mine.some((p) => p.code === c)));
+    return mine.length;
+  }
+
+  /** The pending pairings of each sender, for per-user export and deletion. */
+  personalData(): PersonalDataSource {
+    return {
+      name: 'pendingPairings',
+      export: async (senderId) => (await this.list()).filter((p) => p.senderId === senderId),
+      delete: (senderId) => this.forget(senderId),
+    };
   }
 
   /**

@@ -22,7 +22,9 @@ const byName = { type: 'object', required: ['name'], properties: { name: { type:
 const byCode = { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } as const;
 const byId = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
 
-export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'access' | 'stores'>> = async (app, deps) => {
+export const adminApiPlugin: GatewayPlugin<
+  Pick<GatewayDeps, 'channels' | 'access' | 'stores' | 'userData' | 'security'>
+> = async (app, deps) => {
   const history = deps.stores.history;
 
   app.get(
@@ -95,10 +97,27 @@ export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'acces
     },
   );
 
+  // Per-user export: everything stored about the person (src/privacy/user-data.ts). A read, but of
+  // someone's private data, so it is audited like a change: who exported whom.
   app.get<{ Params: { id: string } }>(
     '/admin/users/:id/export',
     { config: { role: 'admin' }, schema: { params: byId, response: responses({ 200: openObject() }) } },
-    async (req) => history.exportUser(req.params.id),
+    async (req) => {
+      const dump = await deps.userData.export(req.params.id);
+      await deps.security.audit.record({
+        actor: req.principal?.id ?? 'anonymous',
+        action: 'user.export',
+        target: req.params.id,
+        ip: deps.security.clientIp(req),
+        result: 'ok',
+        detail: {
+          conversations: dump.conversations.length,
+          messages: dump.messages.length,
+          blobs: dump.blobs.length,
+        },
+      });
+      return dump;
+    },
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -108,27 +127,26 @@ export const adminApiPlugin: GatewayPlugin<Pick<GatewayDeps, 'channels' | 'acces
       schema: {
         params: byId,
         response: responses({
-          200: openObject(
-            {
-              deletedConversations: { type: 'number' },
-              deletedMessages: { type: 'number', description: 'turns removed from conversations others wrote in' },
-              deletedUsageRows: { type: 'number' },
-              deletedApprovedSenders: { type: 'number' },
-            },
-            ['deletedConversations'],
-          ),
+          200: openObject({ deletedConversations: { type: 'number' }, deleted: openObject() }, [
+            'deletedConversations',
+            'deleted',
+          ]),
         }),
       },
     },
     async (req) => {
-      const removed = await history.deleteUser(req.params.id);
-      req.log.info({ userId: req.params.id, removed, actor: req.principal?.id }, 'user data deleted');
-      return {
-        deletedConversations: removed.conversations,
-        deletedMessages: removed.messages,
-        deletedUsageRows: removed.usage,
-        deletedApprovedSenders: removed.approvedSenders,
-      };
+      const deleted = await deps.userData.delete(req.params.id);
+      // The /admin audit hook records the request; this entry records what went.
+      await deps.security.audit.record({
+        actor: req.principal?.id ?? 'anonymous',
+        action: 'user.delete',
+        target: req.params.id,
+        ip: deps.security.clientIp(req),
+        result: 'ok',
+        detail: { ...deleted },
+      });
+      req.log.info({ userId: req.params.id, deleted, actor: req.principal?.id }, 'user data deleted');
+      return { deletedConversations: deleted.conversations, deleted };
     },
   );
 };

@@ -1,4 +1,5 @@
 /** What a built-in skill is: a manifest plus a factory given Hearth's services. */
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { HearthConfig } from '../../core/config.js';
 import type { ReplyTarget } from '../../core/message.js';
@@ -46,4 +47,9 @@ export function stringArg(args: Record<string, unknown>, name: string): string {
   const v = args[name];
   if (typeof v !== 'string' || v.trim() === '') throw new Error(`missing "${name}"`);
   return v;
+}
+
+/** The data folder of a built-in (`<dataDir>/skill-data/<name>`): the skill host's, and the privacy service's. */
+export function builtinDataDir(dataDir: string, name: string): string {
+  return resolve(dataDir, 'skill-data', name);
 }

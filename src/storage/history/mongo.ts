@@ -293,7 +293,11 @@ export class MongoHistoryStore implements HistoryStore {
     return { conversations: parts.map((p) => toConversation(p.conv)), messages, usage, approvedSenders };
   }
 
-  async pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult> {
+  async pruneMessages(filter: {
+    before: number;
+    channels?: string[];
+    exceptChannels?: string[];
+  }): Promise<PruneResult> {
     const channel = filter.channels ? { $in: filter.channels } : { $nin: filter.exceptChannels ?? [] };
     const convs = await this.conversations.find({ channel }, { projection: { _id: 1, updatedAt: 1 } }).toArray();
     const ids = convs.map((c) => c._id);

@@ -257,7 +257,11 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
     };
   }
 
-  async pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult> {
+  async pruneMessages(filter: {
+    before: number;
+    channels?: string[];
+    exceptChannels?: string[];
+  }): Promise<PruneResult> {
     const ofChannel = filter.channels ? 'channel = ANY($2::text[])' : 'NOT (channel = ANY($2::text[]))';
     const params = [filter.before, filter.channels ?? filter.exceptChannels ?? []];
     const expired = `created_at < $1 AND conversation_id IN (SELECT id FROM conversations WHERE ${ofChannel})`;

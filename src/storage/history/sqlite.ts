@@ -284,7 +284,11 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     return { conversations, messages, usage, approvedSenders };
   }
 
-  async pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult> {
+  async pruneMessages(filter: {
+    before: number;
+    channels?: string[];
+    exceptChannels?: string[];
+  }): Promise<PruneResult> {
     this.cache.clear();
     const db = this.flushed;
     const params = {

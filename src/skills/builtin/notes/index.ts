@@ -1,8 +1,9 @@
 /** Built-in notes: a per-user memory the assistant can save to, search and prune. */
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { PersonalDataSource } from '../../../core/personal-data.js';
 import { parseManifest } from '../../manifest.js';
-import { stringArg, type BuiltinSkill } from '../builtin-skill.js';
+import { builtinDataDir, stringArg, type BuiltinSkill } from '../builtin-skill.js';
 import { JsonFile } from '../json-file.js';
 
 interface Note {
@@ -13,6 +14,31 @@ interface Note {
 
 const maxNotesPerUser = 500;
 const maxNoteChars = 2_000;
+
+/**
+ * One `JsonFile` per notes file in this process, shared by the skill and the privacy service, so
+ * a deletion queues behind a save under way instead of being overwritten by it.
+ */
+const openFiles = new Map<string, JsonFile<Note[]>>();
+
+/** A user's notes file in `dir`, named by a hash so user ids never become paths. */
+function notesFile(dir: string, userId: string): JsonFile<Note[]> {
+  const path = join(dir, `${createHash('sha256').update(userId).digest('hex').slice(0, 32)}.json`);
+  let f = openFiles.get(path);
+  if (!f) openFiles.set(path, (f = new JsonFile<Note[]>(path, () => [])));
+  return f;
+}
+
+/** The notes of each user, for per-user export and deletion (`dataDir`: Hearth's data folder). */
+export function notesData(dataDir: string): PersonalDataSource {
+  const dir = builtinDataDir(dataDir, 'notes');
+  return {
+    name: 'notes',
+    export: (userId) => notesFile(dir, userId).read(),
+    // The file is left holding `[]`: removing it could race a save queued behind this update.
+    delete: (userId) => notesFile(dir, userId).update((list) => list.splice(0).length),
+  };
+}
 
 export const notes: BuiltinSkill = {
   manifest: parseManifest({
@@ -53,14 +79,7 @@ export const notes: BuiltinSkill = {
     ],
   }),
   create: (deps) => {
-    const files = new Map<string, JsonFile<Note[]>>();
-    // One file per user, named by a hash so user ids never become paths.
-    const fileOf = (userId: string) => {
-      const name = createHash('sha256').update(userId).digest('hex').slice(0, 32);
-      let f = files.get(name);
-      if (!f) files.set(name, (f = new JsonFile<Note[]>(join(deps.dataDir, `${name}.json`), () => [])));
-      return f;
-    };
+    const fileOf = (userId: string) => notesFile(deps.dataDir, userId);
     return {
       execute: async ({ tool, arguments: args, context }) => {
         const file = fileOf(context.userId);
