@@ -7,6 +7,7 @@ import type { MessageBodySource } from '../core/stores.js';
 import {
   exportAudit,
   messageBodySource,
+  conversationTitleSource,
   rotateKeys,
   verifyAudit,
   type EncryptedFieldSource,
@@ -40,6 +41,7 @@ export async function keysRotateCommand(opts: { config?: string }): Promise<void
     if ('messageBodies' in history) {
       sources.push(
         messageBodySource(history as unknown as MessageBodySource, config.security.encryption.messageBodies),
+        conversationTitleSource(history, config.security.encryption.messageBodies),
       );
     } else if (config.security.encryption.messageBodies) {
       // This backend cannot list its bodies: keep every old key so none of them becomes unreadable.

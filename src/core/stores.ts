@@ -157,6 +157,8 @@ export interface ValueCipher {
 
 /** The associated-data context a stored message body is encrypted with. */
 export const messageContext = (id: string): string => `message:${id}`;
+/** The encryption context of a conversation's title (made of the user's first words, so encrypted too). */
+export const titleContext = (id: string): string => `conversation-title:${id}`;
 
 /** Stored message bodies, seen from key rotation (`hearth keys rotate`). */
 export interface MessageBodySource {

@@ -2,7 +2,13 @@
  * Adapters between the field cipher and the storage seams: the `ValueCipher` stores encrypt
  * message bodies with, and the rotation source over a history store's message bodies.
  */
-import { messageContext, type MessageBodySource, type ValueCipher } from '../core/stores.js';
+import {
+  messageContext,
+  titleContext,
+  type HistoryStore,
+  type MessageBodySource,
+  type ValueCipher,
+} from '../core/stores.js';
 import type { EncryptedField, EncryptedFieldSource } from './encrypted-fields.js';
 import { FieldCipher } from './field-cipher.js';
 
@@ -29,5 +35,27 @@ export function messageBodySource(store: MessageBodySource, includePlaintext: bo
       }
     },
     replace: (id, expected, value) => store.replaceMessageBody(id, expected, value),
+  };
+}
+
+/**
+ * Conversation titles as a rotation source (read from the raw store, so the values as stored). The
+ * replace is a read-compare-write, not atomic: a rename racing a rotation keeps whichever came last,
+ * and the next rotation re-encrypts a title left under an old key.
+ */
+export function conversationTitleSource(store: HistoryStore, includePlaintext: boolean): EncryptedFieldSource {
+  return {
+    name: 'history.conversationTitles',
+    async *fields(): AsyncIterable<EncryptedField> {
+      for (const c of await store.listConversations({ limit: Number.MAX_SAFE_INTEGER })) {
+        if (c.title && (includePlaintext || FieldCipher.isEncrypted(c.title)))
+          yield { id: c.id, value: c.title, context: titleContext(c.id) };
+      }
+    },
+    async replace(id, expected, value) {
+      if ((await store.getConversation(id))?.title !== expected) return false;
+      await store.setConversationTitle(id, value);
+      return true;
+    },
   };
 }

@@ -24,9 +24,12 @@ describe('encrypted message bodies', () => {
     const secret = 'xyzzy-plover-42';
     let h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl }, config, dataDir });
     let conversationId: string;
+    let identity: string;
     try {
       const first = await chatOverWs(h.baseUrl, `remember ${secret}`);
       conversationId = first.ready.conversationId;
+      // The same browser comes back: it sends the identity it was issued.
+      identity = first.ready.identity;
       assert.equal(first.events.at(-1)!.text, `You said: remember ${secret}`);
     } finally {
       await h.stop();
@@ -46,7 +49,11 @@ describe('encrypted message bodies', () => {
 
     h = await startHearth({ env: { MODEL_ENDPOINT: model.baseUrl }, config, dataDir });
     try {
-      const again = await chatOverWs(h.baseUrl, 'what did I ask you to remember?', { conversationId: conversationId! });
+      const again = await chatOverWs(h.baseUrl, 'what did I ask you to remember?', {
+        conversationId: conversationId!,
+        identity: identity!,
+      });
+      assert.ok(again.ready, JSON.stringify(again.events));
       assert.deepEqual(again.ready.history[0], { role: 'user', content: `remember ${secret}` });
       const sent = model.requests.at(-1)!.body.messages.map((m: { content: string }) => m.content);
       assert.ok(sent.includes(`remember ${secret}`), 'the decrypted history reaches the model');

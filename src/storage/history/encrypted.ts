@@ -5,6 +5,7 @@
  */
 import {
   messageContext,
+  titleContext,
   type Conversation,
   type HistoryStore,
   type PruneResult,
@@ -20,6 +21,17 @@ export class EncryptingHistoryStore implements HistoryStore {
     private readonly cipher: ValueCipher,
   ) {}
 
+  /** Conversation titles are made of the user's first words: encrypted like the bodies. */
+  private sealTitle(c: Conversation): Conversation {
+    return c.title ? { ...c, title: this.cipher.encrypt(c.title, titleContext(c.id)) } : c;
+  }
+
+  private openTitle(c: Conversation): Conversation {
+    return c.title && this.cipher.isEncrypted(c.title)
+      ? { ...c, title: this.cipher.decrypt(c.title, titleContext(c.id)) }
+      : c;
+  }
+
   private open_(m: StoredMessage): StoredMessage {
     return this.cipher.isEncrypted(m.content)
       ? { ...m, content: this.cipher.decrypt(m.content, messageContext(m.id)) }
@@ -31,11 +43,12 @@ export class EncryptingHistoryStore implements HistoryStore {
   }
 
   upsertConversation(c: Conversation): Promise<void> {
-    return this.inner.upsertConversation(c);
+    return this.inner.upsertConversation(this.sealTitle(c));
   }
 
-  getConversation(id: string): Promise<Conversation | undefined> {
-    return this.inner.getConversation(id);
+  async getConversation(id: string): Promise<Conversation | undefined> {
+    const c = await this.inner.getConversation(id);
+    return c && this.openTitle(c);
   }
 
   append(m: StoredMessage): Promise<boolean> {
@@ -62,14 +75,12 @@ export class EncryptingHistoryStore implements HistoryStore {
     return this.inner.usageByDay(...args);
   }
 
-  listConversations(
-    ...args: Parameters<HistoryStore['listConversations']>
-  ): ReturnType<HistoryStore['listConversations']> {
-    return this.inner.listConversations(...args);
+  async listConversations(...args: Parameters<HistoryStore['listConversations']>): Promise<Conversation[]> {
+    return (await this.inner.listConversations(...args)).map((c) => this.openTitle(c));
   }
 
   setConversationTitle(id: string, title: string): Promise<void> {
-    return this.inner.setConversationTitle(id, title);
+    return this.inner.setConversationTitle(id, this.cipher.encrypt(title, titleContext(id)));
   }
 
   deleteConversation(id: string): Promise<boolean> {
@@ -86,7 +97,11 @@ export class EncryptingHistoryStore implements HistoryStore {
 
   async exportUser(userId: string): Promise<UserHistory> {
     const out = await this.inner.exportUser(userId);
-    return { ...out, messages: out.messages.map((m) => this.open_(m)) };
+    return {
+      ...out,
+      conversations: out.conversations.map((c) => this.openTitle(c)),
+      messages: out.messages.map((m) => this.open_(m)),
+    };
   }
 
   approveSender(channel: string, senderId: string): Promise<void> {
