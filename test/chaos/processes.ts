@@ -4,24 +4,12 @@
  * gateway` / `hearth engine` replicas from this build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { flattenLogLine } from '../log-line.js';
 
 /** This build's CLI entry and model fake (the compiled tree this file sits in). */
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const OPENAI_FAKE = fileURLToPath(new URL('../fakes/openai-server.js', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** A child process whose stdout JSON lines are watched. */
 export interface Child {

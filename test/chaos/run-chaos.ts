@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ChatClient } from './chat-client.js';
-import { PrivateRedis, freePort, startModelProcess, startRole, type Child } from './processes.js';
+import { freePort } from '../harness.js';
+import { PrivateRedis, startModelProcess, startRole, type Child } from './processes.js';
 
 export interface ChaosOptions {
   messages: number;

@@ -11,10 +11,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
-import { ROOT, TEST_TOKEN } from '../harness.js';
+import { freePort, ROOT, TEST_TOKEN } from '../harness.js';
 
 const IMAGE = process.env.HEARTH_TEST_IMAGE ?? 'localhost/hearth:test';
 const NAME = `hearth-test-${process.pid}`;
@@ -26,17 +25,6 @@ const VOLUME = `${NAME}-data`;
 const ULIMITS = ['--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096'];
 
 const podman = (...args: string[]) => execFileSync('podman', args, { encoding: 'utf8', stdio: 'pipe' }).trim();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the container image', { timeout: 40 * 60_000 }, () => {
   let model: ModelFake;

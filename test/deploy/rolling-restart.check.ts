@@ -16,24 +16,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
-import { startHearth, TEST_TOKEN, type HearthProcess } from '../harness.js';
+import { freePort, startHearth, TEST_TOKEN, type HearthProcess } from '../harness.js';
 import { readRepoFile } from './repo-paths.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The shipped site config with this test's addresses and certificate in place of the example ones. */
 function siteConfig(dir: string, listen: number, upstreams: number[]): string {

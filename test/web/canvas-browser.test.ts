@@ -7,13 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../browser.js';
-import { ROOT, startHearth, type HearthProcess } from '../harness.js';
+import { freePort, ROOT, startHearth, type HearthProcess } from '../harness.js';
 import type { Json } from '../json.js';
 
 // Names used inside page.evaluate (they run in the browser; the test project has no DOM types).
@@ -22,17 +21,6 @@ declare const Image: Json;
 
 const VIEWPORT = { width: 1000, height: 700 };
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** Darkest luminance (0-255) in a 7x7 square of a screenshot, read back by decoding the PNG in the page. */
 async function darkest(page: Page, png: Buffer, x: number, y: number): Promise<number> {
