@@ -4,6 +4,7 @@
  * Reads need the viewer role, changes operator, user data admin (declared per route; the /admin
  * role guard of plugins/protections.ts enforces it).
  */
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Channel } from '../../core/channel.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
@@ -97,6 +98,21 @@ export const adminApiPlugin: GatewayPlugin<
     },
   );
 
+  /** One audit row for a per-user export or deletion: who acted on whom, and what it covered. */
+  const auditUser = (
+    req: FastifyRequest<{ Params: { id: string } }>,
+    action: 'user.export' | 'user.delete',
+    detail: Record<string, number>,
+  ) =>
+    deps.security.audit.record({
+      actor: req.principal?.id ?? 'anonymous',
+      action,
+      target: req.params.id,
+      ip: deps.security.clientIp(req),
+      result: 'ok',
+      detail,
+    });
+
   // Per-user export: everything stored about the person (src/privacy/user-data.ts). A read, but of
   // someone's private data, so it is audited like a change: who exported whom.
   app.get<{ Params: { id: string } }>(
@@ -104,17 +120,10 @@ export const adminApiPlugin: GatewayPlugin<
     { config: { role: 'admin' }, schema: { params: byId, response: responses({ 200: openObject() }) } },
     async (req) => {
       const dump = await deps.userData.export(req.params.id);
-      await deps.security.audit.record({
-        actor: req.principal?.id ?? 'anonymous',
-        action: 'user.export',
-        target: req.params.id,
-        ip: deps.security.clientIp(req),
-        result: 'ok',
-        detail: {
-          conversations: dump.conversations.length,
-          messages: dump.messages.length,
-          blobs: dump.blobs.length,
-        },
+      await auditUser(req, 'user.export', {
+        conversations: dump.conversations.length,
+        messages: dump.messages.length,
+        blobs: dump.blobs.length,
       });
       return dump;
     },
@@ -137,14 +146,7 @@ export const adminApiPlugin: GatewayPlugin<
     async (req) => {
       const deleted = await deps.userData.delete(req.params.id);
       // The /admin audit hook records the request; this entry records what went.
-      await deps.security.audit.record({
-        actor: req.principal?.id ?? 'anonymous',
-        action: 'user.delete',
-        target: req.params.id,
-        ip: deps.security.clientIp(req),
-        result: 'ok',
-        detail: { ...deleted },
-      });
+      await auditUser(req, 'user.delete', { ...deleted });
       req.log.info({ userId: req.params.id, deleted, actor: req.principal?.id }, 'user data deleted');
       return { deletedConversations: deleted.conversations, deleted };
     },
