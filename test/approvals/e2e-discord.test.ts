@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { snowflake, startDiscordFake, type DiscordFake } from '../fakes/discord-server.js';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
-import { runCli, startHearth, type HearthProcess } from '../harness.js';
+import { startHearth, type HearthProcess } from '../harness.js';
 import { eventually } from '../channels/test-context.js';
-import { callLampOnRequest, lampConfig, lampResults, lampRuns, lampSkillDir } from './lamp-skill.js';
+import { callLampOnRequest, exportedAuditRows, lampConfig, lampResults, lampRuns, lampSkillDir } from './lamp-skill.js';
 
 type BotMessage = Record<string, unknown> & {
   id: string;
@@ -126,12 +126,7 @@ describe('approval buttons on Discord', () => {
 
   it('every request, decision and refused press is in the audit log', async () => {
     await h.stop();
-    const exported = await runCli(['audit', 'export'], { env: { HEARTH_DATA_DIR: h.dataDir } });
-    assert.equal(exported.code, 0, exported.stderr);
-    const rows = exported.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { action: string; actor: string });
+    const rows = await exportedAuditRows(h.dataDir);
     assert.deepEqual(
       rows.filter((r) => r.action.startsWith('approval.')).map((r) => [r.action, r.actor]),
       [

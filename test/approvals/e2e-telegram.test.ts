@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Chat, Message } from 'grammy/types';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { startTelegramFake, type TelegramFake } from '../fakes/telegram-api.js';
-import { runCli, startHearth, type HearthProcess } from '../harness.js';
+import { startHearth, type HearthProcess } from '../harness.js';
 import { eventually } from '../channels/test-context.js';
-import { callLampOnRequest, lampConfig, lampResults, lampRuns, lampSkillDir } from './lamp-skill.js';
+import { callLampOnRequest, exportedAuditRows, lampConfig, lampResults, lampRuns, lampSkillDir } from './lamp-skill.js';
 
 const ada = { id: 1001, first_name: 'Ada' };
 const bob = { id: 1002, first_name: 'Bob' };
@@ -189,12 +189,7 @@ describe('approval buttons on Telegram (long polling)', () => {
 
   it('every request, decision and refused press is in the audit log', async () => {
     await rig.h.stop();
-    const exported = await runCli(['audit', 'export'], { env: { HEARTH_DATA_DIR: rig.h.dataDir } });
-    assert.equal(exported.code, 0, exported.stderr);
-    const rows = exported.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { action: string; actor: string; target: string; result: string });
+    const rows = await exportedAuditRows(rig.h.dataDir);
     const approvals = rows.filter((r) => r.action.startsWith('approval.')).map((r) => [r.action, r.actor]);
     assert.deepEqual(approvals, [
       ['approval.request', 'user:1001'],

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
-import { runCli, startHearth, type HearthProcess } from '../harness.js';
+import { startHearth, type HearthProcess } from '../harness.js';
 import type { Json } from '../json.js';
-import { lampSkillDir } from './lamp-skill.js';
+import { callLampOnRequest, exportedAuditRows, lampSkillDir } from './lamp-skill.js';
 
 /** One web chat connection kept open across several messages. */
 class Chat {
@@ -55,15 +55,7 @@ describe('approvals end to end over the web chat and the admin API', () => {
 
   before(async () => {
     model = await startOpenAIFake();
-    model.setReply((body) => {
-      const messages = body.messages as Array<{ role: string; content: string }>;
-      const last = messages.at(-1)!;
-      if (last.role === 'tool') return { text: `Tool said: ${last.content}` };
-      const room = /lamp in the (\w+)/.exec(last.content)?.[1];
-      return room
-        ? { toolCalls: [{ name: 'lamp_on', arguments: JSON.stringify({ room }) }] }
-        : { text: `You said: ${last.content}` };
-    });
+    callLampOnRequest(model);
     h = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
       config: [
@@ -171,12 +163,7 @@ describe('approvals end to end over the web chat and the admin API', () => {
 
   it('every request and decision is in the audit log', async () => {
     await h.stop();
-    const exported = await runCli(['audit', 'export'], { env: { HEARTH_DATA_DIR: h.dataDir } });
-    assert.equal(exported.code, 0, exported.stderr);
-    const rows = exported.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { action: string; actor: string; target: string });
+    const rows = await exportedAuditRows(h.dataDir);
     const approvals = rows.filter((r) => r.action.startsWith('approval.')).map((r) => [r.action, r.target]);
     assert.deepEqual(approvals, [
       ['approval.request', 'lamp_on'],

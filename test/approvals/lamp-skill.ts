@@ -2,8 +2,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import type { ModelFake } from '../fakes/openai-server.js';
-import type { LogLine } from '../harness.js';
+import { runCli, type LogLine } from '../harness.js';
 
 /** A skills folder with `lamp` (in-process): `lamp_on {room}` is marked sensitive. */
 export function lampSkillDir(): string {
@@ -65,4 +66,22 @@ export function lampResults(model: ModelFake): string[] {
 /** How many times `lamp_on` ran (the skill host's `tool call` log lines). */
 export function lampRuns(logs: LogLine[]): number {
   return logs.filter((l) => l.msg === 'tool call' && l.tool === 'lamp_on').length;
+}
+
+/** One row of `hearth audit export` (the fields these tests read). */
+export interface ExportedAuditRow {
+  action: string;
+  actor: string;
+  target: string;
+  result: string;
+}
+
+/** The audit log of a stopped Hearth's data folder, through `hearth audit export`. */
+export async function exportedAuditRows(dataDir: string): Promise<ExportedAuditRow[]> {
+  const exported = await runCli(['audit', 'export'], { env: { HEARTH_DATA_DIR: dataDir } });
+  assert.equal(exported.code, 0, exported.stderr);
+  return exported.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ExportedAuditRow);
 }
