@@ -27,10 +27,13 @@ WORKDIR /app
 # goes, after the prune, for resvg's (the canvas PNG renderer, needed at run time).
 ARG WITH_LOCAL_MODELS=false
 COPY package.json package-lock.json .npmrc ./
+# --ignore-scripts: the project's own `prepare` (the build) would run before the sources are copied in; the
+# dependencies' install scripts (better-sqlite3's native addon, …) run in `npm rebuild` right after.
 RUN if [ "$WITH_LOCAL_MODELS" = "true" ]; then \
-      npm ci --no-audit --no-fund; \
+      npm ci --ignore-scripts --no-audit --no-fund && npm rebuild; \
     else \
-      npm ci --omit=optional --no-audit --no-fund \
+      npm ci --omit=optional --ignore-scripts --no-audit --no-fund \
+      && npm rebuild \
       && platform="$(node -p 'process.platform + "-" + process.arch')" \
       && locked() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; } \
       && npm install --no-save --omit=optional --no-audit --no-fund \

@@ -5,7 +5,7 @@
  */
 import { hashPassword } from '../security/passwords.js';
 
-async function readPiped(): Promise<string> {
+export async function readPiped(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // One trailing newline (from `echo`) is not part of the password.
@@ -15,7 +15,7 @@ async function readPiped(): Promise<string> {
 }
 
 /** Reads a line from the terminal without showing it. */
-function readHidden(prompt: string): Promise<string> {
+export function readHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     process.stderr.write(prompt);

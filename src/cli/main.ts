@@ -52,6 +52,29 @@ keys
   .option('-c, --config <file>', 'config file')
   .action((opts: { config?: string }) => import('./security.js').then((m) => m.keysRotateCommand(opts)));
 
+const secrets = program
+  .command('secrets')
+  .description('values config files refer to as ${secret:NAME}, stored encrypted in the data folder');
+secrets
+  .command('set <name>')
+  .description('store a secret, read from stdin (hidden on a terminal)')
+  .option('-c, --config <file>', 'config file')
+  .action((name: string, opts: { config?: string }) =>
+    import('./secrets.js').then((m) => m.secretsSetCommand(name, opts)),
+  );
+secrets
+  .command('list')
+  .description('print the names of the stored secrets (never their values)')
+  .option('-c, --config <file>', 'config file')
+  .action((opts: { config?: string }) => import('./secrets.js').then((m) => m.secretsListCommand(opts)));
+secrets
+  .command('delete <name>')
+  .description('remove a stored secret')
+  .option('-c, --config <file>', 'config file')
+  .action((name: string, opts: { config?: string }) =>
+    import('./secrets.js').then((m) => m.secretsDeleteCommand(name, opts)),
+  );
+
 const audit = program.command('audit').description('the tamper-evident audit log of administrative actions');
 audit
   .command('verify')

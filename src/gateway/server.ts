@@ -28,6 +28,7 @@ import { engineKnowledge, openKnowledgeBase, type KnowledgeBase } from '../knowl
 import { Metrics } from '../ops/metrics.js';
 import { startTracing, tracedBus, tracedModels, tracedReceive, tracedTools, type Tracing } from '../ops/tracing.js';
 import { createSecurity, valueCipher, type Security } from '../security/index.js';
+import { configSecrets, resolveSecretRefs } from '../security/secret-refs.js';
 import { createSkillHost, skillsOfAgent, type SkillHost } from '../skills/index.js';
 import { EncryptingHistoryStore } from '../storage/history/encrypted.js';
 import { openStores, type Stores } from '../storage/index.js';
@@ -128,8 +129,8 @@ export class Hearth {
   apiToken = '';
 
   constructor(private readonly options: HearthOptions) {
-    this.config = options.loaded.config;
-    this.loaded = options.loaded;
+    this.loaded = withSecrets(options.loaded, options.env ?? process.env, options.log);
+    this.config = this.loaded.config;
     this.token = resolveApiToken(this.config.server.apiToken, resolve(this.config.dataDir));
     this.apiToken = this.token.token;
     this.log = options.log ?? createLogger(this.config.log.level, [this.token.token], this.config.log.format);
@@ -143,7 +144,7 @@ export class Hearth {
     const log = this.log;
     const env = this.options.env ?? process.env;
 
-    const channelsFile = loadChannelsFile(config.channels, env);
+    const channelsFile = withChannelSecrets(config, loadChannelsFile(config.channels, env), env, log);
     const stores = (this.stores = await openStores(config));
     if (this.token.generated)
       log.info({ file: this.token.file }, 'generated an API token (HEARTH_API_TOKEN was not set); it is in this file');
@@ -406,7 +407,8 @@ export class Hearth {
 
   private reloadConfig(file: string): void {
     try {
-      const loaded = loadConfig({ file, env: this.options.env ?? process.env });
+      const env = this.options.env ?? process.env;
+      const loaded = withSecrets(loadConfig({ file, env }), env, this.log);
       const { config } = loaded;
       this.config = config;
       this.loaded = loaded;
@@ -460,4 +462,21 @@ export class Hearth {
     await this.stores?.close();
     log.info('stopped');
   }
+}
+
+/** The config with its `${secret:NAME}` values read from the encrypted secret store (security/secret-refs.ts). */
+function withSecrets(loaded: LoadedConfig, env: Record<string, string | undefined>, log?: Logger): LoadedConfig {
+  const { config } = loaded;
+  const secrets = configSecrets(config, undefined, env, log ?? createLogger('warn', [], config.log.format));
+  return { ...loaded, config: resolveSecretRefs(config, secrets, loaded.file ?? '(no config file)') };
+}
+
+/** The channels file (`channels:`) with its `${secret:NAME}` values read, like the main config's. */
+function withChannelSecrets<T>(
+  config: HearthConfig,
+  channels: T,
+  env: Record<string, string | undefined>,
+  log: Logger,
+): T {
+  return resolveSecretRefs(channels, configSecrets(config, channels, env, log), config.channels ?? '(channels file)');
 }

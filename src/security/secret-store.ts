@@ -3,6 +3,7 @@
  * admin console). SQLite table `secrets` in security.db; the value column only ever holds
  * ciphertext, bound to the secret's name so values cannot be swapped between names.
  */
+import { existsSync } from 'node:fs';
 import Database from '../storage/sqlite-driver.js';
 import type { EncryptedField, EncryptedFieldSource } from './encrypted-fields.js';
 import type { FieldCipher } from './field-cipher.js';
@@ -16,6 +17,31 @@ export interface SecretStore extends EncryptedFieldSource {
 }
 
 const contextOf = (name: string) => `secret:${name}`;
+
+/**
+ * Names of the secrets users set for `${secret:NAME}` config references carry this prefix in the
+ * table, apart from the ones Hearth itself keeps there (added models' API keys).
+ */
+export const CONFIG_SECRET_PREFIX = 'config:';
+
+/** The user-set secrets (`hearth secrets set`), by their name without the prefix; read synchronously at config load. */
+export function readConfigSecrets(file: string, cipher: FieldCipher): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(file)) return out;
+  const db = new Database(file, { readonly: true });
+  try {
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'secrets'").get();
+    if (!exists) return out;
+    const rows = db
+      .prepare('SELECT name, value FROM secrets WHERE substr(name, 1, ?) = ?')
+      .all(CONFIG_SECRET_PREFIX.length, CONFIG_SECRET_PREFIX) as Array<{ name: string; value: string }>;
+    for (const r of rows)
+      out.set(r.name.slice(CONFIG_SECRET_PREFIX.length), cipher.decrypt(r.value, contextOf(r.name)));
+    return out;
+  } finally {
+    db.close();
+  }
+}
 
 /** Opens the secret table in the SQLite file `file`. */
 export function openSqliteSecretStore(file: string, cipher: FieldCipher): SecretStore {
