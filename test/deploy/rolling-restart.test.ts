@@ -212,9 +212,13 @@ describe('rolling restart of two Hearth processes behind the shipped nginx confi
     assert.ok(outcomes.length >= 50, `enough load (${outcomes.length} turns)`);
     // The restarts really happened under load: both new processes answered turns.
     for (const h of hearths) assert.ok(h.logs.some((l) => l.msg === 'request' && l.statusCode === 200));
-    assert.ok(
-      !/\[(error|crit|alert|emerg)\]/.test(readFileSync(join(dir, 'error.log'), 'utf8')),
-      'nginx logged no error',
-    );
+    // A stopped process refuses connections: nginx logs that and passes the request on (every turn above succeeded).
+    // Anything else it logs at error level or worse is a problem.
+    const errors = readFileSync(join(dir, 'error.log'), 'utf8')
+      .split('\n')
+      .filter(
+        (l) => /\[(error|crit|alert|emerg)\]/.test(l) && !/connect\(\) failed \(111: Connection refused\)/.test(l),
+      );
+    assert.deepEqual(errors, [], 'nginx logged no other error');
   });
 });
