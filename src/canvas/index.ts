@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
+import type { CanvasMetrics } from '../core/metrics.js';
 import type { HearthConfig } from '../core/config.js';
 import type { Authenticator } from '../core/auth.js';
 import { CanvasAccess } from './access.js';
@@ -34,13 +35,17 @@ export interface Canvas {
   close(): Promise<void>;
 }
 
-export function openCanvas(config: CanvasConfig, deps: { dataDir: string; bus: Bus; log: Logger }): Canvas {
+export function openCanvas(
+  config: CanvasConfig,
+  deps: { dataDir: string; bus: Bus; log: Logger; metrics?: CanvasMetrics },
+): Canvas {
   const log = deps.log.child({ component: 'canvas' });
   const rooms = new CanvasRooms({
     store: new SqliteRoomLog(join(deps.dataDir, 'canvas.db')),
     bus: deps.bus,
     limits: config,
     log,
+    metrics: deps.metrics,
   });
   const shares = new ShareLinks(join(deps.dataDir, 'canvas', 'share-link.key'));
   const isOpen = (loopback: boolean) => config.auth === 'open' || (config.auth === 'auto' && loopback);

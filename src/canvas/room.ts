@@ -39,6 +39,8 @@ export interface RoomEvents {
   changed(room: Room, update: Uint8Array): void;
   /** Presence changed on this server: tell the other replicas. */
   awareness(room: Room, update: Uint8Array): void;
+  /** A peer was refused (bad frame, over a limit): counted in the metrics. */
+  refused?(room: Room, errorCode: string): void;
 }
 
 /**
@@ -271,6 +273,7 @@ export class Room {
 
   private reject(peer: Peer, close: number, errorCode: string, reason: string, detail: string): void {
     this.log.warn({ room: this.name, peer: peer.id, errorCode, detail }, `canvas client refused: ${reason}`);
+    this.events.refused?.(this, errorCode);
     this.leave(peer);
     peer.close(close, reason);
   }

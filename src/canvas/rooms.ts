@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
 import type { Bus } from '../core/bus.js';
+import type { CanvasMetrics } from '../core/metrics.js';
 import { ErrorCode, HearthError } from '../core/errors.js';
 import { BUS_AWARENESS, BUS_DOC, decodeBusFrame, encodeBusFrame, roomTopic } from './bus-frames.js';
 import type { CanvasLimits } from './limits.js';
@@ -29,6 +30,7 @@ export interface CanvasRoomsDeps {
   bus: Bus;
   limits: CanvasLimits;
   log: Logger;
+  metrics?: CanvasMetrics;
 }
 
 interface Loaded {
@@ -78,6 +80,7 @@ export class CanvasRooms {
         },
         'canvas room could not be opened',
       );
+      this.deps.metrics?.canvasRefused(busy ? ErrorCode.busy : ErrorCode.storage);
       peer.close(CloseCode.tryAgainLater, busy ? 'too many rooms open; try again later' : 'room unavailable');
       return undefined;
     });
@@ -87,6 +90,7 @@ export class CanvasRooms {
         { room: name, peer: peer.id, errorCode: ErrorCode.busy },
         'canvas client refused: room is full of clients',
       );
+      this.deps.metrics?.canvasRefused(ErrorCode.busy);
       peer.close(CloseCode.tryAgainLater, 'room is full');
       return undefined;
     }
@@ -154,6 +158,7 @@ export class CanvasRooms {
       room: new Room(name, this.deps.limits, log, {
         changed: (room, update) => this.changed(room.name, update),
         awareness: (room, update) => this.publish(room.name, BUS_AWARENESS, update),
+        refused: (_room, code) => this.deps.metrics?.canvasRefused(code),
       }),
       unsubscribe: () => undefined,
       pending: [],
@@ -186,6 +191,7 @@ export class CanvasRooms {
   private changed(name: string, update: Uint8Array): void {
     const l = this.loaded.get(name);
     if (!l) return;
+    this.deps.metrics?.canvasChange();
     l.pending.push(update);
     l.room.bytes += update.byteLength;
     if (l.flushScheduled) return;

@@ -13,3 +13,11 @@ export interface EngineMetrics {
   /** A turn took a budget past 80 % of its limit (once per budget and period). */
   budgetWarned?(budget: string): void;
 }
+
+/** What the live canvas reports (src/canvas); the Prometheus exporter implements it. */
+export interface CanvasMetrics {
+  /** A change to a room made on this replica (by a browser or the canvas skill). */
+  canvasChange(): void;
+  /** A canvas client refused or cut off, by the error code it was logged with. */
+  canvasRefused(code: string): void;
+}

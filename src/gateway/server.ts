@@ -189,8 +189,8 @@ export class Hearth {
     const rawBus = await createBus(config, log);
     const bus = (this.bus = tracing ? tracedBus(tracing.tracer, rawBus) : rawBus);
     bus.subscribeControl((message) => addedModels.apply(message));
-    const canvas = (this.canvas = config.canvas.enabled ? openCanvas(config.canvas, { dataDir, bus, log }) : undefined);
     const metrics = new Metrics({
+      canvas: () => this.canvas?.rooms.stats(),
       queueDepth: () => bus.queueDepth?.() ?? bus.pending(),
       channels: () => this.channels.map((c) => ({ name: c.name, state: c.status().state })),
       skills: () => this.skills?.list() ?? [],
@@ -198,6 +198,9 @@ export class Hearth {
       breakers: () => models.list().map((m) => ({ model: m.id, state: m.breaker })),
       volumes: () => ({ data: dataDir, models: join(dataDir, 'models') }),
     });
+    const canvas = (this.canvas = config.canvas.enabled
+      ? openCanvas(config.canvas, { dataDir, bus, log, metrics })
+      : undefined);
     const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
     const approvals = new Approvals({
       sessions: stores.sessions,

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics at `/metrics`: turns and their latency per channel, model calls, latency and tokens
- * per model, cost and budget refusals, circuit breakers, queue depth, readiness, channel and skill health, free disk of the data
+ * per model, cost and budget refusals, circuit breakers, queue depth, readiness, channel and skill health, live canvas
+ * rooms, clients, changes and refusals, free disk of the data
  * folder and the model cache, and the process's CPU, memory and event loop
  * (prom-client's default metrics); backups add theirs (src/ops/backup/backup-metrics.ts). `deploy/prometheus/alerts.yml` and `deploy/grafana/hearth.json` use
  * only these (and standard node_exporter / cAdvisor / kube-state-metrics series); a test checks it.
@@ -8,7 +9,7 @@
 import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EngineMetrics } from '../core/metrics.js';
+import type { CanvasMetrics, EngineMetrics } from '../core/metrics.js';
 
 export interface MetricSources {
   queueDepth(): number | Promise<number>;
@@ -20,11 +21,13 @@ export interface MetricSources {
   breakers?(): Array<{ model: string; state: string }>;
   /** Folders whose file system's free space is exported, by name (`data`, `models`). */
   volumes?(): Record<string, string>;
+  /** Live canvas rooms held in memory and browsers connected to them (absent: canvas off). */
+  canvas?(): { rooms: number; peers: number } | undefined;
 }
 
 const CHANNEL_STATES = ['stopped', 'connecting', 'ready', 'backing-off', 'failed'];
 
-export class Metrics implements EngineMetrics {
+export class Metrics implements EngineMetrics, CanvasMetrics {
   readonly registry = new Registry();
   private readonly turns: Counter<'channel' | 'outcome'>;
   private readonly turnSeconds: Histogram<'channel'>;
@@ -34,6 +37,8 @@ export class Metrics implements EngineMetrics {
   private readonly budgetRefusals: Counter<'budget'>;
   private readonly budgetWarnings: Counter<'budget'>;
   private readonly costCount: Counter<'model'>;
+  private readonly canvasChanges: Counter;
+  private readonly canvasRefusals: Counter<'code'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -87,6 +92,33 @@ export class Metrics implements EngineMetrics {
       help: 'Budgets that passed 80 % of their limit (counted once per budget and period)',
       labelNames: ['budget'],
       registers,
+    });
+    this.canvasChanges = new Counter({
+      name: 'hearth_canvas_changes_total',
+      help: 'Changes made to live canvas rooms on this process (strokes, shapes, erases; by browsers and the canvas skill)',
+      registers,
+    });
+    this.canvasRefusals = new Counter({
+      name: 'hearth_canvas_refused_total',
+      help: 'Canvas clients refused or cut off (malformed or oversized updates, limits, full rooms), by error code',
+      labelNames: ['code'],
+      registers,
+    });
+    new Gauge({
+      name: 'hearth_canvas_rooms',
+      help: 'Live canvas rooms held in memory (idle ones are unloaded)',
+      registers,
+      collect() {
+        this.set(sources.canvas?.()?.rooms ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'hearth_canvas_clients',
+      help: 'Browsers connected to live canvas rooms',
+      registers,
+      collect() {
+        this.set(sources.canvas?.()?.peers ?? 0);
+      },
     });
     new Gauge({
       name: 'hearth_queue_depth',
@@ -190,6 +222,14 @@ export class Metrics implements EngineMetrics {
 
   cost(model: string, usd: number): void {
     this.costCount.inc({ model }, usd);
+  }
+
+  canvasChange(): void {
+    this.canvasChanges.inc();
+  }
+
+  canvasRefused(code: string): void {
+    this.canvasRefusals.inc({ code });
   }
 
   budgetRefused(budget: string): void {

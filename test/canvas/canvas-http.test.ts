@@ -161,6 +161,36 @@ describe('canvas on an open loopback gateway', () => {
     a.draw(rect('still-works'));
     await until(() => b.ids().includes('still-works'), 5000, 'the room still works');
   });
+
+  it('counts rooms, clients, changes and refusals in /metrics', async () => {
+    const series = async () => {
+      const text = await (await fetch(`${hearth.url}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return {
+        rooms: value('hearth_canvas_rooms'),
+        clients: value('hearth_canvas_clients'),
+        changes: value('hearth_canvas_changes_total'),
+        refused: value('hearth_canvas_refused_total\\{code="HEARTH_E_BAD_REQUEST"\\}'),
+      };
+    };
+    const before = await series();
+    assert.ok(before.rooms >= 1 && before.refused >= 1, JSON.stringify(before));
+    const a = client('metered');
+    const b = client('metered');
+    await Promise.all([a.synced(), b.synced()]);
+    a.draw(rect('counted'));
+    await until(() => b.ids().includes('counted'), 5000, 'the change arrived');
+    const raw = new WebSocket(hearth.url.replace(/^http/, 'ws') + '/canvas/metered/ws');
+    const closed = new Promise((resolve) => raw.on('close', resolve));
+    await new Promise((r) => raw.on('open', r));
+    raw.send(Buffer.from([0, 1, 200, 200, 200, 1, 7]));
+    await closed;
+    const after = await series();
+    assert.equal(after.rooms, before.rooms + 1, 'one more room in memory');
+    assert.equal(after.clients, before.clients + 2, 'the two new clients (the refused one is gone)');
+    assert.ok(after.changes > before.changes, `changes counted: ${before.changes} → ${after.changes}`);
+    assert.equal(after.refused, before.refused + 1, 'the garbage sender counted once');
+  });
 });
 
 describe('canvas rooms that need credentials', () => {
