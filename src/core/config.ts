@@ -335,6 +335,12 @@ export const configSchema = z.strictObject({
                 .array(z.string())
                 .default([])
                 .describe('Environment variable names passed through to a stdio server'),
+              hosts: z
+                .array(z.string())
+                .default(['*'])
+                .describe(
+                  'Hosts a Node stdio server may connect to (name, *.domain, optionally :port); the default `*` allows any',
+                ),
               description: z.string().optional().describe('One line shown in listings'),
               triggers: z
                 .array(z.string())

@@ -142,7 +142,7 @@ export class SkillHost implements ToolHost {
         command: mcp.command,
         url: mcp.url,
         triggers: mcp.triggers,
-        permissions: { env: mcp.env },
+        permissions: { env: mcp.env, hosts: mcp.hosts },
       });
       this.add(manifest, 'config', undefined, () => this.runtimeFor(manifest, process.cwd()));
     }
