@@ -888,6 +888,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </home section>
+  privacy: z
+    .strictObject({
+      retentionDays: positiveInt
+        .optional()
+        .describe(
+          'Delete messages and their files older than this many days on every channel without its own `retentionDays` (channels.yml); absent: kept until deleted. Runs at start and daily, audited as `retention.prune`',
+        ),
+    })
+    .prefault({})
+    .describe('Privacy: how long conversations are kept'),
 });
 
 export type HearthConfig = z.infer<typeof configSchema>;

@@ -57,6 +57,7 @@ import { webUiPlugin } from './plugins/web-ui.js';
 import { webAppsPlugin } from './plugins/web-apps.js';
 import { VoiceNotes } from './voice-notes.js';
 import { UserData } from '../privacy/user-data.js';
+import { Retention, retentionPolicy } from '../privacy/retention.js';
 import { notesData } from '../skills/builtin/notes/index.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
@@ -112,6 +113,7 @@ export class Hearth {
   private skills?: SkillHost;
   private knowledge?: KnowledgeBase;
   private canvas?: Canvas;
+  private retention?: Retention;
   private bus?: Bus;
   private tracing?: Tracing;
   private channels: Channel[] = [];
@@ -272,8 +274,18 @@ export class Hearth {
       budgets,
       draining: () => this.draining,
     };
-    if (this.roles.has('gateway')) await this.startGateway(app, deps, channelsFile);
-    else await mountPlugins(app, [healthPlugin], deps);
+    if (this.roles.has('gateway')) {
+      // Gateways own retention (any replica may run it: a pass deletes only what is still there).
+      this.retention = new Retention({
+        history: stores.history,
+        blobs: stores.blobs,
+        audit: (entry) => security.audit.record(entry),
+        log: log.child({ component: 'retention' }),
+        policy: () => retentionPolicy(this.config.privacy.retentionDays, channelsFile),
+      });
+      this.retention.start();
+      await this.startGateway(app, deps, channelsFile);
+    } else await mountPlugins(app, [healthPlugin], deps);
 
     await app.listen({ host: config.server.host, port: config.server.port });
     if (tls) security.watchCertificates(app.server as unknown as Parameters<Security['watchCertificates']>[0]);
@@ -447,6 +459,7 @@ export class Hearth {
       await this.bus?.drain();
     }
     await Promise.allSettled(this.channels.map((c) => c.stop()));
+    await this.retention?.stop();
     await this.skills?.stop();
     await this.knowledge?.stop();
     await this.app?.close();
