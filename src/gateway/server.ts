@@ -73,6 +73,8 @@ export interface HearthOptions {
   loadProvider?: ConstructorParameters<typeof ModelRegistry>[0]['loadFactory'];
   /** Feature plugins mounted after the built-in ones (in the gateway role). */
   plugins?: GatewayPlugin[];
+  /** Tests hand a channel its test hooks by name (e.g. `whatsapp: { makeSocket }`, a fake Baileys socket). */
+  channelTesting?: Record<string, unknown>;
 }
 
 /**
@@ -322,7 +324,11 @@ export class Hearth {
       dataDir: deps.dataDir,
     });
     for (const c of builtins) this.policies.set(c.name, builtinPolicy(c));
-    const platforms = await platformChannels(channelsFile, { log, dataDir: deps.dataDir, cipher: security.crypto });
+    const platforms = await platformChannels(
+      channelsFile,
+      { log, dataDir: deps.dataDir, cipher: security.crypto },
+      this.options.channelTesting,
+    );
     for (const [name, policy] of platforms.policies) this.policies.set(name, policy);
     this.channels = [...builtins, ...platforms.channels];
 
