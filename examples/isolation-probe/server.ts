@@ -5,6 +5,7 @@
  */
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { defineSkill, serveHttp } from '../../sdk/index.js';
 
 const started = Date.now();
@@ -41,6 +42,8 @@ const skill = defineSkill({
       case 'probe_write':
         writeFileSync(String(args.path), 'probe');
         return 'written';
+      case 'probe_fetch':
+        return fetchText(String(args.url), args.via === 'http' ? 'http' : 'fetch');
       case 'probe_spawn':
         return execSync('echo spawned').toString();
       default:
@@ -48,5 +51,26 @@ const skill = defineSkill({
     }
   },
 });
+
+/** GETs a URL with fetch (undici) or node:http; a refused or failed connection comes back as text. */
+async function fetchText(url: string, via: 'fetch' | 'http'): Promise<string> {
+  try {
+    if (via === 'fetch') {
+      const res = await fetch(url);
+      return `${res.status} ${await res.text()}`;
+    }
+    return await new Promise<string>((resolve, reject) => {
+      get(url, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      }).on('error', reject);
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+    const e = cause ?? (err as { message?: string; code?: string });
+    return `failed: ${e.code ?? ''} ${e.message ?? String(err)}`;
+  }
+}
 
 await serveHttp(skill);

@@ -22,6 +22,13 @@ export const channelBase = {
     .positive()
     .default(25 * 1024 * 1024)
     .describe('Largest inbound file downloaded; larger ones are described, not fetched'),
+  retentionDays: z
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Delete this channel's messages and their files older than this many days (daily and at start); absent: privacy.retentionDays",
+    ),
 };
 
 export type ChannelBaseConfig = {
@@ -30,4 +37,5 @@ export type ChannelBaseConfig = {
   requireMention: boolean;
   agent?: string;
   maxMediaBytes: number;
+  retentionDays?: number;
 };

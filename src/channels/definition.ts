@@ -9,7 +9,11 @@ import type { Channel, ChannelCapabilities } from '../core/channel.js';
 import type { ChannelDeps } from './deps.js';
 
 /** Builds the channel from its validated config section. */
-export type ChannelFactory<Config> = (config: Config, deps: ChannelDeps) => Channel | Promise<Channel>;
+/**
+ * Creates a channel. `testing` carries a channel's own test hooks (the WhatsApp Web socket factory):
+ * only tests pass it, through `HearthOptions.channelTesting`, typed by each channel's factory.
+ */
+export type ChannelFactory<Config> = (config: Config, deps: ChannelDeps, testing?: never) => Channel | Promise<Channel>;
 
 export interface ChannelDefinition<Schema extends z.ZodType = z.ZodType> {
   /** The key in channels.yml and the channel's name everywhere else. */

@@ -335,6 +335,12 @@ export const configSchema = z.strictObject({
                 .array(z.string())
                 .default([])
                 .describe('Environment variable names passed through to a stdio server'),
+              hosts: z
+                .array(z.string())
+                .default(['*'])
+                .describe(
+                  'Hosts a Node stdio server may connect to (name, *.domain, optionally :port); the default `*` allows any',
+                ),
               description: z.string().optional().describe('One line shown in listings'),
               triggers: z
                 .array(z.string())
@@ -882,6 +888,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // </home section>
+  privacy: z
+    .strictObject({
+      retentionDays: positiveInt
+        .optional()
+        .describe(
+          'Delete messages and their files older than this many days on every channel without its own `retentionDays` (channels.yml); absent: kept until deleted. Runs at start and daily, audited as `retention.prune`',
+        ),
+    })
+    .prefault({})
+    .describe('Privacy: how long conversations are kept'),
 });
 
 export type HearthConfig = z.infer<typeof configSchema>;

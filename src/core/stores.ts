@@ -170,6 +170,8 @@ export interface MessageBodySource {
 
 /** Short-lived per-conversation state (pending approvals, pairing codes, dedupe marks). */
 export interface SessionStore {
+  /** Every replica sees this store and it outlives a restart (Redis); absent for a per-process store. */
+  readonly shared?: boolean;
   get<T = unknown>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   /** Sets only when absent; returns whether it was set (dedupe, locks). */

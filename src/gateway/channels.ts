@@ -91,14 +91,20 @@ export function builtinPolicy(channel: Channel): ChannelPolicy {
 }
 
 /** The chat platforms enabled in channels.yml, with their policies. */
-export async function platformChannels(file: ChannelsFile, deps: ChannelDeps): Promise<GatewayChannels> {
+export async function platformChannels(
+  file: ChannelsFile,
+  deps: ChannelDeps,
+  testing: Record<string, unknown> = {},
+): Promise<GatewayChannels> {
   const channels: Channel[] = [];
   const policies = new Map<string, ChannelPolicy>();
   for (const [name, cfg] of Object.entries(file) as Array<[string, ChannelBaseConfig | undefined]>) {
     const definition = channelDefinition(name);
     if (!cfg || !cfg.enabled || !definition) continue;
     const { createChannel } = await definition.load();
-    channels.push(await createChannel(cfg as never, { ...deps, log: deps.log.child({ channel: name }) }));
+    channels.push(
+      await createChannel(cfg as never, { ...deps, log: deps.log.child({ channel: name }) }, testing[name] as never),
+    );
     policies.set(name, {
       trusted: false,
       limitSenders: true,

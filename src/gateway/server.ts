@@ -58,6 +58,7 @@ import { webUiPlugin } from './plugins/web-ui.js';
 import { webAppsPlugin } from './plugins/web-apps.js';
 import { VoiceNotes } from './voice-notes.js';
 import { UserData } from '../privacy/user-data.js';
+import { Retention, retentionPolicy } from '../privacy/retention.js';
 import { notesData } from '../skills/builtin/notes/index.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
@@ -73,6 +74,8 @@ export interface HearthOptions {
   loadProvider?: ConstructorParameters<typeof ModelRegistry>[0]['loadFactory'];
   /** Feature plugins mounted after the built-in ones (in the gateway role). */
   plugins?: GatewayPlugin[];
+  /** Tests hand a channel its test hooks by name (e.g. `whatsapp: { makeSocket }`, a fake Baileys socket). */
+  channelTesting?: Record<string, unknown>;
 }
 
 /**
@@ -113,6 +116,7 @@ export class Hearth {
   private skills?: SkillHost;
   private knowledge?: KnowledgeBase;
   private canvas?: Canvas;
+  private retention?: Retention;
   private bus?: Bus;
   private tracing?: Tracing;
   private channels: Channel[] = [];
@@ -276,8 +280,18 @@ export class Hearth {
       budgets,
       draining: () => this.draining,
     };
-    if (this.roles.has('gateway')) await this.startGateway(app, deps, channelsFile);
-    else await mountPlugins(app, [healthPlugin], deps);
+    if (this.roles.has('gateway')) {
+      // Gateways own retention (any replica may run it: a pass deletes only what is still there).
+      this.retention = new Retention({
+        history: stores.history,
+        blobs: stores.blobs,
+        audit: (entry) => security.audit.record(entry),
+        log: log.child({ component: 'retention' }),
+        policy: () => retentionPolicy(this.config.privacy.retentionDays, channelsFile),
+      });
+      this.retention.start();
+      await this.startGateway(app, deps, channelsFile);
+    } else await mountPlugins(app, [healthPlugin], deps);
 
     await app.listen({ host: config.server.host, port: config.server.port });
     if (tls) security.watchCertificates(app.server as unknown as Parameters<Security['watchCertificates']>[0]);
@@ -314,7 +328,11 @@ export class Hearth {
       dataDir: deps.dataDir,
     });
     for (const c of builtins) this.policies.set(c.name, builtinPolicy(c));
-    const platforms = await platformChannels(channelsFile, { log, dataDir: deps.dataDir, cipher: security.crypto });
+    const platforms = await platformChannels(
+      channelsFile,
+      { log, dataDir: deps.dataDir, cipher: security.crypto },
+      this.options.channelTesting,
+    );
     for (const [name, policy] of platforms.policies) this.policies.set(name, policy);
     this.channels = [...builtins, ...platforms.channels];
 
@@ -452,6 +470,7 @@ export class Hearth {
       await this.bus?.drain();
     }
     await Promise.allSettled(this.channels.map((c) => c.stop()));
+    await this.retention?.stop();
     await this.skills?.stop();
     await this.knowledge?.stop();
     await this.app?.close();

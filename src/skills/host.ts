@@ -16,6 +16,7 @@ import type { BlobStore, SessionStore } from '../core/stores.js';
 import { builtinDataDir, type CanvasService } from './builtin/builtin-skill.js';
 import type { ToolContext, ToolHost, ToolResult } from '../core/tools.js';
 import { builtinSkills } from './builtin/index.js';
+import { checkSkillConfig } from './config-check.js';
 import { checkSignature } from './install/signature.js';
 import { readInstalled, writeInstalled, type InstalledSkills } from './install/installed-skills.js';
 import { compareVersions, parseManifest, readManifest, type SkillManifest, type ToolDeclaration } from './manifest.js';
@@ -141,7 +142,7 @@ export class SkillHost implements ToolHost {
         command: mcp.command,
         url: mcp.url,
         triggers: mcp.triggers,
-        permissions: { env: mcp.env },
+        permissions: { env: mcp.env, hosts: mcp.hosts },
       });
       this.add(manifest, 'config', undefined, () => this.runtimeFor(manifest, process.cwd()));
     }
@@ -449,9 +450,11 @@ export class SkillHost implements ToolHost {
     s.error = undefined;
     let runtime: SkillRuntime | undefined;
     try {
+      const config = this.settings.config[s.manifest.name] ?? {};
+      checkSkillConfig(s.manifest, config);
       await mkdir(this.dataDirOf(s.manifest.name), { recursive: true });
       runtime = await s.makeRuntime();
-      await runtime.start(this.settings.config[s.manifest.name] ?? {});
+      await runtime.start(config);
       s.runtime = runtime;
     } catch (err) {
       s.error = err instanceof Error ? err.message : String(err);

@@ -27,7 +27,7 @@ export async function createRuntime(
   const s = env.settings;
   const opts: ProcessRuntimeOptions = {
     manifest,
-    grants: { skillDir, dataDir, ...manifest.permissions },
+    grants: { skill: manifest.name, skillDir, dataDir, ...manifest.permissions },
     log: env.log,
     startTimeoutMs: s.startTimeoutMs,
     maxOutputBytesPerSec: s.maxOutputBytesPerSec,

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { ErrorCode, HearthError } from '../../core/errors.js';
-import { sandboxedCommand, type Grants } from './sandbox.js';
+import { logSkillStderr, sandboxedCommand, type Grants } from './sandbox.js';
 
 /** The line the SDK prints once listening (mirrors READY_PREFIX in sdk/skill.ts). */
 const readyPrefix = 'HEARTH_SKILL_READY ';
@@ -187,7 +187,7 @@ export class SkillProcess {
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       count(chunk);
-      this.opts.log.debug({ skill: this.opts.skill, stderr: chunk.toString('utf8').slice(0, 500) }, 'skill stderr');
+      logSkillStderr(this.opts.log, this.opts.skill, chunk);
     });
   }
 

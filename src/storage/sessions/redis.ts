@@ -12,6 +12,7 @@ export interface RedisSessionOptions {
 }
 
 export class RedisSessionStore implements SessionStore {
+  readonly shared = true;
   private readonly redis: Redis;
 
   constructor(private readonly options: RedisSessionOptions) {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startHearth, type HearthProcess } from '../../harness.js';
 import { startOpenAIFake } from '../../fakes/openai-server.js';
+import { lastUserTurn } from '../test-context.js';
 import { postSignedToSlackWebhook, startSlackFake, type SlackFake } from '../../fakes/slack-server.js';
 
 type ModelFake = Awaited<ReturnType<typeof startOpenAIFake>>;
@@ -118,8 +119,12 @@ describe('Slack Socket Mode', () => {
     assert.equal(written(fake, 'C2').length, 0);
   });
 
-  test('a file in reaches the pipeline and is answered', async () => {
-    const file = fake.hostFile(Buffer.from('hello file'), 'note.txt', 'text/plain');
+  test('an image in reaches the model as an image part with its bytes, and is answered', async () => {
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from('slack png'),
+    ]);
+    const file = fake.hostFile(png, 'pic.png', 'image/png');
     await fake.sendEnvelope(
       'events_api',
       fake.eventCallback({
@@ -128,12 +133,16 @@ describe('Slack Socket Mode', () => {
         channel: 'D3',
         channel_type: 'im',
         user: 'U1',
-        text: 'see attached',
+        text: 'what is in this picture',
         ts: '1700002300.1',
         files: [file],
       }),
     );
-    await until(() => written(fake, 'D3').some((m) => m.text.includes('see attached')), 'answer in D3');
+    await until(() => written(fake, 'D3').some((m) => m.text.includes('what is in this picture')), 'answer in D3');
+    const turn = model.requests
+      .map((r) => lastUserTurn(r.body))
+      .find((t) => t.text.includes('what is in this picture'));
+    assert.deepEqual(turn?.images, [`data:image/png;base64,${png.toString('base64')}`]);
   });
 
   test('buttons round trip: Block Kit out, the click comes back and is answered in the same conversation', async () => {

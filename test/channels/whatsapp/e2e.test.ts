@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startHearth, type HearthProcess } from '../../harness.js';
+import { lastUserTurn } from '../test-context.js';
 import { startOpenAIFake } from '../../fakes/openai-server.js';
 import {
   postSignedWhatsAppWebhook,
@@ -80,17 +81,20 @@ test('a text message is answered by the model, with a read receipt and typing fi
   assert.ok(fake.sent.some((c) => c.body.status === 'read' && c.body.message_id === inbound));
 });
 
-test('an image with a caption is downloaded by media id and answered', async () => {
+test('an image with a caption is downloaded by media id and reaches the model with its bytes', async () => {
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('whatsapp jpeg')]);
   await postSignedWhatsAppWebhook(
     webhook,
     appSecret,
     fake.webhook({
       from: '4915122222222',
       type: 'image',
-      image: fake.mediaObject(Buffer.from('JPEGDATA'), 'image/jpeg', { caption: 'what is this' }),
+      image: fake.mediaObject(jpeg, 'image/jpeg', { caption: 'what is this' }),
     }),
   );
   await until(() => textsTo('4915122222222').some((t) => t.includes('what is this')), 'answer to the image');
+  const turn = model.requests.map((r) => lastUserTurn(r.body)).find((t) => t.text.includes('what is this'));
+  assert.deepEqual(turn?.images, [`data:image/jpeg;base64,${jpeg.toString('base64')}`]);
 });
 
 test('buttons round trip: interactive reply buttons out, the tap comes back and is answered', async () => {

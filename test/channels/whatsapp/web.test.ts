@@ -12,50 +12,14 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { DisconnectReason, encryptedStream, makeEventBuffer, type WAMessage } from '@whiskeysockets/baileys';
+import { DisconnectReason, encryptedStream, type WAMessage } from '@whiskeysockets/baileys';
+import { emit, fakeSocket, upsert, type FakeSocket } from './fake-baileys-socket.js';
 import { createChannel } from '../../../src/channels/whatsapp/index.js';
 import { whatsappConfigSchema } from '../../../src/channels/whatsapp/config.js';
-import type { WebSocketLike, WhatsAppWebChannel } from '../../../src/channels/whatsapp/web.js';
+import type { WhatsAppWebChannel } from '../../../src/channels/whatsapp/web.js';
 import { pickChoice, PendingChoices } from '../../../src/channels/whatsapp/web-choices.js';
 import { memoryContext, type TestContext } from '../slack/memory-context.js';
 import { replyTargetOf } from '../../../src/core/message.js';
-
-interface FakeSocket extends WebSocketLike {
-  sentMessages: Array<{ jid: string; content: Record<string, unknown>; options?: Record<string, unknown> }>;
-  presence: Array<[string, string | undefined]>;
-  read: unknown[];
-  ended: boolean;
-}
-
-const SELF = { id: '15550001111:7@s.whatsapp.net', lid: '987654321:7@lid', name: 'Hearth' };
-
-function fakeSocket(): FakeSocket {
-  const sock = {
-    ev: makeEventBuffer(pino({ level: 'silent' }) as never),
-    user: SELF,
-    sentMessages: [] as FakeSocket['sentMessages'],
-    presence: [] as FakeSocket['presence'],
-    read: [] as unknown[],
-    ended: false,
-    async sendMessage(jid: string, content: Record<string, unknown>, options?: Record<string, unknown>) {
-      sock.sentMessages.push({ jid, content, options });
-      return { key: { remoteJid: jid, fromMe: true, id: `OUT${sock.sentMessages.length}` } };
-    },
-    async sendPresenceUpdate(type: string, jid?: string) {
-      sock.presence.push([type, jid]);
-    },
-    async readMessages(keys: unknown[]) {
-      sock.read.push(...keys);
-    },
-    async updateMediaMessage(m: unknown) {
-      return m;
-    },
-    end() {
-      sock.ended = true;
-    },
-  };
-  return sock as unknown as FakeSocket;
-}
 
 let authDir: string;
 let sockets: FakeSocket[];
@@ -76,20 +40,11 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Pr
 }
 
 const latest = () => sockets[sockets.length - 1];
-const emit = (sock: FakeSocket, event: string, data: unknown) =>
-  (sock.ev as unknown as { emit(e: string, d: unknown): void }).emit(event, data);
 const closeWith = (sock: FakeSocket, statusCode: number) =>
   emit(sock, 'connection.update', {
     connection: 'close',
     lastDisconnect: { error: Object.assign(new Error('closed'), { output: { statusCode } }), date: new Date() },
   });
-
-function upsert(sock: FakeSocket, msg: Partial<WAMessage>): void {
-  emit(sock, 'messages.upsert', {
-    messages: [{ messageTimestamp: Math.floor(Date.now() / 1000), ...msg }],
-    type: 'notify',
-  });
-}
 
 before(async () => {
   mediaServer = createServer((req, res) => {

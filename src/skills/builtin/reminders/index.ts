@@ -1,39 +1,19 @@
 /**
  * Built-in reminders and scheduled tasks: one-off ("at", "in N minutes") or recurring (cron).
  * Each reminder keeps the reply target it was set from and is delivered there. Reminders are
- * saved to disk and rescheduled after a restart; one that came due while Hearth was down is
- * delivered at start.
+ * saved (reminder-list.ts: a file, or the shared session store when replicas share one) and
+ * rescheduled after a restart; one that came due while Hearth was down is delivered at start.
+ * Every firing first takes a lease keyed by reminder id and due time (SET NX PX in Redis), so
+ * with several engine replicas, or a restart racing a delivery, each firing is delivered once.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Cron } from 'croner';
-import type { ReplyTarget } from '../../../core/message.js';
 import { parseManifest } from '../../manifest.js';
 import { stringArg, type BuiltinDeps, type BuiltinSkill } from '../builtin-skill.js';
 import { checkZone, formatInZone, parseWallClock } from '../clock/zoned-time.js';
 import { JsonFile } from '../json-file.js';
-
-interface Reminder {
-  id: string;
-  userId: string;
-  text: string;
-  target: ReplyTarget;
-  /** One-off: due time (ms epoch). */
-  at?: number;
-  /** Recurring: cron pattern (5 or 6 fields) evaluated in `timezone`. */
-  cron?: string;
-  timezone: string;
-  createdAt: number;
-  /** A scheduled device action: the tool call run when due (approved when it was scheduled). */
-  action?: ScheduledAction;
-}
-
-interface ScheduledAction {
-  tool: string;
-  arguments: Record<string, unknown>;
-  agent: string;
-  conversationId: string;
-}
+import { SharedReminderList, type Reminder, type ReminderList, type ScheduledAction } from './reminder-list.js';
 
 /** Tools a scheduled action may run: device control only, whose approval is asked when scheduling. */
 export const SCHEDULABLE_TOOLS = ['mqtt_publish', 'ha_call_service'];
@@ -50,19 +30,65 @@ function checkDue(at: number): number {
   return at;
 }
 
-/** Owns the timers; everything it schedules is stopped by `stopAll`. */
-class ReminderScheduler {
-  private readonly jobs = new Map<string, Cron>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly file: JsonFile<Reminder[]>;
+/** How long the lease of one firing is kept: longer than any replica keeps a stale copy of the list. */
+const fireLeaseMs = 24 * 3_600_000;
 
-  constructor(private readonly deps: BuiltinDeps) {
-    this.file = new JsonFile<Reminder[]>(join(deps.dataDir, 'reminders.json'), () => []);
+export interface SchedulerOptions {
+  /** With a shared list: how often a replica picks up reminders set or cancelled on the others. */
+  syncMs?: number;
+}
+
+/** Owns the timers; everything it schedules is stopped by `stopAll`. */
+export class ReminderScheduler {
+  /** Scheduled timers by reminder id (a past-due one-off firing now holds a no-op placeholder). */
+  private readonly jobs = new Map<string, { stop(): void }>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly localFile: JsonFile<Reminder[]>;
+  private readonly file: ReminderList;
+  private syncTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: BuiltinDeps,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.localFile = new JsonFile<Reminder[]>(join(deps.dataDir, 'reminders.json'), () => []);
+    this.file = deps.sessions.shared ? new SharedReminderList(deps.sessions) : this.localFile;
   }
 
   async restore(): Promise<void> {
+    if (this.file !== this.localFile) {
+      // Switching to a shared store: reminders this replica kept in its file move into the shared list.
+      const local = await this.localFile.read();
+      if (local.length > 0) {
+        await this.file.update((list) => {
+          for (const r of local) if (!list.some((x) => x.id === r.id)) list.push(r);
+        });
+        await this.localFile.update((list) => void list.splice(0));
+      }
+      this.syncTimer = setInterval(() => void this.sync(), this.options.syncMs ?? 15_000);
+      this.syncTimer.unref();
+    }
+    await this.sync();
+  }
+
+  /** Schedules the saved reminders not yet scheduled here and drops the ones gone from the list. */
+  private async sync(): Promise<void> {
+    let saved: Reminder[];
+    try {
+      saved = await this.file.read();
+    } catch (err) {
+      this.deps.log.warn({ skill: 'reminders', err: (err as Error).message }, 'reminders could not be read');
+      return;
+    }
+    const ids = new Set(saved.map((r) => r.id));
+    for (const [id, job] of this.jobs) {
+      if (ids.has(id)) continue;
+      job.stop();
+      this.jobs.delete(id);
+    }
     // One bad record (hand-edited file, older version) must not take every user's reminders down.
-    for (const r of await this.file.read()) {
+    for (const r of saved) {
+      if (this.jobs.has(r.id)) continue;
       try {
         this.schedule(r);
       } catch (err) {
@@ -100,15 +126,18 @@ class ReminderScheduler {
 
   /** Stops the timers and waits for deliveries under way (their file update must not outlive the host). */
   async stopAll(): Promise<void> {
+    clearInterval(this.syncTimer);
     for (const job of this.jobs.values()) job.stop();
     this.jobs.clear();
     await Promise.allSettled([...this.inFlight]);
   }
 
   private schedule(r: Reminder): void {
-    const fire = () => {
+    const fire = (job?: Cron) => {
+      // Every replica computes the same due time (a cron run is on a whole second): the lease key.
+      const due = r.cron ? Math.round((job?.currentRun()?.getTime() ?? Date.now()) / 1000) * 1000 : r.at!;
       // A failure here (the data folder gone) is logged; an unhandled rejection would take the process down.
-      const run = this.fire(r).catch((err: unknown) =>
+      const run = this.leased(r, due).catch((err: unknown) =>
         this.deps.log.error(
           { skill: 'reminders', reminder: r.id, err: (err as Error).message },
           'reminder could not be completed',
@@ -120,17 +149,43 @@ class ReminderScheduler {
     if (r.cron) {
       this.jobs.set(r.id, new Cron(r.cron, { timezone: r.timezone, unref: true, catch: true }, fire));
     } else if (r.at !== undefined) {
-      if (r.at <= Date.now()) return fire();
+      if (r.at <= Date.now()) {
+        // Past due (Hearth was down): fire now; the placeholder job keeps sync from firing it again here.
+        this.jobs.set(r.id, { stop: () => undefined });
+        return fire();
+      }
       this.jobs.set(r.id, new Cron(new Date(r.at), { unref: true, catch: true }, fire));
     }
   }
 
-  private async fire(r: Reminder): Promise<void> {
+  /** Fires a due reminder if this replica wins its lease and it is still saved (not cancelled meanwhile). */
+  private async leased(r: Reminder, due: number): Promise<void> {
+    const won = await this.deps.sessions.setIfAbsent(`reminders:fired:${r.id}:${due}`, Date.now(), fireLeaseMs);
+    const log = { skill: 'reminders', reminder: r.id, due: new Date(due).toISOString() };
+    if (!won) {
+      this.deps.log.debug({ ...log, event: 'reminder_fired_elsewhere' }, 'reminder already fired (lease taken)');
+      if (!r.cron) this.jobs.delete(r.id);
+      return;
+    }
+    if (!(await this.file.read()).some((x) => x.id === r.id)) {
+      this.deps.log.debug({ ...log, event: 'reminder_gone' }, 'reminder was cancelled before it fired');
+      return;
+    }
+    await this.fire(r, due);
+  }
+
+  private async fire(r: Reminder, due: number): Promise<void> {
     if (r.action) return this.runAction(r, r.action);
     try {
       await this.deps.deliver(r.target, `⏰ Reminder: ${r.text}`);
       this.deps.log.info(
-        { skill: 'reminders', reminder: r.id, channel: r.target.channel, event: 'reminder_delivered' },
+        {
+          skill: 'reminders',
+          reminder: r.id,
+          channel: r.target.channel,
+          due: new Date(due).toISOString(),
+          event: 'reminder_delivered',
+        },
         'reminder delivered',
       );
     } catch (err) {

@@ -11,7 +11,7 @@ import { ErrorCode, HearthError } from '../../../core/errors.js';
 import type { ToolResult } from '../../../core/tools.js';
 import type { ToolDeclaration } from '../../manifest.js';
 import type { RuntimeCall, SkillRuntime } from '../../runtime.js';
-import { sandboxedCommand } from '../sandbox.js';
+import { logSkillStderr, sandboxedCommand } from '../sandbox.js';
 import type { ProcessRuntimeOptions } from '../process-options.js';
 
 /** MCP tool descriptions can be long; the model sees a short one (prompt economy). */
@@ -84,9 +84,7 @@ export class McpRuntime implements SkillRuntime {
       cwd: this.opts.grants.skillDir,
       stderr: 'pipe',
     });
-    transport.stderr?.on('data', (chunk: Buffer) =>
-      this.opts.log.debug({ skill: m.name, stderr: chunk.toString('utf8').slice(0, 500) }, 'mcp stderr'),
-    );
+    transport.stderr?.on('data', (chunk: Buffer) => logSkillStderr(this.opts.log, m.name, chunk));
     return transport;
   }
 
