@@ -3,6 +3,7 @@
  * window, stream the answer from the model chain (retries, fallback, circuit breaker, timeout), run
  * tool calls, publish reply events on the bus and record the answer and its usage.
  */
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
@@ -107,8 +108,16 @@ interface Turn {
   clientTools?: Message['clientTools'];
 }
 
+/** Whom a model call's usage row is recorded for. */
+interface CallOwner {
+  conversationId: string;
+  userId: string;
+  agent: string;
+}
+
 /** One model call of a turn: the prompt so far, the tools offered, and where streamed text goes. */
 interface StepCall {
+  owner: CallOwner;
   messages: ChatMessage[];
   tools: ReturnType<ToolHost['toolsFor']>;
   toolChoice?: ChatRequest['toolChoice'];
@@ -341,7 +350,7 @@ export class Engine {
       let forClient: ToolCall[] = [];
       const first = firstCall(tools, turn.clientTools);
       const warnings: BudgetState[] = [];
-      let cost: number | undefined;
+      const owner: CallOwner = { conversationId, userId: message.sender.id, agent: agentId };
       const runCalls = async (calls: ToolCall[], model: string, approved: number): Promise<void> => {
         for (const [i, call] of calls.entries()) {
           // A sensitive call runs only when approved (the first of a resumed turn) or its policy allows it.
@@ -376,16 +385,14 @@ export class Engine {
           preferred,
           leases,
           i === 0
-            ? { messages: prompt, ...first, agent, onStart, onDelta }
-            : { messages: prompt, tools, agent, onStart, onDelta },
+            ? { owner, messages: prompt, ...first, agent, onStart, onDelta }
+            : { owner, messages: prompt, tools, agent, onStart, onDelta },
           warnings,
         );
         // Once a model answered, the rest of the tool loop stays on it.
         preferred = [step.lease.id];
         answer += step.text;
         addUsage(usage, step.usage);
-        const price = priceOf(step.lease.spec);
-        if (price) cost = (cost ?? 0) + costUsd(price, step.usage);
         // Calls of the client's own tools end the turn: the client runs them and sends the results.
         forClient = clientCalls(step.toolCalls, turn.clientTools);
         if (forClient.length) break;
@@ -432,19 +439,6 @@ export class Engine {
         createdAt: Date.now(),
         tokens: usage.completionTokens || estimateTokens(answer),
       });
-      await history.recordUsage({
-        conversationId,
-        userId: message.sender.id,
-        agent: agentId,
-        model,
-        provider: step?.lease.spec.provider ?? 'none',
-        usage,
-        latencyMs: elapsed(started),
-        ok: true,
-        createdAt: Date.now(),
-        ...(cost !== undefined ? { costUsd: cost } : {}),
-      });
-      if (cost !== undefined) this.deps.metrics?.cost?.(model, cost);
       await this.publish(
         target,
         doneEvent({
@@ -467,7 +461,6 @@ export class Engine {
         this.deps.metrics?.budgetWarned?.(w.budget);
       }
       this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
-      this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);
       turnLog.info(
         {
           latencyMs: elapsed(started),
@@ -620,10 +613,13 @@ export class Engine {
           lease.breaker.success();
           this.deps.metrics?.modelCall(id, 'ok', elapsed(t0) / 1000);
           log.debug({ model: id, latencyMs: elapsed(t0) }, 'model call ok');
+          await this.recordCall(call.owner, lease, result.usage, true, elapsed(t0));
           return result;
         } catch (err) {
           lease.breaker.failure();
           lastError = err;
+          // The provider reports no usage for a failed call: its row counts it, with no tokens.
+          await this.recordCall(call.owner, lease, { promptTokens: 0, completionTokens: 0 }, false, elapsed(t0));
           const code = isTimeout(err) ? ErrorCode.modelTimeout : ErrorCode.modelFailed;
           this.deps.metrics?.modelCall(id, code === ErrorCode.modelTimeout ? 'timeout' : 'error', elapsed(t0) / 1000);
           log.warn(
@@ -641,6 +637,37 @@ export class Engine {
     throw lastError instanceof HearthError && lastError.code !== ErrorCode.circuitOpen
       ? lastError
       : new HearthError(ErrorCode.modelFailed, 'every model in the chain failed', 502, { cause: lastError });
+  }
+
+  /**
+   * One usage row per model call — each tool step, each retry and fallback attempt, each failure —
+   * with its cost where the model's price is known. A store failure here never fails the turn.
+   */
+  private async recordCall(
+    owner: CallOwner,
+    lease: ModelLease,
+    usage: Usage,
+    ok: boolean,
+    latencyMs: number,
+  ): Promise<void> {
+    const price = priceOf(lease.spec);
+    const cost = price ? costUsd(price, usage) : undefined;
+    try {
+      await this.deps.history.recordUsage({
+        ...owner,
+        model: lease.id,
+        provider: lease.spec.provider,
+        usage,
+        latencyMs,
+        ok,
+        createdAt: Date.now(),
+        ...(cost !== undefined ? { costUsd: cost } : {}),
+      });
+    } catch (err) {
+      this.deps.log.warn({ model: lease.id, err: errorSummary(err) }, 'usage of a model call not recorded');
+    }
+    if (cost) this.deps.metrics?.cost?.(lease.id, cost);
+    if (ok) this.deps.metrics?.tokens(lease.id, usage.promptTokens, usage.completionTokens);
   }
 
   private async streamOnce(
@@ -682,6 +709,7 @@ export class Engine {
       tools: tools.length ? tools : undefined,
       ...(call.toolChoice && tools.length ? { toolChoice: call.toolChoice } : {}),
       ...resolveGeneration(agent, lease.spec),
+      cacheKey: promptCacheKey(call.owner.conversationId),
       signal,
     });
     let text = '';
@@ -719,6 +747,14 @@ export class Engine {
       this.deps.log.warn({ channel: target.channel, err: errorSummary(err) }, 'reply delivery failed');
     }
   }
+}
+
+/**
+ * The prompt cache key of a conversation: stable across its turns, different between
+ * conversations, and a hash so no conversation id (which may hold a phone number) leaves Hearth.
+ */
+export function promptCacheKey(conversationId: string): string {
+  return createHash('sha256').update(`hearth-prompt-cache:${conversationId}`).digest('hex').slice(0, 32);
 }
 
 function addUsage(total: Usage, u: Usage): void {
