@@ -57,6 +57,12 @@ export const agentSchema = z.strictObject({
   model: z.string().optional().describe('Catalog id; the current default model when absent'),
   historyTokens: positiveInt.default(3000).describe('Token budget of the history window sent with each turn'),
   historyMessages: positiveInt.default(40).describe('Most earlier messages in the history window, whatever their size'),
+  summaryModel: z
+    .string()
+    .optional()
+    .describe(
+      "Catalog id of the model that summarizes turns older than the history window (a cheaper one); the agent's model when absent",
+    ),
   skills: z
     .array(z.string())
     .optional()

@@ -28,7 +28,7 @@ import {
   type StreamPart,
   type ToolCall,
 } from '../core/model-provider.js';
-import type { BlobStore, HistoryStore } from '../core/stores.js';
+import type { BlobStore, ConversationSummary, HistoryStore, StoredMessage } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
 import { RESUME_ACTION, type Approvals, type PendingApproval } from '../approvals/approvals.js';
 import { Budgets, callMaximum, refusalMessage, warningMessage, type BudgetState } from './budgets.js';
@@ -45,6 +45,13 @@ import {
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import { backoffMs, isRetryable, sleep } from './resilience.js';
 import { clientCalls, firstCall, offeredTools } from './client-tools.js';
+import {
+  SUMMARY_LOOKBACK,
+  SUMMARY_MAX_TOKENS,
+  addConversationContext,
+  summaryRequest,
+  turnsToSummarize,
+} from './summaries.js';
 
 /** Most model calls one turn may make while the model keeps calling tools. */
 const MAX_TOOL_STEPS = 6;
@@ -249,6 +256,10 @@ export class Engine {
       return;
     }
 
+    const owner: CallOwner = { conversationId, userId: message.sender.id, agent: agentId };
+    // A client that sends its own history (the OpenAI-compatible API) gets no summary of ours.
+    const summary = message.history ? undefined : await this.summaryOf(owner, agent, window, turnLog);
+    const memories = await history.listMemories(conversationId);
     const images = await loadImages(message.attachments, this.deps.blobs);
     // On a redelivery the window already holds this user turn; the prompt must carry it once.
     const earlier = window.filter((w) => w.id !== message.id);
@@ -263,6 +274,7 @@ export class Engine {
       documents ? `${text}\n\n${documents}` : text,
       images,
     );
+    addConversationContext(prompt, memories, summary);
     if (knowledge?.contextBlock)
       prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
     // The client's tool round after its user message (the follow-up that carries tool results).
@@ -381,7 +393,7 @@ export class Engine {
       if (turn.approvedCalls?.length && this.deps.tools) await runCalls(turn.approvedCalls, chain[0]!, 1);
       for (let i = 0; i < MAX_TOOL_STEPS && !parked; i++) {
         step = await this.budgetedCall(
-          turn,
+          turn.log,
           preferred,
           leases,
           i === 0
@@ -489,14 +501,14 @@ export class Engine {
    * `HEARTH_E_BUDGET` and the model is never called), then settled with the reported usage.
    */
   private async budgetedCall(
-    turn: Turn,
+    log: Logger,
     chain: string[],
     leases: Map<string, ModelLease>,
     call: StepCall,
     warnings: BudgetState[],
   ): Promise<StepResult> {
     const budgets = this.deps.budgets;
-    if (!budgets?.active()) return this.callChain(chain, leases, call, turn.log);
+    if (!budgets?.active()) return this.callChain(chain, leases, call, log);
     const model = chain[0]!;
     const spec = this.deps.config().models.catalog[model] ?? this.deps.models.list().find((m) => m.id === model);
     const price = priceOf(spec);
@@ -505,18 +517,18 @@ export class Engine {
     const maximum = callMaximum(promptChars, resolveGeneration(call.agent, spec).maxTokens);
     const tokens = maximum.promptTokens + maximum.completionTokens;
     const usdOf = (u: Usage) => (price ? costUsd(price, u) : undefined);
-    const subject = { userId: turn.message.sender.id, agent: turn.agentId };
+    const subject = { userId: call.owner.userId, agent: call.owner.agent };
     const reserved = await budgets.reserve(subject, { tokens, usd: usdOf(maximum) });
     if ('refused' in reserved) {
       this.deps.metrics?.budgetRefused?.(reserved.refused.budget);
-      turn.log.warn(
+      log.warn(
         { budget: reserved.refused.budget, errorCode: ErrorCode.budget, reserve: tokens },
         'turn refused: budget reached',
       );
       throw new HearthError(ErrorCode.budget, refusalMessage(reserved.refused), 429);
     }
     try {
-      const step = await this.callChain(chain, leases, call, turn.log);
+      const step = await this.callChain(chain, leases, call, log);
       warnings.push(
         ...(await budgets.settle(reserved.reservation, {
           tokens: step.usage.promptTokens + step.usage.completionTokens,
@@ -528,6 +540,65 @@ export class Engine {
       // A failed call used what the provider counted, which we do not learn: release the reservation.
       await budgets.release(reserved.reservation);
       throw err;
+    }
+  }
+
+  /**
+   * The summary of the turns older than the window, refreshed first when more of them left it
+   * since it was written (only those are summarized, by `agents.<id>.summaryModel` or the agent's
+   * model, inside the budgets). Never fails the turn: when summarizing fails the turns it would have
+   * covered are left out (as without summaries) and the previous summary, if any, is used.
+   */
+  private async summaryOf(
+    owner: CallOwner,
+    agent: AgentConfig,
+    window: StoredMessage[],
+    log: Logger,
+  ): Promise<string | undefined> {
+    const { history, models } = this.deps;
+    let summary: ConversationSummary | undefined;
+    const leases = new Map<string, ModelLease>();
+    try {
+      summary = await history.getSummary(owner.conversationId);
+      if (window.length === 0) return summary?.content;
+      const all = await history.recent(owner.conversationId, Number.MAX_SAFE_INTEGER, SUMMARY_LOOKBACK);
+      const turns = turnsToSummarize(all, window, summary);
+      if (turns.length === 0) return summary?.content;
+      const model = agent.summaryModel && models.has(agent.summaryModel) ? agent.summaryModel : agent.model;
+      const quiet = async () => {};
+      const step = await this.budgetedCall(
+        log,
+        models.chain(model),
+        leases,
+        {
+          owner,
+          messages: summaryRequest(summary?.content, turns),
+          tools: [],
+          agent: { ...agent, maxTokens: SUMMARY_MAX_TOKENS },
+          onStart: quiet,
+          onDelta: quiet,
+        },
+        [],
+      );
+      const content = step.text.trim();
+      if (!content) throw new HearthError(ErrorCode.modelFailed, 'the model returned an empty summary');
+      await history.saveSummary({
+        conversationId: owner.conversationId,
+        content,
+        throughMessageId: turns.at(-1)!.id,
+        updatedAt: Date.now(),
+      });
+      log.info({ model: step.lease.id, turns: turns.length }, 'older turns summarized');
+      return content;
+    } catch (err) {
+      const errorCode = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
+      log.warn(
+        { errorCode, err: errorSummary(err) },
+        'summarizing older turns failed: they are left out of the prompt',
+      );
+      return summary?.content;
+    } finally {
+      for (const l of leases.values()) l.release();
     }
   }
 

@@ -331,6 +331,22 @@ describe('Engine', () => {
     );
   });
 
+  it('summarizes older turns with agents.<id>.summaryModel when one is set', async () => {
+    await setup(
+      { ...twoModels(), agents: { default: { historyMessages: 2, summaryModel: 'b' } } },
+      { a: () => say('answer'), b: () => say('the user said one') },
+    );
+    for (const [i, text] of ['one', 'two', 'three'].entries()) await ask(message(text, i + 1));
+    const b = providers.get('b')!.calls;
+    assert.equal(b.length, 1, 'the cheaper model wrote the summary');
+    assert.equal(b[0]!.maxTokens, 400);
+    assert.equal(b[0]!.tools, undefined, 'no tools offered to the summary call');
+    const main = providers.get('a')!.calls.at(-1)!;
+    assert.match(main.messages[0]!.content, /the user said one/);
+    const summary = await history.getSummary('test:c1');
+    assert.equal(summary?.throughMessageId, 'test:c1:1#reply');
+  });
+
   it('passes one prompt cache key for every call of a conversation, another for another conversation', async () => {
     await setup(twoModels(), { a: () => say('ok'), b: () => say('x') });
     await ask(message('one', 1, 'c1'));
