@@ -2,10 +2,36 @@
  * Per-conversation memory end to end (web chat, OpenAI fake calling the tool): the user asks the
  * assistant to remember something, the model calls `memory_save`, every later prompt of that
  * conversation carries the fact (and no other conversation's prompt does); an operator lists it
- * and deletes it through the admin API, and the next prompt no longer has it.
+ * and deletes it through the admin API, and the next prompt no longer has it; the user sees and
+ * forgets memories over the web chat's own socket (`memories` / `forget` frames).
  */
+
+/** Opens the conversation over /ws and sends `frames` one after another, collecting each answer. */
+async function exchange(
+  url: string,
+  hello: Record<string, unknown>,
+  frames: object[],
+): Promise<Array<Record<string, Json>>> {
+  const ws = new WebSocket(url.replace('http', 'ws') + '/ws');
+  const answers: Array<Record<string, Json>> = [];
+  try {
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const next = () =>
+      new Promise<Record<string, Json>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
+    ws.send(JSON.stringify({ type: 'hello', ...hello }));
+    assert.equal((await next()).type, 'ready');
+    for (const f of frames) {
+      ws.send(JSON.stringify(f));
+      answers.push(await next());
+    }
+    return answers;
+  } finally {
+    ws.close();
+  }
+}
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
 import type { Json } from '../json.js';
 import { chatOverWs } from '../webchat-client.js';
 import { startGateway, TOKEN, type InProcessGateway } from './in-process.js';
@@ -59,5 +85,31 @@ describe('per-conversation memory', () => {
     await chatOverWs(g.hearth.url, 'and now?', hello);
     assert.doesNotMatch(lastSystem(), /4711/, 'a deleted memory is no longer in the prompt');
     assert.equal((await admin('/admin/conversations/webchat:nope/memories')).status, 404);
+  });
+
+  it('lists and forgets the memories of the open conversation over the web chat socket', async () => {
+    const first = await chatOverWs(g.hearth.url, 'please remember that my locker code is 4711');
+    const hello = { conversationId: first.ready.conversationId, identity: first.ready.identity };
+    const [listed] = await exchange(g.hearth.url, hello, [{ type: 'memories' }]);
+    assert.equal(listed!.type, 'memories');
+    assert.equal(listed!.conversationId, first.ready.conversationId);
+    const memories = listed!.memories as Array<{ id: string; content: string }>;
+    assert.deepEqual(
+      memories.map((m) => m.content),
+      ['locker code is 4711'],
+    );
+    const [forgotten, again, bad] = await exchange(g.hearth.url, hello, [
+      { type: 'forget', memoryId: memories[0]!.id },
+      { type: 'forget', memoryId: memories[0]!.id },
+      { type: 'forget' },
+    ]);
+    assert.deepEqual(forgotten!.memories, []);
+    assert.equal(again!.type, 'error');
+    assert.equal(again!.code, 'HEARTH_E_NOT_FOUND');
+    assert.equal(bad!.code, 'HEARTH_E_BAD_REQUEST');
+    const [stranger] = await exchange(g.hearth.url, { conversationId: first.ready.conversationId }, [
+      { type: 'memories' },
+    ]);
+    assert.deepEqual(stranger!.memories, [], "another browser does not open this conversation's memories");
   });
 });
