@@ -27,6 +27,12 @@ export const modelSpecSchema = z.strictObject({
   baseUrl: z.url().optional().describe('API base URL (OpenAI-compatible: ending in /v1)'),
   apiKey: z.string().optional().describe('API key; omit for servers that need none'),
   timeoutMs: positiveInt.optional().describe('Per-call timeout; defaults to models.timeoutMs'),
+  promptCacheKey: z
+    .boolean()
+    .optional()
+    .describe(
+      'openai: send prompt_cache_key (a hash of the conversation id) so one conversation reaches one prompt cache (default); false for a server that refuses unknown fields',
+    ),
   price: z
     .strictObject({
       inputPerMTok: z.number().min(0).describe('USD per million prompt tokens'),

@@ -161,6 +161,14 @@ describe('openai provider against the OpenAI fake', () => {
     assert.ok((finishes(second)[0]!.usage.cachedPromptTokens ?? 0) > 0, 'the shared prefix was read from the cache');
     await collectParts(provider.stream(request()));
     assert.equal('prompt_cache_key' in fake.requests[2].body, false, 'no key when the engine passes none');
+    const strict = createProvider({
+      provider: 'openai',
+      model: 'fake-gpt',
+      baseUrl: fake.baseUrl,
+      promptCacheKey: false,
+    });
+    await collectParts(strict.stream(request({ cacheKey: 'k1' })));
+    assert.equal('prompt_cache_key' in fake.requests[3].body, false, 'promptCacheKey: false sends none');
   });
 
   it('sends no Authorization header without an API key, and a bearer token with one', async () => {
