@@ -1,7 +1,8 @@
 /**
  * `hearth migrate-store`: copies history from the embedded SQLite file into PostgreSQL (or
- * MongoDB) — the path an installation takes when it outgrows one process. Safe to run again: turns
- * are keyed by id, so a rerun after an interruption copies only what is missing.
+ * MongoDB) — the path an installation takes when it outgrows one process: conversations, turns,
+ * memories and summaries. Safe to run again: turns and memories are keyed by id, so a rerun after
+ * an interruption copies only what is missing.
  */
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -42,6 +43,10 @@ export async function copyHistory(
         if (await to.append(m)) report.messages++;
         else report.skipped++;
       }
+      // The conversation's memories (keyed by id: a rerun adds none twice) and its summary.
+      for (const memory of await from.listMemories(c.id)) await to.addMemory(memory);
+      const summary = await from.getSummary(c.id);
+      if (summary) await to.saveSummary(summary);
     }
     report.users++;
     report.conversations += conversations.length;

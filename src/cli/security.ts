@@ -8,6 +8,7 @@ import {
   exportAudit,
   messageBodySource,
   conversationTitleSource,
+  conversationContextSources,
   rotateKeys,
   verifyAudit,
   type EncryptedFieldSource,
@@ -42,6 +43,7 @@ export async function keysRotateCommand(opts: { config?: string }): Promise<void
       sources.push(
         messageBodySource(history as unknown as MessageBodySource, config.security.encryption.messageBodies),
         conversationTitleSource(history, config.security.encryption.messageBodies),
+        ...conversationContextSources(history, config.security.encryption.messageBodies),
       );
     } else if (config.security.encryption.messageBodies) {
       // This backend cannot list its bodies: keep every old key so none of them becomes unreadable.

@@ -27,6 +27,12 @@ export const modelSpecSchema = z.strictObject({
   baseUrl: z.url().optional().describe('API base URL (OpenAI-compatible: ending in /v1)'),
   apiKey: z.string().optional().describe('API key; omit for servers that need none'),
   timeoutMs: positiveInt.optional().describe('Per-call timeout; defaults to models.timeoutMs'),
+  promptCacheKey: z
+    .boolean()
+    .optional()
+    .describe(
+      'openai: send prompt_cache_key (a hash of the conversation id) so one conversation reaches one prompt cache (default); false for a server that refuses unknown fields',
+    ),
   price: z
     .strictObject({
       inputPerMTok: z.number().min(0).describe('USD per million prompt tokens'),
@@ -57,6 +63,12 @@ export const agentSchema = z.strictObject({
   model: z.string().optional().describe('Catalog id; the current default model when absent'),
   historyTokens: positiveInt.default(3000).describe('Token budget of the history window sent with each turn'),
   historyMessages: positiveInt.default(40).describe('Most earlier messages in the history window, whatever their size'),
+  summaryModel: z
+    .string()
+    .optional()
+    .describe(
+      "Catalog id of the model that summarizes turns older than the history window (a cheaper one); the agent's model when absent",
+    ),
   skills: z
     .array(z.string())
     .optional()

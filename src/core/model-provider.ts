@@ -53,6 +53,12 @@ export interface ChatRequest extends GenerationParams {
    * decides. Providers whose API cannot force one (Ollama, the embedded model) offer only the named tool.
    */
   toolChoice?: 'required' | { name: string };
+  /**
+   * A stable key per conversation (a hash of its id, never the id itself): providers with
+   * server-side prompt caching route a conversation's calls to the same cache with it (OpenAI
+   * `prompt_cache_key`).
+   */
+  cacheKey?: string;
   /** Aborts the call: timeout, shutdown or a user interrupt. */
   signal?: AbortSignal;
 }

@@ -49,6 +49,28 @@ export interface UsageRecord {
   costUsd?: number;
 }
 
+/**
+ * What a conversation's older turns (those no longer in the history window) said, written by a
+ * model and refreshed as more turns leave the window.
+ */
+export interface ConversationSummary {
+  conversationId: string;
+  content: string;
+  /** The newest turn the summary covers (a `StoredMessage.id`): later turns are not in it yet. */
+  throughMessageId: string;
+  updatedAt: number;
+}
+
+/** A fact the assistant was asked to remember in one conversation (tool `memory_save`). */
+export interface ConversationMemory {
+  id: string;
+  conversationId: string;
+  /** Whose turn asked for it (per-user export and deletion). */
+  userId: string;
+  content: string;
+  createdAt: number;
+}
+
 /** Usage of one user with one agent and model on one UTC day. */
 export interface DailyUsage {
   /** `YYYY-MM-DD`, UTC. */
@@ -61,7 +83,7 @@ export interface DailyUsage {
   cachedPromptTokens: number;
   /** Sum over the calls whose price was known. */
   costUsd: number;
-  /** Recorded turns. */
+  /** Recorded model calls (each tool step, retry and fallback attempt is one). */
   turns: number;
 }
 
@@ -78,6 +100,10 @@ export interface UserHistory {
   messages: StoredMessage[];
   usage: UsageRecord[];
   approvedSenders: ApprovedSender[];
+  /** The memories their turns saved. */
+  memories: ConversationMemory[];
+  /** Summaries of the conversations only they wrote in. */
+  summaries: ConversationSummary[];
 }
 
 /** What `HistoryStore.deleteUser` removed. */
@@ -88,6 +114,8 @@ export interface UserHistoryDeletion {
   messages: number;
   usage: number;
   approvedSenders: number;
+  /** Memories their turns saved (besides those of the conversations removed whole). */
+  memories: number;
 }
 
 /** What one retention pass removed. */
@@ -138,6 +166,16 @@ export interface HistoryStore {
    * turns; returns what went, with the blob keys of the deleted turns' attachments.
    */
   pruneMessages(filter: { before: number; channels?: string[]; exceptChannels?: string[] }): Promise<PruneResult>;
+  /** The summary of a conversation's older turns, if one was written. */
+  getSummary(conversationId: string): Promise<ConversationSummary | undefined>;
+  /** Stores (or replaces) a conversation's summary; ignored when the conversation does not exist. */
+  saveSummary(s: ConversationSummary): Promise<void>;
+  /** Saves a memory; an id already stored is ignored. */
+  addMemory(m: ConversationMemory): Promise<void>;
+  /** A conversation's memories, oldest first. */
+  listMemories(conversationId: string): Promise<ConversationMemory[]>;
+  /** Deletes one memory of a conversation; returns whether it existed. */
+  deleteMemory(conversationId: string, id: string): Promise<boolean>;
   /** Records that an admin approved a sender on a channel (pairing). */
   approveSender(channel: string, senderId: string): Promise<void>;
   isSenderApproved(channel: string, senderId: string): Promise<boolean>;
@@ -159,6 +197,10 @@ export interface ValueCipher {
 export const messageContext = (id: string): string => `message:${id}`;
 /** The encryption context of a conversation's title (made of the user's first words, so encrypted too). */
 export const titleContext = (id: string): string => `conversation-title:${id}`;
+/** The encryption context of a conversation's summary. */
+export const summaryContext = (conversationId: string): string => `conversation-summary:${conversationId}`;
+/** The encryption context of a memory. */
+export const memoryContext = (id: string): string => `memory:${id}`;
 
 /** Stored message bodies, seen from key rotation (`hearth keys rotate`). */
 export interface MessageBodySource {

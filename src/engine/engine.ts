@@ -3,6 +3,7 @@
  * window, stream the answer from the model chain (retries, fallback, circuit breaker, timeout), run
  * tool calls, publish reply events on the bus and record the answer and its usage.
  */
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
@@ -27,7 +28,7 @@ import {
   type StreamPart,
   type ToolCall,
 } from '../core/model-provider.js';
-import type { BlobStore, HistoryStore } from '../core/stores.js';
+import type { BlobStore, ConversationSummary, HistoryStore, StoredMessage } from '../core/stores.js';
 import type { ToolHost } from '../core/tools.js';
 import { RESUME_ACTION, type Approvals, type PendingApproval } from '../approvals/approvals.js';
 import { Budgets, callMaximum, refusalMessage, warningMessage, type BudgetState } from './budgets.js';
@@ -44,6 +45,13 @@ import {
 import type { ModelLease, ModelRegistry } from './model-registry.js';
 import { backoffMs, isRetryable, sleep } from './resilience.js';
 import { clientCalls, firstCall, offeredTools } from './client-tools.js';
+import {
+  SUMMARY_LOOKBACK,
+  SUMMARY_MAX_TOKENS,
+  addConversationContext,
+  summaryRequest,
+  turnsToSummarize,
+} from './summaries.js';
 
 /** Most model calls one turn may make while the model keeps calling tools. */
 const MAX_TOOL_STEPS = 6;
@@ -107,8 +115,16 @@ interface Turn {
   clientTools?: Message['clientTools'];
 }
 
+/** Whom a model call's usage row is recorded for. */
+interface CallOwner {
+  conversationId: string;
+  userId: string;
+  agent: string;
+}
+
 /** One model call of a turn: the prompt so far, the tools offered, and where streamed text goes. */
 interface StepCall {
+  owner: CallOwner;
   messages: ChatMessage[];
   tools: ReturnType<ToolHost['toolsFor']>;
   toolChoice?: ChatRequest['toolChoice'];
@@ -240,6 +256,10 @@ export class Engine {
       return;
     }
 
+    const owner: CallOwner = { conversationId, userId: message.sender.id, agent: agentId };
+    // A client that sends its own history (the OpenAI-compatible API) gets no summary of ours.
+    const summary = message.history ? undefined : await this.summaryOf(owner, agent, window, turnLog);
+    const memories = await history.listMemories(conversationId);
     const images = await loadImages(message.attachments, this.deps.blobs);
     // On a redelivery the window already holds this user turn; the prompt must carry it once.
     const earlier = window.filter((w) => w.id !== message.id);
@@ -254,6 +274,7 @@ export class Engine {
       documents ? `${text}\n\n${documents}` : text,
       images,
     );
+    addConversationContext(prompt, memories, summary);
     if (knowledge?.contextBlock)
       prompt.splice(prompt.length - 1, 0, { role: 'system', content: knowledge.contextBlock });
     // The client's tool round after its user message (the follow-up that carries tool results).
@@ -341,7 +362,7 @@ export class Engine {
       let forClient: ToolCall[] = [];
       const first = firstCall(tools, turn.clientTools);
       const warnings: BudgetState[] = [];
-      let cost: number | undefined;
+      const owner: CallOwner = { conversationId, userId: message.sender.id, agent: agentId };
       const runCalls = async (calls: ToolCall[], model: string, approved: number): Promise<void> => {
         for (const [i, call] of calls.entries()) {
           // A sensitive call runs only when approved (the first of a resumed turn) or its policy allows it.
@@ -372,20 +393,18 @@ export class Engine {
       if (turn.approvedCalls?.length && this.deps.tools) await runCalls(turn.approvedCalls, chain[0]!, 1);
       for (let i = 0; i < MAX_TOOL_STEPS && !parked; i++) {
         step = await this.budgetedCall(
-          turn,
+          turn.log,
           preferred,
           leases,
           i === 0
-            ? { messages: prompt, ...first, agent, onStart, onDelta }
-            : { messages: prompt, tools, agent, onStart, onDelta },
+            ? { owner, messages: prompt, ...first, agent, onStart, onDelta }
+            : { owner, messages: prompt, tools, agent, onStart, onDelta },
           warnings,
         );
         // Once a model answered, the rest of the tool loop stays on it.
         preferred = [step.lease.id];
         answer += step.text;
         addUsage(usage, step.usage);
-        const price = priceOf(step.lease.spec);
-        if (price) cost = (cost ?? 0) + costUsd(price, step.usage);
         // Calls of the client's own tools end the turn: the client runs them and sends the results.
         forClient = clientCalls(step.toolCalls, turn.clientTools);
         if (forClient.length) break;
@@ -432,19 +451,6 @@ export class Engine {
         createdAt: Date.now(),
         tokens: usage.completionTokens || estimateTokens(answer),
       });
-      await history.recordUsage({
-        conversationId,
-        userId: message.sender.id,
-        agent: agentId,
-        model,
-        provider: step?.lease.spec.provider ?? 'none',
-        usage,
-        latencyMs: elapsed(started),
-        ok: true,
-        createdAt: Date.now(),
-        ...(cost !== undefined ? { costUsd: cost } : {}),
-      });
-      if (cost !== undefined) this.deps.metrics?.cost?.(model, cost);
       await this.publish(
         target,
         doneEvent({
@@ -467,7 +473,6 @@ export class Engine {
         this.deps.metrics?.budgetWarned?.(w.budget);
       }
       this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
-      this.deps.metrics?.tokens(model, usage.promptTokens, usage.completionTokens);
       turnLog.info(
         {
           latencyMs: elapsed(started),
@@ -496,14 +501,14 @@ export class Engine {
    * `HEARTH_E_BUDGET` and the model is never called), then settled with the reported usage.
    */
   private async budgetedCall(
-    turn: Turn,
+    log: Logger,
     chain: string[],
     leases: Map<string, ModelLease>,
     call: StepCall,
     warnings: BudgetState[],
   ): Promise<StepResult> {
     const budgets = this.deps.budgets;
-    if (!budgets?.active()) return this.callChain(chain, leases, call, turn.log);
+    if (!budgets?.active()) return this.callChain(chain, leases, call, log);
     const model = chain[0]!;
     const spec = this.deps.config().models.catalog[model] ?? this.deps.models.list().find((m) => m.id === model);
     const price = priceOf(spec);
@@ -512,18 +517,18 @@ export class Engine {
     const maximum = callMaximum(promptChars, resolveGeneration(call.agent, spec).maxTokens);
     const tokens = maximum.promptTokens + maximum.completionTokens;
     const usdOf = (u: Usage) => (price ? costUsd(price, u) : undefined);
-    const subject = { userId: turn.message.sender.id, agent: turn.agentId };
+    const subject = { userId: call.owner.userId, agent: call.owner.agent };
     const reserved = await budgets.reserve(subject, { tokens, usd: usdOf(maximum) });
     if ('refused' in reserved) {
       this.deps.metrics?.budgetRefused?.(reserved.refused.budget);
-      turn.log.warn(
+      log.warn(
         { budget: reserved.refused.budget, errorCode: ErrorCode.budget, reserve: tokens },
         'turn refused: budget reached',
       );
       throw new HearthError(ErrorCode.budget, refusalMessage(reserved.refused), 429);
     }
     try {
-      const step = await this.callChain(chain, leases, call, turn.log);
+      const step = await this.callChain(chain, leases, call, log);
       warnings.push(
         ...(await budgets.settle(reserved.reservation, {
           tokens: step.usage.promptTokens + step.usage.completionTokens,
@@ -535,6 +540,65 @@ export class Engine {
       // A failed call used what the provider counted, which we do not learn: release the reservation.
       await budgets.release(reserved.reservation);
       throw err;
+    }
+  }
+
+  /**
+   * The summary of the turns older than the window, refreshed first when more of them left it
+   * since it was written (only those are summarized, by `agents.<id>.summaryModel` or the agent's
+   * model, inside the budgets). Never fails the turn: when summarizing fails the turns it would have
+   * covered are left out (as without summaries) and the previous summary, if any, is used.
+   */
+  private async summaryOf(
+    owner: CallOwner,
+    agent: AgentConfig,
+    window: StoredMessage[],
+    log: Logger,
+  ): Promise<string | undefined> {
+    const { history, models } = this.deps;
+    let summary: ConversationSummary | undefined;
+    const leases = new Map<string, ModelLease>();
+    try {
+      summary = await history.getSummary(owner.conversationId);
+      if (window.length === 0) return summary?.content;
+      const all = await history.recent(owner.conversationId, Number.MAX_SAFE_INTEGER, SUMMARY_LOOKBACK);
+      const turns = turnsToSummarize(all, window, summary);
+      if (turns.length === 0) return summary?.content;
+      const model = agent.summaryModel && models.has(agent.summaryModel) ? agent.summaryModel : agent.model;
+      const quiet = async () => {};
+      const step = await this.budgetedCall(
+        log,
+        models.chain(model),
+        leases,
+        {
+          owner,
+          messages: summaryRequest(summary?.content, turns),
+          tools: [],
+          agent: { ...agent, maxTokens: SUMMARY_MAX_TOKENS },
+          onStart: quiet,
+          onDelta: quiet,
+        },
+        [],
+      );
+      const content = step.text.trim();
+      if (!content) throw new HearthError(ErrorCode.modelFailed, 'the model returned an empty summary');
+      await history.saveSummary({
+        conversationId: owner.conversationId,
+        content,
+        throughMessageId: turns.at(-1)!.id,
+        updatedAt: Date.now(),
+      });
+      log.info({ model: step.lease.id, turns: turns.length }, 'older turns summarized');
+      return content;
+    } catch (err) {
+      const errorCode = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
+      log.warn(
+        { errorCode, err: errorSummary(err) },
+        'summarizing older turns failed: they are left out of the prompt',
+      );
+      return summary?.content;
+    } finally {
+      for (const l of leases.values()) l.release();
     }
   }
 
@@ -620,10 +684,13 @@ export class Engine {
           lease.breaker.success();
           this.deps.metrics?.modelCall(id, 'ok', elapsed(t0) / 1000);
           log.debug({ model: id, latencyMs: elapsed(t0) }, 'model call ok');
+          await this.recordCall(call.owner, lease, result.usage, true, elapsed(t0));
           return result;
         } catch (err) {
           lease.breaker.failure();
           lastError = err;
+          // The provider reports no usage for a failed call: its row counts it, with no tokens.
+          await this.recordCall(call.owner, lease, { promptTokens: 0, completionTokens: 0 }, false, elapsed(t0));
           const code = isTimeout(err) ? ErrorCode.modelTimeout : ErrorCode.modelFailed;
           this.deps.metrics?.modelCall(id, code === ErrorCode.modelTimeout ? 'timeout' : 'error', elapsed(t0) / 1000);
           log.warn(
@@ -641,6 +708,37 @@ export class Engine {
     throw lastError instanceof HearthError && lastError.code !== ErrorCode.circuitOpen
       ? lastError
       : new HearthError(ErrorCode.modelFailed, 'every model in the chain failed', 502, { cause: lastError });
+  }
+
+  /**
+   * One usage row per model call — each tool step, each retry and fallback attempt, each failure —
+   * with its cost where the model's price is known. A store failure here never fails the turn.
+   */
+  private async recordCall(
+    owner: CallOwner,
+    lease: ModelLease,
+    usage: Usage,
+    ok: boolean,
+    latencyMs: number,
+  ): Promise<void> {
+    const price = priceOf(lease.spec);
+    const cost = price ? costUsd(price, usage) : undefined;
+    try {
+      await this.deps.history.recordUsage({
+        ...owner,
+        model: lease.id,
+        provider: lease.spec.provider,
+        usage,
+        latencyMs,
+        ok,
+        createdAt: Date.now(),
+        ...(cost !== undefined ? { costUsd: cost } : {}),
+      });
+    } catch (err) {
+      this.deps.log.warn({ model: lease.id, err: errorSummary(err) }, 'usage of a model call not recorded');
+    }
+    if (cost) this.deps.metrics?.cost?.(lease.id, cost);
+    if (ok) this.deps.metrics?.tokens(lease.id, usage.promptTokens, usage.completionTokens);
   }
 
   private async streamOnce(
@@ -682,6 +780,7 @@ export class Engine {
       tools: tools.length ? tools : undefined,
       ...(call.toolChoice && tools.length ? { toolChoice: call.toolChoice } : {}),
       ...resolveGeneration(agent, lease.spec),
+      cacheKey: promptCacheKey(call.owner.conversationId),
       signal,
     });
     let text = '';
@@ -719,6 +818,14 @@ export class Engine {
       this.deps.log.warn({ channel: target.channel, err: errorSummary(err) }, 'reply delivery failed');
     }
   }
+}
+
+/**
+ * The prompt cache key of a conversation: stable across its turns, different between
+ * conversations, and a hash so no conversation id (which may hold a phone number) leaves Hearth.
+ */
+export function promptCacheKey(conversationId: string): string {
+  return createHash('sha256').update(`hearth-prompt-cache:${conversationId}`).digest('hex').slice(0, 32);
 }
 
 function addUsage(total: Usage, u: Usage): void {

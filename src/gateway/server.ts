@@ -222,6 +222,7 @@ export class Hearth {
         agentSkills,
         blobs: stores.blobs,
         home: config.home,
+        memories: stores.history,
         canvas: canvas && {
           rooms: canvas.rooms,
           roomUrl: (room) => `${config.canvas.publicUrl?.replace(/\/$/, '') ?? this.url}/canvas/${room}`,

@@ -1,8 +1,9 @@
 /**
  * Per-user export and deletion across everything Hearth stores about a person: their turns in
  * every conversation (in a group only theirs and the replies to them), the files they sent (blobs),
- * usage rows, approved-sender entries, and every registered `PersonalDataSource` (notes,
- * reminders, pending pairings, per-conversation memory…). The admin API and `hearth history`
+ * usage rows, approved-sender entries, the per-conversation memories their turns saved and the
+ * summaries of conversations only they wrote in (both in the history store), and every registered
+ * `PersonalDataSource` (notes, reminders, pending pairings…). The admin API and `hearth history`
  * both go through here, so the two can never cover different data.
  */
 import type { PersonalDataSource } from '../core/personal-data.js';
@@ -46,10 +47,20 @@ export class UserData {
 
   /**
    * Adds a store of personal data (a feature that keeps something per user calls this once at
-   * start: per-conversation memory, a skill's own records). Its name must be new.
+   * start: a skill's own records). Its name must be new.
    */
   register(source: PersonalDataSource): void {
-    const taken = ['userId', 'exportedAt', 'blobs', 'conversations', 'messages', 'usage', 'approvedSenders'];
+    const taken = [
+      'userId',
+      'exportedAt',
+      'blobs',
+      'conversations',
+      'messages',
+      'usage',
+      'approvedSenders',
+      'memories',
+      'summaries',
+    ];
     if (taken.includes(source.name) || this.sources.some((s) => s.name === source.name))
       throw new Error(`personal data source "${source.name}" is already registered`);
     this.sources.push(source);

@@ -181,6 +181,6 @@ export { requireRole, requireScope, principalOf, protectAdminRoutes, adminRouteR
 export { apiTokenAuthenticator } from './authenticator.js';
 export { logRedaction, redactPaths, maskSecrets, maskString } from './redaction.js';
 export { rotateKeys, verifyAudit, exportAudit } from './cli.js';
-export { valueCipher, messageBodySource, conversationTitleSource } from './value-cipher.js';
+export { valueCipher, messageBodySource, conversationTitleSource, conversationContextSources } from './value-cipher.js';
 export { openFieldCipher, securityPaths } from './data-files.js';
 export type { EncryptedFieldSource } from './encrypted-fields.js';

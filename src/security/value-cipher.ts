@@ -3,7 +3,9 @@
  * message bodies with, and the rotation source over a history store's message bodies.
  */
 import {
+  memoryContext,
   messageContext,
+  summaryContext,
   titleContext,
   type HistoryStore,
   type MessageBodySource,
@@ -58,4 +60,47 @@ export function conversationTitleSource(store: HistoryStore, includePlaintext: b
       return true;
     },
   };
+}
+
+/**
+ * Conversation summaries and memories as rotation sources (read from the raw store, values as
+ * stored). Like titles, the replace is a read-compare-write: a summary refreshed during a rotation
+ * is written under the current key anyway.
+ */
+export function conversationContextSources(store: HistoryStore, includePlaintext: boolean): EncryptedFieldSource[] {
+  const wanted = (value: string) => includePlaintext || FieldCipher.isEncrypted(value);
+  const conversations = () => store.listConversations({ limit: Number.MAX_SAFE_INTEGER });
+  const summaries: EncryptedFieldSource = {
+    name: 'history.conversationSummaries',
+    async *fields(): AsyncIterable<EncryptedField> {
+      for (const c of await conversations()) {
+        const s = await store.getSummary(c.id);
+        if (s && wanted(s.content)) yield { id: c.id, value: s.content, context: summaryContext(c.id) };
+      }
+    },
+    async replace(id, expected, value) {
+      const s = await store.getSummary(id);
+      if (s?.content !== expected) return false;
+      await store.saveSummary({ ...s, content: value });
+      return true;
+    },
+  };
+  const memories: EncryptedFieldSource = {
+    name: 'history.conversationMemories',
+    async *fields(): AsyncIterable<EncryptedField> {
+      for (const c of await conversations())
+        for (const m of await store.listMemories(c.id))
+          if (wanted(m.content)) yield { id: `${c.id}\u0000${m.id}`, value: m.content, context: memoryContext(m.id) };
+    },
+    async replace(key, expected, value) {
+      const [conversationId, id] = key.split('\u0000') as [string, string];
+      const m = (await store.listMemories(conversationId)).find((x) => x.id === id);
+      if (m?.content !== expected) return false;
+      // Memories are listed by creation time, so taking one out and putting it back keeps its place.
+      await store.deleteMemory(conversationId, id);
+      await store.addMemory({ ...m, content: value });
+      return true;
+    },
+  };
+  return [summaries, memories];
 }

@@ -13,7 +13,7 @@ import { ErrorCode, HearthError } from '../core/errors.js';
 import type { ReplyTarget } from '../core/message.js';
 import type { ToolCall, ToolSpec } from '../core/model-provider.js';
 import type { BlobStore, SessionStore } from '../core/stores.js';
-import { builtinDataDir, type CanvasService } from './builtin/builtin-skill.js';
+import { builtinDataDir, type BuiltinDeps, type CanvasService } from './builtin/builtin-skill.js';
 import type { ToolContext, ToolHost, ToolResult } from '../core/tools.js';
 import { builtinSkills } from './builtin/index.js';
 import { checkSkillConfig } from './config-check.js';
@@ -39,6 +39,8 @@ export interface SkillHostDeps {
   blobs?: BlobStore;
   /** The home hub's device names, for the MQTT and Home Assistant built-ins. */
   home?: HearthConfig['home'];
+  /** Where the memory built-in keeps a conversation's memories (the history store). */
+  memories?: BuiltinDeps['memories'];
 }
 
 export type SkillSource = 'builtin' | 'static' | 'config' | 'uploaded';
@@ -127,6 +129,7 @@ export class SkillHost implements ToolHost {
             canvas: this.deps.canvas,
             blobs: this.deps.blobs,
             home: this.deps.home,
+            memories: this.deps.memories,
             runTool: (call, ctx) => this.execute(call, ctx),
           }),
         );

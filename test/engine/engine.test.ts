@@ -271,4 +271,91 @@ describe('Engine', () => {
     assert.deepEqual(toolMsg, { role: 'tool', toolCallId: 'c1', name: 'clock', content: 'result of clock' });
     assert.equal(providers.get('a')!.calls[0].tools?.[0].name, 'clock');
   });
+
+  const priced = (extra: Partial<NonNullable<ConfigInput['models']>> = {}): ConfigInput => ({
+    models: {
+      default: 'a',
+      retries: 0,
+      catalog: {
+        a: { provider: 'openai', model: 'a', price: { inputPerMTok: 1, outputPerMTok: 2 } },
+        b: { provider: 'openai', model: 'b', price: { inputPerMTok: 3, outputPerMTok: 4 } },
+      },
+      ...extra,
+    },
+  });
+
+  it('records one usage row, with tokens and cost, per model call of a tool-calling turn', async () => {
+    const tools: ToolHost = {
+      toolsFor: () => [{ name: 'clock', description: 'time', parameters: { type: 'object', properties: {} } }],
+      isSensitive: () => false,
+      execute: async () => ({ content: 'noon' }),
+    };
+    async function* callTool(): AsyncIterable<StreamPart> {
+      yield { type: 'tool-call', call: { id: 'c1', name: 'clock', arguments: '{}' } };
+      yield { type: 'finish', reason: 'tool-calls', usage: { promptTokens: 100, completionTokens: 10 } };
+    }
+    await setup(
+      priced(),
+      {
+        a: (_r, n) => (n === 0 ? callTool() : say('it is noon', { promptTokens: 200, completionTokens: 20 })),
+        b: () => say('x'),
+      },
+      tools,
+    );
+    await ask(message('what time is it'));
+    const rows = (await history.exportUser('u1')).usage;
+    assert.deepEqual(
+      rows.map((r) => [r.model, r.usage.promptTokens, r.usage.completionTokens, r.ok, r.costUsd]),
+      [
+        ['a', 100, 10, true, (100 * 1 + 10 * 2) / 1e6],
+        ['a', 200, 20, true, (200 * 1 + 20 * 2) / 1e6],
+      ],
+    );
+    assert.ok(rows.every((r) => r.conversationId === 'test:c1' && r.agent === 'default'));
+  });
+
+  it('records a failed call and the fallback that answered as two rows', async () => {
+    await setup(priced({ fallback: ['b'] }), {
+      a: () => fail(500),
+      b: () => say('from b', { promptTokens: 50, completionTokens: 5 }),
+    });
+    const ev = await ask(message('hi'));
+    assert.equal((ev.at(-1) as { text: string }).text, 'from b');
+    const rows = (await history.exportUser('u1')).usage;
+    assert.deepEqual(
+      rows.map((r) => [r.model, r.provider, r.ok, r.usage.promptTokens, r.costUsd]),
+      [
+        ['a', 'openai', false, 0, 0],
+        ['b', 'openai', true, 50, (50 * 3 + 5 * 4) / 1e6],
+      ],
+    );
+  });
+
+  it('summarizes older turns with agents.<id>.summaryModel when one is set', async () => {
+    await setup(
+      { ...twoModels(), agents: { default: { historyMessages: 2, summaryModel: 'b' } } },
+      { a: () => say('answer'), b: () => say('the user said one') },
+    );
+    for (const [i, text] of ['one', 'two', 'three'].entries()) await ask(message(text, i + 1));
+    const b = providers.get('b')!.calls;
+    assert.equal(b.length, 1, 'the cheaper model wrote the summary');
+    assert.equal(b[0]!.maxTokens, 400);
+    assert.equal(b[0]!.tools, undefined, 'no tools offered to the summary call');
+    const main = providers.get('a')!.calls.at(-1)!;
+    assert.match(main.messages[0]!.content, /the user said one/);
+    const summary = await history.getSummary('test:c1');
+    assert.equal(summary?.throughMessageId, 'test:c1:1#reply');
+  });
+
+  it('passes one prompt cache key for every call of a conversation, another for another conversation', async () => {
+    await setup(twoModels(), { a: () => say('ok'), b: () => say('x') });
+    await ask(message('one', 1, 'c1'));
+    await ask(message('two', 2, 'c1'));
+    await ask(message('three', 3, 'c2'));
+    const keys = providers.get('a')!.calls.map((c) => c.cacheKey);
+    assert.equal(keys[0], keys[1]);
+    assert.notEqual(keys[0], keys[2]);
+    assert.match(keys[0]!, /^[0-9a-f]{32}$/);
+    assert.ok(!keys[0]!.includes('test:c1'), 'the key is a hash, not the conversation id');
+  });
 });

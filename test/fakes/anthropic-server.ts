@@ -84,24 +84,45 @@ function toolUseId(): string {
   return `toolu_fake${(++sequence).toString(36).padStart(14, '0')}`;
 }
 
-/** The part of a request the prompt cache covers: a `system` whose last block carries `cache_control`. */
-function cacheablePrefix(body: Json): string | undefined {
-  if (!Array.isArray(body?.system)) return undefined;
-  if (!body.system.some((b: Json) => b?.cache_control?.type === 'ephemeral')) return undefined;
-  return JSON.stringify([body.tools ?? [], body.system]);
+/**
+ * The request as Anthropic's cache sees it: tools, then system blocks, then each message's content
+ * blocks, each serialized without its `cache_control`; and the indexes of the blocks that carry a
+ * breakpoint.
+ */
+function cacheBlocks(body: Json): { blocks: string[]; breakpoints: number[] } {
+  const blocks: string[] = [];
+  const breakpoints: number[] = [];
+  const add = (block: Json, role: string) => {
+    if (block?.cache_control?.type === 'ephemeral') breakpoints.push(blocks.length);
+    const { cache_control: _mark, ...rest } = typeof block === 'object' && block ? block : { text: block };
+    blocks.push(JSON.stringify([role, rest]));
+  };
+  for (const tool of Array.isArray(body?.tools) ? body.tools : []) add(tool, 'tool');
+  for (const block of Array.isArray(body?.system) ? body.system : []) add(block, 'system');
+  for (const m of Array.isArray(body?.messages) ? body.messages : [])
+    for (const block of Array.isArray(m?.content) ? m.content : [{ type: 'text', text: m?.content }])
+      add(block, m?.role);
+  return { blocks, breakpoints };
 }
 
-/** The usage block of a message: input split into uncached, cache-written and cache-read tokens. */
+/**
+ * The usage block of a message: input split into uncached, cache-written and cache-read tokens.
+ * As the API does, each breakpoint writes the prefix up to it to the cache, and a request reads the
+ * longest prefix ending at or before its last breakpoint that an earlier request wrote.
+ */
 function messageUsage(exchange: FakeExchange, cache: Set<string>) {
   const { promptTokens, completionTokens } = usageFor(exchange, [exchange.body?.system, exchange.body?.messages]);
-  const prefix = cacheablePrefix(exchange.body);
   let cacheRead = 0;
   let cacheWrite = 0;
-  if (prefix && !exchange.reply.usage) {
-    const prefixTokens = Math.min(promptTokens, estimateTokens(prefix));
-    if (cache.has(prefix)) cacheRead = prefixTokens;
-    else cacheWrite = prefixTokens;
-    cache.add(prefix);
+  const { blocks, breakpoints } = cacheBlocks(exchange.body);
+  if (breakpoints.length && !exchange.reply.usage) {
+    const prefixes = blocks.map((_b, i) => blocks.slice(0, i + 1).join('\n'));
+    const last = breakpoints.at(-1)!;
+    let hit = -1;
+    for (let i = last; i >= 0 && hit < 0; i--) if (cache.has(prefixes[i]!)) hit = i;
+    cacheRead = hit >= 0 ? Math.min(promptTokens, estimateTokens(prefixes[hit])) : 0;
+    cacheWrite = Math.max(0, Math.min(promptTokens - cacheRead, estimateTokens(prefixes[last]) - cacheRead));
+    for (const b of breakpoints) cache.add(prefixes[b]!);
   }
   return {
     input_tokens: promptTokens - cacheRead - cacheWrite,

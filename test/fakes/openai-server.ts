@@ -21,6 +21,7 @@ import {
   sendJson,
   startModelFake,
   usageFor,
+  estimateTokens,
   type FakeExchange,
   type ModelFake,
   type ModelFakeOptions,
@@ -70,12 +71,37 @@ function toolCallId(): string {
   return `call_${(++sequence).toString(36).padStart(8, '0')}`;
 }
 
-function usageObject(usage: { promptTokens: number; completionTokens: number }) {
+/**
+ * OpenAI's automatic prompt cache, simplified: a request whose leading items (tools, then messages)
+ * equal those of the previous request with the same `prompt_cache_key` reads that common prefix from
+ * the cache (the real API also needs 1,024 tokens and counts in steps of 128; the fake does not).
+ */
+export class OpenAIPromptCache {
+  private readonly previous = new Map<string, string[]>();
+
+  /** Cached prompt tokens of this request (0 when the reply fixes its own usage). */
+  read(exchange: FakeExchange): number {
+    const body = exchange.body;
+    const items: string[] = [
+      ...(Array.isArray(body?.tools) ? body.tools : []).map((t: Json) => JSON.stringify(t)),
+      ...(Array.isArray(body?.messages) ? body.messages : []).map((m: Json) => JSON.stringify(m)),
+    ];
+    const key = typeof body?.prompt_cache_key === 'string' ? body.prompt_cache_key : '';
+    const before = this.previous.get(key) ?? [];
+    this.previous.set(key, items);
+    if (exchange.reply.usage) return 0;
+    let common = 0;
+    while (common < items.length && common < before.length && items[common] === before[common]) common++;
+    return common ? estimateTokens(items.slice(0, common).join('')) : 0;
+  }
+}
+
+function usageObject(usage: { promptTokens: number; completionTokens: number }, cached = 0) {
   return {
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,
     total_tokens: usage.promptTokens + usage.completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: Math.min(cached, usage.promptTokens), audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,
@@ -85,26 +111,28 @@ function usageObject(usage: { promptTokens: number; completionTokens: number }) 
   };
 }
 
-async function answer(exchange: FakeExchange): Promise<void> {
-  const { res, path, body, reply } = exchange;
-  if (path !== '/v1/chat/completions') {
-    sendJson(res, 404, errorBody(404, `Invalid URL (${exchange.req.method} ${path})`));
-    return;
-  }
-  if (reply.status !== undefined && reply.status >= 400) {
-    sendJson(
-      res,
-      reply.status,
-      errorBody(reply.status, reply.errorMessage ?? `fake error ${reply.status}`),
-      retryAfterHeader(reply),
-    );
-    return;
-  }
-  if (body?.stream === true) await streamCompletion(exchange);
-  else answerCompletion(exchange);
-}
+const makeAnswer = (cache: OpenAIPromptCache) =>
+  async function answer(exchange: FakeExchange): Promise<void> {
+    const { res, path, body, reply } = exchange;
+    if (path !== '/v1/chat/completions') {
+      sendJson(res, 404, errorBody(404, `Invalid URL (${exchange.req.method} ${path})`));
+      return;
+    }
+    if (reply.status !== undefined && reply.status >= 400) {
+      sendJson(
+        res,
+        reply.status,
+        errorBody(reply.status, reply.errorMessage ?? `fake error ${reply.status}`),
+        retryAfterHeader(reply),
+      );
+      return;
+    }
+    const cached = cache.read(exchange);
+    if (body?.stream === true) await streamCompletion(exchange, cached);
+    else answerCompletion(exchange, cached);
+  };
 
-function answerCompletion(exchange: FakeExchange): void {
+function answerCompletion(exchange: FakeExchange, cached: number): void {
   const { res, body, reply, pieces } = exchange;
   const calls = (reply.toolCalls ?? []).map((c) => ({
     id: toolCallId(),
@@ -131,13 +159,13 @@ function answerCompletion(exchange: FakeExchange): void {
         finish_reason: calls.length ? 'tool_calls' : 'stop',
       },
     ],
-    usage: usageObject(usageFor(exchange, body?.messages)),
+    usage: usageObject(usageFor(exchange, body?.messages), cached),
     service_tier: 'default',
     system_fingerprint: 'fp_hearth_fake',
   });
 }
 
-async function streamCompletion(exchange: FakeExchange): Promise<void> {
+async function streamCompletion(exchange: FakeExchange, cached: number): Promise<void> {
   const { res, body, reply, pieces, pause } = exchange;
   const includeUsage = body?.stream_options?.include_usage === true;
   const base = {
@@ -179,7 +207,7 @@ async function streamCompletion(exchange: FakeExchange): Promise<void> {
   }
   res.write(chunk({}, calls.length ? 'tool_calls' : 'stop'));
   if (includeUsage) {
-    const usage = usageObject(usageFor(exchange, body?.messages));
+    const usage = usageObject(usageFor(exchange, body?.messages), cached);
     res.write(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
   }
   res.end('data: [DONE]\n\n');
@@ -254,7 +282,7 @@ export function startOpenAIFake(options: ModelFakeOptions = {}): Promise<ModelFa
   return startModelFake(
     {
       lastUserText,
-      answer,
+      answer: makeAnswer(new OpenAIPromptCache()),
       serveStatic,
       authorized: (req, key) => req.headers.authorization === `Bearer ${key}`,
       unauthorized: (res) => sendJson(res, 401, errorBody(401, 'Incorrect API key provided.')),

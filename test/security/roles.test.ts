@@ -23,6 +23,8 @@ const expected: Record<string, Need> = {
   'POST /admin/pairings/:code/approve': 'operator',
   'GET /admin/conversations': 'viewer',
   'GET /admin/conversations/:id/messages': 'viewer',
+  'GET /admin/conversations/:id/memories': 'viewer',
+  'DELETE /admin/conversations/:id/memories/:memoryId': 'operator',
   'GET /admin/audit': 'viewer',
   'GET /admin/audit/verify': 'viewer',
   'GET /admin/settings': 'viewer',

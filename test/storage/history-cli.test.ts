@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { postgresMigrations } from '../../src/storage/history/postgres-migrations.js';
 import { SqliteHistoryStore } from '../../src/storage/history/sqlite.js';
 import { POSTGRES_URL } from './backend-urls.js';
 
@@ -65,6 +66,19 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
         }
       }
     }
+    await s.addMemory({
+      id: 'alice-mem',
+      conversationId: 'webchat:alice-0',
+      userId: 'alice',
+      content: 'alice likes tea',
+      createdAt: 20,
+    });
+    await s.saveSummary({
+      conversationId: 'webchat:alice-0',
+      content: 'alice talked about tea',
+      throughMessageId: 'webchat:alice-0-m0',
+      updatedAt: 21,
+    });
     await s.close();
     configFile = join(dir, 'hearth.yml');
     writeFileSync(
@@ -82,7 +96,10 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
 
   it('migrates the schema and copies SQLite history into PostgreSQL, idempotently', async () => {
     const m = await hearth('migrate');
-    assert.match(m.stdout, /history \(postgres\): schema is current \(version 3\)/);
+    assert.match(
+      m.stdout,
+      new RegExp(`history \\(postgres\\): schema is current \\(version ${postgresMigrations.length}\\)`),
+    );
     const first = await hearth('migrate-store', '--from', sqliteFile, '--to', url);
     assert.match(first.stdout, /copied 2 users, 4 conversations, 12 messages \(0 already present\)/);
     const again = await hearth('migrate-store', '--from', sqliteFile, '--to', url);
@@ -99,6 +116,15 @@ describe('hearth migrate-store / migrate / history (PostgreSQL)', () => {
       'webchat:alice-1',
     ]);
     assert.equal(dump.messages.length, 6);
+    assert.deepEqual(
+      dump.memories.map((m: { content: string }) => m.content),
+      ['alice likes tea'],
+      'memories are copied once, however often migrate-store ran',
+    );
+    assert.deepEqual(
+      dump.summaries.map((x: { content: string }) => x.content),
+      ['alice talked about tea'],
+    );
     assert.ok(dump.messages.every((m: { content: string }) => m.content.startsWith('alice says')));
     const del = await hearth('history', 'delete', '--user', 'alice');
     assert.match(del.stdout, /deleted 2 conversations of user alice/);

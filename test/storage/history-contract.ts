@@ -234,7 +234,28 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         createdAt: 3003,
       });
       await store.approveSender('telegram', 'leaver');
+      await store.addMemory({
+        id: 'mem-leaver',
+        conversationId: 'webchat:gone',
+        userId: 'leaver',
+        content: 'my cat is Tom',
+        createdAt: 3004,
+      });
+      await store.saveSummary({
+        conversationId: 'webchat:gone',
+        content: 'the leaver talked about cats',
+        throughMessageId: 'webchat:g1',
+        updatedAt: 3005,
+      });
       const dump = await store.exportUser('leaver');
+      assert.deepEqual(
+        dump.memories.map((m) => [m.id, m.content]),
+        [['mem-leaver', 'my cat is Tom']],
+      );
+      assert.deepEqual(
+        dump.summaries.map((x) => [x.conversationId, x.content]),
+        [['webchat:gone', 'the leaver talked about cats']],
+      );
       assert.deepEqual(
         dump.conversations.map((c) => c.id),
         ['webchat:gone'],
@@ -251,18 +272,24 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         dump.approvedSenders.map((a) => [a.channel, a.senderId]),
         [['telegram', 'leaver']],
       );
-      assert.deepEqual(await store.deleteUser('leaver'), {
+      const deleted = await store.deleteUser('leaver');
+      assert.deepEqual(deleted, {
         conversations: 1,
         messages: 0,
         usage: 1,
         approvedSenders: 1,
+        memories: 0,
       });
       assert.deepEqual(await store.exportUser('leaver'), {
         conversations: [],
         messages: [],
         usage: [],
         approvedSenders: [],
+        memories: [],
+        summaries: [],
       });
+      assert.deepEqual(await store.listMemories('webchat:gone'), []);
+      assert.equal(await store.getSummary('webchat:gone'), undefined);
       assert.equal(await store.hasMessage('webchat:g1'), false);
       assert.equal(await store.isSenderApproved('telegram', 'leaver'), false);
       assert.deepEqual(await store.usageSince({ userId: 'leaver' }, 0), {
@@ -276,6 +303,7 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         messages: 0,
         usage: 0,
         approvedSenders: 0,
+        memories: 0,
       });
     });
 
@@ -312,13 +340,46 @@ export function historyContract(name: string, backend: HistoryBackend): void {
         'telegram:-500:3',
       ]);
 
+      await store.addMemory({
+        id: 'mem-ann',
+        conversationId: group,
+        userId: 'ann',
+        content: 'ann: tea',
+        createdAt: 4006,
+      });
+      await store.addMemory({
+        id: 'mem-bob',
+        conversationId: group,
+        userId: 'bob',
+        content: 'bob: coffee',
+        createdAt: 4007,
+      });
+      await store.saveSummary({
+        conversationId: group,
+        content: 'ann and bob',
+        throughMessageId: '1',
+        updatedAt: 4008,
+      });
+      assert.deepEqual((await store.exportUser('bob')).summaries, [], "a group's summary quotes others: not exported");
+      assert.deepEqual(
+        (await store.exportUser('bob')).memories.map((m) => m.id),
+        ['mem-bob'],
+      );
+
       // Ann started the group; deleting her keeps the group and Bob's turns in it.
       assert.deepEqual(await store.deleteUser('ann'), {
         conversations: 0,
         messages: 3,
         usage: 0,
         approvedSenders: 0,
+        memories: 1,
       });
+      assert.deepEqual(
+        (await store.listMemories(group)).map((m) => m.id),
+        ['mem-bob'],
+        "the others' memories stay",
+      );
+      assert.equal(await store.getSummary(group), undefined, 'a summary quoting the leaver goes');
       assert.deepEqual(
         (await store.recent(group, 10_000)).map((m) => m.id),
         ['telegram:-500:2', 'telegram:-500:2#reply'],
@@ -396,6 +457,59 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       assert.deepEqual(await store.recent('webchat:named', 1000), []);
       assert.equal(await store.deleteConversation('webchat:named'), false);
       assert.ok(await store.getConversation('webchat:c1'), 'other conversations stay');
+    });
+
+    it('stores, replaces and deletes the summary of a conversation with it', async () => {
+      await store.upsertConversation(conv('webchat:sum', 'summer', 6000));
+      assert.equal(await store.getSummary('webchat:sum'), undefined);
+      const first = {
+        conversationId: 'webchat:sum',
+        content: 'talked about A',
+        throughMessageId: 's2',
+        updatedAt: 6001,
+      };
+      await store.saveSummary(first);
+      assert.deepEqual(await store.getSummary('webchat:sum'), first);
+      const second = { ...first, content: 'talked about A and B', throughMessageId: 's4', updatedAt: 6002 };
+      await store.saveSummary(second);
+      assert.deepEqual(await store.getSummary('webchat:sum'), second, 'a refresh replaces the summary');
+      await store.saveSummary({ ...first, conversationId: 'webchat:no-such' });
+      assert.equal(await store.getSummary('webchat:no-such'), undefined, 'no summary without its conversation');
+      await store.deleteConversation('webchat:sum');
+      assert.equal(await store.getSummary('webchat:sum'), undefined);
+    });
+
+    it("keeps a conversation's memories in order, deletes one by id, and all with the conversation", async () => {
+      await store.upsertConversation(conv('webchat:mem', 'rememberer', 7000));
+      await store.upsertConversation(conv('webchat:mem2', 'rememberer', 7000));
+      const m = (id: string, conversationId: string, at: number) => ({
+        id,
+        conversationId,
+        userId: 'rememberer',
+        content: `fact ${id}`,
+        createdAt: at,
+      });
+      await store.addMemory(m('f1', 'webchat:mem', 7001));
+      await store.addMemory(m('f2', 'webchat:mem', 7002));
+      await store.addMemory({ ...m('f2', 'webchat:mem', 7002), content: 'changed' });
+      await store.addMemory(m('f3', 'webchat:mem2', 7003));
+      assert.deepEqual(await store.listMemories('webchat:mem'), [
+        m('f1', 'webchat:mem', 7001),
+        m('f2', 'webchat:mem', 7002),
+      ]);
+      assert.equal(await store.deleteMemory('webchat:mem2', 'f1'), false, 'only within its conversation');
+      assert.equal(await store.deleteMemory('webchat:mem', 'f1'), true);
+      assert.equal(await store.deleteMemory('webchat:mem', 'f1'), false);
+      assert.deepEqual(
+        (await store.listMemories('webchat:mem')).map((x) => x.id),
+        ['f2'],
+      );
+      await store.deleteConversation('webchat:mem');
+      assert.deepEqual(await store.listMemories('webchat:mem'), []);
+      assert.deepEqual(
+        (await store.listMemories('webchat:mem2')).map((x) => x.id),
+        ['f3'],
+      );
     });
 
     it('remembers approved senders per channel', async () => {

@@ -9,9 +9,11 @@
  * Protocol (JSON text frames):
  *   client → `{type:'hello', identity?, conversationId?, token?}` first, then any of
  *     `{type:'message', text, id?}`, `{type:'list'}`,
- *     `{type:'rename', conversationId, title}`, `{type:'delete', conversationId}`
+ *     `{type:'rename', conversationId, title}`, `{type:'delete', conversationId}`,
+ *     `{type:'memories'}`, `{type:'forget', memoryId}` (the open conversation's memories)
  *   server → `{type:'ready', conversationId, history, identity?, userId, conversations, features}`, then reply
- *     events `{type:'start'|'delta'|'done'|'error', …}` and `{type:'conversations', conversations}` after each change
+ *     events `{type:'start'|'delta'|'done'|'error', …}`, `{type:'conversations', conversations}` after each change
+ *     and `{type:'memories', conversationId, memories: [{id, content, createdAt}]}` after `memories` or `forget`
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -50,6 +52,7 @@ interface Frame {
   identity?: unknown;
   id?: unknown;
   title?: unknown;
+  memoryId?: unknown;
 }
 
 export class WebChatChannel implements Channel {
@@ -115,6 +118,14 @@ export class WebChatChannel implements Channel {
     };
     const sendList = async (): Promise<void> => {
       send({ type: 'conversations', conversations: await this.conversations(senderId) });
+    };
+    const sendMemories = async (): Promise<void> => {
+      const memories = await this.options.history.listMemories(`webchat:${chatId}`);
+      send({
+        type: 'memories',
+        conversationId: chatId,
+        memories: memories.map((m) => ({ id: m.id, content: m.content, createdAt: m.createdAt })),
+      });
     };
     // Frames are handled one at a time, in order: a hello still checking its token must finish
     // before the message sent right behind it is read (else: "say hello first", message lost).
@@ -224,6 +235,14 @@ export class WebChatChannel implements Channel {
               return fail(ErrorCode.notFound, 'no such conversation');
             await this.options.history.deleteConversation(`webchat:${frame.conversationId as string}`);
             return await sendList();
+          case 'memories':
+            return await sendMemories();
+          case 'forget':
+            if (typeof frame.memoryId !== 'string' || !frame.memoryId)
+              return fail(ErrorCode.badRequest, 'forget needs a memoryId');
+            if (!(await this.options.history.deleteMemory(`webchat:${chatId}`, frame.memoryId)))
+              return fail(ErrorCode.notFound, 'no such memory in this conversation');
+            return await sendMemories();
         }
         fail(ErrorCode.badRequest, `unknown frame type ${JSON.stringify(frame.type)}`);
       } catch (err) {

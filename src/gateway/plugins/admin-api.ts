@@ -1,6 +1,7 @@
 /**
  * The admin API for operating the assistant: channel states (and the WhatsApp Web pairing QR),
- * pending pairing codes of unknown senders, conversations, and per-user export and deletion.
+ * pending pairing codes of unknown senders, conversations and the memories the assistant keeps in
+ * them, and per-user export and deletion.
  * Reads need the viewer role, changes operator, user data admin (declared per route; the /admin
  * role guard of plugins/protections.ts enforces it).
  */
@@ -22,6 +23,21 @@ const MAX_CONVERSATIONS = 1000;
 const byName = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
 const byCode = { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } as const;
 const byId = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
+const byMemory = {
+  type: 'object',
+  required: ['id', 'memoryId'],
+  properties: { id: { type: 'string' }, memoryId: { type: 'string' } },
+} as const;
+const memorySchema = openObject(
+  {
+    id: { type: 'string' },
+    conversationId: { type: 'string' },
+    userId: { type: 'string' },
+    content: { type: 'string' },
+    createdAt: { type: 'integer' },
+  },
+  ['id', 'conversationId', 'content', 'createdAt'],
+);
 
 export const adminApiPlugin: GatewayPlugin<
   Pick<GatewayDeps, 'channels' | 'access' | 'stores' | 'userData' | 'security'>
@@ -95,6 +111,43 @@ export const adminApiPlugin: GatewayPlugin<
           limit: Math.min(limit, MAX_CONVERSATIONS),
         }),
       };
+    },
+  );
+
+  // Per-conversation memory (tool memory_save): what the assistant keeps in the prompt, and a way to drop one.
+  app.get<{ Params: { id: string } }>(
+    '/admin/conversations/:id/memories',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        params: byId,
+        response: responses({ 200: openObject({ memories: { type: 'array', items: memorySchema } }, ['memories']) }),
+      },
+    },
+    async (req) => {
+      if (!(await history.getConversation(req.params.id)))
+        throw new HearthError(ErrorCode.notFound, 'no conversation with this id', 404);
+      return { memories: await history.listMemories(req.params.id) };
+    },
+  );
+
+  app.delete<{ Params: { id: string; memoryId: string } }>(
+    '/admin/conversations/:id/memories/:memoryId',
+    {
+      config: { role: 'operator' },
+      schema: {
+        params: byMemory,
+        response: responses({ 200: openObject({ deleted: { type: 'string' } }, ['deleted']) }),
+      },
+    },
+    async (req) => {
+      if (!(await history.deleteMemory(req.params.id, req.params.memoryId)))
+        throw new HearthError(ErrorCode.notFound, 'no memory with this id in this conversation', 404);
+      req.log.info(
+        { conversationId: req.params.id, memoryId: req.params.memoryId, actor: req.principal?.id },
+        'memory deleted',
+      );
+      return { deleted: req.params.memoryId };
     },
   );
 

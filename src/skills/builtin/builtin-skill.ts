@@ -5,7 +5,7 @@ import type { HearthConfig } from '../../core/config.js';
 import type { ReplyTarget } from '../../core/message.js';
 import type { ToolCall } from '../../core/model-provider.js';
 import type { ToolContext, ToolResult } from '../../core/tools.js';
-import type { BlobStore, SessionStore } from '../../core/stores.js';
+import type { BlobStore, HistoryStore, SessionStore } from '../../core/stores.js';
 import type { CanvasRooms } from '../../canvas/rooms.js';
 import type { SkillManifest } from '../manifest.js';
 import type { InProcessSkill } from '../runtimes/in-process/index.js';
@@ -23,6 +23,8 @@ export interface BuiltinDeps {
   blobs?: BlobStore;
   /** The home hub's device names (`home.devices`): the MQTT and Home Assistant built-ins resolve them. */
   home?: HearthConfig['home'];
+  /** Per-conversation memories (the memory built-in), kept in the history store. */
+  memories?: Pick<HistoryStore, 'addMemory' | 'listMemories' | 'deleteMemory'>;
   /** Runs a tool call through the skill host (scheduled device actions run this way when due). */
   runTool?: (call: ToolCall, ctx: ToolContext) => Promise<ToolResult>;
 }

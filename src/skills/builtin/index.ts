@@ -6,6 +6,7 @@ import { clock } from './clock/index.js';
 import { homeAssistant } from './home-assistant/index.js';
 import { httpFetch } from './http-fetch/index.js';
 import { mqtt } from './mqtt/index.js';
+import { memory } from './memory/index.js';
 import { notes } from './notes/index.js';
 import { reminders } from './reminders/index.js';
 
@@ -13,6 +14,7 @@ export const builtinSkills: readonly BuiltinSkill[] = [
   clock,
   calculator,
   notes,
+  memory,
   reminders,
   httpFetch,
   canvas,

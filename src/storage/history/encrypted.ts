@@ -1,12 +1,17 @@
 /**
  * Message bodies encrypted at rest (`security.encryption.messageBodies`), for every history backend:
- * a decorator that encrypts `content` on the way in and decrypts it on the way out. Bodies written
+ * a decorator that encrypts `content` on the way in and decrypts it on the way out — with the
+ * user's other words: conversation titles, summaries of older turns and saved memories. Bodies written
  * before encryption was turned on stay readable (and `hearth keys rotate` encrypts them).
  */
 import {
+  memoryContext,
   messageContext,
+  summaryContext,
   titleContext,
   type Conversation,
+  type ConversationMemory,
+  type ConversationSummary,
   type HistoryStore,
   type PruneResult,
   type StoredMessage,
@@ -35,6 +40,18 @@ export class EncryptingHistoryStore implements HistoryStore {
   private open_(m: StoredMessage): StoredMessage {
     return this.cipher.isEncrypted(m.content)
       ? { ...m, content: this.cipher.decrypt(m.content, messageContext(m.id)) }
+      : m;
+  }
+
+  private openSummary(s: ConversationSummary): ConversationSummary {
+    return this.cipher.isEncrypted(s.content)
+      ? { ...s, content: this.cipher.decrypt(s.content, summaryContext(s.conversationId)) }
+      : s;
+  }
+
+  private openMemory(m: ConversationMemory): ConversationMemory {
+    return this.cipher.isEncrypted(m.content)
+      ? { ...m, content: this.cipher.decrypt(m.content, memoryContext(m.id)) }
       : m;
   }
 
@@ -101,7 +118,30 @@ export class EncryptingHistoryStore implements HistoryStore {
       ...out,
       conversations: out.conversations.map((c) => this.openTitle(c)),
       messages: out.messages.map((m) => this.open_(m)),
+      memories: out.memories.map((m) => this.openMemory(m)),
+      summaries: out.summaries.map((s) => this.openSummary(s)),
     };
+  }
+
+  async getSummary(conversationId: string): Promise<ConversationSummary | undefined> {
+    const s = await this.inner.getSummary(conversationId);
+    return s && this.openSummary(s);
+  }
+
+  saveSummary(s: ConversationSummary): Promise<void> {
+    return this.inner.saveSummary({ ...s, content: this.cipher.encrypt(s.content, summaryContext(s.conversationId)) });
+  }
+
+  addMemory(m: ConversationMemory): Promise<void> {
+    return this.inner.addMemory({ ...m, content: this.cipher.encrypt(m.content, memoryContext(m.id)) });
+  }
+
+  async listMemories(conversationId: string): Promise<ConversationMemory[]> {
+    return (await this.inner.listMemories(conversationId)).map((m) => this.openMemory(m));
+  }
+
+  deleteMemory(conversationId: string, id: string): Promise<boolean> {
+    return this.inner.deleteMemory(conversationId, id);
   }
 
   approveSender(channel: string, senderId: string): Promise<void> {

@@ -9,6 +9,8 @@ import { MongoClient, MongoServerError, ObjectId, type Collection, type Db } fro
 import type { Usage } from '../../core/message.js';
 import type {
   Conversation,
+  ConversationMemory,
+  ConversationSummary,
   DailyUsage,
   HistoryStore,
   PruneResult,
@@ -33,6 +35,14 @@ interface UsageDoc extends Omit<UsageRecord, 'usage'> {
   completionTokens: number;
   cachedPromptTokens: number;
 }
+interface SummaryDoc extends Omit<ConversationSummary, 'conversationId'> {
+  /** The conversation id. */
+  _id: string;
+}
+interface MemoryDoc extends Omit<ConversationMemory, 'id'> {
+  _id: string;
+  seq: ObjectId;
+}
 interface ApprovedDoc {
   _id: string;
   channel: string;
@@ -41,7 +51,7 @@ interface ApprovedDoc {
 }
 
 /** Index set version recorded in `hearth_schema`; raise it when `ensureIndexes` changes. */
-export const MONGO_SCHEMA_VERSION = 1;
+export const MONGO_SCHEMA_VERSION = 2;
 
 export interface MongoHistoryOptions {
   url: string;
@@ -86,6 +96,12 @@ export class MongoHistoryStore implements HistoryStore {
   private get usage() {
     return this.col<UsageDoc>('usage');
   }
+  private get summaries() {
+    return this.col<SummaryDoc>('conversation_summaries');
+  }
+  private get memories() {
+    return this.col<MemoryDoc>('conversation_memories');
+  }
   private get approved() {
     return this.col<ApprovedDoc>('approved_senders');
   }
@@ -106,6 +122,8 @@ export class MongoHistoryStore implements HistoryStore {
   async deleteConversation(id: string): Promise<boolean> {
     // Turns first, so an interrupted deletion leaves the conversation listed and can be retried.
     await this.messages.deleteMany({ conversationId: id });
+    await this.summaries.deleteOne({ _id: id });
+    await this.memories.deleteMany({ conversationId: id });
     const r = await this.conversations.deleteOne({ _id: id });
     return r.deletedCount > 0;
   }
@@ -255,11 +273,14 @@ export class MongoHistoryStore implements HistoryStore {
   }
 
   async deleteUser(userId: string): Promise<UserHistoryDeletion> {
-    const out = { conversations: 0, messages: 0, usage: 0, approvedSenders: 0 };
+    const out = { conversations: 0, messages: 0, usage: 0, approvedSenders: 0, memories: 0 };
     for (const { conv, whole, ids } of await this.partsOf(userId)) {
+      // A summary may quote anyone who wrote in its conversation: it goes (it is rewritten from what stays).
+      await this.summaries.deleteOne({ _id: conv._id });
       if (whole) {
         // Turns first: an interrupted deletion leaves the conversation to be found by a rerun.
         await this.messages.deleteMany({ conversationId: conv._id });
+        await this.memories.deleteMany({ conversationId: conv._id });
         out.conversations += (await this.conversations.deleteOne({ _id: conv._id })).deletedCount;
         continue;
       }
@@ -275,6 +296,7 @@ export class MongoHistoryStore implements HistoryStore {
     }
     out.usage = (await this.usage.deleteMany({ userId })).deletedCount;
     out.approvedSenders = (await this.approved.deleteMany({ senderId: userId })).deletedCount;
+    out.memories = (await this.memories.deleteMany({ userId })).deletedCount;
     return out;
   }
 
@@ -290,7 +312,22 @@ export class MongoHistoryStore implements HistoryStore {
     const approvedSenders = (await this.approved.find({ senderId: userId }).sort({ channel: 1 }).toArray()).map(
       (d) => ({ channel: d.channel, senderId: d.senderId, approvedAt: d.approvedAt }),
     );
-    return { conversations: parts.map((p) => toConversation(p.conv)), messages, usage, approvedSenders };
+    const memories = (await this.memories.find({ userId }).sort({ seq: 1 }).toArray()).map(toMemory);
+    const whole = parts.filter((p) => p.whole).map((p) => p.conv._id);
+    const summaries = (
+      await this.summaries
+        .find({ _id: { $in: whole } })
+        .sort({ _id: 1 })
+        .toArray()
+    ).map(toSummary);
+    return {
+      conversations: parts.map((p) => toConversation(p.conv)),
+      messages,
+      usage,
+      approvedSenders,
+      memories,
+      summaries,
+    };
   }
 
   async pruneMessages(filter: {
@@ -310,9 +347,39 @@ export class MongoHistoryStore implements HistoryStore {
     for (const c of convs) {
       if (Number(c.updatedAt) >= filter.before) continue;
       if (await this.messages.findOne({ conversationId: c._id }, { projection: { _id: 1 } })) continue;
+      await this.summaries.deleteOne({ _id: c._id });
+      await this.memories.deleteMany({ conversationId: c._id });
       conversations += (await this.conversations.deleteOne({ _id: c._id })).deletedCount;
     }
     return { messages, conversations, blobKeys };
+  }
+
+  async getSummary(conversationId: string): Promise<ConversationSummary | undefined> {
+    const d = await this.summaries.findOne({ _id: conversationId });
+    return d ? toSummary(d) : undefined;
+  }
+
+  async saveSummary(summary: ConversationSummary): Promise<void> {
+    if (!(await this.conversations.findOne({ _id: summary.conversationId }, { projection: { _id: 1 } }))) return;
+    const { conversationId, ...rest } = summary;
+    await this.summaries.updateOne({ _id: conversationId }, { $set: rest }, { upsert: true });
+  }
+
+  async addMemory(m: ConversationMemory): Promise<void> {
+    const { id, ...rest } = m;
+    try {
+      await this.memories.insertOne({ _id: id, ...rest, seq: new ObjectId() });
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    }
+  }
+
+  async listMemories(conversationId: string): Promise<ConversationMemory[]> {
+    return (await this.memories.find({ conversationId }).sort({ createdAt: 1, seq: 1 }).toArray()).map(toMemory);
+  }
+
+  async deleteMemory(conversationId: string, id: string): Promise<boolean> {
+    return (await this.memories.deleteOne({ _id: id, conversationId })).deletedCount > 0;
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {
@@ -350,7 +417,17 @@ async function ensureIndexes(db: Db): Promise<void> {
   await db.collection('conversations').createIndex({ updatedAt: -1 });
   await db.collection('messages').createIndex({ conversationId: 1, createdAt: -1, seq: -1 });
   await db.collection('usage').createIndex({ userId: 1, createdAt: 1 });
+  await db.collection('conversation_memories').createIndex({ conversationId: 1, seq: 1 });
+  await db.collection('conversation_memories').createIndex({ userId: 1 });
   await schema.updateOne({ _id: 'history' }, { $set: { version: MONGO_SCHEMA_VERSION } }, { upsert: true });
+}
+
+function toSummary(d: SummaryDoc): ConversationSummary {
+  return { conversationId: d._id, content: d.content, throughMessageId: d.throughMessageId, updatedAt: d.updatedAt };
+}
+
+function toMemory(d: MemoryDoc): ConversationMemory {
+  return { id: d._id, conversationId: d.conversationId, userId: d.userId, content: d.content, createdAt: d.createdAt };
 }
 
 function toConversation(d: ConversationDoc): Conversation {

@@ -51,4 +51,21 @@ export const postgresMigrations: readonly string[] = [
   `ALTER TABLE usage ADD COLUMN IF NOT EXISTS cost_usd DOUBLE PRECISION;`,
   // 3: a conversation's name in the web chat's list
   `ALTER TABLE conversations ADD COLUMN IF NOT EXISTS title TEXT;`,
+  // 4: the summary of a conversation's older turns, and the facts the assistant was asked to remember
+  `CREATE TABLE IF NOT EXISTS conversation_summaries (
+     conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+     content TEXT NOT NULL,
+     through_message_id TEXT NOT NULL,
+     updated_at BIGINT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS conversation_memories (
+     seq BIGSERIAL PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     user_id TEXT NOT NULL,
+     content TEXT NOT NULL,
+     created_at BIGINT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS conversation_memories_conversation ON conversation_memories(conversation_id, seq);
+   CREATE INDEX IF NOT EXISTS conversation_memories_user ON conversation_memories(user_id);`,
 ];

@@ -8,6 +8,8 @@ import pg from 'pg';
 import type { Usage } from '../../core/message.js';
 import type {
   Conversation,
+  ConversationMemory,
+  ConversationSummary,
   DailyUsage,
   HistoryStore,
   MessageBodySource,
@@ -24,9 +26,11 @@ import {
   blobKeysOf,
   conversationFromRow,
   dailyUsage,
+  memoryFromRow,
   othersWroteSql,
   ownTurnSql,
   storedMessageFromRow,
+  summaryFromRow,
   usageFromRow,
   userConversationsSql,
   type Row,
@@ -212,6 +216,11 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
 
   async deleteUser(userId: string): Promise<UserHistoryDeletion> {
     return this.transaction(async (client) => {
+      // A summary may quote anyone who wrote in its conversation: it goes (it is rewritten from what stays).
+      await client.query(
+        `DELETE FROM conversation_summaries WHERE conversation_id IN (SELECT id FROM conversations WHERE ${userConversationsSql('$1')})`,
+        [userId],
+      );
       const conversations = await client.query(
         `DELETE FROM conversations WHERE ${userConversationsSql('$1')} AND NOT ${othersWroteSql('conversations.id', '$1')}`,
         [userId],
@@ -225,7 +234,9 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
       );
       const usage = await client.query('DELETE FROM usage WHERE user_id = $1', [userId]);
       const approved = await client.query('DELETE FROM approved_senders WHERE sender_id = $1', [userId]);
+      const memories = await client.query('DELETE FROM conversation_memories WHERE user_id = $1', [userId]);
       return {
+        memories: memories.rowCount ?? 0,
         conversations: conversations.rowCount ?? 0,
         messages: messages.rowCount ?? 0,
         usage: usage.rowCount ?? 0,
@@ -249,11 +260,21 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
     const approved = await this.db.query('SELECT * FROM approved_senders WHERE sender_id = $1 ORDER BY channel', [
       userId,
     ]);
+    const memories = await this.db.query('SELECT * FROM conversation_memories WHERE user_id = $1 ORDER BY seq', [
+      userId,
+    ]);
+    const summaries = await this.db.query(
+      `SELECT s.* FROM conversation_summaries s JOIN conversations c ON c.id = s.conversation_id
+       WHERE ${userConversationsSql('$1', 'c')} AND NOT ${othersWroteSql('c.id', '$1')} ORDER BY s.conversation_id`,
+      [userId],
+    );
     return {
       conversations: convs.rows.map(conversationFromRow),
       messages: msgs.rows.map(toStoredMessage),
       usage: usage.rows.map(usageFromRow),
       approvedSenders: approved.rows.map(approvedSenderFromRow),
+      memories: memories.rows.map(memoryFromRow),
+      summaries: summaries.rows.map(summaryFromRow),
     };
   }
 
@@ -294,6 +315,45 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
     } finally {
       client.release();
     }
+  }
+
+  async getSummary(conversationId: string): Promise<ConversationSummary | undefined> {
+    const r = await this.db.query('SELECT * FROM conversation_summaries WHERE conversation_id = $1', [conversationId]);
+    return r.rows[0] ? summaryFromRow(r.rows[0]) : undefined;
+  }
+
+  async saveSummary(summary: ConversationSummary): Promise<void> {
+    await this.db.query(
+      `INSERT INTO conversation_summaries (conversation_id, content, through_message_id, updated_at)
+       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = $1)
+       ON CONFLICT (conversation_id) DO UPDATE SET content = EXCLUDED.content,
+         through_message_id = EXCLUDED.through_message_id, updated_at = EXCLUDED.updated_at`,
+      [summary.conversationId, summary.content, summary.throughMessageId, summary.updatedAt],
+    );
+  }
+
+  async addMemory(m: ConversationMemory): Promise<void> {
+    await this.db.query(
+      `INSERT INTO conversation_memories (id, conversation_id, user_id, content, created_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+      [m.id, m.conversationId, m.userId, m.content, m.createdAt],
+    );
+  }
+
+  async listMemories(conversationId: string): Promise<ConversationMemory[]> {
+    const r = await this.db.query(
+      'SELECT * FROM conversation_memories WHERE conversation_id = $1 ORDER BY created_at, seq',
+      [conversationId],
+    );
+    return r.rows.map(memoryFromRow);
+  }
+
+  async deleteMemory(conversationId: string, id: string): Promise<boolean> {
+    const r = await this.db.query('DELETE FROM conversation_memories WHERE conversation_id = $1 AND id = $2', [
+      conversationId,
+      id,
+    ]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {

@@ -3,7 +3,15 @@
  * tables, same snake_case columns), so one mapping serves both; only how the `attachments`
  * column arrives differs by driver, and each driver decodes that one column itself.
  */
-import type { ApprovedSender, Conversation, DailyUsage, StoredMessage, UsageRecord } from '../../core/stores.js';
+import type {
+  ApprovedSender,
+  Conversation,
+  ConversationMemory,
+  ConversationSummary,
+  DailyUsage,
+  StoredMessage,
+  UsageRecord,
+} from '../../core/stores.js';
 
 /** One row as the SQL drivers return it: column name → value. */
 export type Row = Record<string, unknown>;
@@ -75,6 +83,25 @@ export function usageFromRow(row: Row): UsageRecord {
 }
 
 /** An `approved_senders` row. */
+export function summaryFromRow(row: Row): ConversationSummary {
+  return {
+    conversationId: String(row.conversation_id),
+    content: String(row.content),
+    throughMessageId: String(row.through_message_id),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export function memoryFromRow(row: Row): ConversationMemory {
+  return {
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    userId: String(row.user_id),
+    content: String(row.content),
+    createdAt: Number(row.created_at),
+  };
+}
+
 export function approvedSenderFromRow(row: Row): ApprovedSender {
   return { channel: String(row.channel), senderId: String(row.sender_id), approvedAt: Number(row.approved_at) };
 }

@@ -56,4 +56,21 @@ export const sqliteMigrations: readonly string[] = [
   `ALTER TABLE usage ADD COLUMN cost_usd REAL;`,
   // 6: a conversation's name in the web chat's list
   `ALTER TABLE conversations ADD COLUMN title TEXT;`,
+  // 7: the summary of a conversation's older turns, and the facts the assistant was asked to remember
+  `CREATE TABLE conversation_summaries (
+     conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+     content TEXT NOT NULL,
+     through_message_id TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE conversation_memories (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     user_id TEXT NOT NULL,
+     content TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX conversation_memories_conversation ON conversation_memories(conversation_id, seq);
+   CREATE INDEX conversation_memories_user ON conversation_memories(user_id);`,
 ];

@@ -11,6 +11,8 @@ import { dirname } from 'node:path';
 import type { Usage } from '../../core/message.js';
 import type {
   Conversation,
+  ConversationMemory,
+  ConversationSummary,
   DailyUsage,
   HistoryStore,
   MessageBodySource,
@@ -29,9 +31,11 @@ import {
   blobKeysOf,
   conversationFromRow,
   dailyUsage,
+  memoryFromRow,
   othersWroteSql,
   ownTurnSql,
   storedMessageFromRow,
+  summaryFromRow,
   usageFromRow,
   userConversationsSql,
   type Row,
@@ -95,6 +99,21 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
       deleteUserUsage: db.prepare('DELETE FROM usage WHERE user_id = ?'),
       approved: db.prepare('SELECT 1 FROM approved_senders WHERE channel = ? AND sender_id = ?'),
       hasMessage: db.prepare('SELECT 1 FROM messages WHERE id = ?'),
+      getSummary: db.prepare('SELECT * FROM conversation_summaries WHERE conversation_id = ?'),
+      saveSummary: db.prepare(
+        `INSERT INTO conversation_summaries (conversation_id, content, through_message_id, updated_at)
+         SELECT @conversationId, @content, @throughMessageId, @updatedAt WHERE EXISTS (SELECT 1 FROM conversations WHERE id = @conversationId)
+         ON CONFLICT(conversation_id) DO UPDATE SET content = excluded.content,
+           through_message_id = excluded.through_message_id, updated_at = excluded.updated_at`,
+      ),
+      addMemory: db.prepare(
+        `INSERT OR IGNORE INTO conversation_memories (id, conversation_id, user_id, content, created_at)
+         VALUES (@id, @conversationId, @userId, @content, @createdAt)`,
+      ),
+      listMemories: db.prepare(
+        'SELECT * FROM conversation_memories WHERE conversation_id = ? ORDER BY created_at, seq',
+      ),
+      deleteMemory: db.prepare('DELETE FROM conversation_memories WHERE conversation_id = ? AND id = ?'),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
   }
@@ -241,6 +260,10 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     this.cache.clear();
     const db = this.flushed;
     const tx = db.transaction((u: string) => {
+      // A summary may quote anyone who wrote in its conversation: it goes (it is rewritten from what stays).
+      db.prepare(
+        `DELETE FROM conversation_summaries WHERE conversation_id IN (SELECT id FROM conversations WHERE ${userConversationsSql('@u')})`,
+      ).run({ u });
       const conversations = db
         .prepare(
           `DELETE FROM conversations WHERE ${userConversationsSql('@u')} AND NOT ${othersWroteSql('conversations.id', '@u')}`,
@@ -254,7 +277,8 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
       ).run({ u });
       const usage = this.stmts.deleteUserUsage.run(u).changes;
       const approvedSenders = db.prepare('DELETE FROM approved_senders WHERE sender_id = ?').run(u).changes;
-      return { conversations, messages, usage, approvedSenders };
+      const memories = db.prepare('DELETE FROM conversation_memories WHERE user_id = ?').run(u).changes;
+      return { conversations, messages, usage, approvedSenders, memories };
     });
     return tx(userId);
   }
@@ -281,7 +305,18 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     const approvedSenders = (
       db.prepare('SELECT * FROM approved_senders WHERE sender_id = ? ORDER BY channel').all(userId) as Row[]
     ).map(approvedSenderFromRow);
-    return { conversations, messages, usage, approvedSenders };
+    const memories = (
+      db.prepare('SELECT * FROM conversation_memories WHERE user_id = ? ORDER BY seq').all(userId) as Row[]
+    ).map(memoryFromRow);
+    const summaries = (
+      db
+        .prepare(
+          `SELECT s.* FROM conversation_summaries s JOIN conversations c ON c.id = s.conversation_id
+           WHERE ${userConversationsSql('@u', 'c')} AND NOT ${othersWroteSql('c.id', '@u')} ORDER BY s.conversation_id`,
+        )
+        .all(u) as Row[]
+    ).map(summaryFromRow);
+    return { conversations, messages, usage, approvedSenders, memories, summaries };
   }
 
   async pruneMessages(filter: {
@@ -315,6 +350,32 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
       return { messages, conversations, blobKeys };
     });
     return tx();
+  }
+
+  async getSummary(conversationId: string): Promise<ConversationSummary | undefined> {
+    this.flush();
+    const row = this.stmts.getSummary.get(conversationId) as Row | undefined;
+    return row ? summaryFromRow(row) : undefined;
+  }
+
+  async saveSummary(summary: ConversationSummary): Promise<void> {
+    this.flush();
+    this.stmts.saveSummary.run(summary);
+  }
+
+  async addMemory(m: ConversationMemory): Promise<void> {
+    this.flush();
+    this.stmts.addMemory.run(m);
+  }
+
+  async listMemories(conversationId: string): Promise<ConversationMemory[]> {
+    this.flush();
+    return (this.stmts.listMemories.all(conversationId) as Row[]).map(memoryFromRow);
+  }
+
+  async deleteMemory(conversationId: string, id: string): Promise<boolean> {
+    this.flush();
+    return this.stmts.deleteMemory.run(conversationId, id).changes > 0;
   }
 
   async approveSender(channel: string, senderId: string): Promise<void> {

@@ -81,6 +81,7 @@ describe('anthropic provider against the Anthropic fake', () => {
         name: 'weather',
         description: 'Weather',
         input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+        cache_control: { type: 'ephemeral' },
       },
     ]);
   });
@@ -169,6 +170,12 @@ describe('anthropic provider against the Anthropic fake', () => {
       ['calc', 'clock'],
     );
     assert.deepEqual(b.system, a.system);
+    assert.deepEqual(b.tools.at(-1).cache_control, { type: 'ephemeral' }, 'a breakpoint on the tools');
+    assert.equal(
+      b.tools.filter((t: { cache_control?: unknown }) => t.cache_control).length,
+      1,
+      'only the last tool carries it',
+    );
     assert.deepEqual(b.system.at(-1).cache_control, { type: 'ephemeral' });
     // The history breakpoint sits on the newest user turn; the earlier turns are byte-identical.
     assert.deepEqual(a.messages.at(-1).content.at(-1).cache_control, { type: 'ephemeral' });
@@ -186,9 +193,18 @@ describe('anthropic provider against the Anthropic fake', () => {
       a.messages.map(strip),
       'the first prompt is a prefix of the second',
     );
+    // Another conversation with the same tools and system prompt reads only those from the cache.
+    const other = await collectParts(
+      provider.stream(
+        request({ messages: [system, { role: 'user', content: 'elsewhere' }], tools: [tool('clock'), tool('calc')] }),
+      ),
+    );
+    const cachedTokens = finishes(second)[0]!.usage.cachedPromptTokens ?? 0;
+    const prefixOnly = finishes(other)[0]!.usage.cachedPromptTokens ?? 0;
+    assert.ok(prefixOnly > 0, 'tools and system prompt are read from the cache');
     assert.ok(
-      (finishes(second)[0]!.usage.cachedPromptTokens ?? 0) > 0,
-      'the second request read the prefix from the cache',
+      cachedTokens > prefixOnly,
+      `the second turn read its history from the cache too (${cachedTokens} > ${prefixOnly} cached tokens)`,
     );
   });
 

@@ -123,6 +123,54 @@ describe('openai provider against the OpenAI fake', () => {
     ]);
   });
 
+  it('sends prompt_cache_key and tools sorted by name; a repeated prefix comes back as cachedPromptTokens', async () => {
+    const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
+    const tool = (name: string) => ({ name, description: name, parameters: { type: 'object', properties: {} } });
+    const system = { role: 'system' as const, content: 'You are Hearth.' };
+    await collectParts(
+      provider.stream(
+        request({
+          messages: [system, { role: 'user', content: 'one' }],
+          tools: [tool('clock'), tool('calc')],
+          cacheKey: 'k1',
+        }),
+      ),
+    );
+    const second = await collectParts(
+      provider.stream(
+        request({
+          messages: [
+            system,
+            { role: 'user', content: 'one' },
+            { role: 'assistant', content: 'You said: one' },
+            { role: 'user', content: 'two' },
+          ],
+          tools: [tool('calc'), tool('clock')],
+          cacheKey: 'k1',
+        }),
+      ),
+    );
+    const [a, b] = fake.requests.map((r) => r.body);
+    assert.equal(a.prompt_cache_key, 'k1');
+    assert.equal(b.prompt_cache_key, 'k1');
+    assert.deepEqual(
+      b.tools.map((t: { function: { name: string } }) => t.function.name),
+      ['calc', 'clock'],
+    );
+    assert.deepEqual(b.tools, a.tools, 'the same tools in the same order whatever order they were offered in');
+    assert.ok((finishes(second)[0]!.usage.cachedPromptTokens ?? 0) > 0, 'the shared prefix was read from the cache');
+    await collectParts(provider.stream(request()));
+    assert.equal('prompt_cache_key' in fake.requests[2].body, false, 'no key when the engine passes none');
+    const strict = createProvider({
+      provider: 'openai',
+      model: 'fake-gpt',
+      baseUrl: fake.baseUrl,
+      promptCacheKey: false,
+    });
+    await collectParts(strict.stream(request({ cacheKey: 'k1' })));
+    assert.equal('prompt_cache_key' in fake.requests[3].body, false, 'promptCacheKey: false sends none');
+  });
+
   it('sends no Authorization header without an API key, and a bearer token with one', async () => {
     // A key in the environment belongs to OpenAI, not to whatever server MODEL_ENDPOINT names.
     const saved = process.env.OPENAI_API_KEY;

@@ -35,7 +35,7 @@ describe('built-in skills', () => {
   it('exports the built-in names', () => {
     assert.deepEqual(
       [...BUILTIN_SKILLS],
-      ['clock', 'calculator', 'notes', 'reminders', 'http-fetch', 'canvas', 'mqtt', 'home-assistant'],
+      ['clock', 'calculator', 'notes', 'memory', 'reminders', 'http-fetch', 'canvas', 'mqtt', 'home-assistant'],
     );
   });
 

@@ -81,14 +81,20 @@ function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): ContentBlo
 
 /**
  * Maps tool specs to Anthropic custom tools (`input_schema` is the JSON Schema), sorted by name:
- * tools come first in the cached prefix, so their order must not depend on the order they were offered in.
+ * tools come first in the cached prefix, so their order must not depend on the order they were
+ * offered in. The last tool carries a cache breakpoint: the tool list is cached on its own, so a
+ * turn whose system prompt differs (a refreshed summary, a new memory) still reads the tools from
+ * the cache.
  */
 export function toAnthropicTools(tools: ToolSpec[]): Tool[] {
-  return [...tools]
+  const out: Tool[] = [...tools]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((tool) => ({
       name: tool.name,
       description: tool.description,
       input_schema: { type: 'object', ...tool.parameters } as Tool['input_schema'],
     }));
+  const last = out.at(-1);
+  if (last) last.cache_control = { type: 'ephemeral' };
+  return out;
 }

@@ -53,6 +53,8 @@ async function* streamChat(client: OpenAI, spec: ModelSpec, request: ChatRequest
     stream: true,
     stream_options: { include_usage: true },
   };
+  // The conversation's calls reach the same prompt cache (the prefix — system, tools, history — is stable).
+  if (request.cacheKey && spec.promptCacheKey !== false) body.prompt_cache_key = request.cacheKey;
   if (request.tools?.length) body.tools = toOpenAITools(request.tools);
   if (request.toolChoice && body.tools) {
     body.tool_choice =

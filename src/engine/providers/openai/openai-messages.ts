@@ -42,10 +42,15 @@ export function toOpenAIMessages(messages: ChatMessage[]): ChatCompletionMessage
   });
 }
 
-/** Maps tool specs to Chat Completions `function` tools. */
+/**
+ * Maps tool specs to Chat Completions `function` tools, sorted by name: the tools are part of the
+ * cached prompt prefix, so their order must not depend on the order they were offered in.
+ */
 export function toOpenAITools(tools: ToolSpec[]): ChatCompletionTool[] {
-  return tools.map((tool) => ({
-    type: 'function',
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-  }));
+  return [...tools]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((tool) => ({
+      type: 'function',
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    }));
 }
