@@ -15,7 +15,19 @@ import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { ROOT, startHearth, type HearthProcess } from '../harness.js';
 import { chatOverWs } from '../webchat-client.js';
 
-const SCREENS = ['Dashboard', 'Channels', 'Models', 'Skills', 'Conversations', 'Knowledge', 'Audit', 'Settings'];
+// The pinned eight, and the Approvals and Usage screens.
+const SCREENS = [
+  'Dashboard',
+  'Channels',
+  'Models',
+  'Skills',
+  'Conversations',
+  'Approvals',
+  'Usage',
+  'Knowledge',
+  'Audit',
+  'Settings',
+];
 const PASSWORD = 'console test password 42';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
