@@ -72,6 +72,9 @@ describe('admin console in a browser', () => {
 
   it('refuses a wrong token, then signs in with the admin token and reaches every screen', async () => {
     const page = await open();
+    // No OIDC configured: /auth/providers lists none, and the form offers no single sign-on.
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.getByRole('link', { name: /^Sign in with/ }).count(), 0);
     await signInWithToken(page, 'not-the-token');
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'console-login-error.png') });
