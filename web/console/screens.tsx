@@ -677,6 +677,13 @@ export function Knowledge({ api, role, onUnauthorized }: ScreenProps) {
     documents: Array<{ id: string; title?: string; fileName?: string; status: string; error?: { message: string } }>;
   }>(api, collection ? `/admin/knowledge/${encodeURIComponent(collection)}/documents` : undefined, onUnauthorized);
   const { run, line } = useAction(() => Promise.all([collections.reload(), docs.reload()]));
+  const indexing = docs.data?.documents.some((d) => d.status === 'indexing') ?? false;
+  useEffect(() => {
+    // A document is read and indexed after the upload answers: follow it until it settles.
+    if (!indexing) return;
+    const timer = setInterval(() => void docs.reload(), 1000);
+    return () => clearInterval(timer);
+  }, [indexing, docs.reload]);
   const [files, setFiles] = useState<FileList | null>(null);
   const [q, setQ] = useState('');
   const [results, setResults] =
@@ -746,9 +753,9 @@ export function Knowledge({ api, role, onUnauthorized }: ScreenProps) {
             </thead>
             <tbody>
               {docs.data?.documents.map((d) => (
-                <tr key={d.id}>
+                <tr key={d.id} data-document={d.fileName ?? d.id}>
                   <td>{d.title ?? d.fileName ?? d.id}</td>
-                  <td>
+                  <td className="status">
                     {d.status}
                     {d.error ? `: ${d.error.message}` : ''}
                   </td>
