@@ -8,8 +8,11 @@ import type { z } from 'zod';
 import type { Channel, ChannelCapabilities } from '../core/channel.js';
 import type { ChannelDeps } from './deps.js';
 
-/** Builds the channel from its validated config section. */
-export type ChannelFactory<Config> = (config: Config, deps: ChannelDeps) => Channel | Promise<Channel>;
+/**
+ * Builds the channel from its validated config section. `testing` is what a test hands a channel
+ * to drive its platform library (WhatsApp Web: `makeSocket`); each channel types its own.
+ */
+export type ChannelFactory<Config> = (config: Config, deps: ChannelDeps, testing?: never) => Channel | Promise<Channel>;
 
 export interface ChannelDefinition<Schema extends z.ZodType = z.ZodType> {
   /** The key in channels.yml and the channel's name everywhere else. */

@@ -90,15 +90,24 @@ export function builtinPolicy(channel: Channel): ChannelPolicy {
   return { trusted: true, limitSenders: channel.name !== 'api', requireMention: false };
 }
 
-/** The chat platforms enabled in channels.yml, with their policies. */
-export async function platformChannels(file: ChannelsFile, deps: ChannelDeps): Promise<GatewayChannels> {
+/**
+ * The chat platforms enabled in channels.yml, with their policies. `testing` (tests only) is
+ * handed to each named channel's factory (see `HearthOptions.channelTesting`).
+ */
+export async function platformChannels(
+  file: ChannelsFile,
+  deps: ChannelDeps,
+  testing: Record<string, unknown> = {},
+): Promise<GatewayChannels> {
   const channels: Channel[] = [];
   const policies = new Map<string, ChannelPolicy>();
   for (const [name, cfg] of Object.entries(file) as Array<[string, ChannelBaseConfig | undefined]>) {
     const definition = channelDefinition(name);
     if (!cfg || !cfg.enabled || !definition) continue;
     const { createChannel } = await definition.load();
-    channels.push(await createChannel(cfg as never, { ...deps, log: deps.log.child({ channel: name }) }));
+    channels.push(
+      await createChannel(cfg as never, { ...deps, log: deps.log.child({ channel: name }) }, testing[name] as never),
+    );
     policies.set(name, {
       trusted: false,
       limitSenders: true,

@@ -72,6 +72,11 @@ export interface HearthOptions {
   loadProvider?: ConstructorParameters<typeof ModelRegistry>[0]['loadFactory'];
   /** Feature plugins mounted after the built-in ones (in the gateway role). */
   plugins?: GatewayPlugin[];
+  /**
+   * Tests drive a platform library through its channel: per channels.yml name, the `testing`
+   * argument of that channel's `createChannel` (WhatsApp Web: `{ makeSocket }`).
+   */
+  channelTesting?: Record<string, unknown>;
 }
 
 /**
@@ -310,7 +315,11 @@ export class Hearth {
       dataDir: deps.dataDir,
     });
     for (const c of builtins) this.policies.set(c.name, builtinPolicy(c));
-    const platforms = await platformChannels(channelsFile, { log, dataDir: deps.dataDir, cipher: security.crypto });
+    const platforms = await platformChannels(
+      channelsFile,
+      { log, dataDir: deps.dataDir, cipher: security.crypto },
+      this.options.channelTesting,
+    );
     for (const [name, policy] of platforms.policies) this.policies.set(name, policy);
     this.channels = [...builtins, ...platforms.channels];
 
