@@ -4,11 +4,12 @@
  * the real gateway (the `Hearth` composition root, its HTTP server and admin API) in this process
  * with the WhatsApp channel on a fake Baileys socket whose `ev` is Baileys' own event emitter: a
  * pairing event (`connection.update` with a `qr`) makes the QR image appear, a rotated code
- * replaces it, and opening the link removes it while the channel turns ready.
+ * replaces it, and opening the link removes it while the channel turns ready; Re-pair opens a new
+ * connection whose QR shows, and the audit log has it.
  * Screenshot: test-artifacts/console-whatsapp-qr.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeEventBuffer } from '@whiskeysockets/baileys';
@@ -90,7 +91,28 @@ describe('console WhatsApp Web pairing QR', () => {
       .locator('tr[data-channel="whatsapp"] .state')
       .filter({ hasText: /^(ready|connected)$/ })
       .waitFor({ timeout: 10_000 });
+
+    // Re-pair: the linked device's credentials go and a new connection asks for a new code.
+    const authDir = join(g.dataDir, 'whatsapp');
+    mkdirSync(authDir, { recursive: true });
+    writeFileSync(join(authDir, 'creds.json'), '{"linked":"stand-in for the device credentials"}');
+    await page.getByRole('button', { name: 'Re-pair (unlink this device)' }).click();
+    await page.getByRole('status').filter({ hasText: 'Re-pair whatsapp: done' }).waitFor();
+    assert.equal(sockets.length, 2, 'a fresh connection was opened');
+    assert.equal(existsSync(join(authDir, 'creds.json')), false, 'the old credentials are gone');
+    emit(sockets[1]!, 'connection.update', { qr: '2@third-ref,abc==,def==,ghi==' });
+    await qr.waitFor({ timeout: 10_000 });
+    assert.notEqual(await qr.getAttribute('src'), first);
     await page.close();
     assert.deepEqual(errors, []);
+
+    const audit = await fetch(`${g.hearth.url}/admin/audit?action=repair`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const rows = ((await audit.json()) as { rows: Array<{ action: string; target: string; result: string }> }).rows;
+    assert.deepEqual(
+      rows.map((r) => [r.action, r.target, r.result]),
+      [['POST /admin/channels/:name/repair', '{"name":"whatsapp"}', 'ok']],
+    );
   });
 });

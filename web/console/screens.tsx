@@ -251,7 +251,7 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
       {Object.keys(channels.data ?? {})
         .filter((n) => n.startsWith('whatsapp'))
         .map((name) => (
-          <PairingQr key={name} api={api} channel={name} />
+          <PairingQr key={name} api={api} role={role} channel={name} />
         ))}
       <h3>Pending pairing codes</h3>
       <Failure error={pairings.error} />
@@ -283,9 +283,13 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
   );
 }
 
-/** The WhatsApp Web pairing QR, polled: it appears when the channel asks to be paired and changes as it rotates. */
-function PairingQr({ api, channel }: { api: Api; channel: string }) {
+/**
+ * The WhatsApp Web pairing QR, polled: it appears when the channel asks to be paired and changes as
+ * it rotates. Re-pair unlinks the current device and asks for a new code.
+ */
+function PairingQr({ api, role, channel }: { api: Api; role: Role; channel: string }) {
   const [qr, setQr] = useState<string>();
+  const { run, line } = useAction();
   useEffect(() => {
     let stop = false;
     const poll = async () => {
@@ -310,6 +314,21 @@ function PairingQr({ api, channel }: { api: Api; channel: string }) {
       ) : (
         <p>No QR code pending: the channel is paired or not asking.</p>
       )}
+      <Guarded role={role} needed="operator">
+        {(disabled, title) => (
+          <button
+            type="button"
+            disabled={disabled}
+            title={title}
+            onClick={() =>
+              run(`Re-pair ${channel}`, () => api.call('POST', `/admin/channels/${encodeURIComponent(channel)}/repair`))
+            }
+          >
+            Re-pair (unlink this device)
+          </button>
+        )}
+      </Guarded>
+      {line}
     </section>
   );
 }
