@@ -122,9 +122,13 @@ describe('console approvals, usage and dashboard charts', () => {
       await row.getByText(/in (29|30) min/).waitFor();
       await page.screenshot({ path: join(ARTIFACTS, 'console-approvals.png'), fullPage: true });
 
-      // Keyboard: the Approve button is reachable with Tab and pressed with Enter.
-      const approve = row.getByRole('button', { name: 'Approve lamp_on', exact: false });
-      await approve.focus();
+      // Keyboard: Tab from the top of the page reaches the Approve button, and Enter presses it.
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = (await page.locator(':focus').getAttribute('aria-label'))?.startsWith('Approve lamp_on') ?? false;
+      }
+      assert.ok(reached, 'the Approve button is reachable with Tab');
       await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'Approve lamp_on: done' }).waitFor();
       await page.getByTestId('no-approvals').waitFor();
@@ -185,6 +189,13 @@ describe('console approvals, usage and dashboard charts', () => {
       }
       await row.getByText('Needs the operator role (you are viewer)').waitFor();
       await page.screenshot({ path: join(ARTIFACTS, 'console-approvals-viewer.png'), fullPage: true });
+      // At phone width the page does not scroll sideways: the table scrolls inside its frame.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: join(ARTIFACTS, 'console-approvals-phone.png'), fullPage: true });
+      const { scrollWidth, clientWidth } = await page.evaluate<{ scrollWidth: number; clientWidth: number }>(
+        '({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })',
+      );
+      assert.ok(scrollWidth <= clientWidth, `page ${scrollWidth}px wide in a ${clientWidth}px window`);
       await page.close();
 
       const refused = await api(`/admin/approvals/${waiting!.id}/approve`, { method: 'POST' }, viewer);
