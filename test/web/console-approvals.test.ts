@@ -272,6 +272,8 @@ describe('console approvals, usage and dashboard charts', () => {
     const costs = page.getByTestId('chart-cost-user');
     assert.equal(await costs.locator('rect').count(), new Set(stats.usage.map((u) => u.userId)).size);
     await page.screenshot({ path: join(ARTIFACTS, 'console-dashboard-charts.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(ARTIFACTS, 'console-dashboard-charts-dark.png'), fullPage: true });
     await page.close();
     assert.deepEqual(pageErrors, []);
   });
