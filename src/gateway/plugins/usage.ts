@@ -3,14 +3,26 @@
  * tokens and USD per UTC day, user, agent and model over the last `days` days (7 by default, at
  * most 366), and each budget with what is used and what remains in the current period: when a
  * user or an agent is named, its budgets; otherwise the user budget of every user with usage in
- * the window and the budget of every agent with usage or a budget of its own. Each budget row names
- * its subject (`userId` or `agent`).
+ * the window (the `MAX_USER_BUDGETS` with the most tokens) and the budget of every agent with usage
+ * or a budget of its own. Each budget row names its subject (`userId` or `agent`).
  */
 import type { BudgetState } from '../../engine/budgets.js';
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
 import { openObject, responses } from '../route-schema.js';
 
 const DAY_MS = 86_400_000;
+
+/** Users whose budgets an unfiltered answer lists, most tokens first (each is one store read per budget). */
+const MAX_USER_BUDGETS = 200;
+
+function heaviestUsers(rows: Array<{ userId: string; promptTokens: number; completionTokens: number }>, n: number) {
+  const tokens = new Map<string, number>();
+  for (const r of rows) tokens.set(r.userId, (tokens.get(r.userId) ?? 0) + r.promptTokens + r.completionTokens);
+  return [...tokens]
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, n)
+    .map(([id]) => id);
+}
 
 const budgetSchema = openObject(
   {
@@ -63,7 +75,7 @@ export const usagePlugin: GatewayPlugin<Pick<GatewayDeps, 'stores' | 'budgets'>>
         return { days: rows, budgets: states.map((b) => ({ ...b, ...subject(b) })) };
       }
       const budgets: Array<BudgetState & { userId?: string; agent?: string }> = [];
-      for (const userId of new Set(rows.map((r) => r.userId)))
+      for (const userId of heaviestUsers(rows, MAX_USER_BUDGETS))
         for (const b of await deps.budgets.states({ userId, agent: '' }, { user: true, agent: false }))
           budgets.push({ ...b, userId });
       for (const id of new Set([...rows.map((r) => r.agent), ...deps.budgets.budgetedAgents()]))
