@@ -8,9 +8,8 @@ import type { z } from 'zod';
 import type { Channel, ChannelCapabilities } from '../core/channel.js';
 import type { ChannelDeps } from './deps.js';
 
-/** Builds the channel from its validated config section. */
 /**
- * Creates a channel. `testing` carries a channel's own test hooks (the WhatsApp Web socket factory):
+ * Builds the channel from its validated config section. `testing` carries a channel's own test hooks (the WhatsApp Web socket factory):
  * only tests pass it, through `HearthOptions.channelTesting`, typed by each channel's factory.
  */
 export type ChannelFactory<Config> = (config: Config, deps: ChannelDeps, testing?: never) => Channel | Promise<Channel>;

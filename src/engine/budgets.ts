@@ -109,6 +109,11 @@ export class Budgets {
     );
   }
 
+  /** The agent ids that have a budget of their own (`budgets.agent.<id>`). */
+  budgetedAgents(): string[] {
+    return Object.keys(this.deps.config().budgets.agent);
+  }
+
   /** The counters that apply to a subject right now (its user's and its agent's, unless `only` narrows it). */
   private counters(s: BudgetSubject, only: { user: boolean; agent: boolean } = { user: true, agent: true }): Counter[] {
     const b = this.deps.config().budgets;

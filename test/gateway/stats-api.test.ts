@@ -77,3 +77,17 @@ describe('GET /admin/stats', () => {
     assert.equal((await get('/admin/stats', 'wrong-token')).status, 401);
   });
 });
+
+describe('GET /admin/stats without voice', () => {
+  let g: InProcessGateway;
+  before(async () => {
+    g = await startGateway('');
+  });
+  after(() => g?.close());
+
+  it('answers voice as null (not a server error)', async () => {
+    const res = await fetch(`${g.hearth.url}/admin/stats`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as Stats).voice, null);
+  });
+});

@@ -19,6 +19,7 @@ const expected: Record<string, Need> = {
   'DELETE /admin/models/:id': 'operator',
   'GET /admin/channels': 'viewer',
   'GET /admin/channels/:name/qr': 'viewer',
+  'POST /admin/channels/:name/repair': 'operator',
   'GET /admin/pairings': 'viewer',
   'POST /admin/pairings/:code/approve': 'operator',
   'GET /admin/conversations': 'viewer',

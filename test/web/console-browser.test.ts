@@ -15,7 +15,19 @@ import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { ROOT, startHearth, type HearthProcess } from '../harness.js';
 import { chatOverWs } from '../webchat-client.js';
 
-const SCREENS = ['Dashboard', 'Channels', 'Models', 'Skills', 'Conversations', 'Knowledge', 'Audit', 'Settings'];
+// The pinned eight, and the Approvals and Usage screens.
+const SCREENS = [
+  'Dashboard',
+  'Channels',
+  'Models',
+  'Skills',
+  'Conversations',
+  'Approvals',
+  'Usage',
+  'Knowledge',
+  'Audit',
+  'Settings',
+];
 const PASSWORD = 'console test password 42';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
@@ -60,6 +72,9 @@ describe('admin console in a browser', () => {
 
   it('refuses a wrong token, then signs in with the admin token and reaches every screen', async () => {
     const page = await open();
+    // No OIDC configured: /auth/providers lists none, and the form offers no single sign-on.
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.getByRole('link', { name: /^Sign in with/ }).count(), 0);
     await signInWithToken(page, 'not-the-token');
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'console-login-error.png') });

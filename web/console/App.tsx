@@ -1,10 +1,13 @@
 /**
  * The admin console: a sign-in form (token, or the local admin's user name and password), then one
- * screen per admin task, reached by the buttons named in the pinned contract. The signed-in role
- * decides what a screen allows: a viewer sees everything read-only.
+ * screen per admin task, reached by the buttons named in the pinned contract (and Approvals, Usage).
+ * The signed-in role decides what a screen allows: a viewer sees everything read-only. An OpenID
+ * Connect sign-in (when `GET /auth/providers` lists one) comes back to /console with the access
+ * token in the URL fragment (`security.oidc.postLoginRedirect`), taken here and wiped from the URL.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Api, signIn, type Me } from './api.js';
+import { Approvals, Usage } from './safety.js';
 import {
   Audit,
   Channels,
@@ -17,7 +20,18 @@ import {
   type ScreenProps,
 } from './screens.js';
 
-const SCREENS = { Dashboard, Channels, Models, Skills, Conversations, Knowledge, Audit, Settings } as const;
+const SCREENS = {
+  Dashboard,
+  Channels,
+  Models,
+  Skills,
+  Conversations,
+  Approvals,
+  Usage,
+  Knowledge,
+  Audit,
+  Settings,
+} as const;
 type ScreenName = keyof typeof SCREENS;
 const STORAGE = 'hearth.console.session';
 
@@ -81,9 +95,26 @@ export function App() {
   );
 }
 
+/** The access token an OIDC sign-in left in the URL fragment, removed from the address bar. */
+function tokenFromFragment(): string | undefined {
+  const token = new URLSearchParams(location.hash.slice(1)).get('access_token') ?? undefined;
+  if (token) history.replaceState(null, '', location.pathname + location.search);
+  return token;
+}
+
 function Login({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [oidc, setOidc] = useState<{ name: string; loginUrl: string } | null>(null);
+  useEffect(() => {
+    fetch('/auth/providers')
+      .then((r) => (r.ok ? (r.json() as Promise<{ oidc: { name: string; loginUrl: string } | null }>) : null))
+      .then((p) => setOidc(p?.oidc ?? null))
+      .catch(() => setOidc(null));
+    const token = tokenFromFragment();
+    if (token)
+      signIn({ token }).then(onSignedIn, (err: unknown) => setError(`Single sign-on: ${(err as Error).message}`));
+  }, []);
   const submit = (credential: Parameters<typeof signIn>[0]) => async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -119,6 +150,14 @@ function Login({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         </button>
       </form>
       <p className="or">or</p>
+      {oidc && (
+        <>
+          <a className="button" href={oidc.loginUrl}>
+            Sign in with {oidc.name}
+          </a>
+          <p className="or">or</p>
+        </>
+      )}
       <form onSubmit={submit({ username, password })}>
         <label>
           User name

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { allows, ApiError, type Api, type Role } from './api.js';
+import { Bars, StackedColumns, type Series } from './charts.js';
 
 export interface ScreenProps {
   api: Api;
@@ -13,7 +14,7 @@ export interface ScreenProps {
 }
 
 /** Loads `path` on mount and on `reload()`; the error (a refusal included) is kept to show. */
-function useLoad<T>(api: Api, path: string | undefined, onUnauthorized: () => void) {
+export function useLoad<T>(api: Api, path: string | undefined, onUnauthorized: () => void) {
   const [data, setData] = useState<T>();
   const [error, setError] = useState('');
   const reload = useCallback(async () => {
@@ -33,7 +34,7 @@ function useLoad<T>(api: Api, path: string | undefined, onUnauthorized: () => vo
 }
 
 /** Runs an action and keeps its outcome for the status line. */
-function useAction(after?: () => unknown) {
+export function useAction(after?: () => unknown) {
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
   const run = async (label: string, action: () => Promise<unknown>) => {
     try {
@@ -52,7 +53,7 @@ function useAction(after?: () => unknown) {
   return { run, line };
 }
 
-function Guarded({
+export function Guarded({
   role,
   needed,
   children,
@@ -65,13 +66,13 @@ function Guarded({
   return <>{children(!allowed, allowed ? undefined : `Needs the ${needed} role (you are ${role})`)}</>;
 }
 
-const Failure = ({ error }: { error: string }) =>
+export const Failure = ({ error }: { error: string }) =>
   error ? (
     <p role="alert" className="error">
       {error}
     </p>
   ) : null;
-const when = (ms: number) => new Date(ms).toLocaleString();
+export const when = (ms: number) => new Date(ms).toLocaleString();
 
 interface ChannelStatus {
   state: string;
@@ -99,6 +100,37 @@ interface Conversation {
   updatedAt: number;
 }
 
+interface Stats {
+  days: string[];
+  channels: Array<{ day: string; channel: string; messages: number; tokens: number }>;
+  usage: Array<{
+    day: string;
+    userId: string;
+    agent: string;
+    costUsd: number;
+    promptTokens: number;
+    completionTokens: number;
+  }>;
+  pricesKnown: boolean;
+  queue: { depth: number };
+  voice: { activeCalls: number; turns: number; bargeIns: number } | null;
+}
+
+/** One series per channel: its `field` on each day. */
+function perChannelSeries(stats: Stats, field: 'messages' | 'tokens'): Series[] {
+  const names = [...new Set(stats.channels.map((c) => c.channel))].sort();
+  return names.map((name) => ({
+    name,
+    values: stats.days.map((d) => stats.channels.find((c) => c.day === d && c.channel === name)?.[field] ?? 0),
+  }));
+}
+
+function costBy(stats: Stats, key: 'userId' | 'agent'): Array<[string, number]> {
+  const out = new Map<string, number>();
+  for (const u of stats.usage) out.set(u[key], (out.get(u[key]) ?? 0) + u.costUsd);
+  return [...out].sort(([, a], [, b]) => b - a);
+}
+
 export function Dashboard({ api, onUnauthorized }: ScreenProps) {
   const ready = useLoad<{ status: string; model: string | null; channels: Record<string, ChannelStatus> }>(
     api,
@@ -106,12 +138,10 @@ export function Dashboard({ api, onUnauthorized }: ScreenProps) {
     onUnauthorized,
   );
   const models = useLoad<ModelsAnswer>(api, '/admin/models', onUnauthorized);
-  const convs = useLoad<{ conversations: Conversation[] }>(api, '/admin/conversations?limit=1000', onUnauthorized);
-  const perChannel = new Map<string, number>();
-  for (const c of convs.data?.conversations ?? []) perChannel.set(c.channel, (perChannel.get(c.channel) ?? 0) + 1);
+  const stats = useLoad<Stats>(api, '/admin/stats?days=7', onUnauthorized);
   return (
     <>
-      <Failure error={ready.error || models.error || convs.error} />
+      <Failure error={ready.error || models.error || stats.error} />
       <div className="cards">
         <section className="card">
           <h3>Health</h3>
@@ -138,41 +168,46 @@ export function Dashboard({ api, onUnauthorized }: ScreenProps) {
             ))}
           </ul>
         </section>
+        <section className="card">
+          <h3>Queue and voice</h3>
+          <p data-testid="queue">Waiting messages: {stats.data?.queue.depth ?? '…'}</p>
+          <p data-testid="voice">
+            {stats.data?.voice
+              ? `Voice: ${stats.data.voice.activeCalls} calls open, ${stats.data.voice.turns} turns, ${stats.data.voice.bargeIns} barge-ins`
+              : 'Voice: not enabled'}
+          </p>
+        </section>
       </div>
-      <section className="card">
-        <h3>Conversations per channel</h3>
-        <BarChart data={[...perChannel]} label="conversations" />
-      </section>
+      {stats.data && (
+        <div className="charts">
+          <section className="card" data-testid="chart-messages">
+            <StackedColumns
+              title="Messages per channel and day"
+              categories={stats.data.days}
+              series={perChannelSeries(stats.data, 'messages')}
+            />
+          </section>
+          <section className="card" data-testid="chart-tokens">
+            <StackedColumns
+              title="Tokens per channel and day"
+              categories={stats.data.days}
+              series={perChannelSeries(stats.data, 'tokens')}
+            />
+          </section>
+          <section className="card" data-testid="chart-cost-user">
+            <Bars title="Cost per user (USD, 7 days)" data={costBy(stats.data, 'userId')} unit="USD" />
+          </section>
+          <section className="card" data-testid="chart-cost-agent">
+            <Bars title="Cost per agent (USD, 7 days)" data={costBy(stats.data, 'agent')} unit="USD" />
+          </section>
+          {!stats.data.pricesKnown && (
+            <p className="hint">
+              No price is known for the models used: set models.catalog.&lt;id&gt;.price to see costs.
+            </p>
+          )}
+        </div>
+      )}
     </>
-  );
-}
-
-/** A horizontal bar chart in SVG, one bar per entry, labelled with its value. */
-function BarChart({ data, label }: { data: Array<[string, number]>; label: string }) {
-  if (data.length === 0) return <p>No data yet.</p>;
-  const max = Math.max(...data.map(([, v]) => v));
-  const row = 28;
-  return (
-    <svg
-      role="img"
-      aria-label={`${label} per channel`}
-      width="100%"
-      height={data.length * row}
-      viewBox={`0 0 400 ${data.length * row}`}
-      preserveAspectRatio="xMinYMin meet"
-    >
-      {data.map(([name, value], i) => (
-        <g key={name} transform={`translate(0, ${i * row})`}>
-          <text x="0" y="18" className="chart-label">
-            {name}
-          </text>
-          <rect x="110" y="4" height="18" width={Math.max(2, (value / max) * 240)} className="bar" />
-          <text x={116 + (value / max) * 240} y="18" className="chart-value">
-            {value}
-          </text>
-        </g>
-      ))}
-    </svg>
   );
 }
 
@@ -216,7 +251,7 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
       {Object.keys(channels.data ?? {})
         .filter((n) => n.startsWith('whatsapp'))
         .map((name) => (
-          <PairingQr key={name} api={api} channel={name} />
+          <PairingQr key={name} api={api} role={role} channel={name} />
         ))}
       <h3>Pending pairing codes</h3>
       <Failure error={pairings.error} />
@@ -248,9 +283,13 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
   );
 }
 
-/** The WhatsApp Web pairing QR, polled: it appears when the channel asks to be paired and changes as it rotates. */
-function PairingQr({ api, channel }: { api: Api; channel: string }) {
+/**
+ * The WhatsApp Web pairing QR, polled: it appears when the channel asks to be paired and changes as
+ * it rotates. Re-pair unlinks the current device and asks for a new code.
+ */
+function PairingQr({ api, role, channel }: { api: Api; role: Role; channel: string }) {
   const [qr, setQr] = useState<string>();
+  const { run, line } = useAction();
   useEffect(() => {
     let stop = false;
     const poll = async () => {
@@ -275,6 +314,21 @@ function PairingQr({ api, channel }: { api: Api; channel: string }) {
       ) : (
         <p>No QR code pending: the channel is paired or not asking.</p>
       )}
+      <Guarded role={role} needed="operator">
+        {(disabled, title) => (
+          <button
+            type="button"
+            disabled={disabled}
+            title={title}
+            onClick={() =>
+              run(`Re-pair ${channel}`, () => api.call('POST', `/admin/channels/${encodeURIComponent(channel)}/repair`))
+            }
+          >
+            Re-pair (unlink this device)
+          </button>
+        )}
+      </Guarded>
+      {line}
     </section>
   );
 }
@@ -642,6 +696,13 @@ export function Knowledge({ api, role, onUnauthorized }: ScreenProps) {
     documents: Array<{ id: string; title?: string; fileName?: string; status: string; error?: { message: string } }>;
   }>(api, collection ? `/admin/knowledge/${encodeURIComponent(collection)}/documents` : undefined, onUnauthorized);
   const { run, line } = useAction(() => Promise.all([collections.reload(), docs.reload()]));
+  const indexing = docs.data?.documents.some((d) => d.status === 'indexing') ?? false;
+  useEffect(() => {
+    // A document is read and indexed after the upload answers: follow it until it settles.
+    if (!indexing) return;
+    const timer = setInterval(() => void docs.reload(), 1000);
+    return () => clearInterval(timer);
+  }, [indexing, docs.reload]);
   const [files, setFiles] = useState<FileList | null>(null);
   const [q, setQ] = useState('');
   const [results, setResults] =
@@ -711,9 +772,9 @@ export function Knowledge({ api, role, onUnauthorized }: ScreenProps) {
             </thead>
             <tbody>
               {docs.data?.documents.map((d) => (
-                <tr key={d.id}>
+                <tr key={d.id} data-document={d.fileName ?? d.id}>
                   <td>{d.title ?? d.fileName ?? d.id}</td>
-                  <td>
+                  <td className="status">
                     {d.status}
                     {d.error ? `: ${d.error.message}` : ''}
                   </td>

@@ -144,6 +144,21 @@ export class WhatsAppWebChannel implements Channel {
     return this.statusReporter.get();
   }
 
+  /**
+   * Unlinks this device and pairs afresh (the console's Re-pair): the socket is closed, the
+   * credentials are removed and a new connection asks for a new QR code.
+   */
+  async repair(): Promise<void> {
+    if (!this.ctx) throw new HearthError(ErrorCode.channel, 'whatsapp: the channel is not started', 409);
+    await this.stop();
+    await this.authStore?.settled();
+    await rm(this.options.authDir, { recursive: true, force: true });
+    this.log.info('whatsapp: credentials removed for a new pairing');
+    this.stopping = false;
+    this.backoff.reset();
+    await this.connect();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);

@@ -66,6 +66,27 @@ export const adminApiPlugin: GatewayPlugin<
     },
   );
 
+  // WhatsApp Web re-pairing: drops the linked device's credentials and starts a fresh QR.
+  app.post<{ Params: { name: string } }>(
+    '/admin/channels/:name/repair',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: 'Unlinks a WhatsApp Web channel and starts a new pairing (a new QR code follows)',
+        params: byName,
+        response: responses({ 202: openObject({ channel: { type: 'string' } }, ['channel']) }),
+      },
+    },
+    async (req, reply) => {
+      const channel = deps.channels().find((c) => c.name === req.params.name) as
+        (Channel & { repair?: () => Promise<void> }) | undefined;
+      if (!channel?.repair)
+        throw new HearthError(ErrorCode.notFound, `channel ${req.params.name} cannot be paired from here`, 404);
+      await channel.repair();
+      return reply.code(202).send({ channel: channel.name });
+    },
+  );
+
   app.get(
     '/admin/pairings',
     {

@@ -10,7 +10,7 @@
  * The rules (binding to the call, expiry, one answer counts, audit) are in src/approvals/.
  */
 import { answerApproval, receiptFor } from '../../approvals/answers.js';
-import { parseAnswer, type Approvals, type PendingApproval } from '../../approvals/approvals.js';
+import { describeArguments, parseAnswer, type Approvals, type PendingApproval } from '../../approvals/approvals.js';
 import type { Bus } from '../../core/bus.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import { conversationKey } from '../../core/message.js';
@@ -71,6 +71,24 @@ export function approvalAnswerStep(approvals: Approvals, bus: Pick<Bus, 'publish
   };
 }
 
+const str = { type: 'string' };
+const pendingSchema = openObject(
+  {
+    id: str,
+    conversationId: str,
+    userId: { type: 'string', description: 'The user the question was put to' },
+    agent: str,
+    channel: str,
+    tool: str,
+    arguments: { type: 'string', description: 'The arguments as the model wrote them (JSON text)' },
+    argumentsText: { type: 'string', description: 'The arguments in words: `room: "kitchen"`' },
+    hash: { type: 'string', description: 'sha256 of the tool and its canonical arguments' },
+    requestedAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time', description: 'Unanswered by then = denied' },
+  },
+  ['id', 'conversationId', 'userId', 'agent', 'channel', 'tool', 'arguments', 'argumentsText', 'expiresAt'],
+);
+
 /** A waiting request as the API shows it (the parked prompt stays inside). */
 function view(a: PendingApproval) {
   return {
@@ -81,6 +99,7 @@ function view(a: PendingApproval) {
     channel: a.target.channel,
     tool: a.tool,
     arguments: a.arguments,
+    argumentsText: describeArguments(a.arguments),
     hash: a.hash,
     requestedAt: new Date(a.requestedAt).toISOString(),
     expiresAt: new Date(a.expiresAt).toISOString(),
@@ -98,7 +117,8 @@ export const approvalsPlugin: GatewayPlugin<Pick<GatewayDeps, 'approvals' | 'bus
     '/admin/approvals',
     {
       schema: {
-        response: responses({ 200: openObject({ approvals: { type: 'array', items: openObject() } }, ['approvals']) }),
+        summary: 'Sensitive tool calls waiting for an answer',
+        response: responses({ 200: openObject({ approvals: { type: 'array', items: pendingSchema } }, ['approvals']) }),
       },
     },
     async () => ({ approvals: (await approvals.list()).map(view) }),

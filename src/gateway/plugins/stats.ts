@@ -24,7 +24,10 @@ interface VoiceLike {
   metrics: { snapshot(): { turns: number; bargeIns: number } };
 }
 const isVoice = (c: unknown): c is VoiceLike =>
-  typeof (c as VoiceLike).activeCalls === 'number' && typeof (c as VoiceLike).metrics?.snapshot === 'function';
+  typeof c === 'object' &&
+  c !== null &&
+  typeof (c as VoiceLike).activeCalls === 'number' &&
+  typeof (c as VoiceLike).metrics?.snapshot === 'function';
 
 const channelDay = openObject(
   {
