@@ -115,6 +115,8 @@ interface StepCall {
   agent: AgentConfig;
   onStart: (model: string) => Promise<void>;
   onDelta: (text: string) => Promise<void>;
+  /** Aborted when the user stops the turn (`turn.cancel`): the call ends, with no retry and no fallback. */
+  signal: AbortSignal;
 }
 
 interface StepResult {
@@ -128,6 +130,8 @@ interface StepResult {
 export class Engine {
   /** Aborted on shutdown after the drain timeout: in-flight calls stop. */
   private readonly hardStop = new AbortController();
+  /** Turns being answered here, by inbound `Message.id`: a `turn.cancel` aborts one. */
+  private readonly turns = new Map<string, AbortController>();
 
   constructor(private readonly deps: EngineDeps) {
     // Every model call in flight listens for the hard stop: hundreds at once are expected.
@@ -137,6 +141,10 @@ export class Engine {
   /** Subscribes to inbound messages on the bus. */
   start(): void {
     this.deps.bus.consumeInbound((m) => this.handle(m));
+    // Every replica hears a cancel; only the one answering that message has it in `turns`.
+    this.deps.bus.subscribeControl((m) => {
+      if (m.type === 'turn.cancel') this.turns.get(m.messageId)?.abort(new TurnCancelled());
+    });
   }
 
   /** Aborts every in-flight model call (after the drain period has run out). */
@@ -329,7 +337,15 @@ export class Engine {
       started_ = true;
       await this.publish(target, { type: 'start', ...base, model });
     };
-    const onDelta = (delta: string) => this.publish(target, { type: 'delta', ...base, text: delta });
+    // What the user has seen so far: kept as the answer when they stop the turn.
+    let shown = '';
+    let answeredBy: string | undefined;
+    const onDelta = (delta: string) => {
+      shown += delta;
+      return this.publish(target, { type: 'delta', ...base, text: delta });
+    };
+    const cancel = new AbortController();
+    this.turns.set(message.id, cancel);
 
     try {
       let answer = '';
@@ -376,12 +392,13 @@ export class Engine {
           preferred,
           leases,
           i === 0
-            ? { messages: prompt, ...first, agent, onStart, onDelta }
-            : { messages: prompt, tools, agent, onStart, onDelta },
+            ? { messages: prompt, ...first, agent, onStart, onDelta, signal: cancel.signal }
+            : { messages: prompt, tools, agent, onStart, onDelta, signal: cancel.signal },
           warnings,
         );
         // Once a model answered, the rest of the tool loop stays on it.
         preferred = [step.lease.id];
+        answeredBy = step.lease.id;
         answer += step.text;
         addUsage(usage, step.usage);
         const price = priceOf(step.lease.spec);
@@ -478,6 +495,10 @@ export class Engine {
         'turn answered',
       );
     } catch (err) {
+      if (cancel.signal.aborted) {
+        await this.endCancelled(turn, shown, answeredBy ?? leases.keys().next().value ?? chain[0] ?? 'hearth');
+        return;
+      }
       const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
       const userMessage =
         err instanceof HearthError && (err.code === ErrorCode.shuttingDown || err.code === ErrorCode.budget)
@@ -487,8 +508,32 @@ export class Engine {
       turnLog.error({ latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) }, 'turn failed');
       await this.publish(target, { type: 'error', ...base, code, message: userMessage });
     } finally {
+      this.turns.delete(message.id);
       for (const l of leases.values()) l.release();
     }
+  }
+
+  /**
+   * A turn the user stopped: what was streamed stays, stored and sent as the answer, with
+   * finishReason `cancelled` so the page marks it as cut.
+   */
+  private async endCancelled(turn: Turn, shown: string, model: string): Promise<void> {
+    const { message, conversationId, target, base, started } = turn;
+    if (shown) {
+      await this.deps.history.append({
+        id: base.replyId,
+        conversationId,
+        role: 'assistant',
+        content: shown,
+        attachments: [],
+        author: model,
+        createdAt: Date.now(),
+        tokens: estimateTokens(shown),
+      });
+    }
+    await this.publish(target, doneEvent({ ...base, text: shown, model, finishReason: 'cancelled' }));
+    this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
+    turn.log.info({ latencyMs: elapsed(started), model, chars: shown.length }, 'turn cancelled by the user');
   }
 
   /**
@@ -622,6 +667,11 @@ export class Engine {
           log.debug({ model: id, latencyMs: elapsed(t0) }, 'model call ok');
           return result;
         } catch (err) {
+          // The user stopped it: the model did nothing wrong (its breaker counts a success, freeing a half-open probe).
+          if (call.signal.aborted) {
+            lease.breaker.success();
+            throw call.signal.reason;
+          }
           lease.breaker.failure();
           lastError = err;
           const code = isTimeout(err) ? ErrorCode.modelTimeout : ErrorCode.modelFailed;
@@ -658,13 +708,17 @@ export class Engine {
       timeoutMs,
     );
     const stop = () => controller.abort(this.hardStop.signal.reason);
+    const cancelled = () => controller.abort(call.signal.reason);
     if (this.hardStop.signal.aborted) stop();
     else this.hardStop.signal.addEventListener('abort', stop, { once: true });
+    if (call.signal.aborted) cancelled();
+    else call.signal.addEventListener('abort', cancelled, { once: true });
     try {
       return await this.consume(lease, call, controller.signal, markStreamed);
     } finally {
       clearTimeout(timer);
       this.hardStop.signal.removeEventListener('abort', stop);
+      call.signal.removeEventListener('abort', cancelled);
     }
   }
 
@@ -733,4 +787,12 @@ function elapsed(t0: number): number {
 
 function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || /timed? ?out/i.test(err.message));
+}
+
+/** Why a stopped turn's model call was aborted. */
+class TurnCancelled extends Error {
+  override name = 'TurnCancelled';
+  constructor() {
+    super('stopped by the user');
+  }
 }

@@ -371,6 +371,7 @@ export class Hearth {
         blobs: stores.blobs,
         sessions: stores.sessions,
         log: log.child({ channel: c.name }),
+        cancel: (messageId) => bus.publishControl({ type: 'turn.cancel', messageId }),
       };
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
       c.start(ctx).catch((err) =>
