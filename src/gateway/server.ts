@@ -76,7 +76,7 @@ export interface HearthOptions {
 
 /**
  * The gateway's plugins in mounting order. Order matters only where one plugin looks at another's
- * routes: the web UI before the channels (voice reuses the web chat's `/page.js` when it is served).
+ * routes (none today: the voice page serves its own `/page.js` and `/style.css`).
  */
 export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[]): GatewayPlugin[] {
   return [
