@@ -293,6 +293,11 @@ describe('web chat in a browser', () => {
       await page.waitForSelector('#sidebar', { state: 'visible' });
       await page.locator('.conversation').filter({ hasText: 'hello on a phone' }).waitFor();
       await page.screenshot({ path: join(ARTIFACTS, `webchat-phone-${colorScheme}-list.png`) });
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('#sidebar', { state: 'hidden' });
+      await page.click('.list-toggle');
+      await page.click('.list-close');
+      await page.waitForSelector('#sidebar', { state: 'hidden' });
       await page.close();
     }
   });

@@ -297,11 +297,20 @@ export function App() {
   }
 
   return (
-    <div className={`app${listOpen ? ' list-open' : ''}`}>
+    <div
+      className={`app${listOpen ? ' list-open' : ''}`}
+      onKeyDown={(e) => e.key === 'Escape' && listOpen && setListOpen(false)}
+    >
+      {listOpen ? <div className="backdrop" aria-hidden="true" onClick={() => setListOpen(false)} /> : null}
       <aside id="sidebar" className="sidebar" aria-label="Conversations">
-        <button id="new-chat" type="button" className="primary" onClick={() => openConversation(undefined)}>
-          New chat
-        </button>
+        <div className="sidebar-top">
+          <button id="new-chat" type="button" className="primary" onClick={() => openConversation(undefined)}>
+            New chat
+          </button>
+          <button type="button" className="list-close" aria-label="Close the list" onClick={() => setListOpen(false)}>
+            ×
+          </button>
+        </div>
         <ul className="conversations">
           {conversations.map((c) => (
             <ConversationRow
@@ -353,7 +362,7 @@ export function App() {
                 <ul className="files" aria-label="Attachments">
                   {item.files.map((f, i) => (
                     <li key={i}>
-                      {f.kind === 'image' ? '🖼' : '📄'} {f.fileName ?? f.kind}
+                      {f.kind === 'image' ? <ImageIcon /> : <FileIcon />} {f.fileName ?? f.kind}
                     </li>
                   ))}
                 </ul>
@@ -526,10 +535,10 @@ function ConversationRow(props: {
               setMode('rename');
             }}
           >
-            ✎
+            <PenIcon />
           </button>
           <button type="button" aria-label={`Delete ${c.title}`} title="Delete" onClick={() => setMode('delete')}>
-            🗑
+            <BinIcon />
           </button>
         </span>
       )}
@@ -579,3 +588,20 @@ function ClipIcon() {
     </svg>
   );
 }
+
+function Icon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+      <path fill="currentColor" d={d} />
+    </svg>
+  );
+}
+
+const PenIcon = () => (
+  <Icon d="M3 17.25V21h3.75L17.8 9.94l-3.75-3.75L3 17.25Zm17.7-10.2a1 1 0 0 0 0-1.42l-2.33-2.33a1 1 0 0 0-1.42 0l-1.83 1.83 3.75 3.75 1.83-1.83Z" />
+);
+const BinIcon = () => <Icon d="M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6v12ZM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4Z" />;
+const FileIcon = () => <Icon d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6Zm-1 7V3.5L18.5 9H13Z" />;
+const ImageIcon = () => (
+  <Icon d="M21 19V5a2 2 0 0 0-2-2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2ZM8.5 13.5l2.5 3 3.5-4.5 4.5 6H5l3.5-4.5Z" />
+);
