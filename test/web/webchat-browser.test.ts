@@ -275,6 +275,31 @@ describe('web chat in a browser', () => {
     await page.close();
   });
 
+  it('offers the microphone, opening the voice page, only when voice is enabled', async () => {
+    const page = await open();
+    await page.waitForSelector('#status[data-state="ready"]');
+    assert.equal(await page.locator('#voice').count(), 0, 'no microphone without voice');
+    await page.close();
+    const voiced = await startHearth({
+      env: { MODEL_ENDPOINT: model.baseUrl },
+      config:
+        'voice:\n  enabled: true\n  asr: { provider: pocketsphinx, mode: grammar, phrases: ["hello"] }\n  tts: { provider: espeak }\n',
+    });
+    try {
+      const withVoice = await open(voiced.baseUrl);
+      await withVoice.waitForSelector('#status[data-state="ready"]');
+      const mic = withVoice.getByRole('link', { name: 'Talk with voice' });
+      assert.equal(await mic.getAttribute('href'), '/voice.html');
+      await mic.click();
+      await withVoice.waitForURL(`${voiced.baseUrl}/voice.html`);
+      const css = await withVoice.evaluate<number>('document.styleSheets[0].cssRules.length');
+      assert.ok(css > 0, "the voice page's stylesheet loaded");
+      await withVoice.close();
+    } finally {
+      await voiced.stop();
+    }
+  });
+
   it('works at phone width in light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await open(h.baseUrl, { viewport: { width: 390, height: 844 }, colorScheme });
