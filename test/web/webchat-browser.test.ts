@@ -272,6 +272,17 @@ describe('web chat in a browser', () => {
     await page.waitForSelector('#status[data-state="ready"]');
     await page.locator('.conversation').first().waitFor();
     assert.deepEqual(await page.locator('.conversation .open').allTextContents(), ['Renamed topic']);
+    // Deleting the open conversation starts a new, empty one.
+    assert.equal(await page.locator('.msg').count(), 2);
+    await page.getByRole('button', { name: 'Delete Renamed topic' }).click();
+    await page.getByRole('button', { name: 'Really delete Renamed topic' }).click();
+    await page.waitForFunction("document.querySelectorAll('.conversation').length === 0");
+    await page.waitForSelector('#status[data-state="ready"]');
+    assert.equal(await page.locator('.msg').count(), 0);
+    await page.reload();
+    await page.waitForSelector('#status[data-state="ready"]');
+    assert.equal(await page.locator('.conversation').count(), 0);
+    assert.equal(await page.locator('.msg').count(), 0);
     await page.close();
   });
 

@@ -97,6 +97,8 @@ export function App() {
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const currentRef = useRef<string | undefined>(undefined);
+  /** The open conversation being deleted: a new chat starts once the server's list no longer has it. */
+  const deleting = useRef<string | undefined>(undefined);
 
   const onFrame = useCallback((f: ServerFrame) => {
     switch (f.type) {
@@ -126,9 +128,15 @@ export function App() {
         );
         break;
       }
-      case 'conversations':
-        setConversations((f.conversations as Conversation[]) ?? []);
+      case 'conversations': {
+        const list = (f.conversations as Conversation[]) ?? [];
+        setConversations(list);
+        if (deleting.current && !list.some((c) => c.id === deleting.current)) {
+          deleting.current = undefined;
+          startNew.current();
+        }
         break;
+      }
       case 'start':
         setItems((list) =>
           list.some((i) => i.key === f.replyId)
@@ -192,6 +200,7 @@ export function App() {
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 160) el.scrollTop = el.scrollHeight;
   }, [items]);
 
+  const startNew = useRef(() => {});
   const openConversation = (id: string | undefined) => {
     setItems([]);
     setBusy(false);
@@ -200,6 +209,7 @@ export function App() {
     socket.current?.open(id);
     if (!id) inputRef.current?.focus();
   };
+  startNew.current = () => openConversation(undefined);
 
   const addFiles = async (files: FileList | File[]) => {
     setProblem(undefined);
@@ -320,8 +330,8 @@ export function App() {
               onOpen={() => openConversation(c.id)}
               onRename={(title) => socket.current?.send({ type: 'rename', conversationId: c.id, title })}
               onDelete={() => {
+                if (c.id === current) deleting.current = c.id;
                 socket.current?.send({ type: 'delete', conversationId: c.id });
-                if (c.id === current) openConversation(undefined);
               }}
             />
           ))}
