@@ -94,6 +94,35 @@ describe('web chat: stop, attachments, regenerate', () => {
     }
   });
 
+  it('an OpenAI-compatible client that disconnects mid-stream stops the model call the same way', async () => {
+    let closed!: () => void;
+    const upstreamClosed = new Promise<void>((resolve) => (closed = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    onRequest = (text) =>
+      text === 'stream and hang up'
+        ? { chunks: ['Part ', 'one ', 'part ', 'two'], hold: { afterChunks: 2, until: held }, onClientClose: closed }
+        : {};
+    const abort = new AbortController();
+    try {
+      const res = await fetch(`${h.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'stream and hang up' }] }),
+        signal: abort.signal,
+      });
+      const reader = res.body!.getReader();
+      let seen = '';
+      while (!seen.includes('one ')) seen += new TextDecoder().decode((await reader.read()).value);
+      abort.abort();
+      await upstreamClosed;
+      await h.waitForLog((l) => l.msg === 'turn cancelled by the user');
+    } finally {
+      release();
+      onRequest = () => ({});
+    }
+  });
+
   it('sends an attached image as an image part and a text file as a read document', async () => {
     const { socket } = await WebChatSocket.open(h.baseUrl);
     try {
