@@ -156,6 +156,8 @@ describe('web chat in a browser', () => {
     assert.match((await bubble.textContent()) ?? '', /<script>window.__pwned=2<\/script>/);
     assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
     await page.screenshot({ path: join(ARTIFACTS, 'webchat-markdown-light.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(ARTIFACTS, 'webchat-markdown-dark.png') });
     await page.close();
   });
 
@@ -226,6 +228,12 @@ describe('web chat in a browser', () => {
   it('regenerates the last answer with a new model request, and copies an answer', async () => {
     const page = await open(h.baseUrl, { permissions: ['clipboard-read', 'clipboard-write'] });
     await page.waitForSelector('#status[data-state="ready"]');
+    // Shift+Enter is a new line, not a send.
+    await page.fill('#input', 'line one');
+    await page.press('#input', 'Shift+Enter');
+    await page.keyboard.type('line two');
+    assert.equal(await page.inputValue('#input'), 'line one\nline two');
+    assert.equal(await page.locator('.msg').count(), 0);
     await ask(page, 'say it twice');
     const before = model.requests.length;
     await page.click('.regenerate');
