@@ -567,8 +567,17 @@ export class Engine {
       );
       throw new HearthError(ErrorCode.budget, refusalMessage(reserved.refused), 429);
     }
+    // What a stopped call streamed: it is charged (prompt + that much), not released like a failed one.
+    let streamedChars = 0;
+    const counted: StepCall = {
+      ...call,
+      onDelta: (text) => {
+        streamedChars += text.length;
+        return call.onDelta(text);
+      },
+    };
     try {
-      const step = await this.callChain(chain, leases, call, turn.log);
+      const step = await this.callChain(chain, leases, counted, turn.log);
       warnings.push(
         ...(await budgets.settle(reserved.reservation, {
           tokens: step.usage.promptTokens + step.usage.completionTokens,
@@ -577,6 +586,15 @@ export class Engine {
       );
       return step;
     } catch (err) {
+      if (call.signal.aborted) {
+        // Stopping must not be a way around the budget: the prompt was read and part of the answer written.
+        const used = { promptTokens: maximum.promptTokens, completionTokens: Math.ceil(streamedChars / 4) };
+        await budgets.settle(reserved.reservation, {
+          tokens: used.promptTokens + used.completionTokens,
+          usd: usdOf(used),
+        });
+        throw err;
+      }
       // A failed call used what the provider counted, which we do not learn: release the reservation.
       await budgets.release(reserved.reservation);
       throw err;
