@@ -173,7 +173,8 @@ export function App() {
           ...list.filter((i) => i.key !== key),
           { key: `e${Date.now()}-${Math.random()}`, role: 'error', text: String(f.message ?? 'something went wrong') },
         ]);
-        if (key) setBusy(false);
+        // A refused message (a bad attachment, say) has no reply id, and nothing is generated either.
+        setBusy(false);
         if (f.code === 'HEARTH_E_UNAUTHORIZED') {
           stored.setToken(undefined);
           setState('token');
