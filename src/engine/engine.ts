@@ -496,7 +496,8 @@ export class Engine {
       );
     } catch (err) {
       if (cancel.signal.aborted) {
-        await this.endCancelled(turn, shown, answeredBy ?? leases.keys().next().value ?? chain[0] ?? 'hearth');
+        const model = answeredBy ?? leases.keys().next().value ?? chain[0] ?? 'hearth';
+        await this.endCancelled(turn, shown, model, leases.get(model));
         return;
       }
       const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
@@ -517,8 +518,27 @@ export class Engine {
    * A turn the user stopped: what was streamed stays, stored and sent as the answer, with
    * finishReason `cancelled` so the page marks it as cut.
    */
-  private async endCancelled(turn: Turn, shown: string, model: string): Promise<void> {
+  private async endCancelled(turn: Turn, shown: string, model: string, lease?: ModelLease): Promise<void> {
     const { message, conversationId, target, base, started } = turn;
+    // The provider's own count never arrived: estimated, so usage and cost figures include stopped turns.
+    const usage: Usage = {
+      promptTokens: estimateTokens(turn.prompt.map((m) => m.content).join('\n')),
+      completionTokens: estimateTokens(shown),
+    };
+    const price = priceOf(lease?.spec);
+    const cost = price ? costUsd(price, usage) : undefined;
+    await this.deps.history.recordUsage({
+      conversationId,
+      userId: message.sender.id,
+      agent: turn.agentId,
+      model,
+      provider: lease?.spec.provider ?? 'none',
+      usage,
+      latencyMs: elapsed(started),
+      ok: true,
+      createdAt: Date.now(),
+      ...(cost !== undefined ? { costUsd: cost } : {}),
+    });
     if (shown) {
       await this.deps.history.append({
         id: base.replyId,
@@ -531,7 +551,7 @@ export class Engine {
         tokens: estimateTokens(shown),
       });
     }
-    await this.publish(target, doneEvent({ ...base, text: shown, model, finishReason: 'cancelled' }));
+    await this.publish(target, doneEvent({ ...base, text: shown, model, usage, finishReason: 'cancelled' }));
     this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
     turn.log.info({ latencyMs: elapsed(started), model, chars: shown.length }, 'turn cancelled by the user');
   }

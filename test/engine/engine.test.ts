@@ -304,6 +304,10 @@ describe('Engine', () => {
     assert.equal(providers.get('a')!.calls.length, 1, 'no retry');
     assert.equal(providers.get('b')!.calls.length, 0, 'no fallback');
     assert.equal(registry.list().find((x) => x.id === 'a')!.breaker, 'closed');
+    // Usage figures include the stopped turn (estimated: the provider's count never came).
+    const used = await history.usageSince({ userId: 'u1' }, 0);
+    assert.equal(used.completionTokens, 6, "'Hello ' estimated like stored turns (4 characters a token, + 4)");
+    assert.ok(used.promptTokens > 0);
     const stored = await history.recent('test:c1', 10_000);
     assert.deepEqual(
       stored.map((h) => [h.role, h.content]),
