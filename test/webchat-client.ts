@@ -1,4 +1,4 @@
-/** A minimal web chat client for tests: the same /ws protocol web/app.js speaks. */
+/** A minimal web chat client for tests: the same /ws protocol the web chat page (web/chat/) speaks. */
 import WebSocket from 'ws';
 import type { Json } from './json.js';
 

@@ -1,4 +1,4 @@
-// Shared by the web chat and voice pages: the token handed over in the URL, the status line, and
+// The voice page's helpers: the token handed over in the URL, the status line, and
 // the message bubbles.
 
 /** Keeps a token passed in the URL (#token=… or ?token=…) for this tab and removes it from the address bar. */

@@ -17,7 +17,12 @@ export type InboundHandler = (message: Message) => Promise<void>;
 export type ControlMessage =
   | { type: 'models.default'; model: string }
   /** Models added or removed through the admin API: replicas reload them from the shared store. */
-  | { type: 'models.changed' };
+  | { type: 'models.changed' }
+  /**
+   * Stop generating (the web chat's Stop button): the replica answering inbound `messageId` aborts its
+   * model call and ends the turn with what was streamed so far (`done`, finishReason `cancelled`).
+   */
+  | { type: 'turn.cancel'; messageId: string };
 
 export type ControlHandler = (message: ControlMessage) => void | Promise<void>;
 export type OutboundHandler = (out: Outbound) => void | Promise<void>;

@@ -39,6 +39,8 @@ export interface ChannelContext {
   blobs: BlobStore;
   sessions: SessionStore;
   log: Logger;
+  /** Stops the answer to inbound message `messageId` (its `Message.id`) wherever it is being generated. */
+  cancel?(messageId: string): Promise<void>;
 }
 
 /** The markup a platform shows message text in (what the channel's renderer turns Markdown into). */

@@ -131,6 +131,8 @@ interface StepCall {
   agent: AgentConfig;
   onStart: (model: string) => Promise<void>;
   onDelta: (text: string) => Promise<void>;
+  /** Aborted when the user stops the turn (`turn.cancel`): the call ends, with no retry and no fallback. */
+  signal: AbortSignal;
 }
 
 interface StepResult {
@@ -144,6 +146,8 @@ interface StepResult {
 export class Engine {
   /** Aborted on shutdown after the drain timeout: in-flight calls stop. */
   private readonly hardStop = new AbortController();
+  /** Turns being answered here, by inbound `Message.id`: a `turn.cancel` aborts one. */
+  private readonly turns = new Map<string, AbortController>();
 
   constructor(private readonly deps: EngineDeps) {
     // Every model call in flight listens for the hard stop: hundreds at once are expected.
@@ -153,6 +157,10 @@ export class Engine {
   /** Subscribes to inbound messages on the bus. */
   start(): void {
     this.deps.bus.consumeInbound((m) => this.handle(m));
+    // Every replica hears a cancel; only the one answering that message has it in `turns`.
+    this.deps.bus.subscribeControl((m) => {
+      if (m.type === 'turn.cancel') this.turns.get(m.messageId)?.abort(new TurnCancelled());
+    });
   }
 
   /** Aborts every in-flight model call (after the drain period has run out). */
@@ -350,7 +358,15 @@ export class Engine {
       started_ = true;
       await this.publish(target, { type: 'start', ...base, model });
     };
-    const onDelta = (delta: string) => this.publish(target, { type: 'delta', ...base, text: delta });
+    // What the user has seen so far: kept as the answer when they stop the turn.
+    let shown = '';
+    let answeredBy: string | undefined;
+    const onDelta = (delta: string) => {
+      shown += delta;
+      return this.publish(target, { type: 'delta', ...base, text: delta });
+    };
+    const cancel = new AbortController();
+    this.turns.set(message.id, cancel);
 
     try {
       let answer = '';
@@ -397,12 +413,13 @@ export class Engine {
           preferred,
           leases,
           i === 0
-            ? { owner, messages: prompt, ...first, agent, onStart, onDelta }
-            : { owner, messages: prompt, tools, agent, onStart, onDelta },
+            ? { owner, messages: prompt, ...first, agent, onStart, onDelta, signal: cancel.signal }
+            : { owner, messages: prompt, tools, agent, onStart, onDelta, signal: cancel.signal },
           warnings,
         );
         // Once a model answered, the rest of the tool loop stays on it.
         preferred = [step.lease.id];
+        answeredBy = step.lease.id;
         answer += step.text;
         addUsage(usage, step.usage);
         // Calls of the client's own tools end the turn: the client runs them and sends the results.
@@ -483,6 +500,11 @@ export class Engine {
         'turn answered',
       );
     } catch (err) {
+      if (cancel.signal.aborted) {
+        const model = answeredBy ?? leases.keys().next().value ?? chain[0] ?? 'hearth';
+        await this.endCancelled(turn, shown, model, leases.get(model));
+        return;
+      }
       const code = err instanceof HearthError ? err.code : ErrorCode.modelFailed;
       const userMessage =
         err instanceof HearthError && (err.code === ErrorCode.shuttingDown || err.code === ErrorCode.budget)
@@ -492,8 +514,51 @@ export class Engine {
       turnLog.error({ latencyMs: elapsed(started), errorCode: code, err: errorSummary(err) }, 'turn failed');
       await this.publish(target, { type: 'error', ...base, code, message: userMessage });
     } finally {
+      this.turns.delete(message.id);
       for (const l of leases.values()) l.release();
     }
+  }
+
+  /**
+   * A turn the user stopped: what was streamed stays, stored and sent as the answer, with
+   * finishReason `cancelled` so the page marks it as cut.
+   */
+  private async endCancelled(turn: Turn, shown: string, model: string, lease?: ModelLease): Promise<void> {
+    const { message, conversationId, target, base, started } = turn;
+    // The provider's own count never arrived: estimated, so usage and cost figures include stopped turns.
+    const usage: Usage = {
+      promptTokens: estimateTokens(turn.prompt.map((m) => m.content).join('\n')),
+      completionTokens: estimateTokens(shown),
+    };
+    const price = priceOf(lease?.spec);
+    const cost = price ? costUsd(price, usage) : undefined;
+    await this.deps.history.recordUsage({
+      conversationId,
+      userId: message.sender.id,
+      agent: turn.agentId,
+      model,
+      provider: lease?.spec.provider ?? 'none',
+      usage,
+      latencyMs: elapsed(started),
+      ok: true,
+      createdAt: Date.now(),
+      ...(cost !== undefined ? { costUsd: cost } : {}),
+    });
+    if (shown) {
+      await this.deps.history.append({
+        id: base.replyId,
+        conversationId,
+        role: 'assistant',
+        content: shown,
+        attachments: [],
+        author: model,
+        createdAt: Date.now(),
+        tokens: estimateTokens(shown),
+      });
+    }
+    await this.publish(target, doneEvent({ ...base, text: shown, model, usage, finishReason: 'cancelled' }));
+    this.deps.metrics?.turn(message.channel, 'ok', elapsed(started) / 1000);
+    turn.log.info({ latencyMs: elapsed(started), model, chars: shown.length }, 'turn cancelled by the user');
   }
 
   /**
@@ -527,8 +592,17 @@ export class Engine {
       );
       throw new HearthError(ErrorCode.budget, refusalMessage(reserved.refused), 429);
     }
+    // What a stopped call streamed: it is charged (prompt + that much), not released like a failed one.
+    let streamedChars = 0;
+    const counted: StepCall = {
+      ...call,
+      onDelta: (text) => {
+        streamedChars += text.length;
+        return call.onDelta(text);
+      },
+    };
     try {
-      const step = await this.callChain(chain, leases, call, log);
+      const step = await this.callChain(chain, leases, counted, log);
       warnings.push(
         ...(await budgets.settle(reserved.reservation, {
           tokens: step.usage.promptTokens + step.usage.completionTokens,
@@ -537,6 +611,15 @@ export class Engine {
       );
       return step;
     } catch (err) {
+      if (call.signal.aborted) {
+        // Stopping must not be a way around the budget: the prompt was read and part of the answer written.
+        const used = { promptTokens: maximum.promptTokens, completionTokens: Math.ceil(streamedChars / 4) };
+        await budgets.settle(reserved.reservation, {
+          tokens: used.promptTokens + used.completionTokens,
+          usd: usdOf(used),
+        });
+        throw err;
+      }
       // A failed call used what the provider counted, which we do not learn: release the reservation.
       await budgets.release(reserved.reservation);
       throw err;
@@ -577,6 +660,8 @@ export class Engine {
           agent: { ...agent, maxTokens: SUMMARY_MAX_TOKENS },
           onStart: quiet,
           onDelta: quiet,
+          // Not the turn's own stop: a summary is shared by every later turn, so only shutdown ends it.
+          signal: this.hardStop.signal,
         },
         [],
       );
@@ -687,6 +772,11 @@ export class Engine {
           await this.recordCall(call.owner, lease, result.usage, true, elapsed(t0));
           return result;
         } catch (err) {
+          // The user stopped it: the model did nothing wrong (its breaker counts a success, freeing a half-open probe).
+          if (call.signal.aborted) {
+            lease.breaker.success();
+            throw call.signal.reason;
+          }
           lease.breaker.failure();
           lastError = err;
           // The provider reports no usage for a failed call: its row counts it, with no tokens.
@@ -756,13 +846,17 @@ export class Engine {
       timeoutMs,
     );
     const stop = () => controller.abort(this.hardStop.signal.reason);
+    const cancelled = () => controller.abort(call.signal.reason);
     if (this.hardStop.signal.aborted) stop();
     else this.hardStop.signal.addEventListener('abort', stop, { once: true });
+    if (call.signal.aborted) cancelled();
+    else call.signal.addEventListener('abort', cancelled, { once: true });
     try {
       return await this.consume(lease, call, controller.signal, markStreamed);
     } finally {
       clearTimeout(timer);
       this.hardStop.signal.removeEventListener('abort', stop);
+      call.signal.removeEventListener('abort', cancelled);
     }
   }
 
@@ -840,4 +934,12 @@ function elapsed(t0: number): number {
 
 function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || /timed? ?out/i.test(err.message));
+}
+
+/** Why a stopped turn's model call was aborted. */
+class TurnCancelled extends Error {
+  override name = 'TurnCancelled';
+  constructor() {
+    super('stopped by the user');
+  }
 }

@@ -80,7 +80,7 @@ export interface HearthOptions {
 
 /**
  * The gateway's plugins in mounting order. Order matters only where one plugin looks at another's
- * routes: the web UI before the channels (voice reuses the web chat's `/page.js` when it is served).
+ * routes (none today: the voice page serves its own `/page.js` and `/style.css`).
  */
 export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[]): GatewayPlugin[] {
   return [
@@ -394,6 +394,7 @@ export class Hearth {
         blobs: stores.blobs,
         sessions: stores.sessions,
         log: log.child({ channel: c.name }),
+        cancel: (messageId) => bus.publishControl({ type: 'turn.cancel', messageId }),
       };
       // Platforms may be down: a channel reports that in its status and retries; it never blocks start-up.
       c.start(ctx).catch((err) =>

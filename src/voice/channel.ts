@@ -80,8 +80,9 @@ export class VoiceChannel implements Channel {
       '/voice.html': ['voice.html', 'text/html; charset=utf-8'],
       '/voice.js': ['voice.js', 'text/javascript; charset=utf-8'],
       '/voice.css': ['voice.css', 'text/css; charset=utf-8'],
-      // Shared with the web chat page, which serves it too when it is enabled.
+      // The page's shared helpers and base stylesheet (the older web chat's; the web chat itself is web/chat/).
       '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
+      '/style.css': ['style.css', 'text/css; charset=utf-8'],
     };
     for (const [route, [name, type]] of Object.entries(files)) {
       if (app.hasRoute({ method: 'GET', url: route })) continue;

@@ -1,6 +1,7 @@
 /**
  * Separate roles on the Redis bus: the admin API runs on the gateway, models are called by the
- * engine. A default-model switch and a model added through the admin API reach the engine.
+ * engine. A default-model switch and a model added through the admin API reach the engine, and so
+ * does the web chat's Stop.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { startHearth, TEST_TOKEN, type HearthProcess } from '../harness.js';
-import { chatOverWs } from '../webchat-client.js';
+import { chatOverWs, WebChatSocket } from '../webchat-client.js';
 
 describe('gateway and engine as separate processes', () => {
   let a: ModelFake;
@@ -42,6 +43,33 @@ models:
     await engine?.stop();
     await a?.close();
     await b?.close();
+  });
+
+  it("the web chat's Stop on the gateway aborts the engine's model call", async () => {
+    let closed!: () => void;
+    const upstreamClosed = new Promise<void>((resolve) => (closed = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    a.setReply(() => ({
+      chunks: ['Half ', 'way ', 'there'],
+      hold: { afterChunks: 2, until: held },
+      onClientClose: closed,
+    }));
+    const { socket } = await WebChatSocket.open(gateway.baseUrl);
+    try {
+      socket.send({ type: 'message', text: 'stop me across processes' });
+      let seen = '';
+      while (seen !== 'Half way ') seen += String((await socket.next((f) => f.type === 'delta')).text);
+      socket.send({ type: 'stop' });
+      await upstreamClosed;
+      const done = await socket.next((f) => f.type === 'done');
+      assert.equal(done.finishReason, 'cancelled');
+      assert.equal(done.text, 'Half way ');
+    } finally {
+      release();
+      a.setReply(() => ({ text: 'from A' }));
+      socket.close();
+    }
   });
 
   it('answers through the queue, and a default-model switch on the gateway reaches the engine', async () => {

@@ -195,4 +195,27 @@ describe('budgets', () => {
     );
     assert.ok(Math.abs(usd - 1.65) < 1e-9, String(usd));
   });
+
+  it('a stopped turn is charged for its prompt and what it streamed, so Stop is no way around the budget', async () => {
+    const b = setup({ user: { tokensPerDay: 10_000 } });
+    const held: ModelProvider = {
+      kind: 'scripted',
+      async *stream(req: ChatRequest): AsyncIterable<StreamPart> {
+        yield { type: 'text-delta', text: 'x'.repeat(400) };
+        await new Promise((_, reject) => req.signal!.addEventListener('abort', () => reject(req.signal!.reason)));
+      },
+    };
+    model = held as CountingModel;
+    const m = msg();
+    engine.start();
+    await bus.publishInbound(m);
+    while (!events.some((e) => e.type === 'delta' && e.inReplyTo === m.id)) await new Promise((r) => setTimeout(r, 5));
+    await bus.publishControl({ type: 'turn.cancel', messageId: m.id });
+    await bus.drain();
+    const done = events.filter((e) => e.inReplyTo === m.id).at(-1) as Extract<ReplyEvent, { type: 'done' }>;
+    assert.equal(done.finishReason, 'cancelled');
+    const [state] = await b.states({ userId: 'u1', agent: 'default' });
+    // 100 tokens for the 400 characters streamed, plus the prompt's estimate; nothing left reserved.
+    assert.ok(state!.used > 100 && state!.used < 200, `charged ${state!.used} tokens`);
+  });
 });

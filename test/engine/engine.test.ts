@@ -358,4 +358,50 @@ describe('Engine', () => {
     assert.match(keys[0]!, /^[0-9a-f]{32}$/);
     assert.ok(!keys[0]!.includes('test:c1'), 'the key is a hash, not the conversation id');
   });
+
+  it('stops a turn on turn.cancel: the model call is aborted, no retry or fallback, the streamed text stays', async () => {
+    let aborted = false;
+    async function* heldOpen(req: ChatRequest): AsyncIterable<StreamPart> {
+      yield { type: 'text-delta', text: 'Hello ' };
+      // Like a real provider: the stream ends with the abort reason once the signal fires.
+      await new Promise<void>((_, reject) =>
+        req.signal!.addEventListener('abort', () => {
+          aborted = true;
+          reject(req.signal!.reason);
+        }),
+      );
+    }
+    await setup(twoModels(), { a: heldOpen, b: () => say('fallback answer') });
+    const m = message('tell me everything');
+    events.length = 0;
+    await bus.publishInbound(m);
+    while (!events.some((e) => e.type === 'delta')) await new Promise((r) => setTimeout(r, 5));
+    await bus.publishControl({ type: 'turn.cancel', messageId: 'test:other:1' }); // another turn: nothing happens
+    assert.equal(aborted, false);
+    await bus.publishControl({ type: 'turn.cancel', messageId: m.id });
+    await bus.drain();
+    assert.ok(aborted, "the model call's signal was aborted");
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['start', 'delta', 'done'],
+    );
+    const done = events.at(-1) as Extract<ReplyEvent, { type: 'done' }>;
+    assert.equal(done.finishReason, 'cancelled');
+    assert.equal(done.text, 'Hello ');
+    assert.equal(providers.get('a')!.calls.length, 1, 'no retry');
+    assert.equal(providers.get('b')!.calls.length, 0, 'no fallback');
+    assert.equal(registry.list().find((x) => x.id === 'a')!.breaker, 'closed');
+    // Usage figures include the stopped turn (estimated: the provider's count never came).
+    const used = await history.usageSince({ userId: 'u1' }, 0);
+    assert.equal(used.completionTokens, 6, "'Hello ' estimated like stored turns (4 characters a token, + 4)");
+    assert.ok(used.promptTokens > 0);
+    const stored = await history.recent('test:c1', 10_000);
+    assert.deepEqual(
+      stored.map((h) => [h.role, h.content]),
+      [
+        ['user', 'tell me everything'],
+        ['assistant', 'Hello '],
+      ],
+    );
+  });
 });

@@ -29,6 +29,8 @@ export interface FakeReply {
    * half-streamed answer holds the stream open until it has (no timing involved).
    */
   hold?: { afterChunks: number; until: Promise<unknown> };
+  /** Called when the client goes away before the answer ended (it aborted the request). */
+  onClientClose?: () => void;
   /** Never answer (until the fake closes). */
   hang?: boolean;
   /** Send part of the stream, then the vendor's mid-stream error. */
@@ -166,6 +168,12 @@ export async function startModelFake(
     }
     if (routes.serveStatic?.(req, res, path, body)) return;
     const reply = replyFn ? replyFn(body, index) : { text: `You said: ${routes.lastUserText(body)}` };
+    if (reply.onClientClose) {
+      const onClose = reply.onClientClose;
+      res.on('close', () => {
+        if (!res.writableFinished) onClose();
+      });
+    }
     if (reply.hang) return; // the socket stays open until the client gives up or close() cuts it
     const pieces = reply.chunks ?? (reply.text !== undefined ? splitKeepingSpaces(reply.text) : []);
     const delay = reply.chunkDelayMs ?? options.delayMs ?? 0;

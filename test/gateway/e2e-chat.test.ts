@@ -44,7 +44,16 @@ describe('hearth start with an OpenAI-compatible MODEL_ENDPOINT', () => {
     const res = await fetch(`${h.baseUrl}/`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(await res.text(), /<form id="composer"/);
+    assert.equal(res.headers.get('cache-control'), 'no-cache');
+    // The built React app: its bundle is content-hashed and cached for a year.
+    const html = await res.text();
+    assert.match(html, /<div id="root">/);
+    const bundle = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    assert.ok(bundle, `a script bundle in ${html}`);
+    const js = await fetch(h.baseUrl + bundle);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('cache-control') ?? '', /immutable/);
+    assert.match(await js.text(), /hearth\.identity/, "the page's own code");
   });
 
   it('streams a web chat answer over /ws, delta by delta, and the model got the user words last', async () => {

@@ -342,6 +342,11 @@ export class ApiChannel implements Channel {
         reply.hijack();
         const res = reply.raw;
         res.socket?.setNoDelay(true);
+        // A client that goes away mid-answer stops the model call (nobody reads the rest): the same
+        // cancel as the web chat's Stop button.
+        res.on('close', () => {
+          if (!res.writableFinished) this.ctx?.cancel?.(message.id).catch(() => undefined);
+        });
         // The headers go out with the first event, so a turn refused by a budget still gets its 429.
         let headed = false;
         const includeUsage = body.stream_options?.include_usage === true;

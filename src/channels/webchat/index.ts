@@ -8,12 +8,18 @@
  *
  * Protocol (JSON text frames):
  *   client → `{type:'hello', identity?, conversationId?, token?}` first, then any of
- *     `{type:'message', text, id?}`, `{type:'list'}`,
- *     `{type:'rename', conversationId, title}`, `{type:'delete', conversationId}`,
+ *     `{type:'message', text, id?, attachments?: [{name, mimeType, data (base64)}]}`, `{type:'stop'}`,
+ *     `{type:'regenerate'}`, `{type:'list'}`, `{type:'rename', conversationId, title}`, `{type:'delete', conversationId}`,
  *     `{type:'memories'}`, `{type:'forget', memoryId}` (the open conversation's memories)
  *   server → `{type:'ready', conversationId, history, identity?, userId, conversations, features}`, then reply
  *     events `{type:'start'|'delta'|'done'|'error', …}`, `{type:'conversations', conversations}` after each change
  *     and `{type:'memories', conversationId, memories: [{id, content, createdAt}]}` after `memories` or `forget`
+ *
+ * `stop` ends the answer being generated in this conversation (the engine aborts its model call and
+ * sends `done` with `finishReason: 'cancelled'` and the text streamed so far). `regenerate` asks the
+ * last question of the conversation again, with its attachments. Attachments ride in the message
+ * frame, at most `features.maxAttachmentBytes` each (the frame limit is `server.bodyLimit`): images
+ * reach vision-capable models as image parts, other files are read as documents.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -22,7 +28,7 @@ import type { Authenticator } from '../../core/auth.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import { ErrorCode, HearthError } from '../../core/errors.js';
 import { webSocketResponse } from '../../core/route-schema.js';
-import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
+import type { Attachment, ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { HistoryStore } from '../../core/stores.js';
 import { DeltaCoalescer } from '../delta-coalescer.js';
 import { directTextMessage } from '../../core/direct-message.js';
@@ -40,6 +46,18 @@ export interface WebChatOptions {
   features?: { voice: boolean };
 }
 
+/** Images a vision model takes; any other file is a document (the knowledge extractors read it). */
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const MAX_ATTACHMENTS = 4;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const MIME = /^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*$/i;
+
+interface Upload {
+  name?: unknown;
+  mimeType?: unknown;
+  data?: unknown;
+}
+
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
 const MAX_TITLE = 120;
 const LIST_LIMIT = 200;
@@ -53,6 +71,7 @@ interface Frame {
   id?: unknown;
   title?: unknown;
   memoryId?: unknown;
+  attachments?: unknown;
 }
 
 export class WebChatChannel implements Channel {
@@ -62,6 +81,8 @@ export class WebChatChannel implements Channel {
   private readonly since = Date.now();
   private readonly coalescer = new DeltaCoalescer((target, event) => this.send(target, event));
   private readonly identities: WebChatIdentities;
+  /** The inbound message each conversation is being answered for now (what `stop` stops). */
+  private readonly answering = new Map<string, string>();
 
   constructor(private readonly options: WebChatOptions) {
     this.identities = new WebChatIdentities(options.identityKey);
@@ -84,7 +105,14 @@ export class WebChatChannel implements Channel {
     this.coalescer.push(target, event);
   }
 
+  /** Largest attachment, decoded: what fits in one frame as base64 beside the rest of the message. */
+  private get maxAttachmentBytes(): number {
+    return Math.max(0, Math.floor(((this.options.maxPayload - 4096) * 3) / 4));
+  }
+
   private send(target: ReplyTarget, event: ReplyEvent): void {
+    if ((event.type === 'done' || event.type === 'error') && this.answering.get(target.chatId) === event.inReplyTo)
+      this.answering.delete(target.chatId);
     const sockets = this.chats.get(target.chatId);
     if (!sockets) return;
     const frame = JSON.stringify(event);
@@ -106,6 +134,49 @@ export class WebChatChannel implements Channel {
   private async owns(userId: string, chatId: unknown): Promise<boolean> {
     if (typeof chatId !== 'string' || !CONVERSATION_ID.test(chatId)) return false;
     return (await this.options.history.getConversation(`webchat:${chatId}`))?.userId === userId;
+  }
+
+  /** Why an uploaded file is refused (`undefined` when it is fine), in words the page can show. */
+  private uploadProblem(u: Upload, i: number): string | undefined {
+    const label = typeof u?.name === 'string' && u.name ? `"${u.name.slice(0, 80)}"` : `attachment ${i + 1}`;
+    if (!u || typeof u !== 'object' || typeof u.name !== 'string' || !u.name || u.name.length > 255)
+      return `${label}: a file needs a name of 1 to 255 characters`;
+    if (typeof u.mimeType !== 'string' || !MIME.test(u.mimeType)) return `${label}: unknown file type`;
+    if (typeof u.data !== 'string' || !u.data || u.data.length % 4 !== 0 || !BASE64.test(u.data))
+      return `${label}: the file's data must be base64`;
+    const size = (u.data.length / 4) * 3 - (u.data.endsWith('==') ? 2 : u.data.endsWith('=') ? 1 : 0);
+    if (size > this.maxAttachmentBytes) return `${label} is too large (at most ${this.maxAttachmentBytes} bytes)`;
+    return undefined;
+  }
+
+  /** Hands one turn to the pipeline; a conversation's first turn creates it, titled with its first words. */
+  private async submit(
+    chatId: string,
+    senderId: string,
+    id: string,
+    text: string,
+    attachments: Attachment[],
+    sendList: () => Promise<void>,
+  ): Promise<void> {
+    const key = `webchat:${chatId}`;
+    if (!(await this.options.history.getConversation(key))) {
+      // Stored here, before the engine sees the turn, so the list shows it at once under its first words.
+      const now = Date.now();
+      await this.options.history.upsertConversation({
+        id: key,
+        channel: 'webchat',
+        chatId,
+        userId: senderId,
+        agent: 'default',
+        title: text.replace(/\s+/g, ' ').slice(0, 60),
+        createdAt: now,
+        updatedAt: now,
+      });
+      await sendList();
+    }
+    const message = directTextMessage({ channel: 'webchat', id, chatId, sender: { id: senderId }, text });
+    this.answering.set(chatId, message.id);
+    await this.ctx!.receive({ ...message, attachments });
   }
 
   private accept(ws: WebSocket, headers: Record<string, string | string[] | undefined>, ip: string): void {
@@ -176,33 +247,50 @@ export class WebChatChannel implements Channel {
             : {}),
         })),
         conversations: await this.conversations(userId),
-        features: { voice: this.options.features?.voice ?? false },
+        features: { voice: this.options.features?.voice ?? false, maxAttachmentBytes: this.maxAttachmentBytes },
       });
     };
     const message = async (frame: Frame) => {
       if (!chatId || !this.ctx) return fail(ErrorCode.badRequest, 'say hello first');
+      const uploads = frame.attachments === undefined ? [] : frame.attachments;
+      if (!Array.isArray(uploads) || uploads.length > MAX_ATTACHMENTS)
+        return fail(ErrorCode.badRequest, `attachments must be a list of at most ${MAX_ATTACHMENTS} files`);
       const text = typeof frame.text === 'string' ? frame.text.trim() : '';
-      if (!text) return fail(ErrorCode.badRequest, 'text is required');
+      if (!text && uploads.length === 0) return fail(ErrorCode.badRequest, 'text is required');
       const id = typeof frame.id === 'string' && CONVERSATION_ID.test(frame.id) ? frame.id : randomUUID();
-      const key = `webchat:${chatId}`;
-      const isNew = !(await this.options.history.getConversation(key));
-      if (isNew) {
-        // Stored here, before the engine sees the turn, so the list shows it at once under its first words.
-        const now = Date.now();
-        const title = text.replace(/\s+/g, ' ').slice(0, 60);
-        await this.options.history.upsertConversation({
-          id: key,
-          channel: 'webchat',
-          chatId,
-          userId: senderId,
-          agent: 'default',
-          title,
-          createdAt: now,
-          updatedAt: now,
-        });
-        await sendList();
+      const problem = uploads.map((u: Upload, i) => this.uploadProblem(u, i)).find(Boolean);
+      if (problem) return fail(ErrorCode.badRequest, problem);
+      const attachments: Attachment[] = [];
+      for (const [i, u] of (uploads as Upload[]).entries()) {
+        const mimeType = (u.mimeType as string).toLowerCase();
+        const fileName = [...(u.name as string)].map((c) => (c < ' ' || c === '/' || c === '\\' ? '_' : c)).join('');
+        const data = Buffer.from(u.data as string, 'base64');
+        const blobKey = `media/webchat/${chatId}/${id}-${i}`;
+        await this.ctx.blobs.put(blobKey, data, { mimeType, fileName });
+        const kind = IMAGE_TYPES.has(mimeType) ? 'image' : 'document';
+        attachments.push({ kind, blobKey, mimeType, fileName, size: data.length });
       }
-      await this.ctx.receive(directTextMessage({ channel: 'webchat', id, chatId, sender: { id: senderId }, text }));
+      await this.submit(
+        chatId,
+        senderId,
+        id,
+        text || attachments.map((a) => a.fileName).join(', '),
+        attachments,
+        sendList,
+      );
+    };
+    const regenerate = async () => {
+      if (!chatId || !this.ctx) return fail(ErrorCode.badRequest, 'say hello first');
+      const recent = await this.options.history.recent(`webchat:${chatId}`, 1_000_000, 200);
+      const last = recent.filter((h) => h.role === 'user').at(-1);
+      if (!last) return fail(ErrorCode.badRequest, 'nothing to regenerate yet');
+      await this.submit(chatId, senderId, randomUUID(), last.content, last.attachments, sendList);
+    };
+    const stop = async () => {
+      const answering = chatId && this.answering.get(chatId);
+      if (!answering) return fail(ErrorCode.badRequest, 'nothing is being generated');
+      if (!this.ctx?.cancel) return fail(ErrorCode.internal, 'this gateway cannot stop an answer');
+      await this.ctx.cancel(answering);
     };
     const handle = async (data: RawData, isBinary: boolean) => {
       let frame: Frame;
@@ -219,6 +307,10 @@ export class WebChatChannel implements Channel {
         switch (frame.type) {
           case 'message':
             return await message(frame);
+          case 'stop':
+            return await stop();
+          case 'regenerate':
+            return await regenerate();
           case 'list':
             return await sendList();
           case 'rename': {

@@ -150,6 +150,7 @@ export class AddedModels {
       if (models.has(message.model) && models.default !== message.model) models.setDefault(message.model);
       return;
     }
+    if (message.type !== 'models.changed') return;
     this.added = await loadAddedModels(this.deps.secrets, this.deps.log);
     const catalog = effectiveCatalog(this.deps.config(), this.added);
     const keep = models.default && catalog.catalog[models.default] ? models.default : catalog.default;
