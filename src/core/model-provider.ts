@@ -18,7 +18,8 @@ export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string; images?: ImagePart[] }
   | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
-  | { role: 'tool'; toolCallId: string; name: string; content: string };
+  /** `images`: pictures the tool returned (the canvas skill's rendering), for a vision model to look at. */
+  | { role: 'tool'; toolCallId: string; name: string; content: string; images?: ImagePart[] };
 
 export interface GenerationParams {
   temperature?: number;

@@ -402,7 +402,15 @@ export class Engine {
             target,
             signal: this.hardStop.signal,
           });
-          prompt.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
+          // Pictures the tool made (the canvas skill's rendering) go to the model too, so a vision model sees them.
+          const images = result.attachments?.length ? await loadImages(result.attachments, this.deps.blobs) : [];
+          prompt.push({
+            role: 'tool',
+            toolCallId: call.id,
+            name: call.name,
+            content: result.content,
+            ...(images.length ? { images } : {}),
+          });
           if (result.attachments) attachments.push(...result.attachments);
         }
       };
@@ -577,8 +585,7 @@ export class Engine {
     const model = chain[0]!;
     const spec = this.deps.config().models.catalog[model] ?? this.deps.models.list().find((m) => m.id === model);
     const price = priceOf(spec);
-    const promptChars =
-      JSON.stringify(call.messages).length + (call.tools.length ? JSON.stringify(call.tools).length : 0);
+    const promptChars = promptCharsOf(call.messages) + (call.tools.length ? JSON.stringify(call.tools).length : 0);
     const maximum = callMaximum(promptChars, resolveGeneration(call.agent, spec).maxTokens);
     const tokens = maximum.promptTokens + maximum.completionTokens;
     const usdOf = (u: Usage) => (price ? costUsd(price, u) : undefined);
@@ -942,4 +949,23 @@ class TurnCancelled extends Error {
   constructor() {
     super('stopped by the user');
   }
+}
+
+/**
+ * An image costs a model about 1,600 prompt tokens (Anthropic's (width × height) / 750 at its 1.15
+ * megapixel cap; OpenAI's high detail is less), not the length of its base64 text.
+ */
+const IMAGE_PROMPT_CHARS = 1_600 * 4;
+
+/** The prompt's size in characters as the budgets estimate tokens: the text, plus a fixed share per image. */
+function promptCharsOf(messages: ChatMessage[]): number {
+  let images = 0;
+  const text = JSON.stringify(messages, (key, value: unknown) => {
+    if (key === 'images' && Array.isArray(value)) {
+      images += value.length;
+      return undefined;
+    }
+    return value;
+  });
+  return text.length + images * IMAGE_PROMPT_CHARS;
 }

@@ -216,6 +216,8 @@ export class SkillHost implements ToolHost {
       return {
         content: capResult(result.content, this.settings.maxResultChars),
         ...(result.isError ? { isError: true } : {}),
+        // Files the tool made (the canvas rendering) go to the model and out with the answer.
+        ...(result.attachments?.length ? { attachments: result.attachments } : {}),
       };
     };
     if (!entry || !skill)

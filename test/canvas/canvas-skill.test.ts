@@ -1,7 +1,8 @@
 /**
  * The assistant draws and reads: a chat turn (OpenAI-compatible API) where the fake model calls
  * `canvas_draw`, and everyone in the room sees the shapes appear; then `canvas_read` hands the model
- * the element list and stores a PNG rendering as the answer's image attachment.
+ * the element list and a PNG rendering (shown to the model as an image, and stored as the answer's image
+ * attachment).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -97,6 +98,15 @@ describe('canvas skill in a chat turn', () => {
     assert.equal(pngs.length, 1);
     const png = readFileSync(join(dir, pngs[0]!));
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    // A vision model sees the rendering too: the same PNG, right after the tool results.
+    const picture = (
+      model.requests.at(-1)!.body as {
+        messages: Array<{ role: string; content: string | Array<{ type: string; image_url?: { url: string } }> }>;
+      }
+    ).messages.findLast((m) => m.role === 'user' && Array.isArray(m.content));
+    const url = (picture?.content as Array<{ image_url?: { url: string } }> | undefined)?.find((p) => p.image_url)
+      ?.image_url?.url;
+    assert.equal(url, `data:image/png;base64,${png.toString('base64')}`);
   });
 
   it('a bad element gives the model an error it can fix, and changes nothing', async () => {

@@ -9,9 +9,11 @@ import { configSchema, type ConfigInput, type ModelSpec } from '../../src/core/c
 import type { Message, ReplyEvent } from '../../src/core/message.js';
 import { ProviderError, type ChatRequest, type ModelProvider, type StreamPart } from '../../src/core/model-provider.js';
 import type { ToolHost } from '../../src/core/tools.js';
+import { Budgets } from '../../src/engine/budgets.js';
 import { Engine } from '../../src/engine/engine.js';
 import { ModelRegistry } from '../../src/engine/model-registry.js';
 import { LocalBlobStore } from '../../src/storage/blobs/local.js';
+import { MemorySessionStore } from '../../src/storage/sessions/memory.js';
 import { SqliteHistoryStore } from '../../src/storage/history/sqlite.js';
 
 type Script = (req: ChatRequest, call: number) => AsyncIterable<StreamPart>;
@@ -59,6 +61,7 @@ describe('Engine', () => {
   let providers: Map<string, ScriptedProvider>;
   let engine: Engine;
   let registry: ModelRegistry;
+  let blobs: LocalBlobStore;
 
   async function setup(input: ConfigInput, scripts: Record<string, Script>, tools?: ToolHost) {
     const config = configSchema.parse(input);
@@ -73,9 +76,10 @@ describe('Engine', () => {
     engine = new Engine({
       bus,
       history,
-      blobs: new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-'))),
+      blobs: (blobs = new LocalBlobStore(mkdtempSync(join(tmpdir(), 'blobs-')))),
       models: registry,
       tools,
+      budgets: input.budgets ? new Budgets({ sessions: new MemorySessionStore(), config: () => config }) : undefined,
       log: pino({ level: 'silent' }),
       config: () => config,
     });
@@ -245,6 +249,37 @@ describe('Engine', () => {
       last.messages.slice(1).map((m) => m.content),
       ['ok', 'm4', 'ok', 'm5'],
     );
+  });
+
+  it('shows the model the pictures a tool made, without counting their bytes as prompt text', async () => {
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(600_000, 7)]);
+    const tools: ToolHost = {
+      toolsFor: () => [{ name: 'canvas_read', description: 'read', parameters: { type: 'object', properties: {} } }],
+      isSensitive: () => false,
+      execute: async () => {
+        await blobs.put('media/canvas/board.png', png, { mimeType: 'image/png' });
+        return {
+          content: '2 elements',
+          attachments: [{ kind: 'image', blobKey: 'media/canvas/board.png', mimeType: 'image/png' }],
+        };
+      },
+    };
+    async function* callTool(): AsyncIterable<StreamPart> {
+      yield { type: 'tool-call', call: { id: 'c1', name: 'canvas_read', arguments: '{}' } };
+      yield { type: 'finish', reason: 'tool-calls', usage: { promptTokens: 5, completionTokens: 1 } };
+    }
+    // 600 kB of base64 read as text would be ~200,000 tokens: far past this budget.
+    await setup(
+      { ...twoModels(), budgets: { user: { tokensPerDay: 30_000 } } },
+      { a: (_r, n) => (n === 0 ? callTool() : say('a box and an arrow')), b: () => say('x') },
+      tools,
+    );
+    const ev = await ask(message('what is on the board?'));
+    assert.equal((ev.at(-1) as { text: string }).text, 'a box and an arrow');
+    const toolMsg = providers.get('a')!.calls[1].messages.find((m) => m.role === 'tool');
+    assert.deepEqual(toolMsg && 'images' in toolMsg ? toolMsg.images : undefined, [
+      { mimeType: 'image/png', data: png.toString('base64') },
+    ]);
   });
 
   it('runs the tool-call loop: tool result goes back to the model, answer streams', async () => {

@@ -141,6 +141,32 @@ describe('anthropic provider against the Anthropic fake', () => {
     ]);
   });
 
+  it('puts images a tool returned inside its tool_result', async () => {
+    await collectParts(
+      createProvider(spec).stream(
+        request({
+          messages: [
+            { role: 'user', content: 'what is on the board?' },
+            { role: 'assistant', content: '', toolCalls: [{ id: 'toolu_1', name: 'canvas_read', arguments: '{}' }] },
+            {
+              role: 'tool',
+              toolCallId: 'toolu_1',
+              name: 'canvas_read',
+              content: '2 elements',
+              images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }],
+            },
+          ],
+        }),
+      ),
+    );
+    const toolTurn = fake.requests[0].body.messages[2];
+    assert.deepEqual(toolTurn.content[0].content, [
+      { type: 'text', text: '2 elements' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+    ]);
+    assert.equal(toolTurn.content[0].tool_use_id, 'toolu_1');
+  });
+
   it('keeps the cached prefix stable across turns: same tools in the same order, same system, history extended', async () => {
     const tool = (name: string) => ({ name, description: name, parameters: { type: 'object', properties: {} } });
     const system = { role: 'system' as const, content: 'You are Hearth.' };

@@ -123,6 +123,42 @@ describe('openai provider against the OpenAI fake', () => {
     ]);
   });
 
+  it('hands images a tool returned to the model in a user message right after the tool results', async () => {
+    const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
+    const png = { mimeType: 'image/png', data: 'iVBORw0KGgo=' };
+    await collectParts(
+      provider.stream(
+        request({
+          messages: [
+            { role: 'user', content: 'what is on the board?' },
+            {
+              role: 'assistant',
+              content: '',
+              toolCalls: [
+                { id: 'c1', name: 'canvas_read', arguments: '{}' },
+                { id: 'c2', name: 'clock', arguments: '{}' },
+              ],
+            },
+            { role: 'tool', toolCallId: 'c1', name: 'canvas_read', content: '2 elements', images: [png] },
+            { role: 'tool', toolCallId: 'c2', name: 'clock', content: 'noon' },
+          ],
+        }),
+      ),
+    );
+    // Tool messages carry text only, and must follow the calls directly: the picture comes after both.
+    assert.deepEqual(fake.requests[0].body.messages.slice(2), [
+      { role: 'tool', tool_call_id: 'c1', content: '2 elements' },
+      { role: 'tool', tool_call_id: 'c2', content: 'noon' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'The image returned by canvas_read:' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
+    ]);
+  });
+
   it('sends prompt_cache_key and tools sorted by name; a repeated prefix comes back as cachedPromptTokens', async () => {
     const provider = createProvider({ provider: 'openai', model: 'fake-gpt', baseUrl: fake.baseUrl });
     const tool = (name: string) => ({ name, description: name, parameters: { type: 'object', properties: {} } });

@@ -13,7 +13,7 @@ import type {
   TextBlockParam,
   Tool,
 } from '@anthropic-ai/sdk/resources/messages/messages';
-import type { ChatMessage, ToolSpec } from '../../../core/model-provider.js';
+import type { ChatMessage, ImagePart, ToolSpec } from '../../../core/model-provider.js';
 import { parseToolArguments } from '../tool-arguments.js';
 
 export interface AnthropicPrompt {
@@ -59,10 +59,7 @@ function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): ContentBlo
   switch (message.role) {
     case 'user': {
       // Images first: Anthropic recommends image-then-question for the best answers.
-      const blocks: ContentBlockParam[] = (message.images ?? []).map((image) => ({
-        type: 'image',
-        source: { type: 'base64', media_type: image.mimeType as Base64ImageSource['media_type'], data: image.data },
-      }));
+      const blocks: ContentBlockParam[] = imageBlocks(message.images);
       if (message.content) blocks.push({ type: 'text', text: message.content });
       return blocks;
     }
@@ -75,8 +72,24 @@ function toBlocks(message: Exclude<ChatMessage, { role: 'system' }>): ContentBlo
       return blocks;
     }
     case 'tool':
-      return [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }];
+      // A tool result may hold images next to its text (the canvas skill's rendering).
+      return [
+        {
+          type: 'tool_result',
+          tool_use_id: message.toolCallId,
+          content: message.images?.length
+            ? [{ type: 'text', text: message.content }, ...imageBlocks(message.images)]
+            : message.content,
+        },
+      ];
   }
+}
+
+function imageBlocks(images: ImagePart[] = []): Array<ContentBlockParam & { type: 'image' }> {
+  return images.map((image) => ({
+    type: 'image',
+    source: { type: 'base64', media_type: image.mimeType as Base64ImageSource['media_type'], data: image.data },
+  }));
 }
 
 /**

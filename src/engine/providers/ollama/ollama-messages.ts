@@ -28,7 +28,14 @@ export function toOllamaMessages(messages: ChatMessage[]): Message[] {
             }
           : { role: 'assistant', content: message.content };
       case 'tool':
-        return { role: 'tool', content: message.content, tool_name: message.name };
+        return message.images?.length
+          ? {
+              role: 'tool',
+              content: message.content,
+              tool_name: message.name,
+              images: message.images.map((i) => i.data),
+            }
+          : { role: 'tool', content: message.content, tool_name: message.name };
     }
   });
 }
