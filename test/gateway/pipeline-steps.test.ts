@@ -21,6 +21,7 @@ import {
   shutdownGate,
 } from '../../src/gateway/pipeline/steps.js';
 import { MemorySessionStore } from '../../src/storage/sessions/memory.js';
+import { routeAgent } from '../../src/gateway/pipeline/routing.js';
 
 const log = pino({ level: 'silent' });
 const chatPolicy: ChannelPolicy = { trusted: false, limitSenders: true, requireMention: true };
@@ -156,6 +157,34 @@ describe('pipeline steps', () => {
       false,
     );
     assert.deepEqual(published, [m]);
+  });
+});
+
+describe('routing rules (channel, chat, user → agent)', () => {
+  const routes = [
+    { channel: 'telegram', user: 'ada', agent: 'ada-on-telegram' },
+    { chat: 'C-sales', agent: 'sales' },
+    { channel: 'slack', agent: 'office' },
+    { user: 'bob', agent: 'bobs' },
+  ];
+  const at = (channel: string, chatId: string, user: string) => ({ channel, chatId, sender: { id: user } });
+
+  it('takes the first route whose given fields all match', () => {
+    assert.equal(routeAgent(routes, at('telegram', 'x', 'ada')), 'ada-on-telegram');
+    // Ada elsewhere, and others on Telegram, do not match the first route.
+    assert.equal(routeAgent(routes, at('discord', 'x', 'ada')), 'default');
+    assert.equal(routeAgent(routes, at('telegram', 'x', 'carol')), 'default');
+    // A chat route wins over the channel route listed after it; the rest of Slack gets the channel's.
+    assert.equal(routeAgent(routes, at('slack', 'C-sales', 'carol')), 'sales');
+    assert.equal(routeAgent(routes, at('slack', 'C-other', 'carol')), 'office');
+    // Bob on Slack is caught by the earlier Slack route; on Discord by his user route.
+    assert.equal(routeAgent(routes, at('slack', 'C-other', 'bob')), 'office');
+    assert.equal(routeAgent(routes, at('discord', 'x', 'bob')), 'bobs');
+  });
+
+  it("falls back to the channel's own agent, then to default", () => {
+    assert.equal(routeAgent(routes, at('whatsapp', 'x', 'carol'), 'helpdesk'), 'helpdesk');
+    assert.equal(routeAgent([], at('whatsapp', 'x', 'carol')), 'default');
   });
 });
 
