@@ -74,6 +74,16 @@ describe('console WhatsApp Web pairing QR', () => {
     const first = await qr.getAttribute('src');
     assert.match(first ?? '', /^data:image\/png;base64,/);
     await page.locator('tr[data-channel="whatsapp"]').getByText('waiting for QR scan').waitFor({ timeout: 10_000 });
+    // The first code of a connection lives 60 s (Baileys' default qrTimeout), the page counts it down.
+    const expiresIn = async () => {
+      const res = await fetch(`${g.hearth.url}/admin/channels/whatsapp/qr`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      return (Date.parse(((await res.json()) as { expiresAt: string }).expiresAt) - Date.now()) / 1000;
+    };
+    const firstLife = await expiresIn();
+    assert.ok(firstLife > 50 && firstLife <= 60, `the first code expires in ${firstLife} s`);
+    await page.getByText(/Expires in (5\d|60) s/).waitFor({ timeout: 10_000 });
     mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-artifacts', 'console-whatsapp-qr.png'), fullPage: true });
 
@@ -84,6 +94,8 @@ describe('console WhatsApp Web pairing QR', () => {
       assert.ok(Date.now() < deadline, 'the rotated QR code did not replace the first');
       await new Promise((r) => setTimeout(r, 100));
     }
+    const nextLife = await expiresIn();
+    assert.ok(nextLife > 10 && nextLife <= 20, `a rotated code expires in ${nextLife} s`);
 
     emit(sockets[0]!, 'connection.update', { connection: 'open' });
     await page.getByText('No QR code pending').waitFor({ timeout: 10_000 });

@@ -288,29 +288,40 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
  * it rotates. Re-pair unlinks the current device and asks for a new code.
  */
 function PairingQr({ api, role, channel }: { api: Api; role: Role; channel: string }) {
-  const [qr, setQr] = useState<string>();
+  const [qr, setQr] = useState<{ qr: string; expiresAt?: string }>();
+  const [now, setNow] = useState(() => Date.now());
   const { run, line } = useAction();
   useEffect(() => {
     let stop = false;
     const poll = async () => {
-      const next = await api.get<{ qr: string }>(`/admin/channels/${encodeURIComponent(channel)}/qr`).then(
-        (r) => r.qr,
-        () => undefined,
-      );
-      if (!stop) setQr(next);
+      const next = await api
+        .get<{ qr: string; expiresAt?: string }>(`/admin/channels/${encodeURIComponent(channel)}/qr`)
+        .catch(() => undefined);
+      if (!stop) {
+        setQr(next);
+        setNow(Date.now());
+      }
     };
     void poll();
-    const timer = setInterval(poll, 2000);
+    const timer = setInterval(poll, 1000);
     return () => {
       stop = true;
       clearInterval(timer);
     };
   }, [channel]);
+  const secondsLeft = qr?.expiresAt ? Math.max(0, Math.round((Date.parse(qr.expiresAt) - now) / 1000)) : undefined;
   return (
     <section className="card">
       <h3>{channel} pairing</h3>
       {qr ? (
-        <img src={qr} alt={`${channel} pairing QR code`} width={240} height={240} />
+        <>
+          <img src={qr.qr} alt={`${channel} pairing QR code`} width={240} height={240} />
+          <p className="qr-expiry" role="status">
+            Scan with WhatsApp → Linked devices.
+            {secondsLeft !== undefined &&
+              (secondsLeft > 0 ? ` Expires in ${secondsLeft} s; a new code follows.` : ' Expired: a new code follows.')}
+          </p>
+        </>
       ) : (
         <p>No QR code pending: the channel is paired or not asking.</p>
       )}

@@ -109,6 +109,10 @@ export class WhatsAppWebChannel implements Channel {
   private sock: WebSocketLike | undefined;
   private self: WebSelf | undefined;
   private qrDataUrl: string | undefined;
+  /** When the pending QR stops working (Baileys rotates it: 60 s for the first of a connection, 20 s after). */
+  private qrExpiresAt: number | undefined;
+  /** QR codes shown on the current connection attempt. */
+  private qrsShown = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly seen = new SeenIds();
@@ -130,6 +134,11 @@ export class WhatsAppWebChannel implements Channel {
   /** The pairing QR code as a PNG data URL while one is waiting to be scanned (for the admin console). */
   qr(): string | undefined {
     return this.qrDataUrl;
+  }
+
+  /** When the pending QR code expires (ms since the epoch); a fresh one replaces it then. */
+  qrExpiry(): number | undefined {
+    return this.qrDataUrl ? this.qrExpiresAt : undefined;
   }
 
   async start(ctx: ChannelContext): Promise<void> {
@@ -256,6 +265,8 @@ export class WhatsAppWebChannel implements Channel {
       this.setState('connecting', 'waiting for QR scan');
       this.log.info('whatsapp: scan the QR code (terminal or admin console) with WhatsApp > Linked devices');
       this.qrDataUrl = await QRCode.toDataURL(update.qr);
+      // Baileys' own lifetimes (socket option qrTimeout, left at its default): 60 s, then 20 s per code.
+      this.qrExpiresAt = Date.now() + (this.qrsShown++ === 0 ? 60_000 : 20_000);
       if (this.options.printQr) {
         const art = await QRCode.toString(update.qr, { type: 'terminal', small: true });
         (this.options.writeTerminal ?? ((t: string) => process.stderr.write(t)))(art);
@@ -263,12 +274,14 @@ export class WhatsAppWebChannel implements Channel {
     }
     if (update.connection === 'open') {
       this.qrDataUrl = undefined;
+      this.qrsShown = 0;
       this.backoff.reset();
       if (sock.user) this.self = { id: sock.user.id, lid: sock.user.lid };
       this.setState('ready');
       this.log.info('whatsapp: connected');
     }
     if (update.connection === 'close') {
+      this.qrsShown = 0;
       const code = (update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output
         ?.statusCode;
       const reason = disconnectReasonName(code);

@@ -55,14 +55,26 @@ export const adminApiPlugin: GatewayPlugin<
     '/admin/channels/:name/qr',
     {
       config: { role: 'viewer' },
-      schema: { params: byName, response: responses({ 200: openObject({ qr: { type: 'string' } }, ['qr']) }) },
+      schema: {
+        params: byName,
+        response: responses({
+          200: openObject(
+            {
+              qr: { type: 'string', description: 'PNG data URL' },
+              expiresAt: { type: 'string', format: 'date-time', description: 'When WhatsApp stops accepting it' },
+            },
+            ['qr'],
+          ),
+        }),
+      },
     },
     async (req) => {
       const channel = deps.channels().find((c) => c.name === req.params.name) as
-        (Channel & { qr?: () => string | undefined }) | undefined;
+        (Channel & { qr?: () => string | undefined; qrExpiry?: () => number | undefined }) | undefined;
       const qr = channel?.qr?.();
       if (!qr) throw new HearthError(ErrorCode.notFound, 'no QR code pending for this channel', 404);
-      return { qr };
+      const expiry = channel?.qrExpiry?.();
+      return { qr, ...(expiry ? { expiresAt: new Date(expiry).toISOString() } : {}) };
     },
   );
 
