@@ -50,6 +50,7 @@ import { healthPlugin } from './plugins/health.js';
 import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
+import { modelCheckPlugin } from './plugins/models/model-check.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { protectionsPlugin } from './plugins/protections.js';
 import { securityRoutesPlugin } from './plugins/security-routes.js';
@@ -93,6 +94,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     canvasPlugin,
     adminApiPlugin,
     modelsPlugin,
+    modelCheckPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
     consolePlugin,

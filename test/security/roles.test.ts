@@ -17,6 +17,7 @@ const expected: Record<string, Need> = {
   'PUT /admin/models/default': 'operator',
   'PUT /admin/models/:id': 'operator',
   'DELETE /admin/models/:id': 'operator',
+  'POST /admin/models/:id/test': 'operator',
   'GET /admin/channels': 'viewer',
   'GET /admin/channels/:name/qr': 'viewer',
   'POST /admin/channels/:name/repair': 'operator',

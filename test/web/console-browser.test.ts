@@ -137,6 +137,37 @@ describe('admin console in a browser', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('tests a model from its row: an answer with its latency, or the reason it failed', async () => {
+    // A model whose server is gone: the test says so instead of hanging or passing.
+    const added = await api('/admin/models/broken', {
+      method: 'PUT',
+      body: JSON.stringify({ provider: 'openai', model: 'x', baseUrl: 'http://127.0.0.1:9/v1' }),
+    });
+    assert.equal(added.status, 200, await added.clone().text());
+    const page = await open();
+    await signInWithToken(page, h.token);
+    await page.getByRole('button', { name: 'Models', exact: true }).click();
+    const before = model.requests.length;
+    const env = page.locator('tr[data-model="env"]');
+    await env.getByRole('button', { name: 'Test' }).click();
+    await env
+      .getByRole('status')
+      .filter({ hasText: /answered in \d+ ms/ })
+      .waitFor();
+    assert.match(JSON.stringify(model.requests.slice(before).at(-1)?.body.messages), /single word OK/);
+    const broken = page.locator('tr[data-model="broken"]');
+    await broken.getByRole('button', { name: 'Test' }).click();
+    await broken
+      .getByRole('status')
+      .filter({ hasText: /^\s*failed: / })
+      .waitFor({ timeout: 40_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'console-models-test.png'), fullPage: true });
+    assert.equal((await api('/admin/models/nope/test', { method: 'POST' })).status, 404);
+    assert.equal((await api('/admin/models/broken', { method: 'DELETE' })).status, 200);
+    await page.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
   it('shows a web chat conversation in the inbox with its messages', async () => {
     await chatOverWs(h.baseUrl, 'a question for the inbox');
     const page = await open();

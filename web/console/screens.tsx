@@ -348,6 +348,20 @@ export function Models({ api, role, onUnauthorized }: ScreenProps) {
   const models = useLoad<ModelsAnswer>(api, '/admin/models', onUnauthorized);
   const { run, line } = useAction(models.reload);
   const [form, setForm] = useState({ id: '', provider: 'openai', model: '', baseUrl: '', apiKey: '' });
+  const [tests, setTests] = useState<Record<string, string>>({});
+  const test = async (id: string) => {
+    setTests((t) => ({ ...t, [id]: 'testing…' }));
+    const r = await api
+      .call<{ ok: boolean; latencyMs: number; text?: string; error?: string }>(
+        'POST',
+        `/admin/models/${encodeURIComponent(id)}/test`,
+      )
+      .catch((err: Error) => ({ ok: false, latencyMs: 0, error: err.message, text: undefined }));
+    setTests((t) => ({
+      ...t,
+      [id]: r.ok ? `answered in ${r.latencyMs} ms: “${r.text ?? ''}”` : `failed: ${r.error ?? 'no answer'}`,
+    }));
+  };
   const add = (e: FormEvent) => {
     e.preventDefault();
     const { id, apiKey, baseUrl, ...rest } = form;
@@ -403,7 +417,16 @@ export function Models({ api, role, onUnauthorized }: ScreenProps) {
                         }
                       >
                         Remove
+                      </button>{' '}
+                      <button type="button" disabled={disabled} title={title} onClick={() => void test(m.id)}>
+                        Test
                       </button>
+                      {tests[m.id] && (
+                        <span className="model-test" role="status">
+                          {' '}
+                          {tests[m.id]}
+                        </span>
+                      )}
                     </>
                   )}
                 </Guarded>
