@@ -29,7 +29,7 @@ import { Metrics } from '../ops/metrics.js';
 import { startTracing, tracedBus, tracedModels, tracedReceive, tracedTools, type Tracing } from '../ops/tracing.js';
 import { createSecurity, valueCipher, type Security } from '../security/index.js';
 import { configSecrets, resolveSecretRefs } from '../security/secret-refs.js';
-import { createSkillHost, skillsOfAgent, type SkillHost } from '../skills/index.js';
+import { createSkillHost, type SkillHost } from '../skills/index.js';
 import { EncryptingHistoryStore } from '../storage/history/encrypted.js';
 import { openStores, type Stores } from '../storage/index.js';
 import { resolveApiToken } from './api-token.js';
@@ -50,6 +50,7 @@ import { healthPlugin } from './plugins/health.js';
 import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
+import { AgentSkillChoices, agentsPlugin } from './plugins/agents/index.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { protectionsPlugin } from './plugins/protections.js';
 import { securityRoutesPlugin } from './plugins/security-routes.js';
@@ -93,6 +94,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     canvasPlugin,
     adminApiPlugin,
     modelsPlugin,
+    agentsPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
     consolePlugin,
@@ -113,6 +115,7 @@ export class Hearth {
   private engine?: Engine;
   private models?: ModelRegistry;
   private addedModels?: AddedModels;
+  private agentSkillChoices?: AgentSkillChoices;
   private skills?: SkillHost;
   private knowledge?: KnowledgeBase;
   private canvas?: Canvas;
@@ -175,6 +178,12 @@ export class Hearth {
       log,
     }));
     await addedModels.load();
+    const agentSkillChoices = (this.agentSkillChoices = new AgentSkillChoices({
+      secrets: security.secrets,
+      config: () => this.config,
+      log,
+    }));
+    await agentSkillChoices.load();
     if (!models.default)
       log.warn(
         { errorCode: ErrorCode.noModel },
@@ -193,6 +202,7 @@ export class Hearth {
     const rawBus = await createBus(config, log);
     const bus = (this.bus = tracing ? tracedBus(tracing.tracer, rawBus) : rawBus);
     bus.subscribeControl((message) => addedModels.apply(message));
+    bus.subscribeControl((message) => (message.type === 'agents.skills' ? agentSkillChoices.load() : undefined));
     const metrics = new Metrics({
       canvas: () => this.canvas?.rooms.stats(),
       queueDepth: () => bus.queueDepth?.() ?? bus.pending(),
@@ -205,7 +215,12 @@ export class Hearth {
     const canvas = (this.canvas = config.canvas.enabled
       ? openCanvas(config.canvas, { dataDir, bus, log, metrics })
       : undefined);
-    const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
+    const agentSkills = (agent: string) =>
+      agentSkillChoices.skillsOf(agent, () => this.skills?.list().map((s) => s.name) ?? []);
+    const agentModel = (agent: string) => {
+      const chosen = addedModels.agentModel(agent);
+      return chosen.source === 'admin' ? chosen.model : undefined;
+    };
     const approvals = new Approvals({
       sessions: stores.sessions,
       audit: (entry) => security.audit.record(entry),
@@ -237,6 +252,7 @@ export class Hearth {
         models: tracing ? tracedModels(tracing.tracer, models) : models,
         tools: tracing ? tracedTools(tracing.tracer, skills) : skills,
         agentSkills,
+        agentModel,
         approvals,
         budgets,
         knowledge: engineKnowledge(knowledge, () => this.config),
@@ -269,6 +285,7 @@ export class Hearth {
       stores,
       models,
       addedModels,
+      agentSkills: agentSkillChoices,
       bus,
       metrics,
       channels: () => this.channels,
@@ -436,6 +453,7 @@ export class Hearth {
       this.config = config;
       this.loaded = loaded;
       this.addedModels?.reconfigure(config);
+      this.agentSkillChoices?.reconfigure(config);
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {
       this.log.error(
