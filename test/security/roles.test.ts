@@ -23,6 +23,7 @@ const expected: Record<string, Need> = {
   'GET /admin/channels': 'viewer',
   'GET /admin/channels/:name/qr': 'viewer',
   'POST /admin/channels/:name/repair': 'operator',
+  'POST /admin/channels/:name/reconnect': 'operator',
   'GET /admin/pairings': 'viewer',
   'POST /admin/pairings/:code/approve': 'operator',
   'GET /admin/conversations': 'viewer',

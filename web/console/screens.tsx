@@ -77,6 +77,8 @@ export const when = (ms: number) => new Date(ms).toLocaleString();
 interface ChannelStatus {
   state: string;
   reason?: string;
+  /** The channel has a platform connection the Reconnect button can restart. */
+  reconnectable?: boolean;
 }
 interface ModelsAnswer {
   default: string | null;
@@ -242,6 +244,7 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
             <th>Channel</th>
             <th>State</th>
             <th>Reason</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -252,6 +255,27 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
                 <span className={`state ${s.state}`}>{s.state}</span>
               </td>
               <td>{s.reason ?? ''}</td>
+              <td>
+                {s.reconnectable && (
+                  <Guarded role={role} needed="operator">
+                    {(disabled, title) => (
+                      <button
+                        type="button"
+                        disabled={disabled}
+                        title={title}
+                        aria-label={`Reconnect ${name}`}
+                        onClick={() =>
+                          run(`Reconnect ${name}`, () =>
+                            api.call('POST', `/admin/channels/${encodeURIComponent(name)}/reconnect`),
+                          )
+                        }
+                      >
+                        Reconnect
+                      </button>
+                    )}
+                  </Guarded>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
