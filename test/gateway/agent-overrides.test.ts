@@ -136,6 +136,20 @@ describe('per-agent model and skills through the admin API', () => {
     const after = await defaultTurn('please remember that the bins go out on Tuesday');
     assert.ok(!offered(after).includes('memory_save'), `memory_save no longer offered (${offered(after)})`);
     assert.ok(!offered(after).includes('memory_forget'));
+
+    // A model that calls the tool anyway is refused.
+    model.setReply((body: Json) => {
+      const last = body.messages.at(-1);
+      if (last.role === 'tool') return { text: `Tool said: ${last.content}` };
+      return { toolCalls: [{ name: 'memory_save', arguments: JSON.stringify({ fact: 'bins on Tuesday' }) }] };
+    });
+    try {
+      await defaultTurn('please remember that the bins go out on Tuesday');
+      const toolTurn = (model.requests.at(-1)!.body.messages as Json[]).findLast((m: Json) => m.role === 'tool');
+      assert.match(String(toolTurn?.content), /not enabled for this assistant/);
+    } finally {
+      model.setReply(() => ({ text: 'ok' }));
+    }
   });
 
   it('writes each change to the audit log', async () => {
