@@ -3,7 +3,7 @@
  * at runtime (`PUT /admin/agents/:id/model`) answers that agent's next turn and only that agent's,
  * survives a restart, and gives way to an edit of hearth.yml's `agents.<id>.model`; a skill
  * disabled for one agent (`PUT /admin/agents/:id/skills/:name`) is no longer offered to its turns,
- * also after a restart. Each change is in the audit log; a viewer is refused.
+ * also after a restart, until hearth.yml says otherwise. Each change is in the audit log; a viewer is refused.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { startHearth, type HearthProcess } from '../harness.js';
 import type { Json } from '../json.js';
 import { chatOverWs } from '../webchat-client.js';
 
-const config = (url: string, helperModel: string) =>
+const config = (url: string, helperModel: string, defaultAgent = '{}') =>
   [
     'models:',
     '  default: one',
@@ -24,7 +24,7 @@ const config = (url: string, helperModel: string) =>
     `    two: { provider: openai, baseUrl: ${url}, model: model-two }`,
     `    three: { provider: openai, baseUrl: ${url}, model: model-three }`,
     'agents:',
-    '  default: {}',
+    `  default: ${defaultAgent}`,
     `  helper: { model: ${helperModel} }`,
     // The OpenAI-compatible API talks to the helper agent, the web chat to the default one.
     'routes:',
@@ -174,15 +174,23 @@ describe('per-agent model and skills through the admin API', () => {
     assert.ok(!((b.tools ?? []) as Json[]).some((t: Json) => t.function.name === 'memory_save'));
   });
 
-  it("gives way to an edit of the agent's model in hearth.yml (config reload), also after a restart", async () => {
+  it("gives way to an edit of the agent's model or skills in hearth.yml (config reload), also after a restart", async () => {
     const reloaded = h!.waitForLog((l) => l.msg === 'config reloaded', 10_000);
-    writeFileSync(h!.configFile!, config(model.baseUrl, 'three'));
+    writeFileSync(h!.configFile!, config(model.baseUrl, 'three', '{ skills: [memory, clock] }'));
     await reloaded;
     const helper = await agent('helper');
     assert.deepEqual([helper.model, helper.modelSource], ['three', 'file']);
+    // The default agent's skills were edited in the file too: that newer decision drops the admin's choice.
+    const byFile = await agent('default');
+    assert.deepEqual([byFile.skills, byFile.skillOverrides], [['memory', 'clock'], {}]);
     assert.equal(await helperTurn('after the edit'), 'model-three');
     await h!.stop();
-    await start('three');
+    h = await startHearth({
+      dataDir: join(dir, 'data'),
+      config: config(model.baseUrl, 'three', '{ skills: [memory, clock] }'),
+      timeoutMs: 60_000,
+    });
     assert.equal(await helperTurn('after the edit and a restart'), 'model-three');
+    assert.deepEqual((await agent('default')).skillOverrides, {});
   });
 });
