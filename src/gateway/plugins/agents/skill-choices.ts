@@ -48,6 +48,7 @@ export class AgentSkillChoices {
       }
     }
     this.choices = choices;
+    this.deps.log.info({ agents: [...choices.keys()] }, 'agent skills reloaded');
   }
 
   /** Enables or disables one skill for one agent, live and across restarts. */

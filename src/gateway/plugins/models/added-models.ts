@@ -217,6 +217,7 @@ export class AddedModels {
     }
     if (message.type === 'agents.model') {
       await this.loadAgentChoices(this.deps.config());
+      this.deps.log.info({ agents: [...this.agentChoices.keys()] }, 'agent models reloaded');
       return;
     }
     if (message.type !== 'models.changed') return;
