@@ -18,6 +18,9 @@ export type ControlMessage =
   | { type: 'models.default'; model: string }
   /** Models added or removed through the admin API: replicas reload them from the shared store. */
   | { type: 'models.changed' }
+  /** An agent's model or skills changed through the admin API: replicas reload the choices from the shared store. */
+  | { type: 'agents.model' }
+  | { type: 'agents.skills' }
   /**
    * Stop generating (the web chat's Stop button): the replica answering inbound `messageId` aborts its
    * model call and ends the turn with what was streamed so far (`done`, finishReason `cancelled`).

@@ -79,4 +79,10 @@ export interface Channel {
   status(): ChannelStatus;
   /** Disconnects and releases every socket and timer. */
   stop(): Promise<void>;
+  /**
+   * Drops the platform connection and opens it again (the console's Reconnect button), keeping
+   * what `start` was given; replies in flight still go out. Channels without a connection of their
+   * own (web chat, the HTTP API) have none.
+   */
+  reconnect?(): Promise<void>;
 }

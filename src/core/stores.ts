@@ -135,6 +135,12 @@ export interface HistoryStore {
   append(m: StoredMessage): Promise<boolean>;
   /** Whether a turn with this id is stored (the engine checks a reply id to re-answer a redelivered message). */
   hasMessage(id: string): Promise<boolean>;
+  /**
+   * Deletes the answer to a conversation's last question: every turn after its last user turn
+   * (the assistant's reply and any tool-step turns of it). Nothing when it has no user turn.
+   * Returns how many turns went. The web chat's regenerate asks the same question again after it.
+   */
+  deleteLastAnswer(conversationId: string): Promise<number>;
   /** The newest turns, oldest first, whose tokens add up to at most `maxTokens` (and at most `limit` turns). */
   recent(conversationId: string, maxTokens: number, limit?: number): Promise<StoredMessage[]>;
   recordUsage(u: UsageRecord): Promise<void>;

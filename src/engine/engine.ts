@@ -87,6 +87,8 @@ export interface EngineDeps {
   tools?: ToolHost;
   /** The skills an agent may use (the one rule: src/skills/agent-skills.ts); none when absent. */
   agentSkills?: (agent: string) => readonly string[];
+  /** An agent's model as switched at runtime (`PUT /admin/agents/:id/model`); the config's when absent. */
+  agentModel?: (agent: string) => string | undefined;
   /** Sensitive tool calls wait for a yes (src/approvals); without it they run unasked (tests of other features). */
   approvals?: Approvals;
   /** Token and cost budgets, reserved before every model call (src/engine/budgets.ts). */
@@ -170,9 +172,10 @@ export class Engine {
 
   agentConfig(id: string | undefined): AgentConfig {
     const agents = this.deps.config().agents;
-    return (
-      agents[id ?? 'default'] ?? agents.default ?? { historyTokens: 3000, historyMessages: 40, approval: 'always' }
-    );
+    const agent = agents[id ?? 'default'] ??
+      agents.default ?? { historyTokens: 3000, historyMessages: 40, approval: 'always' };
+    const model = this.deps.agentModel?.(id ?? 'default');
+    return model ? { ...agent, model } : agent;
   }
 
   /** Answers one inbound message. Never throws: failures become an `error` reply event. */

@@ -29,6 +29,7 @@ import type { Budgets } from '../engine/budgets.js';
 import type { UserData } from '../privacy/user-data.js';
 import type { AccessControl } from './pipeline/access.js';
 import type { Step } from './pipeline/compose.js';
+import type { AgentSkillChoices } from './plugins/agents/skill-choices.js';
 import type { AddedModels } from './plugins/models/added-models.js';
 
 /**
@@ -51,6 +52,8 @@ export interface GatewayDeps {
   stores: Stores;
   models: ModelRegistry;
   addedModels: AddedModels;
+  /** Skills enabled or disabled per agent through the admin API. */
+  agentSkills: AgentSkillChoices;
   bus: Bus;
   metrics: Metrics;
   /** Every channel of this gateway, built-in (api, webchat, voice) and from channels.yml. */

@@ -29,7 +29,7 @@ import { Metrics } from '../ops/metrics.js';
 import { startTracing, tracedBus, tracedModels, tracedReceive, tracedTools, type Tracing } from '../ops/tracing.js';
 import { createSecurity, valueCipher, type Security } from '../security/index.js';
 import { configSecrets, resolveSecretRefs } from '../security/secret-refs.js';
-import { createSkillHost, skillsOfAgent, type SkillHost } from '../skills/index.js';
+import { createSkillHost, type SkillHost } from '../skills/index.js';
 import { EncryptingHistoryStore } from '../storage/history/encrypted.js';
 import { openStores, type Stores } from '../storage/index.js';
 import { resolveApiToken } from './api-token.js';
@@ -51,6 +51,7 @@ import { backupSchedulePlugin } from './plugins/backup-schedule.js';
 import { knowledgePlugin } from './plugins/knowledge.js';
 import { AddedModels, modelsPlugin } from './plugins/models/index.js';
 import { modelCheckPlugin } from './plugins/models/model-check.js';
+import { AgentSkillChoices, agentsPlugin } from './plugins/agents/index.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { protectionsPlugin } from './plugins/protections.js';
 import { securityRoutesPlugin } from './plugins/security-routes.js';
@@ -95,6 +96,7 @@ export function gatewayPlugins(config: HearthConfig, channels: readonly Channel[
     adminApiPlugin,
     modelsPlugin,
     modelCheckPlugin,
+    agentsPlugin,
     skillsAdminPlugin,
     knowledgePlugin,
     consolePlugin,
@@ -115,6 +117,7 @@ export class Hearth {
   private engine?: Engine;
   private models?: ModelRegistry;
   private addedModels?: AddedModels;
+  private agentSkillChoices?: AgentSkillChoices;
   private skills?: SkillHost;
   private knowledge?: KnowledgeBase;
   private canvas?: Canvas;
@@ -177,6 +180,12 @@ export class Hearth {
       log,
     }));
     await addedModels.load();
+    const agentSkillChoices = (this.agentSkillChoices = new AgentSkillChoices({
+      secrets: security.secrets,
+      config: () => this.config,
+      log,
+    }));
+    await agentSkillChoices.load();
     if (!models.default)
       log.warn(
         { errorCode: ErrorCode.noModel },
@@ -195,6 +204,7 @@ export class Hearth {
     const rawBus = await createBus(config, log);
     const bus = (this.bus = tracing ? tracedBus(tracing.tracer, rawBus) : rawBus);
     bus.subscribeControl((message) => addedModels.apply(message));
+    bus.subscribeControl((message) => (message.type === 'agents.skills' ? agentSkillChoices.load() : undefined));
     const metrics = new Metrics({
       canvas: () => this.canvas?.rooms.stats(),
       queueDepth: () => bus.queueDepth?.() ?? bus.pending(),
@@ -207,7 +217,12 @@ export class Hearth {
     const canvas = (this.canvas = config.canvas.enabled
       ? openCanvas(config.canvas, { dataDir, bus, log, metrics })
       : undefined);
-    const agentSkills = (agent: string) => skillsOfAgent(this.config.agents, agent);
+    const agentSkills = (agent: string) =>
+      agentSkillChoices.skillsOf(agent, () => this.skills?.list().map((s) => s.name) ?? []);
+    const agentModel = (agent: string) => {
+      const chosen = addedModels.agentModel(agent);
+      return chosen.source === 'admin' ? chosen.model : undefined;
+    };
     const approvals = new Approvals({
       sessions: stores.sessions,
       audit: (entry) => security.audit.record(entry),
@@ -239,6 +254,7 @@ export class Hearth {
         models: tracing ? tracedModels(tracing.tracer, models) : models,
         tools: tracing ? tracedTools(tracing.tracer, skills) : skills,
         agentSkills,
+        agentModel,
         approvals,
         budgets,
         knowledge: engineKnowledge(knowledge, () => this.config),
@@ -271,6 +287,7 @@ export class Hearth {
       stores,
       models,
       addedModels,
+      agentSkills: agentSkillChoices,
       bus,
       metrics,
       channels: () => this.channels,
@@ -438,6 +455,7 @@ export class Hearth {
       this.config = config;
       this.loaded = loaded;
       this.addedModels?.reconfigure(config);
+      this.agentSkillChoices?.reconfigure(config);
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {
       this.log.error(

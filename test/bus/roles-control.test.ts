@@ -1,7 +1,7 @@
 /**
  * Separate roles on the Redis bus: the admin API runs on the gateway, models are called by the
- * engine. A default-model switch and a model added through the admin API reach the engine, and so
- * does the web chat's Stop.
+ * engine. A default-model switch, a model added through the admin API, an agent's model switch and
+ * a skill disabled for an agent reach the engine, and so does the web chat's Stop.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -109,5 +109,24 @@ models:
     } finally {
       await c.close();
     }
+  });
+
+  it("an agent's model switch and a skill disabled for it on the gateway reach the engine", async () => {
+    const put = (path: string, body: unknown) =>
+      fetch(`${gateway.baseUrl}${path}`, { method: 'PUT', headers: auth, body: JSON.stringify(body) });
+    const mark = engine.logs.length;
+    assert.equal((await put('/admin/agents/default/model', { model: 'b' })).status, 200);
+    await engine.waitForLog((l) => l.msg === 'agent models reloaded' && engine.logs.indexOf(l) >= mark);
+    assert.equal((await chatOverWs(gateway.baseUrl, 'which agent model?')).events.at(-1)!.text, 'from B');
+
+    const offered = () =>
+      ((b.requests.at(-1)!.body.tools ?? []) as Array<{ function: { name: string } }>).map((t) => t.function.name);
+    await chatOverWs(gateway.baseUrl, 'please remember the gate code');
+    assert.ok(offered().includes('memory_save'), String(offered()));
+    const skillMark = engine.logs.length;
+    assert.equal((await put('/admin/agents/default/skills/memory', { enabled: false })).status, 200);
+    await engine.waitForLog((l) => l.msg === 'agent skills reloaded' && engine.logs.indexOf(l) >= skillMark);
+    await chatOverWs(gateway.baseUrl, 'please remember the gate code');
+    assert.ok(!offered().includes('memory_save'), String(offered()));
   });
 });

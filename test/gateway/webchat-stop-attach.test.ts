@@ -2,7 +2,8 @@
  * The web chat's /ws frames beyond plain text, against the real `hearth` process and the OpenAI
  * fake: `stop` aborts the model's upstream request and keeps what was streamed as a cancelled
  * answer; attachments reach the model (an image as an image part, a text file read into the
- * prompt); bad uploads get a clear error; `regenerate` asks the last question again.
+ * prompt); bad uploads get a clear error; `regenerate` replaces the last answer (the question is
+ * asked again with its attachments and stays stored once).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -176,28 +177,52 @@ describe('web chat: stop, attachments, regenerate', () => {
     }
   });
 
-  it('regenerate asks the last question again, with its attachments', async () => {
-    const { socket } = await WebChatSocket.open(h.baseUrl);
+  it('regenerate replaces the last answer: the question again with its attachments, stored once', async () => {
+    let attempt = 0;
+    onRequest = (text) => (text === 'second question' ? { text: `Answer #${++attempt} to: ${text}` } : {});
+    const { socket, ready } = await WebChatSocket.open(h.baseUrl);
     try {
       socket.send({ type: 'regenerate' });
       assert.match(String((await socket.next((f) => f.type === 'error')).message), /nothing to regenerate/);
       await socket.ask('first question');
-      await socket.ask('second question', {
+      const first = await socket.ask('second question', {
         attachments: [{ name: 'dot.png', mimeType: 'image/png', data: PNG.toString('base64') }],
       });
+      assert.equal(first.text, 'Answer #1 to: second question');
       const before = model.requests.length;
       socket.send({ type: 'regenerate' });
       const done = await socket.next((f) => f.type === 'done');
-      assert.equal(done.text, 'Answer to: second question');
+      assert.equal(done.text, 'Answer #2 to: second question');
       assert.equal(model.requests.length, before + 1, 'a new model request');
-      const parts = lastUser(model.requests.at(-1)!.body);
+      const body = model.requests.at(-1)!.body as { messages: Array<{ role: string; content: string | Part[] }> };
+      const parts = lastUser(body);
       assert.equal(textOf(parts), 'second question');
       assert.ok(
         parts.some((p) => p.type === 'image_url'),
         'the image is sent again',
       );
+      // The prompt holds the question once and not the answer being replaced.
+      const said = body.messages.map((m) => (typeof m.content === 'string' ? m.content : textOf(m.content)));
+      assert.equal(said.filter((t) => t === 'second question').length, 1, JSON.stringify(said));
+      assert.ok(!said.some((t) => t.includes('Answer #1')), 'the old answer is not in the prompt');
     } finally {
       socket.close();
     }
+
+    // Reopened, the conversation holds each question once and only the new answer.
+    const again = await WebChatSocket.open(h.baseUrl, {
+      conversationId: ready.conversationId,
+      identity: ready.identity,
+    });
+    again.socket.close();
+    const history = (again.ready.history as Array<{ role: string; content: string }>).map(
+      (m) => `${m.role}: ${m.content}`,
+    );
+    assert.deepEqual(history, [
+      'user: first question',
+      'assistant: Answer to: first question',
+      'user: second question',
+      'assistant: Answer #2 to: second question',
+    ]);
   });
 });

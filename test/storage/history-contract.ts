@@ -459,6 +459,39 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       assert.ok(await store.getConversation('webchat:c1'), 'other conversations stay');
     });
 
+    it('deletes the last answer (every turn after the last question) and nothing else (regenerate)', async () => {
+      await store.upsertConversation(conv('webchat:regen', 'asker', 6000));
+      await store.upsertConversation(conv('webchat:regen-other', 'asker', 6000));
+      assert.equal(await store.deleteLastAnswer('webchat:regen'), 0, 'an empty conversation has no answer');
+      await store.append(msg('webchat:r1', 'webchat:regen', 6001));
+      await store.append(msg('webchat:r1#reply', 'webchat:regen', 6002, 'assistant'));
+      await store.append(msg('webchat:r2', 'webchat:regen', 6003));
+      // The answer to r2: a tool step and the reply, one stored at the same millisecond as the question.
+      await store.append(msg('webchat:r2#tool', 'webchat:regen', 6003, 'tool'));
+      await store.append(msg('webchat:r2#reply', 'webchat:regen', 6004, 'assistant'));
+      await store.append(msg('webchat:o1', 'webchat:regen-other', 6001));
+      await store.append(msg('webchat:o1#reply', 'webchat:regen-other', 6002, 'assistant'));
+
+      assert.equal(await store.deleteLastAnswer('webchat:regen'), 2);
+      assert.deepEqual(
+        (await store.recent('webchat:regen', 1000)).map((m) => m.id),
+        ['webchat:r1', 'webchat:r1#reply', 'webchat:r2'],
+        'the question stays, once; the earlier exchange stays',
+      );
+      assert.equal(await store.hasMessage('webchat:r2#reply'), false);
+      assert.equal(await store.deleteLastAnswer('webchat:regen'), 0, 'nothing after the last question any more');
+      assert.deepEqual(
+        (await store.recent('webchat:regen-other', 1000)).map((m) => m.id),
+        ['webchat:o1', 'webchat:o1#reply'],
+        'other conversations keep their answers',
+      );
+      // The answer given again is stored under the same reply id.
+      assert.equal(await store.append(msg('webchat:r2#reply', 'webchat:regen', 6100, 'assistant')), true);
+      assert.equal((await store.recent('webchat:regen', 1000)).length, 4);
+      await store.deleteConversation('webchat:regen');
+      await store.deleteConversation('webchat:regen-other');
+    });
+
     it('stores, replaces and deletes the summary of a conversation with it', async () => {
       await store.upsertConversation(conv('webchat:sum', 'summer', 6000));
       assert.equal(await store.getSummary('webchat:sum'), undefined);

@@ -243,6 +243,12 @@ describe('web chat in a browser', () => {
     assert.equal(model.requests.length, before + 1, 'regenerate sent a new request');
     assert.equal(textOf(lastUser(model.requests.at(-1)!.body)), 'say it twice');
     assert.equal(await page.locator('.msg.assistant').count(), 1, 'the new answer replaces the old one');
+    // Stored that way too: after a reload the conversation shows the question once and one answer.
+    await page.reload();
+    await page.waitForSelector('#status[data-state="ready"]');
+    await page.waitForSelector('.msg.assistant[data-done="true"]');
+    assert.equal(await page.locator('.msg.user').filter({ hasText: 'say it twice' }).count(), 1);
+    assert.equal(await page.locator('.msg.assistant').count(), 1, 'the old answer is gone from the history');
     await page.click('.copy');
     await page.locator('.copy').filter({ hasText: 'Copied' }).waitFor();
     assert.equal(await page.evaluate('navigator.clipboard.readText()'), 'Streaming reply to: say it twice');

@@ -77,6 +77,8 @@ export const when = (ms: number) => new Date(ms).toLocaleString();
 interface ChannelStatus {
   state: string;
   reason?: string;
+  /** The channel has a platform connection the Reconnect button can restart. */
+  reconnectable?: boolean;
 }
 interface ModelsAnswer {
   default: string | null;
@@ -90,6 +92,14 @@ interface ModelsAnswer {
     breaker?: { state?: string } | string;
   }>;
 }
+interface AgentInfo {
+  id: string;
+  model: string | null;
+  modelSource: 'admin' | 'file' | 'default';
+  skills: string[];
+  skillOverrides: Record<string, boolean>;
+}
+const MODEL_SOURCE = { admin: 'admin change', file: 'hearth.yml', default: 'the default model' } as const;
 interface Conversation {
   id: string;
   channel: string;
@@ -234,6 +244,7 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
             <th>Channel</th>
             <th>State</th>
             <th>Reason</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -244,6 +255,27 @@ export function Channels({ api, role, onUnauthorized }: ScreenProps) {
                 <span className={`state ${s.state}`}>{s.state}</span>
               </td>
               <td>{s.reason ?? ''}</td>
+              <td>
+                {s.reconnectable && (
+                  <Guarded role={role} needed="operator">
+                    {(disabled, title) => (
+                      <button
+                        type="button"
+                        disabled={disabled}
+                        title={title}
+                        aria-label={`Reconnect ${name}`}
+                        onClick={() =>
+                          run(`Reconnect ${name}`, () =>
+                            api.call('POST', `/admin/channels/${encodeURIComponent(name)}/reconnect`),
+                          )
+                        }
+                      >
+                        Reconnect
+                      </button>
+                    )}
+                  </Guarded>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -471,7 +503,117 @@ export function Models({ api, role, onUnauthorized }: ScreenProps) {
           </form>
         )}
       </Guarded>
+      <AgentModels api={api} role={role} onUnauthorized={onUnauthorized} models={models.data} />
     </>
+  );
+}
+
+/** Each agent's model, switched live (kept across restarts until hearth.yml's `agents.<id>.model` is edited). */
+function AgentModels({ api, role, onUnauthorized, models }: ScreenProps & { models?: ModelsAnswer }) {
+  const agents = useLoad<{ agents: AgentInfo[] }>(api, '/admin/agents', onUnauthorized);
+  const { run, line } = useAction(agents.reload);
+  return (
+    <section aria-label="Agents">
+      <h3>Agents</h3>
+      <Failure error={agents.error} />
+      {line}
+      <table>
+        <thead>
+          <tr>
+            <th>Agent</th>
+            <th>Model</th>
+            <th>From</th>
+          </tr>
+        </thead>
+        <tbody>
+          {agents.data?.agents.map((a) => (
+            <tr key={a.id} data-agent={a.id}>
+              <td>{a.id}</td>
+              <td>
+                <Guarded role={role} needed="operator">
+                  {(disabled, title) => (
+                    <select
+                      aria-label={`Model of agent ${a.id}`}
+                      disabled={disabled}
+                      title={title}
+                      value={a.model ?? ''}
+                      onChange={(e) =>
+                        run(`Switch ${a.id} to ${e.target.value}`, () =>
+                          api.call('PUT', `/admin/agents/${encodeURIComponent(a.id)}/model`, { model: e.target.value }),
+                        )
+                      }
+                    >
+                      {!a.model && <option value="">(none)</option>}
+                      {models?.models.map((m) => (
+                        <option key={m.id} value={m.id}>
+                          {m.id}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Guarded>
+                {!allows(role, 'operator') && (
+                  <small className="reason"> Needs the operator role (you are {role})</small>
+                )}
+              </td>
+              <td data-testid={`model-source-${a.id}`}>{MODEL_SOURCE[a.modelSource]}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** Which skills each agent may use, toggled per agent (kept until hearth.yml's `agents.<id>.skills` is edited). */
+function AgentSkills({ api, onUnauthorized, skills }: ScreenProps & { skills: SkillInfo[] }) {
+  const agents = useLoad<{ agents: AgentInfo[] }>(api, '/admin/agents', onUnauthorized);
+  const { run, line } = useAction(agents.reload);
+  const allowed = (a: AgentInfo, skill: string) => a.skills.includes('*') || a.skills.includes(skill);
+  return (
+    <section aria-label="Skills per agent">
+      <h3>Skills per agent</h3>
+      <Failure error={agents.error} />
+      {line}
+      <table>
+        <thead>
+          <tr>
+            <th>Agent</th>
+            {skills.map((s) => (
+              <th key={s.name}>{s.name}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {agents.data?.agents.map((a) => (
+            <tr key={a.id} data-agent={a.id}>
+              <td>{a.id}</td>
+              {skills.map((s) => (
+                <td key={s.name}>
+                  <label>
+                    <input
+                      type="checkbox"
+                      aria-label={`${s.name} for agent ${a.id}`}
+                      checked={allowed(a, s.name)}
+                      onChange={(e) =>
+                        run(`${e.target.checked ? 'Enable' : 'Disable'} ${s.name} for ${a.id}`, () =>
+                          api.call(
+                            'PUT',
+                            `/admin/agents/${encodeURIComponent(a.id)}/skills/${encodeURIComponent(s.name)}`,
+                            { enabled: e.target.checked },
+                          ),
+                        )
+                      }
+                    />
+                    {a.skillOverrides[s.name] !== undefined ? ' (admin)' : ''}
+                  </label>
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
@@ -570,6 +712,7 @@ export function Skills({ api, role, onUnauthorized }: ScreenProps) {
           ))}
         </tbody>
       </table>
+      {skills.data && <AgentSkills api={api} role={role} onUnauthorized={onUnauthorized} skills={skills.data.skills} />}
     </>
   );
 }

@@ -5,7 +5,7 @@
  * logged and skipped, an unreachable API is retried with backoff.
  */
 import { Bot, GrammyError } from 'grammy';
-import { HearthError } from '../../core/errors.js';
+import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { Update } from 'grammy/types';
 import type { FastifyInstance } from 'fastify';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
@@ -48,7 +48,7 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
   const backoff = new Backoff(config.reconnect.initialDelayMs, config.reconnect.maxDelayMs);
   let ctx: ChannelContext | undefined;
   let poller: Poller | undefined;
-  const stopping = new AbortController();
+  let stopping = new AbortController();
   let webhookSetup: Promise<void> | undefined;
   const replies = new TelegramReplies({
     api: bot.api,
@@ -190,6 +190,16 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
     }
   }
 
+  /** Opens the connection: polling, or the webhook registration (both retry in the background). */
+  function connect(): void {
+    if (config.mode === 'webhook') {
+      webhookSetup = setUpWebhook();
+      return;
+    }
+    poller = new Poller({ bot, status, timeoutSeconds: config.pollTimeoutSeconds, backoff, handle });
+    poller.start();
+  }
+
   return {
     name: CHANNEL,
     async routes(app: FastifyInstance) {
@@ -203,12 +213,18 @@ export function createChannel(config: TelegramConfig, deps: ChannelDeps): Channe
     },
     async start(context: ChannelContext) {
       ctx = context;
-      if (config.mode === 'webhook') {
-        webhookSetup = setUpWebhook();
-        return;
-      }
-      poller = new Poller({ bot, status, timeoutSeconds: config.pollTimeoutSeconds, backoff, handle });
-      poller.start();
+      connect();
+    },
+    async reconnect() {
+      if (!ctx) throw new HearthError(ErrorCode.channel, 'the telegram channel has not started', 409);
+      // Ends the polling loop (confirming the last offset) or the webhook setup, then starts over.
+      stopping.abort();
+      await poller?.stop();
+      await webhookSetup;
+      stopping = new AbortController();
+      backoff.reset();
+      status.set('stopped', 'reconnecting (requested by an admin)');
+      connect();
     },
     deliver(target: ReplyTarget, event: ReplyEvent) {
       return replies.deliver(target, event);

@@ -16,8 +16,9 @@
  *     and `{type:'memories', conversationId, memories: [{id, content, createdAt}]}` after `memories` or `forget`
  *
  * `stop` ends the answer being generated in this conversation (the engine aborts its model call and
- * sends `done` with `finishReason: 'cancelled'` and the text streamed so far). `regenerate` asks the
- * last question of the conversation again, with its attachments. Attachments ride in the message
+ * sends `done` with `finishReason: 'cancelled'` and the text streamed so far). `regenerate` deletes the
+ * last answer and asks the last question of the conversation again, with its attachments: the new
+ * answer replaces the old one and the question stays stored once. Attachments ride in the message
  * frame, at most `features.maxAttachmentBytes` each (the frame limit is `server.bodyLimit`): images
  * reach vision-capable models as image parts, other files are read as documents.
  */
@@ -281,10 +282,15 @@ export class WebChatChannel implements Channel {
     };
     const regenerate = async () => {
       if (!chatId || !this.ctx) return fail(ErrorCode.badRequest, 'say hello first');
-      const recent = await this.options.history.recent(`webchat:${chatId}`, 1_000_000, 200);
+      const key = `webchat:${chatId}`;
+      const recent = await this.options.history.recent(key, 1_000_000, 200);
       const last = recent.filter((h) => h.role === 'user').at(-1);
       if (!last) return fail(ErrorCode.badRequest, 'nothing to regenerate yet');
-      await this.submit(chatId, senderId, randomUUID(), last.content, last.attachments, sendList);
+      // The new answer replaces the old one: the old answer goes, and the question goes in again under
+      // its stored id, so the engine answers it as a turn whose reply is missing and stores it once.
+      await this.options.history.deleteLastAnswer(key);
+      const id = last.id.startsWith('webchat:') ? last.id.slice('webchat:'.length) : randomUUID();
+      await this.submit(chatId, senderId, id, last.content, last.attachments, sendList);
     };
     const stop = async () => {
       const answering = chatId && this.answering.get(chatId);

@@ -47,7 +47,40 @@ export const adminApiPlugin: GatewayPlugin<
   app.get(
     '/admin/channels',
     { config: { role: 'viewer' }, schema: { response: responses({ 200: openObject() }) } },
-    async () => Object.fromEntries(deps.channels().map((c) => [c.name, c.status()])),
+    async () =>
+      Object.fromEntries(deps.channels().map((c) => [c.name, { ...c.status(), reconnectable: !!c.reconnect }])),
+  );
+
+  // The console's Reconnect button: drops a platform channel's connection and opens it again.
+  app.post<{ Params: { name: string } }>(
+    '/admin/channels/:name/reconnect',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: "Stops a channel's platform connection and starts it again (it reports its state as it reconnects)",
+        params: byName,
+        response: responses({
+          202: openObject({ channel: { type: 'string' }, state: { type: 'string' } }, ['channel', 'state']),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const channel = deps.channels().find((c) => c.name === req.params.name);
+      if (!channel) throw new HearthError(ErrorCode.notFound, `no channel "${req.params.name}"`, 404);
+      if (!channel.reconnect)
+        throw new HearthError(ErrorCode.notFound, `channel ${channel.name} has no connection to restart`, 404);
+      await channel.reconnect();
+      await deps.security.audit.record({
+        actor: req.principal?.id ?? 'anonymous',
+        action: 'channel.reconnect',
+        target: channel.name,
+        ip: deps.security.clientIp(req),
+        result: 'ok',
+        detail: {},
+      });
+      req.log.info({ channel: channel.name, actor: req.principal?.id }, 'admin reconnected a channel');
+      return reply.code(202).send({ channel: channel.name, state: channel.status().state });
+    },
   );
 
   // WhatsApp Web pairing: the pending QR code as a PNG data URL, for the console to show.

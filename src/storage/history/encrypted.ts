@@ -140,6 +140,10 @@ export class EncryptingHistoryStore implements HistoryStore {
     return (await this.inner.listMemories(conversationId)).map((m) => this.openMemory(m));
   }
 
+  deleteLastAnswer(conversationId: string): Promise<number> {
+    return this.inner.deleteLastAnswer(conversationId);
+  }
+
   deleteMemory(conversationId: string, id: string): Promise<boolean> {
     return this.inner.deleteMemory(conversationId, id);
   }

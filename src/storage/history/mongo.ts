@@ -148,6 +148,21 @@ export class MongoHistoryStore implements HistoryStore {
     return (await this.messages.findOne({ _id: id }, { projection: { _id: 1 } })) !== null;
   }
 
+  async deleteLastAnswer(conversationId: string): Promise<number> {
+    // The same order as `recent`: creation time, then insertion order.
+    const question = await this.messages.findOne(
+      { conversationId, role: 'user' },
+      { sort: { createdAt: -1, seq: -1 }, projection: { createdAt: 1, seq: 1 } },
+    );
+    if (!question) return 0;
+    const r = await this.messages.deleteMany({
+      conversationId,
+      role: { $ne: 'user' },
+      $or: [{ createdAt: { $gt: question.createdAt } }, { createdAt: question.createdAt, seq: { $gt: question.seq } }],
+    });
+    return r.deletedCount;
+  }
+
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
     const docs = await this.messages.find({ conversationId }).sort({ createdAt: -1, seq: -1 }).limit(limit).toArray();
     const out: StoredMessage[] = [];

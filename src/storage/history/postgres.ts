@@ -137,6 +137,17 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
     return r.rowCount! > 0;
   }
 
+  async deleteLastAnswer(conversationId: string): Promise<number> {
+    // The same order as `recent`: creation time, then insertion order.
+    const r = await this.db.query(
+      `DELETE FROM messages WHERE conversation_id = $1 AND role <> 'user'
+         AND (created_at, seq) > (SELECT created_at, seq FROM messages WHERE conversation_id = $1 AND role = 'user'
+                                  ORDER BY created_at DESC, seq DESC LIMIT 1)`,
+      [conversationId],
+    );
+    return r.rowCount ?? 0;
+  }
+
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
     const r = await this.db.query(
       'SELECT * FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2',

@@ -181,6 +181,17 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     return this.stmts.hasMessage.get(id) !== undefined;
   }
 
+  async deleteLastAnswer(conversationId: string): Promise<number> {
+    const { changes } = this.flushed
+      .prepare(
+        `DELETE FROM messages WHERE conversation_id = ? AND role <> 'user'
+           AND seq > (SELECT MAX(seq) FROM messages WHERE conversation_id = ? AND role = 'user')`,
+      )
+      .run(conversationId, conversationId);
+    if (changes > 0) this.cache.clear();
+    return Number(changes);
+  }
+
   async recent(conversationId: string, maxTokens: number, limit = 200): Promise<StoredMessage[]> {
     this.assertOpen();
     if (this.pendingMessages.has(conversationId)) this.writes!.flush();

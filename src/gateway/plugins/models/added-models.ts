@@ -36,6 +36,11 @@ export function effectiveCatalog(
 const ADDED_MODEL_PREFIX = 'model:';
 /** The default chosen through the admin API (`PUT /admin/models/default`), kept across restarts. */
 const CHOSEN_DEFAULT = 'models.default';
+/** An agent's model chosen through the admin API (`PUT /admin/agents/:id/model`), kept the same way. */
+const CHOSEN_AGENT_MODEL = 'agents.model:';
+
+/** Where an agent's effective model comes from. */
+export type AgentModelSource = 'admin' | 'file' | 'default';
 
 /** Models added through the admin API in earlier runs. A damaged entry is logged and skipped. */
 export async function loadAddedModels(secrets: SecretStore, log: Logger): Promise<Record<string, ModelSpec>> {
@@ -61,6 +66,8 @@ export class AddedModels {
   private chosenDefault?: string;
   /** The config file's default at the last (re)load: an edit of it overrides the admin's choice. */
   private fileDefault?: string;
+  /** Each agent's model chosen by an admin, with the file's `agents.<id>.model` when it was chosen. */
+  private agentChoices = new Map<string, { model: string; fileModel: string | null }>();
 
   constructor(
     private readonly deps: { secrets: SecretStore; models: ModelRegistry; config: () => HearthConfig; log: Logger },
@@ -72,7 +79,64 @@ export class AddedModels {
     const catalog = effectiveCatalog(this.deps.config(), this.added);
     this.fileDefault = catalog.default;
     this.chosenDefault = await this.storedChoice(catalog.default);
+    await this.loadAgentChoices(this.deps.config());
     this.deps.models.configure(catalog.catalog, this.defaultIn(catalog), this.deps.config().models.fallback);
+  }
+
+  /**
+   * Makes a catalog model an agent's model, live and across restarts (until hearth.yml's
+   * `agents.<id>.model` is edited: the file's newer decision wins, as for the default).
+   */
+  async chooseAgentModel(agent: string, model: string): Promise<void> {
+    const choice = { model, fileModel: this.deps.config().agents[agent]?.model ?? null };
+    await this.deps.secrets.set(`${CHOSEN_AGENT_MODEL}${agent}`, JSON.stringify(choice));
+    this.agentChoices.set(agent, choice);
+  }
+
+  /** The agent's effective model (undefined: the current default) and where it comes from. */
+  agentModel(agent: string): { model?: string; source: AgentModelSource } {
+    const chosen = this.agentChoices.get(agent);
+    if (chosen && this.deps.models.has(chosen.model)) return { model: chosen.model, source: 'admin' };
+    const file = this.deps.config().agents[agent]?.model;
+    if (file) return { model: file, source: 'file' };
+    return { source: 'default' };
+  }
+
+  /** Reads every agent's stored choice, dropping those made before an edit of that agent's model in the file. */
+  private async loadAgentChoices(config: HearthConfig): Promise<void> {
+    const choices = new Map<string, { model: string; fileModel: string | null }>();
+    for (const name of await this.deps.secrets.names()) {
+      if (!name.startsWith(CHOSEN_AGENT_MODEL)) continue;
+      const agent = name.slice(CHOSEN_AGENT_MODEL.length);
+      try {
+        const stored = JSON.parse((await this.deps.secrets.get(name)) ?? '') as {
+          model: string;
+          fileModel: string | null;
+        };
+        if (typeof stored.model !== 'string') throw new Error('no model in the stored choice');
+        if ((stored.fileModel ?? null) === (config.agents[agent]?.model ?? null)) choices.set(agent, stored);
+        else await this.deps.secrets.delete(name);
+      } catch (err) {
+        this.deps.log.warn(
+          { agent, errorCode: ErrorCode.config, err: errorSummary(err) },
+          "an agent's chosen model could not be read; using the configured one",
+        );
+      }
+    }
+    this.agentChoices = choices;
+  }
+
+  /** After a config reload: forgets the choice of each agent whose model the file now says differently. */
+  private forgetEditedAgentChoices(config: HearthConfig): void {
+    for (const [agent, choice] of this.agentChoices) {
+      if (choice.fileModel === (config.agents[agent]?.model ?? null)) continue;
+      this.agentChoices.delete(agent);
+      this.deps.secrets
+        .delete(`${CHOSEN_AGENT_MODEL}${agent}`)
+        .catch((err: unknown) =>
+          this.deps.log.warn({ agent, err: errorSummary(err) }, "could not forget an agent's chosen model"),
+        );
+    }
   }
 
   /** Makes a catalog model the default, live and across restarts (until hearth.yml's `models.default` is edited). */
@@ -139,6 +203,7 @@ export class AddedModels {
         );
     }
     this.fileDefault = catalog.default;
+    this.forgetEditedAgentChoices(config);
     this.deps.models.configure(catalog.catalog, this.defaultIn(catalog), config.models.fallback);
   }
 
@@ -148,6 +213,11 @@ export class AddedModels {
     if (message.type === 'models.default') {
       this.chosenDefault = message.model;
       if (models.has(message.model) && models.default !== message.model) models.setDefault(message.model);
+      return;
+    }
+    if (message.type === 'agents.model') {
+      await this.loadAgentChoices(this.deps.config());
+      this.deps.log.info({ agents: [...this.agentChoices.keys()] }, 'agent models reloaded');
       return;
     }
     if (message.type !== 'models.changed') return;
