@@ -15,6 +15,7 @@ import {
   type PartialMessage,
 } from 'discord.js';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
+import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ReplyEvent, ReplyTarget } from '../../core/message.js';
 import type { ChannelDeps } from '../deps.js';
 import { Backoff, sleep } from '../shared/backoff.js';
@@ -47,7 +48,7 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
   const log = deps.log.child({ channel: CHANNEL });
   const status = new StatusReporter(log, CHANNEL);
   const backoff = new Backoff(config.reconnect.initialDelayMs, config.reconnect.maxDelayMs);
-  const stopping = new AbortController();
+  let stopping = new AbortController();
   let ctx: ChannelContext | undefined;
   let client: Client | undefined;
   let running: Promise<void> | undefined;
@@ -199,6 +200,17 @@ export function createChannel(config: DiscordConfig, deps: ChannelDeps): Channel
     name: CHANNEL,
     async start(context: ChannelContext) {
       ctx = context;
+      running = connect();
+    },
+    /** Logs out and in again (an admin's Reconnect): replies in flight keep going once the new session is up. */
+    async reconnect() {
+      if (!ctx) throw new HearthError(ErrorCode.channel, 'the discord channel has not started', 409);
+      stopping.abort();
+      await running;
+      await client?.destroy().catch(() => undefined);
+      stopping = new AbortController();
+      backoff.reset();
+      status.set('stopped', 'reconnecting (requested by an admin)');
       running = connect();
     },
     deliver(target: ReplyTarget, event: ReplyEvent) {
