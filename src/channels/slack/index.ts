@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { App, SocketModeReceiver, webApi, type Receiver, type types } from '@slack/bolt';
 import type { Channel, ChannelContext, ChannelStatus } from '../../core/channel.js';
 import type { Message, ReplyEvent, ReplyTarget } from '../../core/message.js';
-import { ErrorCode } from '../../core/errors.js';
+import { ErrorCode, HearthError } from '../../core/errors.js';
 import type { ChannelDeps } from '../deps.js';
 import type { SlackConfig } from './config.js';
 import { Backoff, sleep } from '../shared/backoff.js';
@@ -110,6 +110,21 @@ export class SlackChannel implements Channel {
     if (bolt)
       await bolt.stop().catch((error: unknown) => this.log.debug({ err: slackErrorText(error) }, 'slack: stop'));
     this.setState('stopped');
+  }
+
+  /** Drops the connection and connects again (an admin's Reconnect); reply delivery stays open. */
+  async reconnect(): Promise<void> {
+    if (!this.ctx) throw new HearthError(ErrorCode.channel, 'the slack channel has not started', 409);
+    this.stopping.abort();
+    const bolt = this.bolt;
+    this.bolt = undefined;
+    quietCloseHandshake(this.socketClient);
+    if (bolt)
+      await bolt.stop().catch((error: unknown) => this.log.debug({ err: slackErrorText(error) }, 'slack: stop'));
+    this.backoff.reset();
+    this.stopping = new AbortController();
+    this.setState('connecting', 'reconnecting (requested by an admin)');
+    void this.connectWithBackoff(this.stopping.signal);
   }
 
   /**
