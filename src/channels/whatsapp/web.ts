@@ -168,6 +168,19 @@ export class WhatsAppWebChannel implements Channel {
     await this.connect();
   }
 
+  /**
+   * Closes the connection and opens a new one with the same credentials (an admin's Reconnect, e.g.
+   * after a logout left the channel `failed` and it was paired again, or a connection that hangs).
+   */
+  async reconnect(): Promise<void> {
+    if (!this.ctx) throw new HearthError(ErrorCode.channel, 'whatsapp: the channel is not started', 409);
+    await this.stop();
+    this.stopping = false;
+    this.backoff.reset();
+    this.setState('connecting', 'reconnecting (requested by an admin)');
+    await this.connect();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);

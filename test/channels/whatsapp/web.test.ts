@@ -286,6 +286,21 @@ test('reconnect decisions follow DisconnectReason', async () => {
   assert.equal(sockets.length, 3, 'no reconnect after logout');
 });
 
+test("an admin's reconnect closes the socket and opens a new one with the same credentials", async () => {
+  await startChannel();
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready');
+  emit(latest(), 'creds.update', {});
+  const first = latest();
+  await channel.reconnect();
+  assert.equal(sockets.length, 2, 'a new socket');
+  assert.ok(first.ended, 'the old one is closed');
+  assert.equal(channel.status().state, 'connecting');
+  emit(latest(), 'connection.update', { connection: 'open' });
+  await waitFor(() => channel.status().state === 'ready', 'ready again');
+  await stat(authDir);
+});
+
 test('deliver while not connected fails clearly', async () => {
   await startChannel();
   await assert.rejects(
