@@ -100,6 +100,12 @@ describe('per-agent model and skills through the admin API', () => {
 
     assert.equal(await helperTurn('after the switch'), 'model-two');
     assert.equal((await defaultTurn('the default agent')).model, 'model-one', 'the default agent is unchanged');
+    // The console's Settings screen shows the switched value as an admin change.
+    const { settings } = (await (await call('/admin/settings', 'GET')).json()) as {
+      settings: Array<{ key: string; value: unknown; source: string }>;
+    };
+    const setting = settings.find((x) => x.key === 'agents.helper.model');
+    assert.deepEqual([setting?.value, setting?.source], ['two', 'admin']);
   });
 
   it('refuses an unknown agent (404), an unknown model naming it (400) and a viewer (403)', async () => {

@@ -44,7 +44,11 @@ interface Setting {
 }
 
 /** Every leaf of the effective config with where it came from; secrets masked. */
-export function effectiveSettings(loaded: LoadedConfig, adminDefault: string | undefined): Setting[] {
+export function effectiveSettings(
+  loaded: LoadedConfig,
+  adminDefault: string | undefined,
+  adminAgentModel: (agent: string) => string | undefined = () => undefined,
+): Setting[] {
   const inFile = new Set(loaded.sources?.file ?? []);
   const env = loaded.sources?.env ?? {};
   const out: Setting[] = [];
@@ -68,11 +72,20 @@ export function effectiveSettings(loaded: LoadedConfig, adminDefault: string | u
   const chosen = out.find((s) => s.key === 'models.default');
   if (chosen && adminDefault && adminDefault !== loaded.config.models.default)
     Object.assign(chosen, { value: adminDefault, source: 'admin' });
+  // An agent's model switched in the console or API (kept until the file's value for it is edited).
+  for (const agent of new Set(['default', ...Object.keys(loaded.config.agents)])) {
+    const model = adminAgentModel(agent);
+    if (!model) continue;
+    const key = `agents.${agent}.model`;
+    const setting = out.find((x) => x.key === key);
+    if (setting) Object.assign(setting, { value: model, source: 'admin' });
+    else out.push({ key, value: model, source: 'admin', locked: false });
+  }
   return out;
 }
 
 export const consolePlugin: GatewayPlugin<
-  Pick<GatewayDeps, 'security' | 'stores' | 'loaded' | 'models' | 'bus'>
+  Pick<GatewayDeps, 'security' | 'stores' | 'loaded' | 'models' | 'bus' | 'addedModels'>
 > = async (app, deps) => {
   const { audit } = deps.security;
 
@@ -166,7 +179,11 @@ export const consolePlugin: GatewayPlugin<
     },
     async () => {
       const loaded = deps.loaded();
-      return { file: loaded.file ?? null, settings: effectiveSettings(loaded, deps.models.default) };
+      const adminAgentModel = (agent: string) => {
+        const chosen = deps.addedModels.agentModel(agent);
+        return chosen.source === 'admin' ? chosen.model : undefined;
+      };
+      return { file: loaded.file ?? null, settings: effectiveSettings(loaded, deps.models.default, adminAgentModel) };
     },
   );
 
