@@ -124,15 +124,26 @@ if (process.argv.includes('--trace')) {
   const byPackage = new Map<string, number>();
   for (const f of files) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f);
-    const key = m ? m[1] : f.startsWith('node:') || !f.includes('/') ? '(node builtins)' : f.replace(/.*\/dist\//, 'dist/');
+    const key = m
+      ? m[1]
+      : f.startsWith('node:') || !f.includes('/')
+        ? '(node builtins)'
+        : f.replace(/.*\/dist\//, 'dist/');
     byPackage.set(key, (byPackage.get(key) ?? 0) + 1);
   }
   const packages = [...byPackage].filter(([k]) => !k.startsWith('dist/')).sort((a, b) => b[1] - a[1]);
   console.log(`${files.size} modules`);
   for (const [k, n] of packages) console.log(`${String(n).padStart(5)}  ${k}`);
-  console.log([...byPackage.keys()].filter((k) => k.startsWith('dist/')).sort().join('\n'));
+  console.log(
+    [...byPackage.keys()]
+      .filter((k) => k.startsWith('dist/'))
+      .sort()
+      .join('\n'),
+  );
 } else {
-  const results = new Map<string, { readyMs: number[]; rss: number[] }>(checkouts.map((c) => [c, { readyMs: [], rss: [] }]));
+  const results = new Map<string, { readyMs: number[]; rss: number[] }>(
+    checkouts.map((c) => [c, { readyMs: [], rss: [] }]),
+  );
   for (let i = 0; i < runs; i++)
     for (const root of checkouts) {
       const r = await once(root, settleMs);
