@@ -1,5 +1,5 @@
 /**
- * Launch → `/readyz` 200 and idle resident memory of `hearth start` with an empty config and
+ * Launch → `/readyz` 200, the CPU time used until then, and idle resident memory of `hearth start` with an empty config and
  * `MODEL_ENDPOINT` set (nothing answers there: start-up does not call the model). Each `--root`
  * is a built checkout; runs alternate between them so machine load hits both alike.
  *
@@ -19,6 +19,13 @@ function roots(): string[] {
   const out: string[] = [];
   for (let i = 0; i < process.argv.length; i++) if (process.argv[i] === '--root') out.push(process.argv[i + 1]);
   return out.length ? out : [ROOT];
+}
+
+/** CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function freePort(): Promise<number> {
@@ -62,7 +69,11 @@ Module._load = function (request, parent, isMain) {
   return ['--import', 'file://' + register];
 }
 
-async function once(root: string, settleMs: number, trace?: string): Promise<{ readyMs: number; rss: number }> {
+async function once(
+  root: string,
+  settleMs: number,
+  trace?: string,
+): Promise<{ readyMs: number; cpuMs: number; rss: number }> {
   const work = mkdtempSync(join(tmpdir(), 'hearth-startup-'));
   const config = join(work, 'hearth.yml');
   writeFileSync(config, '{}\n');
@@ -86,6 +97,7 @@ async function once(root: string, settleMs: number, trace?: string): Promise<{ r
   );
   try {
     let readyMs = 0;
+    let cpu = 0;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`${root}: hearth exited ${proc.exitCode} before ready`);
       const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
@@ -93,13 +105,14 @@ async function once(root: string, settleMs: number, trace?: string): Promise<{ r
         .catch(() => false);
       if (ok) {
         readyMs = performance.now() - t0;
+        cpu = cpuMs(proc.pid!);
         break;
       }
       if (performance.now() - t0 > 60_000) throw new Error(`${root}: not ready within 60 s`);
       await sleep(5);
     }
     await sleep(settleMs);
-    return { readyMs, rss: rssMb(proc.pid!) };
+    return { readyMs, cpuMs: cpu, rss: rssMb(proc.pid!) };
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
@@ -141,20 +154,24 @@ if (process.argv.includes('--trace')) {
       .join('\n'),
   );
 } else {
-  const results = new Map<string, { readyMs: number[]; rss: number[] }>(
-    checkouts.map((c) => [c, { readyMs: [], rss: [] }]),
+  const results = new Map<string, { readyMs: number[]; cpuMs: number[]; rss: number[] }>(
+    checkouts.map((c) => [c, { readyMs: [], cpuMs: [], rss: [] }]),
   );
   for (let i = 0; i < runs; i++)
     for (const root of checkouts) {
       const r = await once(root, settleMs);
       results.get(root)!.readyMs.push(r.readyMs);
       results.get(root)!.rss.push(r.rss);
-      console.error(`${root} run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, RSS ${r.rss.toFixed(1)} MB`);
+      results.get(root)!.cpuMs.push(r.cpuMs);
+      console.error(
+        `${root} run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, CPU ${r.cpuMs} ms, RSS ${r.rss.toFixed(1)} MB`,
+      );
     }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const [root, r] of results)
     console.log(
       `${root}: ready median ${median(r.readyMs).toFixed(0)} ms (${Math.min(...r.readyMs).toFixed(0)}–${Math.max(...r.readyMs).toFixed(0)}), ` +
+        `CPU to ready median ${median(r.cpuMs)} ms (${Math.min(...r.cpuMs)}–${Math.max(...r.cpuMs)}), ` +
         `idle RSS median ${median(r.rss).toFixed(1)} MB (${Math.min(...r.rss).toFixed(1)}–${Math.max(...r.rss).toFixed(1)}), ${runs} runs`,
     );
 }
