@@ -17,10 +17,10 @@ import { readElements, type CanvasElement } from './model/elements.js';
 import { CloseCode, type Peer } from './peer.js';
 import type { RoomLog } from './room-log.js';
 import { FROM_BUS, FROM_STORE, Room } from './room.js';
+import { ROOM_NAME } from './room-name.js';
 import * as awarenessProtocol from 'y-protocols/awareness';
 
-/** Room names: what fits in a URL path segment and a log line without escaping. */
-export const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export { ROOM_NAME };
 
 /** Origin of changes the assistant makes (the canvas skill). */
 export const FROM_TOOL = Symbol('canvas:tool');

@@ -16,11 +16,12 @@ import { CloseCode, type Peer } from './peer.js';
 import { renderPng } from './render/png.js';
 import { renderSvg } from './render/svg.js';
 import type { Room } from './room.js';
-import { ROOM_NAME, type CanvasRooms } from './rooms.js';
+import type { CanvasRooms } from './rooms.js';
+import { ROOM_NAME } from './room-name.js';
 import type { Rights, ShareLinks } from './share-links.js';
 
 export interface CanvasRouteDeps {
-  rooms: CanvasRooms;
+  rooms: Pick<CanvasRooms, 'join' | 'elements'>;
   access: CanvasAccess;
   shares: ShareLinks;
   shareLinkTtlSec: number;

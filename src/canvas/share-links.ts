@@ -2,12 +2,12 @@
  * Share links: a signed, expiring grant to view or edit one room, carried in the page URL
  * (`/canvas/<room>#share=<token>`) so a person without an account can join. The token is a JWT
  * (jose, HS256 pinned) whose key lives in the data folder — shared by every replica and carried by
- * backups — so any replica verifies a link another one issued.
+ * backups — so any replica verifies a link another one issued. jose is loaded with the first link
+ * issued or checked.
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { jwtVerify, SignJWT } from 'jose';
 
 export type Rights = 'view' | 'edit';
 
@@ -46,6 +46,7 @@ export class ShareLinks {
 
   async issue(room: string, rights: Rights, ttlSec: number): Promise<{ token: string; expiresAt: number }> {
     const expiresAt = Math.floor(Date.now() / 1000) + ttlSec;
+    const { SignJWT } = await import('jose');
     const token = await new SignJWT({ rights })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
@@ -60,6 +61,7 @@ export class ShareLinks {
   /** The rights a token grants on `room`, or undefined for a forged, expired or other room's token. */
   async verify(token: string, room: string): Promise<Rights | undefined> {
     try {
+      const { jwtVerify } = await import('jose');
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
         audience: AUDIENCE,

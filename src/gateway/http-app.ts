@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { HearthConfig } from '../core/config.js';
 import { ErrorCode, HearthError, errorSummary } from '../core/errors.js';
 import type { Security } from '../security/index.js';
+import { lazySchemaController, lazyValidation } from './lazy-schemas.js';
 
 /**
  * The Fastify instance: one `request` log line per request with our field names, JSON errors with
@@ -30,7 +31,10 @@ export function buildHttpApp(
     // A key a schema does not allow is a 400, never silently dropped (Fastify's default strips it):
     // a typo in a request must not be ignored, as in the config files.
     ajv: { customOptions: { removeAdditional: false } },
+    // Route schemas are compiled on each route's first request (lazy-schemas.ts).
+    schemaController: lazySchemaController(),
   });
+  lazyValidation(app);
   // An empty JSON body (a DELETE sent with a JSON content type) means "no body", not a 400.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

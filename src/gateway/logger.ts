@@ -3,8 +3,9 @@
  * passwords). `log.format` picks the shape: `ecs` (default, Elastic Common Schema for ELK), `json`
  * (pino's own shape: `level` number, `msg`), `pretty` (coloured text for a terminal).
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import { build as prettyStream } from 'pino-pretty';
+import type { build as PrettyBuild } from 'pino-pretty';
 import type { HearthConfig } from '../core/config.js';
 import { ecsLogOptions } from '../ops/ecs-log.js';
 import { logRedaction } from '../security/index.js';
@@ -27,8 +28,16 @@ export function createLogger(
   }
   const options = { level, base: undefined, messageKey: 'msg', timestamp: pino.stdTimeFunctions.isoTime, ...redaction };
   if (format === 'pretty')
-    return pino(options, prettyStream({ sync: true, messageKey: 'msg', translateTime: 'SYS:HH:MM:ss.l' }));
+    return pino(options, prettyStream()({ sync: true, messageKey: 'msg', translateTime: 'SYS:HH:MM:ss.l' }));
   return pino(options);
+}
+
+/**
+ * pino-pretty (CommonJS, ~30 modules) is loaded only for `log.format: pretty`; `require` keeps
+ * `createLogger` synchronous.
+ */
+function prettyStream(): typeof PrettyBuild {
+  return (createRequire(import.meta.url)('pino-pretty') as { build: typeof PrettyBuild }).build;
 }
 
 /**

@@ -10,8 +10,8 @@
  * the HTTP method, status and path and the error's type and message.
  */
 import { ecsFormat } from '@elastic/ecs-pino-format';
-import { trace } from '@opentelemetry/api';
 import type { LoggerOptions } from 'pino';
+import { activeSpan } from './active-span.js';
 
 /** The namespace Hearth's own fields go under. */
 export const HEARTH_NAMESPACE = 'hearth';
@@ -24,9 +24,9 @@ export function ecsLogOptions(mask: (obj: Record<string, unknown>) => Record<str
     ...base,
     // The trace a line belongs to, when tracing is on (no span is ever active when it is off).
     mixin() {
-      const span = trace.getActiveSpan();
+      const span = activeSpan();
       if (!span) return {};
-      const { traceId, spanId } = span.spanContext();
+      const { traceId, spanId } = span;
       return { 'trace.id': traceId, 'span.id': spanId };
     },
     formatters: {

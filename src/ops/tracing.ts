@@ -8,7 +8,9 @@
  * Everything here wraps the seams at the composition root (bus, model registry, tool host); with
  * tracing off nothing is wrapped and nothing is loaded.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
+import type { Context, Span, SpanKind, Tracer } from '@opentelemetry/api';
+import { setActiveSpanSource } from './active-span.js';
 import type { Bus } from '../core/bus.js';
 import type { Message, Outbound } from '../core/message.js';
 import type { ModelProvider, StreamPart } from '../core/model-provider.js';
@@ -24,10 +26,17 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/**
+ * The OpenTelemetry API, loaded by `startTracing`: with tracing off (the default) it is never
+ * loaded, and nothing below is called (the wrappers are applied only to a started tracer).
+ */
+let otel: typeof OtelApi;
+
 /** Starts the OpenTelemetry SDK with an OTLP/HTTP exporter; undefined when tracing is off. */
 export async function startTracing(config: TracingConfig, role: string): Promise<Tracing | undefined> {
   if (!config.endpoint) return undefined;
-  const [{ NodeSDK }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+  const [api, { NodeSDK }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+    import('@opentelemetry/api'),
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
@@ -42,25 +51,27 @@ export async function startTracing(config: TracingConfig, role: string): Promise
     resourceDetectors: [],
   });
   sdk.start();
-  return { tracer: trace.getTracer('hearth'), shutdown: () => sdk.shutdown() };
+  otel = api;
+  setActiveSpanSource(() => api.trace.getActiveSpan()?.spanContext());
+  return { tracer: otel.trace.getTracer('hearth'), shutdown: () => sdk.shutdown() };
 }
 
 /** The active trace context as a `traceparent`, if there is one. */
 function currentTraceparent(): string | undefined {
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  otel.propagation.inject(otel.context.active(), carrier);
   return carrier.traceparent;
 }
 
 function contextOf(traceparent: string | undefined) {
-  return traceparent ? propagation.extract(context.active(), { traceparent }) : context.active();
+  return traceparent ? otel.propagation.extract(otel.context.active(), { traceparent }) : otel.context.active();
 }
 
 async function inSpan<T>(
   tracer: Tracer,
   name: string,
   options: { kind: SpanKind; attributes?: Record<string, string | number> },
-  parent: ReturnType<typeof context.active>,
+  parent: Context,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   return tracer.startActiveSpan(name, options, parent, async (span) => {
@@ -68,7 +79,7 @@ async function inSpan<T>(
       return await fn(span);
     } catch (err) {
       span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+      span.setStatus({ code: otel.SpanStatusCode.ERROR, message: (err as Error)?.message });
       throw err;
     } finally {
       span.end();
@@ -86,8 +97,8 @@ export function tracedReceive<R>(
     inSpan(
       tracer,
       `receive ${channel}`,
-      { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': channel, 'hearth.message.id': m.id } },
-      context.active(),
+      { kind: otel.SpanKind.SERVER, attributes: { 'messaging.destination.name': channel, 'hearth.message.id': m.id } },
+      otel.context.active(),
       () => receive(m),
     );
 }
@@ -108,7 +119,7 @@ export function tracedBus(tracer: Tracer, bus: Bus): Bus {
               tracer,
               `turn ${m.channel}`,
               {
-                kind: SpanKind.CONSUMER,
+                kind: otel.SpanKind.CONSUMER,
                 attributes: { 'hearth.message.id': m.id, 'hearth.agent': m.agent ?? 'default' },
               },
               contextOf(m.trace),
@@ -123,7 +134,7 @@ export function tracedBus(tracer: Tracer, bus: Bus): Bus {
               ? inSpan(
                   tracer,
                   `deliver ${channel}`,
-                  { kind: SpanKind.PRODUCER, attributes: { 'hearth.event': out.event.type } },
+                  { kind: otel.SpanKind.PRODUCER, attributes: { 'hearth.event': out.event.type } },
                   contextOf(out.trace),
                   async () => handler(out),
                 )
@@ -145,7 +156,7 @@ export function tracedProvider(tracer: Tracer, provider: ModelProvider, catalogI
       return (request: Parameters<ModelProvider['stream']>[0]): AsyncIterable<StreamPart> => ({
         [Symbol.asyncIterator]: () => {
           const span = tracer.startSpan(`chat ${request.model}`, {
-            kind: SpanKind.CLIENT,
+            kind: otel.SpanKind.CLIENT,
             attributes: {
               'gen_ai.operation.name': 'chat',
               'gen_ai.provider.name': target.kind,
@@ -153,7 +164,7 @@ export function tracedProvider(tracer: Tracer, provider: ModelProvider, catalogI
               'hearth.model': catalogId,
             },
           });
-          const inner = context.with(trace.setSpan(context.active(), span), () =>
+          const inner = otel.context.with(otel.trace.setSpan(otel.context.active(), span), () =>
             target.stream(request)[Symbol.asyncIterator](),
           );
           let ended = false;
@@ -162,7 +173,7 @@ export function tracedProvider(tracer: Tracer, provider: ModelProvider, catalogI
             ended = true;
             if (err) {
               span.recordException(err as Error);
-              span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+              span.setStatus({ code: otel.SpanStatusCode.ERROR, message: (err as Error)?.message });
             }
             span.end();
           };
@@ -206,10 +217,10 @@ export function tracedTools<T extends ToolHost>(tracer: Tracer, tools: T): T {
             tracer,
             `execute_tool ${call.name}`,
             {
-              kind: SpanKind.INTERNAL,
+              kind: otel.SpanKind.INTERNAL,
               attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': call.name },
             },
-            context.active(),
+            otel.context.active(),
             () => target.execute(call, ctx),
           );
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -3,20 +3,15 @@
  * `alg: none` and HS/RS confusion fail), issuer, audience and token type checked, clock skew bounded.
  * Access tokens (`typ: at+jwt`) and refresh tokens (`typ: refresh+jwt`) have different audiences and
  * types, so one can never be used as the other.
+ *
+ * jose (~45 modules) is loaded with the first token signed or checked, not at start: the key file is
+ * created and checked with node:crypto (the same JWK jose would write: EC P-256, `kid` its RFC 7638
+ * thumbprint).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createOnce } from './exclusive-file.js';
-import { randomUUID } from 'node:crypto';
-import {
-  SignJWT,
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  jwtVerify,
-  type JWK,
-  type JWTPayload,
-} from 'jose';
+import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, type JsonWebKey } from 'node:crypto';
+import type { JWK, JWTPayload, importJWK } from 'jose';
 import { isRole, type Role } from '../core/auth.js';
 
 const ALG = 'ES256';
@@ -48,43 +43,65 @@ export interface RefreshClaims {
 
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 
-/** Reads the ES256 private JWK at `file`, creating it (mode 0600) on first run. */
-async function loadOrCreateKey(
-  file: string,
-): Promise<{ privateKey: SigningKey; publicKey: SigningKey; kid: string; publicJwk: JWK }> {
+/** RFC 7638 thumbprint of an EC public key (the required members in lexicographic order), base64url SHA-256. */
+function ecThumbprint(jwk: JWK): string {
+  const members = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(members).digest('base64url');
+}
+
+/** Reads the ES256 private JWK at `file`, creating it (mode 0600) on first run. Throws on a key that is not EC P-256. */
+function loadOrCreateJwk(file: string): JWK {
   let jwk: JWK;
   if (existsSync(file)) {
     jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
   } else {
-    const pair = await generateKeyPair(ALG, { extractable: true });
-    const mine = await exportJWK(pair.privateKey);
-    mine.kid = await calculateJwkThumbprint(mine);
+    const mine = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as JWK;
+    mine.kid = ecThumbprint(mine);
     // Another replica may have created it meanwhile: then its key is the one everybody uses.
     jwk = JSON.parse(createOnce(file, JSON.stringify(mine))) as JWK;
   }
+  const key = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw new Error(`${file}: the JWT signing key must be an EC P-256 private JWK (ES256)`);
+  return jwk;
+}
+
+async function importKeys(jwk: JWK): Promise<{ privateKey: SigningKey; publicKey: SigningKey }> {
+  const { importJWK } = await import('jose');
   const { d: _private, ...publicJwk } = jwk;
   return {
     privateKey: await importJWK({ ...jwk, alg: ALG }, ALG),
     publicKey: await importJWK({ ...publicJwk, alg: ALG }, ALG),
-    kid: jwk.kid ?? (await calculateJwkThumbprint(publicJwk)),
-    publicJwk,
   };
 }
 
 export class TokenSigner {
+  private keys?: Promise<{ privateKey: SigningKey; publicKey: SigningKey }>;
+  private readonly kid: string;
+  /** The verification key, published for other services that check Hearth tokens. */
+  readonly publicJwk: JWK;
+
   private constructor(
     private readonly settings: JwtSettings,
-    private readonly privateKey: SigningKey,
-    private readonly publicKey: SigningKey,
-    private readonly kid: string,
-    /** The verification key, published for other services that check Hearth tokens. */
-    readonly publicJwk: JWK,
-  ) {}
+    private readonly jwk: JWK,
+  ) {
+    const { d: _private, ...publicJwk } = jwk;
+    this.publicJwk = publicJwk;
+    this.kid = jwk.kid ?? ecThumbprint(publicJwk);
+  }
 
   /** A signer whose key lives in `keyFile` (generated when absent). */
   static async open(keyFile: string, settings: JwtSettings): Promise<TokenSigner> {
-    const k = await loadOrCreateKey(keyFile);
-    return new TokenSigner(settings, k.privateKey, k.publicKey, k.kid, k.publicJwk);
+    return new TokenSigner(settings, loadOrCreateJwk(keyFile));
+  }
+
+  /** The keys as jose uses them, imported with the first token. */
+  private material(): Promise<{ privateKey: SigningKey; publicKey: SigningKey }> {
+    this.keys ??= importKeys(this.jwk).catch((err: unknown) => {
+      this.keys = undefined;
+      throw err;
+    });
+    return this.keys;
   }
 
   get accessTtlSec(): number {
@@ -92,7 +109,8 @@ export class TokenSigner {
   }
 
   /** A short-lived access token. */
-  signAccess(c: AccessClaims): Promise<string> {
+  async signAccess(c: AccessClaims): Promise<string> {
+    const [{ SignJWT }, { privateKey }] = await Promise.all([import('jose'), this.material()]);
     return new SignJWT({ role: c.role, via: c.via, sid: c.sid })
       .setProtectedHeader({ alg: ALG, typ: ACCESS_TYP, kid: this.kid })
       .setSubject(c.sub)
@@ -102,11 +120,12 @@ export class TokenSigner {
       .setNotBefore('0s')
       .setExpirationTime(`${this.settings.accessTtlSec}s`)
       .setJti(randomUUID())
-      .sign(this.privateKey);
+      .sign(privateKey);
   }
 
   /** A refresh token; its lifetime is capped by the family's expiry. */
-  signRefresh(c: { sub: string; sid: string; jti: string; expiresAt: number }): Promise<string> {
+  async signRefresh(c: { sub: string; sid: string; jti: string; expiresAt: number }): Promise<string> {
+    const [{ SignJWT }, { privateKey }] = await Promise.all([import('jose'), this.material()]);
     return new SignJWT({ sid: c.sid })
       .setProtectedHeader({ alg: ALG, typ: REFRESH_TYP, kid: this.kid })
       .setSubject(c.sub)
@@ -115,7 +134,7 @@ export class TokenSigner {
       .setIssuedAt()
       .setExpirationTime(Math.floor(c.expiresAt / 1000))
       .setJti(c.jti)
-      .sign(this.privateKey);
+      .sign(privateKey);
   }
 
   /** The claims of a valid access token, or undefined for anything else. */
@@ -146,8 +165,9 @@ export class TokenSigner {
 
   private async verify(token: string, typ: string, audience: string): Promise<JWTPayload | undefined> {
     if (token.length > 8192) return undefined;
+    const [{ jwtVerify }, { publicKey }] = await Promise.all([import('jose'), this.material()]);
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, {
+      const { payload } = await jwtVerify(token, publicKey, {
         algorithms: [ALG],
         issuer: this.settings.issuer,
         audience,

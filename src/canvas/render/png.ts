@@ -5,7 +5,7 @@
  */
 import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import { createRequire } from 'node:module';
-import type { CanvasElement } from '../model/elements.js';
+import type { CanvasElement } from '../model/shapes.js';
 import { exportBox, renderSvg } from './svg.js';
 
 /** Longest side of a PNG; larger drawings are scaled down to fit (memory and model image limits). */

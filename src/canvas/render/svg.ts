@@ -3,7 +3,7 @@
  * Pure: elements in, text out. Colours and numbers were checked by `parseElement`, and text is
  * escaped, so nothing a peer wrote can inject markup.
  */
-import { contentBounds, type Box, type CanvasElement } from '../model/elements.js';
+import { contentBounds, type Box, type CanvasElement } from '../model/shapes.js';
 
 const PADDING = 20;
 /** The size of an empty room's export. */

@@ -3,10 +3,12 @@
  * (daily at 03:00 by default) with retention and the backup metrics on `/metrics`. Scaled roles
  * never back up by themselves — several replicas would each take one; run `hearth backup` from one
  * place (a cron job, a Kubernetes CronJob) instead.
+ *
+ * Only the schedule is loaded at start: the backup module (tar, the S3 client, pg) is imported
+ * when a backup first runs.
  */
 import { resolve } from 'node:path';
 import { BackupMetrics } from '../../ops/backup/backup-metrics.js';
-import { backupJob } from '../../ops/backup/job.js';
 import { CronSchedule } from '../../ops/backup/schedule.js';
 import type { GatewayDeps, GatewayPlugin } from '../plugin.js';
 
@@ -19,6 +21,7 @@ export const backupSchedulePlugin: GatewayPlugin<
   const log = deps.log.child({ component: 'backup' });
   const schedule = new CronSchedule(config.backup.schedule, async () => {
     const current = deps.config();
+    const { backupJob } = await import('../../ops/backup/job.js');
     await backupJob({
       config: current,
       configFile: deps.configFile,

@@ -87,6 +87,11 @@ describe('hearth backup / verify / restore on the embedded shape', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       for (let i = 0; i < 5; i++) assert.equal((await chat(h.baseUrl, h.token, 'plain', `question ${i}`)).status, 200);
+      // The canvas opens its room log (canvas.db) with the first room anyone opens.
+      const room = await fetch(`${h.baseUrl}/canvas/backup-room/elements`, {
+        headers: { authorization: `Bearer ${h.token}` },
+      });
+      assert.equal(room.status, 200, await room.text());
       assert.equal((await chat(h.baseUrl, h.token, 'keyed', 'through the keyed model')).status, 200);
       // Online: the backup runs while the process holds every database open.
       const out = join(root, 'backups');

@@ -6,15 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Attachment } from '../../../core/message.js';
-import {
-  elementsOf,
-  storedElement,
-  newElementId,
-  parseElement,
-  type CanvasElement,
-} from '../../../canvas/model/elements.js';
+import { newElementId, parseElement, type CanvasElement } from '../../../canvas/model/shapes.js';
 import { renderPng } from '../../../canvas/render/png.js';
-import { ROOM_NAME } from '../../../canvas/rooms.js';
+import { ROOM_NAME } from '../../../canvas/room-name.js';
 import { parseManifest } from '../../manifest.js';
 import type { BuiltinSkill } from '../builtin-skill.js';
 
@@ -102,6 +96,8 @@ export const canvas: BuiltinSkill = {
       const room = roomArg(args, context.conversationId);
       if (tool === 'canvas_draw') {
         const elements = elementsArg(args);
+        // Yjs is loaded with the first canvas room, not at start.
+        const { elementsOf, storedElement } = await import('../../../canvas/model/elements.js');
         const total = await service.rooms.edit(room, (doc) => {
           const list = elementsOf(doc);
           if (args.clear === true) list.delete(0, list.length);

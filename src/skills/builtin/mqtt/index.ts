@@ -5,7 +5,7 @@
  * stand in for "on"/"off".
  */
 import { deviceTriggers, findDevice } from '../../../home/devices.js';
-import { MqttLink } from '../../../home/mqtt-link.js';
+import type { MqttLink } from '../../../home/mqtt-link.js';
 import { topicAllowed, topicProblem } from '../../../home/topics.js';
 import { parseManifest } from '../../manifest.js';
 import { stringArg, type BuiltinDeps, type BuiltinSkill } from '../builtin-skill.js';
@@ -102,7 +102,9 @@ export const mqtt: BuiltinSkill = {
     let link: MqttLink | undefined;
     const log = deps.log.child({ skill: 'mqtt' });
     return {
-      init: () => {
+      init: async () => {
+        // The MQTT client (~130 modules) is loaded only when the skill is configured and starts.
+        const { MqttLink } = await import('../../../home/mqtt-link.js');
         link = new MqttLink(settings, log);
       },
       state: () => (link?.state() === 'connected' ? 'ready' : (link?.state() ?? 'stopped')),
