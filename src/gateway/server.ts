@@ -62,6 +62,7 @@ import { VoiceNotes } from './voice-notes.js';
 import { UserData } from '../privacy/user-data.js';
 import { Retention, retentionPolicy } from '../privacy/retention.js';
 import { notesData } from '../skills/builtin/notes/index.js';
+import { remindersData } from '../skills/builtin/reminders/index.js';
 
 /** A process runs the gateway (HTTP, channels), the engine (model calls), or both. */
 export type ProcessRole = 'gateway' | 'engine';
@@ -292,7 +293,11 @@ export class Hearth {
       metrics,
       channels: () => this.channels,
       access,
-      userData: new UserData(stores.history, stores.blobs, [notesData(dataDir), access.personalData()]),
+      userData: new UserData(stores.history, stores.blobs, [
+        notesData(dataDir),
+        remindersData(dataDir, stores.sessions),
+        access.personalData(),
+      ]),
       skills: this.skills,
       knowledge,
       canvas,

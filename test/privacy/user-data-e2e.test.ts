@@ -2,7 +2,7 @@
  * End to end, per-user export and deletion (`GET /admin/users/:id/export`, `DELETE /admin/users/:id`)
  * on the real `hearth start` process with Telegram (the fake Bot API) and the fake model: a person's
  * turns in a group and in their DM, the photo they sent (blob), the note the assistant saved for
- * them, their usage, their approved-sender entry and a pending pairing code are all in the export
+ * them, their reminder, their usage, their approved-sender entry and a pending pairing code are all in the export
  * and all gone after deletion, while the other group member's turns stay; both are audited.
  */
 import assert from 'node:assert/strict';
@@ -42,6 +42,15 @@ before(async () => {
   // "remember …" makes the model save a note for the sender; everything else is echoed.
   rig.model.setReply((body) => {
     const text = lastUserText(body);
+    if (/remind me to (.+)/.test(text))
+      return {
+        toolCalls: [
+          {
+            name: 'reminder_set',
+            arguments: JSON.stringify({ text: /remind me to (.+)/.exec(text)![1], in_minutes: 600 }),
+          },
+        ],
+      };
     return /remember (.+)/.test(text)
       ? { toolCalls: [{ name: 'note_save', arguments: JSON.stringify({ text: /remember (.+)/.exec(text)![1] }) }] }
       : { text: `You said: ${lastUserTurn(body).text}` };
@@ -66,6 +75,17 @@ before(async () => {
     () => rig.shown(901).some((t) => t.includes('You said: please remember')),
     'the answer after the note',
   );
+  for (const [who, task] of [
+    [ada, 'water the ada-plants'],
+    [bob, 'call the bob-office'],
+  ] as const) {
+    const asked = rig.model.requests.length;
+    rig.fake.userMessage({ ...who, text: `remind me to ${task}` });
+    await eventually(
+      () => rig.model.requests.slice(asked).some((r) => JSON.stringify(r.body).includes('"role":"tool"')),
+      `${who.from.first_name}'s reminder`,
+    );
+  }
 });
 
 after(async () => {
@@ -99,6 +119,11 @@ test("the export holds everything about the person, and none of the other group 
     dump.notes.map((n: Json) => n.text),
     ['ada-secret-note'],
   );
+  assert.deepEqual(
+    dump.reminders.map((r: Json) => r.text),
+    ['water the ada-plants'],
+    "her reminder, not Bob's",
+  );
   assert.ok(dump.usage.length >= 2, 'her usage rows');
   assert.ok(dump.usage.every((u: Json) => u.userId === '901'));
   assert.deepEqual(
@@ -119,13 +144,14 @@ test('deletion removes all of it, keeps the other member and the group, and is a
   assert.equal(res.body.deletedConversations, 1, 'her DM went whole; the group stays');
   assert.equal(res.body.deleted.blobs, 1);
   assert.equal(res.body.deleted.notes, 1);
+  assert.equal(res.body.deleted.reminders, 1);
   assert.equal(res.body.deleted.approvedSenders, 1);
   assert.ok(res.body.deleted.messages >= 2, 'her group turn and the reply to it');
 
   const dump = (await adminCall(rig.hearth, 'GET', '/admin/users/901/export')).body;
   assert.deepEqual(
-    [dump.conversations, dump.messages, dump.blobs, dump.notes, dump.usage, dump.approvedSenders],
-    [[], [], [], [], [], []],
+    [dump.conversations, dump.messages, dump.blobs, dump.notes, dump.reminders, dump.usage, dump.approvedSenders],
+    [[], [], [], [], [], [], []],
   );
   assert.equal(existsSync(join(rig.hearth.dataDir, 'blobs', photoKey)), false, 'the photo file is gone');
 
@@ -136,6 +162,11 @@ test('deletion removes all of it, keeps the other member and the group, and is a
     "Bob's group turn stays",
   );
   assert.ok(bobs.conversations.some((c: Json) => c.id === 'telegram:-300' && c.userId === '902'));
+  assert.deepEqual(
+    bobs.reminders.map((r: Json) => r.text),
+    ['call the bob-office'],
+    "Bob's reminder stays",
+  );
 
   const audit = await adminCall(rig.hearth, 'GET', '/admin/audit?action=user.delete');
   const row = audit.body.rows.find((r: Json) => r.target === '901');

@@ -9,8 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Cron } from 'croner';
+import type { PersonalDataSource } from '../../../core/personal-data.js';
+import type { SessionStore } from '../../../core/stores.js';
 import { parseManifest } from '../../manifest.js';
-import { stringArg, type BuiltinDeps, type BuiltinSkill } from '../builtin-skill.js';
+import { builtinDataDir, stringArg, type BuiltinDeps, type BuiltinSkill } from '../builtin-skill.js';
 import { checkZone, formatInZone, parseWallClock } from '../clock/zoned-time.js';
 import { JsonFile } from '../json-file.js';
 import { SharedReminderList, type Reminder, type ReminderList, type ScheduledAction } from './reminder-list.js';
@@ -33,6 +35,35 @@ function checkDue(at: number): number {
 /** How long the lease of one firing is kept: longer than any replica keeps a stale copy of the list. */
 const fireLeaseMs = 24 * 3_600_000;
 
+/** One JsonFile per path in this process, so the scheduler and the privacy service queue their writes together. */
+const openLists = new Map<string, JsonFile<Reminder[]>>();
+function localList(dir: string): JsonFile<Reminder[]> {
+  const path = join(dir, 'reminders.json');
+  let f = openLists.get(path);
+  if (!f) openLists.set(path, (f = new JsonFile<Reminder[]>(path, () => [])));
+  return f;
+}
+
+/**
+ * The reminders and scheduled actions of each user, for per-user export and deletion (`dataDir`:
+ * Hearth's data folder). A deleted reminder never fires: a due one is checked against the list first.
+ */
+export function remindersData(dataDir: string, sessions: SessionStore): PersonalDataSource {
+  const list = (): ReminderList =>
+    sessions.shared ? new SharedReminderList(sessions) : localList(builtinDataDir(dataDir, 'reminders'));
+  return {
+    name: 'reminders',
+    export: async (userId) => (await list().read()).filter((r) => r.userId === userId),
+    delete: (userId) =>
+      list().update((all) => {
+        const before = all.length;
+        const kept = all.filter((r) => r.userId !== userId);
+        all.splice(0, all.length, ...kept);
+        return before - kept.length;
+      }),
+  };
+}
+
 export interface SchedulerOptions {
   /** With a shared list: how often a replica picks up reminders set or cancelled on the others. */
   syncMs?: number;
@@ -51,7 +82,7 @@ export class ReminderScheduler {
     private readonly deps: BuiltinDeps,
     private readonly options: SchedulerOptions = {},
   ) {
-    this.localFile = new JsonFile<Reminder[]>(join(deps.dataDir, 'reminders.json'), () => []);
+    this.localFile = localList(deps.dataDir);
     this.file = deps.sessions.shared ? new SharedReminderList(deps.sessions) : this.localFile;
   }
 
