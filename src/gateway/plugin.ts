@@ -43,6 +43,8 @@ export interface GatewayDeps {
   loaded(): LoadedConfig;
   /** The hearth.yml the config was loaded from, when there is one. */
   configFile?: string;
+  /** The last edit of hearth.yml that was refused (the running config was kept), until one is accepted. */
+  configRejected?(): { at: string; problems: string[] } | undefined;
   log: Logger;
   /** Absolute data folder. */
   dataDir: string;

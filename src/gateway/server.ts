@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.js';
 import type { Channel, ChannelContext } from '../core/channel.js';
-import { loadConfig, type LoadedConfig } from '../core/config-load.js';
+import { ConfigError, formatProblem, loadConfig, type LoadedConfig } from '../core/config-load.js';
 import type { HearthConfig, ModelSpec } from '../core/config.js';
 import { ErrorCode, errorSummary } from '../core/errors.js';
 import { doneEvent, type Message, type ReplyTarget } from '../core/message.js';
@@ -113,6 +113,8 @@ export class Hearth {
   readonly log: Logger;
   private config: HearthConfig;
   private loaded: LoadedConfig;
+  /** Why the last edit of hearth.yml was refused (shown in the console), cleared by an accepted one. */
+  private configRejection?: { at: string; problems: string[] };
   private stores?: Stores;
   private app?: FastifyInstance;
   private engine?: Engine;
@@ -281,6 +283,7 @@ export class Hearth {
       config: () => this.config,
       loaded: () => this.loaded,
       configFile: this.options.loaded.file,
+      configRejected: () => this.configRejection,
       log,
       dataDir,
       security,
@@ -461,8 +464,13 @@ export class Hearth {
       this.loaded = loaded;
       this.addedModels?.reconfigure(config);
       this.agentSkillChoices?.reconfigure(config);
+      this.configRejection = undefined;
       this.log.info({ default: this.models?.default ?? null }, 'config reloaded');
     } catch (err) {
+      this.configRejection = {
+        at: new Date().toISOString(),
+        problems: err instanceof ConfigError ? err.problems.map(formatProblem) : [errorSummary(err).message],
+      };
       this.log.error(
         { errorCode: ErrorCode.config, err: errorSummary(err) },
         'config change rejected; keeping the running config',

@@ -147,6 +147,20 @@ ${extra}`;
       const rejected = await h.waitForLog((l) => l.msg?.startsWith('config change rejected') === true);
       assert.equal(rejected.errorCode, 'HEARTH_E_CONFIG');
       assert.equal((await chatOverWs(h.baseUrl, 'still here')).events.at(-1)!.text, 'from model B');
+      // The console's Settings screen says why, in the file's terms, until an edit is accepted.
+      const settings = async () =>
+        (await (
+          await fetch(`${h.baseUrl}/admin/settings`, { headers: { authorization: `Bearer ${h.token}` } })
+        ).json()) as { rejected?: { at: string; problems: string[] } };
+      const why = (await settings()).rejected;
+      assert.ok(why, 'the refused edit is reported');
+      assert.match(
+        why.problems.join('\n'),
+        /hearth\.yml:2: models\.defualt: unknown key "defualt" \(did you mean "default"\?\)/,
+      );
+      writeFileSync(h.configFile!, catalog());
+      await h.waitForLog((l) => l.msg === 'config reloaded' && l.default === 'a');
+      assert.equal((await settings()).rejected, undefined, 'cleared by an accepted edit');
     } finally {
       await h.stop();
     }

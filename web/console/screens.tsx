@@ -1172,7 +1172,12 @@ interface SettingRow {
 
 /** The effective configuration, each value with where it comes from; environment values are read-only here. */
 function EffectiveSettings({ api, onUnauthorized }: Pick<ScreenProps, 'api' | 'onUnauthorized'>) {
-  const settings = useLoad<{ file: string | null; settings: SettingRow[] }>(api, '/admin/settings', onUnauthorized);
+  const settings = useLoad<{
+    file: string | null;
+    settings: SettingRow[];
+    rejected?: { at: string; problems: string[] };
+  }>(api, '/admin/settings', onUnauthorized);
+  const rejected = settings.data?.rejected;
   const [filter, setFilter] = useState('');
   const rows = (settings.data?.settings ?? []).filter((s) => !filter || s.key.includes(filter));
   return (
@@ -1180,6 +1185,21 @@ function EffectiveSettings({ api, onUnauthorized }: Pick<ScreenProps, 'api' | 'o
       <h3>Effective configuration</h3>
       <Failure error={settings.error} />
       <p>Config file: {settings.data?.file ?? 'none (defaults and environment only)'}</p>
+      {rejected && (
+        <div role="alert" className="error config-rejected">
+          <p>
+            The last edit of the config file was refused at {new Date(rejected.at).toLocaleString()}; Hearth keeps
+            running with the values below:
+          </p>
+          <ul>
+            {rejected.problems.map((p) => (
+              <li key={p}>
+                <code>{p}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <label>
         Filter keys
         <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="models." />

@@ -85,7 +85,7 @@ export function effectiveSettings(
 }
 
 export const consolePlugin: GatewayPlugin<
-  Pick<GatewayDeps, 'security' | 'stores' | 'loaded' | 'models' | 'bus' | 'addedModels'>
+  Pick<GatewayDeps, 'security' | 'stores' | 'loaded' | 'models' | 'bus' | 'addedModels' | 'configRejected'>
 > = async (app, deps) => {
   const { audit } = deps.security;
 
@@ -153,7 +153,7 @@ export const consolePlugin: GatewayPlugin<
       config: { role: 'viewer' },
       schema: {
         summary:
-          'The effective configuration: every value with where it comes from (default, file, environment, admin change), secrets masked',
+          'The effective configuration: every value with where it comes from (default, file, environment, admin change), secrets masked; `rejected`: why the last edit of hearth.yml was refused',
         response: responses({
           200: openObject(
             {
@@ -171,6 +171,13 @@ export const consolePlugin: GatewayPlugin<
                   ['key', 'source', 'locked'],
                 ),
               },
+              rejected: openObject(
+                {
+                  at: { type: 'string', format: 'date-time' },
+                  problems: { type: 'array', items: { type: 'string' }, description: 'file:line: key: reason' },
+                },
+                ['at', 'problems'],
+              ),
             },
             ['file', 'settings'],
           ),
@@ -183,7 +190,12 @@ export const consolePlugin: GatewayPlugin<
         const chosen = deps.addedModels.agentModel(agent);
         return chosen.source === 'admin' ? chosen.model : undefined;
       };
-      return { file: loaded.file ?? null, settings: effectiveSettings(loaded, deps.models.default, adminAgentModel) };
+      const rejected = deps.configRejected?.();
+      return {
+        file: loaded.file ?? null,
+        settings: effectiveSettings(loaded, deps.models.default, adminAgentModel),
+        ...(rejected ? { rejected } : {}),
+      };
     },
   );
 
