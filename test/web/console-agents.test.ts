@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium } from '../browser.js';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { ROOT, startHearth, type HearthProcess } from '../harness.js';
@@ -78,12 +78,23 @@ describe('console per-agent model and skills', () => {
     return model.requests.at(-1)!.body.model as string;
   };
 
+  /** A select's value once the screen has loaded both the agents and the catalog it offers (they load apart). */
+  async function settlesOn(select: Locator, value: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    let seen = await select.inputValue();
+    while (seen !== value) {
+      assert.ok(Date.now() < deadline, `the selector shows "${seen}", not "${value}"`);
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await select.inputValue();
+    }
+  }
+
   it("switches the helper agent's model on the Models screen; its next turn and a restart keep it", async () => {
     let page = await signedIn('Models');
     const agents = page.getByRole('region', { name: 'Agents' });
     const select = agents.getByLabel('Model of agent helper');
     await page.getByTestId('model-source-helper').filter({ hasText: 'hearth.yml' }).waitFor();
-    assert.equal(await select.inputValue(), 'one');
+    await settlesOn(select, 'one');
     await select.selectOption('two');
     await page.getByRole('status').filter({ hasText: 'Switch helper to two: done' }).waitFor();
     await page.getByTestId('model-source-helper').filter({ hasText: 'admin change' }).waitFor();
@@ -97,7 +108,7 @@ describe('console per-agent model and skills', () => {
     await start();
     page = await signedIn('Models');
     await page.getByTestId('model-source-helper').filter({ hasText: 'admin change' }).waitFor();
-    assert.equal(await page.getByLabel('Model of agent helper').inputValue(), 'two');
+    await settlesOn(page.getByLabel('Model of agent helper'), 'two');
     assert.equal(await helperTurn(), 'model-two', 'the switch survived the restart');
     await page.close();
     assert.deepEqual(pageErrors, []);
