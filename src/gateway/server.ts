@@ -508,8 +508,15 @@ export class Hearth {
     await this.retention?.stop();
     await this.skills?.stop();
     await this.knowledge?.stop();
-    await this.app?.close();
+    // Canvas rooms close their browsers' sockets first: the HTTP server's close waits for open connections.
     await this.canvas?.close();
+    // Every answer is done (drained above) and every socket of ours closed: a connection still open after a
+    // short grace (a client that never finished its close handshake) must not hold the exit until its
+    // keep-alive timeout (72 s).
+    const closing = this.app?.close();
+    const grace = setTimeout(() => this.app?.server.closeAllConnections(), 2_000);
+    await closing;
+    clearTimeout(grace);
     await this.security?.close();
     await this.models?.close();
     await this.bus?.close();
