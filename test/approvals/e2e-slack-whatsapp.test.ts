@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
 import { startSlackFake, type SlackFake } from '../fakes/slack-server.js';
-import { postSignedWhatsAppWebhook, startWhatsAppCloudFake, type WhatsAppCloudFake } from '../fakes/whatsapp-cloud.js';
+import {
+  postSignedWhatsAppWebhook,
+  startWhatsAppCloudFake,
+  whatsAppCloudChannels,
+  type WhatsAppCloudFake,
+} from '../fakes/whatsapp-cloud.js';
 import { eventually } from '../channels/test-context.js';
 import { startHearth, type HearthProcess } from '../harness.js';
 import { callLampOnRequest, lampConfig, lampResults, lampRuns, lampSkillDir } from './lamp-skill.js';
@@ -108,18 +113,7 @@ describe('approval buttons on WhatsApp Cloud', () => {
     h = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
       config: lampConfig(lampSkillDir()),
-      channels: [
-        'whatsapp:',
-        '  mode: cloud',
-        '  allowFrom: ["*"]',
-        '  cloud:',
-        `    phoneNumberId: "${fake.phoneNumberId}"`,
-        `    accessToken: ${fake.accessToken}`,
-        `    appSecret: ${appSecret}`,
-        '    verifyToken: approval-verify',
-        `    graphApiBase: ${fake.graphApiBase}`,
-        '',
-      ].join('\n'),
+      channels: whatsAppCloudChannels(fake, appSecret, 'approval-verify'),
       timeoutMs: 30_000,
     });
     webhook = `${h.baseUrl}/webhooks/whatsapp`;

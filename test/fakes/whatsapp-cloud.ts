@@ -49,6 +49,22 @@ export interface WhatsAppCloudFake {
 }
 
 /** Posts a webhook body to `url` signed with `appSecret` (or a wrong secret). */
+/** The channels.yml section that points Hearth's WhatsApp channel (Cloud API mode, anyone allowed) at `fake`. */
+export function whatsAppCloudChannels(fake: WhatsAppCloudFake, appSecret: string, verifyToken: string): string {
+  return [
+    'whatsapp:',
+    '  mode: cloud',
+    '  allowFrom: ["*"]',
+    '  cloud:',
+    `    phoneNumberId: "${fake.phoneNumberId}"`,
+    `    accessToken: ${fake.accessToken}`,
+    `    appSecret: ${appSecret}`,
+    `    verifyToken: ${verifyToken}`,
+    `    graphApiBase: ${fake.graphApiBase}`,
+    '',
+  ].join('\n');
+}
+
 export async function postSignedWhatsAppWebhook(
   url: string,
   appSecret: string,

@@ -15,6 +15,7 @@ import { startOpenAIFake, type ModelFake } from '../../fakes/openai-server.js';
 import {
   postSignedWhatsAppWebhook,
   startWhatsAppCloudFake,
+  whatsAppCloudChannels,
   type WhatsAppCloudFake,
 } from '../../fakes/whatsapp-cloud.js';
 import { startHearth, type HearthProcess } from '../../harness.js';
@@ -49,18 +50,7 @@ before(async () => {
   hearth = await startHearth({
     env: { MODEL_ENDPOINT: model.baseUrl },
     config: `voice:\n  asr: { provider: pocketsphinx, mode: grammar, phrases: ["what time is it"] }\n  voiceNotes: { replyAgents: [default] }\n`,
-    channels: [
-      'whatsapp:',
-      '  mode: cloud',
-      '  allowFrom: ["*"]',
-      '  cloud:',
-      `    phoneNumberId: "${fake.phoneNumberId}"`,
-      `    accessToken: ${fake.accessToken}`,
-      `    appSecret: ${appSecret}`,
-      '    verifyToken: voice-verify',
-      `    graphApiBase: ${fake.graphApiBase}`,
-      '',
-    ].join('\n'),
+    channels: whatsAppCloudChannels(fake, appSecret, 'voice-verify'),
   });
 });
 

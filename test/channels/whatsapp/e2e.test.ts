@@ -10,6 +10,7 @@ import { startOpenAIFake } from '../../fakes/openai-server.js';
 import {
   postSignedWhatsAppWebhook,
   startWhatsAppCloudFake,
+  whatsAppCloudChannels,
   type WhatsAppCloudFake,
 } from '../../fakes/whatsapp-cloud.js';
 
@@ -43,18 +44,7 @@ before(async () => {
   });
   hearth = await startHearth({
     env: { MODEL_ENDPOINT: model.baseUrl },
-    channels: [
-      'whatsapp:',
-      '  mode: cloud',
-      '  allowFrom: ["*"]',
-      '  cloud:',
-      `    phoneNumberId: "${fake.phoneNumberId}"`,
-      `    accessToken: ${fake.accessToken}`,
-      `    appSecret: ${appSecret}`,
-      '    verifyToken: e2e-verify',
-      `    graphApiBase: ${fake.graphApiBase}`,
-      '',
-    ].join('\n'),
+    channels: whatsAppCloudChannels(fake, appSecret, 'e2e-verify'),
   });
   webhook = `${hearth.baseUrl}/webhooks/whatsapp`;
 });
