@@ -1,11 +1,11 @@
 /**
  * Where a request's time goes: runs `hearth start` with the inspector on loopback in front of the
- * instant fake model, drives `/v1/chat/completions` (c=32, non-streaming unless --stream) with the
+ * instant fake model, drives `/v1/chat/completions` (c=32 unless --concurrency, non-streaming unless --stream) with the
  * compare benchmark's load generator, and CPU-profiles only that window (start-up excluded; the
  * same profiler as `--cpu-prof`). Prints self time grouped by package or Hearth folder, and keeps
  * the .cpuprofile (open it in Chrome DevTools or speedscope).
  *
- *   npm run build && node dist/bench/profile.js [--seconds 10] [--stream] [--out DIR] [--root CHECKOUT]
+ *   npm run build && node dist/bench/profile.js [--seconds 10] [--stream] [--concurrency 32] [--out DIR] [--root CHECKOUT]
  *
  * --root profiles the (built) Hearth of another checkout, e.g. main, for a before/after figure.
  */
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   const seconds = Number(arg('--seconds', '10'));
   const root = arg('--root', HERE);
   const stream = process.argv.includes('--stream');
+  const concurrency = Number(arg('--concurrency', '32'));
   const out = arg('--out', mkdtempSync(join(tmpdir(), 'hearth-profile-')));
   mkdirSync(out, { recursive: true });
   const fake = spawn(process.execPath, [join(HERE, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], {
@@ -127,12 +128,12 @@ async function main(): Promise<void> {
     await memory('before the load (after warm-up)');
     await inspector.call('Profiler.enable');
     await inspector.call('Profiler.start');
-    const r = await drive(target, { stream, concurrency: 32, seconds });
+    const r = await drive(target, { stream, concurrency, seconds });
     const { profile } = (await inspector.call('Profiler.stop')) as { profile: CpuProfile };
     await memory('right after the load');
     inspector.close();
     console.log(
-      `${stream ? 'streaming' : 'non-streaming'} c=32: ${(r.requests / r.seconds).toFixed(0)} req/s, P50 ${r.p50.toFixed(1)} ms, errors ${r.errors}`,
+      `${stream ? 'streaming' : 'non-streaming'} c=${concurrency}: ${(r.requests / r.seconds).toFixed(0)} req/s, P50 ${r.p50.toFixed(1)} ms, errors ${r.errors}`,
     );
     const file = join(out, `hearth-${stream ? 'stream' : 'json'}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));

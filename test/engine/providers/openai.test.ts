@@ -306,3 +306,75 @@ describe('openai provider against the OpenAI fake', () => {
     assert.ok(Date.now() - started < 2000);
   });
 });
+
+describe('openai provider: the wire as a raw server writes it', () => {
+  /** A server that writes `frames` (raw bytes, one write each) as the response to any request. */
+  async function rawServer(status: number, frames: Buffer[], headers: Record<string, string> = {}) {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, { 'content-type': 'text/event-stream', ...headers });
+      let i = 0;
+      const next = () => (i < frames.length ? res.write(frames[i++], () => setTimeout(next, 5)) : res.end());
+      next();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    return { baseUrl: `http://127.0.0.1:${port}/v1`, close: () => new Promise((r) => server.close(r)) };
+  }
+  const chunk = (content: string) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+  const finish = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2 } })}\n\ndata: [DONE]\n\n`;
+  const request = (): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+
+  it('joins an event and a UTF-8 character split across writes', async () => {
+    const bytes = Buffer.from(chunk('café ☕') + finish);
+    const cut = bytes.indexOf(Buffer.from('☕')) + 1; // inside the character's three bytes
+    const server = await rawServer(200, [bytes.subarray(0, cut), bytes.subarray(cut)]);
+    try {
+      const parts = await collectParts(
+        createProvider({ provider: 'openai', model: 'm', baseUrl: server.baseUrl }).stream(request()),
+      );
+      assert.deepEqual(textDeltas(parts), ['café ☕']);
+      assert.deepEqual(finishes(parts).at(-1)?.usage, { promptTokens: 3, completionTokens: 2 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an error event inside the stream fails the call with the vendor message; its type decides the retry', async () => {
+    const event = (type: string) =>
+      Buffer.from(chunk('part') + `data: ${JSON.stringify({ error: { message: `boom ${type}`, type } })}\n\n`);
+    for (const [type, retryable] of [
+      ['server_error', true],
+      ['invalid_request_error', false],
+    ] as const) {
+      const server = await rawServer(200, [event(type)]);
+      try {
+        const err = await streamError(
+          createProvider({ provider: 'openai', model: 'm', baseUrl: server.baseUrl }).stream(request()),
+        );
+        assert.ok(err instanceof ProviderError);
+        assert.match(err.message, new RegExp(`boom ${type}`));
+        assert.equal(err.retryable, retryable);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('a non-JSON error body still names the status and the text', async () => {
+    const server = await rawServer(502, [Buffer.from('Bad Gateway from the proxy')], { 'content-type': 'text/plain' });
+    try {
+      const err = await streamError(
+        createProvider({ provider: 'openai', model: 'm', baseUrl: server.baseUrl }).stream(request()),
+      );
+      assert.ok(err instanceof ProviderError);
+      assert.equal(err.status, 502);
+      assert.equal(err.retryable, true);
+      assert.match(err.message, /502 Bad Gateway from the proxy/);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -2,12 +2,10 @@
  * The OpenAI-compatible provider: OpenAI itself and every server speaking Chat Completions
  * (vLLM, llama.cpp server, LM Studio, Ollama's /v1, hosted APIs).
  *
- * Built on the official `openai` SDK rather than hand-written HTTP: it is maintained by the
- * vendor, tracks the wire format (SSE framing, tool-call deltas, error bodies) as it evolves,
- * and is what compatible servers test against. Its own retries are off (`maxRetries: 0`)
- * because the engine owns retries, fallback and the circuit breaker.
+ * The wire types and the chunk handling follow the official `openai` SDK; the HTTP itself is
+ * undici's `request` (chat-transport.ts says why and what was measured). Nothing retries here:
+ * the engine owns retries, fallback and the circuit breaker.
  */
-import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ModelSpec } from '../../../core/config.js';
 import {
@@ -17,35 +15,32 @@ import {
   type StreamPart,
 } from '../../../core/model-provider.js';
 import { abortReason, toProviderError } from '../provider-http.js';
+import { streamChatCompletion, type ChatTransportOptions } from './chat-transport.js';
 import { toOpenAIMessages, toOpenAITools } from './openai-messages.js';
 import { readOpenAIStream } from './openai-stream.js';
 
-/** Stands in for a key the SDK insists on; the Authorization header is removed when it is used. */
-const noKey = 'no-key';
-
 /** Creates an OpenAI-compatible provider for one catalog entry. `baseUrl` is the `/v1` base. */
 export function createProvider(spec: ModelSpec): ModelProvider {
-  const client = new OpenAI({
-    // Explicit, so a stray OPENAI_API_KEY / OPENAI_BASE_URL in the environment never reaches a
-    // server the owner did not pair it with.
-    apiKey: spec.apiKey || noKey,
-    baseURL: spec.baseUrl ?? 'https://api.openai.com/v1',
-    organization: null,
-    project: null,
-    maxRetries: 0,
-    ...(spec.timeoutMs ? { timeout: spec.timeoutMs } : {}),
-    // llama.cpp and vLLM need no key: send no Authorization header rather than a fake bearer token
-    // (a server started with --api-key would reject the placeholder anyway, with a clearer 401 this way).
-    ...(spec.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
-  });
+  // llama.cpp and vLLM need no key: no Authorization header is sent without one (a server started
+  // with --api-key answers a clear 401). Never the environment's OPENAI_API_KEY / OPENAI_BASE_URL:
+  // a key reaches only the server the owner paired it with.
+  const transport: ChatTransportOptions = {
+    baseUrl: spec.baseUrl ?? 'https://api.openai.com/v1',
+    ...(spec.apiKey ? { apiKey: spec.apiKey } : {}),
+    ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+  };
 
   return {
     kind: 'openai',
-    stream: (request) => streamChat(client, spec, request),
+    stream: (request) => streamChat(transport, spec, request),
   };
 }
 
-async function* streamChat(client: OpenAI, spec: ModelSpec, request: ChatRequest): AsyncGenerator<StreamPart> {
+async function* streamChat(
+  transport: ChatTransportOptions,
+  spec: ModelSpec,
+  request: ChatRequest,
+): AsyncGenerator<StreamPart> {
   const { signal } = request;
   const body: ChatCompletionCreateParamsStreaming = {
     model: request.model || spec.model,
@@ -69,11 +64,10 @@ async function* streamChat(client: OpenAI, spec: ModelSpec, request: ChatRequest
   if (maxTokens !== undefined) body.max_tokens = maxTokens;
 
   try {
-    const chunks = await client.chat.completions.create(body, { signal });
-    yield* readOpenAIStream(chunks);
+    yield* readOpenAIStream(streamChatCompletion(transport, body, signal));
   } catch (err) {
     throw toProviderError(err, signal, 'openai');
   }
-  // The SDK ends a stream quietly when its request is aborted; an aborted call must not look finished.
+  // An aborted call must not look finished, whatever the stream did meanwhile.
   if (signal?.aborted) throw abortReason(signal);
 }
