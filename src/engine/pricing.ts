@@ -37,12 +37,20 @@ export function priceOf(spec: Pick<ModelSpec, 'provider' | 'model' | 'price'> | 
   if (!spec) return undefined;
   if (spec.price) return spec.price;
   if (spec.provider === 'ollama' || spec.provider === 'embedded') return FREE;
+  // Looked up once per catalog entry: this runs for every model call and every budget reservation.
+  const known = builtinPriceOf.get(spec);
+  if (known !== undefined) return known ?? undefined;
   const name = spec.model.toLowerCase().replace(/^.*\//, '');
   const match = Object.keys(builtinPrices)
     .filter((k) => name.startsWith(k))
     .sort((a, b) => b.length - a.length)[0];
-  return match ? builtinPrices[match] : undefined;
+  const price = match ? builtinPrices[match] : undefined;
+  builtinPriceOf.set(spec, price ?? null);
+  return price;
 }
+
+/** The built-in price found for each catalog entry (`null`: none), by the entry's object. */
+const builtinPriceOf = new WeakMap<object, ModelPrice | null>();
 
 /** USD of one call's usage at a price (cached prompt tokens at the cached price). */
 export function costUsd(price: ModelPrice, usage: Usage): number {

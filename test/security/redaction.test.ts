@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { logRedaction } from '../../src/security/redaction.js';
+import { logRedaction, maskString } from '../../src/security/redaction.js';
 
 const SECRETS = {
   apiToken: 'deployment-api-token-9f8e7d6c5b4a',
@@ -61,5 +61,38 @@ describe('log redaction on real pino output', () => {
     assert.match(out, /"model":"gpt-4o"/);
     assert.match(out, /username/);
     assert.match(lines[4], /"type":"Error"/);
+  });
+
+  it('masks every secret shape inside free text and leaves ordinary strings as they are', () => {
+    const shaped = [
+      ['Bearer ', 'abcDEF123456789xyz'],
+      ['basic ', 'dXNlcjpwYXNzd29yZA=='],
+      ['', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature'],
+      ['', 'hth_0123456789abcdefghijKLMN'],
+      ['', 'sk-ant-api03-ABCDEFGHIJKLMNOP'],
+      ['', 'xoxp-1234567890-abcdefgh'],
+      ['', '987654321:AAF-abcdefghijklmnopqrstuvwxyz0123'],
+      ['', 'EAAGm0PX4ZCpsBAKZBZCabcdefghijklmnopq'],
+      ['Password = ', 'correct-horse'],
+      ['API_KEY: ', 'k3y-value-here'],
+      ['amqp://guest:', 'guest-password'],
+    ];
+    for (const [prefix, secret] of shaped) {
+      const masked = maskString(`before ${prefix}${secret}@host after`);
+      assert.ok(!masked.includes(secret), `${prefix}${secret} survived: ${masked}`);
+      assert.match(masked, /^before .*\[REDACTED\].* after$/);
+    }
+    assert.equal(
+      maskString('known value s3cr3t-known-value here', ['s3cr3t-known-value']),
+      'known value [REDACTED] here',
+    );
+    for (const plain of [
+      '/v1/chat/completions',
+      'api:367082c2-6680-4ff7-a176-5aa7a595eb8f',
+      'turn answered',
+      'POST',
+      '',
+    ])
+      assert.equal(maskString(plain, ['s3cr3t-known-value']), plain);
   });
 });

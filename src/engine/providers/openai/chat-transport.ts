@@ -90,11 +90,11 @@ export async function* streamChatCompletion(
       parser.feed(utf8.write(bytes));
       for (const chunk of chunks.splice(0)) yield chunk;
       if (failure) throw failure;
-      if (done) return;
+      // After `[DONE]` the rest is read, not cut: a response read to its end keeps its connection.
     }
   } finally {
-    // Ends the response (and frees the connection) when the caller stopped early or it failed.
-    if (!res.body.destroyed) res.body.destroy();
+    // A caller that stopped early or a failed stream ends the response (its connection is closed).
+    if (!res.body.readableEnded && !res.body.destroyed) res.body.destroy();
   }
 }
 
