@@ -226,7 +226,7 @@ async function benchEmbedder(): Promise<{ embedder?: Embedder; server?: UseServe
   if (process.argv.includes('--use-model')) {
     const dir = option('--use-model-dir') ?? DEFAULT_USE_DIR;
     installUse(dir);
-    const server = await startUseServer({ dir });
+    const server = await startUseServer({ dir, cacheFile: option('--use-model-cache') });
     // Hearth's own OpenAI-compatible provider, pointed at the local model server.
     const embedder = createOpenAIEmbedder({ baseUrl: server.baseUrl, model: server.model, timeoutMs: 600_000 });
     return { embedder, server, label: `${server.model}, ${server.backend} backend` };

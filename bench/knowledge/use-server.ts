@@ -8,10 +8,10 @@
  * The packages are ~30 MB and only the bench needs them, so they are not in package.json: they are
  * installed on demand (pinned versions) into a cache folder and loaded from there with createRequire.
  *
- *   node dist/bench/knowledge/use-server.js [--dir DIR] [--port N]   serves until interrupted
+ *   node dist/bench/knowledge/use-server.js [--dir DIR] [--port N] [--cache FILE]   serves until interrupted
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -111,17 +111,45 @@ function inputsOf(body: unknown): string[] | string {
   return texts as string[];
 }
 
-/** Starts the server on 127.0.0.1 (a free port unless `port` is given), the model loaded first. */
-export async function startUseServer(options: { dir: string; port?: number }): Promise<UseServer> {
+/** Vectors already computed, by text, kept in a JSON-lines file across runs (the model is deterministic). */
+function vectorCache(file: string | undefined): {
+  get(text: string): number[] | undefined;
+  put(text: string, vector: number[]): void;
+} {
+  const map = new Map<string, number[]>();
+  if (file && existsSync(file))
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      const [text, vector] = JSON.parse(line) as [string, number[]];
+      map.set(text, vector);
+    }
+  return {
+    get: (text) => map.get(text),
+    put(text, vector) {
+      map.set(text, vector);
+      if (file) appendFileSync(file, `${JSON.stringify([text, vector])}\n`);
+    },
+  };
+}
+
+/**
+ * Starts the server on 127.0.0.1 (a free port unless `port` is given), the model loaded first.
+ * `cacheFile` keeps every vector computed, so a second run embeds only new texts.
+ */
+export async function startUseServer(options: { dir: string; port?: number; cacheFile?: string }): Promise<UseServer> {
   const { model, backend } = await loadUse(options.dir);
+  const cache = vectorCache(options.cacheFile);
   // One model call at a time: the wasm backend is single-threaded, and interleaving only adds memory.
   let queue: Promise<unknown> = Promise.resolve();
   const embed = (texts: string[]) => {
     const run = queue.then(async () => {
-      const out: number[][] = [];
-      for (let i = 0; i < texts.length; i += MODEL_BATCH)
-        out.push(...(await model.embed(texts.slice(i, i + MODEL_BATCH))));
-      return out;
+      const missing = [...new Set(texts.filter((t) => !cache.get(t)))];
+      for (let i = 0; i < missing.length; i += MODEL_BATCH) {
+        const slice = missing.slice(i, i + MODEL_BATCH);
+        const vectors = await model.embed(slice);
+        slice.forEach((t, j) => cache.put(t, vectors[j]));
+      }
+      return texts.map((t) => cache.get(t)!);
     });
     queue = run.catch(() => undefined);
     return run;
@@ -195,7 +223,11 @@ function option(name: string): string | undefined {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = option('--dir') ?? DEFAULT_USE_DIR;
   installUse(dir);
-  const server = await startUseServer({ dir, port: option('--port') ? Number(option('--port')) : undefined });
+  const server = await startUseServer({
+    dir,
+    port: option('--port') ? Number(option('--port')) : undefined,
+    cacheFile: option('--cache'),
+  });
   console.log(`${server.model} (${server.backend} backend) on ${server.baseUrl}/embeddings`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
