@@ -39,7 +39,7 @@ const MODEL_BATCH = 16;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** The slice of `@energetic-ai/embeddings` 0.2.0 used here. */
-interface UseModel {
+export interface UseModel {
   embed(inputs: string[]): Promise<number[][]>;
 }
 
@@ -132,12 +132,19 @@ function vectorCache(file: string | undefined): {
   };
 }
 
-/**
- * Starts the server on 127.0.0.1 (a free port unless `port` is given), the model loaded first.
- * `cacheFile` keeps every vector computed, so a second run embeds only new texts.
- */
-export async function startUseServer(options: { dir: string; port?: number; cacheFile?: string }): Promise<UseServer> {
-  const { model, backend } = await loadUse(options.dir);
+export interface UseServerOptions {
+  /** Folder the packages are installed in (installUse). */
+  dir: string;
+  port?: number;
+  /** Keeps every vector computed, so a second run embeds only new texts. */
+  cacheFile?: string;
+  /** Loads the model instead of loadUse(dir) (the tests serve a stand-in). */
+  load?: () => Promise<{ model: UseModel; backend: string }>;
+}
+
+/** Starts the server on 127.0.0.1 (a free port unless `port` is given), the model loaded first. */
+export async function startUseServer(options: UseServerOptions): Promise<UseServer> {
+  const { model, backend } = await (options.load ?? (() => loadUse(options.dir)))();
   const cache = vectorCache(options.cacheFile);
   // One model call at a time: the wasm backend is single-threaded, and interleaving only adds memory.
   let queue: Promise<unknown> = Promise.resolve();
