@@ -285,7 +285,7 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
       await evaluate(run(new Retriever(aware, opts, { embedder, index: vectors }), aware, awareKeys), judged.aware),
     ]);
   } else {
-    rows.push(['vectors (no embedding model here)', undefined], ['hybrid (BM25 + vectors, RRF)', undefined]);
+    rows.push(['vectors (no embedder: see --use-model)', undefined], ['hybrid (BM25 + vectors, RRF)', undefined]);
   }
   const collections = await aware.listCollections();
   console.log(
