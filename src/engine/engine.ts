@@ -224,6 +224,11 @@ export class Engine {
     const base = { replyId, inReplyTo: message.id, conversationId };
     const turnLog = log.child({ requestId: message.id, channel: message.channel, conversationId });
 
+    // The history window is read before this turn is stored, so the prompt holds it exactly once. A
+    // client that sends its own history (the OpenAI-compatible API) needs none of ours: no read.
+    const window = message.history
+      ? []
+      : await history.recent(conversationId, agent.historyTokens, agent.historyMessages);
     await history.upsertConversation({
       id: conversationId,
       channel: message.channel,
@@ -233,8 +238,6 @@ export class Engine {
       createdAt: message.timestamp,
       updatedAt: Date.now(),
     });
-    // The history window is read before this turn is stored, so the prompt holds it exactly once.
-    const window = await history.recent(conversationId, agent.historyTokens, agent.historyMessages);
     const isNew = await history.append({
       id: message.id,
       conversationId,
