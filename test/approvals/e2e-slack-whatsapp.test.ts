@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIFake, type ModelFake } from '../fakes/openai-server.js';
-import { startSlackFake, type SlackFake } from '../fakes/slack-server.js';
+import { slackSocketChannels, startSlackFake, type SlackFake } from '../fakes/slack-server.js';
 import {
   postSignedWhatsAppWebhook,
   startWhatsAppCloudFake,
@@ -31,7 +31,7 @@ describe('approval buttons on Slack', () => {
     h = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
       config: lampConfig(lampSkillDir()),
-      channels: `slack:\n  mode: socket\n  botToken: xoxb-test-bot-token\n  appToken: xapp-test-app-token\n  apiUrl: ${fake.apiUrl}\n  allowFrom: ["*"]\n  streamEditIntervalMs: 100\n`,
+      channels: slackSocketChannels(fake, 100),
       timeoutMs: 30_000,
     });
     await fake.waitForSocket(15_000);

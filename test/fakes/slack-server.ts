@@ -523,3 +523,20 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     },
   };
 }
+
+/**
+ * The `slack:` section of a channels.yml for a Socket Mode channel against `fake` (the test tokens
+ * the fake accepts); `streamEditIntervalMs` when the test watches answers being edited in.
+ */
+export function slackSocketChannels(fake: Pick<SlackFake, 'apiUrl'>, streamEditIntervalMs?: number): string {
+  return [
+    'slack:',
+    '  mode: socket',
+    '  botToken: xoxb-test-bot-token',
+    '  appToken: xapp-test-app-token',
+    `  apiUrl: ${fake.apiUrl}`,
+    '  allowFrom: ["*"]',
+    ...(streamEditIntervalMs !== undefined ? [`  streamEditIntervalMs: ${streamEditIntervalMs}`] : []),
+    '',
+  ].join('\n');
+}

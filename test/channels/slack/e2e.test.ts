@@ -7,7 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import { startHearth, type HearthProcess } from '../../harness.js';
 import { startOpenAIFake } from '../../fakes/openai-server.js';
 import { lastUserTurn } from '../test-context.js';
-import { postSignedToSlackWebhook, startSlackFake, type SlackFake } from '../../fakes/slack-server.js';
+import {
+  postSignedToSlackWebhook,
+  slackSocketChannels,
+  startSlackFake,
+  type SlackFake,
+} from '../../fakes/slack-server.js';
 
 type ModelFake = Awaited<ReturnType<typeof startOpenAIFake>>;
 
@@ -64,7 +69,7 @@ describe('Slack Socket Mode', () => {
     buttonsWhenAsked(model);
     hearth = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl },
-      channels: `slack:\n  mode: socket\n  botToken: xoxb-test-bot-token\n  appToken: xapp-test-app-token\n  apiUrl: ${fake.apiUrl}\n  allowFrom: ["*"]\n  streamEditIntervalMs: 100\n`,
+      channels: slackSocketChannels(fake, 100),
     });
     await fake.waitForSocket(15_000);
   });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIFake, type ModelFake } from '../../fakes/openai-server.js';
-import { startSlackFake, type SlackFake } from '../../fakes/slack-server.js';
+import { slackSocketChannels, startSlackFake, type SlackFake } from '../../fakes/slack-server.js';
 import { startHearth, type HearthProcess } from '../../harness.js';
 import { eventually } from '../test-context.js';
 
@@ -20,7 +20,7 @@ describe('reconnecting the Slack channel from the admin API', () => {
     model = await startOpenAIFake();
     h = await startHearth({
       env: { MODEL_ENDPOINT: model.baseUrl, MODEL_NAME: 'fake-model' },
-      channels: `slack:\n  mode: socket\n  botToken: xoxb-test-bot-token\n  appToken: xapp-test-app-token\n  apiUrl: ${fake.apiUrl}\n  allowFrom: ["*"]\n`,
+      channels: slackSocketChannels(fake),
       timeoutMs: 30_000,
     });
     await fake.waitForSocket(15_000);
