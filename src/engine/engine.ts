@@ -49,6 +49,7 @@ import {
   SUMMARY_LOOKBACK,
   SUMMARY_MAX_TOKENS,
   addConversationContext,
+  boundedSummary,
   summaryRequest,
   turnsToSummarize,
 } from './summaries.js';
@@ -678,7 +679,7 @@ export class Engine {
         },
         [],
       );
-      const content = step.text.trim();
+      const { content, cut } = boundedSummary(step.text);
       if (!content) throw new HearthError(ErrorCode.modelFailed, 'the model returned an empty summary');
       await history.saveSummary({
         conversationId: owner.conversationId,
@@ -686,7 +687,7 @@ export class Engine {
         throughMessageId: turns.at(-1)!.id,
         updatedAt: Date.now(),
       });
-      log.info({ model: step.lease.id, turns: turns.length }, 'older turns summarized');
+      log.info({ model: step.lease.id, turns: turns.length, ...(cut ? { cut } : {}) }, 'older turns summarized');
       return content;
     } catch (err) {
       const errorCode = err instanceof HearthError ? err.code : ErrorCode.modelFailed;

@@ -14,6 +14,23 @@ export const SUMMARY_INPUT_TOKENS = 6000;
 /** Most tokens a summary call may write. */
 export const SUMMARY_MAX_TOKENS = 400;
 
+/**
+ * Most characters of a stored summary. A server that ignores `max_tokens` (some compatible ones do,
+ * and an echoing test model does) would otherwise hand back the previous summary plus the new
+ * turns each time: the summary, and every prompt after it, would grow with each refresh (seen in
+ * the 30-minute soak as steady RSS growth). Generous for 400 tokens of English (~1,600 characters).
+ */
+export const SUMMARY_MAX_CHARS = 4000;
+
+/** A model's summary, cut to SUMMARY_MAX_CHARS at a word boundary; `cut` says whether it was. */
+export function boundedSummary(text: string): { content: string; cut: boolean } {
+  const content = text.trim();
+  if (content.length <= SUMMARY_MAX_CHARS) return { content, cut: false };
+  const head = content.slice(0, SUMMARY_MAX_CHARS);
+  const space = head.lastIndexOf(' ');
+  return { content: `${space > SUMMARY_MAX_CHARS * 0.8 ? head.slice(0, space) : head}…`, cut: true };
+}
+
 /** Most turns read to find those that left the window (the history stores cache this many). */
 export const SUMMARY_LOOKBACK = 100;
 

@@ -11,6 +11,7 @@ import { ProviderError, type ChatRequest, type ModelProvider, type StreamPart } 
 import type { ToolHost } from '../../src/core/tools.js';
 import { Budgets } from '../../src/engine/budgets.js';
 import { Engine } from '../../src/engine/engine.js';
+import { SUMMARY_MAX_CHARS } from '../../src/engine/summaries.js';
 import { ModelRegistry } from '../../src/engine/model-registry.js';
 import { LocalBlobStore } from '../../src/storage/blobs/local.js';
 import { MemorySessionStore } from '../../src/storage/sessions/memory.js';
@@ -380,6 +381,24 @@ describe('Engine', () => {
     assert.match(main.messages[0]!.content, /the user said one/);
     const summary = await history.getSummary('test:c1');
     assert.equal(summary?.throughMessageId, 'test:c1:1#reply');
+  });
+
+  it('keeps a stored summary bounded when the model ignores max_tokens and echoes it all back', async () => {
+    // An echoing server: each summary would be the previous one plus the new turns, for ever.
+    const echo = (r: ChatRequest) => say(`${r.messages.at(-1)!.content} ${'padding '.repeat(300)}`);
+    await setup(
+      { ...twoModels(), agents: { default: { historyMessages: 2, summaryModel: 'b' } } },
+      { a: () => say('answer'), b: echo },
+    );
+    for (let i = 1; i <= 8; i++) await ask(message(`turn ${i}`, i));
+    assert.ok(providers.get('b')!.calls.length >= 5, 'the summary was refreshed turn after turn');
+    const summary = await history.getSummary('test:c1');
+    assert.ok(
+      summary && summary.content.length <= SUMMARY_MAX_CHARS + 1,
+      `summary of ${summary?.content.length} chars`,
+    );
+    const lastPrompt = providers.get('a')!.calls.at(-1)!.messages[0]!.content;
+    assert.ok(lastPrompt.length < SUMMARY_MAX_CHARS + 2000, `system prompt of ${lastPrompt.length} chars`);
   });
 
   it('passes one prompt cache key for every call of a conversation, another for another conversation', async () => {
