@@ -23,8 +23,9 @@ import { createOpenAIEmbedder } from '../../src/knowledge/embeddings/openai.js';
 import { extractDocument } from '../../src/knowledge/extract/index.js';
 import { SqliteKnowledgeIndex } from '../../src/knowledge/index/sqlite.js';
 import { Retriever } from '../../src/knowledge/retrieval.js';
-import type { Block, Embedder, IndexedChunk, KnowledgeDocument } from '../../src/knowledge/types.js';
+import type { Block, Embedder, IndexedChunk } from '../../src/knowledge/types.js';
 import { VectorIndex } from '../../src/knowledge/vector-index.js';
+import { docRow } from './doc-row.js';
 import { questions, type Question } from './questions.js';
 import { DEFAULT_USE_DIR, installUse, startUseServer, type UseServer } from './use-server.js';
 
@@ -51,22 +52,6 @@ async function blocksOf(file: string): Promise<{ title?: string; blocks: Block[]
   const blocks: Block[] = [];
   for await (const b of doc.blocks) blocks.push(b);
   return { title: doc.title, blocks };
-}
-
-function docRow(id: string, collection: string, title: string, fileName: string): KnowledgeDocument {
-  const now = Date.now();
-  return {
-    id,
-    collection,
-    title,
-    fileName,
-    source: { kind: 'file', path: fileName },
-    status: 'indexed',
-    progress: { pages: 0, chunks: 0 },
-    generation: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
 }
 
 /** Section-aware chunks (Hearth's) and fixed-size windows (the baseline) of every doc, in two indexes. */

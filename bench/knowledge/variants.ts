@@ -23,7 +23,8 @@ import { createOpenAIEmbedder } from '../../src/knowledge/embeddings/openai.js';
 import { extractDocument } from '../../src/knowledge/extract/index.js';
 import { SqliteKnowledgeIndex } from '../../src/knowledge/index/sqlite.js';
 import { Retriever } from '../../src/knowledge/retrieval.js';
-import type { Block, Embedder, IndexedChunk, KnowledgeDocument } from '../../src/knowledge/types.js';
+import type { Block, Embedder, IndexedChunk } from '../../src/knowledge/types.js';
+import { docRow } from './doc-row.js';
 import { questions, type Question } from './questions.js';
 import { DEFAULT_USE_DIR, installUse, startUseServer } from './use-server.js';
 
@@ -89,19 +90,7 @@ async function corpus(index: SqliteKnowledgeIndex): Promise<BenchChunk[]> {
     })();
     for await (const c of chunkBlocks(source, CHUNK))
       chunks.push({ ...c, heading: c.section ? `${title}\n${c.section}` : title });
-    const now = Date.now();
-    const row: KnowledgeDocument = {
-      id,
-      collection: 'docs',
-      title,
-      fileName: file,
-      source: { kind: 'file', path: file },
-      status: 'indexed',
-      progress: { pages: 0, chunks: 0 },
-      generation: 1,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = docRow(id, 'docs', title, file);
     await index.putDocument(row);
     await index.addChunks(row, 1, chunks);
     for (const c of chunks)
