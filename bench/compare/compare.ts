@@ -11,6 +11,8 @@
  *   npm run bench:compare -- --openclaw-dir DIR            uses (or installs into and keeps) DIR
  *   options: --seconds N (per load, 5)  --settle N (seconds after the load before the last RSS, 60)
  *            --keep (keep the work folder with the systems' logs)
+ *            --hearth-env KEY=VALUE (repeatable: one more variable in Hearth's environment, e.g.
+ *            HEARTH_SEMI_SPACE_MB=16 or LD_PRELOAD=…; Hearth otherwise gets only the variables below)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -46,6 +48,20 @@ function option(name: string, fallback: string): string {
 }
 const SECONDS = Number(option('--seconds', process.env.BENCH_SECONDS ?? '5'));
 const SETTLE = Number(option('--settle', '60'));
+
+/** `--hearth-env KEY=VALUE`, each occurrence: extra variables for the Hearth process only. */
+function hearthEnv(): Record<string, string> {
+  const extra: Record<string, string> = {};
+  process.argv.forEach((arg, i) => {
+    if (arg !== '--hearth-env') return;
+    const pair = process.argv[i + 1] ?? '';
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--hearth-env wants KEY=VALUE, got "${pair}"`);
+    extra[pair.slice(0, eq)] = pair.slice(eq + 1);
+  });
+  return extra;
+}
+const HEARTH_ENV = hearthEnv();
 
 /** Resident memory of a process and all its descendants, MB (a gateway may fork workers). */
 function treeRssMb(pid: number): number {
@@ -153,6 +169,7 @@ function hearthSystem(work: string): System {
           HEARTH_DATA_DIR: dataDir,
           HEARTH_API_TOKEN: TOKEN,
           MODEL_ENDPOINT: modelUrl,
+          ...HEARTH_ENV,
         },
         stdio: ['ignore', log, log],
       });
