@@ -22,7 +22,8 @@ WORKDIR /app
 # node-llama-cpp (embedded GGUF models, in process) is an optional dependency that brings ~730 MB of
 # CUDA/Vulkan builds. It is left out unless WITH_LOCAL_MODELS=true: `npm ci --omit=optional`. Users of an
 # API or of the model-server container need none of it. --omit=optional also drops the web build's native
-# parts (rolldown and lightningcss, used by Vite: optional, per-platform packages), so those are added back
+# parts (rolldown and lightningcss, used by Vite, and esbuild's binary, which bundles the start path: optional,
+# per-platform packages), so those are added back
 # explicitly at the versions the lockfile pins; they are dev dependencies and are pruned below. The same
 # goes, after the prune, for resvg's (the canvas PNG renderer, needed at run time).
 ARG WITH_LOCAL_MODELS=false
@@ -37,10 +38,12 @@ RUN if [ "$WITH_LOCAL_MODELS" = "true" ]; then \
       && platform="$(node -p 'process.platform + "-" + process.arch')" \
       && locked() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; } \
       && npm install --no-save --omit=optional --no-audit --no-fund \
-           "@rolldown/binding-${platform}-gnu@$(locked rolldown)" "lightningcss-${platform}-gnu@$(locked lightningcss)"; \
+           "@rolldown/binding-${platform}-gnu@$(locked rolldown)" "lightningcss-${platform}-gnu@$(locked lightningcss)" \
+           "@esbuild/${platform}@$(locked esbuild)"; \
     fi
 
 COPY tsconfig.json vite.config.ts ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 COPY sdk ./sdk
 COPY web ./web
@@ -62,6 +65,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/bundle ./dist/bundle
 COPY --from=build /app/dist/web ./dist/web
 COPY --from=build /app/dist/sdk ./dist/sdk
 COPY package.json ./

@@ -3,7 +3,10 @@
  * `MODEL_ENDPOINT` set (nothing answers there: start-up does not call the model). Each `--root`
  * is a built checkout; runs alternate between them so machine load hits both alike.
  *
- *   npm run build && node dist/bench/startup.js [--runs 5] [--settle-ms 4000] [--root DIR]... [--trace]
+ *   npm run build && node dist/bench/startup.js [--runs 5] [--settle-ms 4000] [--root DIR]... [--variant KEY=VALUE]... [--trace]
+ *
+ * Each `--variant KEY=VALUE` adds, for every root, runs with that variable in Hearth's environment (e.g.
+ * `--variant HEARTH_UNBUNDLED=1` for the compiled modules one by one instead of the esbuild bundle).
  *
  * `--trace` instead prints the modules one start loads (ESM resolve hook + CommonJS `require`),
  * grouped by package, for the first root.
@@ -69,10 +72,22 @@ Module._load = function (request, parent, isMain) {
   return ['--import', 'file://' + register];
 }
 
+/** `--variant KEY=VALUE` options: each is one extra environment the roots run with. */
+function variants(): Array<Record<string, string>> {
+  const out: Array<Record<string, string>> = [{}];
+  for (let i = 0; i < process.argv.length; i++)
+    if (process.argv[i] === '--variant') {
+      const [key, ...value] = (process.argv[i + 1] ?? '').split('=');
+      out.push({ [key]: value.join('=') });
+    }
+  return out;
+}
+
 async function once(
   root: string,
   settleMs: number,
   trace?: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ readyMs: number; cpuMs: number; rss: number }> {
   const work = mkdtempSync(join(tmpdir(), 'hearth-startup-'));
   const config = join(work, 'hearth.yml');
@@ -91,6 +106,7 @@ async function once(
         HEARTH_PORT: String(port),
         HEARTH_DATA_DIR: join(work, 'data'),
         MODEL_ENDPOINT: 'http://127.0.0.1:9/v1',
+        ...extraEnv,
       },
       stdio: 'ignore',
     },
@@ -154,23 +170,37 @@ if (process.argv.includes('--trace')) {
       .join('\n'),
   );
 } else {
+  const candidates = checkouts.flatMap((root) =>
+    variants().map((env) => ({
+      root,
+      env,
+      label: `${root}${
+        Object.keys(env).length
+          ? ' ' +
+            Object.entries(env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : ''
+      }`,
+    })),
+  );
   const results = new Map<string, { readyMs: number[]; cpuMs: number[]; rss: number[] }>(
-    checkouts.map((c) => [c, { readyMs: [], cpuMs: [], rss: [] }]),
+    candidates.map((c) => [c.label, { readyMs: [], cpuMs: [], rss: [] }]),
   );
   for (let i = 0; i < runs; i++)
-    for (const root of checkouts) {
-      const r = await once(root, settleMs);
-      results.get(root)!.readyMs.push(r.readyMs);
-      results.get(root)!.rss.push(r.rss);
-      results.get(root)!.cpuMs.push(r.cpuMs);
+    for (const { root, env, label } of candidates) {
+      const r = await once(root, settleMs, undefined, env);
+      results.get(label)!.readyMs.push(r.readyMs);
+      results.get(label)!.rss.push(r.rss);
+      results.get(label)!.cpuMs.push(r.cpuMs);
       console.error(
-        `${root} run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, CPU ${r.cpuMs} ms, RSS ${r.rss.toFixed(1)} MB`,
+        `${label} run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, CPU ${r.cpuMs} ms, RSS ${r.rss.toFixed(1)} MB`,
       );
     }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  for (const [root, r] of results)
+  for (const [label, r] of results)
     console.log(
-      `${root}: ready median ${median(r.readyMs).toFixed(0)} ms (${Math.min(...r.readyMs).toFixed(0)}–${Math.max(...r.readyMs).toFixed(0)}), ` +
+      `${label}: ready median ${median(r.readyMs).toFixed(0)} ms (${Math.min(...r.readyMs).toFixed(0)}–${Math.max(...r.readyMs).toFixed(0)}), ` +
         `CPU to ready median ${median(r.cpuMs)} ms (${Math.min(...r.cpuMs)}–${Math.max(...r.cpuMs)}), ` +
         `idle RSS median ${median(r.rss).toFixed(1)} MB (${Math.min(...r.rss).toFixed(1)}–${Math.max(...r.rss).toFixed(1)}), ${runs} runs`,
     );

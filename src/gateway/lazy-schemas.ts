@@ -4,8 +4,9 @@
  * ready: ~50 validators and ~270 serializers, ~170 ms of CPU on the 2-core bench machine, most of
  * them for routes a given server never answers. Here each one is a stand-in that compiles the
  * real function the first time it runs and then calls it; what is compiled, with which options and
- * schemas, is exactly Fastify's own default (its own `@fastify/ajv-compiler` and
- * `@fastify/fast-json-stringify-compiler`, whichever versions it depends on).
+ * schemas, is exactly Fastify's own default (its own `@fastify/ajv-compiler`, and
+ * `@fastify/fast-json-stringify-compiler`, a dependency of ours pinned to the version Fastify's
+ * lock entry resolves, so both load the same file — and the start-up bundle holds one copy).
  *
  * The serializers go through Fastify's public `schemaController.compilersFactory` option. The
  * validators cannot: a custom validator factory makes Fastify stop lower-casing header schemas, so
@@ -14,14 +15,12 @@
  * `compileAllSchemas` compiles everything still pending, so a test proves every route's schemas
  * build (a broken schema would otherwise show up as a 500 at its first request).
  */
-import { createRequire } from 'node:module';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
 
 type Validator = ((data: unknown, dataCxt?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
 type Serializer = (data: unknown) => string;
 type CompilerFactory<F> = (externalSchemas: unknown, options: unknown) => (routeSchema: object) => F;
-
-const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
 
 /** Compiles that have not run yet; `compileAllSchemas` drains them. */
 const pending = new Set<() => void>();
@@ -74,7 +73,7 @@ function lazySerializers(base: CompilerFactory<Serializer>): CompilerFactory<Ser
 
 /** The `schemaController` option of the Fastify app: lazy response serializers. */
 export function lazySchemaController(): FastifyServerOptions['schemaController'] {
-  const serializers = (fromFastify('@fastify/fast-json-stringify-compiler') as () => CompilerFactory<Serializer>)();
+  const serializers = SerializerSelector() as CompilerFactory<Serializer>;
   return {
     compilersFactory: { buildSerializer: lazySerializers(serializers) as never },
   };

@@ -108,11 +108,21 @@ test('the runtime stage: non-root, env, volume, port, health check, entry comman
   const [cmd] = final.stage.getCMDs();
   assert.deepEqual(jsonArgs(entrypoint), ['node', 'bin/hearth.js']);
   assert.deepEqual(jsonArgs(cmd), ['start']);
-  // bin/hearth.js loads dist/src/cli/main.js, which the runtime stage copies from the build.
+  // bin/hearth.js loads dist/bundle/main.js (dist/src/cli/main.js with HEARTH_UNBUNDLED=1); the bundle's
+  // modules keep their dist/src paths for import.meta.url, so the runtime stage copies both from the build.
   assert.match(readRepoFile('bin/hearth.js'), /\.\.\/dist\/src\/cli\/main\.js/);
+  assert.match(readRepoFile('bin/hearth.js'), /\.\.\/dist\/bundle\/main\.js/);
+  for (const dir of ['dist/src', 'dist/bundle'])
+    assert.ok(
+      final.stage.getCOPYs().some((c) => new RegExp(`/app/${dir}\\b`).test(c.getRawArgumentsContent() ?? '')),
+      `runtime copies ${dir}`,
+    );
+  // The build stage runs the bundler, so it must be in the build context.
   assert.ok(
-    final.stage.getCOPYs().some((c) => /\/app\/dist\/src\b/.test(c.getRawArgumentsContent() ?? '')),
-    'runtime copies dist/src',
+    dockerfile
+      .getInstructions()
+      .some((i) => /scripts\/bundle\.mjs/.test(i.getRawArgumentsContent() ?? '') && i.getKeyword() === 'COPY'),
+    'the build stage copies scripts/bundle.mjs',
   );
 });
 
