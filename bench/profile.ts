@@ -8,6 +8,8 @@
  *   npm run build && node dist/bench/profile.js [--seconds 10] [--stream] [--concurrency 32] [--out DIR] [--root CHECKOUT]
  *
  * --root profiles the (built) Hearth of another checkout, e.g. main, for a before/after figure.
+ * Hearth runs unbundled (HEARTH_UNBUNDLED=1: the same code as the start-up bundle, one file per
+ * module) so self time can be grouped by package; --bundled profiles the bundle as it ships.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
         HEARTH_DATA_DIR: join(work, 'data'),
         HEARTH_API_TOKEN: TOKEN,
         MODEL_ENDPOINT: modelUrl,
+        ...(process.argv.includes('--bundled') ? {} : { HEARTH_UNBUNDLED: '1' }),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
