@@ -22,7 +22,7 @@ import { createEmbeddedEmbedder } from '../../src/knowledge/embeddings/embedded.
 import { createOpenAIEmbedder } from '../../src/knowledge/embeddings/openai.js';
 import { extractDocument } from '../../src/knowledge/extract/index.js';
 import { SqliteKnowledgeIndex } from '../../src/knowledge/index/sqlite.js';
-import { Retriever } from '../../src/knowledge/retrieval.js';
+import { Retriever, type RankingOptions } from '../../src/knowledge/retrieval.js';
 import type { Block, Embedder, IndexedChunk } from '../../src/knowledge/types.js';
 import { VectorIndex } from '../../src/knowledge/vector-index.js';
 import { docRow } from './doc-row.js';
@@ -136,26 +136,36 @@ interface Scores {
   recall5: number;
   mrr10: number;
   ndcg10: number;
+  /** Questions missed in the top 5 whose answering section is in the top 20: a reranker's ceiling. */
+  in20: number;
 }
+
+/** Ranked results read per question: 10 for the metrics, 20 for the reranker ceiling. */
+const DEPTH = 20;
 
 async function evaluate(
   search: (q: string) => Promise<Array<{ documentId: string; chunkKey: string }>>,
   judged: Judged,
+  verbose = !!process.env.HEARTH_BENCH_VERBOSE,
 ): Promise<Scores> {
   let recall = 0;
   let mrr = 0;
   let ndcg = 0;
+  let in20 = 0;
   for (const q of questions) {
-    const hits = (await search(q.q)).slice(0, 10);
+    const deep = await search(q.q);
+    const hits = deep.slice(0, 10);
     const rel = hits.map((h) => relevant(q, judged.sections.get(h.chunkKey)));
     const first = rel.indexOf(true);
-    if (process.env.HEARTH_BENCH_VERBOSE && (first < 0 || first >= 5)) {
+    const first20 = deep.slice(0, DEPTH).findIndex((h) => relevant(q, judged.sections.get(h.chunkKey)));
+    if (first20 >= 5) in20++;
+    if (verbose && (first < 0 || first >= 5)) {
       const top = hits.slice(0, 3).map((h) => {
         const i = judged.sections.get(h.chunkKey);
         return `${i?.file}#${i?.sections.join('|')}`;
       });
       console.log(
-        `  miss (rank ${first < 0 ? '-' : first + 1}): ${q.q} → want ${q.file}#${q.section}; got ${top.join(' ; ')}`,
+        `  miss (rank ${first20 < 0 ? '-' : first20 + 1}): ${q.q} → want ${q.file}#${q.section}; got ${top.join(' ; ')}`,
       );
     }
     if (first >= 0 && first < 5) recall++;
@@ -167,7 +177,7 @@ async function evaluate(
     ndcg += idcg ? dcg / idcg : 0;
   }
   const n = questions.length;
-  return { recall5: recall / n, mrr10: mrr / n, ndcg10: ndcg / n };
+  return { recall5: recall / n, mrr10: mrr / n, ndcg10: ndcg / n, in20 };
 }
 
 /** Chunk ids are index row ids; map them back to `doc:ordinal` through the passage text. */
@@ -197,8 +207,9 @@ async function ordinalMap(index: SqliteKnowledgeIndex): Promise<Map<string, stri
 }
 
 function fmt(s: Scores | undefined): string {
-  if (!s) return 'n/a'.padEnd(9) + 'n/a'.padEnd(9) + 'n/a';
-  return `${s.recall5.toFixed(3).padEnd(9)}${s.mrr10.toFixed(3).padEnd(9)}${s.ndcg10.toFixed(3)}`;
+  if (!s) return 'n/a'.padEnd(9) + 'n/a'.padEnd(9) + 'n/a'.padEnd(9) + 'n/a';
+  const misses = Math.round((1 - s.recall5) * questions.length);
+  return `${s.recall5.toFixed(3).padEnd(9)}${s.mrr10.toFixed(3).padEnd(9)}${s.ndcg10.toFixed(3).padEnd(9)}${s.in20}/${misses}`;
 }
 
 function option(name: string): string | undefined {
@@ -247,30 +258,48 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
   const { aware, fixed, judged } = await buildIndexes(dir, embedder);
   const buildSeconds = (performance.now() - t0) / 1000;
   const opts = () => ({ minRelevance: 0.5, minSimilarity: 0.6 });
-  const bm25 = new Retriever(aware, opts);
-  const baseline = new Retriever(fixed, opts);
+  // BM25 alone: no expansion (the Retriever's default without an embedder is the next row).
+  const bm25 = new Retriever(aware, opts, undefined, undefined, { expansionTerms: 0 });
+  const expanded = new Retriever(aware, opts);
+  const baseline = new Retriever(fixed, opts, undefined, undefined, { expansionTerms: 0 });
   const awareKeys = await ordinalMap(aware);
   const fixedKeys = await ordinalMap(fixed);
   const run = (r: Retriever, index: SqliteKnowledgeIndex, keys: Map<string, string>) => async (q: string) =>
-    keyed(index, await r.search(['docs'], q, 10), keys);
+    keyed(index, await r.search(['docs'], q, DEPTH), keys);
   const rows: Array<[string, Scores | undefined]> = [
     ['BM25, fixed-size chunks (baseline)', await evaluate(run(baseline, fixed, fixedKeys), judged.fixed)],
     ['BM25, section-aware chunks', await evaluate(run(bm25, aware, awareKeys), judged.aware)],
+    ['BM25 + expansion (no embedder)', await evaluate(run(expanded, aware, awareKeys), judged.aware)],
   ];
   if (embedder) {
     const vectors = new VectorIndex(aware, embedder.model);
     const vectorOnly = async (q: string) => {
       const [v] = await embedder.embed([q]);
-      const hits = await vectors.search(['docs'], v, 10);
+      const hits = await vectors.search(['docs'], v, DEPTH);
       return keyed(aware, await aware.passages(hits.map((h) => h.chunkId)), awareKeys);
     };
     rows.push(['vectors', await evaluate(vectorOnly, judged.aware)]);
     rows.push([
       'hybrid (BM25 + vectors, RRF)',
+      await evaluate(
+        run(
+          new Retriever(aware, opts, { embedder, index: vectors }, undefined, { expansionTerms: 0 }),
+          aware,
+          awareKeys,
+        ),
+        judged.aware,
+      ),
+    ]);
+    rows.push([
+      'hybrid + expansion (Hearth)',
       await evaluate(run(new Retriever(aware, opts, { embedder, index: vectors }), aware, awareKeys), judged.aware),
     ]);
   } else {
-    rows.push(['vectors (no embedder: see --use-model)', undefined], ['hybrid (BM25 + vectors, RRF)', undefined]);
+    rows.push(
+      ['vectors (no embedder: see --use-model)', undefined],
+      ['hybrid (BM25 + vectors, RRF)', undefined],
+      ['hybrid + expansion (Hearth)', undefined],
+    );
   }
   const collections = await aware.listCollections();
   console.log(
@@ -280,11 +309,39 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
     console.log(
       `Embeddings: ${label} (indexes built in ${buildSeconds.toFixed(1)} s, load average ${loadavg()[0].toFixed(1)})`,
     );
-  console.log(`${'ranker'.padEnd(40)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}nDCG@10`);
+  console.log(
+    `${'ranker'.padEnd(40)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}${'nDCG@10'.padEnd(9)}misses in top 20`,
+  );
   for (const [name, s] of rows) console.log(`${name.padEnd(40)}${fmt(s)}`);
+  if (embedder && process.env.HEARTH_BENCH_SWEEP) {
+    const vectors = new VectorIndex(aware, embedder.model);
+    console.log('\nhybrid variants (HEARTH_BENCH_SWEEP): ranking options over the defaults');
+    for (const { options, keywordOnly } of SWEEP) {
+      const r = new Retriever(aware, opts, keywordOnly ? undefined : { embedder, index: vectors }, undefined, options);
+      const s = await evaluate(run(r, aware, awareKeys), judged.aware, false);
+      console.log(`${(keywordOnly ? 'BM25 only ' : '') + JSON.stringify(options)}`.padEnd(100) + ` ${fmt(s)}`);
+    }
+  }
   await aware.close();
   await fixed.close();
 }
+
+/** Ranking variants measured by HEARTH_BENCH_SWEEP=1 (each over DEFAULT_RANKING); `keywordOnly`: no vectors. */
+const SWEEP: Array<{ options: Partial<RankingOptions>; keywordOnly?: boolean }> = [
+  { options: {} },
+  { options: { expansionTerms: 0 } },
+  ...[3, 5, 15, 20].map((t) => ({ options: { expansionTerms: t } })),
+  ...[0.5, 0.75, 1.5].map((w) => ({ options: { expansionWeight: w } })),
+  ...[1, 5].map((p) => ({ options: { expansionPassages: p } })),
+  ...[10, 30, 100].map((k) => ({ options: { rrfK: k } })),
+  ...[0.5, 1.5].map((w) => ({ options: { vectorWeight: w } })),
+  ...[
+    { feedbackPassages: 3, feedbackWeight: 0.25 },
+    { feedbackPassages: 3, feedbackWeight: 0.5 },
+    { feedbackPassages: 5, feedbackWeight: 0.5 },
+    { feedbackPassages: 5, feedbackWeight: 1 },
+  ].map((options) => ({ options })),
+];
 
 /** A PDF of `pages` pages of prose, for the ingest throughput. */
 async function makePdf(pages: number): Promise<Buffer> {
@@ -364,20 +421,33 @@ async function latency(dir: string): Promise<void> {
       total += take.length;
     }
   }
-  const retriever = new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.6 }));
-  const times: number[] = [];
+  // What ships (keyword expansion on), then without it for comparison; the two alternate per round.
+  const variants: Array<[string, Retriever, number[]]> = [
+    ['BM25 + expansion + relevance stats', new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.6 })), []],
+    [
+      'BM25 + relevance stats, no expansion',
+      new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.6 }), undefined, undefined, {
+        expansionTerms: 0,
+      }),
+      [],
+    ],
+  ];
   for (let round = 0; round < 4; round++) {
-    for (const q of questions) {
-      const t0 = performance.now();
-      await retriever.search(['big'], q.q, 5);
-      times.push(performance.now() - t0);
+    for (const [, retriever, times] of variants) {
+      for (const q of questions) {
+        const t0 = performance.now();
+        await retriever.search(['big'], q.q, 5);
+        times.push(performance.now() - t0);
+      }
     }
   }
-  times.sort((a, b) => a - b);
-  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1);
-  console.log(
-    `Query latency on ${total} chunks (BM25 + relevance stats, ${times.length} queries): P50 ${pct(50)} ms, P99 ${pct(99)} ms (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
-  );
+  for (const [name, , times] of variants) {
+    times.sort((a, b) => a - b);
+    const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1);
+    console.log(
+      `Query latency on ${total} chunks (${name}, ${times.length} queries): P50 ${pct(50)} ms, P99 ${pct(99)} ms (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
+    );
+  }
   await index.close();
 }
 

@@ -32,19 +32,23 @@ const CJK_STOPWORDS = new Set(
 /** Most terms one question is searched with. */
 const MAX_TERMS = 16;
 
-/** The distinct topic words of a question, in order, lowercased. */
-export function queryTerms(text: string): string[] {
+/** The topic words of a text, in order, lowercased, repeats kept: what a term weight counts. */
+export function topicWords(text: string): string[] {
   const out: string[] = [];
   for (const match of searchForm(text)
     .toLowerCase()
     .matchAll(/[\p{L}\p{N}]+/gu)) {
     const word = match[0];
-    const cjk = isCjk(word);
-    if (word.length < 2 && !/\d/.test(word) && !cjk) continue;
-    if (STOPWORDS.has(word) || CJK_STOPWORDS.has(word) || out.includes(word)) continue;
+    if (word.length < 2 && !/\d/.test(word) && !isCjk(word)) continue;
+    if (STOPWORDS.has(word) || CJK_STOPWORDS.has(word)) continue;
     out.push(word);
-    if (out.length === MAX_TERMS) break;
   }
+  return out;
+}
+
+/** The distinct topic words of a question, in order, lowercased. */
+export function queryTerms(text: string): string[] {
+  const out = [...new Set(topicWords(text))].slice(0, MAX_TERMS);
   // A question made only of stopwords ("what is it?") still searches something.
   if (out.length === 0) {
     for (const match of searchForm(text)

@@ -18,6 +18,8 @@ export const EXACT_SCAN_LIMIT = 100_000;
 interface Loaded {
   revision: number;
   ids: string[];
+  /** Row of each chunk id in `matrix`. */
+  rows: Map<string, number>;
   dims: number;
   matrix: Float32Array;
 }
@@ -55,6 +57,21 @@ export class VectorIndex {
     return hits.slice(0, limit);
   }
 
+  /**
+   * The stored (unit-length) vectors of `chunkIds` in `collections`, in the order asked; ids without
+   * a vector of this model are left out. Pseudo-relevance feedback reads the keyword hits' vectors here.
+   */
+  async stored(collections: string[], chunkIds: string[]): Promise<Float32Array[]> {
+    const loaded = await Promise.all(collections.map((c) => this.load(c)));
+    return chunkIds.flatMap((id) => {
+      for (const { rows, matrix, dims } of loaded) {
+        const row = rows.get(id);
+        if (row !== undefined) return [matrix.slice(row * dims, (row + 1) * dims)];
+      }
+      return [];
+    });
+  }
+
   private async load(collection: string): Promise<Loaded> {
     const revision = await this.index.revision(collection);
     const cached = this.cache.get(collection);
@@ -68,7 +85,8 @@ export class VectorIndex {
       const matrix = new Float32Array(usable.length * dims);
       usable.forEach((r, i) => matrix.set(normalized(r.vector), i * dims));
       if (usable.length > EXACT_SCAN_LIMIT) this.onLarge?.(collection, usable.length);
-      const loaded = { revision, ids: usable.map((r) => r.chunkId), dims, matrix };
+      const ids = usable.map((r) => r.chunkId);
+      const loaded = { revision, ids, rows: new Map(ids.map((id, row) => [id, row])), dims, matrix };
       this.cache.set(collection, loaded);
       return loaded;
     })().finally(() => this.loading.delete(collection));
