@@ -4,7 +4,7 @@
  * folder can both write (SQLite serializes the writers; readers never wait).
  */
 import * as Y from 'yjs';
-import Database, { type SqliteDatabase, type SqliteStatement } from '../storage/sqlite-driver.js';
+import { openDatabase, type SqliteDatabase, type SqliteStatement } from '../storage/sqlite-driver.js';
 import type { RoomLog, RoomRead } from './room-log.js';
 
 const SCHEMA = `
@@ -36,7 +36,7 @@ export class SqliteRoomLog implements RoomLog {
   >;
 
   constructor(file: string) {
-    this.db = new Database(file);
+    this.db = openDatabase(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     // Another process may hold the write lock for a moment (compaction); wait rather than fail.

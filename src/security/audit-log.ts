@@ -7,7 +7,7 @@
  * remaining chain still verifies and a forged anchor does not.
  */
 import { createHash } from 'node:crypto';
-import Database from '../storage/sqlite-driver.js';
+import { openDatabase } from '../storage/sqlite-driver.js';
 import { maskSecrets } from './redaction.js';
 
 export interface AuditEntry {
@@ -108,7 +108,7 @@ function toRow(r: DbRow): AuditRow {
 
 /** Opens the audit log in the SQLite file `file`. */
 export function openSqliteAuditLog(file: string, retentionDays: number): AuditLog {
-  const db = new Database(file);
+  const db = openDatabase(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.exec(schema);

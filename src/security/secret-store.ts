@@ -4,7 +4,7 @@
  * ciphertext, bound to the secret's name so values cannot be swapped between names.
  */
 import { existsSync } from 'node:fs';
-import Database from '../storage/sqlite-driver.js';
+import { openDatabase } from '../storage/sqlite-driver.js';
 import type { EncryptedField, EncryptedFieldSource } from './encrypted-fields.js';
 import type { FieldCipher } from './field-cipher.js';
 
@@ -28,7 +28,7 @@ export const CONFIG_SECRET_PREFIX = 'config:';
 export function readConfigSecrets(file: string, cipher: FieldCipher): Map<string, string> {
   const out = new Map<string, string>();
   if (!existsSync(file)) return out;
-  const db = new Database(file, { readonly: true });
+  const db = openDatabase(file, { readonly: true });
   try {
     const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'secrets'").get();
     if (!exists) return out;
@@ -45,7 +45,7 @@ export function readConfigSecrets(file: string, cipher: FieldCipher): Map<string
 
 /** Opens the secret table in the SQLite file `file`. */
 export function openSqliteSecretStore(file: string, cipher: FieldCipher): SecretStore {
-  const db = new Database(file);
+  const db = openDatabase(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.exec(

@@ -1,7 +1,7 @@
 /**
  * The embedded implementation of the security stores: one SQLite file (`security.db`).
  */
-import Database from '../storage/sqlite-driver.js';
+import { openDatabase } from '../storage/sqlite-driver.js';
 import type { Role } from '../core/auth.js';
 import type { MachineTokenRecord, OidcPending, RefreshFamilyRecord, SecurityStore, UserRecord } from './store.js';
 
@@ -56,7 +56,7 @@ function familyFrom(r: Row): RefreshFamilyRecord {
 
 /** Opens (creating if needed) the security database at `file`. */
 export function openSqliteSecurityStore(file: string): SecurityStore {
-  const db = new Database(file);
+  const db = openDatabase(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.exec(schema);

@@ -16,3 +16,20 @@ export default Database;
 
 export type SqliteDatabase = BetterSqlite3.Database;
 export type SqliteStatement = BetterSqlite3.Statement;
+
+/**
+ * SQLite's page cache per connection, KiB. better-sqlite3 builds SQLite with a 16 MB cache
+ * (`SQLITE_DEFAULT_CACHE_SIZE=-16000` in its deps/defines.gypi; SQLite's own default is 2 MB), and a
+ * connection keeps the pages it read or wrote until it closes. The history database grows with
+ * every turn, so after a load its connection held up to 16 MB of malloc'd pages that no collection
+ * gives back: measured on `hearth start` after 15 s at c=32, the main heap (brk) stayed at 25 MB
+ * with the default and 8 MB with this bound (bench/README.md, "Where memory goes").
+ */
+export const PAGE_CACHE_KIB = 2048;
+
+/** Opens `file` with the page cache bounded to {@link PAGE_CACHE_KIB}; each store sets its own other pragmas. */
+export function openDatabase(file: string, options?: BetterSqlite3.Options): SqliteDatabase {
+  const db = new Database(file, options);
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+  return db;
+}

@@ -22,3 +22,24 @@ test('an idle process gives back the heap a burst of garbage grew', async () => 
     stop();
   }
 });
+
+test('with the default options a burst is collected within seconds of its end, not 10–20 s later', async () => {
+  const stop = collectWhenIdle();
+  try {
+    // Past the start-up collection (1 s), so only the idle check can give this burst back.
+    await new Promise((r) => setTimeout(r, 1500));
+    ((): void => {
+      const garbage: unknown[] = [];
+      for (let i = 0; i < 300_000; i++) garbage.push({ text: 'x'.repeat(100) + i, n: [i, i, i] });
+    })();
+    const grown = process.memoryUsage().heapTotal;
+    const end = Date.now();
+    while (process.memoryUsage().heapTotal > grown / 2 && Date.now() - end < 8000)
+      await new Promise((r) => setTimeout(r, 100));
+    const heapTotal = process.memoryUsage().heapTotal;
+    assert.ok(heapTotal <= grown / 2, `heap total ${heapTotal} of ${grown} after ${Date.now() - end} ms`);
+    assert.ok(Date.now() - end <= 4000, `collected ${Date.now() - end} ms after the burst`);
+  } finally {
+    stop();
+  }
+});

@@ -5,7 +5,7 @@
  * one event-loop turn share one transaction (write-batch.ts), each resolving after the commit; a
  * read that must see a pending write commits the batch first.
  */
-import Database, { type SqliteDatabase } from '../sqlite-driver.js';
+import { openDatabase, type SqliteDatabase } from '../sqlite-driver.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Usage } from '../../core/message.js';
@@ -54,7 +54,7 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
 
   async open(): Promise<void> {
     if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
-    const db = new Database(this.file);
+    const db = openDatabase(this.file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
