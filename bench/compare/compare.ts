@@ -12,7 +12,7 @@
  *   options: --seconds N (per load, 5)  --settle N (seconds after the load before the last RSS, 60)
  *            --keep (keep the work folder with the systems' logs)
  *            --hearth-env KEY=VALUE (repeatable: one more variable in Hearth's environment, e.g.
- *            HEARTH_SEMI_SPACE_MB=16 or LD_PRELOAD=…; Hearth otherwise gets only the variables below)
+ *            MALLOC_ARENA_MAX=2 or LD_PRELOAD=…; Hearth otherwise gets only the variables below)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
