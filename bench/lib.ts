@@ -1,12 +1,14 @@
 /**
- * Shared pieces of the process-level benchmarks (sockets, soak): the instant fake model and the
- * real `hearth start` process in their own processes, and resident memory from /proc.
+ * Shared pieces of the process-level benchmarks (sockets, soak, profile, memory): the instant fake
+ * model and the real `hearth start` process in their own processes, resident memory from /proc,
+ * and a DevTools protocol session with a process started with the inspector.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
@@ -37,13 +39,18 @@ export interface BenchHearth {
   proc: ChildProcess;
   url: string;
   work: string;
+  /** The inspector's port on 127.0.0.1, when started with `inspect`. */
+  inspectPort?: number;
   stop(): Promise<void>;
 }
 
-/** `hearth start` on a free-ish port with rate limits lifted (the load comes from one IP); logs go to <work>/hearth.log. */
+/**
+ * `hearth start` on a free-ish port with rate limits lifted (the load comes from one IP); logs go to <work>/hearth.log.
+ * `root` runs the built Hearth of another checkout; `inspect` opens the inspector on the next port.
+ */
 export async function startBenchHearth(
   modelUrl: string,
-  opts: { channels?: string; env?: Record<string, string> } = {},
+  opts: { channels?: string; env?: Record<string, string>; root?: string; inspect?: boolean } = {},
 ): Promise<BenchHearth> {
   const work = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
   const config = join(work, 'hearth.yml');
@@ -67,7 +74,10 @@ export async function startBenchHearth(
   for (let attempt = 0; ; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const log = openSync(join(work, 'hearth.log'), 'a');
-    const proc = spawn(process.execPath, [join(ROOT, 'bin/hearth.js'), 'start', '--config', config], {
+    const inspectPort = opts.inspect ? port + 1 : undefined;
+    const args = [join(opts.root ?? ROOT, 'bin/hearth.js'), 'start', '--config', config];
+    if (inspectPort) args.unshift(`--inspect=127.0.0.1:${inspectPort}`);
+    const proc = spawn(process.execPath, args, {
       cwd: work,
       env: { ...env, HEARTH_PORT: String(port) },
       stdio: ['ignore', log, log],
@@ -84,6 +94,7 @@ export async function startBenchHearth(
           proc,
           url,
           work,
+          ...(inspectPort ? { inspectPort } : {}),
           stop: async () => {
             if (proc.exitCode !== null) return;
             const exited = new Promise((r) => proc.once('exit', r));
@@ -97,4 +108,39 @@ export async function startBenchHearth(
     proc.kill('SIGKILL');
     if (attempt >= 2) throw new Error(`hearth did not become ready; see ${join(work, 'hearth.log')}`);
   }
+}
+
+export interface Inspector {
+  call(method: string, params?: object): Promise<unknown>;
+  /** One handler per event method (a later one replaces it). */
+  on(method: string, fn: (params: Record<string, unknown>) => void): void;
+  close(): void;
+}
+
+/** A DevTools protocol session with the inspector listening on 127.0.0.1:`port`. */
+export async function connectInspector(port: number): Promise<Inspector> {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+  }>;
+  // ws closes on a message over 100 MiB by default; the session must outlive any large heap snapshot chunk.
+  const ws = new WebSocket(list[0].webSocketDebuggerUrl, { maxPayload: 1 << 30 });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let next = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  const handlers = new Map<string, (params: Record<string, unknown>) => void>();
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data));
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
+    else handlers.get(msg.method)?.(msg.params);
+  });
+  return {
+    call: (method, params = {}) =>
+      new Promise((resolve) => {
+        const id = ++next;
+        waiting.set(id, resolve);
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    on: (method, fn) => handlers.set(method, fn),
+    close: () => ws.close(),
+  };
 }

@@ -11,21 +11,10 @@
  *   npm run build && node dist/bench/memory.js [--seconds 15] [--settle 60] [--stream] [--snapshots] [--root CHECKOUT]
  *      [--env KEY=VALUE]…
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { drive } from './compare/load.js';
-
-const HERE = fileURLToPath(new URL('../../', import.meta.url));
-const TOKEN = 'bench-token-0123456789abcdef';
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { BENCH_TOKEN, ROOT, connectInspector, option as arg, sleep, startBenchHearth, startFakeModel } from './lib.js';
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 /** RSS of one process split by mapping kind, MB: V8 heap pages and malloc arenas are both anonymous. */
@@ -56,38 +45,6 @@ export function smapsSplit(text: string): Record<string, number> {
   return out;
 }
 
-interface Inspector {
-  call(method: string, params?: object): Promise<unknown>;
-  on(method: string, fn: (params: Record<string, unknown>) => void): void;
-  close(): void;
-}
-
-async function connectInspector(port: number): Promise<Inspector> {
-  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
-    webSocketDebuggerUrl: string;
-  }>;
-  const ws = new WebSocket(list[0].webSocketDebuggerUrl, { maxPayload: 1 << 30 });
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  let next = 0;
-  const waiting = new Map<number, (result: unknown) => void>();
-  const handlers = new Map<string, (params: Record<string, unknown>) => void>();
-  ws.on('message', (data) => {
-    const msg = JSON.parse(String(data));
-    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
-    else handlers.get(msg.method)?.(msg.params);
-  });
-  return {
-    call: (method, params = {}) =>
-      new Promise((resolve) => {
-        const id = ++next;
-        waiting.set(id, resolve);
-        ws.send(JSON.stringify({ id, method, params }));
-      }),
-    on: (method, fn) => handlers.set(method, fn),
-    close: () => ws.close(),
-  };
-}
-
 interface HeapSnapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
   nodes: number[];
@@ -115,7 +72,7 @@ export function byConstructor(snap: HeapSnapshot): Map<string, { size: number; c
 async function main(): Promise<void> {
   const seconds = Number(arg('--seconds', '15'));
   const settle = Number(arg('--settle', '60'));
-  const root = arg('--root', HERE);
+  const root = arg('--root', ROOT);
   const stream = process.argv.includes('--stream');
   const snapshots = process.argv.includes('--snapshots');
   const extraEnv: Record<string, string> = {};
@@ -124,49 +81,12 @@ async function main(): Promise<void> {
     const [k, ...v] = process.argv[i + 1].split('=');
     extraEnv[k] = v.join('=');
   });
-  const fake = spawn(process.execPath, [join(HERE, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const modelUrl = await new Promise<string>((resolve) =>
-    fake.stdout!.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).baseUrl)),
-  );
-  const work = mkdtempSync(join(tmpdir(), 'hearth-memory-'));
-  const config = join(work, 'hearth.yml');
-  writeFileSync(
-    config,
-    'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n',
-  );
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const inspectPort = port + 1;
-  const hearth = spawn(
-    process.execPath,
-    [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'bin/hearth.js'), 'start', '--config', config],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: work,
-        HEARTH_HOST: '127.0.0.1',
-        HEARTH_PORT: String(port),
-        HEARTH_DATA_DIR: join(work, 'data'),
-        HEARTH_API_TOKEN: TOKEN,
-        MODEL_ENDPOINT: modelUrl,
-        ...extraEnv,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const pid = hearth.pid!;
+  const fake = await startFakeModel();
+  const hearth = await startBenchHearth(fake.baseUrl, { root, inspect: true, env: extraEnv });
+  const { work } = hearth;
+  const pid = hearth.proc.pid!;
   try {
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) break;
-      if (hearth.exitCode !== null) throw new Error('hearth exited');
-      await sleep(20);
-    }
-    const inspector = await connectInspector(inspectPort);
+    const inspector = await connectInspector(hearth.inspectPort!);
     const evaluate = async (expression: string) =>
       JSON.parse(
         (
@@ -224,7 +144,7 @@ async function main(): Promise<void> {
           );
       }
     };
-    const target = { baseUrl: `http://127.0.0.1:${port}/v1`, model: 'env', token: TOKEN };
+    const target = { baseUrl: `${hearth.url}/v1`, model: 'env', token: BENCH_TOKEN };
     await drive(target, { stream, concurrency: 1, seconds: 1 });
     await sleep(12_000); // the idle collector's first idle check after the warm-up
     await point('idle (after a 1 s warm-up and 12 s idle)');
@@ -237,9 +157,8 @@ async function main(): Promise<void> {
     await point(`${settle} s after the load`);
     inspector.close();
   } finally {
-    hearth.kill('SIGTERM');
-    await new Promise((r) => hearth.once('exit', r));
-    fake.kill('SIGTERM');
+    await hearth.stop();
+    fake.proc.kill('SIGTERM');
   }
 }
 

@@ -11,20 +11,11 @@
  * Hearth runs unbundled (HEARTH_UNBUNDLED=1: the same code as the start-up bundle, one file per
  * module) so self time can be grouped by package; --bundled profiles the bundle as it ships.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { drive } from './compare/load.js';
-
-const HERE = fileURLToPath(new URL('../../', import.meta.url));
-const TOKEN = 'bench-token-0123456789abcdef';
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
+import { BENCH_TOKEN, ROOT, connectInspector, option as arg, startBenchHearth, startFakeModel } from './lib.js';
 
 interface ProfileNode {
   id: number;
@@ -68,55 +59,21 @@ export function summarizeProfile(p: CpuProfile, top = 30): string[] {
 
 async function main(): Promise<void> {
   const seconds = Number(arg('--seconds', '10'));
-  const root = arg('--root', HERE);
+  const root = arg('--root', ROOT);
   const stream = process.argv.includes('--stream');
   const concurrency = Number(arg('--concurrency', '32'));
   const out = arg('--out', mkdtempSync(join(tmpdir(), 'hearth-profile-')));
   mkdirSync(out, { recursive: true });
-  const fake = spawn(process.execPath, [join(HERE, 'dist/test/fakes/openai-server.js'), '--delay-ms', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const fake = await startFakeModel();
+  const hearth = await startBenchHearth(fake.baseUrl, {
+    root,
+    inspect: true,
+    env: process.argv.includes('--bundled') ? {} : { HEARTH_UNBUNDLED: '1' },
   });
-  const modelUrl = await new Promise<string>((resolve) =>
-    fake.stdout!.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).baseUrl)),
-  );
-  const work = mkdtempSync(join(tmpdir(), 'hearth-profile-data-'));
-  const config = join(work, 'hearth.yml');
-  writeFileSync(
-    config,
-    'security:\n  rateLimit:\n    ip: { limit: 1000000000 }\n    user: { limit: 1000000000 }\n    sender: { limit: 1000000000 }\n',
-  );
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const inspectPort = port + 1;
-  const hearth = spawn(
-    process.execPath,
-    [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'bin/hearth.js'), 'start', '--config', config],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: work,
-        HEARTH_HOST: '127.0.0.1',
-        HEARTH_PORT: String(port),
-        HEARTH_DATA_DIR: join(work, 'data'),
-        HEARTH_API_TOKEN: TOKEN,
-        MODEL_ENDPOINT: modelUrl,
-        ...(process.argv.includes('--bundled') ? {} : { HEARTH_UNBUNDLED: '1' }),
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
   try {
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) break;
-      if (hearth.exitCode !== null) throw new Error('hearth exited');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const target = { baseUrl: `http://127.0.0.1:${port}/v1`, model: 'env', token: TOKEN };
+    const target = { baseUrl: `${hearth.url}/v1`, model: 'env', token: BENCH_TOKEN };
     await drive(target, { stream, concurrency: 8, seconds: 2 });
-    const inspector = await connectInspector(inspectPort);
+    const inspector = await connectInspector(hearth.inspectPort!);
     const memory = async (label: string) => {
       const r = (await inspector.call('Runtime.evaluate', {
         expression: 'JSON.stringify(process.memoryUsage())',
@@ -143,36 +100,9 @@ async function main(): Promise<void> {
     console.log(`profile: ${file} (self time during the load, idle excluded)`);
     for (const line of summarizeProfile(profile)) console.log(line);
   } finally {
-    hearth.kill('SIGTERM');
-    await new Promise((r) => hearth.once('exit', r));
-    fake.kill('SIGTERM');
+    await hearth.stop();
+    fake.proc.kill('SIGTERM');
   }
-}
-
-/** A DevTools protocol session with the process's inspector. */
-async function connectInspector(
-  port: number,
-): Promise<{ call(method: string, params?: object): Promise<unknown>; close(): void }> {
-  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
-    webSocketDebuggerUrl: string;
-  }>;
-  const ws = new WebSocket(list[0].webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  let next = 0;
-  const waiting = new Map<number, (result: unknown) => void>();
-  ws.on('message', (data) => {
-    const msg = JSON.parse(String(data));
-    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
-  });
-  return {
-    call: (method, params = {}) =>
-      new Promise((resolve) => {
-        const id = ++next;
-        waiting.set(id, resolve);
-        ws.send(JSON.stringify({ id, method, params }));
-      }),
-    close: () => ws.close(),
-  };
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
