@@ -9,8 +9,8 @@
  *     all of them. Only the candidates: a second index search with the extra (common) words costs
  *     two to three times the first on 10,000 chunks, and on the bench ranked no better.
  */
-import { stemmer } from 'stemmer';
 import { idf, topicWords } from './query.js';
+import { porterStem as stem } from './terms.js';
 
 /** `query` (made unit length) plus `weight` times the mean of `feedback` (unit vectors); `query` itself when there is none. */
 export function rocchio(query: Float32Array, feedback: readonly Float32Array[], weight: number): Float32Array {
@@ -124,15 +124,4 @@ export function bm25Scores(
       return score;
     }, 0),
   );
-}
-
-const stems = new Map<string, string>();
-function stem(word: string): string {
-  let s = stems.get(word);
-  if (s === undefined) {
-    s = stemmer(word);
-    if (stems.size > 50_000) stems.clear();
-    stems.set(word, s);
-  }
-  return s;
 }

@@ -8,6 +8,7 @@
  *     "connection timeout". Such identifiers are kept and followed by their parts.
  * The stored passage text is never changed: this is only what gets indexed and searched.
  */
+import { stemmer } from 'stemmer';
 
 /** Han, kana and hangul runs (with the iteration mark and prolonged sound mark). */
 const CJK_CHARS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u3005\\u30fc';
@@ -53,4 +54,20 @@ export function searchForm(text: string): string {
 /** Whether a word is written in a CJK script (one character can be a whole word there). */
 export function isCjk(word: string): boolean {
   return CJK_ANY.test(word);
+}
+
+const stems = new Map<string, string>();
+
+/**
+ * The Porter stem of a lowercased word (the same stemmer as FTS5's `porter` tokenizer), memoized:
+ * the keyword index and the feedback ranking stem the same words over and over.
+ */
+export function porterStem(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    s = stemmer(word);
+    if (stems.size > 50_000) stems.clear();
+    stems.set(word, s);
+  }
+  return s;
 }

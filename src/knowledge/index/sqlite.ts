@@ -9,8 +9,7 @@ import { dirname } from 'node:path';
 import Database, { type SqliteDatabase } from '../../storage/sqlite-driver.js';
 import type { CollectionInfo, IndexedChunk, KeywordHit, KnowledgeDocument, KnowledgeIndex, Passage } from '../types.js';
 import { sourceKeyOf } from '../types.js';
-import { camelParts, searchForm } from '../terms.js';
-import { stemmer } from 'stemmer';
+import { camelParts, porterStem as stem, searchForm } from '../terms.js';
 import { documentFromRow, documentRow, vectorFromBytes, vectorToBytes, type DocumentRow } from './rows.js';
 
 const SCHEMA = `
@@ -106,17 +105,6 @@ function matchedTerms(terms: string[], texts: string[]): number[] {
 /** Diacritics removed (unicode61 remove_diacritics), for non-ASCII words only. */
 function fold(word: string): string {
   return /[^\p{ASCII}]/u.test(word) ? word.normalize('NFD').replace(/\p{M}+/gu, '') : word;
-}
-
-const stemCache = new Map<string, string>();
-function stem(word: string): string {
-  let s = stemCache.get(word);
-  if (s === undefined) {
-    s = stemmer(word);
-    if (stemCache.size > 50_000) stemCache.clear();
-    stemCache.set(word, s);
-  }
-  return s;
 }
 
 /** Searchable chunks: those of their document's current generation. */
