@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { moduleTracePreload } from '../test/module-trace.js';
 import { ROOT, option, rssMb, sleep } from './lib.js';
 
 function roots(): string[] {
@@ -42,36 +43,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The hook files `--trace` loads into the child: every resolved ESM URL and required CJS file, one a line. */
-function traceHooks(dir: string, out: string): string[] {
-  const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(${JSON.stringify(out)}, r.url + '\\n');
-  return r;
-}
-`,
-  );
-  const register = join(dir, 'register.mjs');
-  writeFileSync(
-    register,
-    `import { register, createRequire } from 'node:module';
-import { appendFileSync } from 'node:fs';
-register(${JSON.stringify('file://' + hooks)});
-const Module = createRequire(import.meta.url)('node:module');
-const load = Module._load;
-Module._load = function (request, parent, isMain) {
-  try { appendFileSync(${JSON.stringify(out)}, 'cjs:' + Module._resolveFilename(request, parent, isMain) + '\\n'); } catch {}
-  return load.apply(this, arguments);
-};
-`,
-  );
-  return ['--import', 'file://' + register];
-}
-
 /** `--variant KEY=VALUE` options: each is one extra environment the roots run with. */
 function variants(): Array<Record<string, string>> {
   const out: Array<Record<string, string>> = [{}];
@@ -96,7 +67,13 @@ async function once(
   const t0 = performance.now();
   const proc = spawn(
     process.execPath,
-    [...(trace ? traceHooks(work, trace) : []), join(root, 'bin/hearth.js'), 'start', '--config', config],
+    [
+      ...(trace ? ['--import', moduleTracePreload(work, trace, { cjs: true })] : []),
+      join(root, 'bin/hearth.js'),
+      'start',
+      '--config',
+      config,
+    ],
     {
       cwd: work,
       env: {

@@ -9,33 +9,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { TEST_TOKEN, startHearth } from '../harness.js';
+import { moduleTracePreload } from '../module-trace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-bundle-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** NODE_OPTIONS that make the child write every ES module URL it resolves to `log`. */
 function resolveLog(name: string): { log: string; nodeOptions: string } {
-  const log = join(dir, `${name}.txt`);
+  const hooks = mkdtempSync(join(dir, `${name}-`));
+  const log = join(hooks, 'modules.txt');
   writeFileSync(log, '');
-  const hooks = join(dir, `${name}-hooks.mjs`);
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
-  return r;
-}
-`,
-  );
-  const register = join(dir, `${name}-register.mjs`);
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-  );
-  return { log, nodeOptions: `--import ${pathToFileURL(register).href}` };
+  return { log, nodeOptions: `--import ${moduleTracePreload(hooks, log)}` };
 }
 
 async function startAndCheck(env: Record<string, string>): Promise<string[]> {
