@@ -15,8 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import { bm25Scores, expansionCandidates, pickExpansion, rocchio } from '../../src/knowledge/feedback.js';
 import { SqliteKnowledgeIndex } from '../../src/knowledge/index/sqlite.js';
 import { Retriever, type RankingOptions } from '../../src/knowledge/retrieval.js';
-import type { Embedder, KnowledgeDocument } from '../../src/knowledge/types.js';
+import type { Embedder } from '../../src/knowledge/types.js';
 import { VectorIndex } from '../../src/knowledge/vector-index.js';
+import { doc as knowledgeDoc } from './index-contract.js';
 
 const QUESTION = 'how do I enable the alpha switch';
 
@@ -67,19 +68,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hearth-kb-feedback-'));
   index = new SqliteKnowledgeIndex(join(dir, 'knowledge.db'));
   await index.open();
-  const now = Date.now();
-  const doc: KnowledgeDocument = {
-    id: 'doc_1',
-    collection: 'kb',
-    title: 'Manual',
-    fileName: 'manual.md',
-    source: { kind: 'upload', blobKey: 'k' },
-    status: 'indexed',
-    progress: { pages: 0, chunks: 0 },
-    generation: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const doc = knowledgeDoc('doc_1', 'kb', 'Manual');
   await index.putDocument(doc);
   await index.addChunks(
     doc,
@@ -94,7 +83,7 @@ before(async () => {
     embedder.model,
   );
   vectors = new VectorIndex(index, embedder.model);
-  const other = { ...doc, id: 'doc_2', collection: 'exp' };
+  const other = knowledgeDoc('doc_2', 'exp', 'Manual');
   await index.putDocument(other);
   await index.addChunks(
     other,

@@ -9,7 +9,8 @@ export interface IndexBackend {
   cleanup?(): Promise<void>;
 }
 
-function doc(id: string, collection: string, title: string, generation = 1): KnowledgeDocument {
+/** An indexed upload's row, as the contract tests and other index tests store it. */
+export function doc(id: string, collection: string, title: string, generation = 1): KnowledgeDocument {
   return {
     id,
     collection,
