@@ -14,7 +14,16 @@
 import { readFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { drive } from './compare/load.js';
-import { BENCH_TOKEN, ROOT, connectInspector, option as arg, sleep, startBenchHearth, startFakeModel } from './lib.js';
+import {
+  BENCH_TOKEN,
+  ROOT,
+  connectInspector,
+  option as arg,
+  sleep,
+  startBenchHearth,
+  startFakeModel,
+  type Inspector,
+} from './lib.js';
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 /** RSS of one process split by mapping kind, MB: V8 heap pages and malloc arenas are both anonymous. */
@@ -69,6 +78,38 @@ export function byConstructor(snap: HeapSnapshot): Map<string, { size: number; c
   return out;
 }
 
+/**
+ * Takes a heap snapshot into `file` (V8 collects garbage first), prints its live size and the 25
+ * constructors that grew most since `prev` (or the largest, without one); returns the sizes.
+ */
+export async function snapshotGrowth(
+  inspector: Inspector,
+  file: string,
+  prev?: Map<string, { size: number; count: number }>,
+): Promise<Map<string, { size: number; count: number }>> {
+  const out = createWriteStream(file);
+  inspector.on('HeapProfiler.addHeapSnapshotChunk', (p) => out.write(p.chunk as string));
+  await inspector.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  await new Promise((r) => out.end(r));
+  const by = byConstructor(JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshot);
+  const total = [...by.values()].reduce((a, r) => a + r.size, 0);
+  console.log(`  snapshot ${file}: live ${mb(total)} MB`);
+  const rows = [...by]
+    .map(([k, r]) => ({
+      k,
+      ...r,
+      dSize: r.size - (prev?.get(k)?.size ?? 0),
+      dCount: r.count - (prev?.get(k)?.count ?? 0),
+    }))
+    .sort((a, b) => (prev ? Math.abs(b.dSize) - Math.abs(a.dSize) : b.size - a.size))
+    .slice(0, 25);
+  for (const r of rows)
+    console.log(
+      `    ${mb(r.size).padStart(7)} MB ${String(r.count).padStart(8)}  Δ ${mb(r.dSize).padStart(6)} MB ${String(r.dCount).padStart(7)}  ${r.k.slice(0, 80)}`,
+    );
+  return by;
+}
+
 async function main(): Promise<void> {
   const seconds = Number(arg('--seconds', '15'));
   const settle = Number(arg('--settle', '60'));
@@ -118,31 +159,10 @@ async function main(): Promise<void> {
         console.log(`  smaps ${k}: ${v.toFixed(1)} MB`);
       if (spaces.length)
         console.log(`  spaces (size/used MB): ${spaces.map(([n, s, u]) => `${n} ${mb(s)}/${mb(u)}`).join(', ')}`);
-      if (snapshots) {
-        const file = join(work, `${label.replace(/\W+/g, '-')}.heapsnapshot`);
-        const out = createWriteStream(file);
-        inspector.on('HeapProfiler.addHeapSnapshotChunk', (p) => out.write(p.chunk as string));
-        await inspector.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-        await new Promise((r) => out.end(r));
-        const by = byConstructor(JSON.parse(readFileSync(file, 'utf8')) as HeapSnapshot);
-        sizes.push(by);
-        const total = [...by.values()].reduce((a, r) => a + r.size, 0);
-        console.log(`  snapshot ${file}: live ${mb(total)} MB`);
-        const prev = sizes.at(-2) ?? sizes[0];
-        const rows = [...by]
-          .map(([k, r]) => ({
-            k,
-            ...r,
-            dSize: r.size - (prev.get(k)?.size ?? 0),
-            dCount: r.count - (prev.get(k)?.count ?? 0),
-          }))
-          .sort((a, b) => (sizes.length > 1 ? Math.abs(b.dSize) - Math.abs(a.dSize) : b.size - a.size))
-          .slice(0, 25);
-        for (const r of rows)
-          console.log(
-            `    ${mb(r.size).padStart(7)} MB ${String(r.count).padStart(8)}  Δ ${mb(r.dSize).padStart(6)} MB ${String(r.dCount).padStart(7)}  ${r.k.slice(0, 80)}`,
-          );
-      }
+      if (snapshots)
+        sizes.push(
+          await snapshotGrowth(inspector, join(work, `${label.replace(/\W+/g, '-')}.heapsnapshot`), sizes.at(-1)),
+        );
     };
     const target = { baseUrl: `${hearth.url}/v1`, model: 'env', token: BENCH_TOKEN };
     await drive(target, { stream, concurrency: 1, seconds: 1 });

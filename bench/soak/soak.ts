@@ -3,14 +3,22 @@
  * `/v1/chat/completions` calls (streaming and not) and Telegram messages through the Bot API fake
  * (long polling) — with Hearth's RSS sampled every 10 s. Prints the samples and the RSS slope
  * (least squares, MB per minute) after the warm-up (the first 5 minutes, or the first third of a
- * shorter run). Goal (issue 19): flat — no growth after the warm-up.
+ * shorter run). Goal (issue 19): flat — no growth after the warm-up. Every 5 minutes it also prints
+ * the RSS split by /proc/PID/smaps (V8's pages and malloc arenas are anonymous, the brk heap is
+ * malloc's, SQLite's shared-memory index is a mapped file), to tell which part grows. With
+ * --snapshots it takes a heap snapshot (through the inspector) at the end of the warm-up and at the
+ * end of the run and prints the constructors whose live size grew; each snapshot collects garbage,
+ * so the slope of such a run is not that of an undisturbed one.
  *
- *   npm run bench:soak -- [--minutes 30] [--sockets 20] [--api-rps 5] [--telegram-rps 2]
+ *   npm run bench:soak -- [--minutes 30] [--sockets 20] [--api-rps 5] [--telegram-rps 2] [--snapshots]
  */
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { startTelegramFake } from '../../test/fakes/telegram-api.js';
-import { BENCH_TOKEN, option, rssMb, sleep, startBenchHearth, startFakeModel } from '../lib.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_TOKEN, connectInspector, option, rssMb, sleep, startBenchHearth, startFakeModel } from '../lib.js';
+import { smapsSplit, snapshotGrowth } from '../memory.js';
 
 /** Least-squares slope of y over x. */
 export function slope(points: Array<[number, number]>): number {
@@ -28,10 +36,12 @@ async function main(): Promise<void> {
   const socketCount = Number(option('--sockets', '20'));
   const apiRps = Number(option('--api-rps', '5'));
   const telegramRps = Number(option('--telegram-rps', '2'));
+  const snapshots = process.argv.includes('--snapshots');
   const warmupMin = Math.min(5, minutes / 3);
   const model = await startFakeModel();
   const telegram = await startTelegramFake();
   const hearth = await startBenchHearth(model.baseUrl, {
+    inspect: snapshots,
     channels: `telegram:\n  token: ${telegram.token}\n  apiRoot: ${telegram.baseUrl}\n  pollTimeoutSeconds: 1\n  allowFrom: ["*"]\n`,
   });
   const counts = { webchat: 0, api: 0, telegram: 0, errors: 0 };
@@ -42,6 +52,17 @@ async function main(): Promise<void> {
   };
   const timers: NodeJS.Timeout[] = [];
   const sockets: WebSocket[] = [];
+  const inspector = snapshots ? await connectInspector(hearth.inspectPort!) : undefined;
+  let warmSizes: Awaited<ReturnType<typeof snapshotGrowth>> | undefined;
+  const snapshot = async (label: string) => {
+    console.log(`heap snapshot, ${label}:`);
+    return snapshotGrowth(inspector!, join(hearth.work, `${label}.heapsnapshot`), warmSizes);
+  };
+  const split = () =>
+    Object.entries(smapsSplit(readFileSync(`/proc/${hearth.proc.pid}/smaps`, 'utf8')))
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ');
   try {
     // Web chat: each socket sends a message every 5 s.
     for (let i = 0; i < socketCount; i++) {
@@ -104,6 +125,7 @@ async function main(): Promise<void> {
       `soak: ${minutes} min, ${socketCount} web-chat sockets (1 msg / 5 s each), ${apiRps} API req/s, ${telegramRps} Telegram msg/s`,
     );
     console.log('minute   RSS MB   answered web/api/telegram   errors');
+    let nextSplit = 0;
     while (Date.now() - t0 < minutes * 60_000) {
       await sleep(10_000);
       const m = (Date.now() - t0) / 60_000;
@@ -112,7 +134,14 @@ async function main(): Promise<void> {
       console.log(
         `${m.toFixed(2).padStart(6)}  ${rss.toFixed(1).padStart(7)}   ${`${counts.webchat}/${counts.api}/${counts.telegram}`.padStart(24)}   ${counts.errors}`,
       );
+      if (m >= nextSplit) {
+        console.log(`        smaps MB: ${split()}`);
+        nextSplit += 5;
+      }
+      if (snapshots && !warmSizes && m >= warmupMin) warmSizes = await snapshot('after-warm-up');
     }
+    console.log(`        smaps MB at the end: ${split()}`);
+    if (snapshots) await snapshot('end');
     const after = samples.filter(([m]) => m >= warmupMin);
     const s = slope(after);
     const first = after[0]?.[1];
@@ -123,6 +152,7 @@ async function main(): Promise<void> {
     );
     console.log(`errors ${counts.errors}${firstError ? ` (first: ${firstError})` : ''}`);
   } finally {
+    inspector?.close();
     for (const t of timers) clearInterval(t);
     for (const ws of sockets) ws.terminate();
     await hearth.stop();
