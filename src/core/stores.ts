@@ -130,6 +130,12 @@ export interface HistoryStore {
   /** Opens connections and runs pending schema migrations. */
   open(): Promise<void>;
   upsertConversation(c: Conversation): Promise<void>;
+  /**
+   * What every turn starts with: upserts its conversation, then appends the user's turn (ignored,
+   * as in `append`, when its id is stored already). Returns whether the turn was new. The SQLite
+   * store commits both in one transaction; the others run them one after the other.
+   */
+  appendTurn(c: Conversation, m: StoredMessage): Promise<boolean>;
   getConversation(id: string): Promise<Conversation | undefined>;
   /** Appends a turn; a turn with an id already stored is ignored (at-least-once delivery). Returns whether it was new. */
   append(m: StoredMessage): Promise<boolean>;

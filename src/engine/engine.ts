@@ -136,6 +136,11 @@ interface StepCall {
   onDelta: (text: string) => Promise<void>;
   /** Aborted when the user stops the turn (`turn.cancel`): the call ends, with no retry and no fallback. */
   signal: AbortSignal;
+  /**
+   * Where the call's usage rows go when the caller awaits them itself before the turn ends (so they
+   * share the answer's commit); without it each call awaits its own row.
+   */
+  usageWrites?: Array<Promise<void>>;
 }
 
 interface StepResult {
@@ -230,25 +235,27 @@ export class Engine {
     const window = message.history
       ? []
       : await history.recent(conversationId, agent.historyTokens, agent.historyMessages);
-    await history.upsertConversation({
-      id: conversationId,
-      channel: message.channel,
-      chatId: message.chatId,
-      userId: message.sender.id,
-      agent: agentId,
-      createdAt: message.timestamp,
-      updatedAt: Date.now(),
-    });
-    const isNew = await history.append({
-      id: message.id,
-      conversationId,
-      role: 'user',
-      content: text,
-      attachments: message.attachments,
-      author: message.sender.id,
-      createdAt: message.timestamp,
-      tokens: estimateTokens(text),
-    });
+    const isNew = await history.appendTurn(
+      {
+        id: conversationId,
+        channel: message.channel,
+        chatId: message.chatId,
+        userId: message.sender.id,
+        agent: agentId,
+        createdAt: message.timestamp,
+        updatedAt: Date.now(),
+      },
+      {
+        id: message.id,
+        conversationId,
+        role: 'user',
+        content: text,
+        attachments: message.attachments,
+        author: message.sender.id,
+        createdAt: message.timestamp,
+        tokens: estimateTokens(text),
+      },
+    );
     if (!isNew) {
       // At-least-once delivery: a redelivered message whose reply is stored was answered already;
       // one whose reply is missing was interrupted (its engine died mid-turn) and is answered now.
@@ -374,6 +381,9 @@ export class Engine {
     };
     const cancel = new AbortController();
     this.turns.set(message.id, cancel);
+    // The usage rows of this turn's model calls, awaited before the turn ends (queued with the answer).
+    const usageWrites: Array<Promise<void>> = [];
+    const usageRecorded = () => Promise.all(usageWrites);
 
     try {
       let answer = '';
@@ -428,8 +438,8 @@ export class Engine {
           preferred,
           leases,
           i === 0
-            ? { owner, messages: prompt, ...first, agent, onStart, onDelta, signal: cancel.signal }
-            : { owner, messages: prompt, tools, agent, onStart, onDelta, signal: cancel.signal },
+            ? { owner, messages: prompt, ...first, agent, onStart, onDelta, signal: cancel.signal, usageWrites }
+            : { owner, messages: prompt, tools, agent, onStart, onDelta, signal: cancel.signal, usageWrites },
           warnings,
         );
         // Once a model answered, the rest of the tool loop stays on it.
@@ -465,6 +475,7 @@ export class Engine {
           { latencyMs: elapsed(started), model, errorCode: ErrorCode.modelFailed },
           'model returned an empty answer',
         );
+        await usageRecorded();
         await this.publish(target, {
           type: 'error',
           ...base,
@@ -483,6 +494,7 @@ export class Engine {
         createdAt: Date.now(),
         tokens: usage.completionTokens || estimateTokens(answer),
       });
+      await usageRecorded();
       await this.publish(
         target,
         doneEvent({
@@ -515,6 +527,7 @@ export class Engine {
         'turn answered',
       );
     } catch (err) {
+      await usageRecorded();
       if (cancel.signal.aborted) {
         const model = answeredBy ?? leases.keys().next().value ?? chain[0] ?? 'hearth';
         await this.endCancelled(turn, shown, model, leases.get(model));
@@ -783,7 +796,9 @@ export class Engine {
           lease.breaker.success();
           this.deps.metrics?.modelCall(id, 'ok', elapsed(t0) / 1000);
           log.debug({ model: id, latencyMs: elapsed(t0) }, 'model call ok');
-          await this.recordCall(call.owner, lease, result.usage, true, elapsed(t0));
+          const recorded = this.recordCall(call.owner, lease, result.usage, true, elapsed(t0));
+          if (call.usageWrites) call.usageWrites.push(recorded);
+          else await recorded;
           return result;
         } catch (err) {
           // The user stopped it: the model did nothing wrong (its breaker counts a success, freeing a half-open probe).

@@ -56,6 +56,25 @@ export function historyContract(name: string, backend: HistoryBackend): void {
       assert.equal(only.content, 'text of webchat:m1');
     });
 
+    it('starts a turn: appendTurn creates or moves its conversation and appends the turn once', async () => {
+      assert.equal(
+        await store.appendTurn(conv('webchat:t1', 'u1', 1500), msg('webchat:t1m1', 'webchat:t1', 1500)),
+        true,
+      );
+      assert.deepEqual(await store.getConversation('webchat:t1'), conv('webchat:t1', 'u1', 1500));
+      // A redelivered turn: not new, stored once; the conversation still moves on.
+      const later = { ...conv('webchat:t1', 'u1', 1500), updatedAt: 1600 };
+      assert.equal(
+        await store.appendTurn(later, { ...msg('webchat:t1m1', 'webchat:t1', 1500), content: 'again' }),
+        false,
+      );
+      assert.equal((await store.getConversation('webchat:t1'))?.updatedAt, 1600);
+      assert.deepEqual(
+        (await store.recent('webchat:t1', 1000)).map((m) => m.content),
+        ['text of webchat:t1m1'],
+      );
+    });
+
     it('returns the newest turns oldest first within the token budget and the limit, attachments intact', async () => {
       await store.upsertConversation(conv('webchat:c2', 'u1', 2000));
       const attachment = { kind: 'image' as const, blobKey: 'media/a.png', mimeType: 'image/png', size: 3 };

@@ -37,6 +37,10 @@ export class EncryptingHistoryStore implements HistoryStore {
       : c;
   }
 
+  private seal(m: StoredMessage): StoredMessage {
+    return { ...m, content: this.cipher.encrypt(m.content, messageContext(m.id)) };
+  }
+
   private open_(m: StoredMessage): StoredMessage {
     return this.cipher.isEncrypted(m.content)
       ? { ...m, content: this.cipher.decrypt(m.content, messageContext(m.id)) }
@@ -63,13 +67,17 @@ export class EncryptingHistoryStore implements HistoryStore {
     return this.inner.upsertConversation(this.sealTitle(c));
   }
 
+  appendTurn(c: Conversation, m: StoredMessage): Promise<boolean> {
+    return this.inner.appendTurn(this.sealTitle(c), this.seal(m));
+  }
+
   async getConversation(id: string): Promise<Conversation | undefined> {
     const c = await this.inner.getConversation(id);
     return c && this.openTitle(c);
   }
 
   append(m: StoredMessage): Promise<boolean> {
-    return this.inner.append({ ...m, content: this.cipher.encrypt(m.content, messageContext(m.id)) });
+    return this.inner.append(this.seal(m));
   }
 
   hasMessage(id: string): Promise<boolean> {

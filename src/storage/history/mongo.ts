@@ -115,6 +115,11 @@ export class MongoHistoryStore implements HistoryStore {
     );
   }
 
+  async appendTurn(c: Conversation, m: StoredMessage): Promise<boolean> {
+    await this.upsertConversation(c);
+    return this.append(m);
+  }
+
   async setConversationTitle(id: string, title: string): Promise<void> {
     await this.conversations.updateOne({ _id: id }, { $set: { title } });
   }

@@ -99,6 +99,11 @@ export class PostgresHistoryStore implements HistoryStore, MessageBodySource {
     );
   }
 
+  async appendTurn(c: Conversation, m: StoredMessage): Promise<boolean> {
+    await this.upsertConversation(c);
+    return this.append(m);
+  }
+
   async setConversationTitle(id: string, title: string): Promise<void> {
     await this.db.query('UPDATE conversations SET title = $1 WHERE id = $2', [title, id]);
   }

@@ -146,6 +146,12 @@ export class SqliteHistoryStore implements HistoryStore, MessageBodySource {
     await this.writes!.run(() => this.stmts.upsertConv.run({ ...c, title: c.title ?? null }));
   }
 
+  async appendTurn(c: Conversation, m: StoredMessage): Promise<boolean> {
+    // Both queued before either commits: one batch, one commit, in this order (the turn's foreign key).
+    const [, isNew] = await Promise.all([this.upsertConversation(c), this.append(m)]);
+    return isNew;
+  }
+
   async setConversationTitle(id: string, title: string): Promise<void> {
     this.flush();
     this.stmts.setTitle.run(title, id);
