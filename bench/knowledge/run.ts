@@ -138,6 +138,13 @@ interface Scores {
   ndcg10: number;
   /** Questions missed in the top 5 whose answering section is in the top 20: a reranker's ceiling. */
   in20: number;
+  /**
+   * recall@5 / MRR@10 / nDCG@10 on the odd-numbered questions (1st, 3rd, …: where variants are
+   * chosen) and on the even-numbered ones (held out), so a choice can be checked on questions it
+   * was not made on.
+   */
+  odd: [number, number, number];
+  even: [number, number, number];
 }
 
 /** Ranked results read per question: 10 for the metrics, 20 for the reranker ceiling. */
@@ -152,7 +159,9 @@ async function evaluate(
   let mrr = 0;
   let ndcg = 0;
   let in20 = 0;
-  for (const q of questions) {
+  const half = { odd: [0, 0, 0], even: [0, 0, 0] };
+  for (const [i, q] of questions.entries()) {
+    const [r0, m0, n0] = [recall, mrr, ndcg];
     const deep = await search(q.q);
     const hits = deep.slice(0, 10);
     const rel = hits.map((h) => relevant(q, judged.sections.get(h.chunkKey)));
@@ -175,9 +184,23 @@ async function evaluate(
     let idcg = 0;
     for (let i = 0; i < Math.min(10, totalRelevant); i++) idcg += 1 / Math.log2(i + 2);
     ndcg += idcg ? dcg / idcg : 0;
+    // Question i + 1 in questions.ts: i = 0 is the first, odd-numbered one.
+    const h = i % 2 === 0 ? half.odd : half.even;
+    h[0] += recall - r0;
+    h[1] += mrr - m0;
+    h[2] += ndcg - n0;
   }
   const n = questions.length;
-  return { recall5: recall / n, mrr10: mrr / n, ndcg10: ndcg / n, in20 };
+  const nOdd = Math.ceil(n / 2);
+  const per = (v: number[], m: number) => v.map((x) => x / m) as [number, number, number];
+  return {
+    recall5: recall / n,
+    mrr10: mrr / n,
+    ndcg10: ndcg / n,
+    in20,
+    odd: per(half.odd, nOdd),
+    even: per(half.even, n - nOdd),
+  };
 }
 
 /** Chunk ids are index row ids; map them back to `doc:ordinal` through the passage text. */
@@ -207,9 +230,10 @@ async function ordinalMap(index: SqliteKnowledgeIndex): Promise<Map<string, stri
 }
 
 function fmt(s: Scores | undefined): string {
-  if (!s) return 'n/a'.padEnd(9) + 'n/a'.padEnd(9) + 'n/a'.padEnd(9) + 'n/a';
+  if (!s) return 'n/a'.padEnd(9) + 'n/a'.padEnd(9) + 'n/a'.padEnd(9) + 'n/a'.padEnd(8) + 'odd n/a  even n/a';
   const misses = Math.round((1 - s.recall5) * questions.length);
-  return `${s.recall5.toFixed(3).padEnd(9)}${s.mrr10.toFixed(3).padEnd(9)}${s.ndcg10.toFixed(3).padEnd(9)}${s.in20}/${misses}`;
+  const triple = (t: number[]) => t.map((x) => x.toFixed(3)).join('/');
+  return `${s.recall5.toFixed(3).padEnd(9)}${s.mrr10.toFixed(3).padEnd(9)}${s.ndcg10.toFixed(3).padEnd(9)}${`${s.in20}/${misses}`.padEnd(8)}odd ${triple(s.odd)}  even ${triple(s.even)}`;
 }
 
 function option(name: string): string | undefined {
@@ -258,10 +282,11 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
   const { aware, fixed, judged } = await buildIndexes(dir, embedder);
   const buildSeconds = (performance.now() - t0) / 1000;
   const opts = () => ({ minRelevance: 0.5, minSimilarity: 0.6 });
-  // BM25 alone: no expansion (the Retriever's default without an embedder is the next row).
-  const bm25 = new Retriever(aware, opts, undefined, undefined, { expansionTerms: 0 });
+  // BM25 alone: no expansion, no sub-word list (the Retriever's default without an embedder is the next row).
+  const plain = { expansionTerms: 0, subwordWeight: 0 };
+  const bm25 = new Retriever(aware, opts, undefined, undefined, plain);
   const expanded = new Retriever(aware, opts);
-  const baseline = new Retriever(fixed, opts, undefined, undefined, { expansionTerms: 0 });
+  const baseline = new Retriever(fixed, opts, undefined, undefined, plain);
   const awareKeys = await ordinalMap(aware);
   const fixedKeys = await ordinalMap(fixed);
   const run = (r: Retriever, index: SqliteKnowledgeIndex, keys: Map<string, string>) => async (q: string) =>
@@ -269,7 +294,7 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
   const rows: Array<[string, Scores | undefined]> = [
     ['BM25, fixed-size chunks (baseline)', await evaluate(run(baseline, fixed, fixedKeys), judged.fixed)],
     ['BM25, section-aware chunks', await evaluate(run(bm25, aware, awareKeys), judged.aware)],
-    ['BM25 + expansion (no embedder)', await evaluate(run(expanded, aware, awareKeys), judged.aware)],
+    ['BM25 + expansion + sub-word (no embedder)', await evaluate(run(expanded, aware, awareKeys), judged.aware)],
   ];
   if (embedder) {
     const vectors = new VectorIndex(aware, embedder.model);
@@ -282,23 +307,19 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
     rows.push([
       'hybrid (BM25 + vectors, RRF)',
       await evaluate(
-        run(
-          new Retriever(aware, opts, { embedder, index: vectors }, undefined, { expansionTerms: 0 }),
-          aware,
-          awareKeys,
-        ),
+        run(new Retriever(aware, opts, { embedder, index: vectors }, undefined, plain), aware, awareKeys),
         judged.aware,
       ),
     ]);
     rows.push([
-      'hybrid + expansion (Hearth)',
+      'hybrid + expansion + sub-word (Hearth)',
       await evaluate(run(new Retriever(aware, opts, { embedder, index: vectors }), aware, awareKeys), judged.aware),
     ]);
   } else {
     rows.push(
       ['vectors (no embedder: see --use-model)', undefined],
       ['hybrid (BM25 + vectors, RRF)', undefined],
-      ['hybrid + expansion (Hearth)', undefined],
+      ['hybrid + expansion + sub-word (Hearth)', undefined],
     );
   }
   const collections = await aware.listCollections();
@@ -310,7 +331,7 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
       `Embeddings: ${label} (indexes built in ${buildSeconds.toFixed(1)} s, load average ${loadavg()[0].toFixed(1)})`,
     );
   console.log(
-    `${'ranker'.padEnd(40)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}${'nDCG@10'.padEnd(9)}misses in top 20`,
+    `${'ranker'.padEnd(40)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}${'nDCG@10'.padEnd(9)}${'in20'.padEnd(8)}halves: recall@5/MRR@10/nDCG@10 (odd-numbered questions: where variants are chosen)`,
   );
   for (const [name, s] of rows) console.log(`${name.padEnd(40)}${fmt(s)}`);
   if (embedder && process.env.HEARTH_BENCH_SWEEP) {
@@ -329,6 +350,8 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
 /** Ranking variants measured by HEARTH_BENCH_SWEEP=1 (each over DEFAULT_RANKING); `keywordOnly`: no vectors. */
 const SWEEP: Array<{ options: Partial<RankingOptions>; keywordOnly?: boolean }> = [
   { options: {} },
+  ...[0, 0.5, 1.5].map((w) => ({ options: { subwordWeight: w } })),
+  ...[0, 0.5, 1.5].map((w) => ({ options: { subwordWeight: w }, keywordOnly: true })),
   { options: { expansionTerms: 0 } },
   ...[3, 5, 15, 20].map((t) => ({ options: { expansionTerms: t } })),
   ...[0.5, 0.75, 1.5].map((w) => ({ options: { expansionWeight: w } })),
@@ -421,13 +444,25 @@ async function latency(dir: string): Promise<void> {
       total += take.length;
     }
   }
-  // What ships (keyword expansion on), then without it for comparison; the two alternate per round.
+  // What ships (keyword expansion and the sub-word list on), then without them for comparison; they alternate per round.
   const variants: Array<[string, Retriever, number[]]> = [
-    ['BM25 + expansion + relevance stats', new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.6 })), []],
     [
-      'BM25 + relevance stats, no expansion',
+      'BM25 + expansion + sub-word + relevance stats',
+      new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.6 })),
+      [],
+    ],
+    [
+      'BM25 + expansion + relevance stats, no sub-word list',
+      new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.6 }), undefined, undefined, {
+        subwordWeight: 0,
+      }),
+      [],
+    ],
+    [
+      'BM25 + relevance stats, no expansion, no sub-word list',
       new Retriever(index, () => ({ minRelevance: 0.5, minSimilarity: 0.6 }), undefined, undefined, {
         expansionTerms: 0,
+        subwordWeight: 0,
       }),
       [],
     ],

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { queryTerms, termCoverage } from './query.js';
 import { bm25Scores, expansionCandidates, pickExpansion, rocchio } from './feedback.js';
+import { subwordRanking } from './subword.js';
 import type { Embedder, KeywordHit, KnowledgeIndex, Passage } from './types.js';
 import type { VectorIndex } from './vector-index.js';
 
@@ -31,6 +32,8 @@ export interface RankingOptions {
   /** …from how many passages, and the RRF weight of the re-ranked keyword list. */
   expansionPassages: number;
   expansionWeight: number;
+  /** RRF weight of the sub-word list: the keyword candidates ranked again by the character trigrams of the question's words (0: off). */
+  subwordWeight: number;
 }
 
 export const DEFAULT_RANKING: RankingOptions = {
@@ -44,6 +47,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   expansionTerms: 10,
   expansionPassages: 3,
   expansionWeight: 1,
+  subwordWeight: 1,
 };
 
 /** Candidates each ranker contributes before fusion. */
@@ -89,6 +93,7 @@ export class Retriever {
       this.index.keywordSearch(collections, terms, limit),
       this.embedQuestion(question),
     ]);
+    const subword = this.ranking.subwordWeight > 0 ? subwordRanking(terms, keyword) : [];
     const candidates = this.expansionCandidates(terms, keyword);
     const [vector, allStats] = await Promise.all([
       queryVector ? this.vectorSearch(collections, queryVector, keyword, limit) : [],
@@ -97,7 +102,7 @@ export class Retriever {
     ]);
     const stats = { chunks: allStats?.chunks ?? 0, df: allStats?.df.slice(0, terms.length) ?? [] };
     const expanded = allStats ? this.expandedRanking(terms, keyword, candidates, allStats) : [];
-    const { rrfK, keywordWeight, vectorWeight, expansionWeight } = this.ranking;
+    const { rrfK, keywordWeight, vectorWeight, expansionWeight, subwordWeight } = this.ranking;
     const fused = new Map<string, { score: number; passage?: Passage; matched?: number[]; similarity?: number }>();
     const add = (hits: KeywordHit[], weight: number) =>
       hits.forEach((hit, rank) => {
@@ -110,6 +115,7 @@ export class Retriever {
       });
     add(keyword, keywordWeight);
     add(expanded, expansionWeight);
+    add(subword, subwordWeight);
     vector.forEach((hit, rank) => {
       const entry = fused.get(hit.chunkId) ?? { score: 0 };
       entry.score += vectorWeight / (rrfK + rank + 1);
