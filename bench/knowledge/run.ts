@@ -331,9 +331,9 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
       `Embeddings: ${label} (indexes built in ${buildSeconds.toFixed(1)} s, load average ${loadavg()[0].toFixed(1)})`,
     );
   console.log(
-    `${'ranker'.padEnd(40)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}${'nDCG@10'.padEnd(9)}${'in20'.padEnd(8)}halves: recall@5/MRR@10/nDCG@10 (odd-numbered questions: where variants are chosen)`,
+    `${'ranker'.padEnd(44)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}${'nDCG@10'.padEnd(9)}${'in20'.padEnd(8)}halves: recall@5/MRR@10/nDCG@10 (odd-numbered questions: where variants are chosen)`,
   );
-  for (const [name, s] of rows) console.log(`${name.padEnd(40)}${fmt(s)}`);
+  for (const [name, s] of rows) console.log(`${name.padEnd(44)}${fmt(s)}`);
   if (embedder && process.env.HEARTH_BENCH_SWEEP) {
     const vectors = new VectorIndex(aware, embedder.model);
     console.log('\nhybrid variants (HEARTH_BENCH_SWEEP): ranking options over the defaults');
