@@ -81,11 +81,11 @@ export function pickExpansion(
 }
 
 /** BM25's usual constants (Robertson & Zaragoza 2009). */
-const K1 = 1.2;
-const B = 0.75;
+export const K1 = 1.2;
+export const B = 0.75;
 
 /** Column weights as the keyword index ranks them: the heading (title and section path) twice the body. */
-const HEADING_WEIGHT = 2;
+export const HEADING_WEIGHT = 2;
 
 /**
  * BM25 of each passage for `terms` (`df` per term, of `n` chunks), computed over the passages

@@ -6,6 +6,7 @@
  * collection (FTS5 `tokenize='trigram'`) matches nearly every row on common trigrams and cost
  * 10× the query time on 10,000 chunks (bench/knowledge/README.md).
  */
+import { B, HEADING_WEIGHT, K1 } from './feedback.js';
 import { topicWords } from './query.js';
 
 /**
@@ -19,11 +20,6 @@ export function trigrams(word: string): string[] {
   for (let i = 0; i + 3 <= w.length; i++) out.push(w.slice(i, i + 3));
   return out;
 }
-
-const K1 = 1.2;
-const B = 0.75;
-/** The heading (title and section path) counts twice the body, as in the keyword index. */
-const HEADING_WEIGHT = 2;
 
 /**
  * BM25 over character trigrams for each passage: the question's trigrams (of its terms) as the
