@@ -23,7 +23,7 @@ import { compareVersions, parseManifest, readManifest, type SkillManifest, type 
 import { createRuntime, type RuntimeEnvironment } from './runtime-factory.js';
 import type { SkillRuntime } from './runtime.js';
 import { InProcessRuntime } from './runtimes/in-process/index.js';
-import { buildCatalog, isRelevant } from './tool-catalog.js';
+import { buildCatalog, isRelevant, type CatalogEntry } from './tool-catalog.js';
 
 export type SkillsSettings = HearthConfig['skills'];
 
@@ -91,6 +91,11 @@ function missingArguments(tool: ToolDeclaration, args: Record<string, unknown>):
 
 export class SkillHost implements ToolHost {
   private readonly skills = new Map<string, LoadedSkill>();
+  /** The last tool catalog and the skills' tool lists it was built from. */
+  private built?: {
+    from: ReadonlyArray<{ name: string; tools: readonly ToolDeclaration[] }>;
+    catalog: Map<string, CatalogEntry>;
+  };
   private readonly skillsDir: string;
   private readonly runtimeEnv: RuntimeEnvironment;
   /** Serializes install/upgrade/enable/remove so two admin calls never interleave. */
@@ -396,11 +401,22 @@ export class SkillHost implements ToolHost {
     });
   }
 
-  private catalog() {
+  /**
+   * The name → tool map of the enabled skills. Every turn asks for it (offered tools, each call), so
+   * it is rebuilt only when the set of skills or one's tool list changed since the last build.
+   */
+  private catalog(): Map<string, CatalogEntry> {
     const active = [...this.skills.values()]
       .filter((s) => s.enabled && s.runtime)
       .map((s) => ({ name: s.manifest.name, tools: s.runtime!.discoveredTools?.() ?? s.manifest.tools }));
-    return buildCatalog(active);
+    const last = this.built;
+    const same =
+      last?.from.length === active.length &&
+      last.from.every((s, i) => s.name === active[i].name && s.tools === active[i].tools);
+    if (same) return last.catalog;
+    const catalog = buildCatalog(active);
+    this.built = { from: active, catalog };
+    return catalog;
   }
 
   private async loadStaticDir(dir: string): Promise<void> {

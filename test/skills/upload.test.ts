@@ -61,6 +61,10 @@ describe('skill upload lifecycle', () => {
     assert.equal((await a.host.execute(call('stamp', { who: 'C' }), ctx())).isError, true);
     const on = await a.app.inject({ method: 'POST', url: '/admin/skills/stamper/enable' });
     assert.equal(on.json().skill.state, 'ready');
+    assert.ok(
+      a.host.toolsFor(['*'], 'x').some((t) => t.name === 'stamp'),
+      'offered again once enabled',
+    );
     assert.equal((await a.host.execute(call('stamp', { who: 'C' }), ctx())).content, 'stamp v1.1.0 for C');
   });
 
