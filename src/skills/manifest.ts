@@ -8,17 +8,32 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, HearthError } from '../core/errors.js';
+import { isRegexTrigger } from './tool-catalog.js';
 
 export const runtimeKinds = ['in-process', 'http', 'grpc', 'sidecar', 'mcp'] as const;
 export type RuntimeKind = (typeof runtimeKinds)[number];
 
 export const skillNamePattern = /^[a-z][a-z0-9_-]{0,31}$/;
 
+/** Keywords, or `/regex/` patterns, that must compile: a bad one fails the manifest, not a turn. */
+const triggerList = z.array(
+  z.string().refine((t) => !isRegexTrigger(t) || compiles(t.slice(1, -1)), 'not a valid regular expression'),
+);
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const toolSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,40}$/),
   description: z.string().min(1).max(400),
   parameters: z.record(z.string(), z.unknown()).default({ type: 'object', properties: {} }),
-  triggers: z.array(z.string()).optional(),
+  triggers: triggerList.optional(),
   /** Sends messages to others, writes files, spends money or drives devices: the engine asks first. */
   sensitive: z.boolean().default(false),
 });
@@ -44,7 +59,7 @@ export const manifestSchema = z
     transport: z.enum(['stdio', 'http']).optional(),
     configSchema: z.record(z.string(), z.unknown()).optional(),
     tools: z.array(toolSchema).default([]),
-    triggers: z.array(z.string()).default([]),
+    triggers: triggerList.default([]),
     timeoutMs: z.int().positive().max(600_000).optional(),
     permissions: z
       .strictObject({

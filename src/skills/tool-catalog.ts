@@ -34,29 +34,42 @@ export function buildCatalog(
   return catalog;
 }
 
-const compiled = new Map<string, RegExp>();
+/** A `/regex/` trigger (else a keyword). */
+export function isRegexTrigger(trigger: string): boolean {
+  return trigger.length > 2 && trigger.startsWith('/') && trigger.endsWith('/');
+}
+
+const escape = (keyword: string) => keyword.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * A trigger is a keyword matched at a word start (case-insensitive), or `/regex/`. Keywords in
- * scripts without spaces between words (Chinese, Japanese) match anywhere.
+ * One list of triggers as at most two keyword patterns plus one per `/regex/` (case-insensitive).
+ * A keyword that starts with an ASCII letter or digit matches at a word start; the others (Chinese
+ * or Japanese words, written without spaces between words) match anywhere. Each group is one
+ * alternation: every turn tests every tool's triggers, one scan per group instead of one per keyword.
  */
-function triggerPattern(trigger: string): RegExp {
-  let re = compiled.get(trigger);
-  if (!re) {
-    re =
-      trigger.length > 2 && trigger.startsWith('/') && trigger.endsWith('/')
-        ? new RegExp(trigger.slice(1, -1), 'i')
-        : new RegExp(
-            `${/^[A-Za-z0-9]/.test(trigger) ? '(^|[^\\p{L}\\p{N}_])' : ''}${trigger.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
-            'iu',
-          );
-    compiled.set(trigger, re);
+function compile(triggers: readonly string[]): RegExp[] {
+  const atWordStart: string[] = [];
+  const anywhere: string[] = [];
+  const patterns: RegExp[] = [];
+  for (const t of triggers) {
+    if (isRegexTrigger(t)) patterns.push(new RegExp(t.slice(1, -1), 'i'));
+    else (/^[A-Za-z0-9]/.test(t) ? atWordStart : anywhere).push(escape(t));
   }
-  return re;
+  if (atWordStart.length) patterns.unshift(new RegExp(`(?:^|[^\\p{L}\\p{N}_])(?:${atWordStart.join('|')})`, 'iu'));
+  if (anywhere.length) patterns.unshift(new RegExp(`(?:${anywhere.join('|')})`, 'iu'));
+  return patterns;
 }
+
+/** The compiled patterns of each trigger list, by the list (manifests are not changed in place). */
+const compiled = new WeakMap<readonly string[], RegExp[]>();
 
 /** Whether a tool is relevant to the text: no triggers means always. */
 export function isRelevant(triggers: readonly string[], text: string): boolean {
   if (triggers.length === 0) return true;
-  return triggers.some((t) => triggerPattern(t).test(text));
+  let patterns = compiled.get(triggers);
+  if (!patterns) {
+    patterns = compile(triggers);
+    compiled.set(triggers, patterns);
+  }
+  return patterns.some((re) => re.test(text));
 }
