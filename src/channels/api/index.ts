@@ -3,7 +3,7 @@
  * and `GET /v1/models`. Each request is one conversation whose earlier turns the client sends; the
  * answer comes from the same pipeline, engine and agent as every other channel.
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -322,7 +322,9 @@ export class ApiChannel implements Channel {
         });
       }
       if (!this.ctx) throw new HearthError(ErrorCode.shuttingDown, 'not ready', 503);
-      const id = randomUUID();
+      // Time-ordered (UUIDv7): each turn's conversation and message rows land at the end of the
+      // history's id indexes instead of on a random page each (bench/README.md, "Time-ordered ids").
+      const id = uuidv7();
       const message: Message = {
         ...directTextMessage({
           channel: 'api',

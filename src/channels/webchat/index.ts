@@ -22,7 +22,7 @@
  * frame, at most `features.maxAttachmentBytes` each (the frame limit is `server.bodyLimit`): images
  * reach vision-capable models as image parts, other files are read as documents.
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Authenticator } from '../../core/auth.js';
@@ -229,7 +229,7 @@ export class WebChatChannel implements Channel {
       const requested = asked && (owner === undefined || owner === userId) ? asked : undefined;
       // Closed while the token or the owner was checked: joining now would keep a dead socket in `chats` forever.
       if (ws.readyState !== ws.OPEN) return;
-      chatId = requested ?? randomUUID();
+      chatId = requested ?? uuidv7();
       senderId = userId;
       let set = this.chats.get(chatId);
       if (!set) this.chats.set(chatId, (set = new Set()));
@@ -258,7 +258,7 @@ export class WebChatChannel implements Channel {
         return fail(ErrorCode.badRequest, `attachments must be a list of at most ${MAX_ATTACHMENTS} files`);
       const text = typeof frame.text === 'string' ? frame.text.trim() : '';
       if (!text && uploads.length === 0) return fail(ErrorCode.badRequest, 'text is required');
-      const id = typeof frame.id === 'string' && CONVERSATION_ID.test(frame.id) ? frame.id : randomUUID();
+      const id = typeof frame.id === 'string' && CONVERSATION_ID.test(frame.id) ? frame.id : uuidv7();
       const problem = uploads.map((u: Upload, i) => this.uploadProblem(u, i)).find(Boolean);
       if (problem) return fail(ErrorCode.badRequest, problem);
       const attachments: Attachment[] = [];
@@ -289,7 +289,7 @@ export class WebChatChannel implements Channel {
       // The new answer replaces the old one: the old answer goes, and the question goes in again under
       // its stored id, so the engine answers it as a turn whose reply is missing and stores it once.
       await this.options.history.deleteLastAnswer(key);
-      const id = last.id.startsWith('webchat:') ? last.id.slice('webchat:'.length) : randomUUID();
+      const id = last.id.startsWith('webchat:') ? last.id.slice('webchat:'.length) : uuidv7();
       await this.submit(chatId, senderId, id, last.content, last.attachments, sendList);
     };
     const stop = async () => {
