@@ -8,12 +8,16 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, HearthError } from '../core/errors.js';
-import { isRegexTrigger } from './tool-catalog.js';
 
 export const runtimeKinds = ['in-process', 'http', 'grpc', 'sidecar', 'mcp'] as const;
 export type RuntimeKind = (typeof runtimeKinds)[number];
 
 export const skillNamePattern = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** A `/regex/` trigger (else a keyword). */
+export function isRegexTrigger(trigger: string): boolean {
+  return trigger.length > 2 && trigger.startsWith('/') && trigger.endsWith('/');
+}
 
 /** Keywords, or `/regex/` patterns, that must compile: a bad one fails the manifest, not a turn. */
 const triggerList = z.array(

@@ -4,7 +4,7 @@
  * accepted too). Tools whose skill declares triggers are offered only when the turn's text
  * matches one: fewer tool schemas, fewer prompt tokens.
  */
-import type { ToolDeclaration } from './manifest.js';
+import { isRegexTrigger, type ToolDeclaration } from './manifest.js';
 
 /** OpenAI and Anthropic both require this of tool names. */
 const toolNameRule = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -32,11 +32,6 @@ export function buildCatalog(
     }
   }
   return catalog;
-}
-
-/** A `/regex/` trigger (else a keyword). */
-export function isRegexTrigger(trigger: string): boolean {
-  return trigger.length > 2 && trigger.startsWith('/') && trigger.endsWith('/');
 }
 
 const escape = (keyword: string) => keyword.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
