@@ -398,10 +398,13 @@ export class TelegramFake {
       const timer = setTimeout(done, timeout * 1000);
       const pollers = this.pollers;
       pollers.add(done);
-      req.socket.once('close', done);
+      const socket = req.socket;
+      socket.once('close', done);
       function done(): void {
         clearTimeout(timer);
         pollers.delete(done);
+        // The socket is kept alive across polls: one listener per poll would pile up on it.
+        socket.off('close', done);
         resolve();
       }
     });
