@@ -634,6 +634,39 @@ export const configSchema = z.strictObject({
         })
         .optional()
         .describe('Vector search (hybrid with BM25 by reciprocal rank fusion); keyword search only when absent'),
+      reranker: z
+        .strictObject({
+          provider: z
+            .enum(['http', 'embedded'])
+            .describe(
+              'http: a /rerank server (llama.cpp server, vLLM, Infinity, Jina, Cohere); embedded: a GGUF reranker in process',
+            ),
+          model: z
+            .string()
+            .min(1)
+            .describe(
+              'Model name; for embedded, a GGUF reranker (e.g. bge-reranker-v2-m3, Qwen3-Reranker) relative to dataDir/models',
+            ),
+          baseUrl: z.url().optional().describe('http: base URL the `/rerank` path is appended to (e.g. …/v1)'),
+          apiKey: z.string().optional().describe('http: API key, sent as a bearer token, if the server needs one'),
+          candidates: positiveInt
+            .max(100)
+            .default(20)
+            .describe('Best fused passages the reranker reads and puts in its order'),
+          minScore: z
+            .number()
+            .min(0)
+            .max(1)
+            .default(0.5)
+            .describe('Reranker score at which a passage also counts as relevant'),
+          timeoutMs: positiveInt.default(30_000).describe('Per-request timeout (http)'),
+        })
+        .refine((r) => r.provider !== 'http' || !!r.baseUrl, {
+          message: 'http needs `baseUrl`',
+          path: ['baseUrl'],
+        })
+        .optional()
+        .describe('Cross-encoder reranking of the fused candidates; the fused order when absent or when it fails'),
       folders: z
         .array(
           z.strictObject({

@@ -45,6 +45,8 @@ export const ErrorCode = {
   knowledgeExtract: 'HEARTH_E_KNOWLEDGE_EXTRACT',
   /** Knowledge base: the embedding provider failed. */
   knowledgeEmbedding: 'HEARTH_E_KNOWLEDGE_EMBEDDING',
+  /** Knowledge base: the reranker failed (the fused order is kept). */
+  knowledgeRerank: 'HEARTH_E_KNOWLEDGE_RERANK',
   /** Knowledge base: a URL outside `knowledge.urls.allowedHosts`, or a fetch that failed. */
   knowledgeUrl: 'HEARTH_E_KNOWLEDGE_URL',
   /** Backup and restore: a corrupt or unreadable archive, a non-empty restore target, a failed dump. */

@@ -11,6 +11,7 @@ import { ErrorCode, HearthError } from '../core/errors.js';
 import type { BlobStore } from '../core/stores.js';
 import { createEmbedder } from './embeddings/index.js';
 import { KnowledgeBase } from './knowledge-base.js';
+import { createReranker } from './rerankers/index.js';
 import { SqliteKnowledgeIndex } from './index/sqlite.js';
 import type { KnowledgeIndex } from './types.js';
 
@@ -45,8 +46,17 @@ export async function openKnowledgeBase(
   const cfg = config();
   const file = cfg.storage.history.kind === 'postgres' ? undefined : join(resolve(cfg.dataDir), 'knowledge.db');
   const index = lazyIndex(await createKnowledgeIndex(cfg, deps.env), file ? () => existsSync(file) : () => true);
-  const embedder = createEmbedder(config().knowledge.embeddings, { dataDir: resolve(config().dataDir), log: deps.log });
-  return new KnowledgeBase({ index, blobs: deps.blobs, embedder, config: () => config().knowledge, log: deps.log });
+  const dataDir = resolve(config().dataDir);
+  const embedder = createEmbedder(config().knowledge.embeddings, { dataDir, log: deps.log });
+  const reranker = createReranker(config().knowledge.reranker, { dataDir, log: deps.log });
+  return new KnowledgeBase({
+    index,
+    blobs: deps.blobs,
+    embedder,
+    reranker,
+    config: () => config().knowledge,
+    log: deps.log,
+  });
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   type Embedder,
   type KnowledgeDocument,
   type KnowledgeIndex,
+  type Reranker,
 } from './types.js';
 import { checkUrl } from './url-fetch.js';
 import { VectorIndex } from './vector-index.js';
@@ -34,6 +35,7 @@ export interface KnowledgeDeps {
   index: KnowledgeIndex;
   blobs: BlobStore;
   embedder?: Embedder;
+  reranker?: Reranker;
   config: () => KnowledgeConfig;
   log: Logger;
 }
@@ -74,6 +76,14 @@ export class KnowledgeBase {
       }),
       vectors,
       deps.log,
+      {},
+      deps.reranker
+        ? {
+            reranker: deps.reranker,
+            candidates: () => deps.config().reranker?.candidates ?? 20,
+            minScore: () => deps.config().reranker?.minScore ?? 0.5,
+          }
+        : undefined,
     );
   }
 
@@ -95,6 +105,7 @@ export class KnowledgeBase {
     this.watcher?.stop();
     await this.ingestion.stop();
     await this.deps.embedder?.close?.();
+    await this.deps.reranker?.close?.();
     await this.deps.index.close();
   }
 

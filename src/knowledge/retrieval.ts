@@ -4,14 +4,15 @@
  * weight/(k + rank), so neither list's raw scores need calibrating against the other's). BM25's
  * best passages also feed back (feedback.ts): their most frequent distinctive words re-rank the
  * keyword candidates as a third list (on by default), and their vectors can move the vector query
- * (off by default). Each passage also gets a relevance verdict: enough of the question's weighted
- * terms, or a high enough cosine similarity.
+ * (off by default). With a reranker (a cross-encoder), the best fused candidates are put in its
+ * order last. Each passage also gets a relevance verdict: enough of the question's weighted terms,
+ * a high enough cosine similarity, or a high enough reranker score.
  */
 import type { Logger } from 'pino';
 import { queryTerms, termCoverage } from './query.js';
 import { bm25Scores, expansionCandidates, pickExpansion, rocchio } from './feedback.js';
 import { subwordRanking } from './subword.js';
-import type { Embedder, KeywordHit, KnowledgeIndex, Passage } from './types.js';
+import type { Embedder, KeywordHit, KnowledgeIndex, Passage, Reranker } from './types.js';
 import type { VectorIndex } from './vector-index.js';
 
 /**
@@ -63,12 +64,21 @@ export interface RetrievedPassage extends Passage {
   coverage: number;
   /** Cosine similarity to the question, when vectors are searched. */
   similarity?: number;
+  /** The reranker's score (0..1), when it ran. */
+  rerankScore?: number;
   relevant: boolean;
 }
 
 export interface RetrieverOptions {
   minRelevance: number;
   minSimilarity: number;
+}
+
+/** The reranking stage: how many fused candidates the cross-encoder reads, and its relevance bar. */
+export interface RerankStage {
+  reranker: Reranker;
+  candidates: () => number;
+  minScore: () => number;
 }
 
 export class Retriever {
@@ -80,6 +90,7 @@ export class Retriever {
     private readonly vectors?: { embedder: Embedder; index: VectorIndex },
     private readonly log?: Logger,
     ranking: Partial<RankingOptions> = {},
+    private readonly rerank?: RerankStage,
   ) {
     this.ranking = { ...DEFAULT_RANKING, ...ranking };
   }
@@ -122,33 +133,62 @@ export class Retriever {
       entry.similarity = hit.similarity;
       fused.set(hit.chunkId, entry);
     });
-    const best = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, k);
+    const pool = this.rerank ? Math.max(k, this.rerank.candidates()) : k;
+    const best = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, pool);
     const missing = best.filter(([, e]) => !e.passage).map(([id]) => id);
     const loaded = new Map((await this.index.passages(missing)).map((p) => [p.chunkId, p]));
-    const { minRelevance, minSimilarity } = this.options();
-    return best.flatMap(([id, e]) => {
+    const found = best.flatMap(([id, e]) => {
       const passage = e.passage ?? loaded.get(id);
-      if (!passage) return [];
-      const coverage = e.matched ? termCoverage(e.matched, stats.df, stats.chunks) : 0;
-      const relevant = coverage >= minRelevance || (e.similarity !== undefined && e.similarity >= minSimilarity);
-      const { chunkId, documentId, collection, title, section, text, page, url } = passage as Passage;
-      return [
-        {
-          chunkId,
-          documentId,
-          collection,
-          title,
-          section,
-          text,
-          ...(page !== undefined ? { page } : {}),
-          ...(url ? { url } : {}),
-          score: e.score,
-          coverage,
-          ...(e.similarity !== undefined ? { similarity: e.similarity } : {}),
-          relevant,
-        },
-      ];
+      return passage ? [{ ...e, passage }] : [];
     });
+    const ordered = await this.reranked(question, found);
+    const { minRelevance, minSimilarity } = this.options();
+    const minScore = this.rerank?.minScore() ?? 1.01;
+    return ordered.slice(0, k).map((e) => {
+      const coverage = e.matched ? termCoverage(e.matched, stats.df, stats.chunks) : 0;
+      const relevant =
+        coverage >= minRelevance ||
+        (e.similarity !== undefined && e.similarity >= minSimilarity) ||
+        (e.rerankScore !== undefined && e.rerankScore >= minScore);
+      const { chunkId, documentId, collection, title, section, text, page, url } = e.passage;
+      return {
+        chunkId,
+        documentId,
+        collection,
+        title,
+        section,
+        text,
+        ...(page !== undefined ? { page } : {}),
+        ...(url ? { url } : {}),
+        score: e.score,
+        coverage,
+        ...(e.similarity !== undefined ? { similarity: e.similarity } : {}),
+        ...(e.rerankScore !== undefined ? { rerankScore: e.rerankScore } : {}),
+        relevant,
+      };
+    });
+  }
+
+  /**
+   * The candidates in the reranker's order (ties keep the fused order), each with its score; in the
+   * fused order when there is no reranker or it fails — a reranker being down never fails the turn.
+   */
+  private async reranked<T extends { passage: Passage }>(
+    question: string,
+    candidates: T[],
+  ): Promise<Array<T & { rerankScore?: number }>> {
+    if (!this.rerank || candidates.length === 0) return candidates;
+    try {
+      // What ingestion embeds, too: the title and section path give a short passage its topic.
+      const texts = candidates.map(
+        ({ passage: p }) => `${p.section ? `${p.title}\n${p.section}` : p.title}\n${p.text}`,
+      );
+      const scores = await this.rerank.reranker.rank(question, texts);
+      return candidates.map((c, i) => ({ ...c, rerankScore: scores[i] })).sort((a, b) => b.rerankScore - a.rerankScore);
+    } catch (err) {
+      this.log?.warn({ err: { message: (err as Error).message } }, 'reranking skipped: the reranker failed');
+      return candidates;
+    }
   }
 
   /** The question's vector; none without an embedder or when it fails. */

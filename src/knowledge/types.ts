@@ -136,6 +136,17 @@ export interface Embedder {
   close?(): Promise<void>;
 }
 
+/**
+ * A cross-encoder: reads the question and each passage together and scores how well the passage
+ * answers it (0..1, higher is better), for the final order of the fused candidates.
+ */
+export interface Reranker {
+  readonly model: string;
+  /** One score per document, in the order given. */
+  rank(query: string, documents: string[], signal?: AbortSignal): Promise<number[]>;
+  close?(): Promise<void>;
+}
+
 /** The key under which a source feeds a document: the same key again replaces (re-indexes) it. */
 export function sourceKeyOf(fileName: string, source: DocumentSource): string {
   if (source.kind === 'url') return `url:${source.url}`;

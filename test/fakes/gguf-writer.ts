@@ -29,8 +29,14 @@ export interface TinyGgufOptions {
    * function-call prefix `||call:` of node-llama-cpp's general chat wrapper to force a tool call.
    */
   favourToken?: string;
-  /** Model context length written to `llama.context_length` (tool calling wants ≥ 8192). */
+  /** Model context length written to `<arch>.context_length` (tool calling wants ≥ 8192). */
   contextLength?: number;
+  /**
+   * `qwen3`: Qwen3's layout (per-head query/key norms), the architecture of the Qwen3 rerankers;
+   * with `rankingHead`, a `cls.output` relevance head as llama.cpp's rank pooling reads it.
+   */
+  architecture?: 'llama' | 'qwen3';
+  rankingHead?: boolean;
 }
 
 const defaultWords = [' hello', ' world', ' the', ' fire', ' is', ' warm', ' Hearth', ' yes', ' no', ' ok', '.', '!'];
@@ -103,7 +109,9 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Buffer {
   const nHeadKv = 2;
   const nFf = 128;
   const nLayer = 2;
-  const kvDim = (nEmbd / nHead) * nHeadKv;
+  const headDim = nEmbd / nHead;
+  const kvDim = headDim * nHeadKv;
+  const arch = options.architecture ?? 'llama';
 
   const noise = (n: number, scale: number): Float32Array => {
     const out = new Float32Array(n);
@@ -144,21 +152,28 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Buffer {
       { name: `${p}ffn_up.weight`, dims: [nEmbd, nFf], data: noise(nEmbd * nFf, 0.05) },
       { name: `${p}ffn_down.weight`, dims: [nFf, nEmbd], data: noise(nFf * nEmbd, 0.05) },
     );
+    if (arch === 'qwen3')
+      tensors.push(
+        { name: `${p}attn_q_norm.weight`, dims: [headDim], data: ones(headDim) },
+        { name: `${p}attn_k_norm.weight`, dims: [headDim], data: ones(headDim) },
+      );
   }
+  // One relevance logit per input, read from the last token's hidden state.
+  if (options.rankingHead) tensors.push({ name: 'cls.output.weight', dims: [nEmbd, 2], data: noise(nEmbd * 2, 1) });
 
   const meta: [string, MetaValue][] = [
-    ['general.architecture', { type: 'string', value: 'llama' }],
+    ['general.architecture', { type: 'string', value: arch }],
     ['general.name', { type: 'string', value: 'hearth-tiny-test' }],
     ['general.alignment', { type: 'u32', value: alignment }],
-    ['llama.context_length', { type: 'u32', value: options.contextLength ?? 8192 }],
-    ['llama.embedding_length', { type: 'u32', value: nEmbd }],
-    ['llama.block_count', { type: 'u32', value: nLayer }],
-    ['llama.feed_forward_length', { type: 'u32', value: nFf }],
-    ['llama.attention.head_count', { type: 'u32', value: nHead }],
-    ['llama.attention.head_count_kv', { type: 'u32', value: nHeadKv }],
-    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: 1e-5 }],
-    ['llama.rope.dimension_count', { type: 'u32', value: nEmbd / nHead }],
-    ['llama.vocab_size', { type: 'u32', value: nVocab }],
+    [`${arch}.context_length`, { type: 'u32', value: options.contextLength ?? 8192 }],
+    [`${arch}.embedding_length`, { type: 'u32', value: nEmbd }],
+    [`${arch}.block_count`, { type: 'u32', value: nLayer }],
+    [`${arch}.feed_forward_length`, { type: 'u32', value: nFf }],
+    [`${arch}.attention.head_count`, { type: 'u32', value: nHead }],
+    [`${arch}.attention.head_count_kv`, { type: 'u32', value: nHeadKv }],
+    [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: 1e-5 }],
+    [`${arch}.rope.dimension_count`, { type: 'u32', value: nEmbd / nHead }],
+    [`${arch}.vocab_size`, { type: 'u32', value: nVocab }],
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
     ['tokenizer.ggml.tokens', { type: 'strings', value: vocab.tokens }],
     ['tokenizer.ggml.scores', { type: 'f32s', value: vocab.scores }],
@@ -169,6 +184,7 @@ export function buildTinyGguf(options: TinyGgufOptions = {}): Buffer {
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
   ];
+  if (options.rankingHead) meta.push([`${arch}.classifier.output_labels`, { type: 'strings', value: ['yes', 'no'] }]);
   return serialize(meta, tensors);
 }
 
